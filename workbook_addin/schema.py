@@ -118,6 +118,7 @@ class Sheet:
     row_key: tuple[str, ...] = ()
     synced: bool = False
     computed: bool = False
+    hidden: bool = False
     help_zh: str = ""
     help_en: str = ""
 
