@@ -1,0 +1,179 @@
+"""Duplicate creators and blacklisted creators who turn up again in Outreach.
+
+Nothing is merged: two rows may really be two people (a common display name), and merging would
+lose what someone typed. Every suspected pair is listed with its evidence for a person to decide.
+E-mails and display names are personal data: the evidence names the column that matched, never
+its value, so the table can go into reports.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from itertools import combinations
+
+import pandas as pd
+
+from ..keys import try_creator_key
+from . import frames
+
+#: Duplicates table columns (key -> zh, en)
+COLUMNS: dict[str, tuple[str, str]] = {
+    "row_a": ("行 A", "Row A"),
+    "creator_key_a": ("达人键 A", "Creator key A"),
+    "row_b": ("行 B", "Row B"),
+    "creator_key_b": ("达人键 B", "Creator key B"),
+    "evidence": ("依据", "Evidence"),
+}
+
+#: Blacklist-hit table columns
+BLACKLIST_COLUMNS: dict[str, tuple[str, str]] = {
+    "outreach_row": ("建联行", "Outreach row"),
+    "outreach_id": ("编号", "Outreach ID"),
+    "creator_key": ("达人键", "Creator key"),
+    "blacklisted_key": ("黑名单达人键", "Blacklisted creator key"),
+    "contacted_at": ("联系时间", "Contacted at"),
+    "reason": ("拉黑原因", "Blacklist reason"),
+    "evidence": ("依据", "Evidence"),
+}
+
+EVIDENCE = {
+    "handle": "账号写法不同但标准化后相同 Handle spellings normalise to the same key",
+    "url": "主页链接指向另一行的账号 Profile URL points to another row's handle",
+    "email": "邮箱相同 Same e-mail",
+    "name_cross_platform": "不同平台同名 Same display name on two platforms",
+    "name": "同平台同名 Same display name",
+}
+
+
+def excel_rows(frame: pd.DataFrame) -> list[int]:
+    """Row numbers as the workbook shows them: the ``excel_row`` index when the reader set it,
+    otherwise position + 2 (header in row 1) — the rule ``validation.Problem`` uses."""
+    if frame.index.name == "excel_row":
+        return [int(i) for i in frame.index]
+    return list(range(2, len(frame) + 2))
+
+
+def _norm_text(value: str | None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFKC", value).casefold()
+    text = re.sub(r"[\s._\-'\"()]+", "", text)
+    return text or None
+
+
+def _norm_email(value: str | None) -> str | None:
+    if not isinstance(value, str) or "@" not in value:
+        return None
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def creator_identities(creators: pd.DataFrame) -> pd.DataFrame:
+    """Per creator row: its Excel row, platform, key from the handle, key from the profile URL,
+    normalised e-mail and display name (what :func:`duplicate_creators` compares)."""
+    platform = frames.codes(creators, "platform", "platform")
+    handle = frames.texts(creators, "handle")
+    url = frames.texts(creators, "profile_url")
+    return pd.DataFrame(
+        {
+            "row": excel_rows(creators),
+            "platform": platform.to_numpy(),
+            "handle_key": [try_creator_key(p, h) if h else None for p, h in zip(platform, handle)],
+            "url_key": [try_creator_key(p, u) if u else None for p, u in zip(platform, url)],
+            "email": frames.texts(creators, "email").map(_norm_email).to_numpy(),
+            "name": frames.texts(creators, "display_name").map(_norm_text).to_numpy(),
+        }
+    )
+
+
+def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of creator rows that look like the same person, with every piece of evidence found."""
+    ids = creator_identities(creators)
+    found: dict[tuple[int, int], list[str]] = {}
+
+    def add(i: int, j: int, why: str) -> None:
+        pair = (min(i, j), max(i, j))
+        if why not in found.setdefault(pair, []):
+            found[pair].append(why)
+
+    def pairs_sharing(column: str, why) -> None:
+        values = ids[column]
+        for _, group in ids[values.notna()].groupby(column):
+            for i, j in combinations(group.index, 2):
+                reason = why(ids.loc[i], ids.loc[j]) if callable(why) else why
+                if reason:
+                    add(i, j, reason)
+
+    pairs_sharing("handle_key", EVIDENCE["handle"])
+    pairs_sharing("email", EVIDENCE["email"])
+    pairs_sharing(
+        "name",
+        lambda a, b: EVIDENCE["name_cross_platform"] if a["platform"] != b["platform"] else EVIDENCE["name"],
+    )
+    by_handle = {k: i for i, k in ids["handle_key"].items() if k}
+    for i, k in ids["url_key"].items():
+        j = by_handle.get(k) if k else None
+        if j is not None and j != i and ids.at[i, "handle_key"] != k:
+            add(i, j, EVIDENCE["url"])
+    rows = [
+        {
+            "row_a": ids.at[i, "row"],
+            "creator_key_a": ids.at[i, "handle_key"],
+            "row_b": ids.at[j, "row"],
+            "creator_key_b": ids.at[j, "handle_key"],
+            "evidence": "; ".join(why),
+        }
+        for (i, j), why in sorted(found.items())
+    ]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def blacklist_hits(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Outreach rows that contact a blacklisted creator, directly or through a duplicate row.
+
+    The Creators sheet has no blacklisting date, so every outreach row for a blacklisted creator
+    is listed (the newest first): an old contact is context, a new one is the alarm.
+    """
+    creators = frames.table(tables, "creators")
+    outreach = frames.table(tables, "outreach")
+    if creators.empty or outreach.empty:
+        return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
+    ids = creator_identities(creators)
+    black = frames.codes(creators, "blacklisted", "yes_no").to_numpy() == "yes"
+    reasons = frames.texts(creators, "blacklist_reason").to_numpy()
+    # key -> (blacklisted key, reason, evidence); the engine's key column wins when present
+    engine_keys = frames.texts(creators, "creator_key").to_numpy()
+    watch: dict[str, tuple[str, str | None, str]] = {}
+    for pos in range(len(ids)):
+        if not black[pos]:
+            continue
+        key = engine_keys[pos] or ids.at[pos, "handle_key"]
+        for k in {key, ids.at[pos, "handle_key"], ids.at[pos, "url_key"]} - {None}:
+            watch.setdefault(k, (key, reasons[pos], "黑名单达人 Blacklisted creator"))
+    dups = duplicate_creators(creators)
+    for _, d in dups.iterrows():
+        for mine, other in (("creator_key_a", "creator_key_b"), ("creator_key_b", "creator_key_a")):
+            if d[mine] in watch and d[other] and d[other] not in watch:
+                key, reason, _ = watch[d[mine]]
+                watch[d[other]] = (key, reason, f"疑似黑名单达人的重复账号 Possible duplicate of a blacklisted creator ({d['evidence']})")
+    out_keys = frames.texts(outreach, "creator_key")
+    contacted = frames.dates(outreach, "contacted_at")
+    ids_col = frames.texts(outreach, "outreach_id")
+    rows = []
+    for row, key, oid, when in zip(excel_rows(outreach), out_keys, ids_col, contacted):
+        norm = key.casefold() if key else None
+        hit = watch.get(key) or (watch.get(norm) if norm else None)
+        if hit:
+            rows.append(
+                {
+                    "outreach_row": row,
+                    "outreach_id": oid,
+                    "creator_key": key,
+                    "blacklisted_key": hit[0],
+                    "contacted_at": when,
+                    "reason": hit[1],
+                    "evidence": hit[2],
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(BLACKLIST_COLUMNS))
+    return frame.sort_values("contacted_at", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,0 +1,99 @@
+"""Column access shared by the insight modules.
+
+The insights read the engine's ``Evaluation.tables`` (already typed by the engine's coercion), but
+also hand-built frames in tests and partly filled workbooks, where a column may be missing. These
+accessors return a Series of the right kind either way, so no insight repeats the same guards.
+They do not re-implement the engine's input checks: values that do not parse simply become
+missing here (the engine's Problems already name the sheet, row and column).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..schema import load_schema
+
+EMPTY = pd.DataFrame()
+
+
+def table(tables: Mapping[str, pd.DataFrame], key: str) -> pd.DataFrame:
+    """The sheet ``key`` from ``tables``, or an empty frame when the workbook has none."""
+    frame = tables.get(key)
+    return frame if frame is not None else EMPTY
+
+
+def texts(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Stripped text (None for blanks) — the same length and index as ``frame``."""
+    if key not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype="object")
+    def one(v: Any) -> str | None:
+        if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+            return None
+        text = str(v).strip()
+        return text or None
+
+    return pd.Series([one(v) for v in frame[key].astype("object")], index=frame.index, dtype="object")
+
+
+def numbers(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[key], errors="coerce").astype(float)
+
+
+def dates(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Dates as datetime64 (NaT for blanks), time-zone naive."""
+    if key not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    s = frame[key]
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s.astype("object"), errors="coerce", format="mixed")
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    return s
+
+
+def codes(frame: pd.DataFrame, key: str, enum: str) -> pd.Series:
+    """Enum codes through the schema's own label lookup ("已谈妥 Agreed" -> "agreed")."""
+    values = load_schema().enums[enum]
+    return pd.Series([None if v is None else values.normalise(v) for v in texts(frame, key)], index=frame.index, dtype="object")
+
+
+def as_date(value: Any) -> pd.Timestamp:
+    """``today`` arguments accept date, datetime, Timestamp or ISO text."""
+    if value is None:
+        return pd.Timestamp(dt.date.today())
+    return pd.Timestamp(value).normalize()
+
+
+def setting(settings: Any, key: str) -> Any:
+    """A scalar setting by its settings.toml key: from the engine's Settings when it carries it,
+    else the template default (so the insights work before a Settings sheet exists)."""
+    if settings is not None:
+        for name in ("values", "scalars"):
+            holder = getattr(settings, name, None)
+            if isinstance(holder, Mapping) and key in holder:
+                return holder[key]
+        if hasattr(settings, key):
+            return getattr(settings, key)
+        if isinstance(settings, Mapping) and key in settings:
+            return settings[key]
+    return load_schema().setting(key).value
+
+
+def bilingual(zh: str, en: str) -> str:
+    return f"{zh} {en}"
+
+
+def label(enum: str, code: Any) -> str:
+    """The bilingual label of an enum code ("US" -> "美国 US"); the code itself when unknown."""
+    if code is None or (isinstance(code, float) and np.isnan(code)):
+        return "未填 Blank"
+    try:
+        return load_schema().enums[enum].label_of(str(code))
+    except KeyError:
+        return str(code)

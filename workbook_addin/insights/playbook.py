@@ -1,0 +1,143 @@
+"""Outreach playbook: which message template, channel, platform, market and follower band works.
+
+For every group: how many contacts are behind it, the reply rate and the conversion to "agreed"
+(status agreed or later in the funnel), each with a 95 % Wilson interval, and the median hours to
+reply. Groups with fewer than :data:`~.stats.MIN_GROUP` contacts are marked, so a template that
+"won" on 4 contacts is not mistaken for a winner: its interval is shown as wide as it really is.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+from .bands import follower_band
+from .stats import MIN_GROUP, proportion
+
+#: funnel codes that mean the creator answered (a "declined" is an answer too)
+REPLIED_STATUSES = frozenset({"replied", "negotiating", "agreed", "sample_shipped", "posted", "declined"})
+#: funnel codes at or past "agreed"
+AGREED_STATUSES = frozenset({"agreed", "sample_shipped", "posted"})
+
+#: the dimensions the playbook compares, in display order: key -> (zh, en)
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "template": ("话术模板", "Message template"),
+    "channel": ("渠道", "Channel"),
+    "platform": ("平台", "Platform"),
+    "market": ("市场", "Market"),
+    "follower_band": ("粉丝段", "Follower band"),
+}
+
+#: Playbook table columns (key -> zh, en); the workbook builder lays the sheet out from this.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "dimension": ("维度", "Dimension"),
+    "group": ("分组", "Group"),
+    "contacts": ("联系次数", "Contacts"),
+    "creators": ("达人数", "Creators"),
+    "replies": ("回复数", "Replies"),
+    "reply_rate": ("回复率", "Reply rate"),
+    "reply_rate_low": ("回复率下限(95%)", "Reply rate low (95%)"),
+    "reply_rate_high": ("回复率上限(95%)", "Reply rate high (95%)"),
+    "median_reply_hours": ("回复用时中位数(小时)", "Median hours to reply"),
+    "agreed": ("谈妥数", "Agreed"),
+    "agreed_rate": ("谈妥率", "Agreed rate"),
+    "agreed_rate_low": ("谈妥率下限(95%)", "Agreed rate low (95%)"),
+    "agreed_rate_high": ("谈妥率上限(95%)", "Agreed rate high (95%)"),
+    "too_few": ("样本不足", "Too few contacts"),
+}
+
+
+def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per outreach contact with what the playbook groups and counts by.
+
+    Platform, market and follower band come from the creator row with the same creator key
+    (``Evaluation.tables['creators']`` carries the key the engine computed).
+    """
+    out = frames.table(tables, "outreach")
+    cre = frames.table(tables, "creators")
+    status = frames.codes(out, "status", "funnel")
+    replied_at = frames.dates(out, "replied_at")
+    facts = pd.DataFrame(
+        {
+            "outreach_id": frames.texts(out, "outreach_id"),
+            "creator_key": frames.texts(out, "creator_key"),
+            "contacted_at": frames.dates(out, "contacted_at"),
+            "template": frames.texts(out, "template").fillna("未填 Blank"),
+            "channel": frames.codes(out, "channel", "channel").map(lambda c: frames.label("channel", c)),
+            "status": status,
+            "replied": status.isin(REPLIED_STATUSES) | replied_at.notna(),
+            "agreed": status.isin(AGREED_STATUSES),
+            "reply_hours": frames.numbers(out, "reply_hours"),
+        },
+        index=out.index,
+    )
+    if len(cre):
+        info = pd.DataFrame(
+            {
+                "creator_key": frames.texts(cre, "creator_key"),
+                "platform": frames.codes(cre, "platform", "platform"),
+                "market": frames.codes(cre, "country", "market").map(lambda c: frames.label("market", c)),
+                "follower_band": follower_band(frames.numbers(cre, "followers"), er_benchmarks),
+            }
+        ).dropna(subset=["creator_key"]).drop_duplicates("creator_key")
+        facts = facts.reset_index(drop=True).merge(info, on="creator_key", how="left")
+    else:
+        facts = facts.assign(platform=None, market=None, follower_band=None).reset_index(drop=True)
+    for dim in ("platform", "market", "follower_band"):
+        facts[dim] = facts[dim].fillna("未知 Unknown")
+    return facts
+
+
+def summarise(facts: pd.DataFrame, by: str, min_contacts: int = MIN_GROUP) -> pd.DataFrame:
+    """The playbook rows for one dimension ``by`` (a column of :func:`outreach_facts`)."""
+    rows: list[dict[str, Any]] = []
+    for group, g in facts.groupby(by, dropna=False, sort=True):
+        reply = proportion(int(g["replied"].sum()), len(g))
+        agreed = proportion(int(g["agreed"].sum()), len(g))
+        hours = g.loc[g["replied"], "reply_hours"].dropna()
+        rows.append(
+            {
+                "dimension": frames.bilingual(*DIMENSIONS.get(by, (by, by))),
+                "group": group,
+                "contacts": len(g),
+                "creators": int(g["creator_key"].nunique()),
+                "replies": reply.k,
+                "reply_rate": reply.rate,
+                "reply_rate_low": reply.low,
+                "reply_rate_high": reply.high,
+                "median_reply_hours": float(hours.median()) if len(hours) else np.nan,
+                "agreed": agreed.k,
+                "agreed_rate": agreed.rate,
+                "agreed_rate_low": agreed.low,
+                "agreed_rate_high": agreed.high,
+                "too_few": len(g) < min_contacts,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    # Rank by the interval's lower bound: a rate that is high *and* well supported comes first.
+    return frame.sort_values(["reply_rate_low", "contacts"], ascending=[False, False], kind="stable").reset_index(drop=True)
+
+
+def playbook(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    dimensions: tuple[str, ...] = tuple(DIMENSIONS),
+    min_contacts: int = MIN_GROUP,
+    er_benchmarks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The Playbook table: one row per (dimension, group), columns :data:`COLUMNS`.
+
+    ``tables`` is ``Evaluation.tables`` (outreach with ``reply_hours``, creators with their keys).
+    """
+    facts = outreach_facts(tables, er_benchmarks)
+    if facts.empty:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return pd.concat([summarise(facts, d, min_contacts) for d in dimensions], ignore_index=True)
+
+
+def headers(columns: dict[str, tuple[str, str]] = COLUMNS) -> list[str]:
+    """Bilingual headers, Chinese first, for a sheet or a report table."""
+    return [frames.bilingual(zh, en) for zh, en in columns.values()]

@@ -1,0 +1,123 @@
+"""Reminders: the dated things that cost money or trouble when forgotten.
+
+- usage rights expiring within ``rights_expiry_days`` (Settings, default 30): renew or take down;
+- promised posts overdue: the promised date has passed and no publish date is filled in;
+- samples shipped with no post ``sample_no_post_days`` (default 21) later;
+- a payment scheduled or made while the creator's W-8BEN is not received (US tax withholding).
+
+Each reminder has a due date and ``days_left`` (negative = overdue by that many days), relative to
+an explicit ``today`` so the same workbook gives the same reminders in a test and on a server.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import frames
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "kind": ("类型", "Kind"),
+    "creator_key": ("达人键", "Creator key"),
+    "collab_id": ("合作编号", "Collab ID"),
+    "campaign": ("活动", "Campaign"),
+    "due_date": ("到期日", "Due date"),
+    "days_left": ("剩余天数(负数为逾期)", "Days left (negative = overdue)"),
+    "message": ("提醒", "Reminder"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {
+    "rights_expiring": ("授权即将到期", "Usage rights expiring"),
+    "post_overdue": ("逾期未发布", "Promised post overdue"),
+    "sample_no_post": ("寄样未发布", "Sample shipped, no post"),
+    "w8ben_missing": ("缺少 W-8BEN", "W-8BEN missing"),
+}
+
+
+def _kind(code: str) -> str:
+    return frames.bilingual(*KINDS[code])
+
+
+def reminders(
+    tables: Mapping[str, pd.DataFrame],
+    today: Any = None,
+    *,
+    settings: Any = None,
+    rights_expiry_days: int | None = None,
+    sample_no_post_days: int | None = None,
+) -> pd.DataFrame:
+    """The Reminders table (columns :data:`COLUMNS`), most urgent first."""
+    day = frames.as_date(today)
+    rights_days = int(rights_expiry_days if rights_expiry_days is not None else frames.setting(settings, "rights_expiry_days"))
+    sample_days = int(sample_no_post_days if sample_no_post_days is not None else frames.setting(settings, "sample_no_post_days"))
+    col = frames.table(tables, "collaborations")
+    cre = frames.table(tables, "creators")
+    rows: list[dict[str, Any]] = []
+    if col.empty:
+        return pd.DataFrame(columns=list(COLUMNS))
+    key = frames.texts(col, "creator_key")
+    cid = frames.texts(col, "collab_id")
+    campaign = frames.texts(col, "campaign")
+    published = frames.dates(col, "publish_date")
+    promised = frames.dates(col, "promised_date")
+    shipped = frames.dates(col, "sample_shipped_date")
+    expiry = frames.dates(col, "usage_rights_expiry")
+    payment = frames.codes(col, "payment_status", "payment_status")
+    w8 = {}
+    if len(cre):
+        w8 = dict(zip(frames.texts(cre, "creator_key"), frames.codes(cre, "w8ben_received", "yes_no")))
+
+    def add(i: int, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
+        rows.append(
+            {
+                "kind": _kind(kind),
+                "creator_key": key.iat[i],
+                "collab_id": cid.iat[i],
+                "campaign": campaign.iat[i],
+                "due_date": due,
+                "days_left": int((due - day).days),
+                "message": f"{zh} {en}",
+            }
+        )
+
+    for i in range(len(col)):
+        who = key.iat[i] or "?"
+        ref = cid.iat[i] or "?"
+        exp = expiry.iat[i]
+        if pd.notna(exp) and 0 <= (exp - day).days <= rights_days:
+            left = (exp - day).days
+            add(i, "rights_expiring", exp,
+                f"{who} 的内容授权（{ref}）{left} 天后到期：续约或按期下架。",
+                f"Usage rights for {who} ({ref}) expire in {left} days: renew or plan the takedown.")
+        prom = promised.iat[i]
+        if pd.notna(prom) and pd.isna(published.iat[i]) and prom < day:
+            late = (day - prom).days
+            add(i, "post_overdue", prom,
+                f"{who} 约定 {prom:%Y-%m-%d} 发布（{ref}），已逾期 {late} 天。",
+                f"{who} promised to post by {prom:%Y-%m-%d} ({ref}); {late} days overdue.")
+        ship = shipped.iat[i]
+        if pd.notna(ship) and pd.isna(published.iat[i]):
+            due = ship + pd.Timedelta(days=sample_days)
+            if due < day:
+                add(i, "sample_no_post", due,
+                    f"{who} 于 {ship:%Y-%m-%d} 收到样品（{ref}），{(day - ship).days} 天仍未发布。",
+                    f"{who} was shipped a sample on {ship:%Y-%m-%d} ({ref}) and has not posted in {(day - ship).days} days.")
+        if payment.iat[i] in ("scheduled", "paid") and w8.get(key.iat[i]) != "yes":
+            state = ("待付款", "scheduled") if payment.iat[i] == "scheduled" else ("已付款", "already paid")
+            add(i, "w8ben_missing", day,
+                f"{who} 的付款（{ref}）{state[0]}，但未收到 W-8BEN：付款前先收齐。",
+                f"Payment to {who} ({ref}) is {state[1]} but no W-8BEN is on file: collect it before paying.")
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame.sort_values(["days_left", "kind"], kind="stable").reset_index(drop=True)
+
+
+def reminders_summary(tables: Mapping[str, pd.DataFrame], today: Any = None, *, settings: Any = None) -> str:
+    """One short line for the refresh status, e.g.
+    ``提醒 Reminders: 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 2``."""
+    table = reminders(tables, today, settings=settings)
+    if table.empty:
+        return "提醒 Reminders: 无 none"
+    counts = table["kind"].value_counts()
+    parts = [f"{_kind(k)} {int(counts[_kind(k)])}" for k in KINDS if _kind(k) in counts]
+    return "提醒 Reminders: " + ", ".join(parts)

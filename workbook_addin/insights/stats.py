@@ -1,0 +1,161 @@
+"""Small statistics the insights are built from: Wilson intervals, lifts, medians and quartiles.
+
+Why Wilson and not "replied / contacted ± 1.96·sqrt(p(1-p)/n)": the textbook (Wald) interval
+collapses to zero width at 0 % or 100 % and runs outside [0, 1] for the small groups ops staff
+actually have ("template B won 3 of 4"). The Wilson score interval stays inside [0, 1] and stays
+honestly wide when n is small, which is exactly the warning the playbook needs to give.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: two-sided 95 % normal quantile (scipy.stats.norm.ppf(0.975))
+Z95 = 1.959963984540054
+
+#: a group with fewer observations than this is marked "too few" in every insight table
+MIN_GROUP = 10
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """``k`` successes out of ``n`` with the Wilson interval around ``k / n`` (NaN when n == 0)."""
+
+    k: int
+    n: int
+    rate: float
+    low: float
+    high: float
+
+    @property
+    def too_few(self) -> bool:
+        return self.n < MIN_GROUP
+
+
+def wilson_interval(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for ``k`` successes in ``n`` trials; (nan, nan) when n == 0.
+
+    centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n).
+    """
+    if n is None or not n or (isinstance(n, float) and math.isnan(n)):
+        return (math.nan, math.nan)
+    if k < 0 or k > n:
+        raise ValueError(f"successes {k} must lie between 0 and the number of trials {n}")
+    p = k / n
+    z2 = z * z
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    # At k = 0 (k = n) the bound is exactly 0 (1); pin it so rounding cannot put it past the rate.
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return (low, high)
+
+
+def proportion(k: float, n: float) -> Proportion:
+    """``k / n`` with its 95 % Wilson interval, as one value to put in a table row."""
+    k_i, n_i = int(k), int(n)
+    low, high = wilson_interval(k_i, n_i)
+    return Proportion(k_i, n_i, (k_i / n_i) if n_i else math.nan, low, high)
+
+
+def lift(k_feature: float, n_feature: float, k_all: float, n_all: float) -> float:
+    """P(outcome | feature) / P(outcome): above 1 the feature is over-represented among outcomes.
+
+    NaN when either rate is undefined (no rows, or no outcome at all in the base population).
+    """
+    if not n_feature or not n_all or not k_all:
+        return math.nan
+    return (k_feature / n_feature) / (k_all / n_all)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and quartiles of a set of values, with how many values were behind them."""
+
+    n: int
+    median: float
+    q1: float
+    q3: float
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+
+def spread(values: Iterable[Any]) -> Spread:
+    """Median, Q1 and Q3 (linear interpolation between order statistics, Excel's QUARTILE.INC).
+
+    Missing values are dropped; the count says how many values remained.
+    """
+    arr = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").dropna().to_numpy(float)
+    if arr.size == 0:
+        return Spread(0, math.nan, math.nan, math.nan)
+    q1, med, q3 = np.quantile(arr, [0.25, 0.5, 0.75])
+    return Spread(int(arr.size), float(med), float(q1), float(q3))
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT:
+        return True
+    if isinstance(value, str) and value.strip().casefold() in ("", "no", "否", "否 no", "false", "n"):
+        return True
+    if value is False:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return True
+    return False
+
+
+def _flat(cells: Any) -> list[Any]:
+    if isinstance(cells, (list, tuple)):
+        out: list[Any] = []
+        for c in cells:
+            out.extend(_flat(c))
+        return out
+    if isinstance(cells, (np.ndarray, pd.Series)):
+        return list(np.asarray(cells, dtype=object).ravel())
+    return [cells]
+
+
+def reply_rate_from_ranges(replied: Any, contacted: Any) -> Proportion:
+    """What ``=KOL_REPLY_RATE(replied_range, contacted_range)`` computes.
+
+    ``contacted`` is the Contacted-at column (one cell per outreach row), ``replied`` the Replied-at
+    column of the same rows. A row counts as contacted when its contacted cell is not blank, and as
+    replied when, in addition, its replied cell is not blank (blank, 0, FALSE, "否 No" mean no reply).
+    A single cell pair is one row. Ranges of different lengths are refused: the rows would not
+    line up, and a silently wrong rate is worse than an error.
+    """
+    rep, con = _flat(replied), _flat(contacted)
+    if len(rep) != len(con):
+        raise ValueError(f"replied range has {len(rep)} cells but contacted range has {len(con)}")
+    n = k = 0
+    for r, c in zip(rep, con):
+        if _is_blank(c):
+            continue
+        n += 1
+        if not _is_blank(r):
+            k += 1
+    return proportion(k, n)
+
+
+def proportions_frame(k: Sequence[float] | pd.Series, n: Sequence[float] | pd.Series, prefix: str) -> pd.DataFrame:
+    """Vectorised :func:`proportion`: columns ``<prefix>``, ``<prefix>_low``, ``<prefix>_high``."""
+    rows = [proportion(a, b) for a, b in zip(k, n)]
+    return pd.DataFrame(
+        {
+            prefix: [r.rate for r in rows],
+            f"{prefix}_low": [r.low for r in rows],
+            f"{prefix}_high": [r.high for r in rows],
+        }
+    )
