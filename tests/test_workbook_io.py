@@ -1,0 +1,305 @@
+"""Headless workbook I/O: read tables by bilingual header, patch cells at the zip/XML level without
+losing anything, grow tables, save atomically with a backup, refuse locked workbooks."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings, strategies as st
+from python_calamine import CalamineWorkbook
+
+from tests.test_workbook_io_fixtures import USER_SHEET, make_workbook, sample_rows, zip_members
+from workbook_addin import workbook_io as wio
+from workbook_addin.schema import load_schema
+from workbook_addin.xlsx import XlsxPackage
+from workbook_addin.xlsx.package import PackageError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return make_workbook(tmp_path_factory.mktemp("built") / "Lianxing_Evaluation.xlsm", sample_rows())
+
+
+@pytest.fixture
+def book(built, tmp_path) -> Path:
+    target = tmp_path / built.name
+    shutil.copy(built, target)
+    return target
+
+
+def _sheet_xml(path: Path, sheet_name: str) -> str:
+    pkg = XlsxPackage(path)
+    return pkg.sheet_xml(sheet_name)
+
+
+def test_read_tables_maps_bilingual_headers_to_schema_keys_with_excel_rows(book):
+    tables = wio.read_tables(book)
+    sample = sample_rows()
+    creators = tables["creators"]
+    assert creators.index.name == "excel_row"
+    assert list(creators.index) == list(range(2, 2 + len(sample["creators"])))
+    assert list(creators.columns) == load_schema().sheet("creators").keys
+    assert creators.loc[2, "handle"] == sample["creators"][0]["handle"]
+    assert creators.loc[2, "followers"] == sample["creators"][0]["followers"]
+    collabs = tables["collaborations"]
+    assert collabs.loc[2, "publish_date"] == sample["collaborations"][0]["publish_date"].date()
+    assert collabs.loc[2, "commission_rate"] == pytest.approx(sample["collaborations"][0]["commission_rate"])
+    # empty tables (one blank data row in Excel) read as empty frames
+    assert tables["run_log"].empty and list(tables["run_log"].columns) == load_schema().sheet("run_log").keys
+    # the Settings sheet: scalars by their set_<key> names, and its tables
+    assert tables["settings"].loc["tier_s", "value"] == 85
+    assert tables["settings"].loc["target_markets", "value"] == "US,UK,DE,JP,AE,SA"
+    assert len(tables["er_benchmarks"]) == 15 and tables["fx_rates"].set_index("currency").loc["GBP", "rate"] == 1.27
+
+
+def test_read_finds_columns_by_header_wherever_they_are(tmp_path):
+    """A moved column, an English-only header and a column a user inserted do not confuse the reader."""
+    sheet = load_schema().sheet("snapshots")
+    path = tmp_path / "moved.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(sheet.name)
+    ws.write("A1", "标题 Title above the table")
+    headers = ["Followers", "我的列 My column", sheet.column("creator_key").header, sheet.column("date").header]
+    ws.add_table(2, 1, 4, 4, {"name": sheet.table, "columns": [{"header": h} for h in headers],
+                              "data": [[1000, "x", "tiktok:a", "2026-01-01"], [2000, "y", "tiktok:b", None]]})
+    wb.close()
+    data = wio.read_workbook(path)
+    snaps = data.tables["snapshots"]
+    assert list(snaps.index) == [4, 5]
+    assert snaps.loc[5, "creator_key"] == "tiktok:b" and snaps.loc[4, "followers"] == 1000
+    assert data.layouts["snapshots"].columns == {"followers": 2, "creator_key": 4, "date": 5}
+    assert any("Source" in w for w in data.warnings)  # the missing column is reported, not guessed
+
+
+def test_patched_cells_read_back_and_nothing_else_changes(book):
+    before = wio.read_tables(book)
+    changes = wio.WorkbookChanges()
+    changes.set("collaborations", 3, "views", 123456)
+    changes.set("collaborations", 3, "gmv", 99.5)
+    changes.set("collaborations", 3, "roas", 4.25)  # a formula cell: only its cached value changes
+    changes.set("collaborations", 4, "publish_date", dt.date(2026, 12, 24))
+    changes.set("creators", 2, "notes", '=1+1 <b>&amp; "quoted" _x0041_ 中文')
+    changes.set("creators", 3, "tier", "A")  # a cell XlsxWriter never wrote
+    changes.set("creators", 4, "notes", None)
+    changes.names["RefreshStatus"] = "刷新完成 Refreshed"
+    wio.write_changes(book, changes)
+    after = wio.read_tables(book)
+    diffs = wio.frames_equal_cells(before, after)
+    assert sorted(d.split(":")[0] for d in diffs) == sorted([
+        "collaborations row 3 views", "collaborations row 3 gmv", "collaborations row 3 roas",
+        "collaborations row 4 publish_date", "creators row 2 notes", "creators row 3 tier", "creators row 4 notes"])
+    assert after["collaborations"].loc[3, "views"] == 123456
+    assert after["collaborations"].loc[4, "publish_date"] == dt.date(2026, 12, 24)  # date style kept
+    assert after["creators"].loc[2, "notes"] == '=1+1 <b>&amp; "quoted" _x0041_ 中文'  # text, never a formula
+    assert after["creators"].loc[3, "tier"] == "A"
+    xml = _sheet_xml(book, load_schema().sheet("collaborations").name)
+    roas_cell = re.search(r'<c r="AN3"[^>]*>(.*?)</c>', xml).group(1)
+    assert roas_cell.startswith('<f>IF(N(AH3)&gt;0,AI3/AH3,"")</f>') and "<v>4.25</v>" in roas_cell
+    settings = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("设置 Settings").to_python()
+    assert "刷新完成 Refreshed" in [v for row in settings for v in row]
+
+
+def test_untouched_zip_members_are_byte_identical(book):
+    before = zip_members(book)
+    with zipfile.ZipFile(book) as z:
+        order = z.namelist()
+    changes = wio.WorkbookChanges()
+    changes.set("collaborations", 2, "views", 1)
+    wio.write_changes(book, changes)
+    after = zip_members(book)
+    with zipfile.ZipFile(book) as z:
+        assert z.namelist() == order
+        assert z.testzip() is None
+    pkg = XlsxPackage(book)
+    changed_part = pkg.sheets[load_schema().sheet("collaborations").name].part
+    assert {n for n in before if before[n] != after[n]} == {changed_part}
+    for name in ("xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml", "xl/charts/chart1.xml", "xl/styles.xml",
+                 "xl/workbook.xml", "xl/comments1.xml"):
+        assert after[name] == before[name], name
+
+
+def test_appended_rows_grow_the_table_and_copy_styles_formulas_and_validations(book):
+    schema = load_schema()
+    creators = schema.sheet("creators")
+    data = wio.read_workbook(book)
+    n = len(data.tables["creators"])
+    last = data.layouts["creators"].last_row
+    changes = wio.WorkbookChanges()
+    changes.appends["creators"] = [
+        {"platform": "TikTok", "handle": f"new_{i}_demo", "followers": 1000 * i, "fake_follower_rate": 0.2}
+        for i in range(3)
+    ]
+    changes.appends["collaborations"] = [{"collab_id": "C-900", "views": 10, "roas": 2.5}]
+    wio.write_changes(book, changes)
+    pkg = XlsxPackage(book)
+    assert pkg.tables[creators.table].ref == (1, 1, last + 3, len(creators.columns))
+    table_xml = pkg.data[pkg.tables[creators.table].part].decode()
+    ref = f"A1:{wio_col(len(creators.columns))}{last + 3}"
+    assert f'ref="{ref}"' in table_xml and f'<autoFilter ref="{ref}"/>' in table_xml
+    xml = pkg.sheet_xml(creators.name)
+    assert f'<dimension ref="{ref}"/>' in xml
+    rate_col = wio_col(creators.keys.index("fake_follower_rate") + 1)
+    style_prev = re.search(rf'<c r="{rate_col}{last}" s="(\d+)"', xml).group(1)
+    assert re.search(rf'<c r="{rate_col}{last + 2}" s="{style_prev}"', xml)  # percent format copied
+    # validation and conditional format follow the table down
+    plat = wio_col(creators.keys.index("platform") + 1)
+    assert f'sqref="{plat}2:{plat}{last + 3}"' in xml
+    assert f'sqref="{rate_col}2:{rate_col}{last + 3}"' in xml
+    after = wio.read_tables(book)
+    assert len(after["creators"]) == n + 3
+    assert after["creators"].loc[last + 2, "handle"] == "new_1_demo"
+    # the formula column's formula is copied to the new row with its row references moved
+    collab = schema.sheet("collaborations")
+    cxml = pkg.sheet_xml(collab.name)
+    new_row = data.layouts["collaborations"].last_row + 1
+    assert f"<f>IF(N(AH{new_row})&gt;0,AI{new_row}/AH{new_row},\"\")</f><v>2.5</v>" in cxml
+
+
+def wio_col(n: int) -> str:
+    from workbook_addin.xlsx.refs import col_letter
+
+    return col_letter(n)
+
+
+def test_appending_into_an_empty_table_uses_its_blank_row_first(book):
+    changes = wio.WorkbookChanges()
+    changes.appends["run_log"] = [{"job": "refresh", "rows_updated": 0}]
+    wio.write_changes(book, changes)
+    after = wio.read_workbook(book)
+    assert list(after.tables["run_log"].index) == [2]
+    assert after.layouts["run_log"].last_row == 2  # no growth needed
+    changes = wio.WorkbookChanges()
+    changes.appends["run_log"] = [{"job": "refresh", "rows_updated": 5}]
+    wio.write_changes(book, changes)
+    after = wio.read_workbook(book)
+    assert list(after.tables["run_log"]["rows_updated"]) == [0, 5]
+
+
+def test_table_cannot_grow_over_data_below_it(tmp_path):
+    sheet = load_schema().sheet("snapshots")
+    path = tmp_path / "below.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(sheet.name)
+    ws.add_table(0, 0, 1, 3, {"name": sheet.table, "columns": [{"header": c.header} for c in sheet.columns],
+                              "data": [["tiktok:a", "2026-01-01", 5, "x"]]})
+    ws.write("B4", "someone's note")
+    wb.close()
+    before = path.read_bytes()
+    changes = wio.WorkbookChanges()
+    changes.appends["snapshots"] = [{"creator_key": f"tiktok:{i}"} for i in range(3)]
+    with pytest.raises(ValueError, match="B4"):
+        wio.write_changes(path, changes)
+    assert path.read_bytes() == before
+
+
+def test_replace_rows_shrinks_and_rewrites_a_computed_table(book):
+    data = wio.read_workbook(book)
+    import pandas as pd
+
+    changes = wio.WorkbookChanges()
+    new = pd.DataFrame({"creator_key": [f"k{i}" for i in range(5)], "score": [float(i) for i in range(5)]})
+    wio.replace_rows(changes, "scores", data.tables["scores"], new, data.layouts["scores"])
+    wio.write_changes(book, changes)
+    mid = wio.read_workbook(book)
+    assert list(mid.tables["scores"]["creator_key"]) == [f"k{i}" for i in range(5)]
+    assert mid.layouts["scores"].last_row == 6
+    changes = wio.WorkbookChanges()
+    wio.replace_rows(changes, "scores", mid.tables["scores"], new.iloc[:2], mid.layouts["scores"])
+    assert changes.keep_rows == {"scores": 2} and not changes.cells  # the first two rows are already right
+    wio.write_changes(book, changes)
+    after = wio.read_workbook(book)
+    assert list(after.tables["scores"]["score"]) == [0, 1]
+    assert after.layouts["scores"].last_row == 3
+
+
+@pytest.mark.parametrize("lock_name", ["~$Lianxing_Evaluation.xlsm", ".~lock.Lianxing_Evaluation.xlsm#"])
+def test_locked_workbook_is_refused_and_left_alone(book, lock_name):
+    (book.parent / lock_name).write_text("owner")
+    before = book.read_bytes()
+    changes = wio.WorkbookChanges()
+    changes.set("creators", 2, "notes", "x")
+    with pytest.raises(wio.WorkbookLockedError, match="Excel or LibreOffice"):
+        wio.write_changes(book, changes)
+    assert book.read_bytes() == before
+    assert not (book.parent / wio.BACKUP_DIR).exists()
+
+
+def test_save_keeps_timestamped_backups_and_prunes_old_ones(book):
+    original = book.read_bytes()
+    for i in range(4):
+        pkg = XlsxPackage(book)
+        pkg.set_cell(USER_SHEET, 5, 1, f"run {i}")
+        wio.save_package(pkg, book, keep=3, now=dt.datetime(2026, 11, 25, 15, 30, i))
+    backups = sorted((book.parent / wio.BACKUP_DIR).iterdir())
+    assert [p.name for p in backups] == [f"Lianxing_Evaluation.2026-11-25T1530{i:02d}.bak.xlsm" for i in (1, 2, 3)]
+    assert backups[0].read_bytes() != original  # the oldest (the original) was pruned
+    assert "run 2" in str(CalamineWorkbook.from_path(str(backups[-1])).get_sheet_by_name(USER_SHEET).to_python())
+
+
+def test_a_crash_mid_write_leaves_the_original_intact(book, monkeypatch):
+    original = book.read_bytes()
+
+    def crash(self, target):
+        target.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(XlsxPackage, "save", crash)
+    changes = wio.WorkbookChanges()
+    changes.set("creators", 2, "notes", "x")
+    with pytest.raises(OSError, match="disk full"):
+        wio.write_changes(book, changes)
+    assert book.read_bytes() == original
+    assert sorted(p.name for p in book.parent.iterdir()) == [book.name]  # no temp file, no backup
+
+
+def test_damaged_workbook_gives_a_clear_error(tmp_path):
+    bad = tmp_path / "broken.xlsm"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(wio.WorkbookError, match="broken.xlsm"):
+        wio.read_workbook(bad)
+    with pytest.raises(PackageError):
+        XlsxPackage(bad)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+       number=st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_text_and_numbers_round_trip_exactly(tmp_path, text, number):
+    sheet = load_schema().sheet("snapshots")
+    path = tmp_path / "rt.xlsx"
+    if not path.exists():
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet(sheet.name)
+        ws.add_table(0, 0, 1, 3, {"name": sheet.table, "columns": [{"header": c.header} for c in sheet.columns]})
+        wb.close()
+    changes = wio.WorkbookChanges()
+    changes.set("snapshots", 2, "source", text)
+    changes.set("snapshots", 2, "followers", number)
+    wio.write_changes(path, changes, backup=False)
+    got = wio.read_tables(path)["snapshots"]
+    expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text)
+    if expected:
+        assert got.loc[2, "source"] == expected
+    assert got.loc[2, "followers"] == number
+
+
+def test_libreoffice_opens_the_patched_workbook(book, tmp_path):
+    changes = wio.WorkbookChanges()
+    changes.set("creators", 2, "notes", "LibreOffice 读得到 can read this")
+    changes.appends["creators"] = [{"platform": "YouTube", "handle": "lo_check_demo"}]
+    wio.write_changes(book, changes)
+    out = tmp_path / "csv"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", "--outdir", str(out), str(book)],
+        check=True, capture_output=True, timeout=180)
+    files = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.csv")}
+    creators = next(v for k, v in files.items() if "Creators" in k)
+    assert "LibreOffice 读得到 can read this" in creators and "lo_check_demo" in creators
+    assert any("Do not delete" in v for k, v in files.items() if "My notes" in k)

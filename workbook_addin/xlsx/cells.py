@@ -1,0 +1,181 @@
+"""One worksheet cell as SpreadsheetML: parsing an existing ``<c>`` element, writing a new one.
+
+Text is written as an inline string (``t="inlineStr"``) so the shared-strings part never has to be
+rewritten: Excel and LibreOffice read both forms. A formula cell keeps its ``<f>`` element verbatim
+and only its cached ``<v>`` value changes, so structured references and UDF calls survive.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+from .refs import col_index
+
+ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
+CELL_RE = re.compile(r"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
+FORMULA_RE = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
+_FORMULA_PARTS = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_REF_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+#: attributes of an existing cell kept when its value is rewritten (style, dynamic-array metadata)
+_KEPT_ATTRS = ("s", "cm")
+
+_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+@dataclass
+class Cell:
+    """An existing ``<c>`` element, parsed just enough to rewrite it."""
+
+    row: int
+    col: int
+    attrs: dict[str, str]
+    formula: str | None  # the whole <f ...>...</f> element
+    has_value: bool
+    xml: str
+
+    @property
+    def style(self) -> str | None:
+        return self.attrs.get("s")
+
+    @property
+    def formula_text(self) -> str | None:
+        """The formula itself when the element carries it (not a shared-formula child)."""
+        if not self.formula:
+            return None
+        m = _FORMULA_PARTS.match(self.formula)
+        attrs = dict(ATTR_RE.findall(m.group(1))) if m else {}
+        text = m.group(2) if m else None
+        if not text or attrs.get("t") == "array":
+            return None
+        return text
+
+
+def parse_cells(row_xml_inner: str) -> list[Cell]:
+    cells = []
+    for m in CELL_RE.finditer(row_xml_inner):
+        attrs = dict(ATTR_RE.findall(m.group(1)))
+        ref = attrs.get("r")
+        if ref is None:
+            raise ValueError("a cell without an r= reference: files written by Excel, LibreOffice and XlsxWriter always carry one")
+        rm = _REF_RE.match(ref)
+        if not rm:
+            raise ValueError(f"bad cell reference {ref!r}")
+        inner = m.group(3) or ""
+        fm = FORMULA_RE.search(inner)
+        has_value = "<v>" in inner or "<v " in inner or "<is>" in inner or fm is not None
+        cells.append(Cell(int(rm.group(2)), col_index(rm.group(1)), attrs, fm.group(0) if fm else None, has_value, m.group(0)))
+    return cells
+
+
+def escape_text(text: str) -> str:
+    text = _ILLEGAL.sub("", text)
+    # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    delta = value - (_EPOCH_1904 if date1904 else _EPOCH_1900)
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+
+
+def _number(value: float) -> str:
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN, NaT and "" all mean an empty cell."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:
+    """(t attribute or None, inner XML after any formula) for a Python value."""
+    if is_blank(value):
+        return None, ""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        try:
+            value = value.item()
+        except (AttributeError, ValueError):
+            pass
+    if isinstance(value, bool):
+        return "b", f"<v>{int(value)}</v>"
+    if isinstance(value, Integral):
+        return None, f"<v>{int(value)}</v>"
+    if isinstance(value, Real):
+        f = float(value)
+        if math.isinf(f):
+            return ("e", "<v>#DIV/0!</v>") if has_formula else (None, "")
+        return None, f"<v>{_number(f)}</v>"
+    if isinstance(value, (dt.datetime, dt.date)):
+        if hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        return None, f"<v>{_number(excel_serial(value, date1904))}</v>"
+    if isinstance(value, dt.timedelta):
+        return None, f"<v>{_number(value.total_seconds() / 86400)}</v>"
+    text = escape_text(str(value))
+    if has_formula:
+        return "str", f"<v>{text}</v>"
+    return "inlineStr", f'<is><t xml:space="preserve">{text}</t></is>'
+
+
+def cell_xml(ref: str, value: Any, *, attrs: dict[str, str] | None = None, formula: str | None = None,
+             date1904: bool = False) -> str:
+    """A ``<c>`` element: the kept attributes of ``attrs``, then ``formula`` (verbatim), then the value."""
+    t, inner = value_xml(value, formula is not None, date1904)
+    head = f'<c r="{ref}"'
+    if attrs:
+        for name in _KEPT_ATTRS:
+            if name in attrs:
+                head += f' {name}="{attrs[name]}"'
+    if t:
+        head += f' t="{t}"'
+    body = (formula or "") + inner
+    return head + ("/>" if not body else f">{body}</c>")
+
+
+_SHIFT_TOKEN = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!?|\[[^\]]*\]|(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_])')
+
+
+def shift_formula(text: str, delta: int) -> str:
+    """Moves the relative row references of an A1 formula by ``delta`` rows (as Excel does on fill).
+
+    Quoted strings, quoted sheet names and structured references (``[@Views]``) are left alone.
+    """
+    if not delta:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(2) is None:
+            return m.group(0)
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            return m.group(0)  # part of a longer name such as LOG10
+        if m.group(3):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}{int(m.group(4)) + delta}"
+
+    return _SHIFT_TOKEN.sub(repl, text)

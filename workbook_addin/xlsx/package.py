@@ -1,0 +1,271 @@
+"""An .xlsx/.xlsm package opened for patching: sheets, Excel Tables and defined names, then a save
+that rewrites only the parts that changed and copies every other zip member byte for byte."""
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .refs import parse_range, range_ref, split_ref
+from .sheetxml import Growth, Region, SheetEdit, extend_ranges, patch_sheet_xml, update_dimension
+
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_R_ID = f"{{{NS['r']}}}id"
+
+
+class PackageError(ValueError):
+    """The file is not a workbook this code can patch (the message says what is wrong)."""
+
+
+@dataclass
+class SheetPart:
+    name: str
+    part: str  # zip member, e.g. "xl/worksheets/sheet3.xml"
+    state: str = "visible"
+
+
+@dataclass
+class TablePart:
+    name: str
+    part: str
+    sheet: str
+    ref: tuple[int, int, int, int]  # (first row, first col, last row, last col) incl. header
+    columns: list[str]
+    header_rows: int = 1
+    totals_rows: int = 0
+    calculated: dict[int, str] = field(default_factory=dict)  # sheet column -> calculatedColumnFormula
+
+    @property
+    def header_row(self) -> int:
+        return self.ref[0]
+
+    @property
+    def first_data_row(self) -> int:
+        return self.ref[0] + self.header_rows
+
+    @property
+    def last_data_row(self) -> int:
+        return self.ref[2] - self.totals_rows
+
+    @property
+    def first_col(self) -> int:
+        return self.ref[1]
+
+    @property
+    def last_col(self) -> int:
+        return self.ref[3]
+
+
+@dataclass(frozen=True)
+class DefinedCell:
+    """A defined name that points at one cell (``set_tier_s``, ``RefreshStatus``)."""
+
+    name: str
+    sheet: str
+    row: int
+    col: int
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+def _rels_path(part: str) -> str:
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
+_NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
+
+
+class XlsxPackage:
+    """Holds every zip member in memory; edits collect per sheet and are applied on :meth:`save`."""
+
+    def __init__(self, source: str | Path | IO[bytes]):
+        self.path = Path(source) if isinstance(source, (str, Path)) else None
+        try:
+            with zipfile.ZipFile(source) as z:
+                self.infos = z.infolist()
+                self.data: dict[str, bytes] = {i.filename: z.read(i.filename) for i in self.infos}
+        except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            raise PackageError(f"{source}: not a readable .xlsx/.xlsm file ({exc}) / 无法读取工作簿文件") from exc
+        if "xl/workbook.xml" not in self.data:
+            raise PackageError(f"{source}: no xl/workbook.xml inside: not an Excel workbook / 不是 Excel 工作簿")
+        self._changed: dict[str, bytes] = {}
+        self._removed: set[str] = set()
+        self._edits: dict[str, SheetEdit] = {}
+        self._table_refs: dict[str, tuple[int, int, int, int]] = {}
+        self._read_workbook()
+
+    # ------------------------------------------------------------------ reading the layout
+    def _xml(self, part: str) -> ET.Element:
+        try:
+            return ET.fromstring(self.data[part])
+        except (KeyError, ET.ParseError) as exc:
+            raise PackageError(f"part {part} is missing or damaged ({exc})") from exc
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """rId -> (type suffix, resolved target) for ``part``'s relationships."""
+        rels_part = _rels_path(part)
+        if rels_part not in self.data:
+            return {}
+        out = {}
+        for rel in self._xml(rels_part).findall("rel:Relationship", NS):
+            if rel.get("TargetMode") == "External":
+                continue
+            out[rel.get("Id")] = (rel.get("Type", "").rsplit("/", 1)[-1], _resolve(part, rel.get("Target", "")))
+        return out
+
+    def _read_workbook(self) -> None:
+        wb = self._xml("xl/workbook.xml")
+        pr = wb.find("m:workbookPr", NS)
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        rels = self._rels("xl/workbook.xml")
+        self.sheets: dict[str, SheetPart] = {}
+        for s in wb.findall("m:sheets/m:sheet", NS):
+            kind, target = rels.get(s.get(_R_ID), ("", ""))
+            if kind != "worksheet":
+                continue  # chartsheets, dialog sheets
+            self.sheets[s.get("name")] = SheetPart(s.get("name"), target, s.get("state", "visible"))
+        self.defined_names: dict[str, str] = {}
+        for d in wb.findall("m:definedNames/m:definedName", NS):
+            if d.get("localSheetId") is None and d.text:
+                self.defined_names[d.get("name")] = d.text
+        self.tables: dict[str, TablePart] = {}
+        for sheet in self.sheets.values():
+            for kind, target in self._rels(sheet.part).values():
+                if kind == "table":
+                    t = self._read_table(target, sheet.name)
+                    self.tables[t.name] = t
+
+    def _read_table(self, part: str, sheet: str) -> TablePart:
+        t = self._xml(part)
+        r1, c1, r2, c2 = parse_range(t.get("ref"))
+        cols, calc = [], {}
+        for i, tc in enumerate(t.findall("m:tableColumns/m:tableColumn", NS)):
+            cols.append(tc.get("name", ""))
+            f = tc.find("m:calculatedColumnFormula", NS)
+            if f is not None and f.text:
+                calc[c1 + i] = f.text
+        return TablePart(
+            name=t.get("displayName") or t.get("name"), part=part, sheet=sheet, ref=(r1, c1, r2, c2),
+            columns=cols, header_rows=int(t.get("headerRowCount", "1")), totals_rows=int(t.get("totalsRowCount", "0")),
+            calculated=calc,
+        )
+
+    def defined_cell(self, name: str) -> DefinedCell | None:
+        """The single cell a defined name points at, or None (absent, a range, or a formula)."""
+        text = self.defined_names.get(name)
+        m = _NAME_REF.match(text.strip()) if text else None
+        if not m:
+            return None
+        sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+        row, col = split_ref(m.group(3))
+        return DefinedCell(name, sheet, row, col)
+
+    def sheet_xml(self, sheet: str) -> str:
+        part = self.sheets[sheet].part
+        return self._changed.get(part, self.data[part]).decode("utf-8")
+
+    # ------------------------------------------------------------------ edits
+    def _edit(self, sheet: str) -> SheetEdit:
+        if sheet not in self.sheets:
+            raise PackageError(f"no worksheet named {sheet!r} / 没有工作表 {sheet!r}")
+        return self._edits.setdefault(sheet, SheetEdit())
+
+    def set_cell(self, sheet: str, row: int, col: int, value: Any) -> None:
+        self._edit(sheet).set(row, col, value)
+
+    def table_ref(self, table: str) -> tuple[int, int, int, int]:
+        return self._table_refs.get(table, self.tables[table].ref)
+
+    def set_table_value(self, table: str, row: int, col: int, value: Any) -> None:
+        """Writes inside a table; cells that do not exist yet take the style of the first data row."""
+        t = self.tables[table]
+        edit = self._edit(t.sheet)
+        r1, c1, r2, c2 = self.table_ref(table)
+        if not (c1 <= col <= c2):
+            raise PackageError(f"column {col} is outside table {table}")
+        region = Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row)
+        if region not in edit.regions:
+            edit.regions.append(region)
+        edit.set(row, col, value)
+
+    def resize_table(self, table: str, last_data_row: int) -> None:
+        """Grows (copying the last row's styles and formulas) or shrinks a table to end at a row."""
+        t = self.tables[table]
+        if t.totals_rows:
+            raise PackageError(f"table {table} has a totals row; resizing it is not supported")
+        r1, c1, r2, c2 = self.table_ref(table)
+        last_data_row = max(last_data_row, t.first_data_row)  # a table keeps one data row
+        if last_data_row == r2:
+            return
+        edit = self._edit(t.sheet)
+        if last_data_row > r2:
+            edit.growths.append(Growth(c1, c2, r2, r2 + 1, last_data_row, dict(t.calculated)))
+        else:
+            edit.clears.append((last_data_row + 1, c1, r2, c2))
+        self._table_refs[table] = (r1, c1, last_data_row, c2)
+
+    # ------------------------------------------------------------------ saving
+    def _apply(self) -> None:
+        for sheet, edit in self._edits.items():
+            if not edit:
+                continue
+            part = self.sheets[sheet].part
+            result = patch_sheet_xml(self.sheet_xml(sheet), edit, self.date1904)
+            xml = update_dimension(result.xml, result.max_row, result.max_col)
+            for g in edit.growths:
+                xml = extend_ranges(xml, g.c1, g.c2, g.template_row, g.last_new)
+            self._changed[part] = xml.encode("utf-8")
+            if result.removed_formula and "xl/calcChain.xml" in self.data:
+                self._drop_calc_chain()
+        for table, ref in self._table_refs.items():
+            t = self.tables[table]
+            if ref == t.ref:
+                continue
+            text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
+            new = range_ref(*ref)
+            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text, count=1)
+            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text)
+            self._changed[t.part] = text.encode("utf-8")
+        self._edits.clear()
+
+    def _drop_calc_chain(self) -> None:
+        """calcChain.xml lists formula cells; a stale entry makes Excel offer to repair the file, while a
+        missing chain is simply rebuilt. It goes whenever a formula cell is removed (openpyxl always drops it)."""
+        self._removed.add("xl/calcChain.xml")
+        ct = self._changed.get("[Content_Types].xml", self.data["[Content_Types].xml"]).decode("utf-8")
+        ct = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", ct)
+        self._changed["[Content_Types].xml"] = ct.encode("utf-8")
+        rels = self._changed.get("xl/_rels/workbook.xml.rels", self.data["xl/_rels/workbook.xml.rels"]).decode("utf-8")
+        rels = re.sub(r'<Relationship\b[^>]*Target="(?:/xl/)?calcChain\.xml"[^>]*/>', "", rels)
+        self._changed["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
+
+    @property
+    def changed_parts(self) -> set[str]:
+        self._apply()
+        return set(self._changed) | self._removed
+
+    def save(self, target: str | Path | IO[bytes]) -> None:
+        """Writes the package: changed parts re-serialised, every other member copied as it was read."""
+        self._apply()
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for info in self.infos:
+                if info.filename in self._removed:
+                    continue
+                data = self._changed.get(info.filename, self.data[info.filename])
+                new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                new.compress_type = info.compress_type
+                new.external_attr = info.external_attr
+                new.create_system = info.create_system
+                z.writestr(new, data, compresslevel=1 if len(data) > 1_000_000 else None)
