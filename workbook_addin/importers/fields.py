@@ -1,0 +1,128 @@
+"""Cut a recognised export into named fields and read each cell as its field's type.
+
+Decimal separator and day/month order are decided per column from the values that settle them
+(see :mod:`.clean`), so ``1.234`` is read the same way in every row of a German file. A cell that
+cannot be read becomes empty and a :class:`Problem` naming the file, row and column; the rest of
+the row is kept. Summary rows ("Total", 合计) and rows cut short are set aside and counted.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .clean import CleanError, currency_of, infer_date_order, infer_decimal, is_missing, parse_datetime, parse_number
+from .detect import Detection
+from .formats import FIELD_TYPES, TOTAL_LABELS, norm_header
+from .problems import Problem, file_problem
+from .readers import Decoding
+
+_SCIENTIFIC_ID = re.compile(r"^\d(?:[.,]\d+)?[eE]\+\d+$")
+
+
+@dataclass
+class Extracted:
+    frame: pd.DataFrame  # one column per detected field plus source_row (the row number in the file)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: int = 0
+    summary_rows: int = 0
+
+
+def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
+    """The data rows under the header, typed; rows that are summaries or cut short are skipped."""
+    records = decoding.records
+    width = len(det.headers)
+    used = sorted(set(det.columns.values()))
+    needed = max(used) + 1
+    out = Extracted(pd.DataFrame())
+    keep_rows: list[list[Any]] = []
+    numbers: list[int] = []
+    last = len(records) - 1
+    while last > det.header_row and _blank(records[last]):
+        last -= 1
+    for i in range(det.header_row + 1, last + 1):
+        rec = records[i]
+        if _blank(rec):
+            continue
+        first = next((c for c in rec if not is_missing(c)), "")
+        if norm_header(first) in TOTAL_LABELS or any(norm_header(rec[j]) in TOTAL_LABELS for j in used if j < len(rec) and j in (det.columns.get("video_id"), det.columns.get("post_url"))):
+            out.summary_rows += 1
+            continue
+        cut_here = i == last and decoding.truncated
+        if len(rec) < needed or cut_here:
+            why = "文件在此行中断 the file ends in the middle of this row" if i == last else f"此行只有 {len(rec)} 列 only {len(rec)} of {width} columns"
+            out.problems.append(file_problem(file, i + 1, None, f"{why}; row skipped — 请重新下载 download the export again"))
+            out.skipped += 1
+            continue
+        keep_rows.append([rec[j] if j < len(rec) else "" for j in range(needed)])
+        numbers.append(i + 1)
+    raw = pd.DataFrame(keep_rows, columns=range(needed), dtype=object) if keep_rows else pd.DataFrame(columns=range(needed), dtype=object)
+    frame = pd.DataFrame({"source_row": pd.Series(numbers, dtype="int64")})
+    default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
+    for fld, j in det.columns.items():
+        header = det.headers[j]
+        values = raw[j].tolist()
+        frame[fld], problems = _typed(fld, values, numbers, file, header, default_decimal, det.format.date_order)
+        out.problems.extend(problems)
+        if FIELD_TYPES.get(fld) == "money":
+            cur = [currency_of(v) for v in values]
+            if any(cur):
+                frame[f"{fld}__currency"] = pd.Series(cur, dtype=object)
+            elif fld in det.header_currency:
+                frame[f"{fld}__currency"] = det.header_currency[fld]
+    out.frame = frame
+    out.problems.sort(key=lambda p: (p.row or 0))
+    return out
+
+
+def _blank(rec: list[Any]) -> bool:
+    return all(is_missing(c) for c in rec)
+
+
+def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str, decimal: str, date_order: str) -> tuple[pd.Series, list[Problem]]:
+    kind = FIELD_TYPES.get(fld, "text")
+    problems: list[Problem] = []
+    if kind in ("integer", "money"):
+        dec = infer_decimal(values, decimal)
+        cache: dict[Any, float] = {}
+        out = []
+        for v, row in zip(values, rows):
+            key = v if isinstance(v, str) else repr(v)
+            if key not in cache:
+                try:
+                    cache[key] = parse_number(v, dec, integer=kind == "integer")
+                except CleanError as exc:
+                    problems.append(file_problem(file, row, header, f"不是数字 {exc}", v))
+                    cache[key] = math.nan
+                    out.append(math.nan)
+                    continue
+            out.append(cache[key])
+        return pd.Series(out, dtype="float64"), problems
+    if kind == "datetime":
+        order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
+        order = infer_date_order(values, order)
+        out_d = []
+        for v, row in zip(values, rows):
+            try:
+                out_d.append(parse_datetime(v, order))
+            except CleanError as exc:
+                problems.append(file_problem(file, row, header, f"不是日期 {exc}", v))
+                out_d.append(None)
+        return pd.Series(pd.to_datetime(out_d), dtype="datetime64[ns]"), problems
+    out_t: list[str | None] = []
+    for v, row in zip(values, rows):
+        if is_missing(v):
+            out_t.append(None)
+            continue
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        text = str(v).strip()
+        if kind == "id" and _SCIENTIFIC_ID.match(text):
+            problems.append(file_problem(file, row, header, f"ID 被 Excel 改成科学计数法 {text!r}: Excel shortened this ID; matched by link or handle instead", v))
+            out_t.append(None)
+            continue
+        out_t.append(text)
+    return pd.Series(out_t, dtype=object), problems

@@ -1,0 +1,100 @@
+"""Posts from TikTok, TikTok Shop, YouTube and Instagram exports, keyed so they can be matched.
+
+A post is known by many spellings: ``youtu.be/ID``, ``youtube.com/watch?v=ID&t=3s``,
+``m.youtube.com/shorts/ID``, a bare video id in YouTube Studio's "Content" column;
+``tiktok.com/@mia/video/73...?is_from_webapp=1`` or just the id; ``instagram.com/reel/CODE/?igsh=..``.
+:func:`post_key` reduces them all to one key (``youtube:ID``, ``tiktok:73...``, ``instagram:CODE``)
+that collaborations' post URLs are reduced to as well.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+
+from ..keys import platform_from_url, try_creator_key
+from .formats import Format
+
+_YT_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YT_PATH = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})")
+_TT_PATH = re.compile(r"/(?:video|photo|v)/(\d{8,})")
+_IG_PATH = re.compile(r"^/(?:[^/]+/)?(?:p|reel|reels|tv)/([A-Za-z0-9_-]+)")
+
+
+def post_key(value: object, platform: str | None = None) -> str | None:
+    """One key for every spelling of a post's URL or id; None when there is nothing to key on."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if "/" not in text and "." not in text:
+        return _id_key(text, platform)
+    url = text if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I) else "https://" + text
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = re.sub(r"^(?:www|m|mobile)\.", "", host)
+    path = re.sub(r"/+", "/", parts.path)
+    plat = platform_from_url(host)
+    if plat == "YouTube":
+        vid = parse_qs(parts.query).get("v", [None])[0]
+        if host == "youtu.be":
+            vid = path.strip("/").split("/")[0]
+        elif not vid and (m := _YT_PATH.match(path)):
+            vid = m.group(1)
+        if vid and _YT_ID.match(vid):
+            return f"youtube:{vid}"
+    elif plat == "TikTok":
+        if m := _TT_PATH.search(path):
+            return f"tiktok:{m.group(1)}"
+    elif plat == "Instagram":
+        if m := _IG_PATH.match(path):
+            return f"instagram:{m.group(1)}"
+    return f"url:{host}{path.rstrip('/')}"
+
+
+def _id_key(text: str, platform: str | None) -> str | None:
+    plat = (platform or "").casefold()
+    if plat == "youtube" and _YT_ID.match(text):
+        return f"youtube:{text}"
+    if plat == "tiktok" and text.isdigit():
+        return f"tiktok:{text}"
+    if plat == "instagram":
+        # Meta's numeric "Post ID" is not the shortcode in a post URL; it still dedupes exports.
+        return f"instagram-id:{text}" if text.isdigit() else f"instagram:{text}"
+    return None
+
+
+def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
+    """Adds platform, post_key, creator_key, gmv_currency and row_id to a typed post export."""
+    out = frame.copy()
+    n = len(out)
+    for col in ("post_url", "video_id", "handle", "promo_code", "utm_campaign"):
+        if col not in out:
+            out[col] = pd.Series([None] * n, dtype=object)
+    if "platform" in out:
+        platforms = [p if p else fmt.platform for p in out["platform"]]
+    else:
+        platforms = [fmt.platform] * n
+    platforms = [p or platform_from_url(u or "") for p, u in zip(platforms, out["post_url"])]
+    out["platform"] = pd.Series(platforms, dtype=object)
+    keys = []
+    for url, vid, plat in zip(out["post_url"], out["video_id"], platforms):
+        key = post_key(url, plat) if url else None
+        if key is None or key.startswith("url:"):
+            key = post_key(vid, plat) or key
+        keys.append(key)
+    out["post_key"] = pd.Series(keys, dtype=object)
+    out["creator_key"] = pd.Series([try_creator_key(p, h) if h else None for p, h in zip(platforms, out["handle"])], dtype=object)
+    if "gmv" in out:
+        cur = out["gmv_currency"] if "gmv_currency" in out else pd.Series([None] * n, dtype=object)
+        if "gmv__currency" in out:
+            cur = cur.where(cur.notna(), out["gmv__currency"])
+        out["gmv_currency"] = cur.map(lambda c: str(c).strip().upper() if c else None).astype(object)
+    dates = out["published_at"].dt.strftime("%Y-%m-%d") if "published_at" in out else pd.Series([""] * n)
+    out["row_id"] = pd.Series(
+        [f"{fmt.name}:{k}" if k else f"{fmt.name}:{c or h or ''}:{d or ''}" for k, c, h, d in zip(keys, out["creator_key"], out["handle"], dates)],
+        dtype=object,
+    )
+    return out

@@ -1,0 +1,153 @@
+"""Read an export file into rows of cells, whatever its encoding, delimiter or container.
+
+Ops staff download CSVs from many tools: UTF-8 with or without a BOM, Excel's "Unicode text"
+(UTF-16, tab-separated), GBK from Chinese seller back-ends, Windows-1252 from old Excel, comma,
+semicolon or tab delimited, and XLSX. This module only turns bytes into ``records`` (lists of cells);
+which row is the header and what the columns mean is decided later (:mod:`.detect`).
+
+When the bytes are not UTF-8 the encoding is a guess, so :func:`read_file` returns every plausible
+decoding; the caller keeps the first one whose header it recognises, and warns that it guessed.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DELIMITERS = (",", ";", "\t", "|")
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+#: Fallback encodings for files that are not UTF-8, most specific first: GB18030 (a superset of
+#: GBK) fails fast on Western text, Windows-1252 covers Excel's "CSV" on Western Windows.
+FALLBACK_ENCODINGS = ("gb18030", "cp1252", "latin-1")
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all (corrupt spreadsheet, not a table); the message says why."""
+
+
+@dataclass
+class Decoding:
+    """One way of reading the file: its records and what we had to assume to get them."""
+
+    records: list[list[Any]]
+    encoding: str | None
+    delimiter: str | None
+    warnings: list[str] = field(default_factory=list)
+    #: the file ends inside a quoted cell or mid-character: it was cut short
+    truncated: bool = False
+
+
+def read_file(path: Path) -> list[Decoding]:
+    """Every plausible reading of ``path``, best first. An empty list means an empty file.
+
+    Raises :class:`UnreadableFile` for a spreadsheet that cannot be opened.
+    """
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        return []
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or data[:4] == b"PK\x03\x04" and _is_xlsx(data):
+        return [_read_spreadsheet(path)]
+    return [_parse_text(text, encoding, warnings, cut) for text, encoding, warnings, cut in decode(data)]
+
+
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "[Content_Types].xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _read_spreadsheet(path: Path) -> Decoding:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if any(any(c not in ("", None) for c in r) for r in rows):
+                warnings = [] if name == book.sheet_names[0] else [f"read sheet {name!r} (the first sheets are empty)"]
+                return Decoding([list(r) for r in rows], None, None, warnings)
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise UnreadableFile(f"cannot open the spreadsheet ({type(exc).__name__}: {exc}); is the file complete?") from exc
+    return Decoding([], None, None)
+
+
+def decode(data: bytes) -> list[tuple[str, str, list[str], bool]]:
+    """``(text, encoding, warnings, cut_mid_character)`` candidates for the raw bytes, best first."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            text, cut = _decode_tail_tolerant(data, enc)
+            return [(text, enc, [], cut)]
+    head = data[:4000]
+    if len(head) > 8 and head.count(b"\x00") > len(head) // 4:  # UTF-16 without a BOM
+        enc = "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+        text, cut = _decode_tail_tolerant(data, enc)
+        return [(text, enc, [f"no byte-order mark: read as {enc.upper()}"], cut)]
+    try:
+        return [(data.decode("utf-8"), "utf-8", [], False)]
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return [(data[: exc.start].decode("utf-8"), "utf-8", [], True)]
+    out = []
+    for enc in FALLBACK_ENCODINGS:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        out.append((text, enc, [f"文件不是 UTF-8 编码，按 {enc.upper()} 读取，请核对文字 Not UTF-8: read as {enc.upper()}; check names and text"], False))
+    return out
+
+
+def _decode_tail_tolerant(data: bytes, enc: str) -> tuple[str, bool]:
+    """Decodes, tolerating only a character cut off at the very end (a truncated download)."""
+    try:
+        return data.decode(enc), False
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3:
+            return data[: exc.start].decode(enc), True
+        raise
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the most sample lines into the same number (>1) of cells.
+
+    ``csv.Sniffer`` is thrown off by title lines above the header and by decimal commas; counting
+    consistent field counts is not.
+    """
+    best, best_score = ",", (0, 0)
+    sample = "\n".join(lines)
+    for delim in DELIMITERS:
+        if delim not in sample:
+            continue
+        counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delim) if len(r) > 1]
+        if not counts:
+            continue
+        width, rows = Counter(counts).most_common(1)[0]
+        score = (rows, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _parse_text(text: str, encoding: str, warnings: list[str], cut: bool) -> Decoding:
+    lines = text.splitlines()[:40]
+    delim = sniff_delimiter(lines)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False))
+    truncated = cut or _ends_inside_quotes(text, delim)
+    return Decoding(records, encoding, delim, list(warnings), truncated)
+
+
+def _ends_inside_quotes(text: str, delim: str) -> bool:
+    """True when the text ends inside a quoted cell: the download stopped mid-row."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True):
+            pass
+    except csv.Error as exc:
+        return "EOF" in str(exc) or "unexpected end" in str(exc)
+    return False
