@@ -1,0 +1,489 @@
+"""The shared Google Sheet as an archive backend (gspread + google-auth, Sheets API v4).
+
+Requests per sync, steady state (``srv.stats`` in the tests and ``benchmarks/sync.py`` count them):
+
+1. ``values.batchGet`` of the whole tab (UNFORMATTED values): the only request of a no-op sync.
+2. ``spreadsheets.get`` of the identity columns (creator key, platform, handle) with sheet metadata
+   and protected ranges: the guard read, made right before writing (see below).
+3. ``values.batchUpdate`` with every changed cell, ``valueInputOption=RAW``: one request per ~1 MB
+   chunk, so one in practice. RAW keeps ``=``, ``+``, ``-``, ``@`` text as text.
+4. ``values.append`` of new creators (only when there are any), ``insertDataOption=INSERT_ROWS``,
+   RAW: the server finds the end of the table, so two workbooks appending at once do not collide.
+5. ``values.append`` of one row to the sync-log tab.
+(+1 ``spreadsheets.batchUpdate`` on the first sync, or when a protection or the log tab is missing.)
+
+Rows are located by creator key, never by remembered row number, because team mates sort, filter,
+insert and delete rows while others sync. The window between reading and writing is closed as far
+as the API allows:
+
+* Guard read: step 2 re-reads the key column just before the write, and row numbers are computed
+  from it; a sort or insert between the main read and the write is therefore harmless. A creator
+  that vanished, or a "new" creator someone else appended meanwhile, is left for the next attempt.
+* Verified write: every written range spans the row's key cell, which is sent as ``null`` (the API
+  leaves null cells alone) and requested back with ``includeValuesInResponse``. The batch update is
+  atomic, so the response shows which creator each write really landed on. If a sort slipped in
+  between the guard read and the write (one round trip, typically well under a second), the
+  misplaced cells are put back to the values the read saw for the creator now there, and the sync
+  runs again (:class:`RaceDetected`).
+* Remaining window, stated honestly: Sheets has no conditional write, so a sort landing inside that
+  last round trip is repaired after the fact rather than prevented, and an edit a team mate types into
+  exactly those misplaced cells between our write and the repair would be overwritten by the repair.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gspread
+from google.auth import exceptions as auth_exceptions
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name, rowcol_to_a1
+
+from workbook_addin.keys import CreatorKeyError, creator_key
+from workbook_addin.schema import Column, Sheet
+
+from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
+from .retry import RetryPolicy, call_with_retry, is_transient, status_of
+from .safe_values import canonical, cell_for_sheet, is_empty
+
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file"]
+IDENTITY = ("creator_key", "platform", "handle", "profile_url")
+PROTECT_TAG = "lianxing:computed:"
+DEFAULT_LOG_TAB = "同步日志 Sync log"
+#: Stay well under Google's recommended 2 MB request size.
+CHUNK_BYTES = 1_000_000
+
+
+@dataclass
+class TabState:
+    """What the read learned about the tab: where each schema column is, how many rows it has."""
+
+    title: str
+    header: list[str]
+    col_of: dict[str, int]  # schema column key -> 0-based column index
+    missing: list[str] = field(default_factory=list)  # synced columns not in the header yet
+    last_row: int = 1
+
+
+def _label_map(sheet: Sheet) -> dict[str, str]:
+    """Header text -> column key; the bilingual header, either half, or the key itself."""
+    out: dict[str, str] = {}
+    for c in sheet.columns:
+        for text in (c.key, c.header, c.zh, c.en):
+            out.setdefault(text.strip().casefold(), c.key)
+    return out
+
+
+def _row_key(cells: Mapping[str, Any]) -> tuple[str, bool]:
+    """(creator key, needs_key) of a sheet row; raises CreatorKeyError when none can be made."""
+    key = canonical(cells.get("creator_key"))
+    if key:
+        return key, False
+    return creator_key(cells.get("platform"), cells.get("handle") or cells.get("profile_url")), True
+
+
+class GoogleSheetBackend(Backend):
+    """One spreadsheet; each synced schema sheet is one tab, plus a sync-log tab."""
+
+    name = "google"
+
+    def __init__(self, client: gspread.Client, spreadsheet_key: str, *, tabs: Mapping[str, str] | None = None,
+                 log_tab: str = DEFAULT_LOG_TAB, policy: RetryPolicy | None = None, credentials_file: str = "",
+                 account: str = "", chunk_bytes: int = CHUNK_BYTES,
+                 before_write: Callable[[], None] | None = None) -> None:
+        self.client = client
+        self.http = client.http_client
+        self.key = spreadsheet_key
+        self.tabs = dict(tabs or {})
+        self.log_tab = log_tab
+        self.policy = policy or RetryPolicy()
+        self.credentials_file = credentials_file
+        self.account = account
+        self.chunk_bytes = chunk_bytes
+        self.before_write = before_write  # test hook: runs between the guard read and the write
+        self.user = ""
+        self.race_repairs = 0
+
+    # -- construction from Settings -----------------------------------------------------------
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
+                      policy: RetryPolicy | None = None) -> "GoogleSheetBackend":
+        """Build from the Settings sheet: google_sheet_key, google_credentials, optional api_endpoint.
+        Credentials stay in their file on this computer; the workbook only names the file."""
+        key = str(settings.get("google_sheet_key") or "").strip()
+        if not key:
+            raise SyncError("设置 Settings, google_sheet_key: 未填写 Google 表格 ID. No Google Sheet key is set "
+                            "(archive_backend is 'google'); paste the id from the shared sheet's URL.")
+        cred_text = str(settings.get("google_credentials") or "").strip()
+        if not cred_text:
+            raise SyncError(f"设置 Settings, google_credentials: 未指定凭据文件. No credentials file is set for "
+                            f"Google Sheet {key}; give the path to a service-account key or OAuth file.")
+        path = Path(cred_text).expanduser()
+        if not path.is_absolute() and workbook_dir is not None:
+            path = Path(workbook_dir) / path
+        credentials, account = load_credentials(path, key)
+        http_client: type = gspread.HTTPClient
+        endpoint = str(settings.get("api_endpoint") or "").strip()
+        if endpoint:
+            from .endpoint import endpoint_http_client
+
+            http_client = endpoint_http_client(endpoint)
+        client = gspread.Client(auth=credentials, http_client=http_client)
+        client.http_client.set_timeout(float(settings.get("google_timeout") or 30))
+        tabs = {k[len("google_"):-len("_tab")]: str(v) for k, v in settings.items()
+                if k.startswith("google_") and k.endswith("_tab") and k != "google_log_tab" and v}
+        return cls(client, key, tabs=tabs, log_tab=str(settings.get("google_log_tab") or DEFAULT_LOG_TAB),
+                   policy=policy, credentials_file=str(path), account=account)
+
+    def describe(self) -> str:
+        return f"Google Sheet {self.key}"
+
+    def tab_of(self, sheet: Sheet) -> str:
+        return self.tabs.get(sheet.key, sheet.name)
+
+    # -- error translation --------------------------------------------------------------------
+    def _explain(self, error: BaseException) -> SyncError | None:
+        """A plain-language SyncError for credential and access problems (None for others)."""
+        who = f"{self.account} ({self.credentials_file})" if self.account else (self.credentials_file or "these credentials")
+        if isinstance(error, auth_exceptions.RefreshError):
+            return SyncError(f"Google 凭据被拒绝 The credentials in {self.credentials_file or 'the credentials file'} were refused "
+                             f"(expired, revoked or wrong) while opening Google Sheet {self.key}: {error}. "
+                             "Create a new key / sign in again and update Settings › google_credentials.")
+        status = status_of(error)
+        if status in (401,):
+            return SyncError(f"Google 凭据无效 Google rejected the credentials of {who} for sheet {self.key} (HTTP 401).")
+        if status == 403:
+            return SyncError(f"无权访问 {who} has no access to Google Sheet {self.key}: share the sheet with "
+                             f"{self.account or 'this account'} as editor (HTTP 403).")
+        if status == 404:
+            return SyncError(f"找不到表格 Google Sheet {self.key} was not found (HTTP 404): check Settings › google_sheet_key.")
+        return None
+
+    def _call(self, fn: Callable[[], Any], what: str, retry: bool = True) -> Any:
+        try:
+            return call_with_retry(fn, self.policy, what) if retry else fn()
+        except Exception as error:  # noqa: BLE001 - translated or re-raised
+            explained = self._explain(error)
+            if explained is not None:
+                raise explained from error
+            raise
+
+    # -- reading ------------------------------------------------------------------------------
+    def read(self, sheet: Sheet) -> RemoteTable:
+        title = self.tab_of(sheet)
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING",
+                  "majorDimension": "ROWS"}
+        try:
+            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)], dict(params)),
+                                f"reading {title}")
+        except APIError as error:
+            if status_of(error) != 400:
+                raise
+            self._create_tab(sheet, title)  # first sync: the tab does not exist yet
+            answer = {"valueRanges": [{"values": [[c.header for c in sheet.synced_columns]]}]}
+        values = answer.get("valueRanges", [{}])[0].get("values", [])
+        if not values or not any(not is_empty(v) for v in values[0]):
+            self._write_header(sheet, title)
+            values = [[c.header for c in sheet.synced_columns]] + values[1:]
+        return self._table(sheet, title, values)
+
+    def _table(self, sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable:
+        labels = _label_map(sheet)
+        header = [str(h) for h in values[0]]
+        col_of: dict[str, int] = {}
+        for i, text in enumerate(header):
+            key = labels.get(text.strip().casefold())
+            if key is not None and key not in col_of:
+                col_of[key] = i
+        synced = [c for c in sheet.synced_columns]
+        missing = [c.key for c in synced if c.key not in col_of]
+        state = TabState(title, header, col_of, missing, last_row=len(values))
+        rows: dict[str, RemoteRow] = {}
+        problems: list[str] = []
+        cols = [c for c in synced if c.key != "creator_key"]
+        for n, raw in enumerate(values[1:], start=2):
+            cells = {k: (raw[i] if i < len(raw) else None) for k, i in col_of.items()}
+            if all(is_empty(v) for v in cells.values()):
+                continue
+            try:
+                key, needs_key = _row_key(cells)
+            except CreatorKeyError as error:
+                problems.append(f"共享表 shared sheet '{title}', row {n}: {error}; not synced")
+                continue
+            if key in rows:
+                problems.append(f"共享表 shared sheet '{title}', row {n}: creator {key} already in row "
+                                f"{rows[key].row}; row {n} is not synced (merge the two rows by hand)")
+                continue
+            vals = {c.key: canonical(cells.get(c.key), c) for c in cols}
+            rows[key] = RemoteRow(key, vals, row=n, needs_key=needs_key)
+        return RemoteTable(sheet, rows, problems, state)
+
+    def _create_tab(self, sheet: Sheet, title: str) -> None:
+        cols = sheet.synced_columns
+        body = {"requests": [{"addSheet": {"properties": {"title": title, "gridProperties": {
+            "rowCount": 1000, "columnCount": max(26, len(cols)), "frozenRowCount": 1}}}}]}
+        self._call(lambda: self.http.batch_update(self.key, body), f"creating tab {title}")
+        self._write_header(sheet, title)
+
+    def _write_header(self, sheet: Sheet, title: str) -> None:
+        header = [c.header for c in sheet.synced_columns]
+        body = {"valueInputOption": "RAW", "data": [{"range": absolute_range_name(title, "A1"), "values": [header]}]}
+        self._call(lambda: self.http.values_batch_update(self.key, body), f"writing the header of {title}")
+
+    # -- the guard read ---------------------------------------------------------------------
+    def _guard(self, sheet: Sheet, state: TabState) -> tuple[dict[str, Any], dict[str, int], dict[int, str]]:
+        """Sheet metadata plus the identity columns as they are now: (metadata, key -> row, row -> key)."""
+        idents = [k for k in IDENTITY if k in state.col_of]
+        ranges = [absolute_range_name(state.title, f"{_col(state.col_of[k])}:{_col(state.col_of[k])}") for k in idents]
+        params = {"ranges": ranges, "includeGridData": "true",
+                  "fields": "sheets(properties(sheetId,title,gridProperties),protectedRanges,"
+                            "data(startRow,startColumn,rowData(values(effectiveValue))))"}
+        meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params), f"checking {state.title}")
+        tab = next((s for s in meta.get("sheets", []) if s["properties"]["title"] == state.title), None)
+        columns: dict[str, list[Any]] = {}
+        grids = (tab or {}).get("data") or []
+        if tab is not None and grids and any("rowData" in g for g in grids):
+            for g in grids:
+                start_col = g.get("startColumn", 0)
+                key = next((k for k in idents if state.col_of[k] == start_col), None)
+                if key is None:
+                    continue
+                col: list[Any] = [None] * g.get("startRow", 0)
+                for rd in g.get("rowData", []):
+                    vals = rd.get("values") or [{}]
+                    ev = vals[0].get("effectiveValue", {}) if vals else {}
+                    col.append(next(iter(ev.values()), None) if ev else None)
+                columns[key] = col
+        else:  # an endpoint without grid data: one more (cheap) read of the same columns
+            got = self._call(lambda: self.http.values_batch_get(
+                self.key, ranges, {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}),
+                f"re-reading keys of {state.title}")
+            for k, vr in zip(idents, got.get("valueRanges", [])):
+                columns[k] = (vr.get("values") or [[]])[0]
+        height = max((len(c) for c in columns.values()), default=0)
+        row_of: dict[str, int] = {}
+        key_at: dict[int, str] = {}
+        for r in range(1, height):  # 0 is the header
+            cells = {k: (c[r] if r < len(c) else None) for k, c in columns.items()}
+            if all(is_empty(v) for v in cells.values()):
+                continue
+            try:
+                key, _ = _row_key(cells)
+            except CreatorKeyError:
+                continue
+            key_at[r + 1] = key
+            row_of.setdefault(key, r + 1)
+        return meta, row_of, key_at
+
+    # -- writing ------------------------------------------------------------------------------
+    def commit(self, sheet: Sheet, remote: RemoteTable, plan: WritePlan, entry: dict[str, Any]) -> None:
+        state: TabState = remote.state
+        cols = {c.key: c for c in sheet.columns}
+        if state.missing:
+            self._add_columns(state)
+        meta, row_of, key_at = self._guard(sheet, state)
+        if self.before_write is not None:
+            self.before_write()
+        raced = False
+        by_row: dict[int, dict[int, Any]] = {}
+        expected: dict[int, str] = {}
+        for cell in plan.cells:
+            row = row_of.get(cell.key)
+            if row is None:  # deleted or re-keyed since the read: the next attempt sees it
+                raced = True
+                continue
+            by_row.setdefault(row, {})[state.col_of[cell.column]] = cell_for_sheet(cell.value, cols.get(cell.column))
+            expected[row] = cell.key
+        data = []
+        key_col = state.col_of["creator_key"]
+        for row, cells in sorted(by_row.items()):
+            lo, hi = min([key_col, *cells]), max([key_col, *cells])
+            values = [cells.get(i) for i in range(lo, hi + 1)]  # None = leave alone (the key cell too)
+            data.append({"range": absolute_range_name(state.title, f"{rowcol_to_a1(row, lo + 1)}:{rowcol_to_a1(row, hi + 1)}"),
+                         "values": [values], "_row": row, "_lo": lo})
+        for chunk in _chunks(data, self.chunk_bytes):
+            self._write_chunk(sheet, remote, state, chunk, expected)
+        appends = [r for r in plan.appends if r["creator_key"] not in row_of]
+        raced = raced or len(appends) != len(plan.appends)
+        if appends:
+            width = max(state.col_of.values()) + 1
+            rows = []
+            for rec in appends:
+                line: list[Any] = [None] * width
+                for k, i in state.col_of.items():
+                    line[i] = cell_for_sheet(rec.get(k, ""), cols.get(k))
+                rows.append(line)
+            body = {"values": rows, "majorDimension": "ROWS"}
+            params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+            # Not retried in place: if the answer is lost, the next attempt's read shows whether it landed.
+            self._call(lambda: self.http.values_append(self.key, absolute_range_name(state.title, "A1"), params, body),
+                       f"appending rows to {state.title}", retry=False)
+        self._protect_and_log_tab(sheet, state, meta)
+        if raced:
+            raise RaceDetected(f"{state.title} changed while syncing; syncing again")
+        self.log_sync(entry)
+
+    def _write_chunk(self, sheet: Sheet, remote: RemoteTable, state: TabState, chunk: list[dict[str, Any]],
+                     expected: dict[int, str]) -> None:
+        body = {"valueInputOption": "RAW", "includeValuesInResponse": True,
+                "responseValueRenderOption": "UNFORMATTED_VALUE",
+                "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
+        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}", retry=False)
+        misplaced = []
+        for d, resp in zip(chunk, answer.get("responses", [])):
+            got = resp.get("updatedData")
+            if got is None:
+                continue  # endpoint without includeValuesInResponse: nothing to verify against
+            row_vals = (got.get("values") or [[]])[0]
+            key_cell = state.col_of["creator_key"] - d["_lo"]
+            found = canonical(row_vals[key_cell] if key_cell < len(row_vals) else None)
+            if found != expected[d["_row"]]:
+                misplaced.append((d, found))
+        if misplaced:
+            self._repair(sheet, remote, state, misplaced)
+            raise RaceDetected(f"{len(misplaced)} rows of {state.title} moved under the write; repaired, syncing again")
+
+    def _repair(self, sheet: Sheet, remote: RemoteTable, state: TabState, misplaced: list[tuple[dict[str, Any], str]]) -> None:
+        """Put back what the read saw for the creators our cells landed on by mistake."""
+        cols = {c.key: c for c in sheet.columns}
+        key_of_col = {i: k for k, i in state.col_of.items()}
+        data = []
+        for d, found in misplaced:
+            before = remote.rows.get(found)
+            values = []
+            for j, v in enumerate(d["values"][0]):
+                col = key_of_col.get(d["_lo"] + j)
+                if v is None or col is None or col == "creator_key" or before is None:
+                    values.append(None)
+                else:
+                    values.append(cell_for_sheet(before.values.get(col, ""), cols.get(col)))
+            data.append({"range": d["range"], "values": [values]})
+        self.race_repairs += len(misplaced)
+        body = {"valueInputOption": "RAW", "data": data}
+        self._call(lambda: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
+
+    def _add_columns(self, state: TabState) -> None:
+        """Synced columns the shared sheet lacks get a header cell after its last column."""
+        from workbook_addin.schema import load_schema
+
+        sheet_cols = {c.key: c for s in load_schema().sheets for c in s.columns}
+        start = len(state.header)
+        data = []
+        for n, key in enumerate(state.missing):
+            state.col_of[key] = start + n
+            data.append({"range": absolute_range_name(state.title, rowcol_to_a1(1, start + n + 1)),
+                         "values": [[sheet_cols[key].header]]})
+        state.header = state.header + [sheet_cols[k].header for k in state.missing]
+        state.missing = []
+        body = {"valueInputOption": "RAW", "data": data}
+        self._call(lambda: self.http.values_batch_update(self.key, body), f"adding columns to {state.title}", retry=False)
+
+    def _protect_and_log_tab(self, sheet: Sheet, state: TabState, meta: dict[str, Any]) -> None:
+        """One spreadsheets.batchUpdate, only when something is missing: warning-only protection of
+        computed columns (team mates get a warning, not a lock) and the sync-log tab."""
+        tabs = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+        tab = tabs.get(state.title)
+        requests: list[dict[str, Any]] = []
+        if tab is not None:
+            sheet_id = tab["properties"]["sheetId"]
+            have = {p.get("description", ""): p for p in tab.get("protectedRanges", [])}
+            for col in sheet.computed_columns:
+                if col.key not in state.col_of or col.key == "creator_key":
+                    continue
+                i = state.col_of[col.key]
+                rng = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": i, "endColumnIndex": i + 1}
+                tag = PROTECT_TAG + col.key
+                old = have.get(tag)
+                if old is None:
+                    requests.append({"addProtectedRange": {"protectedRange": {
+                        "range": rng, "description": tag, "warningOnly": True}}})
+                elif old.get("range", {}).get("startColumnIndex") != i:
+                    requests.append({"updateProtectedRange": {"protectedRange": {
+                        "protectedRangeId": old["protectedRangeId"], "range": rng}, "fields": "range"}})
+        self._need_log_header = self.log_tab not in tabs
+        if self._need_log_header:
+            requests.append({"addSheet": {"properties": {"title": self.log_tab, "gridProperties": {
+                "rowCount": 100, "columnCount": len(LOG_COLUMNS), "frozenRowCount": 1}}}})
+        if requests:
+            self._call(lambda: self.http.batch_update(self.key, {"requests": requests}), "protecting computed columns")
+
+    # -- the small interface, for callers that do not go through commit() ----------------------
+    def write_cells(self, sheet: Sheet, remote: RemoteTable, cells: list[CellWrite]) -> None:
+        self.commit(sheet, remote, WritePlan(cells=cells), None)  # type: ignore[arg-type]
+
+    def append_rows(self, sheet: Sheet, remote: RemoteTable, rows: list[dict[str, str]]) -> None:
+        self.commit(sheet, remote, WritePlan(appends=rows), None)  # type: ignore[arg-type]
+
+    def log_sync(self, entry: dict[str, Any] | None) -> None:
+        if entry is None:
+            return
+        rows = [[str(entry.get(c, "")) for c in LOG_COLUMNS]]
+        if getattr(self, "_need_log_header", False):
+            rows.insert(0, list(LOG_COLUMNS))
+        body = {"values": rows, "majorDimension": "ROWS"}
+        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        self._call(lambda: self.http.values_append(self.key, absolute_range_name(self.log_tab, "A1"), params, body),
+                   "writing the sync log", retry=False)
+
+    def protect_computed(self, sheet: Sheet, remote: RemoteTable) -> None:
+        meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key), "reading sheet metadata")
+        self._protect_and_log_tab(sheet, remote.state, meta)
+
+    def log_values(self) -> list[list[Any]]:
+        """The sync-log tab's rows (for tests and reports)."""
+        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)), "reading the sync log")
+        return got.get("values", [])
+
+
+def _col(index: int) -> str:
+    return rowcol_to_a1(1, index + 1)[:-1]
+
+
+def _chunks(data: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """Split ranges into request bodies under ``limit`` bytes of JSON."""
+    out: list[list[dict[str, Any]]] = []
+    size = 0
+    for d in data:
+        n = len(json.dumps({"range": d["range"], "values": d["values"]}, ensure_ascii=False).encode()) + 2
+        if not out or size + n > limit:
+            out.append([])
+            size = 200
+        out[-1].append(d)
+        size += n
+    return out
+
+
+def load_credentials(path: Path, sheet_key: str) -> tuple[Any, str]:
+    """Credentials from a service-account key, an authorized-user file, or an OAuth client file
+    (which opens a browser once and caches the sign-in beside it, never in the workbook)."""
+    if not path.exists():
+        raise SyncError(f"Google 凭据文件不存在 Credentials file not found: {path} (Settings › google_credentials, "
+                        f"for Google Sheet {sheet_key}).")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SyncError(f"Google 凭据文件无法读取 Credentials file {path} is not a readable JSON key file: {error}") from error
+    kind = info.get("type") or ("installed" if "installed" in info else "web" if "web" in info else "")
+    try:
+        if kind == "service_account":
+            from google.oauth2.service_account import Credentials as ServiceAccount
+
+            return ServiceAccount.from_service_account_info(info, scopes=SCOPES), info.get("client_email", "")
+        if kind == "authorized_user":
+            from google.oauth2.credentials import Credentials as UserCredentials
+
+            return UserCredentials.from_authorized_user_info(info, scopes=SCOPES), info.get("account", "") or "OAuth user"
+        if kind in ("installed", "web"):
+            token = path.with_name(path.stem + ".token.json")
+            client = gspread.oauth(credentials_filename=str(path), authorized_user_filename=str(token), scopes=SCOPES)
+            return client.http_client.auth, "OAuth user"
+    except (ValueError, KeyError, auth_exceptions.GoogleAuthError) as error:
+        raise SyncError(f"Google 凭据文件无效 Credentials file {path} could not be used for Google Sheet {sheet_key}: {error}") from error
+    raise SyncError(f"Google 凭据文件类型未知 Credentials file {path} is neither a service-account key, an OAuth "
+                    f"client file nor a saved OAuth sign-in (type {kind!r}).")
+
+
+__all__ = ["GoogleSheetBackend", "load_credentials", "is_transient"]

@@ -1,0 +1,188 @@
+"""The three-way merge: local table, archive, and the state both had after the last sync.
+
+Pure functions on canonical text (see :mod:`sheets_sync.safe_values`), no I/O, so every backend gets
+the same decisions and the rules can be tested exhaustively. Per cell, with ``b`` the last synced
+value, ``l`` the local and ``r`` the archive value:
+
+* ``l == r``: nothing to do (also when both changed to the same value);
+* only ``l`` changed: push it; only ``r`` changed: pull it;
+* both changed to different values: a conflict; neither side is touched and the base keeps ``b``
+  until a person picks ``keep_local`` / ``keep_remote`` / ``custom`` in the Conflicts sheet, which the
+  next sync applies to both sides.
+
+Rows: a creator only in the workbook is appended to the archive (also when someone deleted it from
+the archive: nothing is lost); a creator only in the archive is added to the workbook; a creator
+removed from the workbook is archived (its status cell becomes ``archived``), never deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from .backend import CellWrite, RemoteRow
+
+KEEP_LOCAL, KEEP_REMOTE, CUSTOM = "keep_local", "keep_remote", "custom"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One cell changed on both sides (the schema's "conflicts" columns)."""
+
+    conflict_id: str
+    detected_at: str
+    sheet: str
+    creator_key: str
+    column: str
+    base_value: str
+    local_value: str
+    remote_value: str
+    remote_by: str = ""
+    resolution: str = ""
+    resolved_value: str = ""
+
+    def decided_value(self, local: str, remote: str) -> str | None:
+        """The value the person chose, or None while undecided."""
+        if self.resolution == KEEP_LOCAL:
+            return local
+        if self.resolution == KEEP_REMOTE:
+            return remote
+        if self.resolution == CUSTOM:
+            return self.resolved_value
+        return None
+
+
+def conflict_id(sheet: str, key: str, column: str) -> str:
+    """Stable id per cell: a conflict that persists over syncs keeps its row and id."""
+    return "C-" + hashlib.sha1(f"{sheet}|{key}|{column}".encode()).hexdigest()[:10]
+
+
+@dataclass
+class MergeResult:
+    """What one sync does; counts are in rows."""
+
+    local_cells: dict[str, dict[str, str]] = field(default_factory=dict)  # existing local rows: col -> value
+    local_rows: dict[str, dict[str, str]] = field(default_factory=dict)  # rows to add to the workbook
+    remote_cells: list[CellWrite] = field(default_factory=list)
+    remote_rows: list[dict[str, str]] = field(default_factory=list)  # rows to append to the archive
+    base: dict[str, dict[str, str]] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)  # conflict ids applied or gone
+    archived: list[str] = field(default_factory=list)  # keys archived because the workbook dropped them
+    restored: list[str] = field(default_factory=list)  # keys re-appended after a deletion in the archive
+
+    @property
+    def pulled_rows(self) -> int:
+        return len(self.local_cells) + len(self.local_rows)
+
+    @property
+    def pushed_rows(self) -> int:
+        return len({c.key for c in self.remote_cells}) + len(self.remote_rows)
+
+
+def three_way(
+    sheet: str,
+    columns: list[str],
+    local: Mapping[str, Mapping[str, str]],
+    base: Mapping[str, Mapping[str, str]],
+    remote: Mapping[str, RemoteRow],
+    open_conflicts: Mapping[tuple[str, str], Conflict],
+    now: str,
+    key_column: str = "creator_key",
+    status_column: str | None = "status",
+    archived: str = "archived",
+) -> MergeResult:
+    """Merge ``local`` and ``remote`` (creator key -> column -> canonical text) against ``base``.
+
+    ``columns`` are the synced columns other than the key. ``open_conflicts`` are the Conflicts rows
+    of earlier syncs, keyed by (creator key, column), with the person's resolution where given.
+    """
+    out = MergeResult()
+    empty: dict[str, str] = {}
+    for key in sorted(set(local) | set(remote) | set(base)):
+        l_row, r_obj, b_row = local.get(key), remote.get(key), base.get(key)
+        r_row = r_obj.values if r_obj is not None else None
+        if l_row is None and r_row is None:
+            continue  # gone everywhere: forget it
+        if r_row is None:
+            # Only in the workbook: new, or deleted from the archive by someone. Append; nothing is lost.
+            assert l_row is not None
+            row = {c: l_row.get(c, "") for c in columns}
+            out.remote_rows.append({key_column: key, **row})
+            out.base[key] = row
+            if b_row is not None:
+                out.restored.append(key)
+            continue
+        if r_obj is not None and r_obj.needs_key:
+            out.remote_cells.append(CellWrite(key, key_column, key, ""))
+        if l_row is None and b_row is None:
+            # New in the archive: add it to the workbook.
+            out.local_rows[key] = {c: r_row.get(c, "") for c in columns}
+            out.base[key] = dict(out.local_rows[key])
+            continue
+        virtual = l_row is None  # removed from the workbook: treated as "status -> archived"
+        if virtual:
+            l_row = dict(b_row or empty)
+            if status_column:
+                l_row[status_column] = archived
+        new_base: dict[str, str] = {}
+        pulls: dict[str, str] = {}
+        conflicts_before = len(out.conflicts)
+        for col in columns:
+            l, r = l_row.get(col, ""), r_row.get(col, "")
+            b = (b_row or empty).get(col, "")
+            open_c = open_conflicts.get((key, col))
+            decided = open_c.decided_value(l, r) if open_c is not None else None
+            if decided is not None:
+                assert open_c is not None
+                out.resolved.append(open_c.conflict_id)
+                if r in (open_c.remote_value, decided):
+                    if decided != l:
+                        pulls[col] = decided
+                    if decided != r:
+                        out.remote_cells.append(CellWrite(key, col, decided, r))
+                    new_base[col] = decided
+                else:
+                    # The archive changed again after the person decided: ask again, keep their choice locally.
+                    if decided != l:
+                        pulls[col] = decided
+                    out.conflicts.append(_conflict(sheet, key, col, b, decided, r, r_obj, now, None))
+                    new_base[col] = b
+                continue
+            if l == r:
+                new_base[col] = l
+                if open_c is not None:
+                    out.resolved.append(open_c.conflict_id)
+            elif l == b:
+                pulls[col] = r
+                new_base[col] = r
+                if open_c is not None:
+                    out.resolved.append(open_c.conflict_id)
+            elif r == b:
+                out.remote_cells.append(CellWrite(key, col, l, r))
+                new_base[col] = l
+                if open_c is not None:
+                    out.resolved.append(open_c.conflict_id)
+            else:
+                out.conflicts.append(_conflict(sheet, key, col, b, l, r, r_obj, now, open_c))
+                new_base[col] = b
+        out.base[key] = new_base
+        if virtual:
+            row_conflicted = len(out.conflicts) > conflicts_before
+            status = (l_row | pulls).get(status_column, "") if status_column else archived
+            if status != archived and not row_conflicted:
+                # Revived in the archive (or a person chose the archive's status): back into the workbook.
+                out.local_rows[key] = {c: (l_row | pulls).get(c, "") for c in columns}
+            elif b_row is not None and status_column and b_row.get(status_column) != archived:
+                out.archived.append(key)
+        elif pulls:
+            out.local_cells[key] = pulls
+    return out
+
+
+def _conflict(sheet: str, key: str, col: str, b: str, l: str, r: str, r_obj: RemoteRow | None, now: str,
+              previous: Conflict | None) -> Conflict:
+    by = r_obj.by if r_obj is not None else ""
+    if previous is not None and previous.resolution == "":
+        return replace(previous, local_value=l, remote_value=r, base_value=b, remote_by=by or previous.remote_by)
+    return Conflict(conflict_id(sheet, key, col), now, sheet, key, col, b, l, r, by)

@@ -1,0 +1,123 @@
+"""One canonical text form per cell value, and the typed value written to the archive.
+
+Why a canonical form: the three-way merge compares a cell as the workbook holds it (``12000``,
+``"12000"``, ``12000.0``, ``"美国 US"``), as the shared sheet returns it (``12000``, ``"US"``) and as the
+hidden ``_sync_base`` sheet stores it (text). Without one spelling per value, a sync would see changes
+that are not there and write them back forever. Enum values are stored as their code (the schema's
+``Enum.normalise``), numbers without a trailing ``.0``, empty cells as ``""``.
+
+Why no formula escaping here: every write to the shared sheet uses ``valueInputOption=RAW``, under which
+Google stores a string as a string; ``"=HYPERLINK(...)"``, ``"+86 138..."``, ``"-5%"`` and ``"@mia"`` stay
+text. :func:`cell_for_sheet` therefore never turns text into anything else and never prefixes an
+apostrophe (which under RAW would become part of the value). :func:`looks_like_formula` exists for
+tests and for messages.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from workbook_addin.schema import Column, Schema, load_schema
+
+#: The leading characters that spreadsheet programs read as the start of a formula.
+FORMULA_LEADS = ("=", "+", "-", "@")
+
+
+def is_empty(value: Any) -> bool:
+    """True for None, NaN/NaT, and blank text: all are one empty cell."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _number_text(value: float) -> str:
+    if math.isinf(value):
+        return repr(value)
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _parse_number(text: str, percent: bool) -> float | None:
+    """``"12,000"`` -> 12000.0, ``"3.5%"`` -> 0.035 (percent columns); None when not a number."""
+    cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "")
+    scale = 1.0
+    if percent and cleaned.endswith("%"):
+        cleaned, scale = cleaned[:-1], 0.01
+    try:
+        number = float(cleaned) * scale
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return round(number, 12) if scale != 1.0 else number
+
+
+def canonical(value: Any, column: Column | None = None, schema: Schema | None = None) -> str:
+    """The one text spelling of ``value`` used for comparing and for the sync base.
+
+    ``column`` (a schema column) lets enum labels collapse to codes and numeric text (``"12000"``,
+    ``" 3.5 "``) collapse to the number's spelling; other text is kept exactly (only surrounding
+    spaces are trimmed, because a trailing space typed in a browser is never a real edit).
+    """
+    if is_empty(value):
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_text(float(value)) if isinstance(value, float) else str(int(value))
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return canonical(value.item(), column, schema)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if column is not None:
+        if column.is_numeric:
+            number = _parse_number(text, percent=column.type == "percent")
+            return _number_text(number) if number is not None else text
+        if column.type == "enum" and column.enum:
+            code = (schema or load_schema()).enums[column.enum].normalise(text)
+            return code if code is not None else text
+    return text
+
+
+def cell_for_sheet(text: str, column: Column | None = None) -> str | float | int:
+    """The value sent to the shared sheet (RAW) for canonical ``text``.
+
+    Numbers in numeric columns go as numbers so the sheet can sum and sort them; everything else as
+    a string, which RAW keeps literally, so a leading ``=``, ``+``, ``-`` or ``@`` never becomes a formula.
+    ``""`` clears the cell (null would mean "leave it alone" to the API).
+    """
+    if text == "" or column is None or not column.is_numeric:
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def typed_local(text: str, column: Column | None = None) -> Any:
+    """The value put into the local table for canonical ``text`` (numbers as numbers, empty as None)."""
+    if text == "":
+        return None
+    return cell_for_sheet(text, column)
+
+
+def looks_like_formula(value: Any) -> bool:
+    """True when a spreadsheet would read this text as a formula if it were typed or USER_ENTERED."""
+    return isinstance(value, str) and value.startswith(FORMULA_LEADS)

@@ -1,0 +1,379 @@
+"""One sync: workbook table + last synced state + archive -> new table, new state, conflicts, log row.
+
+This is the library call behind the workbook's button, the refresh job and ``lianxing sync``. It works
+on DataFrames whose columns are schema keys, so the workbook file I/O stays a thin layer around it:
+
+    result = sync_workbook_tables(tables, settings)      # tables: creators, sync_base, conflicts, run_log
+    result.tables["creators"], result.tables["sync_base"], ...
+
+Why a loop of attempts: a write to the Google Sheet that fails half-way (dropped connection, 5xx, a
+sort detected under the write) may or may not have been applied. Instead of repeating the write
+blindly, the whole attempt (read, merge, write) runs again: the three-way merge sees what did land
+(both sides now equal) and writes only what is still missing, so nothing is lost or duplicated.
+"""
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbook_addin.keys import CreatorKeyError, creator_key
+from workbook_addin.schema import Schema, Sheet, load_schema
+
+from .backend import Backend, RaceDetected, SyncError, WritePlan
+from .merge import Conflict, MergeResult, three_way
+from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
+from .safe_values import canonical, is_empty, typed_local
+
+#: The column that marks a creator archived, and its code; checked against the schema on use.
+STATUS_COLUMN, ARCHIVED = "status", "archived"
+SYNC_TABLES = ("creators", "sync_base", "conflicts", "run_log")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SyncResult:
+    """The outcome of one sync. ``tables`` holds the new workbook tables (same keys as given)."""
+
+    local: pd.DataFrame
+    base: pd.DataFrame
+    conflicts: pd.DataFrame
+    log: dict[str, Any]
+    merge: MergeResult | None = None
+    patches: list[tuple[Any, str, Any]] = field(default_factory=list)  # (row label, column, value) in existing rows
+    added: list[Any] = field(default_factory=list)  # row labels of creators added to the workbook
+    problems: list[str] = field(default_factory=list)
+    attempts: int = 0
+    ok: bool = True
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _row_number(frame: pd.DataFrame, position: int) -> Any:
+    """Workbook row of a frame row, as the engine contract numbers them (for messages)."""
+    if frame.index.name == "excel_row":
+        return frame.index[position]
+    return position + 2
+
+
+def empty_table(sheet_key: str, schema: Schema | None = None) -> pd.DataFrame:
+    """An empty frame with the schema's columns for ``sheet_key``."""
+    sheet = (schema or load_schema()).sheet(sheet_key)
+    return pd.DataFrame({k: pd.Series(dtype=object) for k in sheet.keys})
+
+
+def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[tuple[Any, str, Any]], list[str]]:
+    """Canonical synced values per creator key, the row label of each key, keys to fill in, problems.
+
+    Rows without a key get one from platform + handle (``@Name``, ``name`` and the profile URL are one
+    creator); rows where no key can be made are reported (sheet, row, column) and left as they are.
+    """
+    cols = [c for c in sheet.synced_columns if c.key != "creator_key"]
+    out: dict[str, dict[str, str]] = {}
+    label_of: dict[str, Any] = {}
+    fills: list[tuple[Any, str, Any]] = []
+    problems: list[str] = []
+    handle_col = sheet.column("handle") if "handle" in sheet.keys else None
+    records = frame.to_dict("records")
+    for pos, (label, rec) in enumerate(zip(frame.index, records)):
+        key = canonical(rec.get("creator_key"))
+        if not key:
+            if all(is_empty(rec.get(c.key)) for c in sheet.columns):
+                continue  # a blank line in the table
+            try:
+                key = creator_key(rec.get("platform"), rec.get("handle") or rec.get("profile_url"))
+            except CreatorKeyError as error:
+                where = handle_col.header if handle_col else "creator_key"
+                problems.append(f"{sheet.name}, row {_row_number(frame, pos)}, {where}: {error}; not synced")
+                continue
+            fills.append((label, "creator_key", key))
+        if key in out:
+            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first row is synced")
+            continue
+        out[key] = {c.key: canonical(rec.get(c.key), c, schema) for c in cols}
+        label_of[key] = label
+    return out, label_of, fills, problems
+
+
+def base_rows(base: pd.DataFrame, sheet_key: str) -> dict[str, dict[str, str]]:
+    """The long ``sync_base`` table (sheet, creator_key, column, value) as key -> column -> text."""
+    out: dict[str, dict[str, str]] = {}
+    if base is None or base.empty:
+        return out
+    part = base[base["sheet"].astype(str) == sheet_key]
+    for key, col, value in zip(part["creator_key"].astype(str), part["column"].astype(str), part["value"]):
+        out.setdefault(key, {})[col] = "" if is_empty(value) else str(value)
+    return out
+
+
+def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple[str, str], Conflict]:
+    """Conflicts rows of earlier syncs (with any resolution a person picked)."""
+    out: dict[tuple[str, str], Conflict] = {}
+    if conflicts is None or conflicts.empty:
+        return out
+    schema = load_schema()
+    resolution = schema.enums["resolution"]
+    for rec in conflicts.to_dict("records"):
+        if str(rec.get("sheet", "")) != sheet_key:
+            continue
+        text = {k: ("" if is_empty(v) else str(v)) for k, v in rec.items()}
+        res = resolution.normalise(text.get("resolution")) or ""
+        c = Conflict(
+            text.get("conflict_id", ""), text.get("detected_at", ""), sheet_key, text.get("creator_key", ""),
+            text.get("column", ""), text.get("base_value", ""), text.get("local_value", ""),
+            text.get("remote_value", ""), text.get("remote_by", ""), res, text.get("resolved_value", ""),
+        )
+        out[(c.creator_key, c.column)] = c
+    return out
+
+
+def sync_table(
+    local: pd.DataFrame,
+    base: pd.DataFrame | None,
+    conflicts: pd.DataFrame | None,
+    backend: Backend,
+    *,
+    sheet_key: str = "creators",
+    user: str | None = None,
+    now: str | None = None,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+    max_attempts: int = 6,
+) -> SyncResult:
+    """Sync one workbook table with the archive. Raises :class:`SyncError` with a clear message."""
+    schema = load_schema()
+    sheet = schema.sheet(sheet_key)
+    user = user or getattr(backend, "user", "") or _default_user()
+    now = now or _now()
+    step = progress or (lambda _stage: None)
+    policy = policy or getattr(backend, "policy", None) or RetryPolicy()
+    status_column = STATUS_COLUMN if STATUS_COLUMN in sheet.keys else None
+    if status_column and ARCHIVED not in schema.enums[sheet.column(status_column).enum or ""].codes:
+        raise SyncError(f"schema: {sheet.name} column {status_column!r} has no code {ARCHIVED!r}")
+    backend.user = user  # type: ignore[attr-defined]
+
+    frame = local.copy()
+    for key in sheet.keys:
+        if key not in frame.columns:
+            frame[key] = None
+    mine, label_of, fills, problems = local_rows(frame, sheet, schema)
+    base_map = base_rows(base if base is not None else pd.DataFrame(), sheet_key)
+    open_map = open_conflicts(conflicts, sheet_key)
+    columns = [c.key for c in sheet.synced_columns if c.key != "creator_key"]
+
+    result: MergeResult | None = None
+    remote_problems: list[str] = []
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with backend.session():
+                step("read")
+                remote = backend.read(sheet)
+                step("merge")
+                result = three_way(sheet_key, columns, mine, base_map, remote.rows, open_map, now,
+                                   status_column=status_column, archived=ARCHIVED)
+                plan = WritePlan(result.remote_cells, result.remote_rows)
+                entry = _log_entry(now, user, sheet_key, result, problems + remote.problems)
+                step("write")
+                if plan:
+                    backend.commit(sheet, remote, plan, entry)
+                remote_problems = remote.problems
+            break
+        except (RaceDetected, RetriesExhausted) as error:
+            cause = error.__cause__ if isinstance(error, RetriesExhausted) else error
+            if attempt >= max_attempts or not policy.pause(attempt - 1, cause or error):
+                raise SyncError(f"同步未完成 Sync did not finish with {backend.describe()}: {error}") from error
+        except SyncError:
+            raise
+        except Exception as error:  # noqa: BLE001 - transient ones are retried, the rest explained
+            if not is_transient(error):
+                raise
+            if attempt >= max_attempts or not policy.pause(attempt - 1, error):
+                raise SyncError(
+                    f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: {describe(error)}. "
+                    "Nothing was lost: run the sync again later."
+                ) from error
+    step("done")
+    assert result is not None
+    problems = problems + remote_problems
+    new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
+    new_base = _new_base(base, sheet_key, base_map, result.base, now)
+    new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
+    log = _run_log_row(now, user, result, problems, len(patches) + len(added))
+    return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: MergeResult,
+                 label_of: Mapping[str, Any], fills: list[tuple[Any, str, Any]]):
+    """Pulled cells into existing rows, new creators appended; returns (frame, patches, added labels)."""
+    cols = {c.key: c for c in sheet.columns}
+    patches: list[tuple[Any, str, Any]] = list(fills)
+    for key, cells in result.local_cells.items():
+        label = label_of[key]
+        for col, text in cells.items():
+            patches.append((label, col, typed_local(text, cols[col])))
+    touched = {col for _, col, _ in patches}
+    for col in touched:
+        frame[col] = frame[col].astype(object)
+    for label, col, value in patches:
+        frame.at[label, col] = value
+    added: list[Any] = []
+    if result.local_rows:
+        ints = [i for i in frame.index if isinstance(i, (int,)) or hasattr(i, "item")]
+        start = (max(ints) + 1) if ints else 0
+        new = []
+        for n, (key, cells) in enumerate(sorted(result.local_rows.items())):
+            row = {c: None for c in frame.columns}
+            row["creator_key"] = key
+            for col, text in cells.items():
+                row[col] = typed_local(text, cols.get(col))
+            new.append(row)
+            added.append(start + n)
+        extra = pd.DataFrame(new, index=pd.Index(added, name=frame.index.name), columns=frame.columns, dtype=object)
+        frame = pd.concat([frame.astype(object), extra]) if len(frame) else extra
+    return frame, patches, added
+
+
+def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mapping[str, str]],
+              new: Mapping[str, Mapping[str, str]], now: str) -> pd.DataFrame:
+    """Long-format sync base: other sheets kept; this sheet's cells replaced, ``synced_at`` kept where unchanged."""
+    keep = None
+    old_at: dict[tuple[str, str], str] = {}
+    if base is not None and not base.empty:
+        mask = base["sheet"].astype(str) == sheet_key
+        keep = base[~mask]
+        mine = base[mask]
+        if "synced_at" in mine:
+            old_at = {(k, c): ("" if is_empty(t) else str(t)) for k, c, t in
+                      zip(mine["creator_key"].astype(str), mine["column"].astype(str), mine["synced_at"])}
+    rows = []
+    for key in sorted(new):
+        before = old.get(key, {})
+        for col, value in new[key].items():
+            same = col in before and before[col] == value
+            rows.append((sheet_key, key, col, value, old_at.get((key, col), now) if same else now))
+    frame = pd.DataFrame(rows, columns=["sheet", "creator_key", "column", "value", "synced_at"], dtype=object)
+    if keep is not None and len(keep):
+        frame = pd.concat([keep.astype(object), frame], ignore_index=True)
+    return frame
+
+
+def _new_conflicts(conflicts: pd.DataFrame | None, sheet_key: str, current: list[Conflict]) -> pd.DataFrame:
+    sheet = load_schema().sheet("conflicts")
+    rows = [{k: getattr(c, k) for k in sheet.keys} for c in current]
+    frame = pd.DataFrame(rows, columns=sheet.keys, dtype=object)
+    if conflicts is not None and not conflicts.empty:
+        others = conflicts[conflicts["sheet"].astype(str) != sheet_key]
+        if len(others):
+            frame = pd.concat([others.astype(object), frame], ignore_index=True)
+    return frame
+
+
+def _summary(result: MergeResult) -> str:
+    parts = [f"pulled {result.pulled_rows} rows", f"pushed {len(result.remote_cells)} cells in "
+             f"{len({c.key for c in result.remote_cells})} rows", f"appended {len(result.remote_rows)} rows"]
+    if result.archived:
+        parts.append(f"archived {len(result.archived)}")
+    if result.restored:
+        parts.append(f"restored {len(result.restored)} deleted from the archive")
+    if result.resolved:
+        parts.append(f"applied {len(set(result.resolved))} resolved conflicts")
+    if result.conflicts:
+        parts.append(f"{len(result.conflicts)} conflicts open")
+    return ", ".join(parts)
+
+
+def _log_entry(now: str, user: str, sheet_key: str, result: MergeResult, problems: list[str]) -> dict[str, Any]:
+    message = _summary(result)
+    if problems:
+        message += f"; {len(problems)} problems"
+    return {"run_at": now, "user": user, "sheet": sheet_key, "pulled": result.pulled_rows,
+            "pushed": result.pushed_rows, "appended": len(result.remote_rows),
+            "conflicts": len(result.conflicts), "message": message}
+
+
+def _run_log_row(now: str, user: str, result: MergeResult, problems: list[str], rows_updated: int) -> dict[str, Any]:
+    message = _summary(result)
+    if problems:
+        message += ". " + " | ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+    return {"run_at": now, "job": "sync", "user": user, "files_read": 0, "rows_updated": rows_updated,
+            "rows_unmatched": len(problems), "pushed": result.pushed_rows, "pulled": result.pulled_rows,
+            "conflicts": len(result.conflicts), "status": "conflicts" if result.conflicts else "ok",
+            "message": message}
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings -> backend, and the whole-workbook entry point
+# ---------------------------------------------------------------------------------------------
+def open_backend(settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
+                 policy: RetryPolicy | None = None) -> Backend:
+    """The archive named by the Settings sheet: the Google Sheet when ``archive_backend`` is
+    ``google`` (or a sheet key is set and the backend is not forced to local), else the SQLite file."""
+    kind = str(settings.get("archive_backend") or "").strip().lower()
+    sheet_key = str(settings.get("google_sheet_key") or "").strip()
+    if kind == "google" or (kind in ("", "auto") and sheet_key):
+        from .google_sheet import GoogleSheetBackend
+
+        return GoogleSheetBackend.from_settings(settings, workbook_dir=workbook_dir, policy=policy)
+    if kind not in ("", "local", "auto"):
+        raise SyncError(f"设置 Settings, archive_backend: {kind!r} is not 'local' or 'google'")
+    from .sqlite_archive import SqliteArchive
+
+    path = Path(str(settings.get("archive_path") or "lianxing_archive.sqlite"))
+    if not path.is_absolute() and workbook_dir is not None:
+        path = Path(workbook_dir) / path
+    return SqliteArchive(path, user=str(settings.get("user") or ""))
+
+
+def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any],
+                         backend: Backend | None = None, *, workbook_dir: str | Path | None = None,
+                         user: str | None = None, now: str | None = None,
+                         policy: RetryPolicy | None = None, progress: Progress | None = None) -> SyncResult:
+    """Sync the workbook's creators table; takes and returns the "creators", "sync_base",
+    "conflicts" and "run_log" frames (missing ones start empty).
+
+    Never raises for archive trouble: a failed sync returns ``ok=False`` with the tables as they were
+    and a run-log row whose message says what to fix, so the workbook can show it in its status line.
+    """
+    schema = load_schema()
+    given = {k: (tables[k] if k in tables and tables[k] is not None else empty_table(k, schema)) for k in SYNC_TABLES}
+    run_log = given["run_log"]
+    own = backend is None
+    user = user or str(settings.get("user") or "") or _default_user()
+    now = now or _now()
+    try:
+        if backend is None:
+            backend = open_backend(settings, workbook_dir, policy)
+        result = sync_table(given["creators"], given["sync_base"], given["conflicts"], backend,
+                            user=user, now=now, policy=policy, progress=progress)
+    except SyncError as error:
+        row = {"run_at": now, "job": "sync", "user": user, "files_read": 0, "rows_updated": 0,
+               "rows_unmatched": 0, "pushed": 0, "pulled": 0, "conflicts": 0, "status": "error",
+               "message": str(error)}
+        result = SyncResult(given["creators"], given["sync_base"], given["conflicts"], row, ok=False,
+                            problems=[str(error)])
+    finally:
+        if own and backend is not None:
+            backend.close()
+    log_row = pd.DataFrame([result.log], columns=schema.sheet("run_log").keys, dtype=object)
+    new_log = pd.concat([run_log.astype(object), log_row], ignore_index=True) if len(run_log) else log_row
+    result.tables = {"creators": result.local, "sync_base": result.base, "conflicts": result.conflicts,
+                     "run_log": new_log}
+    return result
