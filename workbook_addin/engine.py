@@ -1,0 +1,442 @@
+"""The evaluation engine: the one entry point every front calls (CLI, refresh, builder, sync, UDFs).
+
+:func:`evaluate` takes the workbook's input tables (raw or typed), checks them against the schema,
+computes every metric and subscore over whole tables with pandas/numpy (no per-row Python), and
+returns the tables with their computed columns filled, a Scores table (one row per creator), the
+problems found (sheet, row, column) and notes. :func:`score_creator` scores one creator by calling
+:func:`evaluate` on one-creator tables, so there is never a second implementation of a formula.
+
+The model (subscores, weights, missing data, tiers) is described in :mod:`workbook_addin.scoring`
+and the README's "Evaluation model" section.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import authenticity as auth
+from . import metrics, scoring
+from .fx import to_base
+from .keys import try_creator_key
+from .reviewers import normalise_scores
+from .schema import load_schema
+from .settings import DIMENSIONS, Settings
+from .validation import Problem, coerce_table, creator_keys, excel_rows, normalise_key_column
+
+INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots")
+CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
+
+
+@dataclass
+class Evaluation:
+    """What :func:`evaluate` returns: filled tables, problems found, and notes on the run."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return self.tables["scores"]
+
+    def tier_counts(self) -> dict[str, int]:
+        """Creators per tier (S, A, B, C) and without a tier ("-")."""
+        tiers = self.scores["tier"].fillna("-")
+        return {t: int((tiers == t).sum()) for t in (*scoring.TIERS, "-")}
+
+
+def _group_sum(idx: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sum of present values, count of present values) per creator; idx -1 rows are ignored."""
+    ok = (idx >= 0) & ~np.isnan(values)
+    return (np.bincount(idx[ok], weights=values[ok], minlength=n), np.bincount(idx[ok], minlength=n).astype(float))
+
+
+def _group_mean(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    s, c = _group_sum(idx, values, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.where(c > 0, c, 1), np.nan)
+
+
+def _sum_or_nan(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    s, c = _group_sum(idx, values, n)
+    return np.where(c > 0, s, np.nan)
+
+
+def _col(frame: pd.DataFrame, key: str) -> np.ndarray:
+    return frame[key].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _obj(frame: pd.DataFrame, key: str) -> np.ndarray:
+    return frame[key].to_numpy(dtype=object)
+
+
+def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
+    return scoring._num(np.asarray(x, dtype=float) * 100.0, digits) + "%"
+
+
+def _join_flags(*parts: np.ndarray) -> np.ndarray:
+    """Joins per-creator flag texts with "; ", skipping empty ones (whole-array operations)."""
+    out = None
+    for p in parts:
+        p = np.asarray(p, dtype=object)
+        if out is None:
+            out = p.copy()
+            continue
+        out = np.where(p == "", out, np.where(out == "", p, out + "; " + p))
+    return out
+
+
+def _first_ids(idx: np.ndarray, mask: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Per creator: "ID" or "ID (+k more)" of the rows where mask holds, "" where none."""
+    out = np.full(n, "", dtype=object)
+    sel = np.flatnonzero(mask & (idx >= 0))
+    if len(sel) == 0:
+        return out
+    c = idx[sel]
+    order = np.argsort(c, kind="stable")
+    c, sel = c[order], sel[order]
+    uniq, first, counts = np.unique(c, return_index=True, return_counts=True)
+    text = np.asarray(ids, dtype=object)[sel[first]].astype(str).astype(object)
+    more = np.where(counts > 1, " (+" + (counts - 1).astype(str).astype(object) + " more)", "")
+    out[uniq] = text + more
+    return out
+
+
+def _empty_frame(sheet_key: str) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(dtype=object) for k in load_schema().sheet(sheet_key).keys})
+
+
+def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None, *,
+             today: Any = None, explain: bool = True) -> Evaluation:
+    """Scores every creator in ``tables`` (keyed by schema sheet key) with ``settings``.
+
+    Missing tables count as empty. ``today`` (default: the current date) decides which outreach is
+    still pending (contacted less than the reply target ago, not counted as unanswered).
+    ``explain=False`` skips the explanation sentences (faster for bulk jobs).
+    """
+    schema = load_schema()
+    settings = settings or Settings.defaults()
+    today = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
+    problems: list[Problem] = []
+    notes: list[str] = list(settings.notes)
+    typed: dict[str, pd.DataFrame] = {}
+    for key in INPUT_SHEETS:
+        frame = tables.get(key)
+        frame = _empty_frame(key) if frame is None else frame
+        typed[key], found = coerce_table(key, frame)
+        problems.extend(found)
+
+    # ---------------------------------------------------------------- creators and their keys
+    cr = typed["creators"]
+    c_sheet = schema.sheet("creators")
+    rows_c = excel_rows(cr)
+    keys, reasons = creator_keys(cr["platform"], cr["handle"], cr["profile_url"])
+    input_keys = [c.key for c in c_sheet.input_columns]
+    empty_row = cr[input_keys].isna().all(axis=1).to_numpy()
+    for i in np.flatnonzero((reasons != "") & ~empty_row):
+        if cr["platform"].iat[i] is None and cr["handle"].iat[i] is None:
+            continue  # both missing: already reported as required values
+        problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
+                                f"no creator key can be made: {reasons[i]}", cr["handle"].iat[i], "creators", "handle"))
+    key_s = pd.Series(keys, dtype=object)
+    dup = (key_s.duplicated(keep="first") & key_s.notna()).to_numpy()
+    if dup.any():
+        first_row = dict(zip(key_s[~dup & key_s.notna().to_numpy()], rows_c[~dup & key_s.notna().to_numpy()]))
+        for i in np.flatnonzero(dup):
+            problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
+                                    f"duplicate creator {keys[i]}: same key as row {first_row[keys[i]]}; only row {first_row[keys[i]]} is scored",
+                                    cr["handle"].iat[i], "creators", "handle"))
+    valid = key_s.notna().to_numpy() & ~dup
+    cpos = np.flatnonzero(valid)
+    n = len(cpos)
+    key_index = pd.Index(keys[cpos])
+    cr["creator_key"] = keys
+    C = cr.iloc[cpos]
+
+    # ---------------------------------------------------------------- child tables -> creator index
+    cidx: dict[str, np.ndarray] = {}
+    for key in CHILD_SHEETS:
+        t = typed[key]
+        sheet = schema.sheet(key)
+        rows = excel_rows(t)
+        canon, bad = normalise_key_column(t["creator_key"])
+        present = t["creator_key"].notna().to_numpy()
+        idx = key_index.get_indexer(pd.Index(canon.astype(object))) if len(t) else np.zeros(0, dtype=np.int64)
+        idx = np.where(present & ~bad, idx, -1)
+        header = sheet.column("creator_key").header
+        for i in np.flatnonzero(bad):
+            problems.append(Problem(sheet.name, int(rows[i]), header, f"{t['creator_key'].iat[i]!r} is not a creator key (platform:handle) or profile link",
+                                    t["creator_key"].iat[i], key, "creator_key"))
+        for i in np.flatnonzero(present & ~bad & (idx < 0)):
+            problems.append(Problem(sheet.name, int(rows[i]), header, f"creator {canon[i]} is not in {c_sheet.name}; row left out of the scores",
+                                    canon[i], key, "creator_key"))
+        t["creator_key"] = np.where(present & ~bad, canon, t["creator_key"].to_numpy(dtype=object))
+        cidx[key] = idx.astype(np.int64)
+
+    # ---------------------------------------------------------------- outreach
+    ot, oi = typed["outreach"], cidx["outreach"]
+    o_sheet = schema.sheet("outreach")
+    contacted = ot["contacted_at"].to_numpy(dtype="datetime64[us]")
+    replied_at = ot["replied_at"].to_numpy(dtype="datetime64[us]")
+    with np.errstate(invalid="ignore"):
+        hours = (replied_at - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9
+    hours = np.where(np.isnat(replied_at) | np.isnat(contacted), np.nan, hours)
+    early = hours < 0
+    for i in np.flatnonzero(early):
+        problems.append(Problem(o_sheet.name, int(excel_rows(ot)[i]), o_sheet.column("replied_at").header,
+                                "reply time is before the contact time", ot["replied_at"].iat[i], "outreach", "replied_at"))
+    hours = np.where(early, np.nan, hours)
+    ot["reply_hours"] = np.round(hours, 2)
+    stage = metrics.stage_reached(_obj(ot, "status"), np.where(np.isnat(replied_at), None, 1))
+    target_h = float(settings.reply_target_hours)
+    pending = (stage == 0) & (_obj(ot, "status") == "contacted") & ~np.isnat(contacted) & \
+        ((today.to_datetime64() - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9 < target_h)
+    counted = (stage >= 0) & ~pending
+    contacts = np.bincount(oi[counted & (oi >= 0)], minlength=n).astype(float)
+    replies = np.bincount(oi[counted & (stage >= 1) & (oi >= 0)], minlength=n).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reply_rate = np.where(contacts > 0, replies / np.where(contacts > 0, contacts, 1), np.nan)
+    ok_h = (oi >= 0) & ~np.isnan(hours)
+    median_hours = np.full(n, np.nan)
+    if ok_h.any():
+        med = pd.Series(hours[ok_h]).groupby(oi[ok_h]).median()
+        median_hours[med.index.to_numpy()] = med.to_numpy()
+    responsiveness = scoring.responsiveness_score(reply_rate, median_hours, target_h)
+
+    # ---------------------------------------------------------------- collaborations
+    co, ci = typed["collaborations"], cidx["collaborations"]
+    k_sheet = schema.sheet("collaborations")
+    rates = settings.fx_rates
+    cur = _obj(co, "currency")
+    gmv_cur = co["gmv_currency"].where(co["gmv_currency"].notna(), co["currency"]).to_numpy(dtype=object)
+    rows_k = excel_rows(co)
+    for col_key, cur_arr in (("currency", cur), ("gmv_currency", gmv_cur)):
+        known = pd.Series(cur_arr, dtype=object)
+        no_rate = (known.notna() & ~known.isin(list(rates))).to_numpy()
+        if col_key == "gmv_currency":
+            no_rate = no_rate & co["gmv"].notna().to_numpy()
+        for i in np.flatnonzero(no_rate):
+            problems.append(Problem(k_sheet.name, int(rows_k[i]), k_sheet.column(col_key).header,
+                                    f"no exchange rate for {cur_arr[i]} in 汇率 FX rates; amounts in it are left out",
+                                    cur_arr[i], "collaborations", col_key))
+    money = {k: to_base(_col(co, k), cur, rates) for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
+    gmv_raw = _col(co, "gmv")
+    gmv_base = to_base(gmv_raw, gmv_cur, rates)
+    commission = _col(co, "commission_rate")
+    cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
+                                         money["tool_cost"], _col(co, "agency_fee_pct")), dtype=float)
+    unconverted = np.zeros(len(co), dtype=bool)
+    for k in ("fee", "sample_cost", "shipping_cost", "tool_cost"):
+        unconverted |= ~np.isnan(_col(co, k)) & np.isnan(money[k])
+    unconverted |= ~np.isnan(gmv_raw) & np.isnan(gmv_base) & ~np.isnan(commission) & (commission > 0)
+    cost = np.where(unconverted, np.nan, cost)
+    views, likes, comments = _col(co, "views"), _col(co, "likes"), _col(co, "comments")
+    shares, saves = _col(co, "shares"), _col(co, "saves")
+    eng = metrics.nansum(likes, comments, shares, saves)
+    er_v = metrics.safe_div(eng, views)
+    co["total_cost"] = np.round(cost, 2)
+    co["gmv_base"] = np.round(gmv_base, 2)
+    co["er_views"] = er_v
+    co["cpm"] = metrics.cpm(cost, views)
+    co["cpe"] = metrics.cpe(cost, eng)
+    co["cpa"] = metrics.cpa(cost, _col(co, "orders"))
+    co["roas"] = metrics.roas(gmv_base, cost)
+    margin = float(settings.gross_margin)
+    co["roi"] = metrics.roi(gmv_base, cost, margin)
+    published = ~np.isnan(views)
+    kpi_views = _col(co, "kpi_views")
+    kpi_views = np.where(np.isnan(kpi_views), cost / float(settings.target_cpm) * 1000.0, kpi_views)
+    kpi_er = _col(co, "kpi_er")
+    kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
+    kpi_roas = _col(co, "kpi_roas")
+    kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
+    post_perf = scoring.performance_score(views, kpi_views, er_v, kpi_er, _col(co, "orders"), _col(co, "kpi_orders"),
+                                          co["roas"].to_numpy(dtype=float), kpi_roas)
+    post_perf = np.where(published, post_perf, np.nan)
+    performance = _group_mean(ci, post_perf, n)
+    total_cost_c = _sum_or_nan(ci, cost, n)
+    tracked = ~np.isnan(gmv_base) & ~np.isnan(cost)
+    gmv_c = _sum_or_nan(ci, gmv_base, n)
+    gmv_tracked = _sum_or_nan(ci, np.where(tracked, gmv_base, np.nan), n)
+    cost_tracked = _sum_or_nan(ci, np.where(tracked, cost, np.nan), n)
+    roas_c = metrics.safe_div(gmv_tracked, cost_tracked)
+    roi_c = metrics.roi(gmv_tracked, cost_tracked, margin)
+    pub_i = np.where(published, ci, -1)
+    sum_views = _sum_or_nan(pub_i, views, n)
+    sum_eng = _sum_or_nan(pub_i, eng, n)
+    sum_likes = _sum_or_nan(pub_i, likes, n)
+    sum_comments = _sum_or_nan(pub_i, comments, n)
+    posts = np.bincount(pub_i[pub_i >= 0], minlength=n).astype(float)
+    er_views_c = metrics.safe_div(sum_eng, sum_views)
+    followers = _col(C, "followers")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        er_followers_c = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan), followers)
+
+    # ---------------------------------------------------------------- reviews
+    rv, ri = typed["reviews"], cidx["reviews"]
+    crit = np.column_stack([_col(rv, k) for k in ("visuals", "script", "brand_fit")]) if len(rv) else np.zeros((0, 3))
+    use = ri >= 0
+    normalised = crit.copy()
+    if use.any():
+        normalised[use] = normalise_scores(_obj(rv, "reviewer")[use], crit[use], settings.min_reviews_to_normalise)
+    review_content = scoring.content_score(normalised[:, 0], normalised[:, 1], normalised[:, 2]) if len(rv) else np.zeros(0)
+    content = _group_mean(ri, np.asarray(review_content, dtype=float), n)
+
+    def yes(col: str, bad_value: str) -> np.ndarray:
+        v = _obj(rv, col)
+        return np.where(v == bad_value, 1.0, np.where(v == None, np.nan, 0.0))  # noqa: E711
+
+    comp = pd.DataFrame({
+        "c": ri,
+        "collab": rv["collab_id"].where(rv["collab_id"].notna(), rv["review_id"]).to_numpy(dtype=object),
+        "ad_disclosure": yes("ad_disclosure", "no"),
+        "false_claims": yes("false_claims", "yes"),
+        "platform_violation": yes("platform_violation", "yes"),
+    })
+    comp = comp[comp["c"] >= 0]
+    per_post = comp.groupby(["c", "collab"], sort=False).max() if len(comp) else None
+    shares_c = {k: np.full(n, np.nan) for k in scoring.COMPLIANCE_PENALTIES}
+    post_flags: dict[str, np.ndarray] = {k: np.full(n, "", dtype=object) for k in scoring.COMPLIANCE_PENALTIES}
+    if per_post is not None and len(per_post):
+        pc = per_post.index.get_level_values(0).to_numpy()
+        pid = per_post.index.get_level_values(1).to_numpy(dtype=object)
+        for k in scoring.COMPLIANCE_PENALTIES:
+            v = per_post[k].to_numpy(dtype=float)
+            shares_c[k] = _group_mean(pc, v, n)
+            post_flags[k] = _first_ids(pc, v == 1.0, pid, n)
+    compliance = scoring.compliance_score(shares_c["ad_disclosure"], shares_c["false_claims"], shares_c["platform_violation"])
+
+    # ---------------------------------------------------------------- snapshots and authenticity
+    sn, si = typed["snapshots"], cidx["snapshots"]
+    jumps = auth.follower_jumps(si, sn["date"].to_numpy(dtype="datetime64[us]"), _col(sn, "followers"), n,
+                                float(settings.follower_jump_flag))
+    platform = _obj(C, "platform")
+    band = auth.er_band(platform, followers, settings.er_benchmarks)
+    er_basis = np.where(band["basis"] == "followers", er_followers_c, er_views_c)
+    er_anom = auth.er_anomaly(er_basis, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
+    lc_flag, lc_ratio = auth.like_comment_anomaly(sum_likes, sum_comments)
+    fake = _col(C, "fake_follower_rate")
+    fake_flag_level = float(settings.fake_follower_flag)
+    authenticity = scoring.authenticity_score(fake, er_anom, lc_flag, jumps["flag"], fake_flag_level)
+
+    # ---------------------------------------------------------------- audience fit
+    def match(col: str, targets: tuple[str, ...]) -> np.ndarray:
+        v = pd.Series(_obj(C, col), dtype=object)
+        if not targets:
+            return np.full(n, np.nan)
+        return np.where(v.isna(), np.nan, v.isin(list(targets)).astype(float))
+
+    fit = scoring.audience_fit_score(match("country", settings.target_markets), match("language", settings.target_languages),
+                                     match("category", settings.target_categories), _col(C, "audience_target_share"),
+                                     match("audience_top_country", settings.target_markets))
+
+    # ---------------------------------------------------------------- score and tier
+    sub = np.column_stack([responsiveness, content, compliance, performance, authenticity, fit]).astype(float).reshape(n, 6)
+    score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
+    score = np.round(np.asarray(score, dtype=float), 1)
+    blacklisted = _obj(C, "blacklisted") == "yes"
+    min_comp = float(settings.min_completeness)
+    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, min_comp), dtype=object).reshape(n)
+
+    reason = pd.Series(_obj(C, "blacklist_reason"), dtype=object).fillna("").to_numpy(dtype=object)
+    er_dir = np.nan_to_num(er_anom)
+    band_txt = band["band"].astype(object)
+    fl_black = np.where(blacklisted, np.where(reason == "", "黑名单 Blacklisted", "黑名单 Blacklisted: " + reason.astype(str).astype(object)), "")
+    fl_fake = np.where(fake >= fake_flag_level, "假粉率高 Fake followers " + _pct(fake) + f" ≥ {fake_flag_level:.0%}", "")
+    fl_er_low = np.where(er_dir < 0, "互动率偏低 ER far below band: " + _pct(er_basis, 1) + " < " + _pct(band["er_low"] * float(settings.er_low_factor), 1)
+                         + " (" + band_txt + ")", "")
+    fl_er_high = np.where(er_dir > 0, "互动率偏高 ER far above band: " + _pct(er_basis, 1) + " > " + _pct(band["er_high"] * float(settings.er_high_factor), 1)
+                          + " (" + band_txt + ")", "")
+    fl_lc = np.where(np.nan_to_num(lc_flag) > 0, "赞评比异常 Likes per comment " + scoring._num(np.where(np.isfinite(lc_ratio), lc_ratio, np.nan), 0)
+                     + f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})", "")
+    fl_lc = np.where((np.nan_to_num(lc_flag) > 0) & ~np.isfinite(np.nan_to_num(lc_ratio, nan=0.0)), "赞评比异常 Likes but no comments", fl_lc)
+    jump_on = np.nan_to_num(jumps["flag"]) > 0
+    fl_jump = np.full(n, "", dtype=object)
+    if jump_on.any():
+        fl_jump[jump_on] = ("粉丝突增 Follower jump +" + _pct(jumps["growth"][jump_on]) + " ("
+                            + np.datetime_as_string(jumps["start"][jump_on], unit="D").astype(object) + " → "
+                            + np.datetime_as_string(jumps["end"][jump_on], unit="D").astype(object) + ")")
+    fl_ad = np.where(post_flags["ad_disclosure"] != "", "缺少广告标识 Missing #ad disclosure: " + post_flags["ad_disclosure"], "")
+    fl_claim = np.where(post_flags["false_claims"] != "", "虚假宣传 False claims: " + post_flags["false_claims"], "")
+    fl_viol = np.where(post_flags["platform_violation"] != "", "平台违规 Platform violation: " + post_flags["platform_violation"], "")
+    incomplete = (tier == None) & ~np.isnan(score)  # noqa: E711
+    fl_inc = np.where(incomplete, "数据不足 Incomplete: " + _pct(completeness) + f" of weight has data (< {min_comp:.0%})", "")
+    flags = _join_flags(fl_black, fl_fake, fl_er_low, fl_er_high, fl_lc, fl_jump, fl_ad, fl_claim, fl_viol, fl_inc) if n else np.zeros(0, dtype=object)
+
+    explanation = (scoring.explain(score, tier, completeness, sub, settings.weights, blacklisted, settings.cutoffs, min_comp, flags)
+                   if explain and n else np.full(n, None, dtype=object))
+    scores = pd.DataFrame({
+        "creator_key": keys[cpos],
+        "platform": platform,
+        "handle": _obj(C, "handle"),
+        "reply_rate": reply_rate,
+        "median_reply_hours": np.round(median_hours, 1),
+        "er": np.where(band["basis"] == "followers", er_followers_c, er_views_c),
+        "total_cost": np.round(total_cost_c, 2),
+        "gmv": np.round(gmv_c, 2),
+        "roas": roas_c,
+        "roi": roi_c,
+        **{d: np.round(sub[:, j], 1) for j, d in enumerate(DIMENSIONS)},
+        "score": score,
+        "tier": tier,
+        "completeness": completeness,
+        "flags": flags,
+        "explanation": explanation,
+    })
+    scores = scores[schema.sheet("scores").keys]
+    score_all = np.full(len(cr), np.nan)
+    score_all[cpos] = score
+    tier_all = np.full(len(cr), None, dtype=object)
+    tier_all[cpos] = tier
+    cr["score"] = score_all
+    cr["tier"] = tier_all
+    out = dict(typed)
+    out["scores"] = scores
+    if len(ot):
+        out["funnel"] = metrics.funnel(ot)
+    if n and not np.isnan(score).all():
+        missing_share = 1.0 - float(np.mean(completeness))
+        if missing_share > 0.5:
+            notes.append(f"数据不足 On average {missing_share:.0%} of the weight had no data; fill more inputs for reliable tiers")
+    return Evaluation(out, problems, notes)
+
+
+# ----------------------------------------------------------------------------- one creator
+def _rows(items: Iterable[Mapping[str, Any]] | pd.DataFrame, key: str | None) -> pd.DataFrame:
+    frame = items.copy() if isinstance(items, pd.DataFrame) else pd.DataFrame(list(items))
+    if key is not None and len(frame):
+        if "creator_key" not in frame.columns:
+            frame["creator_key"] = key
+        else:
+            frame["creator_key"] = frame["creator_key"].where(frame["creator_key"].notna(), key)
+    return frame
+
+
+def score_creator(creator: Mapping[str, Any], outreach: Iterable[Mapping[str, Any]] = (),
+                  collaborations: Iterable[Mapping[str, Any]] = (), reviews: Iterable[Mapping[str, Any]] = (),
+                  snapshots: Iterable[Mapping[str, Any]] = (), settings: Settings | None = None, *,
+                  today: Any = None, explain: bool = True) -> dict[str, Any]:
+    """The Scores row for one creator (a dict keyed by Scores column), plus ``problems`` (texts).
+
+    Child rows without a ``creator_key`` are taken to belong to this creator. This calls
+    :func:`evaluate` on one-creator tables: the same code path as the whole workbook.
+    """
+    key = try_creator_key(creator.get("platform"), creator.get("handle") or creator.get("profile_url"))
+    tables = {
+        "creators": pd.DataFrame([dict(creator)]),
+        "outreach": _rows(outreach, key),
+        "collaborations": _rows(collaborations, key),
+        "reviews": _rows(reviews, key),
+        "snapshots": _rows(snapshots, key),
+    }
+    result = evaluate(tables, settings, today=today, explain=explain)
+    if len(result.scores):
+        row = result.scores.iloc[0].to_dict()
+    else:
+        row = {k: None for k in load_schema().sheet("scores").keys}
+    row["problems"] = [str(p) for p in result.problems]
+    return row

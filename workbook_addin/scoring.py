@@ -1,0 +1,249 @@
+"""Subscores (0-100), the weighted score, the tier, and the sentence explaining them.
+
+Every function broadcasts scalars and arrays. NaN means "no data" and stays NaN: a creator nobody
+has reviewed has no content score, not a content score of 0. The weighted score leaves missing
+dimensions out and shares their weight among the others; ``completeness`` says how much of the
+total weight had data, and below ``min_completeness`` the creator gets no tier ("incomplete").
+
+The six subscores (the model from the brief; DESIGN.md):
+
+responsiveness   50 % reply rate × 100 + 50 % speed, speed = 100 × min(1, target hours / median
+                 hours to reply). Without reply times, the reply rate alone. No outreach: NaN.
+content_quality  mean of the reviewer-normalised 1-5 scores (visuals, script, brand fit) mapped
+                 to 0-100: (mean − 1) / 4 × 100.
+compliance       100 − 30 × share of posts missing an ad disclosure − 60 × share with false claims
+                 − 40 × share with a platform violation (a post counts if any reviewer marked it),
+                 floored at 0. No reviewed posts: NaN.
+performance      per published post, each KPI that has a target: min(actual / target, 1.25) / 1.25
+                 × 100 (meeting the target = 80, beating it by 25 % = 100); the post's score is the
+                 mean over its KPIs; the creator's the mean over posts. Unpublished posts (no
+                 views yet) are left out.
+authenticity     100 × (1 − fake rate / (2 × fake_follower_flag)) where the rate is known, else
+                 100; minus 25 for an ER far outside its band, 15 for an odd like/comment ratio,
+                 30 for a follower jump; floored at 0. NaN when none of these can be checked.
+audience_fit     weighted mean of market (30 %), language (20 %), category (30 %) matches with the
+                 Settings target lists, and audience share in target markets (20 %:
+                 min(1, share / 50 %), or the audience's top country matching when the share is
+                 unknown). Missing parts are left out.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .schema import load_schema
+from .settings import DIMENSIONS
+
+PERFORMANCE_CAP = 1.25
+COMPLIANCE_PENALTIES = {"ad_disclosure": 30.0, "false_claims": 60.0, "platform_violation": 40.0}
+AUTHENTICITY_PENALTIES = {"er": 25.0, "like_comment": 15.0, "jump": 30.0}
+FIT_WEIGHTS = {"market": 0.3, "language": 0.2, "category": 0.3, "audience": 0.2}
+AUDIENCE_SHARE_FULL = 0.5
+TIERS = ("S", "A", "B", "C")
+
+
+def _f(x: Any) -> np.ndarray:
+    if isinstance(x, pd.Series):
+        return x.to_numpy(dtype=float, na_value=np.nan)
+    return np.asarray(x, dtype=float)
+
+
+def _out(x: np.ndarray) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted mean of the parts that are present, NaN where none is."""
+    arrs = np.broadcast_arrays(*[_f(p) for p in parts])
+    stack = np.stack(arrs)
+    w = np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (stack.ndim - 1))
+    present = ~np.isnan(stack)
+    wsum = (present * w).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wsum > 0, (np.nan_to_num(stack) * w).sum(axis=0) / np.where(wsum > 0, wsum, 1), np.nan)
+
+
+def responsiveness_score(reply_rate: Any, median_reply_hours: Any = np.nan, target_hours: Any = 24.0) -> Any:
+    """0-100 from the reply rate (0-1) and the median hours to reply against the target."""
+    rr = np.clip(_f(reply_rate), 0.0, 1.0)
+    h = _f(median_reply_hours)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = 100.0 * np.clip(_f(target_hours) / np.maximum(h, 1e-9), 0.0, 1.0)
+    score = np.where(np.isnan(h), 100.0 * rr, 50.0 * rr + 0.5 * speed)
+    return _out(np.where(np.isnan(rr), np.nan, score))
+
+
+def content_score(visuals: Any, script: Any = np.nan, brand_fit: Any = np.nan) -> Any:
+    """0-100 from 1-5 review scores (already reviewer-normalised): (mean − 1) / 4 × 100."""
+    m = _wmean([visuals, script, brand_fit], [1.0, 1.0, 1.0])
+    return _out(np.clip((m - 1.0) / 4.0 * 100.0, 0.0, 100.0))
+
+
+def compliance_score(missing_disclosure: Any, false_claims: Any = np.nan, platform_violation: Any = np.nan) -> Any:
+    """0-100 from the shares (0-1) of reviewed posts with each problem; NaN where none is known."""
+    parts = np.broadcast_arrays(_f(missing_disclosure), _f(false_claims), _f(platform_violation))
+    pen = sum(np.nan_to_num(p) * w for p, w in zip(parts, COMPLIANCE_PENALTIES.values()))
+    known = ~np.all(np.isnan(np.stack(parts)), axis=0)
+    return _out(np.where(known, np.clip(100.0 - pen, 0.0, 100.0), np.nan))
+
+
+def kpi_part(actual: Any, target: Any) -> np.ndarray:
+    """One KPI: min(actual / target, 1.25) / 1.25 × 100; NaN without a positive target or actual."""
+    a, t = _f(actual), _f(target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(t > 0, a / np.where(t > 0, t, 1.0), np.nan)
+    return np.clip(ratio, 0.0, PERFORMANCE_CAP) / PERFORMANCE_CAP * 100.0
+
+
+def performance_score(views: Any, kpi_views: Any = np.nan, er: Any = np.nan, kpi_er: Any = np.nan,
+                      orders: Any = np.nan, kpi_orders: Any = np.nan, roas: Any = np.nan, kpi_roas: Any = np.nan) -> Any:
+    """0-100 for a post: mean over the KPIs that have both a target and a result."""
+    parts = [kpi_part(views, kpi_views), kpi_part(er, kpi_er), kpi_part(orders, kpi_orders), kpi_part(roas, kpi_roas)]
+    return _out(_wmean(parts, [1.0] * 4))
+
+
+def authenticity_score(fake_follower_rate: Any, er_anomaly: Any = np.nan, like_comment_anomaly: Any = np.nan,
+                       follower_jump: Any = np.nan, fake_follower_flag: Any = 0.15) -> Any:
+    """0-100 from the fake-follower rate and the anomaly flags (1 flagged, 0 checked, NaN unknown).
+
+    ``er_anomaly`` may be -1/+1 (below/above the band); any non-zero value is a flag.
+    """
+    ff, er, lc, jump = np.broadcast_arrays(_f(fake_follower_rate), _f(er_anomaly), _f(like_comment_anomaly), _f(follower_jump))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.where(np.isnan(ff), 100.0, 100.0 * np.clip(1.0 - ff / (2.0 * _f(fake_follower_flag)), 0.0, 1.0))
+    pen = (AUTHENTICITY_PENALTIES["er"] * (np.nan_to_num(er) != 0)
+           + AUTHENTICITY_PENALTIES["like_comment"] * (np.nan_to_num(lc) != 0)
+           + AUTHENTICITY_PENALTIES["jump"] * (np.nan_to_num(jump) != 0))
+    known = ~(np.isnan(ff) & np.isnan(er) & np.isnan(lc) & np.isnan(jump))
+    return _out(np.where(known, np.clip(base - pen, 0.0, 100.0), np.nan))
+
+
+def audience_fit_score(market_match: Any, language_match: Any = np.nan, category_match: Any = np.nan,
+                       audience_target_share: Any = np.nan, audience_country_match: Any = np.nan) -> Any:
+    """0-100 from matches (1/0/NaN) with the target lists and the audience share in target markets."""
+    share = _f(audience_target_share)
+    audience = np.where(np.isnan(share), _f(audience_country_match), np.clip(share / AUDIENCE_SHARE_FULL, 0.0, 1.0))
+    m = _wmean([market_match, language_match, category_match, audience], list(FIT_WEIGHTS.values()))
+    return _out(m * 100.0)
+
+
+def weighted_score(subscores: Any, weights: Any) -> tuple[Any, Any]:
+    """(score, completeness) from subscores (n, 6) and weights (6,).
+
+    Missing subscores are left out and the weight of the present ones rescaled to 1; completeness
+    is the share of the total weight that had data (0-1). No data at all: score NaN, completeness 0.
+    """
+    s = _f(subscores)
+    one = s.ndim == 1
+    s = np.atleast_2d(s)
+    w = _f(weights)
+    w = w / w.sum()
+    present = ~np.isnan(s)
+    completeness = present @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(completeness > 0, (np.nan_to_num(s) @ w) / np.where(completeness > 0, completeness, 1.0), np.nan)
+    if one:
+        return float(score[0]), float(completeness[0])
+    return score, completeness
+
+
+def _cutoffs(cutoffs: Any) -> tuple[float, float, float]:
+    if isinstance(cutoffs, Mapping):
+        return float(cutoffs["S"]), float(cutoffs["A"]), float(cutoffs["B"])
+    s, a, b = cutoffs
+    return float(s), float(a), float(b)
+
+
+def assign_tier(score: Any, blacklisted: Any = False, cutoffs: Any = (85.0, 70.0, 55.0),
+                completeness: Any = None, min_completeness: Any = None) -> Any:
+    """"S", "A", "B" or "C" from the score and the (S, A, B) cut-offs; None where no tier is given.
+
+    A score exactly at a cut-off reaches that tier. Blacklisted creators are never above C (and get
+    C even without data: the blacklist is a decision, not a measurement). No score, or completeness
+    below ``min_completeness``: None ("incomplete").
+    """
+    s_cut, a_cut, b_cut = _cutoffs(cutoffs)
+    sc = _f(score)
+    bl = np.asarray(blacklisted, dtype=bool) if not isinstance(blacklisted, pd.Series) else blacklisted.fillna(False).to_numpy(dtype=bool)
+    tier = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
+    missing = np.isnan(sc)
+    if completeness is not None and min_completeness is not None:
+        missing = missing | (_f(completeness) < float(min_completeness) - 1e-12)
+    tier = np.where(missing, None, tier)
+    tier = np.where(bl, "C", tier)
+    return tier.item() if np.ndim(tier) == 0 else tier
+
+
+# ----------------------------------------------------------------------------- explanation
+def dimension_labels() -> dict[str, str]:
+    """Bilingual label (Chinese first) of each dimension, from the Scores sheet in the schema."""
+    sheet = load_schema().sheet("scores")
+    return {d: sheet.column(d).header for d in DIMENSIONS}
+
+
+def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
+    """Formatted numbers as an object array, fast (numpy's C float-to-string), "" for NaN."""
+    r = np.round(np.asarray(x, dtype=float), digits)
+    finite = np.isfinite(r)
+    if digits == 0:
+        text = np.where(finite, r, 0).astype(np.int64).astype(str).astype(object)
+    else:
+        text = r.astype(str).astype(object)
+    return np.where(finite, text, "")
+
+
+def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
+            weights: np.ndarray, blacklisted: np.ndarray, cutoffs: tuple[float, float, float],
+            min_completeness: float, flags: np.ndarray) -> np.ndarray:
+    """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
+
+    e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
+    粉丝真实性 Audience authenticity (weight shared out) | flags: ...". Built with whole-array
+    string operations, no per-creator Python.
+    """
+    n = len(score)
+    s_cut, a_cut, b_cut = cutoffs
+    sc = np.asarray(score, dtype=float)
+    sc_txt = _num(sc)
+    names = ("S", "A", "B", "C")
+    lows = np.array([s_cut, a_cut, b_cut, -np.inf])
+    nexts = {"A": ("S", s_cut), "B": ("A", a_cut), "C": ("B", b_cut)}
+    head = np.full(n, "", dtype=object)
+    t = np.asarray(tier, dtype=object)
+    natural = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C")))
+    for name, low in zip(names, lows):
+        m = (natural == name) & ~np.isnan(sc)
+        if not m.any():
+            continue
+        if name == "S":
+            head[m] = "S: " + sc_txt[m] + f" ≥ {s_cut:g} (top tier)"
+            continue
+        up_name, up_cut = nexts[name]
+        gap = _num(up_cut - sc[m])
+        reach = (" ≥ " + f"{low:g}; ") if np.isfinite(low) else (f" < {b_cut:g}; ")
+        head[m] = name + ": " + sc_txt[m] + reach + gap + f" below {up_name} ({up_cut:g})"
+    bl = np.asarray(blacklisted, dtype=bool)
+    head = np.where(bl & ~np.isnan(sc) & (natural != "C"), "C: 黑名单 blacklisted, capped at C (score " + sc_txt + " would be " + natural.astype(object) + ")", head)
+    comp_txt = _num(np.asarray(completeness) * 100, 0)
+    incomplete = (t == None) & ~np.isnan(sc)  # noqa: E711 (element-wise)
+    head = np.where(incomplete, "无等级 no tier: incomplete, " + comp_txt + f"% of the weight has data (needs {min_completeness:.0%}); score " + sc_txt, head)
+    head = np.where(np.isnan(sc), np.where(bl, "C: 黑名单 blacklisted; no data to score", "无等级 no tier: no data to score"), head)
+    labels = dimension_labels()
+    parts = np.full(n, "", dtype=object)
+    missing = np.full(n, "", dtype=object)
+    sub = np.asarray(subscores, dtype=float)
+    for j, d in enumerate(DIMENSIONS):
+        have = ~np.isnan(sub[:, j])
+        piece = labels[d] + " " + _num(sub[:, j]) + f"×{weights[j]:.0%}"
+        sep_p = np.where(parts == "", "", " + ")
+        parts = np.where(have, parts + sep_p + piece, parts)
+        sep_m = np.where(missing == "", "", ", ")
+        missing = np.where(have, missing, missing + sep_m + labels[d])
+    text = head + np.where(parts == "", "", " | " + parts)
+    text = text + np.where(missing == "", "", " | 缺少 missing: " + missing + " (weight shared out)")
+    fl = np.asarray(flags, dtype=object)
+    text = text + np.where((fl == "") | (fl == None), "", " | 风险 flags: " + fl.astype(str).astype(object))  # noqa: E711
+    return text

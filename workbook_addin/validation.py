@@ -1,0 +1,508 @@
+"""Input checks: turn what people type (or exports contain) into typed columns, and say what was wrong.
+
+Every input column is coerced by its schema type (templates/schema.toml). A cell that cannot be
+read becomes missing and yields a :class:`Problem` naming the sheet (bilingual name), the Excel row
+and the column header, so the person can find and fix it; every other cell and row is still used.
+That is the product rule "bad input gets a clear message; the rest of the work goes on".
+
+The work is vectorised: already-typed columns (what the workbook reader or calamine hands over) pass
+through numpy checks; text columns are parsed once per *distinct* value, so 500 000 rows holding a
+few thousand distinct strings cost a few thousand parses.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .keys import try_creator_key
+from .schema import Column, Sheet, load_schema
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Excel serial numbers accepted as dates: 1982-01-... to 2173-...; smaller numbers are not dates.
+SERIAL_RANGE = (30000.0, 100000.0)
+_EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"}
+_MULTIPLIERS = {"k": 1e3, "m": 1e6, "b": 1e9, "万": 1e4, "亿": 1e8, "千": 1e3}
+_CURRENCY_MARKS = re.compile(r"^(?:[$€£¥￥]|usd|eur|gbp|jpy|aed|sar|cny|rmb|cad|aud|us\$)\s*|\s*(?:[$€£¥￥]|usd|eur|gbp|jpy|aed|sar|cny|rmb|cad|aud|元)$", re.I)
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$", re.I)
+#: Common spellings that are not label halves in the schema but mean one allowed value.
+ENUM_ALIASES: dict[str, dict[str, str]] = {
+    "yes_no": {"y": "yes", "true": "yes", "1": "yes", "x": "yes", "✓": "yes", "n": "no", "false": "no", "0": "no"},
+    "market": {"gb": "UK", "united kingdom": "UK", "uae": "AE", "ksa": "SA", "usa": "US", "germany": "DE", "japan": "JP"},
+    "currency": {"rmb": "CNY", "us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"},
+}
+_KEY_OK = re.compile(r"^(?:tiktok|instagram|youtube):(?:[a-z0-9._\-]+|channel/[A-Za-z0-9_\-]+)$")
+_HANDLE_OK = re.compile(r"^[a-z0-9._\-]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located the way a person looks for it in Excel.
+
+    ``sheet`` is the bilingual sheet name, ``row`` the Excel row number (header in row 1), ``column``
+    the bilingual header. ``str(problem)`` is the sentence shown in the workbook and the CLI.
+    """
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+    value: Any = None
+    sheet_key: str | None = field(default=None, compare=False)
+    column_key: str | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        where = [self.sheet]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}"
+
+
+def excel_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Excel row number of every row: the ``excel_row`` index when the reader set it, else position + 2."""
+    if frame.index.name == "excel_row":
+        return np.asarray(frame.index, dtype=np.int64)
+    return np.arange(len(frame), dtype=np.int64) + 2
+
+
+def _show(value: Any) -> str:
+    text = repr(value.strip()) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+# ----------------------------------------------------------------------------- scalar parsers
+def parse_number(value: Any, *, percent: bool = False) -> float:
+    """One typed cell as a float; raises ValueError with a plain reason when it is not a number.
+
+    Accepts thousands separators ("1,234", "1 234", "1.234.567", "1'234"), a decimal comma ("3,5"),
+    currency marks ("$1,200", "1200 EUR"), "k"/"M"/"万" multipliers ("18.5k", "1.9M"), accounting
+    negatives "(12)" and, for percent columns, "3.5%" (= 0.035).
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    if isinstance(value, bool):
+        raise ValueError("is a yes/no value, not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text == "":
+        return math.nan
+    if text.upper() in _EXCEL_ERRORS:
+        raise ValueError("is an Excel error value")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    scale = 1.0
+    if text.endswith("%"):
+        scale, text = 0.01, text[:-1].strip()
+    text = _CURRENCY_MARKS.sub("", text).strip()
+    if text[:1] in "+-" and len(text) > 1:
+        negative ^= text[0] == "-"
+        text = text[1:].strip()
+    text = _CURRENCY_MARKS.sub("", text).strip()
+    if text and text[-1].lower() in _MULTIPLIERS and len(text) > 1:
+        scale *= _MULTIPLIERS[text[-1].lower()]
+        text = text[:-1].strip()
+    text = text.replace("\u00a0", " ").replace("'", "").replace("_", "")
+    text = re.sub(r"(?<=\d) (?=\d{3}\b)", "", text)
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):  # 1.234,56
+            text = text.replace(".", "").replace(",", ".")
+        else:  # 1,234.56
+            text = text.replace(",", "")
+    elif "," in text:
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+            text = text.replace(",", "")
+        elif text.count(",") == 1:
+            text = text.replace(",", ".")
+    elif text.count(".") > 1 and re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    if not _NUMBER.match(text):
+        raise ValueError("is not a number")
+    number = float(text) * scale
+    return -number if negative else number
+
+
+_DATE_FORMATS = (
+    ("%Y/%m/%d", False), ("%Y.%m.%d", False), ("%Y年%m月%d日", False), ("%d.%m.%Y", False),
+    ("%d-%m-%Y", False), ("%Y%m%d", False), ("%d %b %Y", False), ("%b %d %Y", False), ("%d %B %Y", False),
+    ("%B %d %Y", False),
+)
+
+
+def parse_datetime(value: Any) -> pd.Timestamp:
+    """One cell as a timestamp; raises ValueError when it is not a date.
+
+    Accepts Excel serial numbers (46300 = 2026-10-02), ISO ("2026-10-05", "2026-10-05T09:00Z"),
+    "2026/10/05 09:00", "2026年10月5日", German "05.10.2026", and slash dates: day first when the
+    first part is over 12, month first when the second part is, and month first (Excel's US default)
+    when both could be either.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return pd.NaT
+    if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
+        ts = pd.Timestamp(value)
+        return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if SERIAL_RANGE[0] <= float(value) <= SERIAL_RANGE[1]:
+            return EXCEL_EPOCH + pd.to_timedelta(float(value), unit="D")
+        raise ValueError("is a number, not a date")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text == "":
+        return pd.NaT
+    if re.fullmatch(r"\d+(\.\d+)?", text) and len(text) != 8:
+        return parse_datetime(float(text))
+    try:
+        ts = pd.Timestamp(text) if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text) else None
+    except ValueError:
+        ts = None
+    if ts is not None:
+        return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
+    day_part, _, time_part = text.replace(",", " ").partition(" ")
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", day_part)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        y = y + 2000 if y < 100 else y
+        month, day = (b, a) if a > 12 else (a, b)
+        try:
+            base = pd.Timestamp(year=y, month=month, day=day)
+        except ValueError as exc:
+            raise ValueError("is not a valid date") from exc
+        if time_part.strip():
+            try:
+                base = base + pd.to_timedelta(time_part.strip() + (":00" if time_part.count(":") == 1 else ""))
+            except ValueError as exc:
+                raise ValueError("has a time that cannot be read") from exc
+        return base
+    cleaned = re.sub(r"\s+", " ", text.replace(",", " ")).strip()
+    for fmt, _ in _DATE_FORMATS:
+        for candidate, f in ((cleaned, fmt), (cleaned, fmt + " %H:%M"), (cleaned, fmt + " %H:%M:%S")):
+            try:
+                return pd.Timestamp(datetime.strptime(candidate, f))
+            except ValueError:
+                continue
+    raise ValueError("is not a date")
+
+
+def looks_like_url(text: str) -> bool:
+    """A web link: ``https://host/...`` or ``host.tld/...`` without spaces."""
+    return bool(re.fullmatch(r"(?:https?://)?[\w\-]+(?:\.[\w\-]+)+(?::\d+)?(?:[/?#]\S*)?", text.strip(), re.I))
+
+
+# ----------------------------------------------------------------------------- column coercion
+def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Applies ``parse`` once per distinct value; returns (values, bad mask, reasons by value)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    parsed = np.empty(len(uniques), dtype=object)
+    reasons: dict[int, str] = {}
+    for i, u in enumerate(uniques):
+        try:
+            parsed[i] = parse(u)
+        except ValueError as exc:
+            parsed[i] = None
+            reasons[i] = str(exc)
+    bad_u = np.zeros(len(uniques) + 1, dtype=bool)
+    for i in reasons:
+        bad_u[i] = True
+    out = np.empty(len(series), dtype=object)
+    valid = codes >= 0
+    out[valid] = parsed[codes[valid]]
+    out[~valid] = None
+    bad = bad_u[np.where(valid, codes, len(uniques))]
+    return out, bad, {"codes": codes, "reasons": reasons, "uniques": uniques}
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """True where a cell is empty (missing or only spaces)."""
+    isna = series.isna().to_numpy()
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        stripped = series.astype("string").str.strip()
+        return isna | (stripped == "").fillna(True).to_numpy(dtype=bool)
+    return isna
+
+
+def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(float values, bad mask, reason per bad row)."""
+    n = len(series)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan).copy()
+        bad = np.zeros(n, dtype=bool)
+        reasons: list[str] = []
+    else:
+        fast = pd.to_numeric(series, errors="coerce")
+        values = fast.to_numpy(dtype=float, na_value=np.nan).copy()
+        todo = np.isnan(values) & ~_blank(series)
+        bad = np.zeros(n, dtype=bool)
+        reasons = []
+        if todo.any():
+            sub = series[todo]
+            parsed, sub_bad, info = _by_distinct(sub, lambda v: parse_number(v, percent=col.type == "percent"))
+            vals = np.array([np.nan if p is None else p for p in parsed], dtype=float)
+            values[todo] = vals
+            idx = np.flatnonzero(todo)
+            bad[idx[sub_bad]] = True
+            codes = info["codes"]
+            reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in codes[sub_bad]]
+    # A percent typed as points ("15" in a 0-1 percent column) means 15 %.
+    if col.type == "percent" and col.max == 1:
+        points = (values > 1) & (values <= 100)
+        if points.any() and not pd.api.types.is_numeric_dtype(series.dtype):
+            points &= ~series.astype("string").str.contains("%", regex=False).fillna(False).to_numpy(dtype=bool)
+        values = np.where(points, values / 100.0, values)
+    return values, bad, reasons
+
+
+def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.ndarray, list[str]]:
+    bad = np.zeros(len(values), dtype=bool)
+    msgs = np.full(len(values), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        if col.min is not None:
+            low = values < col.min
+            if low.any():
+                bad |= low
+                for i in np.flatnonzero(low):
+                    msgs[i] = f"{_show(raw.iloc[i])} is below the allowed minimum {col.min:g}" + (
+                        " (negative numbers are not allowed here)" if col.min == 0 else "")
+        if col.max is not None:
+            high = values > col.max
+            if high.any():
+                bad |= high
+                for i in np.flatnonzero(high):
+                    shown = f"{col.max:.0%}" if col.type == "percent" else f"{col.max:g}"
+                    msgs[i] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
+        if col.type == "integer":
+            frac = np.isfinite(values) & (np.abs(values - np.round(values)) > 1e-9) & ~bad
+            if frac.any():
+                bad |= frac
+                for i in np.flatnonzero(frac):
+                    msgs[i] = f"{_show(raw.iloc[i])} is not a whole number"
+    return bad, list(msgs[bad])
+
+
+def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
+    enum = load_schema().enums[col.enum]
+    aliases = ENUM_ALIASES.get(col.enum, {})
+
+    def norm(v: Any) -> str:
+        if isinstance(v, (bool, np.bool_)) and col.enum == "yes_no":
+            return "yes" if v else "no"
+        text = unicodedata.normalize("NFKC", str(v)).strip()
+        if isinstance(v, float) and v.is_integer():
+            text = str(int(v))
+        code = enum.normalise(text) or aliases.get(text.casefold())
+        if code is None:
+            shown = ", ".join(enum.codes) if len(enum.codes) <= 10 else ", ".join(enum.codes[:10]) + ", ..."
+            raise ValueError(f"is not one of the allowed values ({shown})")
+        return code
+
+    blank = _blank(series)
+    sub = series.where(~blank)
+    parsed, bad, info = _by_distinct(sub, norm)
+    reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][bad]]
+    what = {"platform": "unknown platform", "currency": "unknown currency"}.get(col.enum)
+    if what:
+        reasons = [f"{what}: {r}" for r in reasons]
+    return pd.Series(parsed, index=series.index, dtype=object), bad, reasons
+
+
+def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
+    n = len(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        out = series.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        bad, reasons = np.zeros(n, dtype=bool), []
+    else:
+        blank = _blank(series)
+        fast = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]")
+        if series.dtype != object and pd.api.types.is_numeric_dtype(series.dtype):
+            vals = series.to_numpy(dtype=float, na_value=np.nan)
+            ok = (vals >= SERIAL_RANGE[0]) & (vals <= SERIAL_RANGE[1])
+            fast[ok] = EXCEL_EPOCH + pd.to_timedelta(vals[ok], unit="D")
+        else:
+            text = series.where(~blank)
+            iso = text.astype("string").str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$").fillna(False).to_numpy(dtype=bool)
+            if iso.any():
+                fast[iso] = pd.to_datetime(text[iso].astype(str), format="ISO8601", errors="coerce").to_numpy()
+        todo = fast.isna().to_numpy() & ~blank
+        bad = np.zeros(n, dtype=bool)
+        reasons = []
+        if todo.any():
+            parsed, sub_bad, info = _by_distinct(series[todo], parse_datetime)
+            vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object), errors="coerce")
+            fast[todo] = vals.to_numpy()
+            idx = np.flatnonzero(todo)
+            bad[idx[sub_bad]] = True
+            reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][sub_bad]]
+        out = fast
+    out = out.astype("datetime64[us]")
+    if col.type == "date":
+        out = out.dt.normalize()
+    return out, bad, reasons
+
+
+def _text(series: pd.Series) -> pd.Series:
+    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+        def show(v):
+            if isinstance(v, float) and v.is_integer():
+                return str(int(v))
+            return str(v)
+        return series.map(show, na_action="ignore").astype(object).where(series.notna(), None)
+    s = series.astype(object)
+    non_str = s.map(lambda v: not isinstance(v, str) and v is not None and not (isinstance(v, float) and math.isnan(v))) if s.map(type).nunique() > 1 else None
+    if non_str is not None and non_str.any():
+        s = s.where(~non_str, s[non_str].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
+    stripped = s.astype("string").str.strip()
+    return stripped.where(stripped != "").astype(object).where(lambda x: x.notna(), None)
+
+
+def coerce_table(sheet_key: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """The frame with every schema input column typed, and the problems found.
+
+    Numbers become float64 (NaN = missing; integer columns stay float so missing fits), percents
+    fractions (0.035), dates ``datetime64``, enums their schema code, text stripped ``object`` with
+    None for empty. Schema columns absent from ``frame`` are added empty, so later steps can rely on
+    them; other columns pass through untouched. Computed columns are left as given (the engine
+    overwrites them).
+    """
+    sheet = load_schema().sheet(sheet_key)
+    rows = excel_rows(frame)
+    out = frame.copy()
+    problems: list[Problem] = []
+    columns: dict[str, Any] = {}
+    for col in sheet.columns:
+        if col.key not in frame.columns:
+            columns[col.key] = _empty(col, len(frame))
+            continue
+        if not col.is_input:
+            continue
+        raw = frame[col.key]
+        bad = np.zeros(len(frame), dtype=bool)
+        reasons: list[str] = []
+        if col.is_numeric:
+            values, bad, reasons = _numeric(raw, col)
+            rbad, rreasons = _range_check(np.where(bad, np.nan, values), col, raw)
+            if rbad.any():
+                reasons = _merge_reasons(bad, reasons, rbad, rreasons)
+                bad = bad | rbad
+            values = np.where(bad, np.nan, values)
+            typed: Any = values
+        elif col.type == "enum":
+            typed, bad, reasons = _enum(raw, col)
+            typed = typed.where(~bad, None)
+        elif col.type in ("date", "datetime"):
+            typed, bad, reasons = _dates(raw, col)
+            typed = typed.where(~bad)
+        elif col.type == "url":
+            typed = _text(raw)
+            present = typed.notna().to_numpy()
+            if present.any():
+                ok = typed[present].map(looks_like_url).to_numpy(dtype=bool)
+                idx = np.flatnonzero(present)[~ok]
+                bad[idx] = True
+                reasons = [f"{_show(typed.iloc[i])} is not a web link" for i in idx]
+                typed = typed.where(~bad, None)
+        else:
+            typed = _text(raw)
+        columns[col.key] = typed
+        for i, reason in zip(np.flatnonzero(bad), reasons):
+            problems.append(Problem(sheet.name, int(rows[i]), col.header, reason, raw.iloc[i], sheet.key, col.key))
+    for key, values in columns.items():
+        out[key] = values.to_numpy() if isinstance(values, pd.Series) and values.index is not out.index else values
+    problems.extend(_required(sheet, out, rows))
+    problems.sort(key=lambda p: (p.row or 0))
+    return out, problems
+
+
+def _merge_reasons(bad, reasons, rbad, rreasons) -> list[str]:
+    merged = {int(i): r for i, r in zip(np.flatnonzero(bad), reasons)}
+    merged.update({int(i): r for i, r in zip(np.flatnonzero(rbad), rreasons)})
+    return [merged[i] for i in sorted(merged)]
+
+
+def _empty(col: Column, n: int):
+    if col.is_numeric:
+        return np.full(n, np.nan)
+    if col.type in ("date", "datetime"):
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]").to_numpy()
+    return np.full(n, None, dtype=object)
+
+
+def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
+    problems = []
+    for col in sheet.columns:
+        if not (col.required and col.is_input) or col.key == "creator_key" and sheet.key == "creators":
+            continue
+        missing = frame[col.key].isna().to_numpy()
+        for i in np.flatnonzero(missing):
+            problems.append(Problem(sheet.name, int(rows[i]), col.header, "required value is missing", None, sheet.key, col.key))
+    return problems
+
+
+# ----------------------------------------------------------------------------- creator keys
+def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Creator keys for whole columns, same result as :func:`workbook_addin.keys.creator_key`.
+
+    Plain ASCII handles (the common case) are normalised with vectorised string operations; only
+    URLs, non-ASCII or odd handles go through ``creator_key`` one by one. Returns (keys, reasons):
+    keys None where no key can be made, with the reason at the same position.
+    """
+    n = len(handle)
+    plat = pd.Series(platform.to_numpy(dtype=object), dtype=object)
+    hnd = pd.Series(handle.to_numpy(dtype=object), dtype=object)
+    if profile_url is not None:
+        url = pd.Series(profile_url.to_numpy(dtype=object), dtype=object)
+        hnd = hnd.where(hnd.notna(), url)
+    text = hnd.astype("string")
+    name = text.str.strip().str.lstrip("@").str.strip().str.lower()
+    code = plat.astype("string").str.lower()
+    simple = (code.isin(["tiktok", "instagram", "youtube"]) & name.str.match(_HANDLE_OK.pattern)).fillna(False).to_numpy(dtype=bool)
+    simple = simple & ~text.str.contains("/", regex=False).fillna(True).to_numpy(dtype=bool)
+    simple = simple & text.str.match(r"^[\x20-\x7e]*$").fillna(False).to_numpy(dtype=bool)
+    keys = np.full(n, None, dtype=object)
+    keys[simple] = (code[simple] + ":" + name[simple]).to_numpy(dtype=object)
+    reasons = np.full(n, "", dtype=object)
+    from .keys import CreatorKeyError, creator_key
+
+    for i in np.flatnonzero(~simple):
+        p, h = plat.iat[i], hnd.iat[i]
+        try:
+            keys[i] = creator_key(None if p is None or (isinstance(p, float) and math.isnan(p)) else p,
+                                  None if h is None or (isinstance(h, float) and math.isnan(h)) else h)
+        except CreatorKeyError as exc:
+            reasons[i] = str(exc)
+    return keys, reasons
+
+
+def normalise_key_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Creator keys as typed in child sheets ("TikTok:GlowWithMia", "@x" URLs) in canonical form.
+
+    Returns (keys, bad mask); keys are None where the text is not a creator key.
+    """
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=object)
+    ok = u.astype("string").str.match(_KEY_OK.pattern).fillna(False).to_numpy(dtype=bool)
+    canon = np.array(u, dtype=object)
+    bad_u = np.zeros(len(u), dtype=bool)
+    for i in np.flatnonzero(~ok):
+        text = unicodedata.normalize("NFKC", str(u.iat[i])).strip()
+        plat, sep, rest = text.partition(":")
+        key = None
+        if sep and not rest.startswith("//"):
+            key = try_creator_key(plat, rest)
+        if key is None:
+            key = try_creator_key(None, text)
+        canon[i] = key
+        bad_u[i] = key is None
+    out = np.full(len(values), None, dtype=object)
+    valid = codes >= 0
+    out[valid] = canon[codes[valid]]
+    bad = np.zeros(len(values), dtype=bool)
+    bad[valid] = bad_u[codes[valid]]
+    return out, bad
