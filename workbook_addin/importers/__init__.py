@@ -13,10 +13,21 @@ comments, shares, saves, clicks, orders, gmv, gmv_currency, followers), publishe
 format recognised, rows read and skipped and any warning; ``batch.problems`` names file, row and
 column of every cell that could not be read.
 """
+from pathlib import Path
+
 from .batch import FileReport, ImportBatch, read_exports
 from .formats import KNOWN_FORMATS, Format
 from .match import MatchResult, match_exports
 from .platforms import post_key
 from .problems import Problem
 
-__all__ = ["FileReport", "Format", "ImportBatch", "KNOWN_FORMATS", "MatchResult", "Problem", "match_exports", "post_key", "read_exports"]
+
+
+def sample_exports_folder() -> Path:
+    """The bundled example exports (templates/sample/exports/), matching the sample workbook's collaborations."""
+    from importlib import resources
+
+    return Path(str(resources.files("templates").joinpath("sample", "exports")))
+
+
+__all__ = ["sample_exports_folder", "FileReport", "Format", "ImportBatch", "KNOWN_FORMATS", "MatchResult", "Problem", "match_exports", "post_key", "read_exports"]

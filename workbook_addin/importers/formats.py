@@ -103,8 +103,8 @@ YOUTUBE = Format(
         "published_at": ("Video publish time", "Veröffentlichungszeitpunkt des Videos", "视频发布时间", "Hora de publicación del video", "Heure de publication de la vidéo", "動画公開時刻"),
         "views": ("Views", "Aufrufe", "观看次数", "Vistas", "Vues", "視聴回数"),
         "likes": ("Likes", "„Mag ich“-Bewertungen", "\"Mag ich\"-Bewertungen", "Mag ich-Bewertungen", "顶", "点赞数", "Me gusta", "J'aime", "高評価"),
-        "comments": ("Comments added", "Comments", "Hinzugefügte Kommentare", "Kommentare", "添加的评论", "评论数"),
-        "shares": ("Shares", "Geteilte Inhalte", "分享次数", "分享数"),
+        "comments": ("Comments added", "Comments", "Hinzugefügte Kommentare", "Kommentare", "添加的评论", "评论数", "追加されたコメント", "コメント"),
+        "shares": ("Shares", "Geteilte Inhalte", "分享次数", "分享数", "共有"),
     },
     required=(("video_id",), ("title", "published_at"), ("views",)),
 )
