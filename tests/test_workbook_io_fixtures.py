@@ -75,12 +75,12 @@ def make_workbook(path: Path, tables: dict[str, list[dict]] | None = None, *, ex
         data = [[r.get(c.key) for c in sheet.columns] for r in rows]
         n = max(len(data) + extra_rows, 1)
         columns = []
-        for c in sheet.columns:
+        for i, c in enumerate(sheet.columns):
             spec = {"header": c.header}
-            if c.type == "percent":
-                spec["format"] = pct
-            elif c.type in ("date", "datetime"):
-                spec["format"] = date_fmt
+            fmt = pct if c.type == "percent" else date_fmt if c.type in ("date", "datetime") else None
+            if fmt is not None:
+                spec["format"] = fmt
+                ws.set_column(i, i, c.width or 12, fmt)  # the column's style: new cells take it
             columns.append(spec)
         ws.add_table(0, 0, n, len(sheet.columns) - 1,
                      {"name": sheet.table, "columns": columns, "data": data, "style": "Table Style Medium 2"})

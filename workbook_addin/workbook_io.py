@@ -143,7 +143,6 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
         if c.key not in offsets:
             warnings.append(f"{where}: 缺少列 missing column {c.header}")
     data: dict[str, list[Any]] = {}
-    width = len(headers)
     for c in columns:
         i = offsets.get(c.key)
         text = c.type in _TEXT_TYPES
@@ -158,7 +157,6 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
         keep = frame.notna().any(axis=1)
         if not keep.all():
             frame = frame[keep]
-    del width
     return frame, offsets, warnings
 
 

@@ -1,0 +1,157 @@
+"""The headless refresh job on a real .xlsm with real export files, the real importers, engine and
+local SQLite archive: metrics land, computed columns hold the engine's values, a second run changes
+nothing, and a locked or damaged workbook stops the CLI with a clear message."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.test_workbook_io_fixtures import make_workbook, typed, zip_members
+from workbook_addin import engine
+from workbook_addin import workbook_io as wio
+from workbook_addin.cli import main
+from workbook_addin.refresh import refresh_workbook
+from workbook_addin.schema import load_schema
+from workbook_addin.xlsx import XlsxPackage
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+NOW = dt.datetime(2026, 11, 25, 15, 30)
+
+
+def export_case_rows() -> dict[str, list[dict]]:
+    """The importers' own test creators and collaborations (their exports match these), typed."""
+    schema = load_schema()
+    rows = {}
+    for key in ("creators", "collaborations"):
+        frame = pd.read_csv(EXPORTS / f"{key}.csv", dtype=object)
+        sheet = schema.sheet(key)
+        rows[key] = [{c.key: typed(r.get(c.key), c.type) for c in sheet.columns} for r in frame.to_dict("records")]
+    for r in rows["collaborations"]:
+        r["fee"] = 500.0  # a cost, so ROAS/ROI/CPM have something to divide by
+    rows["snapshots"] = [{"creator_key": "tiktok:glowwithmia", "date": dt.datetime(2026, 10, 1), "followers": 150000,
+                          "source": "manual"}]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return make_workbook(tmp_path_factory.mktemp("tpl") / "Lianxing_Evaluation.xlsm", export_case_rows())
+
+
+@pytest.fixture
+def book(template, tmp_path) -> Path:
+    target = tmp_path / template.name
+    shutil.copy(template, target)
+    shutil.copytree(EXPORTS / "batch", tmp_path / "exports")  # Settings' export_folder: "exports"
+    return target
+
+
+def computed_keys(sheet_key: str) -> list[str]:
+    return [c.key for c in load_schema().sheet(sheet_key).computed_columns]
+
+
+def test_refresh_imports_metrics_recomputes_and_logs(book):
+    report = refresh_workbook(book, now=NOW)
+    data = wio.read_workbook(book)
+    collabs = data.tables["collaborations"].set_index("collab_id")
+    # the importers' own expectations for these exports now sit in the workbook
+    assert collabs.loc["T-01", "views"] == 240_100 and collabs.loc["T-01", "likes"] == 15_200
+    assert collabs.loc["T-01", "clicks"] == 3210
+    assert report.rows_updated == 7 and len(report.files) == 7
+    # every computed column holds what the engine computes from the refreshed inputs
+    inputs = {k: data.tables[k] for k in ("creators", "outreach", "collaborations", "reviews", "snapshots")}
+    settings, _ = data.settings()
+    expected = engine.evaluate(inputs, settings, today=NOW.date())
+    for key in ("creators", "collaborations"):
+        diffs = wio.frames_equal_cells({key: data.tables[key][computed_keys(key)]},
+                                       {key: expected.tables[key][computed_keys(key)]})
+        assert diffs == [], diffs[:5]
+    assert collabs["roas"].notna().sum() >= 1  # the formula column's cached values were filled in
+    scores = data.tables["scores"].reset_index(drop=True)
+    exp_scores = expected.tables["scores"].reset_index(drop=True)
+    assert len(scores) == len(exp_scores) == len(data.tables["creators"])
+    assert wio.frames_equal_cells({"s": scores[["creator_key", "score", "tier"]]},
+                                  {"s": exp_scores[["creator_key", "score", "tier"]]}) == []
+    # status line, run log, archive
+    status = data.names[wio.STATUS_NAME]
+    from python_calamine import CalamineWorkbook
+
+    grid = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(status[0]).to_python(skip_empty_area=False)
+    text = grid[status[1] - 1][status[2] - 1]
+    assert text.startswith("2026-11-25 15:30") and "rows updated 7" in text and "unmatched 3" in text
+    log = data.tables["run_log"]
+    assert len(log) == 1
+    row = log.iloc[0]
+    assert row["job"] == "refresh" and row["files_read"] == 7 and row["rows_updated"] == 7 and row["rows_unmatched"] == 3
+    assert "BLACKFRIDAY" in row["message"] and "randomcreator" in row["message"]  # unmatched posts are named
+    assert row["run_at"] == NOW
+    with sqlite3.connect(book.parent / "lianxing_archive.sqlite") as db:
+        names = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        assert names and db.execute(f'select count(*) from "{[n for n in names if "creators" in n][0]}"').fetchone()[0] == 8
+    assert (book.parent / wio.BACKUP_DIR).is_dir()
+
+
+def test_second_refresh_on_the_same_exports_changes_nothing_but_status_and_log(book):
+    refresh_workbook(book, now=NOW)
+    before_tables = wio.read_tables(book)
+    before = zip_members(book)
+    report = refresh_workbook(book, now=NOW + dt.timedelta(hours=1))
+    assert report.rows_updated == 0 and report.computed_cells == 0
+    assert set(report.changes.cells) == set() and set(report.changes.appends) == {"run_log"}
+    after_tables = wio.read_tables(book)
+    diffs = wio.frames_equal_cells({k: v for k, v in before_tables.items() if k != "run_log"},
+                                   {k: v for k, v in after_tables.items() if k != "run_log"})
+    assert diffs == []
+    log = after_tables["run_log"]
+    assert len(log) == 2 and log.iloc[1]["rows_updated"] == 0 and log.iloc[1]["run_at"] == NOW + dt.timedelta(hours=1)
+    # byte level: only the Settings sheet (status line), the run-log sheet and its table part differ
+    pkg = XlsxPackage(book)
+    allowed = {pkg.sheets[load_schema().sheet("run_log").name].part, pkg.tables["tblRunLog"].part,
+               pkg.sheets[pkg.defined_cell(wio.STATUS_NAME).sheet].part}
+    after = zip_members(book)
+    assert {n for n in after if after[n] != before.get(n)} <= allowed
+
+
+def test_refresh_without_sync_leaves_no_archive_and_says_so(book):
+    report = refresh_workbook(book, sync=False, now=NOW)
+    assert report.sync is None and not (book.parent / "lianxing_archive.sqlite").exists()
+    assert report.rows_updated == 7
+
+
+def test_missing_export_folder_is_a_warning_and_still_recomputes(book):
+    shutil.rmtree(book.parent / "exports")
+    report = refresh_workbook(book, sync=False, now=NOW)
+    assert report.rows_updated == 0 and any("export folder not found" in w for w in report.warnings)
+    creators = wio.read_tables(book)["creators"]
+    assert creators["creator_key"].notna().all()  # computed columns filled anyway
+
+
+def test_cli_refresh_prints_a_summary(book, capsys):
+    assert main(["refresh", str(book), "--exports", str(EXPORTS / "batch"), "--no-sync", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "rows updated 7" in out and "BLACKFRIDAY" in out and "time:" in out
+
+
+def test_cli_refuses_a_workbook_open_in_excel(book, capsys):
+    (book.parent / f"~${book.name}").write_text("x")
+    before = book.read_bytes()
+    assert main(["refresh", str(book), "--quiet"]) == 2
+    assert "open in Excel or LibreOffice" in capsys.readouterr().err
+    assert book.read_bytes() == before
+    assert not (book.parent / "lianxing_archive.sqlite").exists()  # nothing ran, nothing synced
+
+
+def test_cli_reports_a_damaged_workbook(tmp_path, capsys):
+    bad = tmp_path / "Lianxing_Evaluation.xlsm"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook><sheets>")  # truncated XML
+    assert main(["refresh", str(bad), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "错误 error" in err and "xl/workbook.xml" in err
+    assert main(["refresh", str(tmp_path / "nope.xlsm"), "--quiet"]) == 3
