@@ -1,0 +1,370 @@
+"""The Python functions people type into cells: =KOL_SCORE(...), =KOL_TIER(...), =KOL_ROI(...) ...
+
+Each is a thin wrapper over the engine's array building blocks (:mod:`workbook_addin.metrics`,
+:mod:`workbook_addin.scoring`, :mod:`workbook_addin.keys`): it turns what Excel passes into numpy
+arrays, calls the engine, and turns the answer back into something a cell can show. Nothing is
+computed here and nothing is looked up behind Excel's back: weights, cut-offs and targets arrive as
+arguments (the Settings sheet's named ranges), so a cell recalculates when they change.
+
+Every argument takes a single cell or a whole column (xlwings hands both over as a 2-D list):
+given only single cells a function returns one value; given a column it returns a column, so one
+call scores 10 000 rows. A result that cannot be computed (missing input, division by zero) is an
+empty cell, never 0; wrong input gives a short reason in the cell, never a Python traceback.
+Open-source xlwings cannot return Excel error values (#N/A) from a function, hence empty cells.
+
+The decorators are xlwings' own (see :mod:`workbook_addin.xlwings_udf_api`), so the VBA wrapper
+module that "Import Functions" would write is generated from exactly this metadata.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import metrics, scoring
+from .keys import try_creator_key
+from .schema import load_schema
+from .settings import DIMENSIONS
+from .xlwings_udf_api import arg, func
+
+CATEGORY = "Lianxing"
+MAX_REASON = 80
+
+
+class UdfInputError(ValueError):
+    """Input a function cannot use; its message is what the cell shows."""
+
+
+# ----------------------------------------------------------------------------- conversion helpers
+def _grid(value: Any) -> list[list[Any]]:
+    """Any Excel argument (scalar, row, column, 2-D list) as a 2-D list."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if not value:
+        return [[None]]
+    if not isinstance(value[0], (list, tuple)):
+        return [list(value)]
+    return [list(row) for row in value]
+
+
+def _number(v: Any) -> float:
+    if v is None or v == "":
+        return np.nan
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    text = str(v).strip().replace(",", "")
+    try:
+        if text.endswith("%"):
+            return float(text[:-1]) / 100.0
+        return float(text)
+    except ValueError:
+        raise UdfInputError(f"not a number: {str(v)[:30]!r}") from None
+
+
+def _column(value: Any, *, numeric: bool = True) -> np.ndarray:
+    """A cell, a row or a column as a flat array (floats, NaN for blanks; or objects)."""
+    cells = [c for row in _grid(value) for c in row]
+    if numeric:
+        return np.array([_number(c) for c in cells], dtype=float)
+    return np.array([None if c == "" else c for c in cells], dtype=object)
+
+
+def _vector(value: Any) -> np.ndarray:
+    """A named range such as Weights (6 cells, as a row or a column) as a flat float array."""
+    return _column(value)
+
+
+def _is_single(*values: Any) -> bool:
+    return all(len(_grid(v)) == 1 and len(_grid(v)[0]) == 1 for v in values)
+
+
+def _broadcast(*arrays: np.ndarray) -> list[np.ndarray]:
+    sizes = {len(a) for a in arrays if len(a) != 1}
+    if len(sizes) > 1:
+        raise UdfInputError(f"ranges differ in length: {sorted(sizes)}")
+    return list(np.broadcast_arrays(*arrays))
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.str_):
+        return str(v)
+    return v
+
+
+def _result(values: Any, single: bool) -> Any:
+    """A scalar for single-cell input, else a one-column 2-D list Excel spills."""
+    arr = np.atleast_1d(np.asarray(values, dtype=object))
+    if single:
+        return _cell(arr[0])
+    return [[_cell(v)] for v in arr]
+
+
+def _safe(fn):
+    """No traceback ever reaches a cell: a failure becomes a short reason."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        except UdfInputError as exc:
+            return f"⚠ {exc}"[:MAX_REASON]
+        except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
+
+    return wrapper
+
+
+def _numeric_udf(engine_fn, *values: Any) -> Any:
+    single = _is_single(*values)
+    arrays = _broadcast(*[_column(v) for v in values])
+    return _result(engine_fn(*arrays), single)
+
+
+def _opt(value: Any, default: float) -> Any:
+    return default if value is None or value == "" else value
+
+
+# ----------------------------------------------------------------------------- metrics
+@func(category=CATEGORY)
+@arg("likes", ndim=2, doc="点赞 Likes")
+@arg("comments", ndim=2, doc="评论 Comments")
+@arg("shares", ndim=2, doc="分享 Shares")
+@arg("saves", ndim=2, doc="收藏 Saves")
+@arg("views", ndim=2, doc="播放量 Views")
+@_safe
+def KOL_ER(likes, comments, shares, saves, views):
+    """互动率 Engagement rate by views: (likes + comments + shares + saves) / views."""
+    return _numeric_udf(metrics.er_views, likes, comments, shares, saves, views)
+
+
+@func(category=CATEGORY)
+@arg("cost", ndim=2, doc="总成本 Total cost (base currency)")
+@arg("views", ndim=2, doc="播放量 Views")
+@_safe
+def KOL_CPM(cost, views):
+    """千次播放成本 CPM: cost / views x 1000."""
+    return _numeric_udf(metrics.cpm, cost, views)
+
+
+@func(category=CATEGORY)
+@arg("cost", ndim=2, doc="总成本 Total cost (base currency)")
+@arg("likes", ndim=2, doc="点赞 Likes")
+@arg("comments", ndim=2, doc="评论 Comments")
+@arg("shares", ndim=2, doc="分享 Shares")
+@arg("saves", ndim=2, doc="收藏 Saves")
+@_safe
+def KOL_CPE(cost, likes, comments, shares, saves):
+    """单次互动成本 CPE: cost / (likes + comments + shares + saves)."""
+    def cpe(c, lk, cm, sh, sv):
+        return metrics.cpe(c, metrics.engagements(lk, cm, sh, sv))
+
+    return _numeric_udf(cpe, cost, likes, comments, shares, saves)
+
+
+@func(category=CATEGORY)
+@arg("cost", ndim=2, doc="总成本 Total cost (base currency)")
+@arg("orders", ndim=2, doc="订单 Orders")
+@_safe
+def KOL_CPA(cost, orders):
+    """单笔订单成本 CPA: cost / orders."""
+    return _numeric_udf(metrics.cpa, cost, orders)
+
+
+@func(category=CATEGORY)
+@arg("gmv", ndim=2, doc="成交额 GMV (base currency)")
+@arg("cost", ndim=2, doc="总成本 Total cost (base currency)")
+@_safe
+def KOL_ROAS(gmv, cost):
+    """ROAS: GMV / cost."""
+    return _numeric_udf(metrics.roas, gmv, cost)
+
+
+@func(category=CATEGORY)
+@arg("gmv", ndim=2, doc="成交额 GMV (base currency)")
+@arg("cost", ndim=2, doc="总成本 Total cost (base currency)")
+@arg("gross_margin", ndim=2, doc="毛利率 Gross margin (Settings: set_gross_margin)")
+@_safe
+def KOL_ROI(gmv, cost, gross_margin=0.5):
+    """ROI: (GMV x gross margin - cost) / cost."""
+    return _numeric_udf(metrics.roi, gmv, cost, _opt(gross_margin, 0.5))
+
+
+# ----------------------------------------------------------------------------- subscores
+@func(category=CATEGORY)
+@arg("reply_rate", ndim=2, doc="回复率 Reply rate (0-1)")
+@arg("median_reply_hours", ndim=2, doc="回复用时中位数 Median hours to reply")
+@arg("target_hours", ndim=2, doc="回复时效目标 Reply target hours (Settings: set_reply_target_hours)")
+@_safe
+def KOL_RESPONSE_SCORE(reply_rate, median_reply_hours=None, target_hours=24):
+    """响应速度 Responsiveness 0-100 from the reply rate and median hours to reply."""
+    return _numeric_udf(scoring.responsiveness_score, reply_rate, median_reply_hours,
+                        _opt(target_hours, 24.0))
+
+
+@func(category=CATEGORY)
+@arg("visuals", ndim=2, doc="画面 Visuals (1-5)")
+@arg("script", ndim=2, doc="脚本 Script (1-5)")
+@arg("brand_fit", ndim=2, doc="品牌契合 Brand fit (1-5)")
+@_safe
+def KOL_CONTENT_SCORE(visuals, script=None, brand_fit=None):
+    """内容质量 Content quality 0-100 from 1-5 review marks: (mean - 1) / 4 x 100."""
+    return _numeric_udf(scoring.content_score, visuals, script, brand_fit)
+
+
+@func(category=CATEGORY)
+@arg("missing_disclosure", ndim=2, doc="缺少广告标识的内容占比 Share of posts without #ad (0-1)")
+@arg("false_claims", ndim=2, doc="虚假宣传占比 Share of posts with false claims (0-1)")
+@arg("platform_violation", ndim=2, doc="平台违规占比 Share of posts with a platform violation (0-1)")
+@_safe
+def KOL_COMPLIANCE(missing_disclosure, false_claims=None, platform_violation=None):
+    """合规 Compliance 0-100 from the shares of reviewed posts with each problem."""
+    return _numeric_udf(scoring.compliance_score, missing_disclosure, false_claims,
+                        platform_violation)
+
+
+@func(category=CATEGORY)
+@arg("views", ndim=2, doc="播放量 Views")
+@arg("kpi_views", ndim=2, doc="目标播放 KPI views")
+@arg("er", ndim=2, doc="互动率 Engagement rate")
+@arg("kpi_er", ndim=2, doc="目标互动率 KPI ER")
+@arg("orders", ndim=2, doc="订单 Orders")
+@arg("kpi_orders", ndim=2, doc="目标订单 KPI orders")
+@arg("roas", ndim=2, doc="ROAS")
+@arg("kpi_roas", ndim=2, doc="目标 ROAS KPI ROAS")
+@_safe
+def KOL_PERFORMANCE(views, kpi_views, er=None, kpi_er=None, orders=None, kpi_orders=None, roas=None, kpi_roas=None):
+    """效果表现 Performance 0-100 of a post: each KPI min(actual/target, 1.25)/1.25 x 100, averaged."""
+    return _numeric_udf(scoring.performance_score, views, kpi_views, *(v for v in
+                                                                       (er, kpi_er, orders, kpi_orders, roas, kpi_roas)))
+
+
+@func(category=CATEGORY)
+@arg("fake_follower_rate", ndim=2, doc="假粉率 Fake-follower rate (0-1)")
+@arg("er_anomaly", ndim=2, doc="互动率异常 ER outside its band (-1/1 flagged, 0 fine)")
+@arg("like_comment_anomaly", ndim=2, doc="赞评比异常 Odd like/comment ratio (1 flagged, 0 fine)")
+@arg("follower_jump", ndim=2, doc="粉丝突增 Follower jump (1 flagged, 0 fine)")
+@arg("fake_follower_flag", ndim=2, doc="假粉率警戒线 Settings: set_fake_follower_flag")
+@_safe
+def KOL_AUTHENTICITY(fake_follower_rate, er_anomaly=None, like_comment_anomaly=None, follower_jump=None,
+                     fake_follower_flag=0.15):
+    """粉丝真实性 Audience authenticity 0-100 from the fake-follower rate and anomaly flags."""
+    return _numeric_udf(scoring.authenticity_score, fake_follower_rate, er_anomaly,
+                        like_comment_anomaly, follower_jump, _opt(fake_follower_flag, 0.15))
+
+
+def _matches(values: np.ndarray, enum_name: str, targets: Any) -> np.ndarray:
+    """1 where the value (code or label) is in the comma-separated target list, 0 if not, NaN if blank."""
+    enum = load_schema().enums[enum_name]
+    text = ",".join(str(c) for c in _column(targets, numeric=False) if c is not None)
+    wanted = {enum.normalise(t) or t.strip() for t in text.split(",") if t.strip()}
+    out = np.full(len(values), np.nan)
+    if not wanted:
+        return out  # no target list: the part is left out, as the engine does
+    for i, v in enumerate(values):
+        if v is not None and str(v).strip():
+            out[i] = 1.0 if (enum.normalise(v) or str(v).strip()) in wanted else 0.0
+    return out
+
+
+@func(category=CATEGORY)
+@arg("market", ndim=2, doc="国家/市场 Creator's market")
+@arg("language", ndim=2, doc="语言 Language")
+@arg("category", ndim=2, doc="品类 Category")
+@arg("audience_target_share", ndim=2, doc="目标市场受众占比 Audience in target market (0-1)")
+@arg("audience_top_country", ndim=2, doc="受众主要国家 Audience top country")
+@arg("target_markets", ndim=2, doc="目标市场 Settings: set_target_markets")
+@arg("target_languages", ndim=2, doc="目标语言 Settings: set_target_languages")
+@arg("target_categories", ndim=2, doc="目标品类 Settings: set_target_categories")
+@_safe
+def KOL_FIT(market, language, category, audience_target_share, audience_top_country, target_markets,
+            target_languages, target_categories):
+    """受众匹配 Audience fit 0-100: market, language, category and audience share against the targets."""
+    single = _is_single(market, language, category, audience_target_share, audience_top_country)
+    texts = [_column(v, numeric=False) for v in (market, language, category, audience_top_country)]
+    m, lang, cat, top, share = _broadcast(*texts, _column(audience_target_share))
+    score = scoring.audience_fit_score(_matches(m, "market", target_markets), _matches(lang, "language", target_languages),
+                                       _matches(cat, "category", target_categories), share,
+                                       _matches(top, "market", target_markets))
+    return _result(score, single)
+
+
+# ----------------------------------------------------------------------------- score and tier
+@func(category=CATEGORY)
+@arg("subscores", ndim=2, doc="六个维度分 The six subscores (one row per creator)")
+@arg("weights", ndim=2, doc="权重 Settings: Weights")
+@_safe
+def KOL_SCORE(subscores, weights):
+    """总分 Score 0-100: the subscores' weighted mean, missing dimensions left out."""
+    rows = _grid(subscores)
+    w = _vector(weights)
+    if len(w) != len(DIMENSIONS) or np.isnan(w).any() or w.sum() <= 0:
+        raise UdfInputError("weights must be 6 numbers that add up to more than 0")
+    s = np.array([[_number(c) for c in row] for row in rows], dtype=float)
+    if s.shape[1] != len(w):
+        if s.shape[0] == len(w) and s.shape[1] == 1:
+            s = s.T
+        else:
+            raise UdfInputError(f"subscores need {len(w)} columns, got {s.shape[1]}")
+    score, _completeness = scoring.weighted_score(s, w)
+    return _result(score, s.shape[0] == 1)
+
+
+def _yes(values: np.ndarray) -> np.ndarray:
+    enum = load_schema().enums["yes_no"]
+    return np.array([enum.normalise(v) == "yes" if v is not None and not isinstance(v, bool) else bool(v)
+                     for v in values], dtype=bool)
+
+
+@func(category=CATEGORY)
+@arg("score", ndim=2, doc="总分 Score")
+@arg("blacklisted", ndim=2, doc="黑名单 Blacklisted (是 Yes / 否 No)")
+@arg("cutoffs", ndim=2, doc="分数线 Settings: TierCutoffs (S, A, B)")
+@arg("completeness", ndim=2, doc="数据完整度 Completeness (0-1)")
+@arg("min_completeness", ndim=2, doc="评级所需最低完整度 Settings: set_min_completeness")
+@_safe
+def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_completeness=None):
+    """等级 Tier S/A/B/C from the score and the cut-offs; blacklisted creators are C."""
+    single = _is_single(score, blacklisted if blacklisted is not None else "", completeness if completeness is not None else "")
+    sc = _column(score)
+    bl = _yes(_column(blacklisted, numeric=False)) if blacklisted is not None else np.zeros(1, dtype=bool)
+    cut = _vector(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])
+    if len(cut) != 3 or np.isnan(cut).any():
+        raise UdfInputError("cut-offs must be 3 numbers (S, A, B)")
+    comp = _column(completeness) if completeness is not None else None
+    arrays = [sc, bl] + ([comp] if comp is not None else [])
+    arrays = _broadcast(*arrays)
+    min_comp = None if min_completeness in (None, "") else _number(min_completeness)
+    tier = scoring.assign_tier(arrays[0], arrays[1], tuple(cut), arrays[2] if comp is not None else None,
+                               min_comp if comp is not None else None)
+    return _result(tier, single)
+
+
+@func(category=CATEGORY)
+@arg("platform", ndim=2, doc="平台 Platform")
+@arg("handle", ndim=2, doc="账号或主页链接 Handle or profile URL")
+@_safe
+def KOL_KEY(platform, handle):
+    """达人键 Creator key: platform + normalised handle, e.g. tiktok:glowwithmia."""
+    single = _is_single(platform, handle)
+    p, h = _broadcast(_column(platform, numeric=False), _column(handle, numeric=False))
+    keys = [try_creator_key(a, b) if b is not None else None for a, b in zip(p, h)]
+    return _result(np.array(keys, dtype=object), single)
+
+
+#: Every function a user can type, for the VBA generator, the guide and the tests.
+UDF_NAMES = ("KOL_SCORE", "KOL_TIER", "KOL_ROI", "KOL_ROAS", "KOL_ER", "KOL_CPM", "KOL_CPE", "KOL_CPA",
+             "KOL_RESPONSE_SCORE", "KOL_AUTHENTICITY", "KOL_CONTENT_SCORE", "KOL_COMPLIANCE", "KOL_PERFORMANCE",
+             "KOL_FIT", "KOL_KEY")
