@@ -59,7 +59,7 @@ def test_thin_groups_fall_back_to_wider_ones_and_say_so():
     y = table.loc["youtube:y"]
     # no YouTube fees at all -> platform + band and platform have none -> all platforms (5 fees)
     assert y["group"] == "全部 All platforms" and y["history"] == 5
-    assert "Fewer than 3 past fees" in y["note"]
+    assert "Fewer than 3 past fees" in y["note"] and "widened" in y["note"]
     # 900 > 500 -> overpriced against all platforms
     assert y["overpriced"]
 

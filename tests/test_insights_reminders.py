@@ -34,7 +34,7 @@ def test_each_reminder_with_its_due_date_and_days():
         ("授权即将到期 Usage rights expiring", "C1"): ("2026-12-25", 30),
         ("逾期未发布 Promised post overdue", "C3"): ("2026-11-15", -10),
         ("寄样未发布 Sample shipped, no post", "C4"): ("2026-11-22", -3),
-        ("缺少 W-8BEN W-8BEN missing", "C3"): ("2026-11-25", 0),
+        ("缺少税表 W-8BEN missing", "C3"): ("2026-11-25", 0),
     }
     assert table["days_left"].tolist() == sorted(table["days_left"])  # most urgent first
     msg = table.set_index("collab_id").loc["C1", "message"]
@@ -53,7 +53,7 @@ def test_settings_change_the_windows():
 def test_summary_line():
     assert reminders_summary(_tables(), TODAY) == (
         "提醒 Reminders: 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 1, "
-        "寄样未发布 Sample shipped, no post 1, 缺少 W-8BEN W-8BEN missing 1"
+        "寄样未发布 Sample shipped, no post 1, 缺少税表 W-8BEN missing 1"
     )
     assert reminders_summary({"collaborations": pd.DataFrame()}, TODAY) == "提醒 Reminders: 无 none"
 
@@ -63,6 +63,6 @@ def test_paid_without_w8ben_is_flagged_too():
     tables["creators"].loc[1, "w8ben_received"] = "yes"
     tables["creators"].loc[0, "w8ben_received"] = None
     table = reminders(tables, TODAY)
-    w8 = table[table["kind"].str.startswith("缺少")]
+    w8 = table[table["kind"].str.startswith("缺少税表")]
     assert sorted(w8["collab_id"]) == ["C1", "C5"]
     assert all("already paid" in m for m in w8["message"])

@@ -86,7 +86,8 @@ def setting(settings: Any, key: str) -> Any:
 
 
 def bilingual(zh: str, en: str) -> str:
-    return f"{zh} {en}"
+    """"中文 English" (Chinese first); a label that is the same in both ("ROI") once."""
+    return zh if zh == en else f"{zh} {en}"
 
 
 def label(enum: str, code: Any) -> str:

@@ -13,14 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..metrics import FUNNEL_STAGES, stage_reached
 from . import frames
 from .bands import follower_band
 from .stats import MIN_GROUP, proportion
 
-#: funnel codes that mean the creator answered (a "declined" is an answer too)
-REPLIED_STATUSES = frozenset({"replied", "negotiating", "agreed", "sample_shipped", "posted", "declined"})
-#: funnel codes at or past "agreed"
-AGREED_STATUSES = frozenset({"agreed", "sample_shipped", "posted"})
+#: funnel stage index (``metrics.FUNNEL_STAGES``) a contact must reach to count as replied / agreed;
+#: the engine's ``metrics.stage_reached`` decides how far each status got (a decline is a reply).
+REPLIED_STAGE = FUNNEL_STAGES.index("replied")
+AGREED_STAGE = FUNNEL_STAGES.index("agreed")
 
 #: the dimensions the playbook compares, in display order: key -> (zh, en)
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -59,7 +60,7 @@ def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFra
     out = frames.table(tables, "outreach")
     cre = frames.table(tables, "creators")
     status = frames.codes(out, "status", "funnel")
-    replied_at = frames.dates(out, "replied_at")
+    stage = stage_reached(status.to_numpy(dtype=object), frames.dates(out, "replied_at").to_numpy())
     facts = pd.DataFrame(
         {
             "outreach_id": frames.texts(out, "outreach_id"),
@@ -68,8 +69,8 @@ def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFra
             "template": frames.texts(out, "template").fillna("未填 Blank"),
             "channel": frames.codes(out, "channel", "channel").map(lambda c: frames.label("channel", c)),
             "status": status,
-            "replied": status.isin(REPLIED_STATUSES) | replied_at.notna(),
-            "agreed": status.isin(AGREED_STATUSES),
+            "replied": stage >= REPLIED_STAGE,
+            "agreed": stage >= AGREED_STAGE,
             "reply_hours": frames.numbers(out, "reply_hours"),
         },
         index=out.index,

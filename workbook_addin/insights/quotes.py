@@ -131,10 +131,7 @@ def check_one(quote: Mapping[str, Any], history: pd.DataFrame) -> dict[str, Any]
     overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
     notes = []
     if level > 0:
-        notes.append(
-            f"同平台+市场+粉丝段历史费用少于 {MIN_HISTORY} 条，改与「{name}」比较 "
-            f"Fewer than {MIN_HISTORY} past fees for the same platform, market and band; compared with {name}"
-        )
+        notes.append(f"同组历史费用不足 {MIN_HISTORY} 条，已放宽 Fewer than {MIN_HISTORY} past fees in the narrower group(s): widened")
     if s.n < MIN_HISTORY:
         notes.append(f"仅 {s.n} 条历史费用 only {s.n} past fees")
     return {

@@ -31,7 +31,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "rights_expiring": ("授权即将到期", "Usage rights expiring"),
     "post_overdue": ("逾期未发布", "Promised post overdue"),
     "sample_no_post": ("寄样未发布", "Sample shipped, no post"),
-    "w8ben_missing": ("缺少 W-8BEN", "W-8BEN missing"),
+    "w8ben_missing": ("缺少税表", "W-8BEN missing"),
 }
 
 

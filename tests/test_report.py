@@ -1,0 +1,87 @@
+"""The monthly report renders from the sample data: HTML with every section and embedded charts,
+a valid PDF with the expected pages, and no personal data in either."""
+import base64
+import re
+
+import pytest
+
+from workbook_addin.cli import main
+from workbook_addin.report import PDF_PAGES, SECTIONS, build_report, render_html, render_pdf
+from workbook_addin.sample import load_sample
+
+MONTH = "2026-11"
+TODAY = "2026-11-25"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return build_report(load_sample(), MONTH, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def html(data):
+    return render_html(data)
+
+
+def test_html_has_every_section_and_embedded_svg_charts(html):
+    for section_id, title in SECTIONS:
+        assert f'id="{section_id}"' in html
+        assert title in html
+    images = re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) == 5
+    for img in images:
+        assert base64.b64decode(img).lstrip().startswith(b"<?xml")
+    # self-contained: nothing fetched from elsewhere
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_html_shows_the_engine_results_and_insights(data, html):
+    # the month's best creator by ROI, with the engine's explanation
+    best = data.roi_ranked.iloc[0]
+    assert best["creator_key"] in html and best["explanation"].split(" | ")[0] in html
+    assert "扩量 Scale" in html or "延长试点 Extend pilot" in html or "停止 Stop" in html
+    assert "逾期未发布 Promised post overdue" in html  # C-013 promised 2026-11-15, not posted
+    assert "tiktok:trendtok_maxx_demo" in data.blacklist["creator_key"].tolist()
+    assert "Brightline Talent (demo)" in html  # agency scorecard
+
+
+def test_no_personal_data_in_the_report(html):
+    sample = load_sample()["creators"]
+    for value in list(sample["email"].dropna()) + list(sample["display_name"].dropna()):
+        assert value not in html
+
+
+def test_month_figures(data):
+    summary = dict(data.summary)
+    # November: posts by Mia (C-002) and Noor (C-015) are live; Lena, Cozy and Berlin promised
+    assert summary["本月发布内容 Posts live"] == "2 / 5"
+    assert summary["本月建联 Contacts made"] == "4"
+    assert data.as_of.strftime("%Y-%m-%d") == TODAY
+    assert [g.campaign for g in data.pilots] == ["2026-11 Black Friday"]
+
+
+def test_pdf_is_valid_with_one_page_per_planned_page(data, tmp_path):
+    path = render_pdf(data, tmp_path / "r.pdf")
+    raw = path.read_bytes()
+    assert raw.startswith(b"%PDF-") and raw.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page\b", raw)) == len(PDF_PAGES) == 7
+
+
+def test_past_month_leaves_later_data_out():
+    data = build_report(load_sample(), "2026-10", today=TODAY)
+    assert data.as_of.strftime("%Y-%m-%d") == "2026-10-31"
+    assert "2026-11" not in list(data.trend.columns)
+
+
+def test_cli_writes_html_and_pdf(tmp_path, capsys):
+    assert main(["report", "--example", "--month", MONTH, "--out", str(tmp_path), "--format", "html"]) == 0
+    assert (tmp_path / f"lianxing_report_{MONTH}.html").is_file()
+    assert not (tmp_path / f"lianxing_report_{MONTH}.pdf").exists()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_refuses_a_bad_month_and_a_missing_workbook(tmp_path, capsys):
+    assert main(["report", "--example", "--month", "2026-13"]) == 2
+    assert main(["report", str(tmp_path / "nope.xlsm"), "--month", MONTH]) == 2
+    err = capsys.readouterr().err
+    assert "2026-13" in err and "not found" in err

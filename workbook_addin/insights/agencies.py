@@ -1,0 +1,131 @@
+"""Agency (服务商) scorecard: is an agency worth renewing?
+
+Per agency named on the Creators sheet: the creators it supplied, how often they replied and
+agreed (Wilson intervals over the outreach rows), their scores and tier mix, the money spent and
+the GMV and ROI it brought (the engine's per-collaboration values, summed, and ROI through the
+engine's own ``metrics.roi``), and how many posts went live on time. Creators without an agency
+form the "直接合作 Direct" row, the baseline the agencies are compared with.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+from .playbook import outreach_facts
+from .stats import MIN_GROUP, proportion
+
+DIRECT = "直接合作 Direct"
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "agency": ("服务商", "Agency"),
+    "creators": ("达人数", "Creators"),
+    "contacts": ("联系次数", "Contacts"),
+    "reply_rate": ("回复率", "Reply rate"),
+    "reply_rate_low": ("回复率下限(95%)", "Reply rate low (95%)"),
+    "reply_rate_high": ("回复率上限(95%)", "Reply rate high (95%)"),
+    "agreed_rate": ("谈妥率", "Agreed rate"),
+    "agreed_rate_low": ("谈妥率下限(95%)", "Agreed rate low (95%)"),
+    "agreed_rate_high": ("谈妥率上限(95%)", "Agreed rate high (95%)"),
+    "median_score": ("总分中位数", "Median score"),
+    "tier_mix": ("等级分布", "Tier mix"),
+    "spend": ("花费(本位币)", "Spend (base)"),
+    "gmv": ("成交额(本位币)", "GMV (base)"),
+    "roi": ("ROI", "ROI"),
+    "posts_due": ("应发布条数", "Posts due"),
+    "on_time": ("按时发布", "Posted on time"),
+    "on_time_rate": ("按时率", "On-time rate"),
+    "too_few": ("样本不足", "Too few contacts"),
+}
+
+
+def on_time_posts(collabs: pd.DataFrame, today: Any = None) -> pd.DataFrame:
+    """Per collaboration with a promised date that is due: posted on time or not.
+
+    On time = published on or before the promised date. A post still unpublished after its
+    promised date counts as late; one whose promised date is still ahead is not yet due.
+    """
+    day = frames.as_date(today)
+    promised = frames.dates(collabs, "promised_date")
+    published = frames.dates(collabs, "publish_date")
+    due = promised.notna() & (published.notna() | (promised < day))
+    return pd.DataFrame(
+        {"creator_key": frames.texts(collabs, "creator_key"), "due": due, "on_time": due & published.notna() & (published <= promised)},
+        index=collabs.index,
+    )
+
+
+def agency_scorecard(
+    evaluation_tables: Mapping[str, pd.DataFrame],
+    settings: Any = None,
+    *,
+    today: Any = None,
+    min_contacts: int = MIN_GROUP,
+) -> pd.DataFrame:
+    """The scorecard (columns :data:`COLUMNS`), agencies by ROI, the Direct baseline last."""
+    from ..metrics import roi as engine_roi
+
+    cre = frames.table(evaluation_tables, "creators")
+    col = frames.table(evaluation_tables, "collaborations")
+    if cre.empty:
+        return pd.DataFrame(columns=list(COLUMNS))
+    info = pd.DataFrame(
+        {
+            "creator_key": frames.texts(cre, "creator_key"),
+            "agency": frames.texts(cre, "agency").fillna(DIRECT),
+            "score": frames.numbers(cre, "score"),
+            "tier": frames.codes(cre, "tier", "tier"),
+        }
+    ).dropna(subset=["creator_key"]).drop_duplicates("creator_key")
+    agency_of = dict(zip(info["creator_key"], info["agency"]))
+    facts = outreach_facts(evaluation_tables)
+    facts["agency"] = facts["creator_key"].map(agency_of)
+    money = pd.DataFrame(
+        {
+            "agency": frames.texts(col, "creator_key").map(agency_of),
+            "cost": frames.numbers(col, "total_cost"),
+            "gmv": frames.numbers(col, "gmv_base"),
+        }
+    )
+    posts = on_time_posts(col, today)
+    posts["agency"] = posts["creator_key"].map(agency_of)
+    margin = float(frames.setting(settings, "gross_margin"))
+    rows = []
+    for agency, who in info.groupby("agency", sort=True):
+        f = facts[facts["agency"] == agency]
+        reply = proportion(int(f["replied"].sum()), len(f))
+        agreed = proportion(int(f["agreed"].sum()), len(f))
+        m = money[money["agency"] == agency]
+        spend, gmv = float(m["cost"].sum(min_count=1)), float(m["gmv"].sum(min_count=1))
+        p = posts[posts["agency"] == agency]
+        due, on_time = int(p["due"].sum()), int(p["on_time"].sum())
+        tiers = who["tier"].value_counts()
+        rows.append(
+            {
+                "agency": agency,
+                "creators": len(who),
+                "contacts": len(f),
+                "reply_rate": reply.rate,
+                "reply_rate_low": reply.low,
+                "reply_rate_high": reply.high,
+                "agreed_rate": agreed.rate,
+                "agreed_rate_low": agreed.low,
+                "agreed_rate_high": agreed.high,
+                "median_score": float(who["score"].median()) if who["score"].notna().any() else np.nan,
+                "tier_mix": " ".join(f"{t}:{int(tiers[t])}" for t in ("S", "A", "B", "C") if t in tiers) or "-",
+                "spend": spend,
+                "gmv": gmv,
+                "roi": float(engine_roi(gmv, spend, margin)) if spend and not np.isnan(spend) else np.nan,
+                "posts_due": due,
+                "on_time": on_time,
+                "on_time_rate": on_time / due if due else np.nan,
+                "too_few": len(f) < min_contacts,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["_direct"] = frame["agency"] == DIRECT
+    frame = frame.sort_values(["_direct", "roi"], ascending=[True, False], na_position="last", kind="stable")
+    return frame.drop(columns="_direct").reset_index(drop=True)

@@ -1,0 +1,160 @@
+"""Pilot gate: after a campaign's first few creators, scale it, extend the pilot, or stop.
+
+The brief says to start a campaign with a pilot of at most 5 creators (Settings ``pilot_size``).
+The pilot is the first ``pilot_size`` creators of the campaign by their first collaboration date
+(publish date, else promised date, else sample-shipped date). Its results are compared with the
+KPI targets typed on those collaborations (kpi_views, kpi_er, kpi_orders, kpi_roas), falling back
+to the Settings targets (er_good, target_roas) where a row has none.
+
+The rule (:data:`RULE`), applied in this order:
+1. fewer than half of the pilot's posts are live -> extend (too early to judge);
+2. ROAS below 1 (the pilot lost money) and fewer than half of the KPIs met -> stop;
+3. no KPI met -> stop;
+4. the ROAS target met and at least 3 of 4 KPIs met (75 % of those with data) -> scale;
+5. otherwise -> extend (mixed results: run a second small round before committing budget).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import frames
+
+RULE = (
+    "规则：已发布不足一半→延长试点；ROAS<1 且达标不足一半→停止；无一达标→停止；"
+    "ROAS 达标且至少 75% 的 KPI 达标→扩量；其他→延长试点。 "
+    "Rule: under half of the pilot posts live -> extend; ROAS < 1 and under half of the KPIs met -> stop; "
+    "no KPI met -> stop; ROAS target met and at least 75% of KPIs met -> scale; otherwise -> extend."
+)
+
+DECISIONS: dict[str, tuple[str, str]] = {
+    "scale": ("扩量", "Scale"),
+    "extend": ("延长试点", "Extend pilot"),
+    "stop": ("停止", "Stop"),
+}
+
+KPIS: dict[str, tuple[str, str]] = {
+    "views": ("播放量", "Views"),
+    "er": ("互动率", "Engagement rate"),
+    "orders": ("订单", "Orders"),
+    "roas": ("ROAS", "ROAS"),
+}
+
+
+@dataclass
+class PilotGate:
+    """The gate for one campaign: who was in the pilot, the numbers, and the recommendation."""
+
+    campaign: str
+    pilot_creators: list[str]
+    posts: int
+    posts_live: int
+    kpis: pd.DataFrame = field(repr=False)  # columns kpi, actual, target, met
+    decision: str = "extend"
+    reason: str = ""
+
+    @property
+    def decision_label(self) -> str:
+        return frames.bilingual(*DECISIONS[self.decision])
+
+
+def collab_dates(collabs: pd.DataFrame) -> pd.Series:
+    """When a collaboration happened: publish, else promised, else sample-shipped date."""
+    return (
+        frames.dates(collabs, "publish_date")
+        .fillna(frames.dates(collabs, "promised_date"))
+        .fillna(frames.dates(collabs, "sample_shipped_date"))
+    )
+
+
+def pilot_rows(collabs: pd.DataFrame, campaign: str, pilot_size: int) -> pd.DataFrame:
+    """The campaign's collaborations that belong to its first ``pilot_size`` creators."""
+    mine = collabs[frames.texts(collabs, "campaign") == campaign]
+    when = collab_dates(mine)
+    first = (
+        pd.DataFrame({"creator_key": frames.texts(mine, "creator_key"), "when": when, "id": frames.texts(mine, "collab_id")})
+        .sort_values(["when", "id"], na_position="last", kind="stable")
+        .drop_duplicates("creator_key")
+    )
+    chosen = list(first["creator_key"].head(pilot_size))
+    return mine[frames.texts(mine, "creator_key").isin(chosen)].assign(_order=lambda f: frames.texts(f, "creator_key").map(chosen.index))
+
+
+def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
+    """The gate for ``campaign`` from the engine's evaluated collaborations."""
+    from ..metrics import roas as engine_roas
+
+    col = frames.table(evaluation_tables, "collaborations")
+    size = int(frames.setting(settings, "pilot_size"))
+    rows = pilot_rows(col, campaign, size)
+    creators = list(dict.fromkeys(frames.texts(rows.sort_values("_order", kind="stable"), "creator_key")))
+    live = rows[frames.dates(rows, "publish_date").notna()]
+    er_default = float(frames.setting(settings, "er_good"))
+    roas_default = float(frames.setting(settings, "target_roas"))
+    actual_roas = engine_roas(frames.numbers(live, "gmv_base").sum(), frames.numbers(live, "total_cost").sum()) if len(live) else np.nan
+    kpis = pd.DataFrame(
+        [
+            ("views", frames.numbers(live, "views").sum(min_count=1), frames.numbers(live, "kpi_views").sum(min_count=1)),
+            ("er", frames.numbers(live, "er_views").mean(), frames.numbers(live, "kpi_er").fillna(er_default).mean() if len(live) else er_default),
+            ("orders", frames.numbers(live, "orders").sum(min_count=1), frames.numbers(live, "kpi_orders").sum(min_count=1)),
+            ("roas", float(actual_roas), frames.numbers(live, "kpi_roas").fillna(roas_default).mean() if len(live) else roas_default),
+        ],
+        columns=["kpi", "actual", "target"],
+    )
+    kpis["actual"] = kpis["actual"].astype(float)
+    kpis["target"] = kpis["target"].astype(float)
+    has = kpis["actual"].notna() & kpis["target"].notna()
+    kpis["met"] = np.where(has, kpis["actual"] >= kpis["target"], None)
+    kpis["label"] = kpis["kpi"].map(lambda k: frames.bilingual(*KPIS[k]))
+    decision, reason = decide(len(rows), len(live), kpis)
+    return PilotGate(campaign, creators, len(rows), len(live), kpis, decision, reason)
+
+
+def decide(posts: int, live: int, kpis: pd.DataFrame) -> tuple[str, str]:
+    """Applies :data:`RULE` to the pilot's numbers; returns (decision, bilingual reason)."""
+    if posts == 0 or live * 2 < posts:
+        return "extend", f"仅 {live}/{posts} 条试点内容已发布，结果未出。 Only {live} of {posts} pilot posts are live; too early to judge."
+    judged = kpis[kpis["met"].notna()]
+    met = int(judged["met"].astype(bool).sum())
+    n = len(judged)
+    roas = kpis.set_index("kpi").loc["roas"]
+    roas_met = bool(roas["met"]) if roas["met"] is not None else False
+    summary_zh = f"{met}/{n} 项 KPI 达标，ROAS {roas['actual']:.2f}（目标 {roas['target']:.2f}）。"
+    summary_en = f"{met} of {n} KPIs met, ROAS {roas['actual']:.2f} (target {roas['target']:.2f})."
+    if n and roas["actual"] < 1 and met * 2 < n:
+        return "stop", f"{summary_zh} 试点亏损。 {summary_en} The pilot lost money."
+    if n == 0 or met == 0:
+        return "stop", f"{summary_zh} {summary_en}"
+    if roas_met and met * 4 >= 3 * n:
+        return "scale", f"{summary_zh} {summary_en}"
+    return "extend", f"{summary_zh} 结果不一，再做一轮小规模测试。 {summary_en} Mixed results: run one more small round."
+
+
+def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None, campaigns: list[str] | None = None) -> list[PilotGate]:
+    """One gate per campaign (every campaign on the Collaborations sheet unless named)."""
+    col = frames.table(evaluation_tables, "collaborations")
+    names = campaigns if campaigns is not None else sorted({c for c in frames.texts(col, "campaign") if c})
+    return [pilot_gate(evaluation_tables, c, settings) for c in names]
+
+
+def gates_table(gates: list[PilotGate]) -> pd.DataFrame:
+    """The gates as one table for a sheet or a report."""
+    rows = []
+    for g in gates:
+        k = g.kpis.set_index("kpi")
+        rows.append(
+            {
+                "campaign": g.campaign,
+                "pilot_creators": len(g.pilot_creators),
+                "posts_live": f"{g.posts_live}/{g.posts}",
+                **{f"{kpi}_actual": k.at[kpi, "actual"] for kpi in KPIS},
+                **{f"{kpi}_target": k.at[kpi, "target"] for kpi in KPIS},
+                "decision": g.decision_label,
+                "reason": g.reason,
+            }
+        )
+    return pd.DataFrame(rows)
