@@ -43,12 +43,12 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     last = len(records) - 1
     while last > det.header_row and _blank(records[last]):
         last -= 1
+    id_columns = [j for j in (det.columns.get("video_id"), det.columns.get("post_url"), det.columns.get("order_id")) if j is not None]
     for i in range(det.header_row + 1, last + 1):
         rec = records[i]
         if _blank(rec):
             continue
-        first = next((c for c in rec if not is_missing(c)), "")
-        if norm_header(first) in TOTAL_LABELS or any(norm_header(rec[j]) in TOTAL_LABELS for j in used if j < len(rec) and j in (det.columns.get("video_id"), det.columns.get("post_url"))):
+        if _is_summary(rec, id_columns):
             out.summary_rows += 1
             continue
         cut_here = i == last and decoding.truncated
@@ -79,7 +79,20 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
 
 
 def _blank(rec: list[Any]) -> bool:
-    return all(is_missing(c) for c in rec)
+    for c in rec:
+        if isinstance(c, str):
+            if c.strip():
+                return False
+        elif not is_missing(c):
+            return False
+    return True
+
+
+def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
+    """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
+    first = next((c for c in rec if not is_missing(c)), "")
+    cells = [first] + [rec[j] for j in id_columns if j < len(rec)]
+    return any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS for c in cells)
 
 
 def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str, decimal: str, date_order: str) -> tuple[pd.Series, list[Problem]]:
@@ -90,6 +103,9 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         cache: dict[Any, float] = {}
         out = []
         for v, row in zip(values, rows):
+            if isinstance(v, str) and v.isdigit():  # the common case, parsed without regexes
+                out.append(float(v))
+                continue
             key = v if isinstance(v, str) else repr(v)
             if key not in cache:
                 try:
@@ -105,12 +121,17 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
         order = infer_date_order(values, order)
         out_d = []
+        seen: dict[Any, Any] = {}  # exports repeat the same dates many times
         for v, row in zip(values, rows):
-            try:
-                out_d.append(parse_datetime(v, order))
-            except CleanError as exc:
-                problems.append(file_problem(file, row, header, f"不是日期 {exc}", v))
-                out_d.append(None)
+            key = v if isinstance(v, str) else repr(v)
+            if key not in seen:
+                try:
+                    seen[key] = parse_datetime(v, order)
+                except CleanError as exc:
+                    problems.append(file_problem(file, row, header, f"不是日期 {exc}", v))
+                    out_d.append(None)
+                    continue
+            out_d.append(seen[key])
         return pd.Series(pd.to_datetime(out_d), dtype="datetime64[ns]"), problems
     out_t: list[str | None] = []
     for v, row in zip(values, rows):

@@ -148,6 +148,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     rows = batch.rows if hasattr(batch, "rows") else batch
     rows = rows.sort_values(["as_of", "source_file", "source_row"], kind="stable").drop_duplicates("row_id", keep="last")
     c = _index_collabs(collaborations_df)
+    order = {idx: n for n, idx in enumerate(collaborations_df.index)}
     known_creators = _creator_keys(creators_df)
     assigned: list[tuple[int, Any, str]] = []  # (row position, collab, matched_by)
     unmatched: list[tuple[int, str]] = []
@@ -175,7 +176,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
         for how, keys, table, label in steps:
             if not keys:
                 continue
-            cands = sorted({i for k in keys for i in table.get(k, [])}, key=list(collaborations_df.index).index)
+            cands = sorted({i for k in keys for i in table.get(k, [])}, key=order.__getitem__)
             tried.append(f"{label} {', '.join(keys)}")
             if not cands:
                 continue
@@ -272,17 +273,21 @@ def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assi
         new_values[collab] = vals
         matched_by[collab] = ",".join(sorted({how for _, how in hits}))
     changes = []
+    position = {idx: n for n, idx in enumerate(collabs.index)}
+    current = {col: collabs[col].tolist() for col in collabs.columns if col in sheet_cols}
+    ids = collabs["collab_id"].tolist() if "collab_id" in collabs else list(collabs.index)
     for collab, vals in new_values.items():
+        at = position[collab]
         for col, (new, src) in vals.items():
             if col not in sheet_cols:
                 continue
-            old = collabs.at[collab, col] if col in collabs else None
+            old = current[col][at] if col in current else None
             if col in FILL_IF_EMPTY and not is_missing(old):
                 continue
             if _same(old, new):
                 continue
-            changes.append({"collab": collab, "collab_id": collabs.at[collab, "collab_id"] if "collab_id" in collabs else collab,
-                            "column": col, "old": old, "new": new, "source": src, "matched_by": matched_by[collab]})
+            changes.append({"collab": collab, "collab_id": ids[at], "column": col, "old": old, "new": new,
+                            "source": src, "matched_by": matched_by[collab]})
     changes_df = pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
     updates = _wide(changes_df, collabs)
     matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned], matched_by=[h for _, _, h in assigned])
@@ -347,6 +352,6 @@ def _wide(changes: pd.DataFrame, collabs: pd.DataFrame) -> pd.DataFrame:
     wide = wide.astype(object).where(wide.notna(), None)
     meta = changes.groupby("collab").agg(matched_by=("matched_by", "first"), source=("source", lambda s: "; ".join(dict.fromkeys(s))))
     out = wide.join(meta)
-    out = out.reindex([i for i in collabs.index if i in out.index])
+    out = out.reindex(collabs.index[collabs.index.isin(out.index)])
     out.index.name = collabs.index.name
     return out
