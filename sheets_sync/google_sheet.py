@@ -40,7 +40,7 @@ from typing import Any
 import gspread
 from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
-from gspread.utils import absolute_range_name, rowcol_to_a1
+from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
 from workbook_addin.keys import CreatorKeyError, creator_key
 from workbook_addin.schema import Column, Sheet
@@ -239,8 +239,8 @@ class GoogleSheetBackend(Backend):
         idents = [k for k in IDENTITY if k in state.col_of]
         ranges = [absolute_range_name(state.title, f"{_col(state.col_of[k])}:{_col(state.col_of[k])}") for k in idents]
         params = {"ranges": ranges, "includeGridData": "true",
-                  "fields": "sheets(properties(sheetId,title,gridProperties),protectedRanges,"
-                            "data(startRow,startColumn,rowData(values(effectiveValue))))"}
+                  "fields": "sheets(data(startRow,startColumn,rowData(values(effectiveValue))),"
+                            "properties(sheetId,title,gridProperties),protectedRanges)"}
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params), f"checking {state.title}")
         tab = next((s for s in meta.get("sheets", []) if s["properties"]["title"] == state.title), None)
         columns: dict[str, list[Any]] = {}
@@ -332,16 +332,27 @@ class GoogleSheetBackend(Backend):
                 "responseValueRenderOption": "UNFORMATTED_VALUE",
                 "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
         answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}", retry=False)
-        misplaced = []
-        for d, resp in zip(chunk, answer.get("responses", [])):
-            got = resp.get("updatedData")
-            if got is None:
-                continue  # endpoint without includeValuesInResponse: nothing to verify against
-            row_vals = (got.get("values") or [[]])[0]
-            key_cell = state.col_of["creator_key"] - d["_lo"]
-            found = canonical(row_vals[key_cell] if key_cell < len(row_vals) else None)
-            if found != expected[d["_row"]]:
+        key_col = state.col_of["creator_key"]
+        misplaced: list[tuple[dict[str, Any], str]] = []
+        unverified: list[dict[str, Any]] = []
+        for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
+            found = _key_in(resp.get("updatedData"), d["_row"], key_col)
+            if found is None:
+                unverified.append(d)
+            elif found != expected[d["_row"]]:
                 misplaced.append((d, found))
+        if unverified:
+            # The response did not echo the key cells (Google does, for the requested range; some
+            # endpoints echo only the cells written): read the key column once to check instead.
+            got = self._call(lambda: self.http.values_batch_get(
+                self.key, [absolute_range_name(state.title, f"{_col(key_col)}:{_col(key_col)}")],
+                {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}), f"checking {state.title}")
+            column = ((got.get("valueRanges") or [{}])[0].get("values") or [[]])[0]
+            for d in unverified:
+                r = d["_row"] - 1
+                found = canonical(column[r] if r < len(column) else None)
+                if found != expected[d["_row"]] and not (found == "" and d["_lo"] == key_col):
+                    misplaced.append((d, found))
         if misplaced:
             self._repair(sheet, remote, state, misplaced)
             raise RaceDetected(f"{len(misplaced)} rows of {state.title} moved under the write; repaired, syncing again")
@@ -382,8 +393,8 @@ class GoogleSheetBackend(Backend):
         self._call(lambda: self.http.values_batch_update(self.key, body), f"adding columns to {state.title}", retry=False)
 
     def _protect_and_log_tab(self, sheet: Sheet, state: TabState, meta: dict[str, Any]) -> None:
-        """One spreadsheets.batchUpdate, only when something is missing: warning-only protection of
-        computed columns (team mates get a warning, not a lock) and the sync-log tab."""
+        """One spreadsheets.batchUpdate, only when a protection is missing or moved: warning-only
+        protection of computed columns (team mates get a warning, not a lock)."""
         tabs = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
         tab = tabs.get(state.title)
         requests: list[dict[str, Any]] = []
@@ -403,10 +414,6 @@ class GoogleSheetBackend(Backend):
                 elif old.get("range", {}).get("startColumnIndex") != i:
                     requests.append({"updateProtectedRange": {"protectedRange": {
                         "protectedRangeId": old["protectedRangeId"], "range": rng}, "fields": "range"}})
-        self._need_log_header = self.log_tab not in tabs
-        if self._need_log_header:
-            requests.append({"addSheet": {"properties": {"title": self.log_tab, "gridProperties": {
-                "rowCount": 100, "columnCount": len(LOG_COLUMNS), "frozenRowCount": 1}}}})
         if requests:
             self._call(lambda: self.http.batch_update(self.key, {"requests": requests}), "protecting computed columns")
 
@@ -418,15 +425,23 @@ class GoogleSheetBackend(Backend):
         self.commit(sheet, remote, WritePlan(appends=rows), None)  # type: ignore[arg-type]
 
     def log_sync(self, entry: dict[str, Any] | None) -> None:
+        """One row appended to the sync-log tab; the tab (with its header) is made on first use."""
         if entry is None:
             return
-        rows = [[str(entry.get(c, "")) for c in LOG_COLUMNS]]
-        if getattr(self, "_need_log_header", False):
-            rows.insert(0, list(LOG_COLUMNS))
-        body = {"values": rows, "majorDimension": "ROWS"}
+        row = [str(entry.get(c, "")) for c in LOG_COLUMNS]
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
-        self._call(lambda: self.http.values_append(self.key, absolute_range_name(self.log_tab, "A1"), params, body),
-                   "writing the sync log", retry=False)
+        target = absolute_range_name(self.log_tab, "A1")
+        try:
+            self._call(lambda: self.http.values_append(self.key, target, params, {"values": [row]}),
+                       "writing the sync log", retry=False)
+        except APIError as error:
+            if status_of(error) != 400:
+                raise
+            add = {"requests": [{"addSheet": {"properties": {"title": self.log_tab, "gridProperties": {
+                "rowCount": 100, "columnCount": len(LOG_COLUMNS), "frozenRowCount": 1}}}}]}
+            self._call(lambda: self.http.batch_update(self.key, add), "creating the sync-log tab")
+            self._call(lambda: self.http.values_append(self.key, target, params, {"values": [list(LOG_COLUMNS), row]}),
+                       "writing the sync log", retry=False)
 
     def protect_computed(self, sheet: Sheet, remote: RemoteTable) -> None:
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key), "reading sheet metadata")
@@ -436,6 +451,21 @@ class GoogleSheetBackend(Backend):
         """The sync-log tab's rows (for tests and reports)."""
         got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)), "reading the sync log")
         return got.get("values", [])
+
+
+def _key_in(data: dict[str, Any] | None, row: int, key_col: int) -> str | None:
+    """The key cell of sheet row ``row`` in an ``updatedData`` echo, or None when it is not in it."""
+    if not data or "range" not in data:
+        return None
+    box = a1_range_to_grid_range(data["range"].rsplit("!", 1)[-1])
+    r0, c0 = box.get("startRowIndex", 0), box.get("startColumnIndex", 0)
+    c1 = box.get("endColumnIndex", c0 + 1)
+    if not (r0 == row - 1 and c0 <= key_col < c1):
+        return None
+    values = data.get("values") or [[]]
+    line = values[0] if values else []
+    i = key_col - c0
+    return canonical(line[i] if i < len(line) else None)
 
 
 def _col(index: int) -> str:

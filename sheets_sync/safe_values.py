@@ -15,10 +15,14 @@ tests and for messages.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
 from workbook_addin.schema import Column, Schema, load_schema
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 #: The leading characters that spreadsheet programs read as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@")
@@ -50,14 +54,15 @@ def _number_text(value: float) -> str:
 
 def _parse_number(text: str, percent: bool) -> float | None:
     """``"12,000"`` -> 12000.0, ``"3.5%"`` -> 0.035 (percent columns); None when not a number."""
-    cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "")
+    cleaned = text
     scale = 1.0
     if percent and cleaned.endswith("%"):
-        cleaned, scale = cleaned[:-1], 0.01
-    try:
-        number = float(cleaned) * scale
-    except ValueError:
+        cleaned, scale = cleaned[:-1].strip(), 0.01
+    if _GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    if not _PLAIN.fullmatch(cleaned):
         return None
+    number = float(cleaned) * scale
     if not math.isfinite(number):
         return None
     return round(number, 12) if scale != 1.0 else number

@@ -71,6 +71,12 @@ def empty_table(sheet_key: str, schema: Schema | None = None) -> pd.DataFrame:
     return pd.DataFrame({k: pd.Series(dtype=object) for k in sheet.keys})
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, built column-wise (``DataFrame.to_dict("records")`` is row-wise and slow)."""
+    names = [str(c) for c in frame.columns]
+    return [dict(zip(names, vals)) for vals in frame.to_numpy(dtype=object).tolist()]
+
+
 def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[tuple[Any, str, Any]], list[str]]:
     """Canonical synced values per creator key, the row label of each key, keys to fill in, problems.
 
@@ -83,8 +89,7 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
     fills: list[tuple[Any, str, Any]] = []
     problems: list[str] = []
     handle_col = sheet.column("handle") if "handle" in sheet.keys else None
-    records = frame.to_dict("records")
-    for pos, (label, rec) in enumerate(zip(frame.index, records)):
+    for pos, (label, rec) in enumerate(zip(frame.index, records(frame))):
         key = canonical(rec.get("creator_key"))
         if not key:
             if all(is_empty(rec.get(c.key)) for c in sheet.columns):
@@ -122,7 +127,7 @@ def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple
         return out
     schema = load_schema()
     resolution = schema.enums["resolution"]
-    for rec in conflicts.to_dict("records"):
+    for rec in records(conflicts):
         if str(rec.get("sheet", "")) != sheet_key:
             continue
         text = {k: ("" if is_empty(v) else str(v)) for k, v in rec.items()}

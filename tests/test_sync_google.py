@@ -1,0 +1,130 @@
+"""The Google Sheet backend against the fake Sheets API, through real gspread and google-auth over HTTP."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from tests.test_sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+                               settings_for, sheet_rows)
+
+from sheets_sync.backend import SyncError
+from sheets_sync.google_sheet import GoogleSheetBackend
+from sheets_sync.sync import sync_table, sync_workbook_tables
+
+
+@pytest.fixture(scope="module")
+def srv():
+    with FakeSheetsServer() as server:
+        yield server
+
+
+def test_first_sync_builds_the_tab_protects_computed_columns_and_logs(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    out = sync_table(creators(3, score=88, tier="S"), None, None, be, user="mia")
+    rows = sheet_rows(srv, sid)
+    assert set(rows) == {"tiktok:c0", "tiktok:c1", "tiktok:c2"} and rows["tiktok:c1"]["followers"] == 1001
+    assert srv.values(sid, TAB)[0][0] == "达人键 Creator key"  # bilingual headers, Chinese first
+    meta = be.http.fetch_sheet_metadata(sid)
+    tab = next(s for s in meta["sheets"] if s["properties"]["title"] == TAB)
+    protected = {p["description"]: p for p in tab.get("protectedRanges", [])}
+    assert set(protected) == {"lianxing:computed:score", "lianxing:computed:tier"}
+    assert all(p["warningOnly"] for p in protected.values())
+    assert protected["lianxing:computed:score"]["range"]["startColumnIndex"] == 24
+    log = srv.values(sid, "同步日志 Sync log")
+    assert log[0][:2] == ["run_at", "user"] and log[1][1] == "mia" and log[1][5] == "3"
+    assert out.log["pushed"] == 3
+
+
+def test_no_op_sync_is_one_read_and_no_write(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(5), None, None, be)
+    srv.stats.reset()
+    again = sync_table(first.local, first.base, first.conflicts, be)
+    assert srv.stats.requests == 1 and srv.stats.writes == 0
+    assert again.log["pushed"] == again.log["pulled"] == 0
+
+
+def test_formula_like_text_stays_text_in_the_shared_sheet(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    nasty = ["=1+1", "+86 138 0000 0000", "-5% off", "@glowwithmia", "=HYPERLINK(\"http://evil\",\"x\")"]
+    frame = pd.DataFrame([{"platform": "TikTok", "handle": f"n{i}", "notes": t, "display_name": t}
+                          for i, t in enumerate(nasty)], dtype=object)
+    sync_table(frame, None, None, be)
+    rows = sheet_rows(srv, sid)
+    for i, text in enumerate(nasty):
+        assert rows[f"tiktok:n{i}"]["notes"] == text and rows[f"tiktok:n{i}"]["display_name"] == text
+    # read back as a person's browser would show it, too (a formula would show its result)
+    got = be.http.values_get(sid, f"'{TAB}'!X2:X6", params={"valueRenderOption": "FORMATTED_VALUE"})
+    assert sorted(v[0] for v in got["values"]) == sorted(nasty)
+
+
+def test_team_mate_sorts_inserts_and_types_a_row_without_key(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(4), None, None, be)
+    # a team mate sorts the sheet (reverse), and types a new creator in the browser without a key
+    values = srv.values(sid, TAB)
+    header, body = values[0], values[1:]
+    body = list(reversed(body))
+    body.insert(1, ["", "Instagram", "@NewFace", "", "", "", "", "", "2,500"])
+    srv.set_values(sid, TAB, [header] + body)
+    local = first.local.copy()
+    local.loc[local["creator_key"] == "tiktok:c2", "notes"] = "changed here"
+    out = sync_table(local, first.base, first.conflicts, be)
+    rows = sheet_rows(srv, sid)
+    assert rows["tiktok:c2"]["notes"] == "changed here"
+    assert all(rows[f"tiktok:c{i}"]["notes"] == f"note {i}" for i in (0, 1, 3))
+    assert rows["instagram:newface"]["handle"] == "@NewFace"  # its key was written back into its own row
+    assert canon(out.local)["instagram:newface"]["followers"] == "2500"
+
+
+def test_conflict_round_trip_with_the_shared_sheet(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(2), None, None, be)
+    values = srv.values(sid, TAB)
+    col = values[0].index("备注 Notes")
+    row = next(i for i, line in enumerate(values) if line and line[0] == "tiktok:c0")
+    values[row][col] = "edited in browser"
+    srv.set_values(sid, TAB, values)
+    local = first.local.copy()
+    local.loc[local["creator_key"] == "tiktok:c0", "notes"] = "edited in Excel"
+    out = sync_table(local, first.base, first.conflicts, be)
+    [c] = out.conflicts.to_dict("records")
+    assert (c["local_value"], c["remote_value"]) == ("edited in Excel", "edited in browser")
+    assert sheet_rows(srv, sid)["tiktok:c0"]["notes"] == "edited in browser"  # untouched until decided
+    decided = out.conflicts.copy()
+    decided["resolution"], decided["resolved_value"] = "custom", "merged note"
+    done = sync_table(out.local, out.base, decided, be)
+    assert done.conflicts.empty and sheet_rows(srv, sid)["tiktok:c0"]["notes"] == "merged note"
+    assert canon(done.local)["tiktok:c0"]["notes"] == "merged note"
+
+
+def test_missing_credentials_file_names_file_and_sheet(tmp_path):
+    with pytest.raises(SyncError) as err:
+        GoogleSheetBackend.from_settings({"google_sheet_key": "KEY123", "google_credentials": str(tmp_path / "nope.json")})
+    assert "nope.json" in str(err.value) and "KEY123" in str(err.value)
+
+
+def test_sheet_not_shared_with_the_account_is_explained(srv, tmp_path):
+    sid = srv.create_spreadsheet("Private", sheets=(TAB,), owner="boss@example.com")
+    res = sync_workbook_tables({"creators": creators(1)}, settings_for(srv, tmp_path, sid), policy=fast_policy())
+    assert not res.ok
+    msg = res.log["message"]
+    assert sid in msg and "sync@lianxing-test.iam.gserviceaccount.com" in msg and "share" in msg
+    assert "Traceback" not in msg
+
+
+def test_refused_credentials_are_explained(srv, tmp_path):
+    sid = new_archive(srv)
+    settings = settings_for(srv, tmp_path, sid)
+    info = json.loads(open(settings["google_credentials"]).read())
+    info["private_key_id"] = "0" * 40  # a key deleted in the Cloud console
+    open(settings["google_credentials"], "w").write(json.dumps(info))
+    res = sync_workbook_tables({"creators": creators(1)}, settings, policy=fast_policy())
+    assert not res.ok and "refused" in res.log["message"] and settings["google_credentials"] in res.log["message"]
+    assert sid in res.log["message"]

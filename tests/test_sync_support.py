@@ -1,0 +1,72 @@
+"""Shared helpers for the sync tests that run against the fake Sheets API (no tests in here)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sheets_sync.google_sheet import GoogleSheetBackend  # noqa: E402
+from sheets_sync.retry import RetryPolicy  # noqa: E402
+from sheets_sync.sync import local_rows  # noqa: E402
+from tests.fake_sheets_api import FakeSheetsServer  # noqa: E402,F401
+from workbook_addin.schema import load_schema  # noqa: E402
+
+SCHEMA = load_schema()
+SHEET = SCHEMA.sheet("creators")
+TAB = "Creators"
+
+
+def fast_policy(**kw: Any) -> RetryPolicy:
+    """Back-off that does not really sleep (records the waits instead)."""
+    waits: list[float] = []
+    policy = RetryPolicy(sleep=waits.append, **kw)
+    policy.waits = waits  # type: ignore[attr-defined]
+    return policy
+
+
+def settings_for(srv: Any, tmp_path: Path, sid: str, email: str | None = None) -> dict[str, Any]:
+    info = srv.service_account_info(email) if email else srv.service_account_info()
+    key_file = tmp_path / f"key-{info['client_email'].split('@')[0]}.json"
+    key_file.write_text(json.dumps(info), encoding="utf-8")
+    return {"archive_backend": "google", "google_sheet_key": sid, "google_credentials": str(key_file),
+            "api_endpoint": srv.url, "google_creators_tab": TAB, "google_timeout": 5}
+
+
+def backend_for(srv: Any, tmp_path: Path, sid: str, policy: RetryPolicy | None = None, **kw: Any) -> GoogleSheetBackend:
+    backend = GoogleSheetBackend.from_settings(settings_for(srv, tmp_path, sid), policy=policy or fast_policy())
+    for name, value in kw.items():
+        setattr(backend, name, value)
+    return backend
+
+
+def new_archive(srv: Any) -> str:
+    sid = srv.create_spreadsheet("Archive", sheets=(TAB,))
+    return sid
+
+
+def sheet_rows(srv: Any, sid: str) -> dict[str, dict[str, Any]]:
+    """The shared tab as creator key -> {column key: raw value}, located by header, not position."""
+    values = srv.values(sid, TAB)
+    labels = {c.header: c.key for c in SHEET.columns}
+    header = [labels.get(h, h) for h in values[0]]
+    out: dict[str, dict[str, Any]] = {}
+    for line in values[1:]:
+        rec = {h: (line[i] if i < len(line) else "") for i, h in enumerate(header)}
+        if rec.get("creator_key"):
+            assert rec["creator_key"] not in out, f"duplicate row for {rec['creator_key']}"
+            out[rec["creator_key"]] = rec
+    return out
+
+
+def canon(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
+    return local_rows(frame, SHEET, SCHEMA)[0]
+
+
+def creators(n: int, prefix: str = "c", **extra: Any) -> pd.DataFrame:
+    return pd.DataFrame([{"platform": "TikTok", "handle": f"{prefix}{i}", "followers": 1000 + i,
+                          "notes": f"note {i}", "status": "active", **extra} for i in range(n)], dtype=object)
