@@ -11,7 +11,7 @@ import copy
 from typing import Any, Callable
 
 from .errors import bad_request
-from .model import Cell, Sheet, Spreadsheet, color_style, gridrange_out
+from .model import Cell, Sheet, Spreadsheet, color_style, gridrange_out, norm_colors
 
 
 Handler = Callable[[Spreadsheet, dict[str, Any], str], dict[str, Any] | None]
@@ -25,8 +25,9 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return deco
 
 
-def apply_batch(book: Spreadsheet, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run every request against ``book`` (already a copy); return the replies."""
+def apply_batch(book: Spreadsheet, requests: list[dict[str, Any]], caller: str = "") -> list[dict[str, Any]]:
+    """Run every request against ``book`` (already a copy) on behalf of ``caller``; return the replies."""
+    book.caller = caller
     replies = []
     for i, req in enumerate(requests):
         kinds = [k for k, v in req.items() if v is not None]
@@ -137,8 +138,12 @@ def update_sheet_properties(book: Spreadsheet, body: dict[str, Any], where: str)
     _copy_fields(new, src, mask)
     if "tabColor" in new:
         new["tabColorStyle"] = color_style(new.pop("tabColor"))
-    if "tabColorStyle" in (mask or "") and not (src.get("tabColorStyle") or src.get("tabColor")):
-        new.pop("tabColorStyle", None)
+    style = new.get("tabColorStyle")
+    if style is not None:
+        if not style.get("rgbColor") and not style.get("themeColor"):
+            new.pop("tabColorStyle")
+        elif style.get("rgbColor"):
+            new["tabColorStyle"] = color_style(style["rgbColor"])
     title = new.get("title")
     if not title:
         raise bad_request(f"Invalid {where}: Sheet name cannot be empty.")
@@ -258,6 +263,8 @@ def add_dimension_group(book: Spreadsheet, body: dict[str, Any], where: str) -> 
     groups = _groups(sheet, dim)
     depth = 1 + sum(1 for g in groups if g["range"]["startIndex"] <= start and end <= g["range"]["endIndex"])
     groups.append({"range": {"dimension": dim, "startIndex": start, "endIndex": end}, "depth": depth})
+    # Sheets switches the group toggle to after the group when the first group is made (and keeps it)
+    sheet.props["gridProperties"]["rowGroupControlAfter" if dim == "ROWS" else "columnGroupControlAfter"] = True
     groups.sort(key=lambda g: (g["depth"], g["range"]["startIndex"]))
     return {"dimensionGroups": copy.deepcopy(groups)}
 
@@ -293,6 +300,7 @@ def _cell_from_data(cell: Cell, data: dict[str, Any], mask: str | None) -> None:
                 cell.fmt = copy.deepcopy(fmt)
             else:
                 _copy_fields(cell.fmt, fmt, ".".join(path[1:]))
+            norm_colors(cell.fmt)
             for key in ("backgroundColor",):
                 if key in cell.fmt:
                     cell.fmt[key + "Style"] = color_style(cell.fmt[key])
@@ -477,9 +485,16 @@ def merge_cells(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
     for br0, br1, bc0, bc1 in boxes:
         if (br1 - br0) * (bc1 - bc0) <= 1:
             continue
+        inside = []
         for m in sheet.merges:
-            if not (br1 <= m["startRowIndex"] or m["endRowIndex"] <= br0 or bc1 <= m["startColumnIndex"] or m["endColumnIndex"] <= bc0):
-                raise bad_request(f"Invalid {where}: You can't merge cells that partially overlap an existing merge.")
+            if br1 <= m["startRowIndex"] or m["endRowIndex"] <= br0 or bc1 <= m["startColumnIndex"] or m["endColumnIndex"] <= bc0:
+                continue
+            if br0 <= m["startRowIndex"] and m["endRowIndex"] <= br1 and bc0 <= m["startColumnIndex"] and m["endColumnIndex"] <= bc1:
+                inside.append(m)  # a merge the new one covers is replaced by it
+                continue
+            raise bad_request(f"Invalid {where}: You can't merge cells that partially overlap an existing merge.")
+        for m in inside:
+            sheet.merges.remove(m)
         # merged cells keep only the top-left value
         for r in range(br0, br1):
             for c in range(bc0, bc1):
@@ -611,8 +626,14 @@ def add_protected_range(book: Spreadsheet, body: dict[str, Any], where: str) -> 
     used = {p["protectedRangeId"] for _, p in _all_protected(book)}
     pr["protectedRangeId"] = pr.get("protectedRangeId") or book.new_id(used)
     pr.pop("requestingUserCanEdit", None)
+    reply = book.protected_json(pr)
+    if not pr.get("warningOnly"):
+        # the user who protects a range is always one of its editors (shown from the next read on)
+        editors = pr.setdefault("editors", {})
+        users = [u for u in editors.get("users") or [] if u != book.caller]
+        editors["users"] = [book.caller, *users] if book.caller else users
     sheet.protected.append(pr)
-    return {"protectedRange": book.protected_json(pr)}
+    return {"protectedRange": reply}
 
 
 @handler("deleteProtectedRange")

@@ -8,10 +8,12 @@ omit default values the way Google's JSON does (e.g. ``sheetId: 0`` inside a Gri
 from __future__ import annotations
 
 import copy
+import math
 import datetime as _dt
 import random
 import secrets
 import string
+import struct
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -75,8 +77,47 @@ def now_rfc3339() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def color_style(color: dict[str, Any]) -> dict[str, Any]:
-    return {"rgbColor": {k: v for k, v in color.items() if k != "alpha" or v != 1}}
+def float32(v: float) -> float | int:
+    """Google stores colour components as float32 and prints the shortest decimal that round-trips."""
+    f32 = struct.unpack("f", struct.pack("f", float(v)))[0]
+    for digits in range(1, 10):
+        text = f"{f32:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            value = float(text)
+            return int(value) if value.is_integer() else value
+    return f32
+
+
+def norm_color(color: dict[str, Any] | None) -> dict[str, Any]:
+    """A Color as Google answers it: float32 components, zero components omitted."""
+    out: dict[str, Any] = {}
+    for key in ("red", "green", "blue", "alpha"):
+        v = (color or {}).get(key)
+        if v:
+            # stored as 8 bits per channel (0.5 comes back as 127/255), printed as float32
+            out[key] = float32(math.floor(float(v) * 255 + 1e-6) / 255) if key != "alpha" else float32(v)
+        if out.get(key) == 0:
+            del out[key]
+    return out
+
+
+def color_style(color: dict[str, Any] | None) -> dict[str, Any]:
+    return {"rgbColor": norm_color(color)}
+
+
+def norm_colors(obj: Any) -> Any:
+    """Normalise every Color / ColorStyle inside a format or properties dict (in place)."""
+    if isinstance(obj, dict):
+        for key, v in list(obj.items()):
+            if key in ("rgbColor", "backgroundColor", "foregroundColor", "tabColor", "color") and isinstance(v, dict) \
+                    and not ({"rgbColor", "themeColor"} & set(v)):
+                obj[key] = norm_color(v)
+            else:
+                norm_colors(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            norm_colors(v)
+    return obj
 
 
 class Cell:
@@ -238,6 +279,7 @@ class Spreadsheet:
         self.created = now_rfc3339()
         self.modified = self.created
         self.trashed = False
+        self.caller = ""  # who runs the current batchUpdate (protected ranges name their creator)
         self._rng = random.Random()
         for i, t in enumerate(sheet_titles):
             self.add_sheet({"title": t}, sheet_id=0 if i == 0 else None)
@@ -288,8 +330,11 @@ class Spreadsheet:
             if props.get(key):
                 out[key] = True
         if props.get("tabColorStyle") or props.get("tabColor"):
-            style = props.get("tabColorStyle") or color_style(props["tabColor"])
-            out["tabColorStyle"] = style
+            style = props.get("tabColorStyle") or {"rgbColor": props["tabColor"]}
+            if style.get("rgbColor"):
+                out["tabColorStyle"] = color_style(style["rgbColor"])
+            elif style.get("themeColor"):
+                out["tabColorStyle"] = {"themeColor": style["themeColor"]}
         sheet = Sheet(out)
         self.sheets.insert(index, sheet)
         self.reindex()

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import discovery
+from . import a1, discovery
 from .auth import TokenIssuer
 from .batch import apply_batch, search_metadata
 from .errors import ApiError, bad_request, not_found
@@ -66,6 +67,10 @@ def _bool(query: dict[str, list[str]], key: str, default: bool = False) -> bool:
     return default if not v else v[-1].lower() in ("true", "1")
 
 
+def _wants_grid_data(fields: str) -> bool:
+    return bool(re.search(r"(^|[,(])\s*sheets([./]data|\(([^)]*[,(])?\s*data)", fields))
+
+
 def _one(query: dict[str, list[str]], key: str, default: str | None = None) -> str | None:
     v = query.get(key)
     return v[-1] if v else default
@@ -101,7 +106,8 @@ class FakeSheetsServer:
         self.url = f"http://{host}:{port}"
         self.token_uri = self.url + "/token"
         self.tokens.token_uri = self.token_uri
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-sheets", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-sheets", daemon=True)
         self._thread.start()
         return self
 
@@ -206,6 +212,24 @@ class FakeSheetsServer:
                 out.pop()
             return out
 
+    def user_entered(self, spreadsheet_id: str, sheet_title: str) -> list[list[dict[str, Any]]]:
+        """Cells as ExtendedValue dicts, e.g. ``{"formulaValue": "=1+2"}`` vs ``{"stringValue": "=x"}``.
+
+        ``values()`` cannot tell a formula from text that starts with "="; this can, which is what
+        formula-injection tests need.
+        """
+        with self.lock:
+            sheet = self._book(spreadsheet_id).sheet_by_title(sheet_title)
+            if sheet is None:
+                raise KeyError(sheet_title)
+            out = [[dict(c.value) if c is not None else {} for c in row] for row in sheet.rows]
+            for row in out:
+                while row and not row[-1]:
+                    row.pop()
+            while out and not out[-1]:
+                out.pop()
+            return out
+
     def set_values(self, spreadsheet_id: str, sheet_title: str, rows: list[list[Any]],
                    start: str = "A1", user_entered: bool = True) -> None:
         """Write like a person typing in the browser (USER_ENTERED by default)."""
@@ -283,10 +307,13 @@ class FakeSheetsServer:
             sid = unquote(sid)
             if verb == "" and method == "GET":
                 discovery.validate_query("spreadsheets.get", query)
+                fields = _one(query, "fields")
+                # "includeGridData is ignored if a field mask was set": the mask decides
+                grid = _wants_grid_data(fields) if fields else _bool(query, "includeGridData")
                 with self.lock:
                     book = self._readable(sid, caller)
-                    data = book.to_json(_bool(query, "includeGridData"), query.get("ranges"))
-                return 200, apply_field_mask(data, _one(query, "fields"))
+                    data = book.to_json(grid, query.get("ranges"))
+                return 200, apply_field_mask(data, fields)
             if verb == "batchUpdate" and method == "POST":
                 discovery.validate_query("spreadsheets.batchUpdate", query)
                 req = self._json(body, "BatchUpdateSpreadsheetRequest")
@@ -343,7 +370,7 @@ class FakeSheetsServer:
         with self.lock:
             book = self._writable(sid, caller)
             work = copy.deepcopy(book) if len(requests) > 1 else book
-            replies = apply_batch(work, requests)
+            replies = apply_batch(work, requests, caller)
             if work is not book:
                 self.books[sid] = work
             out: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
@@ -478,12 +505,21 @@ class FakeSheetsServer:
             if work is not book:
                 self.books[sid] = work
         out: dict[str, Any] = {"spreadsheetId": sid}
-        rows = sum(r.get("updatedRows", 0) for r in responses)
-        if rows:
-            out["totalUpdatedRows"] = rows
-            out["totalUpdatedColumns"] = sum(r.get("updatedColumns", 0) for r in responses)
-            out["totalUpdatedCells"] = sum(r.get("updatedCells", 0) for r in responses)
-            out["totalUpdatedSheets"] = len({r["updatedRange"].rsplit("!", 1)[0] for r in responses if r.get("updatedCells")})
+        cells = sum(r.get("updatedCells", 0) for r in responses)
+        if cells:
+            # totals count distinct rows/columns touched (per sheet), not the sum over ranges
+            rows_seen: set[tuple[str, int]] = set()
+            cols_seen: set[tuple[str, int]] = set()
+            for r in responses:
+                if r.get("updatedCells"):
+                    title, box = r["updatedRange"].rsplit("!", 1)
+                    b = a1.parse_cells(box)
+                    rows_seen.update((title, i) for i in range(b.start_row or 0, b.end_row or 0))
+                    cols_seen.update((title, i) for i in range(b.start_col or 0, b.end_col or 0))
+            out["totalUpdatedRows"] = len(rows_seen)
+            out["totalUpdatedColumns"] = len(cols_seen)
+            out["totalUpdatedCells"] = cells
+            out["totalUpdatedSheets"] = len({t for t, _ in rows_seen})
         if responses:
             out["responses"] = responses
         return out
@@ -658,6 +694,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     fake: FakeSheetsServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes; without NODELAY each answer waits ~40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
