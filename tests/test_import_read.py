@@ -150,8 +150,10 @@ def test_a_folder_reads_every_file_and_reports_each():
     batch = read_exports(DATA / "malformed")
     names = {f.name: f for f in batch.files}
     assert set(names) == {"bom_only.csv", "corrupt_download.xlsx", "empty.csv", "google_analytics_campaigns.csv",
-                          "tiktok_ids_mangled_by_excel.csv", "truncated_tiktok.csv", "youtube_bad_cells.csv"}
+                          "tiktok_ids_as_numbers.xlsx", "tiktok_ids_mangled_by_excel.csv", "truncated_tiktok.csv",
+                          "youtube_bad_cells.csv"}
     assert {p.sheet for p in batch.problems} >= {"empty.csv", "corrupt_download.xlsx", "google_analytics_campaigns.csv"}
+    # the two files with unusable ids hold the same post (same creator and day): kept once
     assert len(batch.rows) == 4
 
 
@@ -162,3 +164,10 @@ def test_rows_have_the_documented_columns():
                 "gmv", "gmv_currency", "followers", "published_at", "row_id"):
         assert col in batch.rows.columns
     assert batch.rows["row_id"].is_unique
+
+
+def test_video_id_stored_as_a_number_in_xlsx_is_flagged_not_rounded_into_another_id():
+    batch, _ = one(DATA / "malformed" / "tiktok_ids_as_numbers.xlsx")
+    [p] = batch.problems
+    assert p.row == 2 and p.column == "Video ID" and "lost its last digits" in p.message
+    assert batch.rows.iloc[0].post_key is None and batch.rows.iloc[0].views == 240100

@@ -138,6 +138,10 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         if is_missing(v):
             out_t.append(None)
             continue
+        if isinstance(v, float) and kind == "id" and abs(v) > 2**53:
+            problems.append(file_problem(file, row, header, f"ID 存成了数字，末几位已丢失 {v:.0f}: the spreadsheet stored this ID as a number and lost its last digits; matched by link or handle instead", v))
+            out_t.append(None)
+            continue
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         text = str(v).strip()
