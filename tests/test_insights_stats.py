@@ -91,3 +91,4 @@ def test_reply_rate_udf_math_counts_non_blank_rows():
 def test_reply_rate_refuses_ranges_that_do_not_line_up():
     with pytest.raises(ValueError, match="contacted range has 3"):
         reply_rate_from_ranges([1, 2], [1, 2, 3])
+

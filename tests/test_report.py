@@ -85,3 +85,17 @@ def test_cli_refuses_a_bad_month_and_a_missing_workbook(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope.xlsm"), "--month", MONTH]) == 2
     err = capsys.readouterr().err
     assert "2026-13" in err and "not found" in err
+
+
+def test_report_from_the_built_workbook_matches_the_sample(tmp_path, data):
+    from workbook_addin.builder import build_workbook
+    from workbook_addin.report import tables_for
+    from workbook_addin.workbook_io import read_tables
+
+    path = tmp_path / "Lianxing_Evaluation.xlsm"
+    build_workbook(path)
+    from_workbook = build_report(read_tables(path), MONTH, today=TODAY)
+    assert from_workbook.summary == data.summary
+    a, b = tables_for(from_workbook), tables_for(data)
+    for name in ("roi", "reminders", "agencies", "pilot", "quotes", "tier_review"):
+        assert a[name].rows == b[name].rows, name
