@@ -602,19 +602,21 @@ class Spreadsheet:
         r0 = box.start_row or 0
         c0 = box.start_col or 0
         c1 = sheet.col_count if box.end_col is None else box.end_col
+        r1 = sheet.row_count if box.end_row is None else box.end_row
 
-        def row_has_data(r: int) -> bool:
+        def row_has_data(r: int, last_col: int) -> bool:
             if r >= len(sheet.rows):
                 return False
             row = sheet.rows[r]
-            return any(row[c] is not None and row[c].value for c in range(c0, min(c1, len(row))))
+            return any(row[c] is not None and row[c].value for c in range(c0, min(last_col, len(row))))
 
-        # the first non-empty row at/after r0 starts the table; it runs until the next empty row
-        start = next((r for r in range(r0, len(sheet.rows)) if row_has_data(r)), None)
+        # the table starts at the first non-empty row inside the given range (a single empty cell
+        # means "write here", which gspread's insert_row relies on) and runs down to the next empty row
+        start = next((r for r in range(r0, min(r1, len(sheet.rows))) if row_has_data(r, c1)), None)
         if start is None:
             return r0, c0, None
         end = start
-        while row_has_data(end):
+        while row_has_data(end, sheet.col_count):
             end += 1
         tc0, tc1 = None, None
         for r in range(start, end):

@@ -639,7 +639,8 @@ class FakeSheetsServer:
             return 200, {"kind": "drive#permissionList", "permissions": [owner] + copy.deepcopy(perms)}
         if not rest and method == "POST":
             req = json.loads(body) if body else {}
-            discovery.validate_body("Permission", req, "", "drive.v3.json")
+            # Drive v3 tolerates the deprecated "withLink" that gspread's share() still sends
+            discovery.validate_body("Permission", {k: v for k, v in req.items() if k != "withLink"}, "", "drive.v3.json")
             if not book.can_write(caller):
                 raise ApiError(403, "The user does not have sufficient permissions for this file.")
             role, kind = req.get("role"), req.get("type")
