@@ -12,6 +12,15 @@ comments, shares, saves, clicks, orders, gmv, gmv_currency, followers), publishe
 (the id rows are de-duplicated by across overlapping exports). ``batch.files`` says, per file, the
 format recognised, rows read and skipped and any warning; ``batch.problems`` names file, row and
 column of every cell that could not be read.
+
+``result.updates`` has one column per changed collaborations column (None where that cell keeps its
+value) plus ``matched_by`` and ``source``; ``result.changes`` lists the same cells one per row
+(collab, collab_id, column, old, new, source); ``result.unattributed`` lists shop orders with no
+promo code or UTM; ``result.followers`` gives follower counts per creator for the snapshots sheet.
+
+Known formats (header aliases in :mod:`.formats`): TikTok analytics, TikTok Shop affiliate
+performance, YouTube Studio content, Instagram / Meta Business Suite content, Shopify orders; any
+other CSV through the Settings import map (:mod:`.generic`).
 """
 from pathlib import Path
 
