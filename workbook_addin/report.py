@@ -471,7 +471,7 @@ def _fit_columns(headers: Sequence[str], rows: Sequence[Sequence[str]], avail: i
     return widths
 
 
-def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, title: str, *, font: float = 6.5) -> None:
+def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, title: str, *, font: float = 7.5) -> None:
     """A table drawn into ``rect`` (left, bottom, width, height as page fractions).
 
     Matplotlib tables neither wrap nor shrink, so the layout is done here: column widths from the
@@ -505,7 +505,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         note_room = 3 * line_h if table.note else line_h
         for r in cells_all:
             h = (max(c.count("\n") + 1 for c in r) + 0.4) * line_h
-            if used + h > 1 - note_room:
+            if used + h > 0.97 - note_room:  # matplotlib pads an "upper left" table ~0.02 from the top
                 break
             cells.append(r)
             heights.append(h)
@@ -531,7 +531,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         extra = len(table.rows) - len(cells)
         foot = (f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "") + table.note
         if foot:
-            ax.text(0, 1 - used - 0.4 * line_h, charts.wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
+            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, charts.wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
 
 
 def render_pdf(data: ReportData, path: str | Path) -> Path:
@@ -543,7 +543,7 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     pages = []
     # 1 summary + tiers + funnel
     fig = _page(PDF_PAGES[0], data, 1)
-    _draw_table(fig, (0.04, 0.12, 0.36, 0.75), t["summary"], "本月概览 This month", font=8)
+    _draw_table(fig, (0.04, 0.12, 0.36, 0.75), t["summary"], "本月概览 This month", font=9)
     charts.tier_chart(data.tier_mix, ax=fig.add_axes((0.50, 0.55, 0.45, 0.33)))
     charts.funnel_chart(data.funnel, ax=fig.add_axes((0.58, 0.10, 0.37, 0.35)))
     pages.append(fig)
@@ -554,7 +554,7 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     pages.append(fig)
     # 3 top / bottom creators with the engine's reasons
     fig = _page(PDF_PAGES[2], data, 3)
-    _draw_table(fig, (0.03, 0.08, 0.94, 0.80), t["roi"], SECTIONS[2][1], font=6.5)
+    _draw_table(fig, (0.03, 0.08, 0.94, 0.80), t["roi"], SECTIONS[2][1])
     pages.append(fig)
     # 4 S-tier review
     fig = _page(PDF_PAGES[3], data, 4)
@@ -575,10 +575,10 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     pages.append(fig)
     # 7 quotes, duplicates and blacklist, trend
     fig = _page(PDF_PAGES[6], data, 7)
-    _draw_table(fig, (0.03, 0.50, 0.94, 0.40), t["quotes"], SECTIONS[10][1], font=6)
-    _draw_table(fig, (0.03, 0.28, 0.45, 0.17), t["duplicates"], "重复达人 Duplicates", font=6)
-    _draw_table(fig, (0.52, 0.28, 0.45, 0.17), t["blacklist"], "黑名单达人再次建联 Blacklisted creators contacted", font=6)
-    _draw_table(fig, (0.03, 0.03, 0.94, 0.20), t["trend"], SECTIONS[12][1], font=6)
+    _draw_table(fig, (0.03, 0.50, 0.94, 0.40), t["quotes"], SECTIONS[10][1], font=6.5)
+    _draw_table(fig, (0.03, 0.28, 0.45, 0.17), t["duplicates"], "重复达人 Duplicates", font=6.5)
+    _draw_table(fig, (0.52, 0.28, 0.45, 0.17), t["blacklist"], "黑名单达人再次建联 Blacklisted creators contacted", font=6.5)
+    _draw_table(fig, (0.03, 0.03, 0.94, 0.20), t["trend"], SECTIONS[12][1], font=6.5)
     pages.append(fig)
     assert len(pages) == len(PDF_PAGES)
     path.parent.mkdir(parents=True, exist_ok=True)

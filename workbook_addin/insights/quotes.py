@@ -23,7 +23,7 @@ import pandas as pd
 from ..fx import to_base
 from . import frames
 from .bands import follower_band
-from .stats import spread
+from .stats import Spread, spread
 
 MIN_HISTORY = 3
 IQR_FACTOR = 0.5
@@ -106,21 +106,33 @@ def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = N
         return pd.DataFrame(columns=list(COLUMNS))
     history = fee_history(evaluation_tables, settings)
     quotes = _creator_groups(cre).assign(quoted_fee_base=quoted_fee_base(cre, settings))
-    rows = []
-    for _, q in quotes[quotes["quoted_fee_base"].notna()].iterrows():
-        rows.append(check_one(q, history))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    quotes = quotes[quotes["quoted_fee_base"].notna()]
+    spreads = group_spreads(history)
+    return pd.DataFrame([check_one(q, spreads) for q in quotes.to_dict("records")], columns=list(COLUMNS))
 
 
-def check_one(quote: Mapping[str, Any], history: pd.DataFrame) -> dict[str, Any]:
-    """Compares one quote (platform, market, follower_band, quoted_fee_base) with ``history``."""
+def group_spreads(history: pd.DataFrame) -> list[dict[tuple, Spread]]:
+    """For each level of :data:`LEVELS`: group values -> spread of past fees (computed once, so
+    checking 10 000 quotes is 10 000 look-ups, not 10 000 scans of the history)."""
+    out: list[dict[tuple, Spread]] = []
+    for cols, _name in LEVELS:
+        if not cols:
+            out.append({(): spread(history["fee_base"])})
+            continue
+        table = {}
+        for key, g in history.groupby(list(cols), dropna=True):
+            table[key if isinstance(key, tuple) else (key,)] = spread(g["fee_base"])
+        out.append(table)
+    return out
+
+
+def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> dict[str, Any]:
+    """Compares one quote (platform, market, follower_band, quoted_fee_base) with the spreads."""
     fee = float(quote["quoted_fee_base"])
+    empty = Spread(0, np.nan, np.nan, np.nan)
     for level, (cols, name) in enumerate(LEVELS):
-        mask = np.ones(len(history), dtype=bool)
-        for c in cols:
-            mask &= (history[c] == quote[c]).to_numpy()
-        s = spread(history.loc[mask, "fee_base"])
-        if s.n >= MIN_HISTORY or level == len(LEVELS) - 1:
+        s = spreads[level].get(tuple(quote[c] for c in cols), empty)
+        if s.n >= MIN_HISTORY:
             break
     if s.n == 0:
         return {
