@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbook_addin.importers import match_exports, post_key, read_exports
 
@@ -157,3 +159,21 @@ def test_updates_are_indexed_like_the_collaborations_table(collabs, creators):
     assert res.updates.index.name == "excel_row"
     assert set(res.updates.index) <= set(indexed.index)
     assert res.updates.at[7, "views"] == 240_100  # T-01 is on Excel row 7
+
+
+def test_a_profile_link_in_the_post_url_cell_does_not_block_the_handle_match():
+    collabs = pd.DataFrame([{"collab_id": "P-1", "creator_key": "instagram:sara.home", "platform": "Instagram",
+                             "post_url": "https://www.instagram.com/sara.home/", "publish_date": "2026-11-08"}])
+    res = match_exports(read_exports(DATA / "batch" / "instagram_meta_2026-11-15.csv"), collabs)
+    assert res.updates.at[0, "views"] == 22340 and res.updates.at[0, "matched_by"] == "handle"
+    assert "post_url" not in res.updates.columns  # the typed link is kept; only empty cells are filled
+
+
+YT_IDS = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=11, max_size=11)
+
+
+@settings(max_examples=100, deadline=None)
+@given(YT_IDS, st.sampled_from(["https://youtu.be/{}", "https://www.youtube.com/watch?v={}&t=1s", "m.youtube.com/shorts/{}/",
+                                "https://youtube.com/live/{}?feature=share", "https://www.youtube.com/embed/{}"]))
+def test_any_youtube_id_in_any_spelling_keys_to_itself(vid, template):
+    assert post_key(template.format(vid)) == f"youtube:{vid}" == post_key(vid, "YouTube")

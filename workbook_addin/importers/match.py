@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..keys import try_creator_key
+from ..keys import platform_from_url, try_creator_key
 from ..schema import load_schema
 from .clean import CleanError, is_missing, parse_datetime, parse_number
 from .platforms import post_key
@@ -100,6 +100,8 @@ def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
     ):
         plat_s = None if is_missing(plat) else str(plat)
         pk = post_key(url, plat_s) if not is_missing(url) else None
+        if pk and pk.startswith("url:") and platform_from_url(str(url)):
+            pk = None  # a profile link typed where the post link belongs: not a post, so handles may match
         if pk:
             c.by_post[pk].append(idx)
         c.has_post[idx] = pk is not None
