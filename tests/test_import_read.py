@@ -171,3 +171,25 @@ def test_video_id_stored_as_a_number_in_xlsx_is_flagged_not_rounded_into_another
     [p] = batch.problems
     assert p.row == 2 and p.column == "Video ID" and "lost its last digits" in p.message
     assert batch.rows.iloc[0].post_key is None and batch.rows.iloc[0].views == 240100
+
+
+def test_youtube_studio_zip_download_reads_its_table_data_only():
+    batch = read_exports(DATA / "youtube_zip" / "youtube_studio_content_2026-11-15.zip")
+    [f] = batch.files
+    assert f.name == "youtube_studio_content_2026-11-15.zip/Table data.csv" and f.format == "youtube"
+    assert not batch.problems
+    assert row(batch, video_id="dQw4w9WgXcQ").views == 120455  # the video's total, not one day's
+
+
+def test_youtube_per_day_chart_data_is_refused_not_read_as_posts():
+    batch, f = one(DATA / "youtube_zip" / "Chart data.csv")
+    assert batch.rows.empty
+    [p] = batch.problems
+    assert p.sheet == "Chart data.csv" and "per-day" in p.message and "Table data.csv" in p.message
+
+
+def test_broken_zip_download_is_listed_with_the_reason():
+    batch, f = one(DATA / "youtube_zip" / "broken_download.zip")
+    assert f.name == "broken_download.zip" and f.format is None
+    [p] = batch.problems
+    assert "ZIP" in p.message and "complete" in p.message

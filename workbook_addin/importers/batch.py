@@ -19,14 +19,14 @@ import pandas as pd
 from .clean import CleanError, parse_datetime
 from .detect import Detection, detect, guess_header_row
 from .fields import extract
-from .formats import KNOWN_FORMATS, Format
+from .formats import KNOWN_FORMATS, Format, norm_header
 from .generic import formats_from_mapping
 from .platforms import post_rows
 from .problems import Problem, file_problem
-from .readers import SPREADSHEET_SUFFIXES, Decoding, UnreadableFile, read_file
+from .readers import SPREADSHEET_SUFFIXES, Decoding, UnreadableFile, read_bytes, zip_members
 from .shopify import order_rows
 
-EXPORT_SUFFIXES = {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
+EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".zip"} | SPREADSHEET_SUFFIXES
 #: The columns of :attr:`ImportBatch.rows`, in order (see the package docstring).
 ROW_COLUMNS = (
     "source_file", "source_row", "format", "kind", "post_url", "video_id", "post_key", "creator_key",
@@ -90,26 +90,41 @@ def read_exports(source: str | Path | Iterable[str | Path], mapping: Any = None)
     generic, problems = formats_from_mapping(mapping)
     files: list[FileReport] = []
     frames: list[pd.DataFrame] = []
-    for order, path in enumerate(export_files(source)):
-        report, frame, file_problems = _read_one(path, generic)
-        files.append(report)
-        problems.extend(file_problems)
-        if frame is not None and not frame.empty:
-            frames.append(frame.assign(_file_order=order))
+    for path in export_files(source):
+        for name, data, mtime in _contents(path):
+            report, frame, file_problems = _read_one(name, str(path), data, mtime, generic)
+            files.append(report)
+            problems.extend(file_problems)
+            if frame is not None and not frame.empty:
+                frames.append(frame.assign(_file_order=len(files)))
     rows = _dedupe(frames, files)
     return ImportBatch(rows, files, problems)
 
 
-def _read_one(path: Path, generic: list[Format]) -> tuple[FileReport, pd.DataFrame | None, list[Problem]]:
-    report = FileReport(path.name, str(path), None)
-    if not path.exists():
-        return report, None, [file_problem(path.name, None, None, "找不到文件 file not found")]
+def _contents(path: Path) -> list[tuple[str, bytes | UnreadableFile | None, float]]:
+    """(name, bytes, mtime) of the file, or of each export inside a ZIP download (None: missing)."""
+    if not path.is_file():
+        return [(path.name, None, 0.0)]
+    if path.suffix.lower() == ".zip":
+        try:
+            return [(f"{path.name}/{name}", data, mtime) for name, data, mtime in zip_members(path)]
+        except UnreadableFile as exc:
+            return [(path.name, exc, 0.0)]
+    return [(path.name, path.read_bytes(), path.stat().st_mtime)]
+
+
+def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime: float, generic: list[Format]) -> tuple[FileReport, pd.DataFrame | None, list[Problem]]:
+    report = FileReport(name, where, None)
+    if data is None:
+        return report, None, [file_problem(name, None, None, "找不到文件 file not found")]
     try:
-        decodings = read_file(path)
+        if isinstance(data, UnreadableFile):
+            raise data
+        decodings = read_bytes(name, data)
     except UnreadableFile as exc:
-        return report, None, [file_problem(path.name, None, None, f"无法读取 {exc}")]
+        return report, None, [file_problem(name, None, None, f"无法读取 {exc}")]
     if not decodings or not any(_has_cells(d) for d in decodings):
-        return report, None, [file_problem(path.name, None, None, "文件为空 the file is empty")]
+        return report, None, [file_problem(name, None, None, "文件为空 the file is empty")]
     chosen, det = _recognise(decodings, generic)
     report.encoding, report.delimiter = chosen.encoding, chosen.delimiter
     report.warnings.extend(chosen.warnings)
@@ -119,22 +134,25 @@ def _read_one(path: Path, generic: list[Format]) -> tuple[FileReport, pd.DataFra
         shown = ", ".join(c for c in cols if c.strip())[:300]
         msg = (f"无法识别的导出格式 unknown export format (columns: {shown}); "
                "在设置表的导入映射中添加这些列 add its columns to the Settings sheet's import map")
-        return report, None, [file_problem(path.name, None if header is None else header + 1, None, msg)]
+        return report, None, [file_problem(name, None if header is None else header + 1, None, msg)]
     report.format = det.format.name
-    ex = extract(chosen, det, path.name)
+    if any(norm_header(h) in det.format.per_day_headers for h in det.headers):
+        msg = "每日明细，未读取 per-day chart data: not read (its views are per day, not per video); read Table data.csv instead"
+        return report, None, [file_problem(name, det.header_row + 1, None, msg)]
+    ex = extract(chosen, det, name)
     problems = list(ex.problems)
     report.rows_skipped, report.summary_rows = ex.skipped, ex.summary_rows
     if chosen.truncated:
         report.warnings.append("文件不完整 the file ends mid-row: it was cut short")
     if det.format.kind == "orders":
-        frame, more = order_rows(ex.frame, det.format, path.name)
+        frame, more = order_rows(ex.frame, det.format, name)
         problems.extend(more)
     else:
         frame = post_rows(ex.frame, det.format)
     report.rows_read = len(frame)
-    report.as_of = _as_of(path, chosen, det)
+    report.as_of = _as_of(name, mtime, chosen, det)
     frame = frame.assign(
-        source_file=path.name, format=det.format.name, kind=det.format.kind, as_of=report.as_of,
+        source_file=name, format=det.format.name, kind=det.format.kind, as_of=report.as_of,
         match_by=",".join(det.format.match_by) or None,
     )
     return report, frame, problems
@@ -153,12 +171,12 @@ def _recognise(decodings: list[Decoding], generic: list[Format]) -> tuple[Decodi
     return decodings[0], None
 
 
-def _as_of(path: Path, decoding: Decoding, det: Detection) -> dt.datetime:
+def _as_of(name: str, mtime: float, decoding: Decoding, det: Detection) -> dt.datetime:
     """When the export was taken: the latest date in its title lines or file name, else the file's mtime.
 
     Exports are cumulative, so the newest one holds the truest numbers for a post.
     """
-    texts = [path.stem.replace("_", " ")]
+    texts = [Path(name).stem.replace("_", " ")]
     texts += [" ".join(str(c) for c in r) for r in decoding.records[: det.header_row]]
     found = []
     for text in texts:
@@ -170,7 +188,7 @@ def _as_of(path: Path, decoding: Decoding, det: Detection) -> dt.datetime:
                 pass
     if found:
         return max(found)
-    return dt.datetime.fromtimestamp(path.stat().st_mtime)
+    return dt.datetime.fromtimestamp(mtime)
 
 
 def _dedupe(frames: list[pd.DataFrame], files: list[FileReport]) -> pd.DataFrame:

@@ -57,6 +57,8 @@ class Format:
     date_order: str = "MDY"
     #: generic formats: which match keys their rows may use (empty: all)
     match_by: tuple[str, ...] = ()
+    #: headers (normalised) that mark a per-day breakdown of this format, whose rows must not be read as posts
+    per_day_headers: frozenset[str] = frozenset()
     normalised: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -107,6 +109,7 @@ YOUTUBE = Format(
         "shares": ("Shares", "Geteilte Inhalte", "分享次数", "分享数", "共有"),
     },
     required=(("video_id",), ("title", "published_at"), ("views",)),
+    per_day_headers=frozenset({"date", "datum", "日期", "日付", "fecha"}),  # YouTube's "Chart data.csv"
 )
 
 INSTAGRAM = Format(

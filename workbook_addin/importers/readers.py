@@ -47,12 +47,36 @@ def read_file(path: Path) -> list[Decoding]:
 
     Raises :class:`UnreadableFile` for a spreadsheet that cannot be opened.
     """
-    data = path.read_bytes()
+    return read_bytes(path.name, path.read_bytes())
+
+
+def read_bytes(name: str, data: bytes) -> list[Decoding]:
+    """:func:`read_file` for bytes already in memory (a member of a ZIP download)."""
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         return []
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES or data[:4] == b"PK\x03\x04" and _is_xlsx(data):
-        return [_read_spreadsheet(path)]
+    if Path(name).suffix.lower() in SPREADSHEET_SUFFIXES or data[:4] == b"PK\x03\x04" and _is_xlsx(data):
+        return [_read_spreadsheet(data)]
     return [_parse_text(text, encoding, warnings, cut) for text, encoding, warnings, cut in decode(data)]
+
+
+def zip_members(path: Path) -> list[tuple[str, bytes, float]]:
+    """The export files inside a ZIP download, as (name, bytes, timestamp).
+
+    YouTube Studio's CSV download is a ZIP of "Table data.csv" (one row per video, the totals
+    we want), "Chart data.csv" (the same views split per day) and "Totals.csv" (per day, all
+    videos): when "Table data.csv" is there, only it is read.
+    """
+    import datetime as dt
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = [i for i in z.infolist() if not i.is_dir() and Path(i.filename).suffix.lower() in {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
+                     and not Path(i.filename).name.startswith((".", "~$", "__MACOSX"))]
+            if any(Path(i.filename).name.casefold() == "table data.csv" for i in infos):
+                infos = [i for i in infos if Path(i.filename).name.casefold() == "table data.csv"]
+            return [(i.filename, z.read(i), dt.datetime(*i.date_time).timestamp()) for i in infos]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"cannot open the ZIP file ({exc}); is the download complete?") from exc
 
 
 def _is_xlsx(data: bytes) -> bool:
@@ -63,11 +87,11 @@ def _is_xlsx(data: bytes) -> bool:
         return False
 
 
-def _read_spreadsheet(path: Path) -> Decoding:
+def _read_spreadsheet(data: bytes) -> Decoding:
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             if any(any(c not in ("", None) for c in r) for r in rows):
