@@ -137,9 +137,9 @@ class Cell:
     def clone(self) -> "Cell":
         c = Cell()
         c.value = dict(self.value)
-        c.fmt = copy.deepcopy(self.fmt)
+        c.fmt = copy.deepcopy(self.fmt) if self.fmt else {}
         c.note = self.note
-        c.validation = copy.deepcopy(self.validation)
+        c.validation = copy.deepcopy(self.validation) if self.validation else None
         return c
 
 
@@ -283,6 +283,22 @@ class Spreadsheet:
         self._rng = random.Random()
         for i, t in enumerate(sheet_titles):
             self.add_sheet({"title": t}, sheet_id=0 if i == 0 else None)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Spreadsheet":
+        """Snapshot for atomic batches: cells cloned directly (generic deepcopy is ~50x slower)."""
+        new = copy.copy(self)
+        for name in ("properties", "named_ranges", "developer_metadata", "readers", "writers"):
+            setattr(new, name, copy.deepcopy(getattr(self, name), memo))
+        new.sheets = []
+        for sheet in self.sheets:
+            rows = sheet.rows
+            sheet.rows = []
+            clone = copy.deepcopy(sheet, memo)
+            sheet.rows = rows
+            clone.rows = [[c.clone() if c is not None else None for c in row] for row in rows]
+            new.sheets.append(clone)
+        new._rng = random.Random()
+        return new
 
     # ---------------------------------------------------------------- access
 

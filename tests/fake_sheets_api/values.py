@@ -15,6 +15,8 @@ from typing import Any
 
 EPOCH = _dt.datetime(1899, 12, 30)
 
+_NUMERIC_START = frozenset("0123456789.+-$")
+_DIGIT_RE = re.compile(r"\d")
 _NUM_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _PCT_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*%$")
 _CUR_RE = re.compile(r"^([+-]?)\$\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)$")
@@ -48,6 +50,12 @@ def parse_user_entered(text: str) -> tuple[dict[str, Any], dict[str, str] | None
     if text.startswith("=") and len(text) > 1:
         return {"formulaValue": text}, None
     s = text.strip()
+    if not s or s[0] not in _NUMERIC_START or not _DIGIT_RE.search(s):
+        # fast path (most imported text): numbers, percents, currency, dates and times all start
+        # with a digit, sign, point or "$" and contain a digit; anything else is TRUE/FALSE or text
+        if s.upper() in ("TRUE", "FALSE"):
+            return {"boolValue": s.upper() == "TRUE"}, None
+        return {"stringValue": text}, None
     if s.upper() in ("TRUE", "FALSE"):
         return {"boolValue": s.upper() == "TRUE"}, None
     if s and _NUM_RE.match(s) and any(ch.isdigit() for ch in s):
