@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import frames
@@ -81,33 +82,34 @@ def reminders(
             }
         )
 
-    for i in range(len(col)):
-        who = key.iat[i] or "?"
-        ref = cid.iat[i] or "?"
-        exp = expiry.iat[i]
-        if pd.notna(exp) and 0 <= (exp - day).days <= rights_days:
-            left = (exp - day).days
-            add(i, "rights_expiring", exp,
-                f"{who} 的内容授权（{ref}）{left} 天后到期：续约或按期下架。",
-                f"Usage rights for {who} ({ref}) expire in {left} days: renew or plan the takedown.")
-        prom = promised.iat[i]
-        if pd.notna(prom) and pd.isna(published.iat[i]) and prom < day:
-            late = (day - prom).days
-            add(i, "post_overdue", prom,
-                f"{who} 约定 {prom:%Y-%m-%d} 发布（{ref}），已逾期 {late} 天。",
-                f"{who} promised to post by {prom:%Y-%m-%d} ({ref}); {late} days overdue.")
-        ship = shipped.iat[i]
-        if pd.notna(ship) and pd.isna(published.iat[i]):
-            due = ship + pd.Timedelta(days=sample_days)
-            if due < day:
-                add(i, "sample_no_post", due,
-                    f"{who} 于 {ship:%Y-%m-%d} 收到样品（{ref}），{(day - ship).days} 天仍未发布。",
-                    f"{who} was shipped a sample on {ship:%Y-%m-%d} ({ref}) and has not posted in {(day - ship).days} days.")
-        if payment.iat[i] in ("scheduled", "paid") and w8.get(key.iat[i]) != "yes":
-            state = ("待付款", "scheduled") if payment.iat[i] == "scheduled" else ("已付款", "already paid")
-            add(i, "w8ben_missing", day,
-                f"{who} 的付款（{ref}）{state[0]}，但未收到 W-8BEN：付款前先收齐。",
-                f"Payment to {who} ({ref}) is {state[1]} but no W-8BEN is on file: collect it before paying.")
+    # Whole-column tests first (a workbook has thousands of rows and a handful of reminders);
+    # the messages are only written for the rows that need one.
+    unpublished = published.isna().to_numpy()
+    left_rights = (expiry - day).dt.days.to_numpy()
+    for i in np.flatnonzero((left_rights >= 0) & (left_rights <= rights_days)):
+        who, ref, left, exp = key.iat[i] or "?", cid.iat[i] or "?", int(left_rights[i]), expiry.iat[i]
+        add(i, "rights_expiring", exp,
+            f"{who} 的内容授权（{ref}）{left} 天后到期：续约或按期下架。",
+            f"Usage rights for {who} ({ref}) expire in {left} days: renew or plan the takedown.")
+    for i in np.flatnonzero(unpublished & (promised < day).to_numpy()):
+        who, ref, prom = key.iat[i] or "?", cid.iat[i] or "?", promised.iat[i]
+        late = (day - prom).days
+        add(i, "post_overdue", prom,
+            f"{who} 约定 {prom:%Y-%m-%d} 发布（{ref}），已逾期 {late} 天。",
+            f"{who} promised to post by {prom:%Y-%m-%d} ({ref}); {late} days overdue.")
+    sample_due = shipped + pd.Timedelta(days=sample_days)
+    for i in np.flatnonzero(unpublished & (sample_due < day).to_numpy()):
+        who, ref, ship = key.iat[i] or "?", cid.iat[i] or "?", shipped.iat[i]
+        add(i, "sample_no_post", sample_due.iat[i],
+            f"{who} 于 {ship:%Y-%m-%d} 收到样品（{ref}），{(day - ship).days} 天仍未发布。",
+            f"{who} was shipped a sample on {ship:%Y-%m-%d} ({ref}) and has not posted in {(day - ship).days} days.")
+    has_w8 = key.map(lambda k: w8.get(k) == "yes").to_numpy(dtype=bool)
+    for i in np.flatnonzero(payment.isin(["scheduled", "paid"]).to_numpy() & ~has_w8):
+        who, ref = key.iat[i] or "?", cid.iat[i] or "?"
+        state = ("待付款", "scheduled") if payment.iat[i] == "scheduled" else ("已付款", "already paid")
+        add(i, "w8ben_missing", day,
+            f"{who} 的付款（{ref}）{state[0]}，但未收到 W-8BEN：付款前先收齐。",
+            f"Payment to {who} ({ref}) is {state[1]} but no W-8BEN is on file: collect it before paying.")
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.sort_values(["days_left", "kind"], kind="stable").reset_index(drop=True)
 
