@@ -122,6 +122,13 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         if col.help_zh or col.help_en:
             ws.write_comment(0, j, f"{col.help_zh}\n{col.help_en}".strip(), {"x_scale": 1.6, "y_scale": 0.8})
     ws.set_row(0, 32)
+    # Printing: the Table only (long explanations would otherwise spill over blank pages), landscape,
+    # one page wide, the header row repeated.
+    ws.print_area(0, 0, rows, len(sheet.columns) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     ws.freeze_panes(1, 1 if sheet.key in ("creators", "scores") else 0)
     _conditional_formats(ws, fmt, schema, sheet, rows)
     return n

@@ -12,6 +12,7 @@ committed workbook is exactly what ``lianxing build`` writes, and a test can pro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import tempfile
@@ -19,10 +20,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from .build_formats import Formats
 from .build_settings import SettingsLayout, build_settings_sheet
@@ -47,6 +50,33 @@ WORKBOOK_CODE_NAME = "ThisWorkbook"
 #: VBA codeNames of the fixed sheets; schema sheets get "sh" + their key in CamelCase.
 FIXED_CODE_NAMES = {DASHBOARD_SHEET: "shDashboard", GUIDE_SHEET: "shGuide", CONF_SHEET: "shXlwingsConf",
                     LISTS_SHEET: "shLists"}
+
+
+class _Worksheet(Worksheet):
+    """XlsxWriter leaves a formula whose cached result is "" untyped (to force a recalculation in
+    other programs); LibreOffice then recalculates it and shows #VALUE! for a Python function it
+    cannot call. Excel itself stores an empty text result as ``t="str"`` with an empty value; so do we."""
+
+    # Every row of a Table column carries the same formula: prepare it once, not once a row
+    # (XlsxWriter runs some 40 regular expressions over each formula it writes).
+    _prepared: dict[tuple[str, bool], str] = {}
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        key = (formula, expand_future_functions)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+    @staticmethod
+    @functools.lru_cache(maxsize=512)
+    def _prepare_table_formula(formula):
+        return Worksheet._prepare_table_formula(formula)
+
+    def _xml_formula_element(self, formula, result, attributes=[]) -> None:  # noqa: B006 - XlsxWriter's signature
+        if result == "" and not any(key == "t" for key, _ in attributes):
+            attributes = [*attributes, ("t", "str")]
+        super()._xml_formula_element(formula, result, attributes)
 
 
 def code_name(sheet_key: str) -> str:
@@ -86,7 +116,12 @@ def sheet_plan(schema: Schema) -> list[tuple[str, str, str | None]]:
 def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Settings | None = None,
                        today: Any = SAMPLE_TODAY):
     """The engine's evaluation of what goes into the workbook (empty tables give empty frames)."""
-    return evaluate(dict(tables or {}), settings or Settings.defaults(), today=today)
+    tables = {k: v for k, v in dict(tables or {}).items() if v is not None and len(v)}
+    if not tables:
+        # Nothing to evaluate (``lianxing new``): every sheet starts empty.
+        schema = load_schema()
+        return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[], notes=[])
+    return evaluate(tables, settings or Settings.defaults(), today=today)
 
 
 def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None, *, empty: bool = False,
@@ -156,7 +191,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
     fmt = Formats(book)
     sheets = {}
     for name, code, _key in plan:
-        ws = book.add_worksheet(name)
+        ws = book.add_worksheet(name, worksheet_class=_Worksheet)
         ws.set_vba_name(code)
         sheets[name] = ws
     list_names = build_lists_sheet(book, sheets[LISTS_SHEET], fmt, schema)

@@ -100,6 +100,9 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
     sc, out, co, cr = refs("scores", schema), refs("outreach", schema), refs("collaborations", schema), refs("creators", schema)
 
     ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 4, 15)
     ws.set_column(5, 5, 3)
@@ -256,7 +259,7 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
     })
     chart.set_title({"name": "ROI 最高的达人 Top creators by ROI", "name_font": {**font, "size": 12}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": font})
+    chart.set_y_axis({"reverse": True, "num_font": font, "label_position": "low"})
     chart.set_x_axis({"num_format": "0%", "num_font": font})
     chart.set_size({"width": 480, "height": 320})
     ws.insert_chart(25, 6, chart)

@@ -85,4 +85,14 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
         "tier": (f"=KOL_TIER({sc.this('score')},{lookup(cr, 'blacklisted')},{TIERS_NAME},"
                  f"{sc.this('completeness')},set_min_completeness)"),
     }
-    return {"creators": creators, "outreach": outreach, "collaborations": collabs, "scores": scores}
+    plan = {"creators": creators, "outreach": outreach, "collaborations": collabs, "scores": scores}
+    return {sheet: {key: _guard(f) for key, f in cols.items()} for sheet, cols in plan.items()}
+
+
+def _guard(formula: str) -> str:
+    """``=IFERROR(KOL_...(...),"")``: where no Python runs (LibreOffice, Excel on the web) a
+    function call is an error; an empty cell reads better than #NAME?. In Excel with Python the
+    function's own answer (a number, or a short reason) shows as it is."""
+    if formula.startswith("=KOL_"):
+        return f'=IFERROR({formula[1:]},"")'
+    return formula

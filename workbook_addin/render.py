@@ -32,6 +32,6 @@ def render_workbook(workbook: Path, out_dir: Path, sheets: list[str] | None = No
             lo.sheet_pdf(workbook, sheet, pdf)
             for old in out_dir.glob(f"{_slug(sheet)}-*.png"):
                 old.unlink()
-            written += pdf_to_png(pdf, out_dir / _slug(sheet))
+            written += pdf_to_png(pdf, out_dir / _slug(sheet), dpi=150)
             pdf.unlink()
     return written

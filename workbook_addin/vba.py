@@ -113,7 +113,7 @@ def build_vba_project(sheets: Sequence[tuple[str, str]], workbook_code_name: str
         with ExcelFile(skeleton) as xf:
             project = xf.add_vba_project()
             for name, source, kind in xlwings_standalone_modules():
-                project.add_module(name, source if kind == VBAModuleKind.other else _without_vb_name(source),
+                project.add_module(name, source if kind == VBAModuleKind.other else _crlf(_without_vb_name(source)),
                                    kind=kind)
             project.add_module(UDF_VBA_MODULE, _crlf(_without_vb_name(udf_module_text(workbook_name=workbook_name))))
             project.add_module(MACRO_VBA_MODULE, _crlf(_without_vb_name(macro_module_text())))

@@ -1,0 +1,102 @@
+"""The built workbook opened by LibreOffice Calc through UNO: what a real spreadsheet program sees.
+
+One soffice for the module; one probe call reads everything (sheets, Basic modules imported from
+the VBA project, the button and its macro, charts, formula values before and after calculateAll).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from workbook_addin import udfs
+from workbook_addin.builder import build_workbook
+from workbook_addin.dashboard import DASHBOARD_SHEET
+from workbook_addin.libreoffice import LibreOffice
+from workbook_addin.render import render_workbook
+from workbook_addin.schema import load_schema
+
+SCHEMA = load_schema()
+DETAIL = [SCHEMA.sheet(k).name for k in ("outreach", "collaborations", "scores")] + [DASHBOARD_SHEET]
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("lo") / "Lianxing_Evaluation.xlsm"
+    build_workbook(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def office():
+    with LibreOffice() as lo:
+        yield lo
+
+
+@pytest.fixture(scope="module")
+def probe(office, workbook):
+    return office.probe(workbook, DETAIL)
+
+
+def test_every_sheet_is_there_and_the_sync_base_is_hidden(probe):
+    names = probe["sheets"]
+    for sheet in SCHEMA.sheets:
+        assert sheet.name in names
+    assert SCHEMA.settings_sheet["name"] in names and "xlwings.conf" in names and DASHBOARD_SHEET in names
+    assert "_sync_base" in probe["hidden"]
+    assert DASHBOARD_SHEET not in probe["hidden"]
+    for name in ("set_tier_s", "Weights", "TierCutoffs", "RefreshStatus"):
+        assert name in probe["named_ranges"]
+
+
+def test_vba_modules_are_imported_as_basic(probe):
+    modules = probe["basic"]["VBAProject"]
+    assert "RunPython" in modules["xlwings"]
+    assert 'RunPython "import workbook_addin.macros; workbook_addin.macros.refresh_metrics()"' in modules["Lianxing"]
+    for name in udfs.UDF_NAMES:
+        assert f"Function {name}(" in modules["xlwings_udfs"]
+
+
+def test_button_calls_refresh_metrics(probe):
+    dash = probe["shapes"][DASHBOARD_SHEET]
+    buttons = [s for s in dash["shapes"] if s["type"] == "com.sun.star.drawing.ControlShape"]
+    assert [b["label"] for b in buttons] == ["刷新数据 Refresh metrics"]
+    scripts = [e["script"] for e in dash["events"] if e.get("method") == "actionPerformed"]
+    assert scripts and scripts[0].startswith("vnd.sun.star.script:VBAProject.Lianxing.RefreshMetrics")
+
+
+def test_dashboard_has_four_charts(probe):
+    assert len(probe["charts"][DASHBOARD_SHEET]) == 4
+
+
+def _independent_of_python(formula: str) -> bool:
+    """Native formulas whose inputs are typed values, not results of the Python functions."""
+    python_fed = ("KOL_", "tblScores[等级", "tblScores[ROI", "tblScores[[#This Row];[总分", "MMULT", "INDEX(tblScores")
+    return not any(p in formula for p in python_fed)
+
+
+def test_native_formulas_recalculate_to_the_engine_values(probe):
+    checked = 0
+    for sheet in DETAIL:
+        for before, after in zip(probe["before"][sheet], probe["after"][sheet]):
+            assert (before["row"], before["col"]) == (after["row"], after["col"])
+            if not _independent_of_python(before["formula"]):
+                continue
+            b, a = before["value"], after["value"]
+            assert after["error"] == 0, (sheet, before)
+            if isinstance(b, float) and isinstance(a, float):
+                # Sums of per-post costs rounded to cents may differ from the rounded sum by a cent.
+                assert math.isclose(a, b, rel_tol=1e-9, abs_tol=0.011), (sheet, before["formula"], b, a)
+            else:
+                assert a == b, (sheet, before["formula"], b, a)
+            checked += 1
+    assert checked >= 60  # hours to reply, FX conversion, SUMIFS, medians, KPIs, funnel
+
+
+def test_render_pictures_dashboard_and_scores(workbook, tmp_path):
+    pngs = render_workbook(workbook, tmp_path)
+    names = sorted(p.name for p in pngs)
+    assert names[0].startswith("dashboard-") and any(n.startswith("scores-") for n in names)
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
