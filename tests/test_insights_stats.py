@@ -92,3 +92,16 @@ def test_reply_rate_refuses_ranges_that_do_not_line_up():
     with pytest.raises(ValueError, match="contacted range has 3"):
         reply_rate_from_ranges([1, 2], [1, 2, 3])
 
+
+
+def test_kol_reply_rate_udf_is_a_thin_wrapper():
+    from workbook_addin import udfs
+
+    replied = [["2026-09-01 12:00"], [None], ["2026-09-03"]]
+    contacted = [["2026-09-01"], ["2026-09-02"], ["2026-09-03"]]
+    assert udfs.KOL_REPLY_RATE(replied, contacted) == pytest.approx(2 / 3)
+    rate, low, high, n = udfs.KOL_REPLY_RATE(replied, contacted, True)[0]
+    assert (low, high) == pytest.approx(wilson_interval(2, 3)) and n == 3
+    assert udfs.KOL_REPLY_RATE([[None]], [[None]]) is None  # nothing contacted: an empty cell
+    assert udfs.KOL_REPLY_RATE([[1], [2]], [[1]]).startswith("⚠")
+    assert "KOL_REPLY_RATE" in udfs.UDF_NAMES

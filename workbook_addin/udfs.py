@@ -364,7 +364,26 @@ def KOL_KEY(platform, handle):
     return _result(np.array(keys, dtype=object), single)
 
 
+# ----------------------------------------------------------------------------- outreach insights
+@func(category=CATEGORY)
+@arg("replied_range", ndim=2, doc="回复时间列 Replied-at column (blank = no reply)")
+@arg("contacted_range", ndim=2, doc="联系时间列 Contacted-at column (same rows)")
+@arg("with_interval", doc="TRUE: also the 95% Wilson interval and the count (spills 4 cells)")
+@_safe
+def KOL_REPLY_RATE(replied_range, contacted_range, with_interval=False):
+    """回复率 Reply rate of the contacted rows; with_interval=TRUE adds the 95% Wilson low, high and n."""
+    from .insights.stats import reply_rate_from_ranges
+
+    try:
+        r = reply_rate_from_ranges(replied_range, contacted_range)
+    except ValueError as exc:
+        raise UdfInputError(str(exc)) from exc
+    if with_interval and str(with_interval).strip().casefold() not in ("false", "0", "否 no", "no"):
+        return [[_cell(r.rate), _cell(r.low), _cell(r.high), r.n]]
+    return _cell(r.rate)
+
+
 #: Every function a user can type, for the VBA generator, the guide and the tests.
 UDF_NAMES = ("KOL_SCORE", "KOL_TIER", "KOL_ROI", "KOL_ROAS", "KOL_ER", "KOL_CPM", "KOL_CPE", "KOL_CPA",
              "KOL_RESPONSE_SCORE", "KOL_AUTHENTICITY", "KOL_CONTENT_SCORE", "KOL_COMPLIANCE", "KOL_PERFORMANCE",
-             "KOL_FIT", "KOL_KEY")
+             "KOL_FIT", "KOL_KEY", "KOL_REPLY_RATE")
