@@ -155,3 +155,16 @@ def test_cli_reports_a_damaged_workbook(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "错误 error" in err and "xl/workbook.xml" in err
     assert main(["refresh", str(tmp_path / "nope.xlsm"), "--quiet"]) == 3
+
+
+def test_demo_builds_refreshes_and_syncs_the_sample(tmp_path, capsys):
+    from workbook_addin.score_cli import run_demo
+
+    result = run_demo(tmp_path / "out")
+    out = capsys.readouterr().out
+    book = tmp_path / "out" / "Lianxing_Evaluation.xlsm"
+    assert "rows updated" in out and "Sync" in out and (tmp_path / "out" / "lianxing_archive.sqlite").exists()
+    data = wio.read_workbook(book)
+    assert len(data.tables["run_log"]) == 1 and data.tables["run_log"].iloc[0]["files_read"] >= 5
+    assert wio.frames_equal_cells({"c": result.tables["creators"][["score", "tier"]]},
+                                  {"c": data.tables["creators"][["score", "tier"]]}) == []

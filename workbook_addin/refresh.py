@@ -128,17 +128,23 @@ def _apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.
     frame = collabs.copy()
     cols = [c for c in updates.columns if c in frame.columns]
     rows, cells = set(), 0
-    for label, values in zip(updates.index, updates[cols].to_dict("records")):
-        if label not in frame.index:
-            continue
-        for col, value in values.items():
-            if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    labels = [label for label in updates.index if label in frame.index]
+    for col in cols:  # column by column: plain lists, no per-cell pandas lookups
+        current = frame[col].reindex(labels).tolist()
+        wanted = updates[col].reindex(labels).tolist()
+        new_col = None
+        for label, a, b in zip(labels, current, wanted):
+            if b is None or b is pd.NaT or (isinstance(b, float) and b != b):
                 continue
-            if not same_value(frame.at[label, col], value):
-                frame.at[label, col] = value
-                changes.set("collaborations", label, col, value)
+            if not same_value(a, b):
+                if new_col is None:
+                    new_col = frame[col].astype(object)
+                new_col[label] = b
+                changes.set("collaborations", label, col, b)
                 rows.add(label)
                 cells += 1
+        if new_col is not None:
+            frame[col] = new_col
     return frame, len(rows), cells
 
 

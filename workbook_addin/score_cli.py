@@ -87,15 +87,37 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_demo(out_dir: Path) -> Evaluation:
-    """The main job on the bundled example. For now: score it and print the scores and a summary.
-
-    Kept small on purpose: later steps (build the workbook into ``out_dir``, refresh it from
-    example exports, sync the archive) are added here.
+    """The README's main job on the bundled example, headless: build the sample workbook into
+    ``out_dir``, refresh it from the sample platform/shop exports (``templates/sample/exports``),
+    sync the creators to the local SQLite archive beside it, and print the summary and the scores.
     """
-    result = evaluate(load_sample(), today="2026-11-25")
+    from importlib import resources
+
+    from .builder import build_workbook
+    from .refresh import refresh_workbook
+    from .workbook_io import read_workbook
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    book = out_dir / "Lianxing_Evaluation.xlsm"
+    build_workbook(book)
+    exports = out_dir / "exports"
+    sample_exports = resources.files("templates").joinpath("sample", "exports")
+    exports.mkdir(exist_ok=True)
+    for item in sample_exports.iterdir():
+        if item.is_file():
+            (exports / item.name).write_bytes(item.read_bytes())
+    report = refresh_workbook(book, exports)
+    print(f"工作簿 Workbook: {book}")
+    print(report.summary())
+    data = read_workbook(book)
+    settings, _ = data.settings()
+    result = evaluate({k: data.tables[k] for k in ("creators", "outreach", "collaborations", "reviews", "snapshots")},
+                      settings, today=report.run_at.date())
     print(format_scores(result))
     print(format_problems(result))
     print(summary_line(result))
+    print(f"档案库 Archive: {out_dir / str(data.settings_values.get('archive_path') or 'lianxing_archive.sqlite')}")
     return result
 
 

@@ -211,7 +211,11 @@ def _read_package(pkg: XlsxPackage, book, path: Path, schema: Schema) -> Workboo
         grid = _grid(book, t.sheet, grids)
         r1, c1, r2, c2 = t.ref
         headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
-        body = [[_cell(grid, r, c) for c in range(c1, c2 + 1)] for r in range(t.first_data_row, t.last_data_row + 1)]
+        width = c2 - c1 + 1
+        body = []
+        for r in range(t.first_data_row, t.last_data_row + 1):
+            cells = grid[r - 1][c1 - 1:c2] if r - 1 < len(grid) else []
+            body.append(cells if len(cells) == width else list(cells) + [None] * (width - len(cells)))
         frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, f"{t.sheet} [{table_name}]")
         warnings += warn
         layouts[key] = TableLayout(
@@ -327,11 +331,12 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
     keys = [k for k in new.columns if k in layout.columns]
     full = current.reindex(rows)
     records = new[keys].to_dict("records")
-    for i, rec in enumerate(records[: len(rows)]):
-        row = rows[i]
-        for k in keys:
-            if not same_value(full.at[row, k] if k in full.columns else None, rec[k]):
-                changes.set(table, row, k, _plain(rec[k]))
+    n = min(len(records), len(rows))
+    for k in keys:  # column by column: plain lists, no per-cell pandas lookups
+        old = full[k].tolist()[:n] if k in full.columns else [None] * n
+        for i, (a, b) in enumerate(zip(old, new[k].tolist()[:n])):
+            if not same_value(a, b):
+                changes.set(table, rows[i], k, _plain(b))
     if len(records) > len(rows):
         changes.appends.setdefault(table, []).extend({k: _plain(v) for k, v in r.items()} for r in records[len(rows):])
     elif len(records) < len(rows) and (current.index > layout.first_data_row + len(records) - 1).any():

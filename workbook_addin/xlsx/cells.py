@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
@@ -29,16 +28,35 @@ _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
-@dataclass
 class Cell:
-    """An existing ``<c>`` element, parsed just enough to rewrite it."""
+    """An existing ``<c>`` element, parsed lazily: most cells of a changed row are copied as they are,
+    so only their column is read; attributes and formula are parsed for the cells being rewritten."""
 
-    row: int
-    col: int
-    attrs: dict[str, str]
-    formula: str | None  # the whole <f ...>...</f> element
-    has_value: bool
-    xml: str
+    __slots__ = ("row", "col", "_attr_text", "_inner", "xml", "_attrs", "_formula")
+
+    def __init__(self, row: int, col: int, attr_text: str, inner: str, xml: str):
+        self.row, self.col, self._attr_text, self._inner, self.xml = row, col, attr_text, inner, xml
+        self._attrs: dict[str, str] | None = None
+        self._formula: str | None | bool = False
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        if self._attrs is None:
+            self._attrs = dict(ATTR_RE.findall(self._attr_text))
+        return self._attrs
+
+    @property
+    def formula(self) -> str | None:
+        """The whole ``<f ...>...</f>`` element, or None."""
+        if self._formula is False:
+            fm = FORMULA_RE.search(self._inner) if "<f" in self._inner else None
+            self._formula = fm.group(0) if fm else None
+        return self._formula  # type: ignore[return-value]
+
+    @property
+    def has_value(self) -> bool:
+        inner = self._inner
+        return "<v>" in inner or "<v " in inner or "<is>" in inner or "<f" in inner
 
     @property
     def style(self) -> str | None:
@@ -57,27 +75,32 @@ class Cell:
         return text
 
 
+_R_ATTR = re.compile(r'\br="([A-Z]{1,3})(\d+)"')
+
+
 def parse_cells(row_xml_inner: str) -> list[Cell]:
     cells = []
     for m in CELL_RE.finditer(row_xml_inner):
-        attrs = dict(ATTR_RE.findall(m.group(1)))
-        ref = attrs.get("r")
-        if ref is None:
+        attr_text = m.group(1)
+        rm = _R_ATTR.search(attr_text)
+        if rm is None:
             raise ValueError("a cell without an r= reference: files written by Excel, LibreOffice and XlsxWriter always carry one")
-        rm = _REF_RE.match(ref)
-        if not rm:
-            raise ValueError(f"bad cell reference {ref!r}")
-        inner = m.group(3) or ""
-        fm = FORMULA_RE.search(inner)
-        has_value = "<v>" in inner or "<v " in inner or "<is>" in inner or fm is not None
-        cells.append(Cell(int(rm.group(2)), col_index(rm.group(1)), attrs, fm.group(0) if fm else None, has_value, m.group(0)))
+        cells.append(Cell(int(rm.group(2)), col_index(rm.group(1)), attr_text, m.group(3) or "", m.group(0)))
     return cells
 
 
+def new_cell(row: int, col: int, xml: str) -> Cell:
+    """A cell just written (its XML is final)."""
+    return Cell(row, col, "", "<v>", xml)
+
+
 def escape_text(text: str) -> str:
+    if text.isalnum():
+        return text
     text = _ILLEGAL.sub("", text)
     # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).
-    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -114,6 +137,17 @@ def is_blank(value: Any) -> bool:
 
 def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:
     """(t attribute or None, inner XML after any formula) for a Python value."""
+    kind = type(value)
+    if kind is float:
+        if value != value:
+            return None, ""
+        if value not in (math.inf, -math.inf):
+            return None, f"<v>{_number(value)}</v>"
+    elif kind is str and value:
+        text = escape_text(value)
+        return ("str", f"<v>{text}</v>") if has_formula else ("inlineStr", f'<is><t xml:space="preserve">{text}</t></is>')
+    elif kind is int:
+        return None, f"<v>{value}</v>"
     if is_blank(value):
         return None, ""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars

@@ -104,6 +104,7 @@ class XlsxPackage:
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
         self._table_refs: dict[str, tuple[int, int, int, int]] = {}
+        self._regions: set[str] = set()
         self._read_workbook()
 
     # ------------------------------------------------------------------ reading the layout
@@ -195,10 +196,10 @@ class XlsxPackage:
         r1, c1, r2, c2 = self.table_ref(table)
         if not (c1 <= col <= c2):
             raise PackageError(f"column {col} is outside table {table}")
-        region = Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row)
-        if region not in edit.regions:
-            edit.regions.append(region)
-        edit.set(row, col, value)
+        if table not in self._regions:
+            self._regions.add(table)
+            edit.regions.append(Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row))
+        edit.values.setdefault(row, {})[col] = value
 
     def resize_table(self, table: str, last_data_row: int) -> None:
         """Grows (copying the last row's styles and formulas) or shrinks a table to end at a row."""
@@ -239,6 +240,7 @@ class XlsxPackage:
             text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text)
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
+        self._regions.clear()
 
     def _drop_calc_chain(self) -> None:
         """calcChain.xml lists formula cells; a stale entry makes Excel offer to repair the file, while a

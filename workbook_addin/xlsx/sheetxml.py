@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cells import ATTR_RE, Cell, cell_xml, parse_cells, shift_formula
+from .cells import ATTR_RE, Cell, cell_xml, new_cell, parse_cells, shift_formula
 from .refs import col_letter, parse_range, range_ref
 
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
@@ -129,18 +129,65 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
     removed_formula = False
     max_row = max_col = 0
 
+    style_cache: dict[tuple[int, int], dict[str, str]] = {}
+
     def region_style(row: int, col: int) -> dict[str, str]:
-        for reg in edit.regions:
+        for i, reg in enumerate(edit.regions):
             if reg.r1 <= row <= reg.r2 and reg.c1 <= col <= reg.c2:
-                tpl = template_rows.get(reg.style_row)
-                if tpl and col in tpl[1] and tpl[1][col].style is not None:
-                    return {"s": tpl[1][col].style}
+                key = (i, col)
+                if key not in style_cache:
+                    tpl = template_rows.get(reg.style_row)
+                    if tpl and col in tpl[1] and tpl[1][col].style is not None:
+                        style_cache[key] = {"s": tpl[1][col].style}
+                    else:
+                        style_cache[key] = {"s": col_styles[col]} if col in col_styles else {}
+                return style_cache[key]
         return {"s": col_styles[col]} if col in col_styles else {}
+
+    # Per growth and column: (attributes, formula text, whether the formula has A1 rows to move).
+    growth_templates: dict[tuple[int, int], tuple[dict[str, str], str | None, bool]] = {}
+
+    def growth_template(growth: Growth, c: int, r: int) -> tuple[dict[str, str], str | None, bool]:
+        key = (id(growth), c)
+        if key not in growth_templates:
+            tpl = template_rows.get(growth.template_row, ({}, {}))[1].get(c)
+            text = tpl.formula_text if tpl else None
+            if text is None:
+                text = growth.column_formulas.get(c)
+            moves = text is not None and shift_formula(text, 1) != text
+            a = {"s": tpl.style} if tpl is not None and tpl.style is not None else region_style(r, c)
+            growth_templates[key] = (a, text, moves)
+        return growth_templates[key]
+
+    def new_table_row(r: int, growth: Growth) -> str:
+        """A row that did not exist, inside a growing table: the hot path when thousands of rows are
+        appended (the archive's sync state), so it builds the XML directly from cached templates."""
+        nonlocal max_col, max_row
+        values = edit.values.get(r, {})
+        parts = []
+        for c in range(growth.c1, growth.c2 + 1):
+            a, text, moves = growth_template(growth, c, r)
+            formula = None
+            if text is not None:
+                formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
+            parts.append(cell_xml(f"{col_letter(c)}{r}", values.get(c), attrs=a, formula=formula, date1904=date1904))
+        outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
+        before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+                  for c in outside if c < growth.c1]
+        parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+                                  for c in outside if c > growth.c2]
+        tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0]
+        extra = "".join(f' {k}="{v}"' for k, v in tpl_attrs.items() if k not in ("r", "spans"))
+        max_row = max(max_row, r)
+        max_col = max(max_col, growth.c2, max(values) if values else 0)
+        return f'<row r="{r}"{extra}>' + "".join(parts) + "</row>"
 
     def build_row(r: int, attrs: dict[str, str] | None, cells: list[Cell]) -> str:
         nonlocal removed_formula, max_col, max_row
         growth = growth_rows.get(r)
-        tpl_attrs, tpl_cells = template_rows.get(growth.template_row, ({}, {})) if growth else ({}, {})
+        if growth is not None and attrs is None and not cells and r not in clear_rows:
+            return new_table_row(r, growth)
+        tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0] if growth else {}
         by_col = {c.col: c for c in cells}
         values = edit.values.get(r, {})
         if growth:
@@ -161,19 +208,15 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
         for c, value in values.items():
             old = by_col.get(c)
             if growth and growth.c1 <= c <= growth.c2:
-                tpl = tpl_cells.get(c)
+                a, text, moves = growth_template(growth, c, r)
                 formula = None
-                text = tpl.formula_text if tpl else None
-                if text is None:
-                    text = growth.column_formulas.get(c)
                 if text is not None:
-                    formula = f"<f>{shift_formula(text, r - growth.template_row)}</f>"
-                a = {"s": tpl.style} if tpl is not None and tpl.style is not None else region_style(r, c)
-                by_col[c] = _new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=a, formula=formula, date1904=date1904))
+                    formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
+                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=a, formula=formula, date1904=date1904))
             elif old is not None:
-                by_col[c] = _new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=old.attrs, formula=old.formula, date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=old.attrs, formula=old.formula, date1904=date1904))
             else:
-                by_col[c] = _new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=region_style(r, c), date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=region_style(r, c), date1904=date1904))
         if not by_col and (attrs is None or set(attrs) <= {"r", "spans"}):
             return ""  # an emptied (or never existing) row with nothing else to keep
         row_attrs = dict(tpl_attrs) if growth and attrs is None else dict(attrs or {})
@@ -201,7 +244,14 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
             pi += 1
         if pi < len(pending) and pending[pi] == r:
             out.append(body[pos:m.start()])
-            out.append(build_row(r, _row_attrs(m.group(1).rstrip("/")), parse_cells(m.group(3) or "")))
+            fast = None
+            if r not in growth_rows and r not in clear_rows and m.group(3):
+                fast = _patch_existing_cells(m, r, edit.values.get(r, {}), date1904)
+            if fast is not None:
+                out.append(fast)
+                max_row = max(max_row, r)
+            else:
+                out.append(build_row(r, _row_attrs(m.group(1).rstrip("/")), parse_cells(m.group(3) or "")))
             pos = m.end()
             pi += 1
         else:
@@ -214,8 +264,35 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
     return PatchResult("".join(out), removed_formula, max_row, max_col)
 
 
-def _new_cell(row: int, col: int, xml: str) -> Cell:
-    return Cell(row, col, {}, None, True, xml)
+def _patch_existing_cells(m: re.Match[str], r: int, values: dict[int, Any], date1904: bool) -> str | None:
+    """Rewrites cells that already exist in a row by finding them by reference, leaving the rest of
+    the row's text untouched (no full parse: a changed row usually changes a few of its 40 cells).
+    None when a cell is missing (then the caller rebuilds the row in column order)."""
+    inner = m.group(3)
+    edits = []
+    for c, value in values.items():
+        ref = f"{col_letter(c)}{r}"
+        i = inner.find(f'<c r="{ref}"')
+        if i < 0:
+            return None
+        j = inner.index(">", i)
+        if inner[j - 1] == "/":
+            end, attr_text, content = j + 1, inner[i + 2:j - 1], ""
+        else:
+            end = inner.index("</c>", j) + 4
+            attr_text, content = inner[i + 2:j], inner[j + 1:end - 4]
+        old = Cell(r, c, attr_text, content, inner[i:end])
+        edits.append((i, end, cell_xml(ref, value, attrs=old.attrs, formula=old.formula, date1904=date1904)))
+    edits.sort()
+    parts, pos = [], 0
+    for i, end, xml in edits:
+        parts.append(inner[pos:i])
+        parts.append(xml)
+        pos = end
+    parts.append(inner[pos:])
+    whole = m.group(0)
+    start_tag = whole[: whole.index(">") + 1]
+    return start_tag + "".join(parts) + "</row>"
 
 
 def update_dimension(xml: str, max_row: int, max_col: int) -> str:
