@@ -29,6 +29,18 @@ from .validation import Problem, coerce_table, creator_keys, excel_rows, normali
 
 INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots")
 CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
+_NOT_READ = {"display_name", "email", "contact", "agency", "owner", "notes", "template", "campaign",
+             "promo_code", "utm_campaign", "source", "outreach_id", "blacklist_reason", ("collaborations", "collab_id"),
+             ("collaborations", "post_url"), ("reviews", "review_id")}
+#: Columns :func:`evaluate` checks per sheet: every typed column (number, percent, money, date,
+#: drop-down) and the text it reads. Free text, IDs and post links it never reads pass through
+#: untouched: there is nothing in them to score, and on 500 000 rows checking them would cost
+#: more than the scoring. The workbook builder and importers check them with coerce_table().
+ENGINE_COLUMNS = {
+    key: [c.key for c in load_schema().sheet(key).columns
+          if c.key != "creator_key" and c.key not in _NOT_READ and (key, c.key) not in _NOT_READ]
+    for key in INPUT_SHEETS
+}
 
 
 @dataclass
@@ -79,14 +91,15 @@ def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
 
 
 def _join_flags(*parts: np.ndarray) -> np.ndarray:
-    """Joins per-creator flag texts with "; ", skipping empty ones (whole-array operations)."""
-    out = None
-    for p in parts:
+    """Joins per-creator flag texts with "; ", skipping empty ones (touching only flagged rows)."""
+    out = np.asarray(parts[0], dtype=object).copy()
+    for p in parts[1:]:
         p = np.asarray(p, dtype=object)
-        if out is None:
-            out = p.copy()
+        idx = np.flatnonzero(p != "")
+        if len(idx) == 0:
             continue
-        out = np.where(p == "", out, np.where(out == "", p, out + "; " + p))
+        cur = out[idx]
+        out[idx] = np.where(cur == "", p[idx], cur + "; " + p[idx])
     return out
 
 
@@ -127,7 +140,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     for key in INPUT_SHEETS:
         frame = tables.get(key)
         frame = _empty_frame(key) if frame is None else frame
-        typed[key], found = coerce_table(key, frame)
+        typed[key], found = coerce_table(key, frame, columns=ENGINE_COLUMNS.get(key))
         problems.extend(found)
 
     # ---------------------------------------------------------------- creators and their keys
@@ -153,8 +166,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     valid = key_s.notna().to_numpy() & ~dup
     cpos = np.flatnonzero(valid)
     n = len(cpos)
-    key_index = pd.Index(keys[cpos])
-    cr["creator_key"] = keys
+    key_index = pd.Index(keys[cpos], dtype=object)
+    cr["creator_key"] = pd.Series(keys, index=cr.index, dtype=object)
     C = cr.iloc[cpos]
 
     # ---------------------------------------------------------------- child tables -> creator index
@@ -163,10 +176,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         t = typed[key]
         sheet = schema.sheet(key)
         rows = excel_rows(t)
-        canon, bad = normalise_key_column(t["creator_key"])
-        present = t["creator_key"].notna().to_numpy()
-        idx = key_index.get_indexer(pd.Index(canon.astype(object))) if len(t) else np.zeros(0, dtype=np.int64)
-        idx = np.where(present & ~bad, idx, -1)
+        canon, bad, idx = normalise_key_column(t["creator_key"], key_index)
+        present = ~pd.isna(t["creator_key"].to_numpy(dtype=object))
         header = sheet.column("creator_key").header
         for i in np.flatnonzero(bad):
             problems.append(Problem(sheet.name, int(rows[i]), header, f"{t['creator_key'].iat[i]!r} is not a creator key (platform:handle) or profile link",
@@ -174,7 +185,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         for i in np.flatnonzero(present & ~bad & (idx < 0)):
             problems.append(Problem(sheet.name, int(rows[i]), header, f"creator {canon[i]} is not in {c_sheet.name}; row left out of the scores",
                                     canon[i], key, "creator_key"))
-        t["creator_key"] = np.where(present & ~bad, canon, t["creator_key"].to_numpy(dtype=object))
+        t["creator_key"] = pd.Series(np.where(present & ~bad, canon, t["creator_key"].to_numpy(dtype=object)), index=t.index, dtype=object)
         cidx[key] = idx.astype(np.int64)
 
     # ---------------------------------------------------------------- outreach
@@ -191,7 +202,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
                                 "reply time is before the contact time", ot["replied_at"].iat[i], "outreach", "replied_at"))
     hours = np.where(early, np.nan, hours)
     ot["reply_hours"] = np.round(hours, 2)
-    stage = metrics.stage_reached(_obj(ot, "status"), np.where(np.isnat(replied_at), None, 1))
+    stage = metrics.stage_reached(_obj(ot, "status"))
+    stage = np.where(~np.isnat(replied_at) & (stage == 0), 1, stage)  # a reply time means it was answered
     target_h = float(settings.reply_target_hours)
     pending = (stage == 0) & (_obj(ot, "status") == "contacted") & ~np.isnat(contacted) & \
         ((today.to_datetime64() - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9 < target_h)
@@ -342,29 +354,33 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     min_comp = float(settings.min_completeness)
     tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, min_comp), dtype=object).reshape(n)
 
-    reason = pd.Series(_obj(C, "blacklist_reason"), dtype=object).fillna("").to_numpy(dtype=object)
+    reason = np.full(n, "", dtype=object)  # free text, read as typed for the blacklisted few
+    if blacklisted.any():
+        raw_reason = _obj(C, "blacklist_reason")[blacklisted]
+        reason[blacklisted] = [str(r).strip() if r is not None and r == r else "" for r in raw_reason]
     er_dir = np.nan_to_num(er_anom)
     band_txt = band["band"].astype(object)
-    fl_black = np.where(blacklisted, np.where(reason == "", "黑名单 Blacklisted", "黑名单 Blacklisted: " + reason.astype(str).astype(object)), "")
-    fl_fake = np.where(fake >= fake_flag_level, "假粉率高 Fake followers " + _pct(fake) + f" ≥ {fake_flag_level:.0%}", "")
-    fl_er_low = np.where(er_dir < 0, "互动率偏低 ER far below band: " + _pct(er_basis, 1) + " < " + _pct(band["er_low"] * float(settings.er_low_factor), 1)
-                         + " (" + band_txt + ")", "")
-    fl_er_high = np.where(er_dir > 0, "互动率偏高 ER far above band: " + _pct(er_basis, 1) + " > " + _pct(band["er_high"] * float(settings.er_high_factor), 1)
-                          + " (" + band_txt + ")", "")
-    fl_lc = np.where(np.nan_to_num(lc_flag) > 0, "赞评比异常 Likes per comment " + scoring._num(np.where(np.isfinite(lc_ratio), lc_ratio, np.nan), 0)
-                     + f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})", "")
-    fl_lc = np.where((np.nan_to_num(lc_flag) > 0) & ~np.isfinite(np.nan_to_num(lc_ratio, nan=0.0)), "赞评比异常 Likes but no comments", fl_lc)
+    tw = scoring.texts_where
+    fl_black = tw(blacklisted, "黑名单 Blacklisted", np.where(reason == "", "", ": " + reason.astype(str).astype(object)))
+    fl_fake = tw(fake >= fake_flag_level, "假粉率高 Fake followers ", _pct(fake), f" ≥ {fake_flag_level:.0%}")
+    fl_er_low = tw(er_dir < 0, "互动率偏低 ER far below band: ", _pct(er_basis, 1), " < ",
+                   _pct(band["er_low"] * float(settings.er_low_factor), 1), " (", band_txt, ")")
+    fl_er_high = tw(er_dir > 0, "互动率偏高 ER far above band: ", _pct(er_basis, 1), " > ",
+                    _pct(band["er_high"] * float(settings.er_high_factor), 1), " (", band_txt, ")")
+    lc_on = np.nan_to_num(lc_flag) > 0
+    no_comments = lc_on & np.isinf(np.nan_to_num(lc_ratio, nan=0.0))
+    fl_lc = tw(lc_on & ~no_comments, "赞评比异常 Likes per comment ", scoring._num(lc_ratio, 0),
+               f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})")
+    fl_lc[no_comments] = "赞评比异常 Likes but no comments"
     jump_on = np.nan_to_num(jumps["flag"]) > 0
-    fl_jump = np.full(n, "", dtype=object)
-    if jump_on.any():
-        fl_jump[jump_on] = ("粉丝突增 Follower jump +" + _pct(jumps["growth"][jump_on]) + " ("
-                            + np.datetime_as_string(jumps["start"][jump_on], unit="D").astype(object) + " → "
-                            + np.datetime_as_string(jumps["end"][jump_on], unit="D").astype(object) + ")")
-    fl_ad = np.where(post_flags["ad_disclosure"] != "", "缺少广告标识 Missing #ad disclosure: " + post_flags["ad_disclosure"], "")
-    fl_claim = np.where(post_flags["false_claims"] != "", "虚假宣传 False claims: " + post_flags["false_claims"], "")
-    fl_viol = np.where(post_flags["platform_violation"] != "", "平台违规 Platform violation: " + post_flags["platform_violation"], "")
+    fl_jump = tw(jump_on, "粉丝突增 Follower jump +", _pct(jumps["growth"]), " (",
+                 np.datetime_as_string(jumps["start"], unit="D").astype(object), " → ",
+                 np.datetime_as_string(jumps["end"], unit="D").astype(object), ")") if jump_on.any() else np.full(n, "", dtype=object)
+    fl_ad = tw(post_flags["ad_disclosure"] != "", "缺少广告标识 Missing #ad disclosure: ", post_flags["ad_disclosure"])
+    fl_claim = tw(post_flags["false_claims"] != "", "虚假宣传 False claims: ", post_flags["false_claims"])
+    fl_viol = tw(post_flags["platform_violation"] != "", "平台违规 Platform violation: ", post_flags["platform_violation"])
     incomplete = (tier == None) & ~np.isnan(score)  # noqa: E711
-    fl_inc = np.where(incomplete, "数据不足 Incomplete: " + _pct(completeness) + f" of weight has data (< {min_comp:.0%})", "")
+    fl_inc = tw(incomplete, "数据不足 Incomplete: ", _pct(completeness), f" of weight has data (< {min_comp:.0%})")
     flags = _join_flags(fl_black, fl_fake, fl_er_low, fl_er_high, fl_lc, fl_jump, fl_ad, fl_claim, fl_viol, fl_inc) if n else np.zeros(0, dtype=object)
 
     explanation = (scoring.explain(score, tier, completeness, sub, settings.weights, blacklisted, settings.cutoffs, min_comp, flags)
@@ -393,7 +409,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     tier_all = np.full(len(cr), None, dtype=object)
     tier_all[cpos] = tier
     cr["score"] = score_all
-    cr["tier"] = tier_all
+    cr["tier"] = pd.Series(tier_all, index=cr.index, dtype=object)
     out = dict(typed)
     out["scores"] = scores
     if len(ot):

@@ -17,8 +17,11 @@ def rates_for(currency: Any, rates: Mapping[str, float]) -> np.ndarray:
     """The rate (base units per unit) for each currency code; NaN where unknown or missing."""
     if np.ndim(currency) == 0:
         return np.asarray(rates.get(currency, np.nan) if isinstance(currency, str) else np.nan, dtype=float)
-    codes = pd.Series(np.asarray(currency, dtype=object))
-    return codes.map(dict(rates)).to_numpy(dtype=float, na_value=np.nan)
+    codes = np.asarray(currency, dtype=object)
+    known = pd.Index(list(rates), dtype=object)
+    table = np.append(np.array(list(rates.values()), dtype=float), np.nan)
+    pos = known.get_indexer(codes)
+    return table[np.where(pos < 0, len(known), pos)]
 
 
 def to_base(amount: Any, currency: Any, rates: Mapping[str, float]) -> np.ndarray:

@@ -155,12 +155,14 @@ def stage_reached(status: ArrayLike, replied_at: ArrayLike = None) -> np.ndarray
 
     A reply time on a row still marked "contacted" counts as a reply.
     """
-    s = pd.Series(np.atleast_1d(np.asarray(status, dtype=object)))
-    stage = s.map(STAGE_REACHED).to_numpy(dtype=float, na_value=np.nan)
+    codes = np.atleast_1d(np.asarray(status, dtype=object))
+    table = np.array([*STAGE_REACHED.values(), -1], dtype=np.int64)
+    pos = pd.Index(list(STAGE_REACHED), dtype=object).get_indexer(codes)
+    stage = table[np.where(pos < 0, len(table) - 1, pos)]
     if replied_at is not None:
-        has_reply = pd.notna(pd.Series(np.atleast_1d(np.asarray(replied_at)))).to_numpy()
+        has_reply = ~pd.isna(np.atleast_1d(np.asarray(replied_at, dtype=object)))
         stage = np.where(has_reply & (stage == 0), 1, stage)
-    return np.where(np.isnan(stage), -1, stage).astype(np.int64)
+    return stage
 
 
 def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -173,12 +175,15 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     groups = outreach[by].fillna("(none)").to_numpy(dtype=object) if by else np.full(len(outreach), "all", dtype=object)
     codes, uniques = pd.factorize(groups)
     rows = []
+    known = stage >= 0
+    # counts[g, k] = contacts of group g whose furthest stage is k; reached = reverse cumulative sum
+    counts = np.zeros((len(uniques), len(FUNNEL_STAGES)), dtype=np.int64)
+    np.add.at(counts, (codes[known], stage[known]), 1)
+    reached_all = counts[:, ::-1].cumsum(axis=1)[:, ::-1]
     for g, name in enumerate(uniques):
-        st = stage[codes == g]
-        st = st[st >= 0]
         prev = None
         for i, s in enumerate(FUNNEL_STAGES):
-            reached = int((st >= i).sum())
+            reached = int(reached_all[g, i])
             rows.append({"group": name, "stage": s, "reached": reached,
                          "conversion": (reached / prev) if prev else (np.nan if prev == 0 else 1.0 if reached else np.nan)})
             prev = reached

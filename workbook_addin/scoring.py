@@ -29,6 +29,7 @@ audience_fit     weighted mean of market (30 %), language (20 %), category (30 %
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -184,15 +185,49 @@ def dimension_labels() -> dict[str, str]:
     return {d: sheet.column(d).header for d in DIMENSIONS}
 
 
+@cache
+def _number_texts(digits: int) -> np.ndarray:
+    """Texts of every number from -1000 to 1000 at ``digits`` decimals, for table look-up."""
+    step = 10**digits
+    return np.array([f"{i / step:.{digits}f}" for i in range(-1000 * step, 1000 * step + 1)], dtype=object)
+
+
 def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
-    """Formatted numbers as an object array, fast (numpy's C float-to-string), "" for NaN."""
-    r = np.round(np.asarray(x, dtype=float), digits)
-    finite = np.isfinite(r)
-    if digits == 0:
-        text = np.where(finite, r, 0).astype(np.int64).astype(str).astype(object)
-    else:
-        text = r.astype(str).astype(object)
-    return np.where(finite, text, "")
+    """Numbers as texts ("78.2"), "" for NaN, as an object array.
+
+    Scores, gaps and percentages lie within ±1000, so their texts are looked up in a precomputed
+    table (no per-value formatting); anything else is formatted one by one.
+    """
+    arr = np.asarray(x, dtype=float)
+    step = 10**digits
+    finite = np.isfinite(arr)
+    scaled = np.where(finite, np.round(arr * step), 0.0)
+    out = np.full(arr.shape, "", dtype=object)
+    inside = finite & (np.abs(scaled) <= 1000 * step)
+    if inside.any():
+        out[inside] = _number_texts(digits)[(scaled[inside] + 1000 * step).astype(np.int64)]
+    outside = finite & ~inside
+    if outside.any():
+        out[outside] = [f"{v:.{digits}f}" for v in arr[outside].tolist()]
+    return out
+
+
+def texts_where(mask: np.ndarray, *pieces: Any) -> np.ndarray:
+    """Object array: "" everywhere, and where ``mask`` holds the concatenation of ``pieces``.
+
+    Pieces are constant strings or full-length object arrays; only the masked rows are touched, so
+    a flag that concerns 1 % of creators costs 1 % of the string work.
+    """
+    n = len(mask)
+    out = np.full(n, "", dtype=object)
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return out
+    acc: Any = ""
+    for p in pieces:
+        acc = acc + (p if isinstance(p, str) else np.asarray(p, dtype=object)[idx])
+    out[idx] = acc
+    return out
 
 
 def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
@@ -201,49 +236,54 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
 
     e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
-    粉丝真实性 Audience authenticity (weight shared out) | flags: ...". Built with whole-array
-    string operations, no per-creator Python.
+    粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Built with whole-array
+    string operations: rows are grouped by which dimensions have data (at most 64 patterns), so
+    the labels, weights and missing list are constants per group and only the numbers vary.
     """
     n = len(score)
     s_cut, a_cut, b_cut = cutoffs
     sc = np.asarray(score, dtype=float)
     sc_txt = _num(sc)
-    names = ("S", "A", "B", "C")
-    lows = np.array([s_cut, a_cut, b_cut, -np.inf])
-    nexts = {"A": ("S", s_cut), "B": ("A", a_cut), "C": ("B", b_cut)}
-    head = np.full(n, "", dtype=object)
+    has_score = ~np.isnan(sc)
     t = np.asarray(tier, dtype=object)
-    natural = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C")))
-    for name, low in zip(names, lows):
-        m = (natural == name) & ~np.isnan(sc)
-        if not m.any():
-            continue
-        if name == "S":
-            head[m] = "S: " + sc_txt[m] + f" ≥ {s_cut:g} (top tier)"
-            continue
-        up_name, up_cut = nexts[name]
-        gap = _num(up_cut - sc[m])
-        reach = (" ≥ " + f"{low:g}; ") if np.isfinite(low) else (f" < {b_cut:g}; ")
-        head[m] = name + ": " + sc_txt[m] + reach + gap + f" below {up_name} ({up_cut:g})"
     bl = np.asarray(blacklisted, dtype=bool)
-    head = np.where(bl & ~np.isnan(sc) & (natural != "C"), "C: 黑名单 blacklisted, capped at C (score " + sc_txt + " would be " + natural.astype(object) + ")", head)
-    comp_txt = _num(np.asarray(completeness) * 100, 0)
-    incomplete = (t == None) & ~np.isnan(sc)  # noqa: E711 (element-wise)
-    head = np.where(incomplete, "无等级 no tier: incomplete, " + comp_txt + f"% of the weight has data (needs {min_completeness:.0%}); score " + sc_txt, head)
-    head = np.where(np.isnan(sc), np.where(bl, "C: 黑名单 blacklisted; no data to score", "无等级 no tier: no data to score"), head)
+    natural = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
+    incomplete = (t == None) & has_score  # noqa: E711 (element-wise)
+    capped = bl & has_score & (natural != "C")
+    plain = has_score & ~incomplete & ~capped
+    head = np.full(n, "", dtype=object)
+    nxt = {"A": ("S", s_cut, f" ≥ {a_cut:g}; "), "B": ("A", a_cut, f" ≥ {b_cut:g}; "), "C": ("B", b_cut, f" < {b_cut:g}; ")}
+    m = plain & (natural == "S")
+    head[m] = "S: " + sc_txt[m] + f" ≥ {s_cut:g} (top tier)"
+    for name, (up_name, up_cut, reach) in nxt.items():
+        m = plain & (natural == name)
+        if m.any():
+            head[m] = name + ": " + sc_txt[m] + reach + _num(up_cut - sc[m]) + f" below {up_name} ({up_cut:g})"
+    if capped.any():
+        head[capped] = "C: 黑名单 blacklisted, capped at C (score " + sc_txt[capped] + " would be " + natural[capped] + ")"
+    if incomplete.any():
+        head[incomplete] = ("无等级 no tier: incomplete, " + _num(np.asarray(completeness, dtype=float)[incomplete] * 100, 0)
+                            + f"% of the weight has data (needs {min_completeness:.0%}); score " + sc_txt[incomplete])
+    head[~has_score & bl] = "C: 黑名单 blacklisted; no data to score"
+    head[~has_score & ~bl] = "无等级 no tier: no data to score"
+
     labels = dimension_labels()
-    parts = np.full(n, "", dtype=object)
-    missing = np.full(n, "", dtype=object)
-    sub = np.asarray(subscores, dtype=float)
-    for j, d in enumerate(DIMENSIONS):
-        have = ~np.isnan(sub[:, j])
-        piece = labels[d] + " " + _num(sub[:, j]) + f"×{weights[j]:.0%}"
-        sep_p = np.where(parts == "", "", " + ")
-        parts = np.where(have, parts + sep_p + piece, parts)
-        sep_m = np.where(missing == "", "", ", ")
-        missing = np.where(have, missing, missing + sep_m + labels[d])
-    text = head + np.where(parts == "", "", " | " + parts)
-    text = text + np.where(missing == "", "", " | 缺少 missing: " + missing + " (weight shared out)")
+    sub = np.asarray(subscores, dtype=float).reshape(n, len(DIMENSIONS))
+    have = ~np.isnan(sub)
+    pattern = (have * (1 << np.arange(len(DIMENSIONS)))).sum(axis=1)
+    body = np.full(n, "", dtype=object)
+    for pat in np.unique(pattern):
+        rows = np.flatnonzero(pattern == pat)
+        present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
+        absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
+        acc: Any = ""
+        for k, j in enumerate(present):
+            lead = (" | " if k == 0 else f"×{weights[present[k - 1]]:.0%} + ") + labels[DIMENSIONS[j]] + " "
+            acc = acc + lead + _num(sub[rows, j])
+        tail = f"×{weights[present[-1]]:.0%}" if present else ""
+        if absent:
+            tail += " | 缺少 missing: " + ", ".join(absent) + " (weight shared out)"
+        body[rows] = (acc + tail) if present else tail
     fl = np.asarray(flags, dtype=object)
-    text = text + np.where((fl == "") | (fl == None), "", " | 风险 flags: " + fl.astype(str).astype(object))  # noqa: E711
-    return text
+    flagged = (fl != "") & (fl != None)  # noqa: E711
+    return head + body + texts_where(flagged, " | 风险 flags: ", fl)

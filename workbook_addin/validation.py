@@ -39,6 +39,8 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
 }
 _KEY_OK = re.compile(r"^(?:tiktok|instagram|youtube):(?:[a-z0-9._\-]+|channel/[A-Za-z0-9_\-]+)$")
 _HANDLE_OK = re.compile(r"^[a-z0-9._\-]+$")
+#: A plain ASCII handle, optionally with "@" and surrounding spaces: the fast path of creator_keys().
+_SIMPLE_HANDLE = re.compile(r"[ \t]*@?[ \t]*([A-Za-z0-9._\-]+)[ \t]*\Z")
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ _DATE_FORMATS = (
 def parse_datetime(value: Any) -> pd.Timestamp:
     """One cell as a timestamp; raises ValueError when it is not a date.
 
-    Accepts Excel serial numbers (46300 = 2026-10-02), ISO ("2026-10-05", "2026-10-05T09:00Z"),
+    Accepts Excel serial numbers (46297 = 2026-10-02), ISO ("2026-10-05", "2026-10-05T09:00Z"),
     "2026/10/05 09:00", "2026年10月5日", German "05.10.2026", and slash dates: day first when the
     first part is over 12, month first when the second part is, and month first (Excel's US default)
     when both could be either.
@@ -194,13 +196,14 @@ def parse_datetime(value: Any) -> pd.Timestamp:
 
 def looks_like_url(text: str) -> bool:
     """A web link: ``https://host/...`` or ``host.tld/...`` without spaces."""
-    return bool(re.fullmatch(r"(?:https?://)?[\w\-]+(?:\.[\w\-]+)+(?::\d+)?(?:[/?#]\S*)?", text.strip(), re.I))
+    return bool(_url_ok(np.array([str(text).strip()], dtype=object))[0])
 
 
 # ----------------------------------------------------------------------------- column coercion
 def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict]:
     """Applies ``parse`` once per distinct value; returns (values, bad mask, reasons by value)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = series.to_numpy(dtype=object) if isinstance(series, pd.Series) else series
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = np.empty(len(uniques), dtype=object)
     reasons: dict[int, str] = {}
     for i, u in enumerate(uniques):
@@ -221,12 +224,24 @@ def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict
 
 
 def _blank(series: pd.Series) -> np.ndarray:
-    """True where a cell is empty (missing or only spaces)."""
-    isna = series.isna().to_numpy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        stripped = series.astype("string").str.strip()
-        return isna | (stripped == "").fillna(True).to_numpy(dtype=bool)
-    return isna
+    """True where a cell is missing or the empty string (space-only cells are caught by the parsers)."""
+    arr = series.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(series.dtype) else None
+    if arr is None:
+        return series.isna().to_numpy()
+    return pd.isna(arr) | (arr == "")
+
+
+def _text_values(arr: np.ndarray) -> np.ndarray:
+    """Text cells stripped; empty -> None; numbers typed in text cells shown without ".0"."""
+    out = np.empty(len(arr), dtype=object)
+    out[:] = [
+        (v.strip() or None) if type(v) is str
+        else None if v is None or v != v or v is pd.NaT
+        else str(int(v)) if isinstance(v, float) and v.is_integer()
+        else str(v)
+        for v in arr
+    ]
+    return out
 
 
 def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -303,9 +318,12 @@ def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[s
             raise ValueError(f"is not one of the allowed values ({shown})")
         return code
 
-    blank = _blank(series)
-    sub = series.where(~blank)
-    parsed, bad, info = _by_distinct(sub, norm)
+    def norm_or_blank(v: Any) -> str | None:
+        if isinstance(v, str) and not v.strip():
+            return None
+        return norm(v)
+
+    parsed, bad, info = _by_distinct(series, norm_or_blank)
     reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][bad]]
     what = {"platform": "unknown platform", "currency": "unknown currency"}.get(col.enum)
     if what:
@@ -347,22 +365,21 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
     return out, bad, reasons
 
 
-def _text(series: pd.Series) -> pd.Series:
-    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
-        def show(v):
-            if isinstance(v, float) and v.is_integer():
-                return str(int(v))
-            return str(v)
-        return series.map(show, na_action="ignore").astype(object).where(series.notna(), None)
-    s = series.astype(object)
-    non_str = s.map(lambda v: not isinstance(v, str) and v is not None and not (isinstance(v, float) and math.isnan(v))) if s.map(type).nunique() > 1 else None
-    if non_str is not None and non_str.any():
-        s = s.where(~non_str, s[non_str].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
-    stripped = s.astype("string").str.strip()
-    return stripped.where(stripped != "").astype(object).where(lambda x: x.notna(), None)
+def _text(series: pd.Series) -> np.ndarray:
+    return _text_values(series.to_numpy(dtype=object))
 
 
-def coerce_table(sheet_key: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+_URL_RX = re.compile(r"(?:https?://)?[\w\-]+(?:\.[\w\-]+)+(?::\d+)?(?:[/?#]\S*)?", re.I)
+
+
+def _url_ok(values: np.ndarray) -> np.ndarray:
+    """True where a (stripped, present) value is a web link; fast path for plain https links."""
+    return np.fromiter(
+        ((v.startswith(("https://", "http://")) and " " not in v and "." in v) or _URL_RX.fullmatch(v) is not None
+         for v in values), dtype=bool, count=len(values))
+
+
+def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) -> tuple[pd.DataFrame, list[Problem]]:
     """The frame with every schema input column typed, and the problems found.
 
     Numbers become float64 (NaN = missing; integer columns stay float so missing fits), percents
@@ -370,17 +387,21 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, lis
     None for empty. Schema columns absent from ``frame`` are added empty, so later steps can rely on
     them; other columns pass through untouched. Computed columns are left as given (the engine
     overwrites them).
+
+    ``columns`` limits the work to those column keys (others pass through as given): the engine
+    uses it to skip free-text columns it never reads on very large tables.
     """
     sheet = load_schema().sheet(sheet_key)
     rows = excel_rows(frame)
-    out = frame.copy()
+    only = None if columns is None else set(columns)
     problems: list[Problem] = []
-    columns: dict[str, Any] = {}
+    columns = {}
+    bad_cells: dict[str, np.ndarray] = {}
     for col in sheet.columns:
         if col.key not in frame.columns:
             columns[col.key] = _empty(col, len(frame))
             continue
-        if not col.is_input:
+        if not col.is_input or (only is not None and col.key not in only):
             continue
         raw = frame[col.key]
         bad = np.zeros(len(frame), dtype=bool)
@@ -401,21 +422,27 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, lis
             typed = typed.where(~bad)
         elif col.type == "url":
             typed = _text(raw)
-            present = typed.notna().to_numpy()
+            present = ~pd.isna(typed)
             if present.any():
-                ok = typed[present].map(looks_like_url).to_numpy(dtype=bool)
+                ok = _url_ok(typed[present])
                 idx = np.flatnonzero(present)[~ok]
                 bad[idx] = True
-                reasons = [f"{_show(typed.iloc[i])} is not a web link" for i in idx]
-                typed = typed.where(~bad, None)
+                reasons = [f"{_show(typed[i])} is not a web link" for i in idx]
+                typed = np.where(bad, None, typed)
         else:
             typed = _text(raw)
         columns[col.key] = typed
+        bad_cells[col.key] = bad
         for i, reason in zip(np.flatnonzero(bad), reasons):
             problems.append(Problem(sheet.name, int(rows[i]), col.header, reason, raw.iloc[i], sheet.key, col.key))
+    data = {k: frame[k] for k in frame.columns}
     for key, values in columns.items():
-        out[key] = values.to_numpy() if isinstance(values, pd.Series) and values.index is not out.index else values
-    problems.extend(_required(sheet, out, rows))
+        arr = values.to_numpy() if isinstance(values, pd.Series) else values
+        # dtype=object keeps text as typed Python strings (pandas 3 would otherwise re-scan and
+        # convert every text column to its "str" dtype, which costs more than the scoring).
+        data[key] = pd.Series(arr, index=frame.index, copy=False, dtype=object if arr.dtype == object else None)
+    out = pd.DataFrame(data, index=frame.index, copy=False)
+    problems.extend(_required(sheet, out, rows, bad_cells))
     problems.sort(key=lambda p: (p.row or 0))
     return out, problems
 
@@ -434,12 +461,16 @@ def _empty(col: Column, n: int):
     return np.full(n, None, dtype=object)
 
 
-def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
+def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict[str, np.ndarray]) -> list[Problem]:
+    """Required cells left empty (cells already reported as unreadable are not reported twice)."""
     problems = []
     for col in sheet.columns:
         if not (col.required and col.is_input) or col.key == "creator_key" and sheet.key == "creators":
             continue
-        missing = frame[col.key].isna().to_numpy()
+        series = frame[col.key]
+        missing = pd.isna(series.to_numpy(dtype=object)) if series.dtype == object else series.isna().to_numpy()
+        if col.key in already:
+            missing = missing & ~already[col.key]
         for i in np.flatnonzero(missing):
             problems.append(Problem(sheet.name, int(rows[i]), col.header, "required value is missing", None, sheet.key, col.key))
     return problems
@@ -449,60 +480,68 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray) -> list[Probl
 def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Creator keys for whole columns, same result as :func:`workbook_addin.keys.creator_key`.
 
-    Plain ASCII handles (the common case) are normalised with vectorised string operations; only
-    URLs, non-ASCII or odd handles go through ``creator_key`` one by one. Returns (keys, reasons):
-    keys None where no key can be made, with the reason at the same position.
+    Plain ASCII handles (the common case) take a short fast path; URLs, non-ASCII or odd handles go
+    through ``creator_key`` itself. Returns (keys, reasons): None where no key can be made, with
+    the reason at the same position. The property tests check both paths agree.
     """
-    n = len(handle)
-    plat = pd.Series(platform.to_numpy(dtype=object), dtype=object)
-    hnd = pd.Series(handle.to_numpy(dtype=object), dtype=object)
-    if profile_url is not None:
-        url = pd.Series(profile_url.to_numpy(dtype=object), dtype=object)
-        hnd = hnd.where(hnd.notna(), url)
-    text = hnd.astype("string")
-    name = text.str.strip().str.lstrip("@").str.strip().str.lower()
-    code = plat.astype("string").str.lower()
-    simple = (code.isin(["tiktok", "instagram", "youtube"]) & name.str.match(_HANDLE_OK.pattern)).fillna(False).to_numpy(dtype=bool)
-    simple = simple & ~text.str.contains("/", regex=False).fillna(True).to_numpy(dtype=bool)
-    simple = simple & text.str.match(r"^[\x20-\x7e]*$").fillna(False).to_numpy(dtype=bool)
-    keys = np.full(n, None, dtype=object)
-    keys[simple] = (code[simple] + ":" + name[simple]).to_numpy(dtype=object)
-    reasons = np.full(n, "", dtype=object)
     from .keys import CreatorKeyError, creator_key
 
-    for i in np.flatnonzero(~simple):
-        p, h = plat.iat[i], hnd.iat[i]
+    plat = platform.to_numpy(dtype=object)
+    hnd = handle.to_numpy(dtype=object)
+    if profile_url is not None:
+        url = profile_url.to_numpy(dtype=object)
+        hnd = np.where(pd.isna(hnd), url, hnd)
+    codes = {"TikTok": "tiktok", "Instagram": "instagram", "YouTube": "youtube"}
+    simple = _SIMPLE_HANDLE.match
+    n = len(hnd)
+    keys = np.full(n, None, dtype=object)
+    reasons = np.full(n, "", dtype=object)
+    fast = [(codes.get(p), simple(h) if type(h) is str else None) for p, h in zip(plat, hnd)]
+    for i, (code, m) in enumerate(fast):
+        if code is not None and m is not None:
+            keys[i] = code + ":" + m.group(1).lower()
+            continue
+        p, h = plat[i], hnd[i]
         try:
-            keys[i] = creator_key(None if p is None or (isinstance(p, float) and math.isnan(p)) else p,
-                                  None if h is None or (isinstance(h, float) and math.isnan(h)) else h)
+            keys[i] = creator_key(None if p is None or p != p else p, None if h is None or h != h else h)
         except CreatorKeyError as exc:
             reasons[i] = str(exc)
     return keys, reasons
 
 
-def normalise_key_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Creator keys as typed in child sheets ("TikTok:GlowWithMia", "@x" URLs) in canonical form.
+def normalise_key_column(values: pd.Series, known: pd.Index | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Creator keys as typed in child sheets ("TikTok:GlowWithMia", "@x" profile links) in canonical form.
 
-    Returns (keys, bad mask); keys are None where the text is not a creator key.
+    Values already equal to a key in ``known`` (the usual case) are taken as they are without
+    parsing; only the others are normalised, once per distinct value. Returns (keys, bad mask,
+    position in ``known`` or -1); keys are None where the text is not a creator key.
     """
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    u = pd.Series(uniques, dtype=object)
-    ok = u.astype("string").str.match(_KEY_OK.pattern).fillna(False).to_numpy(dtype=bool)
-    canon = np.array(u, dtype=object)
-    bad_u = np.zeros(len(u), dtype=bool)
-    for i in np.flatnonzero(~ok):
-        text = unicodedata.normalize("NFKC", str(u.iat[i])).strip()
-        plat, sep, rest = text.partition(":")
-        key = None
-        if sep and not rest.startswith("//"):
-            key = try_creator_key(plat, rest)
-        if key is None:
-            key = try_creator_key(None, text)
-        canon[i] = key
-        bad_u[i] = key is None
-    out = np.full(len(values), None, dtype=object)
-    valid = codes >= 0
-    out[valid] = canon[codes[valid]]
-    bad = np.zeros(len(values), dtype=bool)
-    bad[valid] = bad_u[codes[valid]]
-    return out, bad
+    arr = values.to_numpy(dtype=object)
+    present = ~pd.isna(arr)
+    todo = present.copy()
+    pos = np.full(len(arr), -1, dtype=np.int64)
+    if known is not None and len(arr):
+        pos = known.get_indexer(arr)
+        todo &= pos < 0
+    out = np.where(present, arr, None).astype(object)
+    bad = np.zeros(len(arr), dtype=bool)
+    if todo.any():
+        sub = arr[todo]
+        codes, uniques = pd.factorize(sub)
+        canon = np.empty(len(uniques), dtype=object)
+        for i, u in enumerate(uniques):
+            text = unicodedata.normalize("NFKC", str(u)).strip()
+            key = text if _KEY_OK.match(text) else None
+            plat, sep, rest = text.partition(":")
+            if key is None and sep and not rest.startswith("//"):
+                key = try_creator_key(plat, rest)
+            if key is None:
+                key = try_creator_key(None, text)
+            canon[i] = key
+        mapped = canon[codes]
+        out[todo] = mapped
+        bad[np.flatnonzero(todo)[pd.isna(mapped)]] = True
+        if known is not None:
+            pos[todo] = known.get_indexer(canon)[codes]
+    pos = np.where(present & ~bad, pos, -1)
+    return out, bad, pos
