@@ -2,6 +2,9 @@
 a valid PDF with the expected pages, and no personal data in either."""
 import base64
 import re
+import warnings
+
+import pandas as pd
 
 import pytest
 
@@ -99,3 +102,26 @@ def test_report_from_the_built_workbook_matches_the_sample(tmp_path, data):
     a, b = tables_for(from_workbook), tables_for(data)
     for name in ("roi", "reminders", "agencies", "pilot", "quotes", "tier_review"):
         assert a[name].rows == b[name].rows, name
+
+
+def test_pdf_embeds_the_cjk_font_so_chinese_renders(data, tmp_path):
+    raw = render_pdf(data, tmp_path / "r.pdf").read_bytes()
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+NotoSansCJK", raw)
+
+
+def test_missing_cjk_font_warns_and_charts_still_render(monkeypatch):
+    from matplotlib import font_manager
+
+    from workbook_addin.insights import charts
+
+    charts.cjk_font.cache_clear()
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name])
+    try:
+        with pytest.warns(charts.MissingCJKFontWarning, match="fonts-noto-cjk"):
+            assert charts.cjk_font() is None
+        fig = charts.tier_chart(pd.Series({"S": 1, "A": 2, "B": 0, "C": 1}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # one warning about the font, not one per missing glyph
+            assert charts.svg_data_uri(fig).startswith("data:image/svg+xml;base64,")
+    finally:
+        charts.cjk_font.cache_clear()

@@ -585,7 +585,7 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     tmp = path.with_suffix(".pdf.tmp")
     import matplotlib.pyplot as plt
 
-    with plt.rc_context(charts.style()), PdfPages(tmp, metadata={"Title": data.title, "Creator": "lianxing report"}) as pdf:
+    with plt.rc_context(charts.style()), charts.quiet_glyphs(), PdfPages(tmp, metadata={"Title": data.title, "Creator": "lianxing report"}) as pdf:
         for page in pages:
             pdf.savefig(page)
     tmp.replace(path)

@@ -9,6 +9,7 @@ fonts turned into paths so the file needs no font) and into the PDF.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import re
 import unicodedata
@@ -83,10 +84,19 @@ def new_figure(width: float = 6.4, height: float = 3.2, ax: plt.Axes | None = No
     return fig, ax
 
 
+@contextlib.contextmanager
+def quiet_glyphs():
+    """Without a CJK font every Chinese character would warn once per glyph; :func:`cjk_font`
+    already warned once, which is the useful part."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        yield
+
+
 def svg_data_uri(fig: Figure) -> str:
     """The figure as a base64 ``data:image/svg+xml`` URI (self-contained: text drawn as paths)."""
     buf = io.BytesIO()
-    with plt.rc_context(style()):
+    with plt.rc_context(style()), quiet_glyphs():
         fig.savefig(buf, format="svg")
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
