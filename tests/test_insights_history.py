@@ -43,3 +43,11 @@ def test_change_is_the_difference_from_the_previous_slice(history):
     pivot = trend(history)
     assert list(pivot.columns) == ["2026-10", "2026-11"]
     assert pivot.at["tiktok:glowwithmia_demo", "2026-11"] == mia.at["2026-11", "score"]
+
+
+def test_keys_typed_differently_still_find_their_creator():
+    tables = load_sample()
+    col = tables["collaborations"]
+    col.loc[col["creator_key"] == "tiktok:fitbyjake_demo", "creator_key"] = "TikTok:FitByJake_Demo"
+    history = score_history(tables, today="2026-11-25", kinds=("campaign",))
+    assert "tiktok:fitbyjake_demo" in set(history["creator_key"])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..validation import coerce_table
+from ..validation import coerce_table, normalise_key_column
 from . import frames
 from .pilot import collab_dates
 
@@ -77,7 +77,8 @@ def score_history(tables: Mapping[str, pd.DataFrame], settings: Any = None, *, t
     col = _typed(tables, "collaborations")
     if col.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    keys = frames.texts(col, "creator_key").str.casefold()
+    # the canonical key, as the engine writes it on the Scores sheet ("TikTok:Mia" -> "tiktok:mia")
+    keys = pd.Series(normalise_key_column(frames.texts(col, "creator_key"))[0], index=col.index, dtype="object")
     rows: list[pd.DataFrame] = []
     if "month" in kinds:
         months = collab_dates(col).dt.to_period("M")
