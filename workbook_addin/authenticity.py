@@ -77,8 +77,7 @@ def follower_jumps(creator: np.ndarray, dates: np.ndarray, followers: np.ndarray
     same[1:] = c[1:] == c[:-1]
     gap_days = np.zeros(len(c))
     gap_days[1:] = (d[1:] - d[:-1]).astype("timedelta64[us]").astype(np.int64) / 86_400e6
-    prev = np.empty(len(c))
-    prev[0] = np.nan
+    prev = np.full(len(c), np.nan)
     prev[1:] = f[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = np.where(same & (gap_days <= window_days) & (prev > 0), (f - prev) / prev, -np.inf)

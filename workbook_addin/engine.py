@@ -385,10 +385,14 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
 
     explanation = (scoring.explain(score, tier, completeness, sub, settings.weights, blacklisted, settings.cutoffs, min_comp, flags)
                    if explain and n else np.full(n, None, dtype=object))
+    def text(values: np.ndarray) -> pd.Series:
+        # plain Python strings and None (pandas 3 would turn them into its "str" dtype with NaN)
+        return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
     scores = pd.DataFrame({
-        "creator_key": keys[cpos],
-        "platform": platform,
-        "handle": _obj(C, "handle"),
+        "creator_key": text(keys[cpos]),
+        "platform": text(platform),
+        "handle": text(_obj(C, "handle")),
         "reply_rate": reply_rate,
         "median_reply_hours": np.round(median_hours, 1),
         "er": np.where(band["basis"] == "followers", er_followers_c, er_views_c),
@@ -398,10 +402,10 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         "roi": roi_c,
         **{d: np.round(sub[:, j], 1) for j, d in enumerate(DIMENSIONS)},
         "score": score,
-        "tier": tier,
+        "tier": text(tier),
         "completeness": completeness,
-        "flags": flags,
-        "explanation": explanation,
+        "flags": text(flags),
+        "explanation": text(explanation),
     })
     scores = scores[schema.sheet("scores").keys]
     score_all = np.full(len(cr), np.nan)
