@@ -66,3 +66,18 @@ def test_paid_without_w8ben_is_flagged_too():
     w8 = table[table["kind"].str.startswith("缺少税表")]
     assert sorted(w8["collab_id"]) == ["C1", "C5"]
     assert all("already paid" in m for m in w8["message"])
+
+
+def test_raw_tables_and_evaluated_tables_give_the_same_reminders():
+    from workbook_addin.engine import evaluate
+    from workbook_addin.sample import load_sample
+
+    raw = load_sample()
+    evaluated = evaluate(raw, today=TODAY).tables
+    a, b = reminders(raw, TODAY), reminders(evaluated, TODAY)
+    assert a[["kind", "creator_key", "collab_id", "days_left"]].equals(b[["kind", "creator_key", "collab_id", "days_left"]])
+    assert reminders_summary(raw, TODAY) == reminders_summary(evaluated, TODAY) != "提醒 Reminders: 无 none"
+    # exactly the creators with a paid or scheduled payment and no W-8BEN on file
+    w8 = set(b.loc[b["kind"].str.startswith("缺少税表"), "creator_key"])
+    assert w8 == set(evaluated["creators"].loc[evaluated["creators"]["w8ben_received"] != "yes", "creator_key"]) & set(
+        evaluated["collaborations"].loc[evaluated["collaborations"]["payment_status"].isin(["paid", "scheduled"]), "creator_key"])

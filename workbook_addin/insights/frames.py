@@ -98,3 +98,18 @@ def label(enum: str, code: Any) -> str:
         return load_schema().enums[enum].label_of(str(code))
     except KeyError:
         return str(code)
+
+
+def creator_keys(frame: pd.DataFrame, sheet: str) -> pd.Series:
+    """Canonical creator keys of a sheet's rows, whether or not the engine has filled them in:
+    child sheets' typed keys through the engine's ``normalise_key_column``; on the Creators sheet
+    the computed ``creator_key``, or, in raw tables, the engine's ``creator_keys(platform, handle,
+    profile_url)``. So an insight gives the same answer on raw tables and on Evaluation.tables."""
+    from ..validation import creator_keys as make_keys
+    from ..validation import normalise_key_column
+
+    typed = texts(frame, "creator_key")
+    if sheet == "creators" and typed.isna().all() and len(frame):
+        keys = make_keys(texts(frame, "platform"), texts(frame, "handle"), texts(frame, "profile_url"))[0]
+        return pd.Series(keys, index=frame.index, dtype="object")
+    return pd.Series(normalise_key_column(typed)[0], index=frame.index, dtype="object")

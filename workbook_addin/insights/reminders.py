@@ -57,7 +57,7 @@ def reminders(
     rows: list[dict[str, Any]] = []
     if col.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    key = frames.texts(col, "creator_key")
+    key = frames.creator_keys(col, "collaborations")
     cid = frames.texts(col, "collab_id")
     campaign = frames.texts(col, "campaign")
     published = frames.dates(col, "publish_date")
@@ -67,7 +67,7 @@ def reminders(
     payment = frames.codes(col, "payment_status", "payment_status")
     w8 = {}
     if len(cre):
-        w8 = dict(zip(frames.texts(cre, "creator_key"), frames.codes(cre, "w8ben_received", "yes_no")))
+        w8 = dict(zip(frames.creator_keys(cre, "creators"), frames.codes(cre, "w8ben_received", "yes_no")))
 
     def add(i: int, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
         rows.append(
