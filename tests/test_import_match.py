@@ -177,3 +177,17 @@ YT_IDS = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
                                 "https://youtube.com/live/{}?feature=share", "https://www.youtube.com/embed/{}"]))
 def test_any_youtube_id_in_any_spelling_keys_to_itself(vid, template):
     assert post_key(template.format(vid)) == f"youtube:{vid}" == post_key(vid, "YouTube")
+
+
+def test_handle_match_outside_the_window_or_undecidable_is_reported_not_guessed():
+    collabs = pd.DataFrame([
+        {"collab_id": "W-1", "creator_key": "instagram:sara.home", "platform": "Instagram", "promised_date": "2026-09-01"},
+        {"collab_id": "W-2", "creator_key": "instagram:lena.style", "platform": "Instagram", "promised_date": "2026-11-01"},
+        {"collab_id": "W-3", "creator_key": "instagram:lena.style", "platform": "Instagram", "promised_date": "2026-11-05"},
+    ])
+    res = match_exports(read_exports(DATA / "batch" / "instagram_meta_2026-11-15.csv"), collabs)
+    assert res.updates.empty
+    far = res.unmatched[res.unmatched["handle"] == "sara.home"]
+    assert "more than 14 days" in far["reason"].iloc[0]  # 2026-11-08 is 68 days after W-1
+    tie = res.ambiguous[res.ambiguous["handle"] == "lena.style"]  # posted 11-03, two days from both
+    assert tie["candidates"].iloc[0] == "W-2, W-3" and "equally near" in tie["reason"].iloc[0]

@@ -130,19 +130,21 @@ def _pick_by_date(cands: list[Any], when: Any, c: _Collabs) -> Any | None:
     return before[-1][1]
 
 
-def _nearest(cands: list[Any], when: Any, c: _Collabs) -> tuple[Any | None, str]:
+def _nearest(cands: list[Any], when: Any, c: _Collabs) -> tuple[Any | None, str, bool]:
+    """(collaboration, why not, ambiguous): the creator's collaboration dated nearest the post."""
     if len(cands) == 1 and (when is None or pd.isna(when) or c.date[cands[0]] is None):
-        return cands[0], ""
+        return cands[0], "", False
     if when is None or pd.isna(when):
-        return None, "发布时间缺失 no publish time to choose between the creator's collaborations"
-    dated = sorted((abs((c.date[i] - when).total_seconds()), i) for i in cands if c.date[i] is not None)
+        return None, "发布时间缺失 no publish time to choose between the creator's collaborations", True
+    day = when.replace(hour=0, minute=0, second=0, microsecond=0)  # collaborations are dated by day
+    dated = sorted((abs((c.date[i] - day).total_seconds()), i) for i in cands if c.date[i] is not None)
     if not dated:
-        return None, "合作没有发布日期 the creator's collaborations have no publish date to compare"
+        return None, "合作没有发布日期 the creator's collaborations have no publish date to compare", True
     if dated[0][0] > HANDLE_WINDOW_DAYS * 86400:
-        return None, f"发布时间与该达人的合作日期相差超过 {HANDLE_WINDOW_DAYS} 天 published more than {HANDLE_WINDOW_DAYS} days from any of the creator's collaborations"
+        return None, f"发布时间与该达人的合作日期相差超过 {HANDLE_WINDOW_DAYS} 天 published more than {HANDLE_WINDOW_DAYS} days from any of the creator's collaborations", False
     if len(dated) > 1 and dated[0][0] == dated[1][0]:
-        return None, "两个合作日期同样接近 two collaborations are equally near"
-    return dated[0][1], ""
+        return None, "两个合作日期同样接近 two collaborations are equally near", True
+    return dated[0][1], "", False
 
 
 def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.DataFrame | None = None) -> MatchResult:
@@ -198,12 +200,12 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
                 cands = [i for i in cands if not c.has_post[i]]
             tried.append(f"达人 creator {ck}")
             if cands:
-                pick, why = _nearest(cands, when, c)
+                pick, why, undecided = _nearest(cands, when, c)
                 if pick is not None:
                     dist = abs((c.date[pick] - when).total_seconds()) if when and c.date[pick] else 0.0
                     by_handle[pick].append((dist, pos))
                     continue
-                if "equally" in why or "choose" in why:
+                if undecided:
                     ambiguous.append((pos, cands, why))
                 else:
                     unmatched.append((pos, why))
