@@ -149,7 +149,11 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
         if i is None:
             data[c.key] = [None] * len(rows)
         else:
-            data[c.key] = [_clean(r[i] if i < len(r) else None, text) for r in rows]
+            values = [r[i] for r in rows]  # rows are padded to the table's width
+            if text:
+                data[c.key] = [_clean(v, True) for v in values]
+            else:
+                data[c.key] = [None if v == "" else v for v in values]
     index = pd.RangeIndex(first_row, first_row + len(rows), name="excel_row")
     frame = pd.DataFrame(data, index=index, dtype=object) if rows else pd.DataFrame(
         {c.key: pd.Series([], dtype=object) for c in columns}, index=pd.Index([], name="excel_row", dtype="int64"))
