@@ -101,7 +101,9 @@ def escape_text(text: str) -> str:
     # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).
     if "_x" in text:
         text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # XML readers turn a bare carriage return into a line feed; Excel's own escape keeps it.
+    return text.replace("\r", "_x000D_") if "\r" in text else text
 
 
 def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
