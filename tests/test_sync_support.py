@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def fast_policy(**kw: Any) -> RetryPolicy:
 
 def settings_for(srv: Any, tmp_path: Path, sid: str, email: str | None = None) -> dict[str, Any]:
     info = srv.service_account_info(email) if email else srv.service_account_info()
-    key_file = tmp_path / f"key-{info['client_email'].split('@')[0]}.json"
+    key_file = tmp_path / f"key-{uuid.uuid4().hex}.json"  # one file per call: threads never share a half-written file
     key_file.write_text(json.dumps(info), encoding="utf-8")
     return {"archive_backend": "google", "google_sheet_key": sid, "google_credentials": str(key_file),
             "api_endpoint": srv.url, "google_creators_tab": TAB, "google_timeout": 5}
