@@ -1,4 +1,5 @@
-"""Property tests of the whole sync on the local SQLite archive (in memory, so hundreds of cases run fast).
+"""Property tests of the whole sync: hundreds of cases on the local SQLite archive (in memory, fast),
+and a smaller number against the fake Google Sheets API through real gspread.
 
 Two workbooks share one archive. Workbook B (a team mate) and workbook A both edit cells, add creators,
 and A removes some; then:
@@ -9,11 +10,13 @@ and A removes some; then:
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import local_rows, sync_table
+from tests.test_sync_support import FakeSheetsServer, backend_for, new_archive
 from workbook_addin.schema import load_schema
 
 SCHEMA = load_schema()
@@ -37,7 +40,7 @@ def canon(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
     return local_rows(frame, SHEET, SCHEMA)[0]
 
 
-def archive_rows(db: SqliteArchive) -> dict[str, dict[str, str]]:
+def archive_rows(db) -> dict[str, dict[str, str]]:
     return {k: r.values for k, r in db.read(SHEET).rows.items()}
 
 
@@ -61,6 +64,38 @@ new_row = st.tuples(st.sampled_from(["n0", "n1", "n2"]), st.sampled_from(COLS), 
 )
 def test_sync_converges_and_loses_nothing(n, local_edits, remote_edits, local_new, remote_new, removed, choices):
     db = CountingArchive(":memory:")
+    check(db, lambda: db.commits, n, local_edits, remote_edits, local_new, remote_new, removed, choices)
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def srv():
+    with FakeSheetsServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def key_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("keys")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    n=st.integers(2, 5),
+    local_edits=st.lists(edit, max_size=6),
+    remote_edits=st.lists(edit, max_size=6),
+    local_new=st.lists(new_row, max_size=2),
+    remote_new=st.lists(new_row, max_size=2),
+    removed=st.sets(st.sampled_from(HANDLES), max_size=2),
+    choices=st.lists(st.sampled_from(["keep_local", "keep_remote", "custom"]), min_size=40, max_size=40),
+)
+def test_sync_with_the_shared_sheet_converges(srv, key_dir, n, local_edits, remote_edits, local_new, remote_new,
+                                              removed, choices):
+    db = backend_for(srv, key_dir, new_archive(srv))
+    check(db, lambda: srv.stats.writes, n, local_edits, remote_edits, local_new, remote_new, removed, choices)
+
+
+def check(db, writes_so_far, n, local_edits, remote_edits, local_new, remote_new, removed, choices) -> None:
     start = pd.DataFrame([{"platform": "TikTok", "handle": h, "followers": i, "status": "active"}
                           for i, h in enumerate(HANDLES[:n])], dtype=object)
     a = sync_table(start, None, None, db, user="a")
@@ -111,9 +146,9 @@ def test_sync_converges_and_loses_nothing(n, local_edits, remote_edits, local_ne
         assert key not in local or remote[key]["status"] != "archived"
 
     # a second sync has nothing to do and writes nothing
-    writes = db.commits
+    writes = writes_so_far()
     a3 = sync_table(a2.local, a2.base, a2.conflicts, db, user="a")
-    assert db.commits == writes and a3.log["pushed"] == a3.log["pulled"] == 0
+    assert writes_so_far() == writes and a3.log["pushed"] == a3.log["pulled"] == 0
     assert canon(a3.local) == local and len(a3.conflicts) == len(a2.conflicts)
 
     # people decide every conflict; after the next syncs both workbooks equal the archive
@@ -133,4 +168,3 @@ def test_sync_converges_and_loses_nothing(n, local_edits, remote_edits, local_ne
         chosen = {"keep_local": c["local_value"], "keep_remote": c["remote_value"], "custom": "decided"}
         res = decided.set_index("conflict_id").loc[c["conflict_id"], "resolution"]
         assert remote[c["creator_key"]][c["column"]] == chosen[res]
-    db.close()
