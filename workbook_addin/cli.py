@@ -41,7 +41,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 #: Modules that define subcommands with :func:`command`; imported when the parser is built.
-COMMAND_MODULES: tuple[str, ...] = ("workbook_addin.score_cli", "workbook_addin.refresh_cli", "workbook_addin.build_cli", "workbook_addin.report_cli")
+COMMAND_MODULES: tuple[str, ...] = ("workbook_addin.score_cli", "workbook_addin.refresh_cli", "workbook_addin.build_cli", "workbook_addin.report_cli", "workbook_addin.sync_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
