@@ -31,7 +31,7 @@ INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots"
 CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
 _NOT_READ = {"display_name", "email", "contact", "agency", "owner", "notes", "template", "campaign",
              "promo_code", "utm_campaign", "source", "outreach_id", "blacklist_reason", ("collaborations", "collab_id"),
-             ("collaborations", "post_url"), ("reviews", "review_id")}
+             ("collaborations", "post_url"), ("reviews", "review_id"), ("reviews", "collab_id")}
 #: Columns :func:`evaluate` checks per sheet: every typed column (number, percent, money, date,
 #: drop-down) and the text it reads. Free text, IDs and post links it never reads pass through
 #: untouched: there is nothing in them to score, and on 500 000 rows checking them would cost
@@ -176,8 +176,9 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         t = typed[key]
         sheet = schema.sheet(key)
         rows = excel_rows(t)
+        raw_keys = t["creator_key"].to_numpy(dtype=object)
         canon, bad, idx = normalise_key_column(t["creator_key"], key_index)
-        present = ~pd.isna(t["creator_key"].to_numpy(dtype=object))
+        present = (idx >= 0) | bad | (canon != None)  # noqa: E711 (element-wise)
         header = sheet.column("creator_key").header
         for i in np.flatnonzero(bad):
             problems.append(Problem(sheet.name, int(rows[i]), header, f"{t['creator_key'].iat[i]!r} is not a creator key (platform:handle) or profile link",
@@ -185,7 +186,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         for i in np.flatnonzero(present & ~bad & (idx < 0)):
             problems.append(Problem(sheet.name, int(rows[i]), header, f"creator {canon[i]} is not in {c_sheet.name}; row left out of the scores",
                                     canon[i], key, "creator_key"))
-        t["creator_key"] = pd.Series(np.where(present & ~bad, canon, t["creator_key"].to_numpy(dtype=object)), index=t.index, dtype=object)
+        t["creator_key"] = pd.Series(np.where(present & ~bad, canon, raw_keys), index=t.index, dtype=object)
         cidx[key] = idx.astype(np.int64)
 
     # ---------------------------------------------------------------- outreach
@@ -302,24 +303,24 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         v = _obj(rv, col)
         return np.where(v == bad_value, 1.0, np.where(v == None, np.nan, 0.0))  # noqa: E711
 
-    comp = pd.DataFrame({
-        "c": ri,
-        "collab": rv["collab_id"].where(rv["collab_id"].notna(), rv["review_id"]).to_numpy(dtype=object),
-        "ad_disclosure": yes("ad_disclosure", "no"),
-        "false_claims": yes("false_claims", "yes"),
-        "platform_violation": yes("platform_violation", "yes"),
-    })
-    comp = comp[comp["c"] >= 0]
-    per_post = comp.groupby(["c", "collab"], sort=False).max() if len(comp) else None
+    # A post counts as having a problem if any reviewer marked it: group reviews by post (collab_id,
+    # or the review itself when no collab is named), take the maximum, then average per creator.
+    post_raw = rv["collab_id"].to_numpy(dtype=object)
+    post_raw = np.where(pd.isna(post_raw), rv["review_id"].to_numpy(dtype=object), post_raw)
+    use_r = ri >= 0
+    post_codes, post_ids = pd.factorize(np.where(use_r, post_raw, None))
+    n_posts = len(post_ids)
+    post_creator = np.full(n_posts, -1, dtype=np.int64)
+    ok_r = post_codes >= 0
+    post_creator[post_codes[ok_r]] = ri[ok_r]
     shares_c = {k: np.full(n, np.nan) for k in scoring.COMPLIANCE_PENALTIES}
     post_flags: dict[str, np.ndarray] = {k: np.full(n, "", dtype=object) for k in scoring.COMPLIANCE_PENALTIES}
-    if per_post is not None and len(per_post):
-        pc = per_post.index.get_level_values(0).to_numpy()
-        pid = per_post.index.get_level_values(1).to_numpy(dtype=object)
-        for k in scoring.COMPLIANCE_PENALTIES:
-            v = per_post[k].to_numpy(dtype=float)
-            shares_c[k] = _group_mean(pc, v, n)
-            post_flags[k] = _first_ids(pc, v == 1.0, pid, n)
+    for k, bad_value in (("ad_disclosure", "no"), ("false_claims", "yes"), ("platform_violation", "yes")):
+        v = yes(k, bad_value)
+        per_post = np.full(n_posts, np.nan)
+        np.fmax.at(per_post, post_codes[ok_r], v[ok_r])
+        shares_c[k] = _group_mean(post_creator, per_post, n)
+        post_flags[k] = _first_ids(post_creator, per_post == 1.0, np.asarray(post_ids, dtype=object), n)
     compliance = scoring.compliance_score(shares_c["ad_disclosure"], shares_c["false_claims"], shares_c["platform_violation"])
 
     # ---------------------------------------------------------------- snapshots and authenticity

@@ -41,7 +41,7 @@ def _out(x: np.ndarray) -> Any:
 def safe_div(num: ArrayLike, den: ArrayLike) -> np.ndarray:
     """num / den, NaN where den is missing, zero or negative."""
     n, d = _f(num), _f(den)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
 
 

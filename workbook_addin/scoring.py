@@ -252,23 +252,27 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     capped = bl & has_score & (natural != "C")
     plain = has_score & ~incomplete & ~capped
     head = np.full(n, "", dtype=object)
-    nxt = {"A": ("S", s_cut, f" ≥ {a_cut:g}; "), "B": ("A", a_cut, f" ≥ {b_cut:g}; "), "C": ("B", b_cut, f" < {b_cut:g}; ")}
-    m = plain & (natural == "S")
-    head[m] = "S: " + sc_txt[m] + f" ≥ {s_cut:g} (top tier)"
-    for name, (up_name, up_cut, reach) in nxt.items():
-        m = plain & (natural == name)
-        if m.any():
-            head[m] = name + ": " + sc_txt[m] + reach + _num(up_cut - sc[m]) + f" below {up_name} ({up_cut:g})"
-    if capped.any():
-        head[capped] = "C: 黑名单 blacklisted, capped at C (score " + sc_txt[capped] + " would be " + natural[capped] + ")"
-    if incomplete.any():
-        head[incomplete] = ("无等级 no tier: incomplete, " + _num(np.asarray(completeness, dtype=float)[incomplete] * 100, 0)
-                            + f"% of the weight has data (needs {min_completeness:.0%}); score " + sc_txt[incomplete])
+
+    def fill(mask: np.ndarray, template: str, *columns: np.ndarray) -> None:
+        # one str.format call per row (C-level map), the cheapest way to build many sentences
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            head[idx] = list(map(template.format, *[np.asarray(c, dtype=object)[idx] for c in columns]))
+
+    gap_txt = {cut: _num(cut - sc) for cut in (s_cut, a_cut, b_cut)}
+    fill(plain & (natural == "S"), f"S: {{}} ≥ {s_cut:g} (top tier)", sc_txt)
+    fill(plain & (natural == "A"), f"A: {{}} ≥ {a_cut:g}; {{}} below S ({s_cut:g})", sc_txt, gap_txt[s_cut])
+    fill(plain & (natural == "B"), f"B: {{}} ≥ {b_cut:g}; {{}} below A ({a_cut:g})", sc_txt, gap_txt[a_cut])
+    fill(plain & (natural == "C"), f"C: {{}} < {b_cut:g}; {{}} below B ({b_cut:g})", sc_txt, gap_txt[b_cut])
+    fill(capped, "C: 黑名单 blacklisted, capped at C (score {} would be {})", sc_txt, natural)
+    fill(incomplete, f"无等级 no tier: incomplete, {{}}% of the weight has data (needs {min_completeness:.0%}); score {{}}",
+         _num(np.asarray(completeness, dtype=float) * 100, 0), sc_txt)
     head[~has_score & bl] = "C: 黑名单 blacklisted; no data to score"
     head[~has_score & ~bl] = "无等级 no tier: no data to score"
 
     labels = dimension_labels()
     sub = np.asarray(subscores, dtype=float).reshape(n, len(DIMENSIONS))
+    sub_txt = [_num(sub[:, j]) for j in range(len(DIMENSIONS))]
     have = ~np.isnan(sub)
     pattern = (have * (1 << np.arange(len(DIMENSIONS)))).sum(axis=1)
     body = np.full(n, "", dtype=object)
@@ -276,14 +280,12 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
         rows = np.flatnonzero(pattern == pat)
         present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
         absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
-        acc: Any = ""
-        for k, j in enumerate(present):
-            lead = (" | " if k == 0 else f"×{weights[present[k - 1]]:.0%} + ") + labels[DIMENSIONS[j]] + " "
-            acc = acc + lead + _num(sub[rows, j])
-        tail = f"×{weights[present[-1]]:.0%}" if present else ""
+        template = " + ".join(f"{labels[DIMENSIONS[j]]} {{}}×{weights[j]:.0%}" for j in present)
+        template = (" | " + template) if present else ""
         if absent:
-            tail += " | 缺少 missing: " + ", ".join(absent) + " (weight shared out)"
-        body[rows] = (acc + tail) if present else tail
+            template += " | 缺少 missing: " + ", ".join(absent) + " (weight shared out)"
+        body[rows] = list(map(template.format, *[sub_txt[j][rows] for j in present])) if present else template
     fl = np.asarray(flags, dtype=object)
     flagged = (fl != "") & (fl != None)  # noqa: E711
-    return head + body + texts_where(flagged, " | 风险 flags: ", fl)
+    tail = texts_where(flagged, " | 风险 flags: ", fl)
+    return np.array(list(map("{}{}{}".format, head, body, tail)), dtype=object)

@@ -276,30 +276,28 @@ def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, li
 
 
 def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.ndarray, list[str]]:
-    bad = np.zeros(len(values), dtype=bool)
-    msgs = np.full(len(values), "", dtype=object)
+    """Cells outside the column's min/max, or fractions in an integer column, with their messages."""
+    msgs: dict[int, str] = {}
     with np.errstate(invalid="ignore"):
         if col.min is not None:
-            low = values < col.min
-            if low.any():
-                bad |= low
-                for i in np.flatnonzero(low):
-                    msgs[i] = f"{_show(raw.iloc[i])} is below the allowed minimum {col.min:g}" + (
-                        " (negative numbers are not allowed here)" if col.min == 0 else "")
+            for i in np.flatnonzero(values < col.min):
+                msgs[int(i)] = f"{_show(raw.iloc[i])} is below the allowed minimum {col.min:g}" + (
+                    " (negative numbers are not allowed here)" if col.min == 0 else "")
         if col.max is not None:
-            high = values > col.max
-            if high.any():
-                bad |= high
-                for i in np.flatnonzero(high):
-                    shown = f"{col.max:.0%}" if col.type == "percent" else f"{col.max:g}"
-                    msgs[i] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
-        if col.type == "integer":
-            frac = np.isfinite(values) & (np.abs(values - np.round(values)) > 1e-9) & ~bad
-            if frac.any():
-                bad |= frac
-                for i in np.flatnonzero(frac):
-                    msgs[i] = f"{_show(raw.iloc[i])} is not a whole number"
-    return bad, list(msgs[bad])
+            shown = f"{col.max:.0%}" if col.type == "percent" else f"{col.max:g}"
+            for i in np.flatnonzero(values > col.max):
+                msgs[int(i)] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
+        if col.type == "integer" and not pd.api.types.is_integer_dtype(raw.dtype):
+            finite = np.isfinite(values)
+            frac = finite & (values != np.floor(np.where(finite, values, 0.0)))
+            for i in np.flatnonzero(frac):
+                msgs.setdefault(int(i), f"{_show(raw.iloc[i])} is not a whole number")
+    bad = np.zeros(len(values), dtype=bool)
+    if msgs:
+        order = sorted(msgs)
+        bad[order] = True
+        return bad, [msgs[i] for i in order]
+    return bad, []
 
 
 def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
@@ -366,7 +364,16 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
 
 
 def _text(series: pd.Series) -> np.ndarray:
-    return _text_values(series.to_numpy(dtype=object))
+    """Stripped text; columns with few distinct values (reviewer, owner) are cleaned per value."""
+    arr = series.to_numpy(dtype=object)
+    n = len(arr)
+    if n > 5000:
+        sample = arr[:: n // 2000]
+        if len(set(sample.tolist())) * 20 < len(sample):
+            codes, uniques = pd.factorize(arr)
+            cleaned = np.append(_text_values(np.asarray(uniques, dtype=object)), None)
+            return cleaned[np.where(codes < 0, len(uniques), codes)]
+    return _text_values(arr)
 
 
 _URL_RX = re.compile(r"(?:https?://)?[\w\-]+(?:\.[\w\-]+)+(?::\d+)?(?:[/?#]\S*)?", re.I)
