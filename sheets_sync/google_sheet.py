@@ -54,7 +54,7 @@ from workbook_addin.schema import Column, Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
-from .safe_values import canonical, cell_for_sheet, is_empty
+from .safe_values import canonical, canonical_many, cell_for_sheet, is_empty
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file"]
 IDENTITY = ("creator_key", "platform", "handle", "profile_url")
@@ -236,11 +236,15 @@ class GoogleSheetBackend(Backend):
         state = TabState(title, header, col_of, missing, last_row=len(values))
         rows: dict[str, RemoteRow] = {}
         problems: list[str] = []
-        cols = [c for c in synced if c.key != "creator_key"]
-        for n, raw in enumerate(values[1:], start=2):
-            cells = {k: (raw[i] if i < len(raw) else None) for k, i in col_of.items()}
-            if all(is_empty(v) for v in cells.values()):
+        cols = [c for c in synced if c.key != "creator_key" and c.key in col_of]
+        body = values[1:]
+        canon = {c.key: canonical_many([(line[col_of[c.key]] if col_of[c.key] < len(line) else None) for line in body], c)
+                 for c in cols}
+        blank = {c.key: "" for c in synced if c.key != "creator_key" and c.key not in col_of}
+        for n, raw in enumerate(body, start=2):
+            if not raw or all(v == "" or v is None for v in raw):
                 continue
+            cells = {k: (raw[i] if i < len(raw) else None) for k, i in col_of.items() if k in IDENTITY}
             try:
                 key, needs_key = _row_key(cells)
             except CreatorKeyError as error:
@@ -250,7 +254,8 @@ class GoogleSheetBackend(Backend):
                 problems.append(f"共享表 shared sheet '{title}', row {n}: creator {key} already in row "
                                 f"{rows[key].row}; row {n} is not synced (merge the two rows by hand)")
                 continue
-            vals = {c.key: canonical(cells.get(c.key), c) for c in cols}
+            vals = {c.key: canon[c.key][n - 2] for c in cols}
+            vals.update(blank)
             rows[key] = RemoteRow(key, vals, row=n, needs_key=needs_key)
         return RemoteTable(sheet, rows, problems, state)
 

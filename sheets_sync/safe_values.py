@@ -98,6 +98,40 @@ def canonical(value: Any, column: Column | None = None, schema: Schema | None = 
     return text
 
 
+def canonical_many(values: list[Any], column: Column | None = None, schema: Schema | None = None) -> list[str]:
+    """:func:`canonical` for a whole column at once, with fast paths for the common types (a 20 000-row
+    archive is a million cells per sync)."""
+    lookup = None
+    if column is not None and column.type == "enum" and column.enum:
+        lookup = (schema or load_schema()).enums[column.enum].lookup
+    numeric = column is not None and column.is_numeric
+    percent = numeric and column is not None and column.type == "percent"
+    out: list[str] = []
+    add = out.append
+    for v in values:
+        t = type(v)
+        if t is str:
+            text = v.strip()
+            if not text:
+                add("")
+            elif lookup is not None:
+                add(lookup.get(text.casefold(), text))
+            elif numeric:
+                number = _parse_number(text, percent)
+                add(_number_text(number) if number is not None else text)
+            else:
+                add(text)
+        elif v is None:
+            add("")
+        elif t is int:
+            add(str(v))
+        elif t is float:
+            add("" if v != v else _number_text(v))
+        else:
+            add(canonical(v, column, schema))
+    return out
+
+
 def cell_for_sheet(text: str, column: Column | None = None) -> str | float | int:
     """The value sent to the shared sheet (RAW) for canonical ``text``.
 

@@ -28,7 +28,7 @@ from workbook_addin.schema import Schema, Sheet, load_schema
 from .backend import Backend, RaceDetected, SyncError, WritePlan
 from .merge import Conflict, MergeResult, three_way
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .safe_values import canonical, is_empty, typed_local
+from .safe_values import canonical, canonical_many, is_empty, typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
 STATUS_COLUMN, ARCHIVED = "status", "archived"
@@ -82,17 +82,23 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
 
     Rows without a key get one from platform + handle (``@Name``, ``name`` and the profile URL are one
     creator); rows where no key can be made are reported (sheet, row, column) and left as they are.
+    Works column by column: a 20 000-row table is half a million cells.
     """
     cols = [c for c in sheet.synced_columns if c.key != "creator_key"]
+    raw = {k: frame[k].tolist() for k in frame.columns if k in sheet.keys}
+    canon = {c.key: canonical_many(raw[c.key], c, schema) for c in cols if c.key in raw}
+    keys = canonical_many(raw.get("creator_key", [None] * len(frame)))
     out: dict[str, dict[str, str]] = {}
     label_of: dict[str, Any] = {}
     fills: list[tuple[Any, str, Any]] = []
     problems: list[str] = []
     handle_col = sheet.column("handle") if "handle" in sheet.keys else None
-    for pos, (label, rec) in enumerate(zip(frame.index, records(frame))):
-        key = canonical(rec.get("creator_key"))
+    blank = [""] * len(frame)
+    for pos, label in enumerate(frame.index):
+        key = keys[pos]
         if not key:
-            if all(is_empty(rec.get(c.key)) for c in sheet.columns):
+            rec = {k: v[pos] for k, v in raw.items()}
+            if all(is_empty(v) for v in rec.values()):
                 continue  # a blank line in the table
             try:
                 key = creator_key(rec.get("platform"), rec.get("handle") or rec.get("profile_url"))
@@ -104,7 +110,7 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
         if key in out:
             problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first row is synced")
             continue
-        out[key] = {c.key: canonical(rec.get(c.key), c, schema) for c in cols}
+        out[key] = {c.key: canon.get(c.key, blank)[pos] for c in cols}
         label_of[key] = label
     return out, label_of, fills, problems
 
@@ -115,8 +121,9 @@ def base_rows(base: pd.DataFrame, sheet_key: str) -> dict[str, dict[str, str]]:
     if base is None or base.empty:
         return out
     part = base[base["sheet"].astype(str) == sheet_key]
-    for key, col, value in zip(part["creator_key"].astype(str), part["column"].astype(str), part["value"]):
-        out.setdefault(key, {})[col] = "" if is_empty(value) else str(value)
+    for key, col, value in zip(part["creator_key"].astype(str).tolist(), part["column"].astype(str).tolist(),
+                               part["value"].tolist()):
+        out.setdefault(key, {})[col] = "" if value is None or value != value else str(value)
     return out
 
 
@@ -266,8 +273,9 @@ def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mappi
         keep = base[~mask]
         mine = base[mask]
         if "synced_at" in mine:
-            old_at = {(k, c): ("" if is_empty(t) else str(t)) for k, c, t in
-                      zip(mine["creator_key"].astype(str), mine["column"].astype(str), mine["synced_at"])}
+            old_at = {(k, c): ("" if t is None or t != t else str(t)) for k, c, t in
+                      zip(mine["creator_key"].astype(str).tolist(), mine["column"].astype(str).tolist(),
+                          mine["synced_at"].tolist())}
     rows = []
     for key in sorted(new):
         before = old.get(key, {})

@@ -31,3 +31,19 @@ def test_numbers_go_as_numbers_in_numeric_columns_only():
     assert cell_for_sheet("12000", CREATORS.column("handle")) == "12000"
     assert cell_for_sheet("", CREATORS.column("followers")) == ""  # clears the cell
     assert typed_local("", CREATORS.column("followers")) is None
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheets_sync.safe_values import canonical_many
+
+ANY_VALUE = st.one_of(st.none(), st.integers(-10**9, 10**9), st.floats(allow_infinity=False),
+                      st.text(max_size=8), st.sampled_from(["美国 US", " us ", "12,000", "3.5%", "=1+1", "-5", "是 Yes"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ANY_VALUE, max_size=10), st.sampled_from(["followers", "fake_follower_rate", "country", "notes", "blacklisted"]))
+def test_column_at_once_equals_cell_by_cell(values, key):
+    column = CREATORS.column(key)
+    assert canonical_many(values, column) == [canonical(v, column) for v in values]
