@@ -128,3 +128,31 @@ def test_refused_credentials_are_explained(srv, tmp_path):
     res = sync_workbook_tables({"creators": creators(1)}, settings, policy=fast_policy())
     assert not res.ok and "refused" in res.log["message"] and settings["google_credentials"] in res.log["message"]
     assert sid in res.log["message"]
+
+
+def test_expired_access_tokens_are_renewed_without_bothering_anyone(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(2), None, None, be)
+    srv.expire_tokens()  # the hour is up: Google answers 401 until the client fetches a new token
+    local = first.local.copy()
+    local.loc[local["creator_key"] == "tiktok:c1", "notes"] = "after expiry"
+    out = sync_table(local, first.base, first.conflicts, be)
+    assert out.log["pushed"] == 1 and sheet_rows(srv, sid)["tiktok:c1"]["notes"] == "after expiry"
+
+
+def test_oauth_user_credentials_file_works(srv, tmp_path):
+    import datetime as dt
+
+    from tests.fake_sheets_api import DEFAULT_EMAIL
+
+    sid = new_archive(srv)
+    user_file = tmp_path / "authorized_user.json"
+    expiry = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    user_file.write_text(json.dumps({
+        "type": "authorized_user", "client_id": "id.apps.googleusercontent.com", "client_secret": "s",
+        "refresh_token": "1//refresh", "token": srv.tokens.issue_direct(DEFAULT_EMAIL), "expiry": expiry}))
+    settings = {"google_sheet_key": sid, "google_credentials": str(user_file), "api_endpoint": srv.url,
+                "google_creators_tab": TAB}
+    res = sync_workbook_tables({"creators": creators(2)}, settings, policy=fast_policy())
+    assert res.ok and set(sheet_rows(srv, sid)) == {"tiktok:c0", "tiktok:c1"}
