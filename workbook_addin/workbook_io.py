@@ -150,8 +150,9 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
             data[c.key] = [None] * len(rows)
         else:
             values = [r[i] for r in rows]  # rows are padded to the table's width
-            if text:
-                data[c.key] = [_clean(v, True) for v in values]
+            if text:  # an ID typed as 1001 reads back as 1001.0
+                data[c.key] = [None if v == "" or v is None else
+                               (str(int(v)) if type(v) is float and v.is_integer() else v) for v in values]
             else:
                 data[c.key] = [None if v == "" else v for v in values]
     index = pd.RangeIndex(first_row, first_row + len(rows), name="excel_row")
@@ -265,6 +266,9 @@ def read_settings(path: str | Path):
 # ---------------------------------------------------------------------------------------------- changes
 def same_value(a: Any, b: Any) -> bool:
     """Whether writing ``b`` over ``a`` would change what the cell shows (so unchanged cells stay untouched)."""
+    ta, tb = type(a), type(b)
+    if ta is tb and ta in (str, int, float) and a == b:
+        return True  # the common case, decided without the checks below
     if is_blank(a) and is_blank(b):
         return True
     if is_blank(a) or is_blank(b):
@@ -334,7 +338,8 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
     rows = list(range(layout.first_data_row, layout.last_row + 1))
     keys = [k for k in new.columns if k in layout.columns]
     full = current.reindex(rows)
-    records = new[keys].to_dict("records")
+    columns = [new[k].tolist() for k in keys]
+    records = [dict(zip(keys, values)) for values in zip(*columns)] if keys else [{} for _ in range(len(new))]
     n = min(len(records), len(rows))
     for k in keys:  # column by column: plain lists, no per-cell pandas lookups
         old = full[k].tolist()[:n] if k in full.columns else [None] * n
@@ -348,6 +353,11 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is int or (kind is float and value == value):
+        return value
     if is_blank(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
@@ -365,11 +375,8 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
     """Turns schema-keyed changes into cell writes and table resizes on a package."""
     for key, rows in changes.cells.items():
         layout = data.layouts[key]
-        for row, values in rows.items():
-            for col_key, value in values.items():
-                col = layout.columns.get(col_key)
-                if col is not None:
-                    pkg.set_table_value(layout.table, row, col, value)
+        pkg.set_table_rows(layout.table, {row: {layout.columns[k]: v for k, v in values.items() if k in layout.columns}
+                                          for row, values in rows.items()})
     for key, keep in changes.keep_rows.items():
         layout = data.layouts[key]
         pkg.resize_table(layout.table, layout.first_data_row + keep - 1)
@@ -388,11 +395,8 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
         last = start + len(records) - 1
         if last > layout.last_row:
             pkg.resize_table(layout.table, last)
-        for i, rec in enumerate(records):
-            for col_key, value in rec.items():
-                col = layout.columns.get(col_key)
-                if col is not None:
-                    pkg.set_table_value(layout.table, start + i, col, value)
+        pkg.set_table_rows(layout.table, {start + i: {layout.columns[k]: v for k, v in rec.items() if k in layout.columns}
+                                          for i, rec in enumerate(records)})
     for name, value in changes.names.items():
         where = data.names.get(name)
         if where is None:

@@ -201,6 +201,22 @@ class XlsxPackage:
             edit.regions.append(Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row))
         edit.values.setdefault(row, {})[col] = value
 
+    def set_table_rows(self, table: str, rows: dict[int, dict[int, Any]]) -> None:
+        """Many :meth:`set_table_value` calls at once (row -> sheet column -> value)."""
+        if not rows:
+            return
+        t = self.tables[table]
+        edit = self._edit(t.sheet)
+        _, c1, _, c2 = self.table_ref(table)
+        if table not in self._regions:
+            self._regions.add(table)
+            edit.regions.append(Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row))
+        for row, values in rows.items():
+            bad = [c for c in values if not c1 <= c <= c2]
+            if bad:
+                raise PackageError(f"column {bad[0]} is outside table {table}")
+            edit.values.setdefault(row, {}).update(values)
+
     def resize_table(self, table: str, last_data_row: int) -> None:
         """Grows (copying the last row's styles and formulas) or shrinks a table to end at a row."""
         t = self.tables[table]
