@@ -109,8 +109,13 @@ def test_bad_date_and_bad_link():
 
 
 def test_required_value_missing_is_reported():
-    _, problems = coerce_table("outreach", pd.DataFrame({"outreach_id": ["O1"], "creator_key": ["tiktok:a"], "status": ["replied"]}))
-    assert [str(p) for p in problems] == ["建联 Outreach, row 2, 联系时间 Contacted at: required value is missing"]
+    frame = pd.DataFrame({"outreach_id": ["O1", "O2"], "creator_key": ["tiktok:a", "tiktok:a"], "status": ["replied", "replied"],
+                          "contacted_at": ["2026-11-01", None]})
+    _, problems = coerce_table("outreach", frame)
+    assert [str(p) for p in problems] == ["建联 Outreach, row 3, 联系时间 Contacted at: required value is missing"]
+    # a required column absent from the sheet is one problem, not one per row
+    _, problems = coerce_table("outreach", frame.drop(columns="contacted_at"))
+    assert [str(p) for p in problems] == ["建联 Outreach, 联系时间 Contacted at: required column is missing from the sheet"]
 
 
 def test_bad_inputs_in_the_sample_leave_other_creators_scored():

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import authenticity as auth
 from . import metrics, scoring
-from .fx import to_base
+from .fx import rates_for
 from .keys import try_creator_key
 from .reviewers import normalise_scores
 from .schema import load_schema
@@ -227,18 +227,19 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     cur = _obj(co, "currency")
     gmv_cur = co["gmv_currency"].where(co["gmv_currency"].notna(), co["currency"]).to_numpy(dtype=object)
     rows_k = excel_rows(co)
-    for col_key, cur_arr in (("currency", cur), ("gmv_currency", gmv_cur)):
-        known = pd.Series(cur_arr, dtype=object)
-        no_rate = (known.notna() & ~known.isin(list(rates))).to_numpy()
+    rate = rates_for(cur, rates)  # one look-up per row, shared by every money column
+    gmv_rate = rates_for(gmv_cur, rates)
+    for col_key, cur_arr, r in (("currency", cur, rate), ("gmv_currency", gmv_cur, gmv_rate)):
+        no_rate = np.isnan(r) & (cur_arr != None)  # noqa: E711 (element-wise)
         if col_key == "gmv_currency":
-            no_rate = no_rate & co["gmv"].notna().to_numpy()
+            no_rate = no_rate & ~np.isnan(_col(co, "gmv"))
         for i in np.flatnonzero(no_rate):
             problems.append(Problem(k_sheet.name, int(rows_k[i]), k_sheet.column(col_key).header,
                                     f"no exchange rate for {cur_arr[i]} in 汇率 FX rates; amounts in it are left out",
                                     cur_arr[i], "collaborations", col_key))
-    money = {k: to_base(_col(co, k), cur, rates) for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
+    money = {k: _col(co, k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
     gmv_raw = _col(co, "gmv")
-    gmv_base = to_base(gmv_raw, gmv_cur, rates)
+    gmv_base = gmv_raw * gmv_rate
     commission = _col(co, "commission_rate")
     cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
                                          money["tool_cost"], _col(co, "agency_fee_pct")), dtype=float)
@@ -374,9 +375,11 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
                f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})")
     fl_lc[no_comments] = "赞评比异常 Likes but no comments"
     jump_on = np.nan_to_num(jumps["flag"]) > 0
-    fl_jump = tw(jump_on, "粉丝突增 Follower jump +", _pct(jumps["growth"]), " (",
-                 np.datetime_as_string(jumps["start"], unit="D").astype(object), " → ",
-                 np.datetime_as_string(jumps["end"], unit="D").astype(object), ")") if jump_on.any() else np.full(n, "", dtype=object)
+    fl_jump = np.full(n, "", dtype=object)
+    if jump_on.any():
+        fl_jump[jump_on] = ("粉丝突增 Follower jump +" + _pct(jumps["growth"][jump_on]) + " ("
+                            + np.datetime_as_string(jumps["start"][jump_on], unit="D").astype(object) + " → "
+                            + np.datetime_as_string(jumps["end"][jump_on], unit="D").astype(object) + ")")
     fl_ad = tw(post_flags["ad_disclosure"] != "", "缺少广告标识 Missing #ad disclosure: ", post_flags["ad_disclosure"])
     fl_claim = tw(post_flags["false_claims"] != "", "虚假宣传 False claims: ", post_flags["false_claims"])
     fl_viol = tw(post_flags["platform_violation"] != "", "平台违规 Platform violation: ", post_flags["platform_violation"])

@@ -449,7 +449,7 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
         # convert every text column to its "str" dtype, which costs more than the scoring).
         data[key] = pd.Series(arr, index=frame.index, copy=False, dtype=object if arr.dtype == object else None)
     out = pd.DataFrame(data, index=frame.index, copy=False)
-    problems.extend(_required(sheet, out, rows, bad_cells))
+    problems.extend(_required(sheet, out, rows, bad_cells, {c.key for c in sheet.columns if c.key not in frame.columns}))
     problems.sort(key=lambda p: (p.row or 0))
     return out, problems
 
@@ -468,11 +468,19 @@ def _empty(col: Column, n: int):
     return np.full(n, None, dtype=object)
 
 
-def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict[str, np.ndarray]) -> list[Problem]:
-    """Required cells left empty (cells already reported as unreadable are not reported twice)."""
+def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict[str, np.ndarray],
+              absent: set[str]) -> list[Problem]:
+    """Required cells left empty (cells already reported as unreadable are not reported twice).
+
+    A required column missing from the sheet altogether is one problem, not one per row.
+    """
     problems = []
     for col in sheet.columns:
         if not (col.required and col.is_input) or col.key == "creator_key" and sheet.key == "creators":
+            continue
+        if col.key in absent:
+            if len(frame):
+                problems.append(Problem(sheet.name, None, col.header, "required column is missing from the sheet", None, sheet.key, col.key))
             continue
         series = frame[col.key]
         missing = pd.isna(series.to_numpy(dtype=object)) if series.dtype == object else series.isna().to_numpy()
@@ -498,16 +506,15 @@ def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series 
     if profile_url is not None:
         url = profile_url.to_numpy(dtype=object)
         hnd = np.where(pd.isna(hnd), url, hnd)
-    codes = {"TikTok": "tiktok", "Instagram": "instagram", "YouTube": "youtube"}
+    prefix = {"TikTok": "tiktok:", "Instagram": "instagram:", "YouTube": "youtube:"}
     simple = _SIMPLE_HANDLE.match
-    n = len(hnd)
-    keys = np.full(n, None, dtype=object)
-    reasons = np.full(n, "", dtype=object)
-    fast = [(codes.get(p), simple(h) if type(h) is str else None) for p, h in zip(plat, hnd)]
-    for i, (code, m) in enumerate(fast):
-        if code is not None and m is not None:
-            keys[i] = code + ":" + m.group(1).lower()
-            continue
+    fast = [
+        c + m.group(1).lower() if (c := prefix.get(p)) is not None and type(h) is str and (m := simple(h)) is not None else None
+        for p, h in zip(plat, hnd)
+    ]
+    keys = np.array(fast, dtype=object) if fast else np.full(0, None, dtype=object)
+    reasons = np.full(len(keys), "", dtype=object)
+    for i in np.flatnonzero(pd.isna(keys)):
         p, h = plat[i], hnd[i]
         try:
             keys[i] = creator_key(None if p is None or p != p else p, None if h is None or h != h else h)
