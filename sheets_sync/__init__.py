@@ -2,4 +2,15 @@
 
 Backends: the shared Google Sheet (gspread + google-auth) and an embedded local SQLite archive,
 the default when no Google Sheet is configured.
+
+Modules, in the order a sync uses them:
+
+* :mod:`sheets_sync.sync` - the entry points: ``sync_workbook_tables(tables, settings)`` (the four
+  workbook tables in and out) and ``sync_table(local, base, conflicts, backend)``;
+* :mod:`sheets_sync.safe_values` - one canonical text per cell value, and what is written (RAW);
+* :mod:`sheets_sync.merge` - the three-way merge by creator key (pure, no I/O);
+* :mod:`sheets_sync.backend` - the small interface every archive implements;
+* :mod:`sheets_sync.sqlite_archive` and :mod:`sheets_sync.google_sheet` - the two archives;
+* :mod:`sheets_sync.retry` - back-off with jitter for 429 / 5xx / dropped connections;
+* :mod:`sheets_sync.endpoint` - point gspread at another API endpoint (tests, proxies).
 """

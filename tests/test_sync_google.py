@@ -156,3 +156,29 @@ def test_oauth_user_credentials_file_works(srv, tmp_path):
                 "google_creators_tab": TAB}
     res = sync_workbook_tables({"creators": creators(2)}, settings, policy=fast_policy())
     assert res.ok and set(sheet_rows(srv, sid)) == {"tiktok:c0", "tiktok:c1"}
+
+
+def test_large_writes_are_chunked_under_the_request_size_limit(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(30), None, None, be)
+    local = first.local.copy()
+    local["notes"] = [f"long note {'x' * 50} {i}" for i in range(len(local))]
+    be.chunk_bytes = 1500
+    srv.stats.reset()
+    out = sync_table(local, first.base, first.conflicts, be)
+    batch_writes = [p for m, p, _ in srv.stats.log if p.endswith("values:batchUpdate")]
+    assert len(batch_writes) > 1 and out.log["pushed"] == 30
+    rows = sheet_rows(srv, sid)
+    assert all(rows[f"tiktok:c{i}"]["notes"].endswith(f" {i}") for i in range(30))
+
+
+def test_duplicate_rows_in_the_shared_sheet_are_reported_not_merged_silently(srv, tmp_path):
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    sync_table(creators(2), None, None, be)
+    values = srv.values(sid, TAB)
+    srv.set_values(sid, TAB, [values[1][:3] + ["twin"]], start=f"A{len(values) + 1}", user_entered=False)
+    out = sync_table(pd.DataFrame(dtype=object), None, None, be)
+    assert any("already in row" in p and values[1][0] in p for p in out.problems)
+    assert len(out.local) == 2
