@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.defaults()
     tables = generate(args.creators)
     rows = sum(len(t) for t in tables.values())
+    rss_tables = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"load average now: {' '.join(f'{x:.2f}' for x in __import__('os').getloadavg())} (other jobs share the machine)")
     print("tables: " + ", ".join(f"{k} {len(v):,}" for k, v in tables.items()) + f"  (total {rows:,} rows)")
     evaluate({k: v.head(50) for k, v in tables.items()}, settings, today="2026-11-25")  # warm-up imports/caches
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"peak memory allocated during evaluate (tracemalloc): {peak / 2**20:,.0f} MiB; "
-          f"process max RSS (incl. generated tables): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+          f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB, of which "
+          f"{rss_tables:,.0f} MiB was reached already by generating the input tables")
 
     # Row by row: score_creator() on a sample of creators with their own child rows.
     sample_keys = tables["collaborations"]["creator_key"].drop_duplicates().head(args.row_sample).to_numpy()
