@@ -28,6 +28,8 @@ _CURRENCY_SIGNS = {
 }
 _ISO = re.compile(r"\b([A-Z]{3})\b")
 _KNOWN_ISO = {"USD", "GBP", "EUR", "JPY", "AED", "SAR", "CNY", "CAD", "AUD", "MXN", "BRL", "KRW", "SGD", "MYR", "THB", "IDR", "PHP", "VND"}
+#: digits grouped by one separator only, three digits after each: never settles the decimal mark
+_GROUPED = re.compile(r"\d+(?:(?:,\d{3})+|(?:\.\d{3})+)\Z")
 MISSING = {"", "-", "--", "—", "n/a", "na", "nan", "none", "null", "/", "無", "无", "暂无"}
 
 
@@ -55,7 +57,7 @@ def infer_decimal(values: Iterable[Any], default: str = ".") -> str:
     """
     comma = point = 0
     for v in values:
-        if not isinstance(v, str) or v.isdigit():
+        if not isinstance(v, str) or v.isdigit() or _GROUPED.match(v):  # "1,234,567" settles nothing
             continue
         if comma + point >= 50:  # settled beyond doubt; no need to read a 50 000-row column
             break

@@ -21,6 +21,9 @@ from .problems import Problem, file_problem
 from .readers import Decoding
 
 _SCIENTIFIC_ID = re.compile(r"^\d(?:[.,]\d+)?[eE]\+\d+$")
+#: whole numbers with thousands separators only (the other character being the decimal mark)
+_GROUPED_POINT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\Z")
+_GROUPED_COMMA = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+\Z")
 
 
 @dataclass
@@ -102,10 +105,16 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         dec = infer_decimal(values, decimal)
         cache: dict[Any, float] = {}
         out = []
+        grouped = _GROUPED_POINT if dec == "." else _GROUPED_COMMA  # "1,234,567" where "." is the decimal mark
+        thousands = "," if dec == "." else "."
         for v, row in zip(values, rows):
-            if isinstance(v, str) and v.isdigit():  # the common case, parsed without regexes
-                out.append(float(v))
-                continue
+            if isinstance(v, str):  # the common cases, parsed without parse_number's checks
+                if v.isdigit():
+                    out.append(float(v))
+                    continue
+                if grouped.match(v):  # what parse_number reads it as, whatever the column's type
+                    out.append(float(v.replace(thousands, "")))
+                    continue
             key = v if isinstance(v, str) else repr(v)
             if key not in cache:
                 try:

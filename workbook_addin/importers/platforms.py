@@ -9,6 +9,7 @@ that collaborations' post URLs are reduced to as well.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -20,6 +21,15 @@ _YT_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _YT_PATH = re.compile(r"^/(?:shorts|embed|live|v|e)/([A-Za-z0-9_-]{11})")
 _TT_PATH = re.compile(r"/(?:video|photo|v)/(\d{8,})")
 _IG_PATH = re.compile(r"^/(?:[^/]+/)?(?:p|reel|reels|tv)/([A-Za-z0-9_-]+)")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_HOST_PREFIX = re.compile(r"^(?:www|m|mobile)\.")
+_SLASHES = re.compile(r"/+")
+
+
+@lru_cache(maxsize=512)
+def _host_platform(host: str) -> str | None:
+    """:func:`platform_from_url` for a bare host name; exports repeat a handful of hosts 50 000 times."""
+    return platform_from_url(host)
 
 
 def post_key(value: object, platform: str | None = None) -> str | None:
@@ -31,12 +41,13 @@ def post_key(value: object, platform: str | None = None) -> str | None:
         return None
     if "/" not in text and "." not in text:
         return _id_key(text, platform)
-    url = text if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I) else "https://" + text
+    url = text if _SCHEME.match(text) else "https://" + text
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host = re.sub(r"^(?:www|m|mobile)\.", "", host)
-    path = re.sub(r"/+", "/", parts.path)
-    plat = platform_from_url(host)
+    host = _HOST_PREFIX.sub("", (parts.hostname or "").lower())
+    path = parts.path
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    plat = _host_platform(host)
     if plat == "YouTube":
         vid = parse_qs(parts.query).get("v", [None])[0]
         if host == "youtu.be":
@@ -86,7 +97,11 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
             key = post_key(vid, plat) or key
         keys.append(key)
     out["post_key"] = pd.Series(keys, dtype=object)
-    out["creator_key"] = pd.Series([try_creator_key(p, h) if h else None for p, h in zip(platforms, out["handle"])], dtype=object)
+    creator_keys: dict[tuple[object, object], str | None] = {}  # one creator posts many videos
+    for p, h in zip(platforms, out["handle"]):
+        if h and (p, h) not in creator_keys:
+            creator_keys[(p, h)] = try_creator_key(p, h)
+    out["creator_key"] = pd.Series([creator_keys[(p, h)] if h else None for p, h in zip(platforms, out["handle"])], dtype=object)
     if "gmv" in out:
         cur = out["gmv_currency"] if "gmv_currency" in out else pd.Series([None] * n, dtype=object)
         if "gmv__currency" in out:
