@@ -22,7 +22,7 @@ _REF_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 #: attributes of an existing cell kept when its value is rewritten (style, dynamic-array metadata)
-_KEPT_ATTRS = ("s", "cm")
+KEPT_ATTRS = ("s", "cm")
 
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -94,9 +94,13 @@ def new_cell(row: int, col: int, xml: str) -> Cell:
     return Cell(row, col, "", "<v>", xml)
 
 
+#: a character escape_text changes (or "_x", which may start an escape-like sequence)
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>\r]|_x")
+
+
 def escape_text(text: str) -> str:
-    if text.isalnum():
-        return text
+    if text.isalnum() or _NEEDS_ESCAPE.search(text) is None:
+        return text  # most text needs no escaping: one scan instead of five
     text = _ILLEGAL.sub("", text)
     # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).
     if "_x" in text:
@@ -181,14 +185,28 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
 def cell_xml(ref: str, value: Any, *, attrs: dict[str, str] | None = None, formula: str | None = None,
              date1904: bool = False) -> str:
     """A ``<c>`` element: the kept attributes of ``attrs``, then ``formula`` (verbatim), then the value."""
-    t, inner = value_xml(value, formula is not None, date1904)
     head = f'<c r="{ref}"'
     if attrs:
-        for name in _KEPT_ATTRS:
+        for name in KEPT_ATTRS:
             if name in attrs:
                 head += f' {name}="{attrs[name]}"'
+    return finish_cell(head, value, formula, date1904)
+
+
+def kept_attrs(attr_text: str) -> str:
+    """The attributes of an existing cell's ``<c ...>`` text that a rewrite keeps, as XML text."""
+    if "s=" not in attr_text and "cm=" not in attr_text:
+        return ""
+    attrs = dict(ATTR_RE.findall(attr_text))
+    return "".join(f' {name}="{attrs[name]}"' for name in KEPT_ATTRS if name in attrs)
+
+
+def finish_cell(head: str, value: Any, formula: str | None = None, date1904: bool = False) -> str:
+    """:func:`cell_xml` from a ready ``<c r=".." s=".."`` head: the hot path of big patches builds
+    each column's head once and only adds the row number."""
+    t, inner = value_xml(value, formula is not None, date1904)
     if t:
-        head += f' t="{t}"'
+        head = f'{head} t="{t}"'
     body = (formula or "") + inner
     return head + ("/>" if not body else f">{body}</c>")
 
