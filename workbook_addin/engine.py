@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from . import authenticity as auth
-from . import metrics, scoring
+from . import distinct, metrics, scoring
 from .fx import rates_for
 from .keys import try_creator_key
 from .reviewers import normalise_scores
 from .schema import load_schema
 from .settings import DIMENSIONS, Settings
-from .validation import Problem, coerce_table, creator_keys, excel_rows, normalise_key_column
+from .validation import Problem, coerce_table, creator_keys, excel_rows, match_creator_keys
 
 INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots")
 CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
@@ -80,6 +80,17 @@ def _sum_or_nan(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def _col(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _float_columns(frame: pd.DataFrame):
+    """``_col`` for one frame, reading each column once however often the formulas use it."""
+    cache: dict[str, np.ndarray] = {}
+
+    def get(key: str) -> np.ndarray:
+        if key not in cache:
+            cache[key] = _col(frame, key)
+        return cache[key]
+    return get
 
 
 def _obj(frame: pd.DataFrame, key: str) -> np.ndarray:
@@ -149,8 +160,9 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     rows_c = excel_rows(cr)
     keys, reasons = creator_keys(cr["platform"], cr["handle"], cr["profile_url"])
     input_keys = [c.key for c in c_sheet.input_columns]
-    empty_row = cr[input_keys].isna().all(axis=1).to_numpy()
-    for i in np.flatnonzero((reasons != "") & ~empty_row):
+    no_key = np.flatnonzero(reasons != "")
+    empty_row = cr.iloc[no_key][input_keys].isna().all(axis=1).to_numpy() if len(no_key) else np.zeros(0, dtype=bool)
+    for i in no_key[~empty_row]:
         if cr["platform"].iat[i] is None and cr["handle"].iat[i] is None:
             continue  # both missing: already reported as required values
         problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
@@ -168,26 +180,31 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     n = len(cpos)
     key_index = pd.Index(keys[cpos], dtype=object)
     cr["creator_key"] = pd.Series(keys, index=cr.index, dtype=object)
-    C = cr.iloc[cpos]
+    C = cr if n == len(cr) else cr.iloc[cpos]  # no copy when every row has its own key
 
     # ---------------------------------------------------------------- child tables -> creator index
     cidx: dict[str, np.ndarray] = {}
     for key in CHILD_SHEETS:
         t = typed[key]
         sheet = schema.sheet(key)
-        rows = excel_rows(t)
         raw_keys = t["creator_key"].to_numpy(dtype=object)
-        canon, bad, idx = normalise_key_column(t["creator_key"], key_index)
-        present = (idx >= 0) | bad | (canon != None)  # noqa: E711 (element-wise)
-        header = sheet.column("creator_key").header
-        for i in np.flatnonzero(bad):
-            problems.append(Problem(sheet.name, int(rows[i]), header, f"{t['creator_key'].iat[i]!r} is not a creator key (platform:handle) or profile link",
-                                    t["creator_key"].iat[i], key, "creator_key"))
-        for i in np.flatnonzero(present & ~bad & (idx < 0)):
-            problems.append(Problem(sheet.name, int(rows[i]), header, f"creator {canon[i]} is not in {c_sheet.name}; row left out of the scores",
-                                    canon[i], key, "creator_key"))
-        t["creator_key"] = pd.Series(np.where(present & ~bad, canon, raw_keys), index=t.index, dtype=object)
-        cidx[key] = idx.astype(np.int64)
+        idx, todo, canon, present = match_creator_keys(raw_keys, key_index)
+        # only the cells not found as typed need a second look (usually none)
+        bad = present & pd.isna(canon)
+        if len(todo):
+            rows = excel_rows(t)
+            header = sheet.column("creator_key").header
+            for i in todo[bad]:
+                problems.append(Problem(sheet.name, int(rows[i]), header, f"{raw_keys[i]!r} is not a creator key (platform:handle) or profile link",
+                                        raw_keys[i], key, "creator_key"))
+            for j in np.flatnonzero(present & ~bad & (idx[todo] < 0)):
+                problems.append(Problem(sheet.name, int(rows[todo[j]]), header, f"creator {canon[j]} is not in {c_sheet.name}; row left out of the scores",
+                                        canon[j], key, "creator_key"))
+        keys_out = np.array(raw_keys, dtype=object, copy=True)
+        fixed = present & ~bad
+        keys_out[todo[fixed]] = canon[fixed]
+        t["creator_key"] = pd.Series(keys_out, index=t.index, dtype=object)
+        cidx[key] = idx
 
     # ---------------------------------------------------------------- outreach
     ot, oi = typed["outreach"], cidx["outreach"]
@@ -225,31 +242,37 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     k_sheet = schema.sheet("collaborations")
     rates = settings.fx_rates
     cur = _obj(co, "currency")
-    gmv_cur = co["gmv_currency"].where(co["gmv_currency"].notna(), co["currency"]).to_numpy(dtype=object)
+    gmv_cur_typed = _obj(co, "gmv_currency")
     rows_k = excel_rows(co)
     rate = rates_for(cur, rates)  # one look-up per row, shared by every money column
-    gmv_rate = rates_for(gmv_cur, rates)
-    for col_key, cur_arr, r in (("currency", cur, rate), ("gmv_currency", gmv_cur, gmv_rate)):
-        no_rate = np.isnan(r) & (cur_arr != None)  # noqa: E711 (element-wise)
+    no_gmv_cur = distinct.isna(gmv_cur_typed)  # GMV in the fee's currency unless stated
+    gmv_rate = np.where(no_gmv_cur, rate, rates_for(gmv_cur_typed, rates)) if len(co) else rate
+    col = _float_columns(co)  # each number column read once
+    gmv_values = col("gmv")
+    for col_key, r in (("currency", rate), ("gmv_currency", gmv_rate)):
+        cand = np.flatnonzero(np.isnan(r))  # only rows without a rate need a second look
+        cur_arr = cur[cand] if col_key == "currency" else np.where(no_gmv_cur[cand], cur[cand], gmv_cur_typed[cand])
+        no_rate = cur_arr != None  # noqa: E711 (element-wise)
         if col_key == "gmv_currency":
-            no_rate = no_rate & ~np.isnan(_col(co, "gmv"))
-        for i in np.flatnonzero(no_rate):
+            no_rate = no_rate & ~np.isnan(gmv_values[cand])
+        for j in np.flatnonzero(no_rate):
+            i = cand[j]
             problems.append(Problem(k_sheet.name, int(rows_k[i]), k_sheet.column(col_key).header,
-                                    f"no exchange rate for {cur_arr[i]} in 汇率 FX rates; amounts in it are left out",
-                                    cur_arr[i], "collaborations", col_key))
-    money = {k: _col(co, k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
-    gmv_raw = _col(co, "gmv")
+                                    f"no exchange rate for {cur_arr[j]} in 汇率 FX rates; amounts in it are left out",
+                                    cur_arr[j], "collaborations", col_key))
+    money = {k: col(k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
+    gmv_raw = col("gmv")
     gmv_base = gmv_raw * gmv_rate
-    commission = _col(co, "commission_rate")
+    commission = col("commission_rate")
     cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
-                                         money["tool_cost"], _col(co, "agency_fee_pct")), dtype=float)
+                                         money["tool_cost"], col("agency_fee_pct")), dtype=float)
     unconverted = np.zeros(len(co), dtype=bool)
     for k in ("fee", "sample_cost", "shipping_cost", "tool_cost"):
-        unconverted |= ~np.isnan(_col(co, k)) & np.isnan(money[k])
+        unconverted |= ~np.isnan(col(k)) & np.isnan(money[k])
     unconverted |= ~np.isnan(gmv_raw) & np.isnan(gmv_base) & ~np.isnan(commission) & (commission > 0)
     cost = np.where(unconverted, np.nan, cost)
-    views, likes, comments = _col(co, "views"), _col(co, "likes"), _col(co, "comments")
-    shares, saves = _col(co, "shares"), _col(co, "saves")
+    views, likes, comments = col("views"), col("likes"), col("comments")
+    shares, saves = col("shares"), col("saves")
     eng = metrics.nansum(likes, comments, shares, saves)
     er_v = metrics.safe_div(eng, views)
     co["total_cost"] = np.round(cost, 2)
@@ -257,19 +280,20 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     co["er_views"] = er_v
     co["cpm"] = metrics.cpm(cost, views)
     co["cpe"] = metrics.cpe(cost, eng)
-    co["cpa"] = metrics.cpa(cost, _col(co, "orders"))
-    co["roas"] = metrics.roas(gmv_base, cost)
+    co["cpa"] = metrics.cpa(cost, col("orders"))
+    roas_k = metrics.roas(gmv_base, cost)
+    co["roas"] = roas_k
     margin = float(settings.gross_margin)
     co["roi"] = metrics.roi(gmv_base, cost, margin)
     published = ~np.isnan(views)
-    kpi_views = _col(co, "kpi_views")
+    kpi_views = col("kpi_views")
     kpi_views = np.where(np.isnan(kpi_views), cost / float(settings.target_cpm) * 1000.0, kpi_views)
-    kpi_er = _col(co, "kpi_er")
+    kpi_er = col("kpi_er")
     kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
-    kpi_roas = _col(co, "kpi_roas")
+    kpi_roas = col("kpi_roas")
     kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
-    post_perf = scoring.performance_score(views, kpi_views, er_v, kpi_er, _col(co, "orders"), _col(co, "kpi_orders"),
-                                          co["roas"].to_numpy(dtype=float), kpi_roas)
+    post_perf = scoring.performance_score(views, kpi_views, er_v, kpi_er, col("orders"), col("kpi_orders"),
+                                          roas_k, kpi_roas)
     post_perf = np.where(published, post_perf, np.nan)
     performance = _group_mean(ci, post_perf, n)
     total_cost_c = _sum_or_nan(ci, cost, n)

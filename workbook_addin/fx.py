@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import distinct
+
 
 def rates_for(currency: Any, rates: Mapping[str, float]) -> np.ndarray:
     """The rate (base units per unit) for each currency code; NaN where unknown or missing."""
@@ -20,7 +22,7 @@ def rates_for(currency: Any, rates: Mapping[str, float]) -> np.ndarray:
     codes = np.asarray(currency, dtype=object)
     known = pd.Index(list(rates), dtype=object)
     table = np.append(np.array(list(rates.values()), dtype=float), np.nan)
-    pos = known.get_indexer(codes)
+    pos = distinct.get_indexer(known, codes)
     return table[np.where(pos < 0, len(known), pos)]
 
 

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import distinct
+
 ArrayLike = Any
 
 
@@ -48,9 +50,14 @@ def safe_div(num: ArrayLike, den: ArrayLike) -> np.ndarray:
 def nansum(*parts: ArrayLike) -> np.ndarray:
     """Element-wise sum treating missing parts as 0; NaN only where every part is missing."""
     arrs = np.broadcast_arrays(*[_f(p) for p in parts])
-    stack = np.stack(arrs)
-    total = np.nansum(stack, axis=0)
-    return np.where(np.isnan(stack).all(axis=0), np.nan, total)
+    # part by part in order, as np.nansum over the stacked parts adds them (same result, no stack)
+    missing = np.isnan(arrs[0])
+    total = np.where(missing, 0.0, arrs[0])
+    for a in arrs[1:]:
+        m = np.isnan(a)
+        total += np.where(m, 0.0, a)
+        missing &= m
+    return np.where(missing, np.nan, total)
 
 
 def engagements(likes: ArrayLike, comments: ArrayLike, shares: ArrayLike = np.nan, saves: ArrayLike = np.nan) -> Any:
@@ -150,6 +157,9 @@ def reply_hours(contacted_at: ArrayLike, replied_at: ArrayLike) -> Any:
     return float(hours[0]) if np.ndim(contacted_at) == 0 and np.ndim(replied_at) == 0 else hours
 
 
+_STATUS_INDEX = pd.Index(list(STAGE_REACHED), dtype=object)
+
+
 def stage_reached(status: ArrayLike, replied_at: ArrayLike = None) -> np.ndarray:
     """Index of the furthest funnel stage each contact reached (-1 where the status is unknown).
 
@@ -157,8 +167,7 @@ def stage_reached(status: ArrayLike, replied_at: ArrayLike = None) -> np.ndarray
     """
     codes = np.atleast_1d(np.asarray(status, dtype=object))
     table = np.array([*STAGE_REACHED.values(), -1], dtype=np.int64)
-    pos = pd.Index(list(STAGE_REACHED), dtype=object).get_indexer(codes)
-    stage = table[np.where(pos < 0, len(table) - 1, pos)]
+    stage = table[distinct.get_indexer(_STATUS_INDEX, codes)]  # -1 (unknown) picks the last entry
     if replied_at is not None:
         has_reply = ~pd.isna(np.atleast_1d(np.asarray(replied_at, dtype=object)))
         stage = np.where(has_reply & (stage == 0), 1, stage)
@@ -172,13 +181,15 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     coerced outreach table (status codes). Rows: one per group and stage.
     """
     stage = stage_reached(outreach["status"].to_numpy(dtype=object), outreach["replied_at"].to_numpy())
-    groups = outreach[by].fillna("(none)").to_numpy(dtype=object) if by else np.full(len(outreach), "all", dtype=object)
-    codes, uniques = pd.factorize(groups)
+    if by:
+        codes, uniques = pd.factorize(outreach[by].fillna("(none)").to_numpy(dtype=object))
+    else:
+        codes, uniques = np.zeros(len(outreach), dtype=np.int64), np.array(["all"] if len(outreach) else [], dtype=object)
     rows = []
     known = stage >= 0
     # counts[g, k] = contacts of group g whose furthest stage is k; reached = reverse cumulative sum
-    counts = np.zeros((len(uniques), len(FUNNEL_STAGES)), dtype=np.int64)
-    np.add.at(counts, (codes[known], stage[known]), 1)
+    k = len(FUNNEL_STAGES)
+    counts = np.bincount(codes[known] * k + stage[known], minlength=len(uniques) * k).reshape(len(uniques), k)
     reached_all = counts[:, ::-1].cumsum(axis=1)[:, ::-1]
     for g, name in enumerate(uniques):
         prev = None

@@ -59,12 +59,17 @@ def _out(x: np.ndarray) -> Any:
 def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Weighted mean of the parts that are present, NaN where none is."""
     arrs = np.broadcast_arrays(*[_f(p) for p in parts])
-    stack = np.stack(arrs)
-    w = np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (stack.ndim - 1))
-    present = ~np.isnan(stack)
-    wsum = (present * w).sum(axis=0)
+    w = np.asarray(weights, dtype=float)
+    # part by part in order: the same additions as summing the stacked parts, without the stack
+    wsum = total = None
+    for a, wj in zip(arrs, w):
+        missing = np.isnan(a)
+        pw = np.where(missing, 0.0, wj)
+        tw = np.nan_to_num(a) * wj
+        wsum = pw if wsum is None else wsum + pw
+        total = tw if total is None else total + tw
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(wsum > 0, (np.nan_to_num(stack) * w).sum(axis=0) / np.where(wsum > 0, wsum, 1), np.nan)
+        return np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
 
 
 def responsiveness_score(reply_rate: Any, median_reply_hours: Any = np.nan, target_hours: Any = 24.0) -> Any:
