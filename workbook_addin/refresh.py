@@ -28,6 +28,7 @@ from .workbook_io import (
     WorkbookData,
     WorkbookFile,
     diff_columns,
+    gc_paused,
     replace_rows,
     same_value,
 )
@@ -192,6 +193,12 @@ def run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None = None, *,
                 progress: Progress | None = None, now: dt.datetime | None = None,
                 user: str | None = None) -> RefreshReport:
     """The refresh job on any workbook adapter (file or live Excel). See the module docstring."""
+    with gc_paused():  # millions of short-lived cell values, no cycles: see gc_paused
+        return _run_refresh(book, exports_dir, sync=sync, progress=progress, now=now, user=user)
+
+
+def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync: bool, progress: Progress | None,
+                 now: dt.datetime | None, user: str | None) -> RefreshReport:
     import time
 
     from . import engine
