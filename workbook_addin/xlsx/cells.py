@@ -95,11 +95,11 @@ def new_cell(row: int, col: int, xml: str) -> Cell:
 
 
 #: a character escape_text changes (or "_x", which may start an escape-like sequence)
-_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>\r]|_x")
+NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>\r]|_x")
 
 
 def escape_text(text: str) -> str:
-    if text.isalnum() or _NEEDS_ESCAPE.search(text) is None:
+    if text.isalnum() or NEEDS_ESCAPE.search(text) is None:
         return text  # most text needs no escaping: one scan instead of five
     text = _ILLEGAL.sub("", text)
     # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).

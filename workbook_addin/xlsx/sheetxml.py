@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cells import KEPT_ATTRS, ATTR_RE, FORMULA_RE, Cell, cell_xml, finish_cell, kept_attrs, new_cell, parse_cells, shift_formula
+from .cells import NEEDS_ESCAPE, KEPT_ATTRS, ATTR_RE, FORMULA_RE, Cell, cell_xml, finish_cell, kept_attrs, new_cell, parse_cells, shift_formula
 from .refs import col_letter, parse_range, range_ref
 
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
@@ -185,6 +185,7 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
         return growth_templates[key]
 
     row_templates: dict[int, list[tuple[int, str, str, str | None, bool]]] = {}
+    row_extras: dict[int, str] = {}
 
     def new_table_row(r: int, growth: Growth) -> str:
         """A row that did not exist, inside a growing table: the hot path when thousands of rows are
@@ -201,19 +202,32 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
         parts = []
         number = str(r)
         shift = r - growth.template_row
+        get = values.get
         for c, before, after, text, moves in columns:
-            formula = None
-            if text is not None:
-                formula = f"<f>{shift_formula(text, shift) if moves else text}</f>"
-            parts.append(finish_cell(before + number + after, values.get(c), formula, date1904))
-        outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
-        before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
-                  for c in outside if c < growth.c1]
-        parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
-                                  for c in outside if c > growth.c2]
-        tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0]
-        extra = "".join(f' {k}="{v}"' for k, v in tpl_attrs.items() if k not in ("r", "spans"))
-        max_row = max(max_row, r)
+            v = get(c)
+            if text is None:  # plain cells, inlined: hundreds of thousands of them when the archive state is first written
+                if v is None:
+                    parts.append(before + number + after + "/>")
+                    continue
+                if type(v) is str and v and (v.isalnum() or NEEDS_ESCAPE.search(v) is None):
+                    parts.append(f'{before}{number}{after} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                    continue
+                parts.append(finish_cell(before + number + after, v, None, date1904))
+                continue
+            formula = f"<f>{shift_formula(text, shift) if moves else text}</f>"
+            parts.append(finish_cell(before + number + after, v, formula, date1904))
+        if values and (min(values) < growth.c1 or max(values) > growth.c2):
+            outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
+            before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+                      for c in outside if c < growth.c1]
+            parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+                                      for c in outside if c > growth.c2]
+        extra = row_extras.get(id(growth))
+        if extra is None:
+            tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0]
+            extra = row_extras[id(growth)] = "".join(f' {k}="{v}"' for k, v in tpl_attrs.items() if k not in ("r", "spans"))
+        if r > max_row:
+            max_row = r
         max_col = max(max_col, growth.c2, max(values) if values else 0)
         return f'<row r="{r}"{extra}>' + "".join(parts) + "</row>"
 
@@ -267,6 +281,7 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
     out: list[str] = [head]
     pos = 0
     pi = 0
+    kept_cache: dict[str, str] = {}
     for start, end, attr_text, inner_start, inner_end in _scan_rows(body):
         if pi >= len(pending):  # nothing left to change: copy the rest; rows are in order, the last is the highest
             last = body.rfind("<row", start)
@@ -289,7 +304,7 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
             inner = body[inner_start:inner_end] if inner_end >= 0 else None
             fast = None
             if r not in growth_rows and r not in clear_rows and inner:
-                fast = _patch_existing_cells(body[start:inner_start], inner, r, edit.values.get(r, {}), date1904)
+                fast = _patch_existing_cells(body[start:inner_start], inner, r, edit.values.get(r, {}), date1904, kept_cache)
             if fast is not None:
                 out.append(fast)
                 max_row = max(max_row, r)
@@ -307,30 +322,40 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
     return PatchResult("".join(out), removed_formula, max_row, max_col)
 
 
-def _patch_existing_cells(start_tag: str, inner: str, r: int, values: dict[int, Any], date1904: bool) -> str | None:
+def _patch_existing_cells(start_tag: str, inner: str, r: int, values: dict[int, Any], date1904: bool,
+                          kept_cache: dict[str, str]) -> str | None:
     """Rewrites cells that already exist in a row by finding them by reference, leaving the rest of
     the row's text untouched (no full parse: a changed row usually changes a few of its 40 cells).
-    None when a cell is missing (then the caller rebuilds the row in column order)."""
+    None when a cell is missing (then the caller rebuilds the row in column order).
+
+    ``kept_cache``: the kept attributes per attribute text after ``r="..."`` (a sheet has a few
+    dozen such texts, one per style and type)."""
     edits = []
     suffix = str(r)
     find = inner.find
     for c, value in values.items():
-        ref = col_letter(c) + suffix
-        head = '<c r="' + ref + '"'
+        head = '<c r="' + col_letter(c) + suffix + '"'
         i = find(head)
         if i < 0:
             return None
         j = find(">", i)
         if inner[j - 1] == "/":
-            end, attr_text, content = j + 1, inner[i + 2:j - 1], ""
+            end, rest, content = j + 1, inner[i + len(head):j - 1], ""
         else:
             end = inner.index("</c>", j) + 4
-            attr_text, content = inner[i + 2:j], inner[j + 1:end - 4]
+            rest, content = inner[i + len(head):j], inner[j + 1:end - 4]
+        kept = kept_cache.get(rest)
+        if kept is None:
+            kept = kept_cache[rest] = kept_attrs(rest)
         formula = None
         if "<f" in content:
-            fm = FORMULA_RE.search(content)
-            formula = fm.group(0) if fm else None
-        edits.append((i, end, finish_cell(head + kept_attrs(attr_text), value, formula, date1904)))
+            k = content.find("</f>") if content.startswith("<f>") else -1
+            if k >= 0:  # what FORMULA_RE finds, found without the regex
+                formula = content[:k + 4]
+            else:
+                fm = FORMULA_RE.search(content)
+                formula = fm.group(0) if fm else None
+        edits.append((i, end, finish_cell(head + kept, value, formula, date1904)))
     edits.sort()
     parts, pos = [start_tag], 0
     for i, end, xml in edits:
