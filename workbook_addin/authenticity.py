@@ -33,9 +33,14 @@ def er_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFrame) ->
     band = np.full(n, "", dtype=object)
     plat = np.asarray(platform, dtype=object)
     f = np.asarray(followers, dtype=float)
+    on_platform: dict[object, np.ndarray] = {}  # creators on each platform, found once per platform
     for row in bench.itertuples(index=False):
-        m = (plat == row.platform) & (f >= row.min_followers) & (f < row.max_followers) & np.isnan(low)
-        if m.any():
+        if row.platform not in on_platform:
+            on_platform[row.platform] = np.flatnonzero(plat == row.platform)
+        pos = on_platform[row.platform]
+        fp = f[pos]
+        m = pos[(fp >= row.min_followers) & (fp < row.max_followers) & np.isnan(low[pos])]
+        if len(m):
             low[m], high[m], basis[m], band[m] = row.er_low, row.er_high, row.basis, f"{row.platform} {row.band}"
     return {"er_low": low, "er_high": high, "basis": basis, "band": band}
 

@@ -101,33 +101,46 @@ def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
     return scoring._num(np.asarray(x, dtype=float) * 100.0, digits) + "%"
 
 
-def _join_flags(*parts: np.ndarray) -> np.ndarray:
-    """Joins per-creator flag texts with "; ", skipping empty ones (touching only flagged rows)."""
-    out = np.asarray(parts[0], dtype=object).copy()
-    for p in parts[1:]:
-        p = np.asarray(p, dtype=object)
-        idx = np.flatnonzero(p != "")
+#: One flag kind for the creators it concerns: (creator positions, their flag texts).
+Flag = tuple[np.ndarray, np.ndarray]
+
+
+def _flag(mask: np.ndarray, *pieces: Any) -> Flag:
+    """The flag texts where ``mask`` holds: pieces are constant strings, or functions given the
+    flagged positions and returning their texts, so a flag that concerns 1 % of the creators
+    costs 1 % of the formatting."""
+    idx = np.flatnonzero(mask)
+    text: Any = np.full(len(idx), "", dtype=object)
+    for p in pieces:
+        text = text + (p if isinstance(p, str) else np.asarray(p(idx), dtype=object))
+    return idx, text
+
+
+def _join_flags(n: int, *flags: Flag) -> np.ndarray:
+    """Per creator, the flag texts joined with "; " in the order given ("" where none)."""
+    out = np.full(n, "", dtype=object)
+    for idx, text in flags:
+        keep = text != ""
+        idx, text = idx[keep], text[keep]
         if len(idx) == 0:
             continue
         cur = out[idx]
-        out[idx] = np.where(cur == "", p[idx], cur + "; " + p[idx])
+        out[idx] = np.where(cur == "", text, cur + "; " + text)
     return out
 
 
-def _first_ids(idx: np.ndarray, mask: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
-    """Per creator: "ID" or "ID (+k more)" of the rows where mask holds, "" where none."""
-    out = np.full(n, "", dtype=object)
+def _first_ids(idx: np.ndarray, mask: np.ndarray, ids: np.ndarray) -> Flag:
+    """Per creator with rows where mask holds: "ID" or "ID (+k more)" of those rows."""
     sel = np.flatnonzero(mask & (idx >= 0))
     if len(sel) == 0:
-        return out
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     c = idx[sel]
     order = np.argsort(c, kind="stable")
     c, sel = c[order], sel[order]
     uniq, first, counts = np.unique(c, return_index=True, return_counts=True)
     text = np.asarray(ids, dtype=object)[sel[first]].astype(str).astype(object)
     more = np.where(counts > 1, " (+" + (counts - 1).astype(str).astype(object) + " more)", "")
-    out[uniq] = text + more
-    return out
+    return uniq, text + more
 
 
 def _empty_frame(sheet_key: str) -> pd.DataFrame:
@@ -183,12 +196,20 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     C = cr if n == len(cr) else cr.iloc[cpos]  # no copy when every row has its own key
 
     # ---------------------------------------------------------------- child tables -> creator index
+    # All four sheets' keys are matched in one go: they name the same creators, so the distinct
+    # key texts among them are looked up (and, where not typed as a known key, parsed) once.
+    raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in CHILD_SHEETS}
+    ends = np.cumsum([len(raw[key]) for key in CHILD_SHEETS])
+    all_idx, all_todo, all_canon, all_present = match_creator_keys(
+        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object), key_index)
     cidx: dict[str, np.ndarray] = {}
-    for key in CHILD_SHEETS:
-        t = typed[key]
+    for key, end in zip(CHILD_SHEETS, ends.tolist()):
+        t, raw_keys = typed[key], raw[key]
+        start = end - len(raw_keys)
         sheet = schema.sheet(key)
-        raw_keys = t["creator_key"].to_numpy(dtype=object)
-        idx, todo, canon, present = match_creator_keys(raw_keys, key_index)
+        idx = all_idx[start:end]
+        lo, hi = np.searchsorted(all_todo, [start, end])
+        todo, canon, present = all_todo[lo:hi] - start, all_canon[lo:hi], all_present[lo:hi]
         # only the cells not found as typed need a second look (usually none)
         bad = present & pd.isna(canon)
         if len(todo):
@@ -325,27 +346,30 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     content = _group_mean(ri, np.asarray(review_content, dtype=float), n)
 
     def yes(col: str, bad_value: str) -> np.ndarray:
-        v = _obj(rv, col)
-        return np.where(v == bad_value, 1.0, np.where(v == None, np.nan, 0.0))  # noqa: E711
+        # 1 marked, 0 not, NaN not reviewed: decided once per distinct value
+        codes, values = distinct.factorize(_obj(rv, col))
+        return np.append(np.where(values == bad_value, 1.0, np.where(values == None, np.nan, 0.0)), np.nan)[codes]  # noqa: E711
 
     # A post counts as having a problem if any reviewer marked it: group reviews by post (collab_id,
     # or the review itself when no collab is named), take the maximum, then average per creator.
     post_raw = rv["collab_id"].to_numpy(dtype=object)
-    post_raw = np.where(pd.isna(post_raw), rv["review_id"].to_numpy(dtype=object), post_raw)
+    no_collab = distinct.isna(post_raw)
+    if no_collab.any():
+        post_raw = np.where(no_collab, rv["review_id"].to_numpy(dtype=object), post_raw)
     use_r = ri >= 0
-    post_codes, post_ids = pd.factorize(np.where(use_r, post_raw, None))
+    post_codes, post_ids = distinct.factorize(post_raw if use_r.all() else np.where(use_r, post_raw, None))
     n_posts = len(post_ids)
     post_creator = np.full(n_posts, -1, dtype=np.int64)
     ok_r = post_codes >= 0
     post_creator[post_codes[ok_r]] = ri[ok_r]
     shares_c = {k: np.full(n, np.nan) for k in scoring.COMPLIANCE_PENALTIES}
-    post_flags: dict[str, np.ndarray] = {k: np.full(n, "", dtype=object) for k in scoring.COMPLIANCE_PENALTIES}
+    post_flags: dict[str, Flag] = {}
     for k, bad_value in (("ad_disclosure", "no"), ("false_claims", "yes"), ("platform_violation", "yes")):
         v = yes(k, bad_value)
         per_post = np.full(n_posts, np.nan)
         np.fmax.at(per_post, post_codes[ok_r], v[ok_r])
         shares_c[k] = _group_mean(post_creator, per_post, n)
-        post_flags[k] = _first_ids(post_creator, per_post == 1.0, np.asarray(post_ids, dtype=object), n)
+        post_flags[k] = _first_ids(post_creator, per_post == 1.0, np.asarray(post_ids, dtype=object))
     compliance = scoring.compliance_score(shares_c["ad_disclosure"], shares_c["false_claims"], shares_c["platform_violation"])
 
     # ---------------------------------------------------------------- snapshots and authenticity
@@ -386,30 +410,38 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         reason[blacklisted] = [str(r).strip() if r is not None and r == r else "" for r in raw_reason]
     er_dir = np.nan_to_num(er_anom)
     band_txt = band["band"].astype(object)
-    tw = scoring.texts_where
-    fl_black = tw(blacklisted, "黑名单 Blacklisted", np.where(reason == "", "", ": " + reason.astype(str).astype(object)))
-    fl_fake = tw(fake >= fake_flag_level, "假粉率高 Fake followers ", _pct(fake), f" ≥ {fake_flag_level:.0%}")
-    fl_er_low = tw(er_dir < 0, "互动率偏低 ER far below band: ", _pct(er_basis, 1), " < ",
-                   _pct(band["er_low"] * float(settings.er_low_factor), 1), " (", band_txt, ")")
-    fl_er_high = tw(er_dir > 0, "互动率偏高 ER far above band: ", _pct(er_basis, 1), " > ",
-                    _pct(band["er_high"] * float(settings.er_high_factor), 1), " (", band_txt, ")")
+    er_low_cut, er_high_cut = band["er_low"] * float(settings.er_low_factor), band["er_high"] * float(settings.er_high_factor)
     lc_on = np.nan_to_num(lc_flag) > 0
     no_comments = lc_on & np.isinf(np.nan_to_num(lc_ratio, nan=0.0))
-    fl_lc = tw(lc_on & ~no_comments, "赞评比异常 Likes per comment ", scoring._num(lc_ratio, 0),
-               f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})")
-    fl_lc[no_comments] = "赞评比异常 Likes but no comments"
     jump_on = np.nan_to_num(jumps["flag"]) > 0
-    fl_jump = np.full(n, "", dtype=object)
-    if jump_on.any():
-        fl_jump[jump_on] = ("粉丝突增 Follower jump +" + _pct(jumps["growth"][jump_on]) + " ("
-                            + np.datetime_as_string(jumps["start"][jump_on], unit="D").astype(object) + " → "
-                            + np.datetime_as_string(jumps["end"][jump_on], unit="D").astype(object) + ")")
-    fl_ad = tw(post_flags["ad_disclosure"] != "", "缺少广告标识 Missing #ad disclosure: ", post_flags["ad_disclosure"])
-    fl_claim = tw(post_flags["false_claims"] != "", "虚假宣传 False claims: ", post_flags["false_claims"])
-    fl_viol = tw(post_flags["platform_violation"] != "", "平台违规 Platform violation: ", post_flags["platform_violation"])
     incomplete = (tier == None) & ~np.isnan(score)  # noqa: E711
-    fl_inc = tw(incomplete, "数据不足 Incomplete: ", _pct(completeness), f" of weight has data (< {min_comp:.0%})")
-    flags = _join_flags(fl_black, fl_fake, fl_er_low, fl_er_high, fl_lc, fl_jump, fl_ad, fl_claim, fl_viol, fl_inc) if n else np.zeros(0, dtype=object)
+
+    def days(x: np.ndarray):
+        return lambda i: np.datetime_as_string(x[i], unit="D").astype(object)
+
+    def compliance_flag(label: str, k: str) -> Flag:
+        idx, ids = post_flags.get(k, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)))
+        return idx, label + ids
+
+    flags = _join_flags(
+        n,
+        _flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "", ": " + reason[i].astype(str).astype(object))),
+        _flag(fake >= fake_flag_level, "假粉率高 Fake followers ", lambda i: _pct(fake[i]), f" ≥ {fake_flag_level:.0%}"),
+        _flag(er_dir < 0, "互动率偏低 ER far below band: ", lambda i: _pct(er_basis[i], 1), " < ",
+              lambda i: _pct(er_low_cut[i], 1), " (", lambda i: band_txt[i], ")"),
+        _flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: _pct(er_basis[i], 1), " > ",
+              lambda i: _pct(er_high_cut[i], 1), " (", lambda i: band_txt[i], ")"),
+        # the like/comment flag: a ratio, or no comments at all (never both)
+        _flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ", lambda i: scoring._num(lc_ratio[i], 0),
+              f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})"),
+        _flag(no_comments, "赞评比异常 Likes but no comments"),
+        _flag(jump_on, "粉丝突增 Follower jump +", lambda i: _pct(jumps["growth"][i]), " (", days(jumps["start"]), " → ",
+              days(jumps["end"]), ")"),
+        compliance_flag("缺少广告标识 Missing #ad disclosure: ", "ad_disclosure"),
+        compliance_flag("虚假宣传 False claims: ", "false_claims"),
+        compliance_flag("平台违规 Platform violation: ", "platform_violation"),
+        _flag(incomplete, "数据不足 Incomplete: ", lambda i: _pct(completeness[i]), f" of weight has data (< {min_comp:.0%})"),
+    )
 
     explanation = (scoring.explain(score, tier, completeness, sub, settings.weights, blacklisted, settings.cutoffs, min_comp, flags)
                    if explain and n else np.full(n, None, dtype=object))

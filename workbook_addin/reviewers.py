@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import distinct
+
 
 def normalise_scores(reviewer: np.ndarray | pd.Series, scores: np.ndarray, min_reviews: int = 3) -> np.ndarray:
     """Normalised copy of ``scores`` (n, k) given each row's reviewer (n,); NaN stays NaN."""
@@ -22,7 +24,7 @@ def normalise_scores(reviewer: np.ndarray | pd.Series, scores: np.ndarray, min_r
     squeeze = values.ndim == 1
     if squeeze:
         values = values[:, None]
-    codes, _ = pd.factorize(pd.Series(np.asarray(reviewer, dtype=object)))
+    codes, _ = distinct.factorize(np.asarray(reviewer, dtype=object))
     codes = np.where(codes < 0, codes.max(initial=-1) + 1, codes)  # reviewer missing: its own group
     groups = int(codes.max(initial=-1)) + 1
     out = values.copy()

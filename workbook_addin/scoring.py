@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -192,9 +193,10 @@ def dimension_labels() -> dict[str, str]:
 
 @cache
 def _number_texts(digits: int) -> np.ndarray:
-    """Texts of every number from -1000 to 1000 at ``digits`` decimals, for table look-up."""
+    """Texts of every number from -1000 to 1000 at ``digits`` decimals, for table look-up, and a
+    last entry "" (what a missing number reads as)."""
     step = 10**digits
-    return np.array([f"{i / step:.{digits}f}" for i in range(-1000 * step, 1000 * step + 1)], dtype=object)
+    return np.array([f"{i / step:.{digits}f}" for i in range(-1000 * step, 1000 * step + 1)] + [""], dtype=object)
 
 
 def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
@@ -205,12 +207,11 @@ def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
     """
     arr = np.asarray(x, dtype=float)
     step = 10**digits
+    table = _number_texts(digits)
     finite = np.isfinite(arr)
     scaled = np.where(finite, np.round(arr * step), 0.0)
-    out = np.full(arr.shape, "", dtype=object)
     inside = finite & (np.abs(scaled) <= 1000 * step)
-    if inside.any():
-        out[inside] = _number_texts(digits)[(scaled[inside] + 1000 * step).astype(np.int64)]
+    out = table[np.where(inside, scaled + 1000 * step, len(table) - 1).astype(np.int64).reshape(-1)].reshape(arr.shape)
     outside = finite & ~inside
     if outside.any():
         out[outside] = [f"{v:.{digits}f}" for v in arr[outside].tolist()]
@@ -235,15 +236,32 @@ def texts_where(mask: np.ndarray, *pieces: Any) -> np.ndarray:
     return out
 
 
+def _join_pieces(pieces: list[Any], rows: np.ndarray) -> list[str]:
+    """Texts for ``rows``: the pieces (constant strings or full-length text arrays) joined per row.
+
+    One C-level ``"".join`` per row over constants and the rows' values: no template is parsed
+    per row (``str.format`` would), and no intermediate strings are made (``+`` would).
+    """
+    merged: list[Any] = []
+    for p in pieces:  # neighbouring constants become one piece
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    return list(map("".join, zip(*[repeat(p, len(rows)) if isinstance(p, str) else np.asarray(p, dtype=object)[rows]
+                                    for p in merged])))
+
+
 def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
             weights: np.ndarray, blacklisted: np.ndarray, cutoffs: tuple[float, float, float],
             min_completeness: float, flags: np.ndarray) -> np.ndarray:
     """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
 
     e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
-    粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Built with whole-array
-    string operations: rows are grouped by which dimensions have data (at most 64 patterns), so
-    the labels, weights and missing list are constants per group and only the numbers vary.
+    粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Rows are grouped by
+    the kind of head sentence, by which dimensions have data (at most 64 patterns) and by whether
+    there are flags; within a group the sentence is fixed text with only the numbers varying, and
+    each row's sentence is one ``"".join`` (see :func:`_join_pieces`).
     """
     n = len(score)
     s_cut, a_cut, b_cut = cutoffs
@@ -256,41 +274,53 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     incomplete = (t == None) & has_score  # noqa: E711 (element-wise)
     capped = bl & has_score & (natural != "C")
     plain = has_score & ~incomplete & ~capped
-    head = np.full(n, "", dtype=object)
 
-    def fill(mask: np.ndarray, template: str, *columns: np.ndarray) -> None:
-        # one str.format call per row (C-level map), the cheapest way to build many sentences
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            head[idx] = list(map(template.format, *[np.asarray(c, dtype=object)[idx] for c in columns]))
+    def gap(cut: float) -> np.ndarray:
+        return _num(cut - sc)
 
-    gap_txt = {cut: _num(cut - sc) for cut in (s_cut, a_cut, b_cut)}
-    fill(plain & (natural == "S"), f"S: {{}} ≥ {s_cut:g} (top tier)", sc_txt)
-    fill(plain & (natural == "A"), f"A: {{}} ≥ {a_cut:g}; {{}} below S ({s_cut:g})", sc_txt, gap_txt[s_cut])
-    fill(plain & (natural == "B"), f"B: {{}} ≥ {b_cut:g}; {{}} below A ({a_cut:g})", sc_txt, gap_txt[a_cut])
-    fill(plain & (natural == "C"), f"C: {{}} < {b_cut:g}; {{}} below B ({b_cut:g})", sc_txt, gap_txt[b_cut])
-    fill(capped, "C: 黑名单 blacklisted, capped at C (score {} would be {})", sc_txt, natural)
-    fill(incomplete, f"无等级 no tier: incomplete, {{}}% of the weight has data (needs {min_completeness:.0%}); score {{}}",
-         _num(np.asarray(completeness, dtype=float) * 100, 0), sc_txt)
-    head[~has_score & bl] = "C: 黑名单 blacklisted; no data to score"
-    head[~has_score & ~bl] = "无等级 no tier: no data to score"
+    # (mask, function giving the head's pieces); a later head wins where masks overlap
+    heads = [
+        (plain & (natural == "S"), lambda: ["S: ", sc_txt, f" ≥ {s_cut:g} (top tier)"]),
+        (plain & (natural == "A"), lambda: ["A: ", sc_txt, f" ≥ {a_cut:g}; ", gap(s_cut), f" below S ({s_cut:g})"]),
+        (plain & (natural == "B"), lambda: ["B: ", sc_txt, f" ≥ {b_cut:g}; ", gap(a_cut), f" below A ({a_cut:g})"]),
+        (plain & (natural == "C"), lambda: ["C: ", sc_txt, f" < {b_cut:g}; ", gap(b_cut), f" below B ({b_cut:g})"]),
+        (capped, lambda: ["C: 黑名单 blacklisted, capped at C (score ", sc_txt, " would be ", natural, ")"]),
+        (incomplete, lambda: ["无等级 no tier: incomplete, ", _num(np.asarray(completeness, dtype=float) * 100, 0),
+                              f"% of the weight has data (needs {min_completeness:.0%}); score ", sc_txt]),
+        (~has_score & bl, lambda: ["C: 黑名单 blacklisted; no data to score"]),
+        (~has_score & ~bl, lambda: ["无等级 no tier: no data to score"]),
+    ]
+    kind = np.full(n, len(heads), dtype=np.int64)  # len(heads): no head (cannot happen; kept empty)
+    for k, (mask, _) in enumerate(heads):
+        kind[mask] = k
+    head_pieces: dict[int, list[Any]] = {len(heads): []}
 
     labels = dimension_labels()
     sub = np.asarray(subscores, dtype=float).reshape(n, len(DIMENSIONS))
     sub_txt = [_num(sub[:, j]) for j in range(len(DIMENSIONS))]
     have = ~np.isnan(sub)
     pattern = (have * (1 << np.arange(len(DIMENSIONS)))).sum(axis=1)
-    body = np.full(n, "", dtype=object)
-    for pat in np.unique(pattern):
-        rows = np.flatnonzero(pattern == pat)
-        present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
-        absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
-        template = " + ".join(f"{labels[DIMENSIONS[j]]} {{}}×{weights[j]:.0%}" for j in present)
-        template = (" | " + template) if present else ""
-        if absent:
-            template += " | 缺少 missing: " + ", ".join(absent) + " (weight shared out)"
-        body[rows] = list(map(template.format, *[sub_txt[j][rows] for j in present])) if present else template
     fl = np.asarray(flags, dtype=object)
-    flagged = (fl != "") & (fl != None)  # noqa: E711
-    tail = texts_where(flagged, " | 风险 flags: ", fl)
-    return np.array(list(map("{}{}{}".format, head, body, tail)), dtype=object)
+    flagged = fl.astype(bool)  # neither "" nor None
+
+    out = np.full(n, "", dtype=object)
+    group = ((kind * 64 + pattern) * 2 + flagged).astype(np.int16)  # < 9 × 128: a radix sort
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=1)
+    ends = np.cumsum(counts)
+    for g in np.flatnonzero(counts).tolist():
+        rows = order[ends[g] - counts[g]:ends[g]]
+        k, pat, has_flags = g // 128, (g // 2) % 64, g % 2
+        if k not in head_pieces:
+            head_pieces[k] = heads[k][1]()
+        pieces = list(head_pieces[k])
+        present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
+        for m, j in enumerate(present):
+            pieces += [(" | " if m == 0 else " + ") + labels[DIMENSIONS[j]] + " ", sub_txt[j], f"×{weights[j]:.0%}"]
+        absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
+        if absent:
+            pieces.append(" | 缺少 missing: " + ", ".join(absent) + " (weight shared out)")
+        if has_flags:
+            pieces += [" | 风险 flags: ", fl]
+        out[rows] = _join_pieces(pieces, rows)
+    return out

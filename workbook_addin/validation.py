@@ -215,7 +215,9 @@ def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict
         except ValueError as exc:
             reasons[i] = str(exc)
             bad_u[i] = True
-    return parsed[codes], bad_u[codes], {"codes": codes, "reasons": reasons, "uniques": uniques}
+    # cells left empty (or unreadable, which are None too): what the required check needs
+    none_u = np.array([p is None for p in parsed], dtype=bool)
+    return parsed[codes], bad_u[codes], {"codes": codes, "reasons": reasons, "uniques": uniques, "none": none_u[codes]}
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -244,7 +246,7 @@ def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, li
     n = len(series)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         # already numbers (the workbook reader, typed exports): only the range checks remain
-        values = np.array(series.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
+        values = series.to_numpy(dtype=float, na_value=np.nan, copy=True)
         bad = np.zeros(n, dtype=bool)
         reasons: list[str] = []
     else:
@@ -284,8 +286,8 @@ def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.nd
             for i in np.flatnonzero(values > col.max):
                 msgs[int(i)] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
         if col.type == "integer" and not pd.api.types.is_integer_dtype(raw.dtype):
-            finite = np.isfinite(values)
-            frac = finite & (values != np.floor(np.where(finite, values, 0.0)))
+            # NaN != NaN, so missing cells are masked out; ±inf equals its floor
+            frac = (values != np.floor(values)) & ~np.isnan(values)
             for i in np.flatnonzero(frac):
                 msgs.setdefault(int(i), f"{_show(raw.iloc[i])} is not a whole number")
     bad = np.zeros(len(values), dtype=bool)
@@ -322,7 +324,7 @@ def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[s
     what = {"platform": "unknown platform", "currency": "unknown currency"}.get(col.enum)
     if what:
         reasons = [f"{what}: {r}" for r in reasons]
-    return pd.Series(parsed, index=series.index, dtype=object), bad, reasons
+    return pd.Series(parsed, index=series.index, dtype=object), bad, reasons, info["none"]
 
 
 def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
@@ -419,6 +421,7 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
     problems: list[Problem] = []
     columns = {}
     bad_cells: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}  # empty cells, where coercing a column found them anyway
     for col in sheet.columns:
         if col.key not in frame.columns:
             columns[col.key] = _empty(col, len(frame))
@@ -438,7 +441,7 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
                 values = np.where(bad, np.nan, values)
             typed: Any = values
         elif col.type == "enum":
-            typed, bad, reasons = _enum(raw, col)  # unreadable cells are already None
+            typed, bad, reasons, missing[col.key] = _enum(raw, col)  # unreadable cells are already None
         elif col.type in ("date", "datetime"):
             typed, bad, reasons = _dates(raw, col)
             if bad.any():
@@ -465,7 +468,7 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
         # convert every text column to its "str" dtype, which costs more than the scoring).
         data[key] = pd.Series(arr, index=frame.index, copy=False, dtype=object if arr.dtype == object else None)
     out = pd.DataFrame(data, index=frame.index, copy=False)
-    problems.extend(_required(sheet, out, rows, bad_cells, {c.key for c in sheet.columns if c.key not in frame.columns}))
+    problems.extend(_required(sheet, out, rows, bad_cells, {c.key for c in sheet.columns if c.key not in frame.columns}, missing))
     problems.sort(key=lambda p: (p.row or 0))
     return out, problems
 
@@ -480,12 +483,12 @@ def _empty(col: Column, n: int):
     if col.is_numeric:
         return np.full(n, np.nan)
     if col.type in ("date", "datetime"):
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]").to_numpy()
+        return np.full(n, np.datetime64("NaT", "us"))
     return np.full(n, None, dtype=object)
 
 
 def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict[str, np.ndarray],
-              absent: set[str]) -> list[Problem]:
+              absent: set[str], known_missing: dict[str, np.ndarray] | None = None) -> list[Problem]:
     """Required cells left empty (cells already reported as unreadable are not reported twice).
 
     A required column missing from the sheet altogether is one problem, not one per row.
@@ -500,7 +503,9 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict
             continue
         series = frame[col.key]
         text = series.dtype == object or isinstance(series.dtype, pd.StringDtype)
-        missing = distinct.isna(series.to_numpy(dtype=object)) if text else series.isna().to_numpy()
+        missing = (known_missing or {}).get(col.key)
+        if missing is None:
+            missing = distinct.isna(series.to_numpy(dtype=object)) if text else series.isna().to_numpy()
         if col.key in already:
             missing = missing & ~already[col.key]
         for i in np.flatnonzero(missing):
