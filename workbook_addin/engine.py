@@ -98,7 +98,7 @@ def _obj(frame: pd.DataFrame, key: str) -> np.ndarray:
 
 
 def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
-    return scoring._num(np.asarray(x, dtype=float) * 100.0, digits) + "%"
+    return scoring._num(np.asarray(x, dtype=float) * 100.0, digits, "%")
 
 
 #: One flag kind for the creators it concerns: (creator positions, their flag texts).
@@ -110,22 +110,38 @@ def _flag(mask: np.ndarray, *pieces: Any) -> Flag:
     flagged positions and returning their texts, so a flag that concerns 1 % of the creators
     costs 1 % of the formatting."""
     idx = np.flatnonzero(mask)
-    text: Any = np.full(len(idx), "", dtype=object)
-    for p in pieces:
-        text = text + (p if isinstance(p, str) else np.asarray(p(idx), dtype=object))
-    return idx, text
+    texts = scoring.join_texts([p if isinstance(p, str) else p(idx) for p in pieces]) if len(pieces) > 1 or not isinstance(
+        pieces[0], str) else [pieces[0]] * len(idx)
+    out = np.empty(len(idx), dtype=object)
+    out[:] = texts
+    return idx, out
 
 
 def _join_flags(n: int, *flags: Flag) -> np.ndarray:
-    """Per creator, the flag texts joined with "; " in the order given ("" where none)."""
+    """Per creator, the flag texts joined with "; " in the order given ("" where none).
+
+    Creators are grouped by which flags they have (few combinations), so each creator's text is
+    one ``"; ".join`` of its flags, and a creator with one flag just gets that text.
+    """
     out = np.full(n, "", dtype=object)
-    for idx, text in flags:
-        keep = text != ""
-        idx, text = idx[keep], text[keep]
-        if len(idx) == 0:
+    at, texts, pattern = [], [], np.zeros(n, dtype=np.int64)
+    for k, (idx, text) in enumerate(flags):
+        keep = text.astype(bool)  # an empty text is no flag
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[idx[keep]] = np.arange(int(keep.sum()))
+        at.append(pos)
+        texts.append(text[keep])
+        pattern[idx[keep]] |= 1 << k
+    order = np.argsort(pattern.astype(np.int16) if len(flags) < 15 else pattern, kind="stable")  # int16: a radix sort
+    sorted_pattern = pattern[order]
+    starts = np.flatnonzero(np.r_[True, sorted_pattern[1:] != sorted_pattern[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), n]):
+        pat = int(sorted_pattern[start])
+        if pat == 0:
             continue
-        cur = out[idx]
-        out[idx] = np.where(cur == "", text, cur + "; " + text)
+        rows = order[start:end]
+        cols = [texts[k][at[k][rows]] for k in range(len(flags)) if pat >> k & 1]
+        out[rows] = cols[0] if len(cols) == 1 else list(map("; ".join, zip(*cols)))
     return out
 
 

@@ -169,7 +169,9 @@ def stage_reached(status: ArrayLike, replied_at: ArrayLike = None) -> np.ndarray
     table = np.array([*STAGE_REACHED.values(), -1], dtype=np.int64)
     stage = table[distinct.get_indexer(_STATUS_INDEX, codes)]  # -1 (unknown) picks the last entry
     if replied_at is not None:
-        has_reply = ~pd.isna(np.atleast_1d(np.asarray(replied_at, dtype=object)))
+        replied = np.atleast_1d(np.asarray(replied_at))
+        # a datetime column is checked as it is (as objects it would first become 300 000 Timestamps)
+        has_reply = ~(np.isnat(replied) if replied.dtype.kind == "M" else pd.isna(replied.astype(object)))
         stage = np.where(has_reply & (stage == 0), 1, stage)
     return stage
 

@@ -192,29 +192,29 @@ def dimension_labels() -> dict[str, str]:
 
 
 @cache
-def _number_texts(digits: int) -> np.ndarray:
-    """Texts of every number from -1000 to 1000 at ``digits`` decimals, for table look-up, and a
-    last entry "" (what a missing number reads as)."""
+def _number_texts(digits: int, suffix: str = "") -> np.ndarray:
+    """Texts of every number from -1000 to 1000 at ``digits`` decimals followed by ``suffix``, for
+    table look-up, and a last entry "" (what a missing number reads as)."""
     step = 10**digits
-    return np.array([f"{i / step:.{digits}f}" for i in range(-1000 * step, 1000 * step + 1)] + [""], dtype=object)
+    return np.array([f"{i / step:.{digits}f}{suffix}" for i in range(-1000 * step, 1000 * step + 1)] + [""], dtype=object)
 
 
-def _num(x: np.ndarray, digits: int = 1) -> np.ndarray:
-    """Numbers as texts ("78.2"), "" for NaN, as an object array.
+def _num(x: np.ndarray, digits: int = 1, suffix: str = "") -> np.ndarray:
+    """Numbers as texts ("78.2", or "78.2%" with ``suffix="%"``), "" for NaN, as an object array.
 
     Scores, gaps and percentages lie within ±1000, so their texts are looked up in a precomputed
     table (no per-value formatting); anything else is formatted one by one.
     """
     arr = np.asarray(x, dtype=float)
     step = 10**digits
-    table = _number_texts(digits)
+    table = _number_texts(digits, suffix)
     finite = np.isfinite(arr)
     scaled = np.where(finite, np.round(arr * step), 0.0)
     inside = finite & (np.abs(scaled) <= 1000 * step)
     out = table[np.where(inside, scaled + 1000 * step, len(table) - 1).astype(np.int64).reshape(-1)].reshape(arr.shape)
     outside = finite & ~inside
     if outside.any():
-        out[outside] = [f"{v:.{digits}f}" for v in arr[outside].tolist()]
+        out[outside] = [f"{v:.{digits}f}{suffix}" for v in arr[outside].tolist()]
     return out
 
 
@@ -236,8 +236,9 @@ def texts_where(mask: np.ndarray, *pieces: Any) -> np.ndarray:
     return out
 
 
-def _join_pieces(pieces: list[Any], rows: np.ndarray) -> list[str]:
-    """Texts for ``rows``: the pieces (constant strings or full-length text arrays) joined per row.
+def join_texts(pieces: list[Any], rows: np.ndarray | None = None) -> list[str]:
+    """Per row, the pieces joined: constant strings, and text arrays (full length, taken at
+    ``rows``; or already one entry per row when ``rows`` is None).
 
     One C-level ``"".join`` per row over constants and the rows' values: no template is parsed
     per row (``str.format`` would), and no intermediate strings are made (``+`` would).
@@ -247,8 +248,9 @@ def _join_pieces(pieces: list[Any], rows: np.ndarray) -> list[str]:
         if isinstance(p, str) and merged and isinstance(merged[-1], str):
             merged[-1] += p
         else:
-            merged.append(p)
-    return list(map("".join, zip(*[repeat(p, len(rows)) if isinstance(p, str) else np.asarray(p, dtype=object)[rows]
+            merged.append(np.asarray(p, dtype=object) if rows is None and not isinstance(p, str) else p)
+    n = len(rows) if rows is not None else min((len(p) for p in merged if not isinstance(p, str)), default=0)
+    return list(map("".join, zip(*[repeat(p, n) if isinstance(p, str) else p if rows is None else np.asarray(p, dtype=object)[rows]
                                     for p in merged])))
 
 
@@ -261,7 +263,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Rows are grouped by
     the kind of head sentence, by which dimensions have data (at most 64 patterns) and by whether
     there are flags; within a group the sentence is fixed text with only the numbers varying, and
-    each row's sentence is one ``"".join`` (see :func:`_join_pieces`).
+    each row's sentence is one ``"".join`` (see :func:`join_texts`).
     """
     n = len(score)
     s_cut, a_cut, b_cut = cutoffs
@@ -322,5 +324,5 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
             pieces.append(" | 缺少 missing: " + ", ".join(absent) + " (weight shared out)")
         if has_flags:
             pieces += [" | 风险 flags: ", fl]
-        out[rows] = _join_pieces(pieces, rows)
+        out[rows] = join_texts(pieces, rows)
     return out

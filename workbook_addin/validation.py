@@ -269,7 +269,8 @@ def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, li
         points = (values > 1) & (values <= 100)
         if points.any() and not pd.api.types.is_numeric_dtype(series.dtype):
             points &= ~series.astype("string").str.contains("%", regex=False).fillna(False).to_numpy(dtype=bool)
-        values = np.where(points, values / 100.0, values)
+        if points.any():
+            values = np.where(points, values / 100.0, values)
     return values, bad, reasons
 
 
@@ -286,8 +287,8 @@ def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.nd
             for i in np.flatnonzero(values > col.max):
                 msgs[int(i)] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
         if col.type == "integer" and not pd.api.types.is_integer_dtype(raw.dtype):
-            # NaN != NaN, so missing cells are masked out; ±inf equals its floor
-            frac = (values != np.floor(values)) & ~np.isnan(values)
+            # v - floor(v) > 0 exactly where a finite v is not whole (NaN and ±inf give NaN: False)
+            frac = (values - np.floor(values)) > 0
             for i in np.flatnonzero(frac):
                 msgs.setdefault(int(i), f"{_show(raw.iloc[i])} is not a whole number")
     bad = np.zeros(len(values), dtype=bool)
@@ -516,6 +517,19 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict
 # ----------------------------------------------------------------------------- creator keys
 #: A line of "\n"-joined handles that is not a plain ASCII handle (see _SIMPLE_HANDLE).
 _NOT_SIMPLE_LINE = re.compile(r"^(?![ \t]*@?[ \t]*[A-Za-z0-9._\-]+[ \t]*$).*$", re.M)
+#: The characters of a plain handle, and the line break that joins them.
+_HANDLE_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-\n"
+
+
+def _only_handle_chars(joined: str) -> bool:
+    """True when "\n"-joined cells are all non-empty and made of handle characters only: the
+    usual case, checked by two C-level byte passes instead of a regex over every line."""
+    if not joined or joined[0] == "\n" or joined[-1] == "\n" or "\n\n" in joined:
+        return False
+    try:
+        return not joined.encode("ascii").translate(None, _HANDLE_BYTES)
+    except UnicodeEncodeError:
+        return False
 
 
 def _simple_handles(hnd: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -530,7 +544,7 @@ def _simple_handles(hnd: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if joined.count("\n") != len(texts) - 1:
         return None
     ok = np.ones(len(texts), dtype=bool)
-    odd = [m.start() for m in _NOT_SIMPLE_LINE.finditer(joined)]
+    odd = [] if _only_handle_chars(joined) else [m.start() for m in _NOT_SIMPLE_LINE.finditer(joined)]
     if odd:
         starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1, out=starts[1:])
