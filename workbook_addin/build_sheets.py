@@ -6,6 +6,7 @@ a number. Enum cells show the bilingual label (the engine accepts labels and cod
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .build_formats import TIER_COLOURS, Formats, cached_value, column_width, is_missing, write_cell
 from .schema import Column, Schema, Sheet
+from .text_width import wrap
 
 LISTS_SHEET = "_lists"
 
@@ -121,7 +123,7 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
             ws.data_validation(1, j, max(rows, 1000), j, rule)
         if col.help_zh or col.help_en:
             ws.write_comment(0, j, f"{col.help_zh}\n{col.help_en}".strip(), {"x_scale": 1.6, "y_scale": 0.8})
-    ws.set_row(0, 32)
+    ws.set_row(0, header_height(sheet))
     # Printing: the Table only (long explanations would otherwise spill over blank pages), landscape,
     # one page wide, the header row repeated.
     ws.print_area(0, 0, rows, len(sheet.columns) - 1)
@@ -132,6 +134,20 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
     ws.freeze_panes(1, 1 if sheet.key in ("creators", "scores") else 0)
     _conditional_formats(ws, fmt, schema, sheet, rows)
     return n
+
+
+#: Header row: points per wrapped line of the bold 10 pt header font, plus padding; never below two lines.
+HEADER_LINE_POINTS = 14.5
+HEADER_MIN_POINTS = 32.0
+
+
+def header_height(sheet: Sheet) -> float:
+    """A header row tall enough for the longest wrapped bilingual header, so none is clipped
+    ("回复用时中位数(小时) Median hours to reply" needs four lines in a 13-wide column)."""
+    lines = max((len(wrap(col.header, max(int(column_width(col)) - 1, 4)).split("\n")) for col in sheet.columns),
+                default=1)
+    points = max(HEADER_MIN_POINTS, lines * HEADER_LINE_POINTS + 4)
+    return math.ceil(points / 0.75) * 0.75  # whole pixels (0.75 pt), as Excel stores row heights
 
 
 def _col(sheet: Sheet, key: str) -> int | None:
@@ -190,3 +206,33 @@ def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: She
         j = _col(sheet, "roi")
         if j is not None:
             ws.conditional_format(1, j, last_row, j, {"type": "cell", "criteria": "<", "value": 0, "format": red})
+    _insight_formats(ws, fmt, schema, sheet, last_row, red)
+
+
+def _insight_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, last_row: int, red: Any) -> None:
+    """The insight sheets' signals, found by column key: overdue reminders, overpriced quotes and
+    blacklisted creators contacted again in red; groups with too few contacts grey; the pilot
+    gate's "scale" green and "stop" red."""
+    last_col = len(sheet.columns) - 1
+    yes = schema.enums["yes_no"].label_of("yes")
+
+    def whole_row(key: str, test: str, style: Any) -> None:
+        j = _col(sheet, key)
+        if j is not None:
+            letter = xl_col_to_name(j)
+            ws.conditional_format(1, 0, last_row, last_col, {
+                "type": "formula", "criteria": "=" + test.format(f"${letter}2"),
+                "format": fmt.book.add_format(style) if isinstance(style, dict) else style})
+
+    whole_row("days_left", "AND(ISNUMBER({0}),{0}<0)", red)
+    whole_row("overpriced", f'{{0}}="{yes}"', red)
+    whole_row("blacklisted_key", "LEN({0})>0", red)
+    whole_row("too_few", f'{{0}}="{yes}"', {"bg_color": "#EDEDED", "font_color": "#808080"})
+    for col in sheet.columns:
+        if col.type == "enum" and col.enum == "pilot_decision":
+            j = sheet.keys.index(col.key)
+            decisions = schema.enums["pilot_decision"]
+            green = fmt.book.add_format({"bg_color": "#C6EFCE", "font_color": "#006100", "bold": True})
+            for code, style in (("scale", green), ("stop", red)):
+                ws.conditional_format(1, j, last_row, j, {
+                    "type": "cell", "criteria": "==", "value": f'"{decisions.label_of(code)}"', "format": style})

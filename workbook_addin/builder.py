@@ -34,6 +34,7 @@ from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from .engine import evaluate
 from .formulas import ARRAY_FORMULAS, column_formulas
 from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
+from .insights import workbook_tables
 from .sample import load_sample
 from .schema import Schema, load_schema
 from .settings import Settings
@@ -140,9 +141,12 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     elif tables is None:
         tables = load_sample()
     evaluation = evaluate_for_build(tables, settings, today)
-    frames = evaluation.tables
     report = BuildReport(path, problems=[str(p) for p in evaluation.problems])
     report.seconds["evaluate"] = time.perf_counter() - t0
+    t_insights = time.perf_counter()
+    # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
+    frames = {**evaluation.tables, **workbook_tables(evaluation, tables, settings or Settings.defaults(), today)}
+    report.seconds["insights"] = time.perf_counter() - t_insights
 
     plan = sheet_plan(schema)
     report.sheets = [(name, code) for name, code, _ in plan]

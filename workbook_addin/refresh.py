@@ -66,6 +66,7 @@ class RefreshReport:
     sync_ok: bool | None = None
     timings: dict[str, float] = field(default_factory=dict)
     status_line: str = ""
+    reminders: str = ""  # insights.reminders' one-line summary, shown in the status line and the run log
     changes: WorkbookChanges | None = None
 
     @property
@@ -256,6 +257,11 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
     report.timings["compute"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    say("更新分析表 Updating the insight sheets", 0.6)
+    insight_frames = _insights(report, evaluation, inputs, settings, now)
+    report.timings["insights"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     computed = dict(evaluation.tables)
     for sheet in schema.sheets:  # computed columns only: what people typed is never rewritten
         key = sheet.key
@@ -265,6 +271,9 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
     if "scores" in computed and "scores" in data.layouts:
         replace_rows(changes, "scores", data.tables["scores"], computed["scores"].reset_index(drop=True),
                      data.layouts["scores"])
+    for key, frame in insight_frames.items():  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
+        if key in data.layouts:
+            replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
     report.timings["diff"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -298,13 +307,30 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
     return report
 
 
+def _insights(report: RefreshReport, evaluation: Any, inputs: dict[str, pd.DataFrame], settings: Any,
+              now: dt.datetime) -> dict[str, pd.DataFrame]:
+    """The insight sheets' new contents and the reminders' summary line. A failure here is a warning,
+    not a lost refresh: the metrics and scores are still written."""
+    from .insights import workbook_tables
+    from .insights.reminders import summary_of
+
+    try:
+        frames = workbook_tables(evaluation, inputs, settings, now.date())
+    except Exception as exc:  # noqa: BLE001 - the refresh's own results must still be saved
+        report.warnings.append(f"分析表未更新 insight sheets not updated: {type(exc).__name__}: {exc}")
+        return {}
+    report.reminders = summary_of(frames["reminders"])
+    return frames
+
+
 def status_line(report: RefreshReport) -> str:
     """The bilingual RefreshStatus text: when, files read, rows updated, rows unmatched, warnings."""
     when = report.run_at.strftime("%Y-%m-%d %H:%M")
     head = {"ok": "刷新完成 Refreshed", "warnings": "刷新完成(有提示) Refreshed with warnings",
             "error": "刷新完成，同步失败 Refreshed; sync failed"}[report.status]
     return (f"{when} {head}: 读取文件 files read {len(report.files)}, 更新行 rows updated {report.rows_updated}, "
-            f"未匹配 unmatched {report.rows_unmatched}, 警告 warnings {len(report.warnings) + len(report.problems)}")
+            f"未匹配 unmatched {report.rows_unmatched}, 警告 warnings {len(report.warnings) + len(report.problems)}"
+            + (f"; {report.reminders}" if report.reminders else ""))
 
 
 def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
@@ -315,6 +341,8 @@ def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
         parts.append(f"粉丝快照 snapshots +{report.snapshots_added}")
     if report.sync is not None:
         parts.append(f"同步 sync: {report.sync.get('message', '')}")
+    if report.reminders:
+        parts.append(report.reminders)
     unmatched = report.unmatched_lines()
     if unmatched:
         parts.append("; ".join(unmatched[:LIST_UNMATCHED]) + (f" (+{len(unmatched) - LIST_UNMATCHED})" if len(unmatched) > LIST_UNMATCHED else ""))

@@ -9,3 +9,7 @@ Modules, one per question: :mod:`.stats` (Wilson intervals, lifts, medians), :mo
 Scores, tiers, costs and ROI always come from ``workbook_addin.engine.evaluate``; nothing here
 recomputes them.
 """
+
+from .workbook import INSIGHT_SHEETS, workbook_tables
+
+__all__ = ["INSIGHT_SHEETS", "workbook_tables"]

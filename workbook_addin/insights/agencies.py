@@ -20,26 +20,8 @@ from .stats import MIN_GROUP, proportion
 
 DIRECT = "直接合作 Direct"
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    "agency": ("服务商", "Agency"),
-    "creators": ("达人数", "Creators"),
-    "contacts": ("联系次数", "Contacts"),
-    "reply_rate": ("回复率", "Reply rate"),
-    "reply_rate_low": ("回复率下限(95%)", "Reply rate low (95%)"),
-    "reply_rate_high": ("回复率上限(95%)", "Reply rate high (95%)"),
-    "agreed_rate": ("谈妥率", "Agreed rate"),
-    "agreed_rate_low": ("谈妥率下限(95%)", "Agreed rate low (95%)"),
-    "agreed_rate_high": ("谈妥率上限(95%)", "Agreed rate high (95%)"),
-    "median_score": ("总分中位数", "Median score"),
-    "tier_mix": ("等级分布", "Tier mix"),
-    "spend": ("花费(本位币)", "Spend (base)"),
-    "gmv": ("成交额(本位币)", "GMV (base)"),
-    "roi": ("ROI", "ROI"),
-    "posts_due": ("应发布条数", "Posts due"),
-    "on_time": ("按时发布", "Posted on time"),
-    "on_time_rate": ("按时率", "On-time rate"),
-    "too_few": ("样本不足", "Too few contacts"),
-}
+#: Scorecard columns (key -> zh, en): the Agencies sheet of templates/schema.toml.
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("agencies")
 
 
 def on_time_posts(collabs: pd.DataFrame, today: Any = None) -> pd.DataFrame:

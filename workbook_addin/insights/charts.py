@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
-import re
-import unicodedata
 import warnings
 from functools import cache
 
@@ -24,6 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from ..text_width import display_width, wrap  # noqa: E402,F401 - the report wraps its table cells with them
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
@@ -193,44 +193,3 @@ def lift_chart(lifts: pd.DataFrame, top: int = 10, ax: plt.Axes | None = None) -
             ax.set_xlabel("提升度 Lift (1 = 与整体相同 same as overall)")
         ax.set_title("S/A 达人共性 What S/A creators share")
     return fig
-
-
-def display_width(text: str) -> int:
-    """Width in half-width character cells: CJK (wide / full-width) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def wrap(text: object, width: int) -> str:
-    """Wraps text to ``width`` half-width cells (CJK counts double); breaks at spaces where it
-    can and between CJK characters, which need no spaces."""
-    s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-    lines: list[str] = []
-    for para in s.split("\n"):
-        line, used = "", 0
-        for token in re.findall(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+", para):
-            w = display_width(token)
-            if token.isspace():
-                if line and used + 1 <= width:
-                    line, used = line + " ", used + 1
-                continue
-            while w > width:  # a word longer than the column: hard-break it
-                room = width - used
-                if room <= 0:
-                    lines.append(line.rstrip())
-                    line, used = "", 0
-                    continue
-                head = ""
-                for ch in token:
-                    if display_width(head + ch) > room:
-                        break
-                    head += ch
-                lines.append(line + head)
-                token = token[len(head):]
-                w = display_width(token)
-                line, used = "", 0
-            if used + w > width and line:
-                lines.append(line.rstrip())
-                line, used = "", 0
-            line, used = line + token, used + w
-        lines.append(line.rstrip())
-    return "\n".join(lines)

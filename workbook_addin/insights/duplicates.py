@@ -17,25 +17,14 @@ import pandas as pd
 from ..keys import try_creator_key
 from . import frames
 
-#: Duplicates table columns (key -> zh, en)
-COLUMNS: dict[str, tuple[str, str]] = {
-    "row_a": ("行 A", "Row A"),
-    "creator_key_a": ("达人键 A", "Creator key A"),
-    "row_b": ("行 B", "Row B"),
-    "creator_key_b": ("达人键 B", "Creator key B"),
-    "evidence": ("依据", "Evidence"),
-}
+#: Duplicates table columns (key -> zh, en). Both tables share the Duplicates sheet of
+#: templates/schema.toml, which takes its labels from there: one row kind fills these columns ...
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels(
+    "duplicates", ("row_a", "creator_key_a", "row_b", "creator_key_b", "evidence"))
 
-#: Blacklist-hit table columns
-BLACKLIST_COLUMNS: dict[str, tuple[str, str]] = {
-    "outreach_row": ("建联行", "Outreach row"),
-    "outreach_id": ("编号", "Outreach ID"),
-    "creator_key": ("达人键", "Creator key"),
-    "blacklisted_key": ("黑名单达人键", "Blacklisted creator key"),
-    "contacted_at": ("联系时间", "Contacted at"),
-    "reason": ("拉黑原因", "Blacklist reason"),
-    "evidence": ("依据", "Evidence"),
-}
+#: ... the other (blacklist hits) these.
+BLACKLIST_COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels(
+    "duplicates", ("outreach_row", "outreach_id", "creator_key", "blacklisted_key", "contacted_at", "reason", "evidence"))
 
 EVIDENCE = {
     "handle": "账号写法不同但标准化后相同 Handle spellings normalise to the same key",

@@ -9,7 +9,7 @@ missing here (the engine's Problems already name the sheet, row and column).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,6 +83,15 @@ def setting(settings: Any, key: str) -> Any:
         if isinstance(settings, Mapping) and key in settings:
             return settings[key]
     return load_schema().setting(key).value
+
+
+def schema_labels(sheet: str, keys: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+    """Column key -> (zh, en) of an insight sheet in templates/schema.toml, in the sheet's order
+    (or in the order of ``keys``): the modules take their table columns from the schema, so the
+    workbook sheet, the report and the DataFrame never disagree on a column or its label."""
+    columns = load_schema().sheet(sheet).columns
+    by_key = {c.key: (c.zh, c.en) for c in columns}
+    return {k: by_key[k] for k in (keys if keys is not None else [c.key for c in columns])}
 
 
 def bilingual(zh: str, en: str) -> str:

@@ -22,20 +22,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..schema import load_schema
 from . import frames
 
-RULE = (
-    "规则：已发布不足一半→延长试点；ROAS<1 且达标不足一半→停止；无一达标→停止；"
-    "ROAS 达标且至少 75% 的 KPI 达标→扩量；其他→延长试点。 "
-    "Rule: under half of the pilot posts live -> extend; ROAS < 1 and under half of the KPIs met -> stop; "
-    "no KPI met -> stop; ROAS target met and at least 75% of KPIs met -> scale; otherwise -> extend."
-)
+#: The rule and the recommendation labels live in templates/schema.toml (the Pilot gate sheet's
+#: "decision" column and the ``pilot_decision`` list), so the sheet, its header note and the report agree.
+_DECISION = load_schema().sheet("pilot").column("decision")
+RULE = f"{_DECISION.help_zh} {_DECISION.help_en}"
 
+#: decision code -> (zh, en), from the schema's ``pilot_decision`` list ("扩量 Scale" -> ("扩量", "Scale"))
 DECISIONS: dict[str, tuple[str, str]] = {
-    "scale": ("扩量", "Scale"),
-    "extend": ("延长试点", "Extend pilot"),
-    "stop": ("停止", "Stop"),
+    v.code: tuple(v.label.split(" ", 1)) for v in load_schema().enums["pilot_decision"].values  # type: ignore[misc]
 }
+
+#: Pilot gate sheet columns (key -> zh, en), from templates/schema.toml.
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("pilot")
 
 KPIS: dict[str, tuple[str, str]] = {
     "views": ("播放量", "Views"),
@@ -142,19 +143,20 @@ def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = N
 
 
 def gates_table(gates: list[PilotGate]) -> pd.DataFrame:
-    """The gates as one table for a sheet or a report."""
+    """The gates as one table (columns :data:`COLUMNS`) for the Pilot gate sheet or a report."""
     rows = []
     for g in gates:
         k = g.kpis.set_index("kpi")
         rows.append(
             {
                 "campaign": g.campaign,
+                "decision": g.decision,
                 "pilot_creators": len(g.pilot_creators),
-                "posts_live": f"{g.posts_live}/{g.posts}",
-                **{f"{kpi}_actual": k.at[kpi, "actual"] for kpi in KPIS},
-                **{f"{kpi}_target": k.at[kpi, "target"] for kpi in KPIS},
-                "decision": g.decision_label,
+                "posts": g.posts,
+                "posts_live": g.posts_live,
+                **{f"{kpi}_{what}": k.at[kpi, what] for kpi in KPIS for what in ("actual", "target")},
                 "reason": g.reason,
+                "pilot_creator_keys": "; ".join(g.pilot_creators),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -32,23 +32,8 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "follower_band": ("粉丝段", "Follower band"),
 }
 
-#: Playbook table columns (key -> zh, en); the workbook builder lays the sheet out from this.
-COLUMNS: dict[str, tuple[str, str]] = {
-    "dimension": ("维度", "Dimension"),
-    "group": ("分组", "Group"),
-    "contacts": ("联系次数", "Contacts"),
-    "creators": ("达人数", "Creators"),
-    "replies": ("回复数", "Replies"),
-    "reply_rate": ("回复率", "Reply rate"),
-    "reply_rate_low": ("回复率下限(95%)", "Reply rate low (95%)"),
-    "reply_rate_high": ("回复率上限(95%)", "Reply rate high (95%)"),
-    "median_reply_hours": ("回复用时中位数(小时)", "Median hours to reply"),
-    "agreed": ("谈妥数", "Agreed"),
-    "agreed_rate": ("谈妥率", "Agreed rate"),
-    "agreed_rate_low": ("谈妥率下限(95%)", "Agreed rate low (95%)"),
-    "agreed_rate_high": ("谈妥率上限(95%)", "Agreed rate high (95%)"),
-    "too_few": ("样本不足", "Too few contacts"),
-}
+#: Playbook table columns (key -> zh, en): the Playbook sheet of templates/schema.toml.
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("playbook")
 
 
 def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -41,18 +41,8 @@ LEVELS: tuple[tuple[tuple[str, ...], str], ...] = (
     ((), "全部 All platforms"),
 )
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    "creator_key": ("达人键", "Creator key"),
-    "quoted_fee_base": ("报价(本位币)", "Quote (base)"),
-    "group": ("比较组", "Compared with"),
-    "history": ("历史费用数", "Past fees"),
-    "median": ("中位数", "Median"),
-    "q1": ("Q1", "Q1"),
-    "q3": ("Q3", "Q3"),
-    "ratio_to_median": ("报价/中位数", "Quote / median"),
-    "overpriced": ("报价偏高", "Overpriced"),
-    "note": ("说明", "Note"),
-}
+#: Quote-check columns (key -> zh, en): the Quote check sheet of templates/schema.toml.
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("quotes")
 
 
 def _rates(settings: Any) -> Mapping[str, float]:

@@ -18,15 +18,8 @@ import pandas as pd
 
 from . import frames
 
-COLUMNS: dict[str, tuple[str, str]] = {
-    "kind": ("类型", "Kind"),
-    "creator_key": ("达人键", "Creator key"),
-    "collab_id": ("合作编号", "Collab ID"),
-    "campaign": ("活动", "Campaign"),
-    "due_date": ("到期日", "Due date"),
-    "days_left": ("剩余天数(负数为逾期)", "Days left (negative = overdue)"),
-    "message": ("提醒", "Reminder"),
-}
+#: Reminders table columns (key -> zh, en): the Reminders sheet of templates/schema.toml.
+COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("reminders")
 
 KINDS: dict[str, tuple[str, str]] = {
     "rights_expiring": ("授权即将到期", "Usage rights expiring"),
@@ -117,7 +110,11 @@ def reminders(
 def reminders_summary(tables: Mapping[str, pd.DataFrame], today: Any = None, *, settings: Any = None) -> str:
     """One short line for the refresh status, e.g.
     ``提醒 Reminders: 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 2``."""
-    table = reminders(tables, today, settings=settings)
+    return summary_of(reminders(tables, today, settings=settings))
+
+
+def summary_of(table: pd.DataFrame) -> str:
+    """:func:`reminders_summary` of an already computed Reminders table (the refresh job has one)."""
     if table.empty:
         return "提醒 Reminders: 无 none"
     counts = table["kind"].value_counts()
