@@ -169,3 +169,18 @@ _handles = st.text(alphabet=st.sampled_from(list("abcXYZ019._-@ \u200b＠/é")),
 def test_vectorised_creator_keys_match_the_scalar_function(platform, handle):
     keys, _ = creator_keys(pd.Series([platform], dtype=object), pd.Series([handle], dtype=object))
     assert keys[0] == try_creator_key(platform, handle)
+
+
+_cells = st.one_of(_handles, st.sampled_from([None, float("nan"), 12.0, "a\nb", "x\r", "\ttab_ok ", "", "  "]))
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["TikTok", "Instagram", "YouTube", None, "Snapchat"]), _cells), min_size=1, max_size=40))
+def test_vectorised_creator_keys_match_the_scalar_function_cell_by_cell_in_a_column(rows):
+    # the fast path works on the whole column at once: odd cells must not shift their neighbours
+    platforms, handles = zip(*rows)
+    keys, reasons = creator_keys(pd.Series(platforms, dtype=object), pd.Series(handles, dtype=object))
+    for p, h, k, r in zip(platforms, handles, keys, reasons):
+        expected = try_creator_key(p, None if h is None or h != h else h)
+        assert k == expected, (p, h)
+        assert (r != "") == (expected is None)
