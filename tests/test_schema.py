@@ -27,6 +27,7 @@ def test_headers_are_bilingual_chinese_first_and_unique():
         assert len(set(headers)) == len(headers), sheet.name
         for col in sheet.columns:
             assert col.header.startswith(col.zh) and col.header.endswith(col.en)
+            assert col.header != f"{col.en} {col.en}", "a label the same in both languages is shown once"
             assert any("\u4e00" <= ch <= "\u9fff" for ch in col.zh + col.en) or col.zh == col.en, col.key
 
 

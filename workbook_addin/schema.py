@@ -95,8 +95,8 @@ class Column:
 
     @property
     def header(self) -> str:
-        """The bilingual header shown in the workbook, Chinese first."""
-        return f"{self.zh} {self.en}"
+        """The bilingual header shown in the workbook, Chinese first ("ROI", not "ROI ROI")."""
+        return self.en if self.zh == self.en else f"{self.zh} {self.en}"
 
     @property
     def is_numeric(self) -> bool:
