@@ -62,9 +62,15 @@ class Evaluation:
 
 
 def _group_sum(idx: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sum of present values, count of present values) per creator; idx -1 rows are ignored."""
-    ok = (idx >= 0) & ~np.isnan(values)
-    return (np.bincount(idx[ok], weights=values[ok], minlength=n), np.bincount(idx[ok], minlength=n).astype(float))
+    """(sum of present values, count of present values) per creator; idx -1 rows are ignored.
+
+    Rows of unknown creators go to a spare bucket n and missing values count 0 with weight 0:
+    the same sums as leaving those rows out, without copying the rows that remain.
+    """
+    present = ~np.isnan(values)
+    bucket = np.where(idx >= 0, idx, n)
+    return (np.bincount(bucket, weights=np.where(present, values, 0.0), minlength=n + 1)[:n],
+            np.bincount(bucket, weights=present, minlength=n + 1)[:n])
 
 
 def _group_mean(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -465,7 +471,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         # plain Python strings and None (pandas 3 would turn them into its "str" dtype with NaN)
         return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
-    scores = pd.DataFrame({
+    columns = {
         "creator_key": text(keys[cpos]),
         "platform": text(platform),
         "handle": text(_obj(C, "handle")),
@@ -482,8 +488,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         "completeness": completeness,
         "flags": text(flags),
         "explanation": text(explanation),
-    })
-    scores = scores[schema.sheet("scores").keys]
+    }
+    scores = pd.DataFrame({k: columns[k] for k in schema.sheet("scores").keys})  # in sheet order: no re-copy
     score_all = np.full(len(cr), np.nan)
     score_all[cpos] = score
     tier_all = np.full(len(cr), None, dtype=object)

@@ -217,7 +217,10 @@ def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict
             bad_u[i] = True
     # cells left empty (or unreadable, which are None too): what the required check needs
     none_u = np.array([p is None for p in parsed], dtype=bool)
-    return parsed[codes], bad_u[codes], {"codes": codes, "reasons": reasons, "uniques": uniques, "none": none_u[codes]}
+    clean = not none_u[:-1].any() and (codes >= 0).all()  # nothing empty, so nothing unreadable either
+    bad = bad_u[codes] if bad_u.any() else np.zeros(len(codes), dtype=bool)
+    none = none_u[codes] if not clean else np.zeros(len(codes), dtype=bool)
+    return parsed[codes], bad, {"codes": codes, "reasons": reasons, "uniques": uniques, "none": none}
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -602,7 +605,7 @@ def match_creator_keys(values: pd.Series | np.ndarray, known: pd.Index | None) -
     """
     arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     if known is not None and len(known) and len(arr):
-        pos = distinct.get_indexer(known, arr, always=True).astype(np.int64)
+        pos = distinct.get_indexer(known, arr, always=True).astype(np.int64, copy=False)
         todo = np.flatnonzero(pos < 0)
     else:
         pos = np.full(len(arr), -1, dtype=np.int64)
