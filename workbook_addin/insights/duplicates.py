@@ -87,7 +87,8 @@ def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
 
     def pairs_sharing(column: str, why) -> None:
         values = ids[column]
-        for _, group in ids[values.notna()].groupby(column):
+        # only values two rows share: 10 000 creators are 10 000 groups, nearly all of one row
+        for _, group in ids[values.notna() & values.duplicated(keep=False)].groupby(column):
             for i, j in combinations(group.index, 2):
                 reason = why(ids.loc[i], ids.loc[j]) if callable(why) else why
                 if reason:
@@ -117,11 +118,12 @@ def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def blacklist_hits(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outreach rows that contact a blacklisted creator, directly or through a duplicate row.
 
     The Creators sheet has no blacklisting date, so every outreach row for a blacklisted creator
-    is listed (the newest first): an old contact is context, a new one is the alarm.
+    is listed (the newest first): an old contact is context, a new one is the alarm. ``pairs`` is
+    :func:`duplicate_creators` of the same Creators rows, when the caller has it already.
     """
     creators = frames.table(tables, "creators")
     outreach = frames.table(tables, "outreach")
@@ -129,6 +131,8 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
     ids = creator_identities(creators)
     black = frames.codes(creators, "blacklisted", "yes_no").to_numpy() == "yes"
+    if not black.any():
+        return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
     reasons = frames.texts(creators, "blacklist_reason").to_numpy()
     # key -> (blacklisted key, reason, evidence); the engine's key column wins when present
     engine_keys = frames.texts(creators, "creator_key").to_numpy()
@@ -139,7 +143,7 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         key = engine_keys[pos] or ids.at[pos, "handle_key"]
         for k in {key, ids.at[pos, "handle_key"], ids.at[pos, "url_key"]} - {None}:
             watch.setdefault(k, (key, reasons[pos], "黑名单达人 Blacklisted creator"))
-    dups = duplicate_creators(creators)
+    dups = duplicate_creators(creators) if pairs is None else pairs
     for _, d in dups.iterrows():
         for mine, other in (("creator_key_a", "creator_key_b"), ("creator_key_b", "creator_key_a")):
             if d[mine] in watch and d[other] and d[other] not in watch:

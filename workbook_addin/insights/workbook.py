@@ -63,8 +63,9 @@ def duplicates_table(tables: Mapping[str, pd.DataFrame], evaluation_tables: Mapp
     Duplicate pairs are looked for in the Creators sheet as typed (``tables``), so the row numbers are
     the ones a person sees; the blacklist check uses the engine's creator keys.
     """
-    hits = blacklist_hits(evaluation_tables).assign(kind=BLACKLIST_KIND)
-    pairs = duplicate_creators(frames.table(tables, "creators")).assign(kind=DUPLICATE_KIND)
+    pairs = duplicate_creators(frames.table(tables, "creators"))
+    hits = blacklist_hits(evaluation_tables, pairs).assign(kind=BLACKLIST_KIND)
+    pairs = pairs.assign(kind=DUPLICATE_KIND)
     parts = [f for f in (hits, pairs) if len(f)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind"])
 
