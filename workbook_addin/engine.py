@@ -202,7 +202,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
             continue  # both missing: already reported as required values
         problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
                                 f"no creator key can be made: {reasons[i]}", cr["handle"].iat[i], "creators", "handle"))
-    key_s = pd.Series(keys, dtype=object)
+    key_s = pd.Series(keys, dtype=object, copy=False)
     dup = (key_s.duplicated(keep="first") & key_s.notna()).to_numpy()
     if dup.any():
         first_row = dict(zip(key_s[~dup & key_s.notna().to_numpy()], rows_c[~dup & key_s.notna().to_numpy()]))
@@ -214,7 +214,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     cpos = np.flatnonzero(valid)
     n = len(cpos)
     key_index = pd.Index(keys[cpos], dtype=object)
-    cr["creator_key"] = pd.Series(keys, index=cr.index, dtype=object)
+    cr["creator_key"] = pd.Series(keys.copy(), index=cr.index, dtype=object, copy=False)
     C = cr if n == len(cr) else cr.iloc[cpos]  # no copy when every row has its own key
 
     # ---------------------------------------------------------------- child tables -> creator index
@@ -246,7 +246,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         keys_out = np.array(raw_keys, dtype=object, copy=True)
         fixed = present & ~bad
         keys_out[todo[fixed]] = canon[fixed]
-        t["creator_key"] = pd.Series(keys_out, index=t.index, dtype=object)
+        t["creator_key"] = pd.Series(keys_out, index=t.index, dtype=object, copy=False)
         cidx[key] = idx
 
     # ---------------------------------------------------------------- outreach
@@ -409,7 +409,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
 
     # ---------------------------------------------------------------- audience fit
     def match(col: str, targets: tuple[str, ...]) -> np.ndarray:
-        v = pd.Series(_obj(C, col), dtype=object)
+        v = pd.Series(_obj(C, col), dtype=object, copy=False)
         if not targets:
             return np.full(n, np.nan)
         return np.where(v.isna(), np.nan, v.isin(list(targets)).astype(float))
@@ -469,7 +469,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
                    if explain and n else np.full(n, None, dtype=object))
     def text(values: np.ndarray) -> pd.Series:
         # plain Python strings and None (pandas 3 would turn them into its "str" dtype with NaN)
-        return pd.Series(np.asarray(values, dtype=object), dtype=object)
+        return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
 
     columns = {
         "creator_key": text(keys[cpos]),
@@ -489,13 +489,14 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         "flags": text(flags),
         "explanation": text(explanation),
     }
-    scores = pd.DataFrame({k: columns[k] for k in schema.sheet("scores").keys})  # in sheet order: no re-copy
+    # in sheet order, taking the fresh arrays as they are (pandas would copy each one otherwise)
+    scores = pd.DataFrame({k: columns[k] for k in schema.sheet("scores").keys}, copy=False)
     score_all = np.full(len(cr), np.nan)
     score_all[cpos] = score
     tier_all = np.full(len(cr), None, dtype=object)
     tier_all[cpos] = tier
     cr["score"] = score_all
-    cr["tier"] = pd.Series(tier_all, index=cr.index, dtype=object)
+    cr["tier"] = pd.Series(tier_all, index=cr.index, dtype=object, copy=False)
     out = dict(typed)
     out["scores"] = scores
     if len(ot):
