@@ -218,24 +218,6 @@ def _num(x: np.ndarray, digits: int = 1, suffix: str = "") -> np.ndarray:
     return out
 
 
-def texts_where(mask: np.ndarray, *pieces: Any) -> np.ndarray:
-    """Object array: "" everywhere, and where ``mask`` holds the concatenation of ``pieces``.
-
-    Pieces are constant strings or full-length object arrays; only the masked rows are touched, so
-    a flag that concerns 1 % of creators costs 1 % of the string work.
-    """
-    n = len(mask)
-    out = np.full(n, "", dtype=object)
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return out
-    acc: Any = ""
-    for p in pieces:
-        acc = acc + (p if isinstance(p, str) else np.asarray(p, dtype=object)[idx])
-    out[idx] = acc
-    return out
-
-
 def join_texts(pieces: list[Any], rows: np.ndarray | None = None) -> list[str]:
     """Per row, the pieces joined: constant strings, and text arrays (full length, taken at
     ``rows``; or already one entry per row when ``rows`` is None).
