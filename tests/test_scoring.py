@@ -114,6 +114,19 @@ def test_explanation_names_tier_margin_weights_and_missing():
     assert text.endswith("| 风险 flags: x flag")
 
 
+def test_explanation_spells_out_subscores_outside_0_100_and_many_rows_alike():
+    # the public function may be handed any numbers; texts inside 0-100 come from a table
+    sub = np.array([[120.04, -5.0, 99.95, 0.04, np.nan, 50.0]] + [[10.0, 20.0, 30.0, 40.0, 50.0, 60.0]] * 3)
+    w = np.full(6, 1 / 6)
+    score = np.array([55.0, 35.0, 35.0, 35.0])
+    texts = s.explain(score, np.array(["B", "C", "C", "C"], dtype=object), np.ones(4), sub, w, np.zeros(4, dtype=bool),
+                      CUT, 0.5, np.array(["", "", None, "late"], dtype=object))
+    assert "响应速度 Responsiveness 120.0×17% + 内容质量 Content quality -5.0×17% + " in texts[0]
+    assert "合规 Compliance 100.0×17% + " in texts[0] and "0.0×17%" in texts[0]
+    assert texts[1] == texts[2] and "风险" not in texts[1]
+    assert texts[3] == texts[1] + " | 风险 flags: late"
+
+
 # --------------------------------------------------------------------------- properties
 @hsettings(max_examples=150, deadline=None)
 @given(sub=st.lists(score_or_nan, min_size=6, max_size=6), w=st.lists(st.floats(0.01, 1), min_size=6, max_size=6))

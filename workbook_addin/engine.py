@@ -203,7 +203,13 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
                                 f"no creator key can be made: {reasons[i]}", cr["handle"].iat[i], "creators", "handle"))
     key_s = pd.Series(keys, dtype=object, copy=False)
-    dup = (key_s.duplicated(keep="first") & key_s.notna()).to_numpy()
+    all_keys = pd.Index(keys, dtype=object)
+    if not (reasons != "").any() and all_keys.is_unique:
+        # the usual case: every row has its own key; the hash table built to see that is the
+        # one the child sheets' keys are looked up in below
+        dup = np.zeros(len(keys), dtype=bool)
+    else:
+        dup = (key_s.duplicated(keep="first") & key_s.notna()).to_numpy()
     if dup.any():
         first_row = dict(zip(key_s[~dup & key_s.notna().to_numpy()], rows_c[~dup & key_s.notna().to_numpy()]))
         for i in np.flatnonzero(dup):
@@ -213,7 +219,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     valid = key_s.notna().to_numpy() & ~dup
     cpos = np.flatnonzero(valid)
     n = len(cpos)
-    key_index = pd.Index(keys[cpos], dtype=object)
+    key_index = all_keys if n == len(keys) else pd.Index(keys[cpos], dtype=object)
     cr["creator_key"] = pd.Series(keys.copy(), index=cr.index, dtype=object, copy=False)
     C = cr if n == len(cr) else cr.iloc[cpos]  # no copy when every row has its own key
 
@@ -409,10 +415,10 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
 
     # ---------------------------------------------------------------- audience fit
     def match(col: str, targets: tuple[str, ...]) -> np.ndarray:
-        v = pd.Series(_obj(C, col), dtype=object, copy=False)
         if not targets:
             return np.full(n, np.nan)
-        return np.where(v.isna(), np.nan, v.isin(list(targets)).astype(float))
+        codes, values = distinct.factorize(_obj(C, col))  # 1 in the targets, 0 not, NaN empty: per distinct value
+        return np.append(pd.Series(values, dtype=object).isin(list(targets)).to_numpy(dtype=float), np.nan)[codes]
 
     fit = scoring.audience_fit_score(match("country", settings.target_markets), match("language", settings.target_languages),
                                      match("category", settings.target_categories), _col(C, "audience_target_share"),

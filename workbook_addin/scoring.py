@@ -281,7 +281,20 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
 
     labels = dimension_labels()
     sub = np.asarray(subscores, dtype=float).reshape(n, len(DIMENSIONS))
-    sub_txt = [_num(sub[:, j]) for j in range(len(DIMENSIONS))]
+    # subscores lie within 0-100: at one decimal, 1001 possible texts, looked up per dimension
+    grid = np.where(np.isfinite(sub), np.round(sub * 10), -1.0)
+    on_grid = (grid >= 0) & (grid <= 1000)
+    grid = np.where(on_grid, grid, 0).astype(np.int64)
+
+    def dimension(j: int, first: bool, rows: np.ndarray) -> np.ndarray:
+        """" | 响应速度 Responsiveness 95.0×15%" for ``rows`` (" + ..." after the first)."""
+        prefix, suffix = (" | " if first else " + ") + labels[DIMENSIONS[j]] + " ", f"×{weights[j]:.0%}"
+        texts = _dimension_texts(prefix, suffix)[grid[rows, j]]
+        off = ~on_grid[rows, j]
+        if off.any():  # outside 0-100 (only through the public function): formatted one by one
+            texts[off] = [prefix + t + suffix for t in _num(sub[rows[off], j])]
+        return texts
+
     have = ~np.isnan(sub)
     pattern = (have * (1 << np.arange(len(DIMENSIONS)))).sum(axis=1)
     fl = np.asarray(flags, dtype=object)
@@ -297,14 +310,20 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
         k, pat, has_flags = g // 128, (g // 2) % 64, g % 2
         if k not in head_pieces:
             head_pieces[k] = heads[k][1]()
-        pieces = list(head_pieces[k])
+        pieces = [p if isinstance(p, str) else np.asarray(p, dtype=object)[rows] for p in head_pieces[k]]
         present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
-        for m, j in enumerate(present):
-            pieces += [(" | " if m == 0 else " + ") + labels[DIMENSIONS[j]] + " ", sub_txt[j], f"×{weights[j]:.0%}"]
+        pieces += [dimension(j, m == 0, rows) for m, j in enumerate(present)]
         absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
         if absent:
             pieces.append(" | 缺少 missing: " + ", ".join(absent) + " (weight shared out)")
         if has_flags:
-            pieces += [" | 风险 flags: ", fl]
-        out[rows] = join_texts(pieces, rows)
+            pieces += [" | 风险 flags: ", fl[rows]]
+        out[rows] = join_texts(pieces) if any(not isinstance(p, str) for p in pieces) else "".join(pieces)
     return out
+
+
+@cache
+def _dimension_texts(prefix: str, suffix: str) -> np.ndarray:
+    """``prefix + "0.0" + suffix`` ... ``prefix + "100.0" + suffix``: a dimension's text for every
+    subscore at one decimal (kept across calls: labels and weights rarely change)."""
+    return np.array([prefix + t + suffix for t in _number_texts(1)[10000:11001]], dtype=object)
