@@ -29,7 +29,7 @@ audience_fit     weighted mean of market (30 %), language (20 %), category (30 %
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -322,7 +322,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     return out
 
 
-@cache
+@lru_cache(maxsize=64)  # bounded: a long-running Excel session may try many weights
 def _dimension_texts(prefix: str, suffix: str) -> np.ndarray:
     """``prefix + "0.0" + suffix`` ... ``prefix + "100.0" + suffix``: a dimension's text for every
     subscore at one decimal (kept across calls: labels and weights rarely change)."""
