@@ -27,7 +27,15 @@ def scaled_sample(creators: int) -> dict[str, pd.DataFrame]:
     for i in range(copies):
         suffix = f"_{i:05d}"
         c = base["creators"].copy()
-        c["handle"] = c["handle"].str.lstrip("@") + suffix
+        old_handles = c["handle"].str.lstrip("@")
+        c["handle"] = old_handles + suffix
+        # Each copy is another person: its own name, e-mail and profile link. Copies sharing them would
+        # make every copy a suspected duplicate of every other (n^2 pairs on the Duplicates sheet),
+        # which no real 10 000-creator archive looks like.
+        c["display_name"] = c["display_name"].map(lambda v: f"{v} {suffix}" if isinstance(v, str) else v)
+        c["email"] = c["email"].map(lambda v: v.replace("@", f"{suffix}@", 1) if isinstance(v, str) else v)
+        c["profile_url"] = [u.replace(h, h + suffix) if isinstance(u, str) and isinstance(h, str) else u
+                            for u, h in zip(c["profile_url"], old_handles)]
         out["creators"].append(c)
         old_keys = base["creators"].apply(lambda r: f"{r['platform'].lower()}:{str(r['handle']).lstrip('@').lower()}", axis=1)
         mapping = dict(zip(old_keys, (c["platform"].str.lower() + ":" + c["handle"].str.lower())))
