@@ -168,3 +168,39 @@ def test_demo_builds_refreshes_and_syncs_the_sample(tmp_path, capsys):
     assert len(data.tables["run_log"]) == 1 and data.tables["run_log"].iloc[0]["files_read"] >= 5
     assert wio.frames_equal_cells({"c": result.tables["creators"][["score", "tier"]]},
                                   {"c": data.tables["creators"][["score", "tier"]]}) == []
+
+
+def test_workbook_with_doubled_headers_refreshes_its_roas_and_roi_idempotently(tmp_path, monkeypatch):
+    """Workbooks built before headers whose Chinese and English labels are the same were shown once
+    head those columns "ROAS ROAS" and "ROI ROI". The reader must still find them: when it did not,
+    every refresh reported them missing, diffed the engine's ROAS/ROI against empty placeholders and
+    "recomputed" two cells per collaboration that were never written (100 000 cells on the 50 000-row
+    benchmark workbook, every run), while the sheet kept stale values."""
+    from workbook_addin.schema import Column
+
+    with monkeypatch.context() as m:  # the header form every workbook had before the change
+        m.setattr(Column, "header", property(lambda c: f"{c.zh} {c.en}"))
+        book = make_workbook(tmp_path / "Lianxing_Evaluation.xlsm", export_case_rows())
+    shutil.copytree(EXPORTS / "batch", tmp_path / "exports")
+    first = refresh_workbook(book, sync=False, now=NOW)
+    assert not [w for w in first.warnings if "missing column" in w], first.warnings
+    data = wio.read_workbook(book)
+    roas = data.tables["collaborations"][["roas", "roi"]]
+    assert roas["roas"].notna().sum() >= 1 and roas["roi"].notna().sum() >= 1  # really written
+    second = refresh_workbook(book, sync=False, now=NOW + dt.timedelta(hours=1))
+    assert second.computed_cells == 0 and second.changes.cells == {}, second.changes.cells
+    assert wio.frames_equal_cells({"c": roas}, {"c": wio.read_workbook(book).tables["collaborations"][["roas", "roi"]]}) == []
+
+
+def test_a_column_missing_from_the_workbook_is_not_counted_as_recomputed(book):
+    """A computed column a user deleted cannot be written; the refresh must not report (or queue)
+    its cells as changed on every run."""
+    refresh_workbook(book, sync=False, now=NOW)
+    data = wio.read_workbook(book)
+    layout = data.layouts["collaborations"]
+    pkg = XlsxPackage(book)
+    pkg.set_cell(layout.sheet, layout.header_row, layout.columns["roas"], "旧列 old column")
+    wio.save_package(pkg, book, backup=False)
+    report = refresh_workbook(book, sync=False, now=NOW + dt.timedelta(hours=1))
+    assert any("missing column ROAS" in w for w in report.warnings)
+    assert report.computed_cells == 0 and report.changes.cells == {}, report.changes.cells

@@ -266,8 +266,11 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
     for sheet in schema.sheets:  # computed columns only: what people typed is never rewritten
         key = sheet.key
         if key in data.layouts and key in computed and key in inputs:
+            # only columns the workbook has (a missing one is already a warning): the reader fills
+            # it with blanks, so every computed cell would "differ" on every run and not be written
+            present = data.layouts[key].columns
             report.computed_cells += diff_columns(changes, key, tables[key], computed[key],
-                                                  [c.key for c in sheet.computed_columns])
+                                                  [c.key for c in sheet.computed_columns if c.key in present])
     if "scores" in computed and "scores" in data.layouts:
         replace_rows(changes, "scores", data.tables["scores"], computed["scores"].reset_index(drop=True),
                      data.layouts["scores"])

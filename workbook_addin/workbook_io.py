@@ -123,10 +123,15 @@ def _norm(text: Any) -> str:
 
 
 def header_map(columns: Sequence[Column]) -> dict[str, str]:
-    """Normalised header text -> column key; accepts "<zh> <en>", the zh or en half, or the key."""
+    """Normalised header text -> column key; accepts "<zh> <en>", the zh or en half, or the key.
+
+    "<zh> <en>" is accepted even where the header now shows a label once ("ROAS", not "ROAS ROAS"):
+    workbooks built before that change still say "ROAS ROAS", and a header not recognised makes
+    the column "missing", so its cells would never be read or written again.
+    """
     out: dict[str, str] = {}
     for c in columns:
-        for label in (c.header, c.key):
+        for label in (c.header, f"{c.zh} {c.en}", c.key):
             out.setdefault(_norm(label), c.key)
     for c in columns:  # halves last, so a full header always wins
         for label in (c.zh, c.en):
