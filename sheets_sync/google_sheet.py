@@ -50,7 +50,7 @@ from gspread.exceptions import APIError
 from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
 from workbook_addin.keys import CreatorKeyError, creator_key
-from workbook_addin.schema import Column, Sheet
+from workbook_addin.schema import Column, Sheet, header_map, normalise_header
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
@@ -95,15 +95,6 @@ class Guard:
     def print_of(self, key: str) -> tuple[str, ...] | None:
         row = self.row_of.get(key)
         return None if row is None else fingerprint({k: self.cell(k, row) for k in FINGERPRINT})
-
-
-def _label_map(sheet: Sheet) -> dict[str, str]:
-    """Header text -> column key; the bilingual header, either half, or the key itself."""
-    out: dict[str, str] = {}
-    for c in sheet.columns:
-        for text in (c.key, c.header, c.zh, c.en):
-            out.setdefault(text.strip().casefold(), c.key)
-    return out
 
 
 def _row_key(cells: Mapping[str, Any]) -> tuple[str, bool]:
@@ -224,11 +215,11 @@ class GoogleSheetBackend(Backend):
         return table
 
     def _table(self, sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable:
-        labels = _label_map(sheet)
+        labels = header_map(sheet.columns)
         header = [str(h) for h in values[0]]
         col_of: dict[str, int] = {}
         for i, text in enumerate(header):
-            key = labels.get(text.strip().casefold())
+            key = labels.get(normalise_header(text))
             if key is not None and key not in col_of:
                 col_of[key] = i
         synced = [c for c in sheet.synced_columns]

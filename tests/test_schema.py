@@ -84,3 +84,13 @@ def test_a_row_key_naming_a_missing_column_is_refused():
     bad["sheets"][1]["row_key"] = ["nope"]
     with pytest.raises(ValueError, match="row_key"):
         parse_schema(bad, settings_doc)
+
+
+def test_header_lookup_accepts_every_spelling_people_and_old_workbooks_use():
+    from workbook_addin.schema import header_map
+
+    lookup = header_map(load_schema().sheet("collaborations").columns)
+    assert lookup["合作编号 collab id"] == "collab_id"          # bilingual, any case
+    assert lookup["合作编号"] == lookup["collab id"] == "collab_id"  # either half
+    assert lookup["roas"] == lookup["roas roas"] == "roas"       # old workbooks said "ROAS ROAS"
+    assert lookup["collab_id"] == "collab_id"                   # the key itself

@@ -6,10 +6,12 @@ sheets and columns exist instead of carrying its own column list, so adding a co
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from collections.abc import Iterable
 from typing import Any
 
 COLUMN_TYPES = {"text", "integer", "number", "money", "percent", "date", "datetime", "url", "enum", "bool"}
@@ -105,6 +107,30 @@ class Column:
     @property
     def is_input(self) -> bool:
         return self.role == "input"
+
+
+def normalise_header(text: Any) -> str:
+    """Header text as compared: white space folded, case ignored."""
+    return re.sub(r"\s+", " ", str(text or "")).strip().casefold()
+
+
+def header_map(columns: Iterable[Column]) -> dict[str, str]:
+    """Normalised header text -> column key, for every reader of a sheet's header row.
+
+    Accepts the bilingual header, the zh or en half and the key, because people rename or
+    shorten headers and old workbooks differ: "<zh> <en>" is accepted even where the header now
+    shows a label once ("ROAS", not "ROAS ROAS"), or a workbook built before that change would lose
+    the column. A full header always wins over a half shared with another column.
+    """
+    columns = list(columns)
+    out: dict[str, str] = {}
+    for c in columns:
+        for label in (c.header, f"{c.zh} {c.en}", c.key):
+            out.setdefault(normalise_header(label), c.key)
+    for c in columns:
+        for label in (c.zh, c.en):
+            out.setdefault(normalise_header(label), c.key)
+    return out
 
 
 @dataclass(frozen=True)

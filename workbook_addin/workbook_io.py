@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .schema import Column, Schema, load_schema
+from .schema import Column, Schema, header_map, load_schema, normalise_header
 from .xlsx import XlsxPackage
 from .xlsx.cells import excel_serial, is_blank
 from .xlsx.package import PackageError
@@ -118,27 +118,6 @@ class WorkbookData:
                                     self.settings_tables.get("fx_rates"))
 
 
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", " ", str(text or "")).strip().casefold()
-
-
-def header_map(columns: Sequence[Column]) -> dict[str, str]:
-    """Normalised header text -> column key; accepts "<zh> <en>", the zh or en half, or the key.
-
-    "<zh> <en>" is accepted even where the header now shows a label once ("ROAS", not "ROAS ROAS"):
-    workbooks built before that change still say "ROAS ROAS", and a header not recognised makes
-    the column "missing", so its cells would never be read or written again.
-    """
-    out: dict[str, str] = {}
-    for c in columns:
-        for label in (c.header, f"{c.zh} {c.en}", c.key):
-            out.setdefault(_norm(label), c.key)
-    for c in columns:  # halves last, so a full header always wins
-        for label in (c.zh, c.en):
-            out.setdefault(_norm(label), c.key)
-    return out
-
-
 _TEXT_TYPES = {"text", "url", "enum"}
 
 
@@ -161,7 +140,7 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
     offsets: dict[str, int] = {}
     warnings = []
     for i, h in enumerate(headers):
-        key = lookup.get(_norm(h))
+        key = lookup.get(normalise_header(h))
         if key is not None and key not in offsets:
             offsets[key] = i
     for c in columns:
