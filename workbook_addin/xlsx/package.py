@@ -2,10 +2,15 @@
 that rewrites only the parts that changed and copies every other zip member byte for byte."""
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -93,11 +98,16 @@ class XlsxPackage:
     def __init__(self, source: str | Path | IO[bytes]):
         self.path = Path(source) if isinstance(source, (str, Path)) else None
         try:
-            with zipfile.ZipFile(source) as z:
-                self.infos = z.infolist()
-                self.data: dict[str, bytes] = {i.filename: z.read(i.filename) for i in self.infos}
+            if isinstance(source, (str, Path)):
+                raw = Path(source).read_bytes()
+            else:
+                raw = source.read()
+            zf = zipfile.ZipFile(io.BytesIO(raw))
+            self.infos = zf.infolist()
         except (zipfile.BadZipFile, OSError, KeyError) as exc:
             raise PackageError(f"{source}: not a readable .xlsx/.xlsm file ({exc}) / 无法读取工作簿文件") from exc
+        #: every member's bytes, inflated when first asked for (a refresh reads a few parts of 60)
+        self.data: Mapping[str, bytes] = _Members(zf, raw, self.infos, str(source))
         if "xl/workbook.xml" not in self.data:
             raise PackageError(f"{source}: no xl/workbook.xml inside: not an Excel workbook / 不是 Excel 工作簿")
         self._changed: dict[str, bytes] = {}
@@ -234,17 +244,26 @@ class XlsxPackage:
         self._table_refs[table] = (r1, c1, last_data_row, c2)
 
     # ------------------------------------------------------------------ saving
-    def _apply(self) -> None:
+    def _apply(self, ready: Callable[[str], None] | None = None) -> None:
+        """Applies the collected edits; ``ready(part)`` is called as each sheet part is final."""
         for sheet, edit in self._edits.items():
             if not edit:
                 continue
             part = self.sheets[sheet].part
             result = patch_sheet_xml(self.sheet_xml(sheet), edit, self.date1904)
+            result_removed_formula = result.removed_formula
             xml = update_dimension(result.xml, result.max_row, result.max_col)
-            for g in edit.growths:
-                xml = extend_ranges(xml, g.c1, g.c2, g.template_row, g.last_new)
+            if edit.growths:  # validations and conditional formats follow </sheetData>: only that tail is searched
+                cut = max(xml.rfind("</sheetData>"), 0)
+                tail = xml[cut:]
+                for g in edit.growths:
+                    tail = extend_ranges(tail, g.c1, g.c2, g.template_row, g.last_new)
+                xml = xml[:cut] + tail
             self._changed[part] = xml.encode("utf-8")
-            if result.removed_formula and "xl/calcChain.xml" in self.data:
+            del xml, result
+            if ready is not None:
+                ready(part)
+            if result_removed_formula and "xl/calcChain.xml" in self.data:
                 self._drop_calc_chain()
         for table, ref in self._table_refs.items():
             t = self.tables[table]
@@ -275,15 +294,108 @@ class XlsxPackage:
         return set(self._changed) | self._removed
 
     def save(self, target: str | Path | IO[bytes]) -> None:
-        """Writes the package: changed parts re-serialised, every other member copied as it was read."""
-        self._apply()
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for info in self.infos:
-                if info.filename in self._removed:
-                    continue
-                data = self._changed.get(info.filename, self.data[info.filename])
-                new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                new.compress_type = info.compress_type
-                new.external_attr = info.external_attr
-                new.create_system = info.create_system
-                z.writestr(new, data, compresslevel=1 if len(data) > 1_000_000 else None)
+        """Writes the package: changed parts re-serialised, every other member copied as it was read.
+
+        Unchanged members are copied still compressed (no inflate/deflate round trip); large changed
+        parts are deflated on a second thread while the next sheet is patched (zlib releases the GIL).
+        """
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            deflated: dict[str, Future] = {}
+
+            def ready(part: str) -> None:
+                data = self._changed[part]
+                if len(data) > BIG_PART:
+                    deflated[part] = pool.submit(_deflate, data)
+
+            self._apply(ready)
+            with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                for info in self.infos:
+                    if info.filename in self._removed:
+                        continue
+                    new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    new.compress_type = info.compress_type
+                    new.external_attr = info.external_attr
+                    new.create_system = info.create_system
+                    if info.filename in self._changed:
+                        data = self._changed[info.filename]
+                        job = deflated.get(info.filename)
+                        if job is not None and info.compress_type == zipfile.ZIP_DEFLATED and _write_raw(
+                                z, new, *job.result(), len(data)):
+                            continue
+                    else:
+                        raw = self.data.raw(info)  # type: ignore[attr-defined]
+                        if raw is not None and _write_raw(z, new, raw, info.CRC, info.file_size):
+                            continue
+                        data = self.data[info.filename]
+                    z.writestr(new, data, compresslevel=1 if len(data) > BIG_PART else None)
+
+
+#: parts above this size are deflated at level 1 (speed over a few per cent of file size)
+BIG_PART = 1_000_000
+
+
+def _deflate(data: bytes) -> tuple[bytes, int]:
+    """(raw deflate stream at level 1, CRC-32): exactly what ``ZipFile.writestr(compresslevel=1)`` stores."""
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return z.compress(data) + z.flush(), zlib.crc32(data)
+
+
+def _write_raw(z: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, crc: int, size: int) -> bool:
+    """Appends a member whose deflated bytes are already at hand, as ``writestr`` would have written
+    it. False (nothing written) when this Python's zipfile lacks what it needs, or Zip64 would be."""
+    if len(raw) >= zipfile.ZIP64_LIMIT or size >= zipfile.ZIP64_LIMIT or not hasattr(z, "start_dir"):
+        return False
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.CRC, info.compress_size, info.file_size = crc, len(raw), size
+    info.flag_bits = 0
+    info.header_offset = z.fp.tell()
+    z._writecheck(info)  # noqa: SLF001 - the same checks writestr makes
+    z._didModify = True  # noqa: SLF001
+    z.fp.write(info.FileHeader(False))
+    z.fp.write(raw)
+    z.filelist.append(info)
+    z.NameToInfo[info.filename] = info
+    z.start_dir = z.fp.tell()
+    return True
+
+
+class _Members(Mapping):
+    """A package's members by name: inflated on first access and kept; raw (still deflated) bytes
+    of an untouched member for copying it into the saved file as it is."""
+
+    def __init__(self, zf: zipfile.ZipFile, raw: bytes, infos: list[zipfile.ZipInfo], source: str):
+        self._zf, self._raw, self._source = zf, raw, source
+        self._infos = {i.filename: i for i in infos}
+        self._cache: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._cache.get(name)
+        if data is None:
+            if name not in self._infos:
+                raise KeyError(name)
+            try:
+                data = self._cache[name] = self._zf.read(name)
+            except (zipfile.BadZipFile, zlib.error, OSError) as exc:
+                raise PackageError(f"{self._source}: part {name} is damaged ({exc}) / 工作簿文件已损坏") from exc
+        return data
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._infos
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def raw(self, info: zipfile.ZipInfo) -> bytes | None:
+        """The member's deflated bytes as stored, or None when they cannot be copied as they are."""
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+            return None
+        head = self._raw[info.header_offset:info.header_offset + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        start = info.header_offset + 30 + name_len + extra_len
+        data = self._raw[start:start + info.compress_size]
+        return data if len(data) == info.compress_size else None
