@@ -164,9 +164,34 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     assert "KOL_TIER(" in formulas["tier"] and "TierCutoffs" in formulas["tier"]
     assert "KOL_ROI(" in formulas["roi"] and "set_gross_margin" in formulas["roi"]
     assert "KOL_RESPONSE_SCORE(" in formulas["responsiveness"] and "set_reply_target_hours" in formulas["responsiveness"]
+    table_args = {  # the subscores over the child Tables: function, then each argument after the row's key
+        "content_quality": ("KOL_CONTENT_SCORE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
+                            "tblReviews[评审人 Reviewer]", "tblReviews[画面 Visuals]"),
+        "compliance": ("KOL_COMPLIANCE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
+                       "tblReviews[评审编号 Review ID]"),
+        "performance": ("KOL_PERFORMANCE", "tblCreators[达人键 Creator key]", "tblCollabs[达人键 Creator key]"),
+        "authenticity": ("KOL_AUTHENTICITY", "tblCreators[达人键 Creator key]", "tblCreators[粉丝数 Followers]"),
+    }
+    parsed = {}
+    for key, (fn, *args) in table_args.items():
+        f = formulas[key]
+        call = f"{fn}(tblScores[[#This Row],[达人键 Creator key]],"
+        assert f.startswith(f"=IFERROR({call}") and f.endswith(',"")'), (key, f)
+        inside = f[len("=IFERROR(") + len(call):-len(',"")') - 1].split(",")
+        names = [a["name"] for a in getattr(udfs, fn).__xlfunc__["args"]][1:]
+        assert len(inside) == len(names) and inside[:len(args)] == args, (key, inside)
+        parsed[key] = dict(zip(names, inside))
+        for name, ref in zip(names, inside):  # each argument is the table column (or setting) it names
+            assert ref.startswith("tbl") or ref == f"set_{name}", (key, name, ref)
+    assert parsed["authenticity"]["snapshot_date"] == "tblSnapshots[日期 Date]"
+    assert parsed["authenticity"]["er_benchmarks"] == "tblERBench"
+    assert parsed["compliance"]["platform_violation"] == "tblReviews[平台违规 Platform violation]"
+    assert parsed["performance"]["gmv_base"] == "tblCollabs[成交额(本位币) GMV (base)]"
+    assert parsed["performance"]["kpi_roas"].startswith("tblCollabs[") and "KPI ROAS" in parsed["performance"]["kpi_roas"]
     values = cal.get_sheet_by_name(sheet.name).to_python()
     header = values[0]
-    for key in ("score", "tier", "roi", "roas", "responsiveness", "audience_fit", "total_cost", "completeness"):
+    for key in ("score", "tier", "roi", "roas", "responsiveness", "audience_fit", "total_cost", "completeness",
+                "content_quality", "compliance", "performance", "authenticity"):
         j = header.index(sheet.column(key).header)
         for i, expected in enumerate(scores[key].tolist()):
             assert _same(values[i + 1][j], expected), (key, i, values[i + 1][j], expected)
@@ -208,6 +233,10 @@ def test_vba_holds_xlwings_the_udf_wrappers_and_the_macro(built):
         sig = ", ".join(("Optional " if a in optional else "") + a for a in args)
         assert f"Function {name}({sig})" in wrappers, name
         assert f'XLPy.CallUDF("workbook_addin.udfs", "{name}", Array({", ".join(args)}), ThisWorkbook, Application.Caller)' in wrappers
+    # the subscores over the Tables take the row's key and the Table columns
+    assert ("Function KOL_CONTENT_SCORE(creator_key, creators, review_creator_key, reviewer, visuals, script, brand_fit)"
+            in wrappers)
+    assert "Function KOL_AUTHENTICITY(creator_key, creators, followers, fake_follower_rate, collab_creator_key," in wrappers
     macro = modules["Lianxing.bas"]
     assert re.search(r'Sub RefreshMetrics\(\)\s+(?:\'.*\s+)*RunPython "import workbook_addin.macros; '
                      r'workbook_addin.macros.refresh_metrics\(\)"', macro)

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 import xlwings
 from hypothesis import given, settings as hsettings, strategies as st
+from python_calamine import CalamineWorkbook
 from xlwings import conversion
 
 from workbook_addin import metrics, scoring, udfs
+from workbook_addin.builder import build_workbook, evaluate_for_build
+from workbook_addin.sample import load_sample
+from workbook_addin.schema import load_schema
 from workbook_addin.vba import udf_module_text
 
 WEIGHTS = [[0.15], [0.2], [0.15], [0.25], [0.15], [0.1]]
@@ -57,8 +61,6 @@ def test_single_cells_give_single_values():
     assert udfs.KOL_CPA(100.0, 4) == pytest.approx(25.0)
     assert udfs.KOL_CPE(100.0, 40, 10, None, None) == pytest.approx(2.0)
     assert udfs.KOL_RESPONSE_SCORE(1.0, 12.0, 24) == pytest.approx(scoring.responsiveness_score(1.0, 12.0, 24.0))
-    assert udfs.KOL_CONTENT_SCORE(5, 4, 3) == pytest.approx(75.0)
-    assert udfs.KOL_COMPLIANCE(0.5, 0, 0) == pytest.approx(85.0)
     assert udfs.KOL_KEY("TikTok", "@GlowWithMia") == "tiktok:glowwithmia"
     assert udfs.KOL_TIER(86, "否 No", [[85], [70], [55]], 1.0, 0.5) == "S"
     assert udfs.KOL_TIER(86, "是 Yes", [[85], [70], [55]], 1.0, 0.5) == "C"
@@ -125,3 +127,90 @@ def test_metadata_the_vba_generator_reads():
     assert text.startswith('Attribute VB_Name = "xlwings_udfs"\r\n')
     assert "Function KOL_ROI(gmv, cost, Optional gross_margin)\r\n" in text
     assert sorted(re.findall(r"^Function (KOL_\w+)\(", text, re.M)) == sorted(udfs.UDF_NAMES)
+
+
+# ----------------------------------------------------------------------------- subscores over the Tables
+@pytest.fixture(scope="module")
+def sample_book(tmp_path_factory):
+    """The sample workbook's Table columns as Excel holds them (labels, dates, cached results),
+    and the engine's evaluation of the same sample."""
+    path = tmp_path_factory.mktemp("udf") / "sample.xlsm"
+    build_workbook(path)
+    schema = load_schema()
+    cal = CalamineWorkbook.from_path(str(path))
+    columns = {}
+    for key in ("creators", "reviews", "collaborations", "snapshots", "scores"):
+        sheet = schema.sheet(key)
+        rows = cal.get_sheet_by_name(sheet.name).to_python()
+        header = rows[0]
+        for col in sheet.columns:
+            j = header.index(col.header)
+            # a column range reaches Python as a tuple of 1-tuples, blank cells None
+            columns[key, col.key] = tuple((None if r[j] == "" else r[j],) for r in rows[1:])
+    return columns, evaluate_for_build(load_sample()).scores
+
+
+def _setting(key):
+    return load_schema().setting(key).value
+
+
+def _table_args(name, c):
+    """The arguments the Scores sheet passes (formulas.py), minus the creator's key."""
+    bench = [list(row) for row in load_schema().settings_tables["er_benchmarks"].rows]
+    crk = c["creators", "creator_key"]
+    rv = [c["reviews", k] for k in ("creator_key", "reviewer", "visuals", "script", "brand_fit")]
+    comp = [c["reviews", k] for k in ("creator_key", "review_id", "collab_id", "ad_disclosure", "false_claims",
+                                      "platform_violation")]
+    co = [c["collaborations", k] for k in ("creator_key", "total_cost", "gmv_base", "views", "likes", "comments",
+                                           "shares", "saves", "orders", "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")]
+    au = ([c["creators", k] for k in ("creator_key", "followers", "fake_follower_rate")]
+          + [c["collaborations", k] for k in ("creator_key", "views", "likes", "comments", "shares", "saves")]
+          + [c["snapshots", k] for k in ("creator_key", "date", "followers")] + [bench]
+          + [_setting(k) for k in ("fake_follower_flag", "er_low_factor", "er_high_factor", "follower_jump_flag")])
+    return {"KOL_CONTENT_SCORE": [crk, *rv], "KOL_COMPLIANCE": [crk, *comp],
+            "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas"))],
+            "KOL_AUTHENTICITY": au}[name]
+
+
+TABLE_SUBSCORES = {"KOL_CONTENT_SCORE": "content_quality", "KOL_COMPLIANCE": "compliance",
+                   "KOL_PERFORMANCE": "performance", "KOL_AUTHENTICITY": "authenticity"}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_SUBSCORES))
+def test_table_subscores_equal_the_engine_for_every_sample_creator(excel_engine, sample_book, name):
+    columns, scores = sample_book
+    fn, dimension = getattr(udfs, name), TABLE_SUBSCORES[name]
+    args = _table_args(name, columns)
+    expected = ["" if v != v else v for v in scores[dimension].tolist()]
+    assert len(expected) >= 10 and any(v != "" for v in expected)
+    # one call per Scores row with the row's key, as the Table column does
+    keys = [k for (k,) in columns["scores", "creator_key"]]
+    assert keys == scores["creator_key"].tolist()
+    got = [call_like_excel(fn, key, *args) for key in keys]
+    assert got == [[[v]] for v in expected], name
+    # the whole key column at once spills the same column
+    assert call_like_excel(fn, columns["scores", "creator_key"], *args) == [[v] for v in expected]
+
+
+def test_table_subscores_memo_computes_once_and_follows_edits(monkeypatch, sample_book):
+    columns, scores = sample_book
+    runs = []
+    real = udfs.evaluate
+    monkeypatch.setattr(udfs, "evaluate", lambda *a, **k: runs.append(1) or real(*a, **k))
+    udfs._MEMO.clear()
+    args = _table_args("KOL_CONTENT_SCORE", columns)
+    keys = [k for (k,) in columns["scores", "creator_key"]]
+    before = [udfs.KOL_CONTENT_SCORE(k, *args) for k in keys]
+    assert len(runs) == 1  # every row after the first looks its key up
+    # a changed mark changes the content score: the cell is never stale
+    visuals = list(args[3])
+    first = next(i for i, (k,) in enumerate(args[1]) if k == keys[0])
+    visuals[first] = (1.0 if visuals[first][0] != 1.0 else 5.0,)
+    after = udfs.KOL_CONTENT_SCORE(keys[0], args[0], args[1], args[2], tuple(visuals), *args[4:])
+    assert len(runs) == 2 and after != before[0]
+    assert before[0] == scores["content_quality"].iloc[0]
+
+
+def test_table_subscore_bad_input_gives_a_reason():
+    out = udfs.KOL_CONTENT_SCORE("tiktok:a", [["tiktok:a"]], [["tiktok:a"], ["tiktok:a"]], [["x"]], [[5]], [[4]], [[3]])
+    assert isinstance(out, str) and out.startswith("⚠") and "differ in length" in out

@@ -8,10 +8,12 @@ Two kinds, both passing every input as an argument (cells, Table columns, Settin
   hours to reply, SUMIFS of cost and GMV, the median reply time, completeness), written to give
   the engine's numbers so LibreOffice and Excel recalculate them to the same values.
 
-Scores columns the engine derives from several tables at once with rules no cell formula can
-follow faithfully (reviewer-normalised content marks, per-post compliance, KPI performance over
-published posts, benchmark-band authenticity, reply rate with pending contacts) hold the engine's
-values; the refresh writes them again.
+Subscores the engine derives from whole child Tables with rules no native formula follows
+(reviewer-normalised content marks, per-post compliance, KPI performance over published posts,
+benchmark-band authenticity) call their function with the creator's key and the Table columns it
+reads (``=KOL_CONTENT_SCORE([@key], tblCreators[key], tblReviews[key], tblReviews[reviewer], ...)``):
+the function runs the engine on them, so editing a review recalculates the score. Only the reply
+rate (pending contacts depend on today's date) holds the engine's value; the refresh writes it again.
 """
 from __future__ import annotations
 
@@ -30,7 +32,9 @@ def _fx(fx_table: str, currency_ref: str) -> str:
 def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
     """sheet key -> column key -> formula (the same string on every row of the Table)."""
     schema = schema or load_schema()
-    cr, out, co, sc = (refs(k, schema) for k in ("creators", "outreach", "collaborations", "scores"))
+    cr, out, co, sc, rv, sn = (refs(k, schema) for k in ("creators", "outreach", "collaborations", "scores", "reviews",
+                                                         "snapshots"))
+    er_bench = schema.settings_tables["er_benchmarks"].table  # the whole Table's data, in schema column order
     fx = schema.settings_tables["fx_rates"].table
     fx_cols = {c.key: c.header for c in schema.settings_tables["fx_rates"].columns}
     assert fx_cols["rate"] == "兑本位币汇率 Rate to base" and fx_cols["currency"] == "币种 Currency"
@@ -80,6 +84,17 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
         "audience_fit": (f"=KOL_FIT({lookup(cr, 'country')},{lookup(cr, 'language')},{lookup(cr, 'category')},"
                          f"{lookup(cr, 'audience_target_share')},{lookup(cr, 'audience_top_country')},"
                          "set_target_markets,set_target_languages,set_target_categories)"),
+        "content_quality": _call("KOL_CONTENT_SCORE", key, cr.col("creator_key"), *(rv.col(k) for k in (
+            "creator_key", "reviewer", "visuals", "script", "brand_fit"))),
+        "compliance": _call("KOL_COMPLIANCE", key, cr.col("creator_key"), *(rv.col(k) for k in (
+            "creator_key", "review_id", "collab_id", "ad_disclosure", "false_claims", "platform_violation"))),
+        "performance": _call("KOL_PERFORMANCE", key, cr.col("creator_key"), *(co.col(k) for k in (
+            "creator_key", "total_cost", "gmv_base", "views", "likes", "comments", "shares", "saves", "orders",
+            "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas"),
+        "authenticity": _call("KOL_AUTHENTICITY", key, *(cr.col(k) for k in ("creator_key", "followers", "fake_follower_rate")),
+                              *(co.col(k) for k in ("creator_key", "views", "likes", "comments", "shares", "saves")),
+                              *(sn.col(k) for k in ("creator_key", "date", "followers")), er_bench,
+                              "set_fake_follower_flag", "set_er_low_factor", "set_er_high_factor", "set_follower_jump_flag"),
         "score": f"=KOL_SCORE({span},{WEIGHTS_NAME})",
         "completeness": f'=IFERROR(MMULT(--ISNUMBER({span}),{WEIGHTS_NAME})/SUM({WEIGHTS_NAME}),"")',
         "tier": (f"=KOL_TIER({sc.this('score')},{lookup(cr, 'blacklisted')},{TIERS_NAME},"
@@ -87,6 +102,10 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
     }
     plan = {"creators": creators, "outreach": outreach, "collaborations": collabs, "scores": scores}
     return {sheet: {key: _guard(f) for key, f in cols.items()} for sheet, cols in plan.items()}
+
+
+def _call(name: str, *arguments: str) -> str:
+    return f"={name}({','.join(arguments)})"
 
 
 def _guard(formula: str) -> str:

@@ -18,15 +18,19 @@ module that "Import Functions" would write is generated from exactly this metada
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import metrics, scoring
+from .engine import evaluate
 from .keys import try_creator_key
 from .schema import load_schema
-from .settings import DIMENSIONS
+from .settings import DIMENSIONS, Settings
 from .xlwings_udf_api import arg, func
 
 CATEGORY = "Lianxing"
@@ -214,55 +218,207 @@ def KOL_RESPONSE_SCORE(reply_rate, median_reply_hours=None, target_hours=24):
                         _opt(target_hours, 24.0))
 
 
+# ----------------------------------------------------------------------------- subscores over the Tables
+# Content quality, compliance, performance and authenticity are per-creator aggregates over the
+# child Tables with rules no native formula follows (reviewer normalisation pooled over every
+# review, a post counting once however many reviewers marked it, KPI defaults from Settings,
+# benchmark bands). So these functions take the creator's key plus the child Tables' columns as
+# arguments, build small tables from them and run the engine itself (:func:`engine.evaluate`):
+# the same code as the Refresh button, never a second formula.
+#
+# Why a memo: in a Table each row calls the function with its own key but the SAME column
+# arguments, so 10 000 rows would run the engine 10 000 times over the whole tables (quadratic).
+# The engine's answer for every creator is kept under a hash of the column arguments' content; the
+# first row computes it, the other rows look their key up. Any edit in a column changes the hash,
+# so a changed review recalculates; only the last few argument sets are kept (memory stays small).
+MEMO_SIZE = 8
+_MEMO: "OrderedDict[bytes, dict[Any, Any]]" = OrderedDict()
+
+
+def _texts(value: Any) -> np.ndarray:
+    return _column(value, numeric=False)
+
+
+def _frame(**columns: Any) -> pd.DataFrame:
+    """One engine input table from Table columns (raw cell values, checked by the engine)."""
+    arrays = {k: _texts(v) for k, v in columns.items()}
+    sizes = {len(a) for a in arrays.values()}
+    if len(sizes) > 1:
+        raise UdfInputError(f"table columns differ in length: {sorted(sizes)}")
+    return pd.DataFrame(arrays, dtype=object)
+
+
+def _creators(keys: Any, **columns: Any) -> pd.DataFrame:
+    """The Creators table as the engine reads it, from the creator-key column: a key
+    ``platform:handle`` gives back the same key, so the engine matches the child rows as it does
+    in the workbook (and leaves out duplicates and rows without a key the same way)."""
+    frame = _frame(creator_key=keys, **columns)
+    parts = [str(k).partition(":") if k is not None else ("", "", "") for k in frame["creator_key"]]
+    frame["platform"] = [p or None for p, _sep, _h in parts]
+    frame["handle"] = [h or None for _p, _sep, h in parts]
+    return frame.drop(columns="creator_key")
+
+
+def _settings(**values: Any) -> Settings:
+    """Settings from the named cells passed in (blank: the default), checked like the sheet's."""
+    given = {k: v for k, v in values.items() if k != "er_benchmarks" and v is not None and v != ""}
+    bench = values.get("er_benchmarks")
+    settings, problems = Settings.from_values(given, bench)
+    if problems:
+        raise UdfInputError(problems[0].message)
+    return settings
+
+
+def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables, settings) -> Any:
+    """``dimension`` of the creator(s) in ``key`` as the engine computes it from the tables that
+    ``tables(*args)`` builds; memoised on the content of ``args`` (see MEMO_SIZE)."""
+    digest = hashlib.blake2b(pickle.dumps((dimension, args), protocol=5), digest_size=16).digest()
+    by_key = _MEMO.get(digest)
+    if by_key is None:
+        scores = evaluate(tables(), settings(), explain=False).scores
+        by_key = dict(zip(scores["creator_key"].tolist(), scores[dimension].tolist()))
+        _MEMO[digest] = by_key
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(digest)
+    keys = _texts(key)
+    return _result(np.array([by_key.get(k) for k in keys], dtype=object), _is_single(key))
+
+
 @func(category=CATEGORY)
-@arg("visuals", ndim=2, doc="画面 Visuals (1-5)")
-@arg("script", ndim=2, doc="脚本 Script (1-5)")
-@arg("brand_fit", ndim=2, doc="品牌契合 Brand fit (1-5)")
+@arg("creator_key", ndim=2, doc="达人键 Creator key (a cell, or a column for a spilled result)")
+@arg("creators", ndim=2, doc="达人键列 Creators' key column: tblCreators[达人键 Creator key]")
+@arg("review_creator_key", ndim=2, doc="评审表达人键 Reviews: creator key column")
+@arg("reviewer", ndim=2, doc="评审人 Reviews: reviewer column")
+@arg("visuals", ndim=2, doc="画面 Reviews: visuals column (1-5)")
+@arg("script", ndim=2, doc="脚本 Reviews: script column (1-5)")
+@arg("brand_fit", ndim=2, doc="品牌契合 Reviews: brand-fit column (1-5)")
 @_safe
-def KOL_CONTENT_SCORE(visuals, script=None, brand_fit=None):
-    """内容质量 Content quality 0-100 from 1-5 review marks: (mean - 1) / 4 x 100."""
-    return _numeric_udf(scoring.content_score, visuals, script, brand_fit)
+def KOL_CONTENT_SCORE(creator_key, creators, review_creator_key, reviewer, visuals, script, brand_fit):
+    """内容质量 Content quality 0-100: the creator's reviewer-normalised 1-5 marks, (mean - 1) / 4 x 100."""
+    args = (creators, review_creator_key, reviewer, visuals, script, brand_fit)
+    return _engine_subscore("content_quality", creator_key, args, lambda: {
+        "creators": _creators(creators),
+        "reviews": _frame(creator_key=review_creator_key, reviewer=reviewer, visuals=visuals, script=script,
+                          brand_fit=brand_fit)}, _settings)
 
 
 @func(category=CATEGORY)
-@arg("missing_disclosure", ndim=2, doc="缺少广告标识的内容占比 Share of posts without #ad (0-1)")
-@arg("false_claims", ndim=2, doc="虚假宣传占比 Share of posts with false claims (0-1)")
-@arg("platform_violation", ndim=2, doc="平台违规占比 Share of posts with a platform violation (0-1)")
+@arg("creator_key", ndim=2, doc="达人键 Creator key (a cell, or a column for a spilled result)")
+@arg("creators", ndim=2, doc="达人键列 Creators' key column: tblCreators[达人键 Creator key]")
+@arg("review_creator_key", ndim=2, doc="评审表达人键 Reviews: creator key column")
+@arg("review_id", ndim=2, doc="评审编号 Reviews: review ID column")
+@arg("collab_id", ndim=2, doc="合作编号 Reviews: collaboration ID column (the post)")
+@arg("ad_disclosure", ndim=2, doc="广告标识 Reviews: #ad disclosure column")
+@arg("false_claims", ndim=2, doc="虚假宣传 Reviews: false claims column")
+@arg("platform_violation", ndim=2, doc="平台违规 Reviews: platform violation column")
 @_safe
-def KOL_COMPLIANCE(missing_disclosure, false_claims=None, platform_violation=None):
-    """合规 Compliance 0-100 from the shares of reviewed posts with each problem."""
-    return _numeric_udf(scoring.compliance_score, missing_disclosure, false_claims,
-                        platform_violation)
+def KOL_COMPLIANCE(creator_key, creators, review_creator_key, review_id, collab_id, ad_disclosure, false_claims,
+                   platform_violation):
+    """合规 Compliance 0-100 from the creator's reviewed posts missing #ad, with false claims or a platform violation."""
+    args = (creators, review_creator_key, review_id, collab_id, ad_disclosure, false_claims, platform_violation)
+    return _engine_subscore("compliance", creator_key, args, lambda: {
+        "creators": _creators(creators),
+        "reviews": _frame(creator_key=review_creator_key, review_id=review_id, collab_id=collab_id,
+                          ad_disclosure=ad_disclosure, false_claims=false_claims,
+                          platform_violation=platform_violation)}, _settings)
 
 
 @func(category=CATEGORY)
-@arg("views", ndim=2, doc="播放量 Views")
-@arg("kpi_views", ndim=2, doc="目标播放 KPI views")
-@arg("er", ndim=2, doc="互动率 Engagement rate")
-@arg("kpi_er", ndim=2, doc="目标互动率 KPI ER")
-@arg("orders", ndim=2, doc="订单 Orders")
-@arg("kpi_orders", ndim=2, doc="目标订单 KPI orders")
-@arg("roas", ndim=2, doc="ROAS")
-@arg("kpi_roas", ndim=2, doc="目标 ROAS KPI ROAS")
+@arg("creator_key", ndim=2, doc="达人键 Creator key (a cell, or a column for a spilled result)")
+@arg("creators", ndim=2, doc="达人键列 Creators' key column: tblCreators[达人键 Creator key]")
+@arg("collab_creator_key", ndim=2, doc="合作表达人键 Collaborations: creator key column")
+@arg("total_cost", ndim=2, doc="总成本 Collaborations: total cost column (base currency)")
+@arg("gmv_base", ndim=2, doc="成交额(本位币) Collaborations: GMV column (base currency)")
+@arg("views", ndim=2, doc="播放量 Collaborations: views column")
+@arg("likes", ndim=2, doc="点赞 Collaborations: likes column")
+@arg("comments", ndim=2, doc="评论 Collaborations: comments column")
+@arg("shares", ndim=2, doc="分享 Collaborations: shares column")
+@arg("saves", ndim=2, doc="收藏 Collaborations: saves column")
+@arg("orders", ndim=2, doc="订单 Collaborations: orders column")
+@arg("kpi_views", ndim=2, doc="目标播放 Collaborations: KPI views column")
+@arg("kpi_er", ndim=2, doc="目标互动率 Collaborations: KPI ER column")
+@arg("kpi_orders", ndim=2, doc="目标订单 Collaborations: KPI orders column")
+@arg("kpi_roas", ndim=2, doc="目标 ROAS Collaborations: KPI ROAS column")
+@arg("target_cpm", ndim=2, doc="目标 CPM Settings: set_target_cpm")
+@arg("er_good", ndim=2, doc="良好互动率 Settings: set_er_good")
+@arg("target_roas", ndim=2, doc="目标 ROAS Settings: set_target_roas")
 @_safe
-def KOL_PERFORMANCE(views, kpi_views, er=None, kpi_er=None, orders=None, kpi_orders=None, roas=None, kpi_roas=None):
-    """效果表现 Performance 0-100 of a post: each KPI min(actual/target, 1.25)/1.25 x 100, averaged."""
-    return _numeric_udf(scoring.performance_score, views, kpi_views, *(v for v in
-                                                                       (er, kpi_er, orders, kpi_orders, roas, kpi_roas)))
+def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares,
+                    saves, orders, kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm=None, er_good=None,
+                    target_roas=None):
+    """效果表现 Performance 0-100: per published post each KPI min(actual/target, 1.25)/1.25 x 100, averaged."""
+    args = (creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares, saves, orders,
+            kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas)
+
+    def settings() -> Settings:
+        return _settings(target_cpm=_scalar(target_cpm), er_good=_scalar(er_good), target_roas=_scalar(target_roas))
+
+    def tables() -> dict[str, pd.DataFrame]:
+        # cost and GMV arrive already in the base currency (the Collaborations table's own
+        # computed columns): the engine is given them as a base-currency fee and GMV
+        co = _frame(creator_key=collab_creator_key, fee=total_cost, gmv=gmv_base, views=views, likes=likes,
+                    comments=comments, shares=shares, saves=saves, orders=orders, kpi_views=kpi_views,
+                    kpi_er=kpi_er, kpi_orders=kpi_orders, kpi_roas=kpi_roas)
+        co["currency"] = settings().base_currency
+        return {"creators": _creators(creators), "collaborations": co}
+
+    return _engine_subscore("performance", creator_key, args, tables, settings)
 
 
 @func(category=CATEGORY)
-@arg("fake_follower_rate", ndim=2, doc="假粉率 Fake-follower rate (0-1)")
-@arg("er_anomaly", ndim=2, doc="互动率异常 ER outside its band (-1/1 flagged, 0 fine)")
-@arg("like_comment_anomaly", ndim=2, doc="赞评比异常 Odd like/comment ratio (1 flagged, 0 fine)")
-@arg("follower_jump", ndim=2, doc="粉丝突增 Follower jump (1 flagged, 0 fine)")
+@arg("creator_key", ndim=2, doc="达人键 Creator key (a cell, or a column for a spilled result)")
+@arg("creators", ndim=2, doc="达人键列 Creators: creator key column")
+@arg("followers", ndim=2, doc="粉丝数 Creators: followers column")
+@arg("fake_follower_rate", ndim=2, doc="假粉率 Creators: fake-follower rate column")
+@arg("collab_creator_key", ndim=2, doc="合作表达人键 Collaborations: creator key column")
+@arg("views", ndim=2, doc="播放量 Collaborations: views column")
+@arg("likes", ndim=2, doc="点赞 Collaborations: likes column")
+@arg("comments", ndim=2, doc="评论 Collaborations: comments column")
+@arg("shares", ndim=2, doc="分享 Collaborations: shares column")
+@arg("saves", ndim=2, doc="收藏 Collaborations: saves column")
+@arg("snapshot_creator_key", ndim=2, doc="快照达人键 Snapshots: creator key column")
+@arg("snapshot_date", ndim=2, doc="日期 Snapshots: date column")
+@arg("snapshot_followers", ndim=2, doc="粉丝数 Snapshots: followers column")
+@arg("er_benchmarks", ndim=2, doc="互动率基准 Settings: the ER benchmark table (tblERBench)")
 @arg("fake_follower_flag", ndim=2, doc="假粉率警戒线 Settings: set_fake_follower_flag")
+@arg("er_low_factor", ndim=2, doc="互动率偏低系数 Settings: set_er_low_factor")
+@arg("er_high_factor", ndim=2, doc="互动率偏高系数 Settings: set_er_high_factor")
+@arg("follower_jump_flag", ndim=2, doc="粉丝突增警戒线 Settings: set_follower_jump_flag")
 @_safe
-def KOL_AUTHENTICITY(fake_follower_rate, er_anomaly=None, like_comment_anomaly=None, follower_jump=None,
-                     fake_follower_flag=0.15):
-    """粉丝真实性 Audience authenticity 0-100 from the fake-follower rate and anomaly flags."""
-    return _numeric_udf(scoring.authenticity_score, fake_follower_rate, er_anomaly,
-                        like_comment_anomaly, follower_jump, _opt(fake_follower_flag, 0.15))
+def KOL_AUTHENTICITY(creator_key, creators, followers, fake_follower_rate, collab_creator_key, views, likes, comments,
+                     shares, saves, snapshot_creator_key, snapshot_date, snapshot_followers, er_benchmarks=None,
+                     fake_follower_flag=None, er_low_factor=None, er_high_factor=None, follower_jump_flag=None):
+    """粉丝真实性 Audience authenticity 0-100 from the fake-follower rate, ER against its band, likes per comment and follower jumps."""
+    args = (creators, followers, fake_follower_rate, collab_creator_key, views, likes, comments, shares, saves,
+            snapshot_creator_key, snapshot_date, snapshot_followers, er_benchmarks, fake_follower_flag,
+            er_low_factor, er_high_factor, follower_jump_flag)
+
+    def settings() -> Settings:
+        bench = None
+        if er_benchmarks is not None and er_benchmarks != "":
+            keys = load_schema().settings_tables["er_benchmarks"].keys
+            rows = [row[:len(keys)] + [None] * (len(keys) - len(row)) for row in _grid(er_benchmarks)]
+            bench = pd.DataFrame(rows, columns=keys)
+        return _settings(er_benchmarks=bench, fake_follower_flag=_scalar(fake_follower_flag),
+                         er_low_factor=_scalar(er_low_factor), er_high_factor=_scalar(er_high_factor),
+                         follower_jump_flag=_scalar(follower_jump_flag))
+
+    return _engine_subscore("authenticity", creator_key, args, lambda: {
+        "creators": _creators(creators, followers=followers, fake_follower_rate=fake_follower_rate),
+        "collaborations": _frame(creator_key=collab_creator_key, views=views, likes=likes, comments=comments,
+                                 shares=shares, saves=saves),
+        "snapshots": _frame(creator_key=snapshot_creator_key, date=snapshot_date, followers=snapshot_followers)},
+        settings)
+
+
+def _scalar(value: Any) -> Any:
+    """A named Settings cell (xlwings passes it as a 1 x 1 list with ndim=2)."""
+    if value is None:
+        return None
+    cells = [c for row in _grid(value) for c in row]
+    return cells[0] if cells else None
 
 
 def _matches(values: np.ndarray, enum_name: str, targets: Any) -> np.ndarray:
