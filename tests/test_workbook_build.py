@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from workbook_addin import udfs
 from workbook_addin.build_cli import DEFAULT_OUT
-from workbook_addin.builder import build_workbook, evaluate_for_build, sheet_plan
+from workbook_addin.builder import evaluate_for_build, sheet_plan
 from workbook_addin.cli import main as cli_main
 from workbook_addin.dashboard import DASHBOARD_SHEET
 from workbook_addin.sample import load_sample
@@ -25,10 +25,8 @@ COMMITTED = REPO / "Lianxing_Evaluation.xlsm"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("wb") / "Lianxing_Evaluation.xlsm"
-    build_workbook(path)
-    return path
+def built(sample_workbook) -> Path:
+    return sample_workbook
 
 
 @pytest.fixture(scope="module")

@@ -36,10 +36,8 @@ BLACKLISTED = "tiktok:trendtok_maxx_demo"  # the sample's blacklisted creator
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("insights") / "Lianxing_Evaluation.xlsm"
-    build_workbook(path)
-    return path
+def built(sample_workbook) -> Path:
+    return sample_workbook
 
 
 @pytest.fixture(scope="module")

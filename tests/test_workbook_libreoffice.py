@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from workbook_addin import udfs
-from workbook_addin.builder import build_workbook
 from workbook_addin.dashboard import DASHBOARD_SHEET
 from workbook_addin.libreoffice import LibreOffice
 from workbook_addin.render import render_workbook
@@ -22,10 +21,8 @@ DETAIL = [SCHEMA.sheet(k).name for k in ("outreach", "collaborations", "scores")
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("lo") / "Lianxing_Evaluation.xlsm"
-    build_workbook(path)
-    return path
+def workbook(sample_workbook) -> Path:
+    return sample_workbook
 
 
 @pytest.fixture(scope="module")
