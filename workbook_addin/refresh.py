@@ -131,22 +131,23 @@ def _apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.
     cols = [c for c in updates.columns if c in frame.columns]
     rows, cells = set(), 0
     labels = [label for label in updates.index if label in frame.index]
-    for col in cols:  # column by column: plain lists, no per-cell pandas lookups
+    positions = frame.index.get_indexer(labels).tolist()
+    for col in cols:  # column by column: plain lists, no per-cell pandas lookups or assignments
         current = frame[col].reindex(labels).tolist()
         wanted = updates[col].reindex(labels).tolist()
-        new_col = None
-        for label, a, b in zip(labels, current, wanted):
+        new_values = None
+        for label, at, a, b in zip(labels, positions, current, wanted):
             if b is None or b is pd.NaT or (isinstance(b, float) and b != b):
                 continue
             if not same_value(a, b):
-                if new_col is None:
-                    new_col = frame[col].astype(object)
-                new_col[label] = b
+                if new_values is None:
+                    new_values = frame[col].astype(object).tolist()
+                new_values[at] = b
                 changes.set("collaborations", label, col, b)
                 rows.add(label)
                 cells += 1
-        if new_col is not None:
-            frame[col] = new_col
+        if new_values is not None:
+            frame[col] = pd.Series(new_values, index=frame.index, dtype=object)
     return frame, len(rows), cells
 
 
