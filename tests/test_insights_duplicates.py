@@ -72,3 +72,26 @@ def test_no_blacklist_no_hits():
     creators = _creators().assign(blacklisted="no")
     outreach = pd.DataFrame({"creator_key": ["youtube:techtomo"]})
     assert blacklist_hits({"creators": creators, "outreach": outreach}).empty
+
+
+def test_a_value_shared_by_many_rows_pairs_each_row_with_the_first_not_every_pair():
+    # An agency that gives one contact e-mail for 40 creators: 39 pairs, not 780, and every row named.
+    n = 40
+    creators = pd.DataFrame(
+        {
+            "platform": ["TikTok"] * n,
+            "handle": [f"creator_{i}" for i in range(n)],
+            "display_name": [f"Creator {i}" for i in range(n)],
+            "email": ["team@agency.example"] * n,
+        }
+    )
+    table = duplicate_creators(creators)
+    assert len(table) == n - 1
+    assert set(table["row_a"]) == {2}
+    assert set(table["row_b"]) == set(range(3, n + 2))
+    assert (table["evidence"] == EVIDENCE["email"]).all()
+
+
+def test_a_small_shared_group_still_lists_every_pair():
+    creators = pd.DataFrame({"platform": ["TikTok"] * 3, "handle": ["a1", "b2", "c3"], "email": ["x@y.example"] * 3})
+    assert {(a, b) for a, b in zip(*(duplicate_creators(creators)[c] for c in ("row_a", "row_b")))} == {(2, 3), (2, 4), (3, 4)}

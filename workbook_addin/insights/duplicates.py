@@ -75,6 +75,19 @@ def creator_identities(creators: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Above this many rows sharing one value, each row is paired with the group's first row only.
+STAR_FROM = 6
+
+
+def group_pairs(rows: list[int]) -> list[tuple[int, int]]:
+    """The pairs to list for rows sharing one value: every pair in a small group; in a large one
+    (an agency's single contact e-mail on 500 creators) each row with the first row, so the table
+    grows with the rows (499 pairs), not with their square (124 750), and still names every row."""
+    if len(rows) <= STAR_FROM:
+        return list(combinations(rows, 2))
+    return [(rows[0], j) for j in rows[1:]]
+
+
 def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
     """Pairs of creator rows that look like the same person, with every piece of evidence found."""
     ids = creator_identities(creators)
@@ -89,7 +102,7 @@ def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
         values = ids[column]
         # only values two rows share: 10 000 creators are 10 000 groups, nearly all of one row
         for _, group in ids[values.notna() & values.duplicated(keep=False)].groupby(column):
-            for i, j in combinations(group.index, 2):
+            for i, j in group_pairs(list(group.index)):
                 reason = why(ids.loc[i], ids.loc[j]) if callable(why) else why
                 if reason:
                     add(i, j, reason)
