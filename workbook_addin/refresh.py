@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from .archive_changes import apply_sync_result
 from .schema import load_schema
 from .workbook_io import (
     STATUS_NAME,
@@ -285,17 +286,7 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
         say("同步档案库 Syncing the archive", 0.7)
         result = _sync(report, data, {**tables, **computed}, folder, now, user)
         if result is not None and result.ok:
-            for label, col, value in result.patches:  # cells pulled from the archive into existing rows
-                if label in tables["creators"].index and not same_value(tables["creators"].at[label, col], value):
-                    changes.set("creators", label, col, value)
-            creators = result.tables["creators"]
-            added = creators[~creators.index.isin(tables["creators"].index)]
-            if len(added):  # creators a team mate added to the archive
-                changes.appends.setdefault("creators", []).extend(
-                    {k: v for k, v in r.items() if v is not None and v == v} for r in added.to_dict("records"))
-            for key in ("sync_base", "conflicts"):
-                if key in data.layouts and key in result.tables:
-                    replace_rows(changes, key, tables.get(key, pd.DataFrame()), result.tables[key], data.layouts[key])
+            apply_sync_result(changes, data, tables, result, log=False)  # the refresh writes its own run-log row
     report.timings["sync"] = time.perf_counter() - t
 
     t = time.perf_counter()

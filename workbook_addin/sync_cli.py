@@ -93,27 +93,6 @@ def _progress(enabled: bool):
     return bar, step
 
 
-def apply_sync_result(changes, data, tables: dict[str, pd.DataFrame], result) -> None:
-    """Turn a SyncResult into workbook cell changes: pulled cells, creators added by team mates, the
-    new sync base and conflicts, and the run-log row."""
-    from .workbook_io import replace_rows, same_value
-
-    creators = tables["creators"]
-    for label, col, value in result.patches:
-        if label in creators.index and not same_value(creators.at[label, col], value):
-            changes.set("creators", label, col, value)
-    new = result.tables["creators"]
-    added = new[~new.index.isin(creators.index)]
-    if len(added):
-        changes.appends.setdefault("creators", []).extend(
-            {k: v for k, v in r.items() if v is not None and v == v} for r in added.to_dict("records"))
-    for key in ("sync_base", "conflicts"):
-        if key in data.layouts:
-            replace_rows(changes, key, tables.get(key, pd.DataFrame()), result.tables[key], data.layouts[key])
-    if "run_log" in data.layouts:
-        changes.appends.setdefault("run_log", []).append(dict(result.log))
-
-
 @command("sync", "sync the creator archive (shared Google Sheet or local SQLite file) with a workbook or CSV tables",
          _add_arguments)
 def run(args: argparse.Namespace) -> int:
@@ -137,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 write_tables_dir(folder, {"run_log": result.tables["run_log"]})
         else:
+            from .archive_changes import apply_sync_result
             from .workbook_io import WorkbookChanges, WorkbookError, WorkbookFile
 
             book = WorkbookFile(args.workbook)
