@@ -50,7 +50,7 @@ from gspread.exceptions import APIError
 from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
 from workbook_addin.keys import CreatorKeyError, creator_key
-from workbook_addin.schema import Column, Sheet, header_map, normalise_header
+from workbook_addin.schema import Sheet, header_map, normalise_header
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of

@@ -28,7 +28,7 @@ from workbook_addin.schema import Schema, Sheet, load_schema
 from .backend import Backend, RaceDetected, SyncError, WritePlan
 from .merge import Conflict, MergeResult, three_way
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .safe_values import canonical, canonical_many, is_empty, typed_local
+from .safe_values import canonical_many, is_empty, typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
 STATUS_COLUMN, ARCHIVED = "status", "archived"

@@ -1,7 +1,6 @@
 """Input checks: every bad cell becomes missing plus a Problem naming sheet, Excel row and column."""
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st

@@ -111,7 +111,6 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
         layout.names[group_name] = ref
     # Weights must add up: show the sum next to them so people see when they do not.
     w0 = header_row + 1 + order.index(WEIGHT_KEYS[0])
-    w1 = w0 + len(WEIGHT_KEYS) - 1
     total = sum(float(values.get(k, schema.setting(k).value)) for k in WEIGHT_KEYS)
     ws.write_formula(w0, 5, f"=SUM({WEIGHTS_NAME})", fmt.get(num_format="0%", bold=True), total)
     ws.write_string(w0 + 1, 5, "权重合计，不等于 100% 时按比例换算", fmt.get(font_color="#595959", font_size=9))

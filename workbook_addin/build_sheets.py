@@ -56,7 +56,7 @@ def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | 
     label = col.header
     if col.type == "enum" and col.enum in list_names:
         return {"validate": "list", "source": "=" + list_names[col.enum],
-                "input_title": col.zh[:32], "input_message": f"从列表选择 Choose from the list"[:255],
+                "input_title": col.zh[:32], "input_message": "从列表选择 Choose from the list"[:255],
                 "error_type": "warning", "error_title": "不在列表中 Not in the list",
                 "error_message": f"{label}: 请从下拉列表选择。Please choose a value from the list."}
     if col.type in ("integer", "number", "money", "percent") and (col.min is not None or col.max is not None):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import a1
-from .errors import ApiError, bad_request
+from .errors import bad_request
 from .formula import FormulaError, evaluate
 from .values import DATE_TYPES, format_value, raw_value, user_entered_value
 

@@ -124,7 +124,6 @@ def parse_number(value: Any, decimal: str = ".", *, integer: bool = False) -> fl
 
 
 def _digits(digits: str, decimal: str, *, integer: bool, original: str) -> float:
-    thousands = "." if decimal == "," else ","
     seps = [c for c in digits if c in ",."]
     if not seps:
         return float(digits)
