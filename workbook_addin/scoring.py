@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .metrics import _f, _out  # one scalar/array convention for every building block
 from .schema import load_schema
 from .settings import DIMENSIONS
 
@@ -45,16 +46,6 @@ AUTHENTICITY_PENALTIES = {"er": 25.0, "like_comment": 15.0, "jump": 30.0}
 FIT_WEIGHTS = {"market": 0.3, "language": 0.2, "category": 0.3, "audience": 0.2}
 AUDIENCE_SHARE_FULL = 0.5
 TIERS = ("S", "A", "B", "C")
-
-
-def _f(x: Any) -> np.ndarray:
-    if isinstance(x, pd.Series):
-        return x.to_numpy(dtype=float, na_value=np.nan)
-    return np.asarray(x, dtype=float)
-
-
-def _out(x: np.ndarray) -> Any:
-    return float(x) if np.ndim(x) == 0 else x
 
 
 def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
