@@ -160,7 +160,8 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     fd, tmp_name = tempfile.mkstemp(prefix=".lianxing-build-", suffix=".xlsm", dir=path.parent)
     os.close(fd)
     try:
-        _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text)
+        _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text,
+               (settings or Settings.defaults()).target_markets)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -171,7 +172,8 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
 
 
 def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFrame], vba: bytes, report: BuildReport,
-           settings_values: Mapping[str, Any] | None, status_text: str | None) -> None:
+           settings_values: Mapping[str, Any] | None, status_text: str | None,
+           target_markets: tuple[str, ...] = ()) -> None:
     book = xlsxwriter.Workbook(filename, {
         "in_memory": True,            # fixed 1980 zip timestamps
         "strings_to_formulas": False,  # text from outside never becomes a formula
@@ -212,7 +214,8 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
     report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,
                                            settings_values, list_names)
     status = status_text or "尚未刷新：由 lianxing build 从 templates/ 生成。Not refreshed yet: built from templates/ by `lianxing build`."
-    report.dashboard = build_dashboard(book, sheets[DASHBOARD_SHEET], fmt, schema, dict(frames), status)
+    report.dashboard = build_dashboard(book, sheets[DASHBOARD_SHEET], fmt, schema, dict(frames), status,
+                                       target_markets)
     purposes = [(DASHBOARD_SHEET, "刷新按钮、关键指标和图表。", "The Refresh button, key figures and charts.")]
     purposes.append((GUIDE_SHEET, "本页。", "This page."))
     for name, _code, key in plan:

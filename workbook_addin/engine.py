@@ -23,7 +23,7 @@ from . import distinct, metrics, scoring
 from .fx import rates_for
 from .keys import try_creator_key
 from .reviewers import normalise_scores
-from .schema import load_schema
+from .schema import Schema, load_schema
 from .settings import DIMENSIONS, Settings
 from .validation import Problem, coerce_table, creator_keys, excel_rows, match_creator_keys
 
@@ -101,6 +101,16 @@ def _float_columns(frame: pd.DataFrame):
 
 def _obj(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].to_numpy(dtype=object)
+
+
+def _market_labels(schema: Schema, values: np.ndarray) -> np.ndarray:
+    """Creators' country as its bilingual market label (None when empty or not a market)."""
+    enum = schema.enums["market"]
+    labels = {}
+    for v in dict.fromkeys(values.tolist()):
+        code = enum.normalise(v) if isinstance(v, str) else None
+        labels[v] = enum.label_of(code) if code is not None else None
+    return np.array([labels.get(v) for v in values.tolist()], dtype=object)
 
 
 def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
@@ -481,6 +491,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         "creator_key": text(keys[cpos]),
         "platform": text(platform),
         "handle": text(_obj(C, "handle")),
+        # the label the cell shows (as the build writes it), so the dashboard's SUMIFS per market match it
+        "country": text(_market_labels(schema, _obj(C, "country"))),
         "reply_rate": reply_rate,
         "median_reply_hours": np.round(median_hours, 1),
         "er": np.where(band["basis"] == "followers", er_followers_c, er_views_c),

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
+from .dashboard import DASHBOARD_SHEET, cached_values, dashboard_layout
 from .schema import load_schema
 from .workbook_io import (
     STATUS_NAME,
@@ -291,6 +292,11 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
 
     t = time.perf_counter()
     say("写入结果 Writing results", 0.85)
+    if not book.formulas_recalculate and data.dashboard_markets is not None:
+        # A file on disk is not recalculated on open, so the dashboard's formulas get the values
+        # the build would store (same function). Live Excel recalculates its native formulas itself.
+        layout = dashboard_layout(schema, data.dashboard_markets)
+        changes.sheet_values[DASHBOARD_SHEET] = cached_values(schema, {**computed, **insight_frames}, layout)
     report.status_line = status_line(report)
     changes.names[STATUS_NAME] = report.status_line
     if "run_log" in data.layouts:

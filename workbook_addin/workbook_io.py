@@ -32,6 +32,10 @@ from .schema import Column, Schema, header_map, load_schema, normalise_header
 from .xlsx import XlsxPackage
 from .xlsx.cells import excel_serial, is_blank
 from .xlsx.package import PackageError
+from .xlsx.refs import parse_range, split_ref
+
+#: a defined name pointing at a range on one sheet: 'Sheet'!$A$1:$C$9
+_RANGE_NAME = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)$")
 
 #: settings tables on the Settings sheet, keyed like ``Schema.settings_tables``
 SETTINGS_FRAME = "settings"
@@ -109,6 +113,7 @@ class WorkbookData:
     names: dict[str, tuple[str, int, int]]  # single-cell defined names -> (sheet, row, col)
     folder: Path | None = None  # the workbook's folder (relative paths in Settings start here)
     warnings: list[str] = field(default_factory=list)
+    dashboard_markets: list[str] | None = None  # the dashboard's market rows (None: no such range)
 
     def settings(self):
         """``(Settings, problems)`` from the Settings sheet, through the engine's own reader."""
@@ -251,7 +256,22 @@ def _read_package(pkg: XlsxPackage, book, path: Path, schema: Schema) -> Workboo
             continue
         value = _cell(_grid(book, where[0], grids), where[1], where[2])
         settings_values[s.key] = _clean(value, s.type in _TEXT_TYPES)
-    return WorkbookData(tables, settings_values, settings_tables, layouts, names, path.parent, warnings)
+    return WorkbookData(tables, settings_values, settings_tables, layouts, names, path.parent, warnings,
+                        _dashboard_markets(pkg, book, grids))
+
+
+def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]) -> list[str] | None:
+    """The market labels in the first column of the dashboard's ``Dashboard_Markets`` range: the
+    refresh needs them to find that table's cells (their number was fixed by the build)."""
+    from .dashboard import MARKETS_NAME, markets_from_labels
+
+    m = _RANGE_NAME.match((pkg.defined_names.get(MARKETS_NAME) or "").strip())
+    sheet = m and ((m.group(1) or "").replace("''", "'") or m.group(2))
+    if not m or sheet not in pkg.sheets:
+        return None
+    r1, c1, r2, _ = parse_range(m.group(3).replace("$", ""))
+    grid = _grid(book, sheet, grids)
+    return markets_from_labels([_cell(grid, r, c1) for r in range(r1, r2 + 1)])
 
 
 def read_tables(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -309,6 +329,9 @@ class WorkbookChanges:
     appends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     keep_rows: dict[str, int] = field(default_factory=dict)  # table -> data rows to keep (rest cleared)
     names: dict[str, Any] = field(default_factory=dict)  # defined-name cell -> value
+    #: sheet name -> A1 reference -> value: cells outside Tables; a formula cell keeps its formula and
+    #: gets the value as its cached result (the dashboard's, for files nobody recalculates)
+    sheet_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def set(self, table: str, row: int, key: str, value: Any) -> None:
         self.cells.setdefault(table, {}).setdefault(int(row), {})[key] = value
@@ -321,7 +344,7 @@ class WorkbookChanges:
         return len(self.cells.get(table, {}))
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.appends or self.keep_rows or self.names)
+        return bool(self.cells or self.appends or self.keep_rows or self.names or self.sheet_values)
 
 
 def diff_columns(changes: WorkbookChanges, table: str, current: pd.DataFrame, new: pd.DataFrame,
@@ -418,6 +441,13 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
             data.warnings.append(f"名称 {name} 不存在 / named cell {name} is missing; not written")
             continue
         pkg.set_cell(where[0], where[1], where[2], value)
+    for sheet, values in changes.sheet_values.items():
+        if sheet not in pkg.sheets:
+            data.warnings.append(f"工作表 {sheet} 不存在 / sheet {sheet} is missing; not written")
+            continue
+        for ref, value in values.items():
+            row, col = split_ref(ref)
+            pkg.set_cell(sheet, row, col, value)
 
 
 def backup_file(path: Path, *, keep: int = KEEP_BACKUPS, now: dt.datetime | None = None) -> Path:

@@ -152,6 +152,8 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
     elif kind is str and value:
         text = escape_text(value)
         return ("str", f"<v>{text}</v>") if has_formula else ("inlineStr", f'<is><t xml:space="preserve">{text}</t></is>')
+    elif kind is str and has_formula:  # an empty text result, stored as Excel (and the build) stores it
+        return "str", "<v></v>"
     elif kind is int:
         return None, f"<v>{value}</v>"
     if is_blank(value):
