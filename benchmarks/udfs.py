@@ -38,9 +38,11 @@ from python_calamine import CalamineWorkbook
 from xlwings import conversion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.xlwings_excel
 
 from build import scaled_sample  # noqa: E402  (benchmarks/build.py)
 
+from tests.xlwings_excel import call_like_excel, excel_engine  # noqa: E402
 from workbook_addin import udfs  # noqa: E402
 from workbook_addin.builder import build_workbook  # noqa: E402
 from workbook_addin.formulas import column_formulas  # noqa: E402
@@ -51,31 +53,6 @@ from workbook_addin.structured_refs import refs  # noqa: E402
 TABLE_SUBSCORES = {"content_quality": "KOL_CONTENT_SCORE", "compliance": "KOL_COMPLIANCE",
                    "performance": "KOL_PERFORMANCE", "authenticity": "KOL_AUTHENTICITY"}
 CHILD_SHEETS = ("creators", "reviews", "collaborations", "snapshots", "scores")
-
-
-class _ExcelValues:
-    """What xlwings' Windows engine does to values on their way in and out (``_xlwindows``):
-    blanks become None, NaN becomes an empty cell. Needed because there is no Excel here."""
-
-    name = "excel"
-    type = "desktop"
-
-    @staticmethod
-    def clean_value_data(data, datetime_builder, empty_as, number_builder, err_to_str):
-        return [[empty_as if c in (None, "") else c for c in row] for row in data]
-
-    @staticmethod
-    def prepare_xl_data_element(x, options):
-        if x is None or (isinstance(x, float) and np.isnan(x)):
-            return ""
-        return float(x) if isinstance(x, np.number) else x
-
-
-def call_like_excel(fn, values):
-    """As ``xlwings.udfs.call_udf``: convert each argument with its options, call, convert back."""
-    info = fn.__xlfunc__
-    args = [conversion.read(None, v, info["args"][i]["options"]) for i, v in enumerate(values)]
-    return conversion.write(fn(*args), None, info["ret"]["options"])
 
 
 def split_args(formula: str) -> tuple[str, list[str]]:
@@ -145,13 +122,13 @@ def measure(n: int, row_sample: int, tmp: Path) -> list[dict]:
         # (a) one call per row, all with the same whole columns
         udfs._MEMO.clear()
         t = time.perf_counter()
-        first = call_like_excel(fn, [keys[0], *table_args])
+        first = call_like_excel(fn, keys[0], *table_args)
         first_s = time.perf_counter() - t
         picks = [keys[int(i)] for i in np.linspace(1, rows - 1, min(row_sample, rows - 1))]
         per_row, per_row_values = [], []
         for k in picks:
             t = time.perf_counter()
-            per_row_values.append(call_like_excel(fn, [k, *table_args]))
+            per_row_values.append(call_like_excel(fn, k, *table_args))
             per_row.append(time.perf_counter() - t)
         row_s = statistics.median(per_row)
         # the hash the memo computes on every call, alone (arguments as xlwings converted them)
@@ -173,7 +150,7 @@ def measure(n: int, row_sample: int, tmp: Path) -> list[dict]:
         # (b) one spilled call with the whole key column
         udfs._MEMO.clear()
         t = time.perf_counter()
-        spilled = call_like_excel(fn, [key_column, *table_args])
+        spilled = call_like_excel(fn, key_column, *table_args)
         total_b = time.perf_counter() - t
         # both ways give the same cells (a check, so the figures compare like with like)
         for k, v in zip([keys[0], *picks], [first, *per_row_values]):
@@ -199,7 +176,7 @@ def main() -> None:
     parser.add_argument("--creators", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--row-sample", type=int, default=25, help="memo-hit calls timed per function")
     args = parser.parse_args()
-    xlwings.engines.engines_by_name["excel"] = xlwings.main.Engine(impl=_ExcelValues())
+    xlwings.engines.engines_by_name["excel"] = excel_engine()
     print("Python side only: xlwings argument conversion + the function. COM marshaling of the arguments "
           "between Excel and Python is NOT included (no Excel on this machine); in real Excel every per-row "
           "call (a) also ships all its columns across COM.")

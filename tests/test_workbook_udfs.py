@@ -8,7 +8,6 @@ import pytest
 import xlwings
 from hypothesis import given, settings as hsettings, strategies as st
 from python_calamine import CalamineWorkbook
-from xlwings import conversion
 
 from workbook_addin import metrics, scoring, udfs
 from workbook_addin.builder import build_workbook, evaluate_for_build
@@ -16,41 +15,17 @@ from workbook_addin.sample import load_sample
 from workbook_addin.schema import load_schema
 from workbook_addin.vba import udf_module_text
 
+from .xlwings_excel import call_like_excel
+from .xlwings_excel import excel_engine as fake_excel_engine
+
 WEIGHTS = [[0.15], [0.2], [0.15], [0.25], [0.15], [0.1]]
-
-
-class _FakeExcelImpl:
-    """What xlwings' Windows engine does to values on their way in and out (``_xlwindows``)."""
-
-    name = "excel"
-    type = "desktop"
-
-    @staticmethod
-    def clean_value_data(data, datetime_builder, empty_as, number_builder, err_to_str):
-        return [[empty_as if c in (None, "") else c for c in row] for row in data]
-
-    @staticmethod
-    def prepare_xl_data_element(x, options):
-        if x is None or (isinstance(x, float) and np.isnan(x)):
-            return ""
-        return float(x) if isinstance(x, np.number) else x
 
 
 @pytest.fixture()
 def excel_engine(monkeypatch):
-    engine = xlwings.main.Engine(impl=_FakeExcelImpl())
+    engine = fake_excel_engine()
     monkeypatch.setitem(xlwings.engines.engines_by_name, "excel", engine)
     return engine
-
-
-def call_like_excel(fn, *values):
-    """Mirror xlwings.udfs.call_udf: convert each argument with its options, call, convert back."""
-    info = fn.__xlfunc__
-    args = []
-    for i, value in enumerate(values):
-        arg_info = info["args"][i]
-        args.append(conversion.read(None, value, arg_info["options"]))
-    return conversion.write(fn(*args), None, info["ret"]["options"])
 
 
 def test_single_cells_give_single_values():
