@@ -313,6 +313,19 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
         return f"={_q(sheet)}!{_abs(r1, c1)}:{_abs(r2, c2)}"
 
     font = {"name": "Microsoft YaHei", "size": 9}
+    grid = {"visible": True, "line": {"color": "#E0E0E0"}}
+
+    def place(chart, key: str, title: str, row: int, col: int, x_axis: dict, y_axis: dict,
+              legend: dict | None = None, height: int = 300) -> None:
+        """Title, legend, axes and size in the dashboard's one style, then the chart at (row, col)."""
+        chart.set_title({"name": title, "name_font": {**font, "size": 12}})
+        chart.set_legend(legend or {"none": True})
+        chart.set_x_axis({"num_font": font, **x_axis})
+        chart.set_y_axis({"num_font": font, **y_axis})
+        chart.set_size({"width": 480, "height": height})
+        ws.insert_chart(row, col, chart)
+        layout.charts.append(key)
+
     chart = book.add_chart({"type": "column"})
     chart.add_series({
         "name": "达人数 Creators",
@@ -322,13 +335,7 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
                    for c in schema.enums["tier"].codes],
         "data_labels": {"value": True},
     })
-    chart.set_title({"name": "等级分布 Tier distribution", "name_font": {**font, "size": 12}})
-    chart.set_legend({"none": True})
-    chart.set_x_axis({"num_font": font})
-    chart.set_y_axis({"num_font": font, "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
-    chart.set_size({"width": 480, "height": 300})
-    ws.insert_chart(8, 6, chart)
-    layout.charts.append("tier_distribution")
+    place(chart, "tier_distribution", "等级分布 Tier distribution", 8, 6, {}, {"major_gridlines": grid})
 
     chart = book.add_chart({"type": "bar"})
     chart.add_series({
@@ -337,13 +344,7 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
         "values": rng(funnel_rows[0], 1, funnel_rows[1], 1),
         "fill": {"color": "#2E75B6"}, "data_labels": {"value": True},
     })
-    chart.set_title({"name": "建联漏斗 Outreach funnel", "name_font": {**font, "size": 12}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": font})
-    chart.set_x_axis({"num_font": font})
-    chart.set_size({"width": 480, "height": 300})
-    ws.insert_chart(8, 12, chart)
-    layout.charts.append("outreach_funnel")
+    place(chart, "outreach_funnel", "建联漏斗 Outreach funnel", 8, 12, {}, {"reverse": True})
 
     chart = book.add_chart({"type": "bar"})
     chart.add_series({
@@ -352,25 +353,13 @@ def build_dashboard(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
         "values": rng(top_rows[0], 1, top_rows[1], 1),
         "fill": {"color": "#70AD47"}, "data_labels": {"value": True, "num_format": "0%"},
     })
-    chart.set_title({"name": "ROI 最高的达人 Top creators by ROI", "name_font": {**font, "size": 12}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": font, "label_position": "low"})
-    chart.set_x_axis({"num_format": "0%", "num_font": font})
-    chart.set_size({"width": 480, "height": 320})
-    ws.insert_chart(25, 6, chart)
-    layout.charts.append("top_roi")
+    place(chart, "top_roi", "ROI 最高的达人 Top creators by ROI", 25, 6, {"num_format": "0%"},
+          {"reverse": True, "label_position": "low"}, height=320)
 
     chart = book.add_chart({"type": "column"})
-    chart.add_series({"name": "总成本 Spend", "categories": rng(market_rows[0], 0, market_rows[1], 0),
-                      "values": rng(market_rows[0], 1, market_rows[1], 1), "fill": {"color": "#ED7D31"}})
-    chart.add_series({"name": "成交额 GMV", "categories": rng(market_rows[0], 0, market_rows[1], 0),
-                      "values": rng(market_rows[0], 2, market_rows[1], 2), "fill": {"color": "#4472C4"}})
-    chart.set_title({"name": "各市场成本与成交额 Spend vs GMV by market", "name_font": {**font, "size": 12}})
-    chart.set_legend({"position": "bottom", "font": font})
-    chart.set_x_axis({"num_font": font})
-    chart.set_y_axis({"num_format": "#,##0", "num_font": font,
-                      "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
-    chart.set_size({"width": 480, "height": 320})
-    ws.insert_chart(25, 12, chart)
-    layout.charts.append("spend_vs_gmv_by_market")
+    for name, col, colour in (("总成本 Spend", 1, "#ED7D31"), ("成交额 GMV", 2, "#4472C4")):
+        chart.add_series({"name": name, "categories": rng(market_rows[0], 0, market_rows[1], 0),
+                          "values": rng(market_rows[0], col, market_rows[1], col), "fill": {"color": colour}})
+    place(chart, "spend_vs_gmv_by_market", "各市场成本与成交额 Spend vs GMV by market", 25, 12, {},
+          {"num_format": "#,##0", "major_gridlines": grid}, legend={"position": "bottom", "font": font}, height=320)
     return layout
