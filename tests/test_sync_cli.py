@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from tests.test_sync_support import TAB, FakeSheetsServer, new_archive, settings_for, sheet_rows
+from tests.sync_support import TAB, FakeSheetsServer, new_archive, settings_for, sheet_rows
 from workbook_addin.builder import build_workbook
 from workbook_addin.cli import main
 from workbook_addin.workbook_io import read_tables

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sheets_sync.sync import sync_table
-from tests.test_sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (run_threads, TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
                                      sheet_rows)
 
 N = 24
@@ -88,7 +88,6 @@ def test_parallel_workbooks_and_a_sorting_team_mate(srv, tmp_path):
         books.append([out.local, out.base, out.conflicts])
     shuffler = Shuffler(srv, sid, seed=3)
     gate = Gate()
-    errors: list[BaseException] = []
 
     def gated(commit):
         def run(*args, **kwargs):
@@ -100,31 +99,24 @@ def test_parallel_workbooks_and_a_sorting_team_mate(srv, tmp_path):
         return run
 
     def workbook(w: int):
-        try:
-            for rnd in range(ROUNDS):
-                local, base, conflicts = books[w]
-                local = local.copy()
-                for i in range(w, N, 3):  # each workbook owns every third creator
-                    note, followers = owner_values(w, rnd, i)
-                    mask = local["creator_key"] == f"tiktok:c{i}"
-                    local.loc[mask, "notes"] = note
-                    local.loc[mask, "followers"] = followers
-                local = pd.concat([local, creators(1, prefix=f"w{w}r{rnd}x")], ignore_index=True)
-                be = backend_for(srv, tmp_path, sid, fast_policy(max_attempts=8))
-                struck: list[int] = []
-                # the team mate sorts (and sometimes inserts a row) after this workbook has read the sheet
-                be.after_read = lambda struck=struck: None if struck else (struck.append(1), gate.exclusive(shuffler.once))
-                be.commit = gated(be.commit)
-                out = sync_table(local, base, conflicts, be, max_attempts=8)
-                books[w] = [out.local, out.base, out.conflicts]
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
+        for rnd in range(ROUNDS):
+            local, base, conflicts = books[w]
+            local = local.copy()
+            for i in range(w, N, 3):  # each workbook owns every third creator
+                note, followers = owner_values(w, rnd, i)
+                mask = local["creator_key"] == f"tiktok:c{i}"
+                local.loc[mask, "notes"] = note
+                local.loc[mask, "followers"] = followers
+            local = pd.concat([local, creators(1, prefix=f"w{w}r{rnd}x")], ignore_index=True)
+            be = backend_for(srv, tmp_path, sid, fast_policy(max_attempts=8))
+            struck: list[int] = []
+            # the team mate sorts (and sometimes inserts a row) after this workbook has read the sheet
+            be.after_read = lambda struck=struck: None if struck else (struck.append(1), gate.exclusive(shuffler.once))
+            be.commit = gated(be.commit)
+            out = sync_table(local, base, conflicts, be, max_attempts=8)
+            books[w] = [out.local, out.base, out.conflicts]
 
-    threads = [threading.Thread(target=workbook, args=(w,)) for w in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = run_threads(workbook, 3)
     assert not errors, errors
     assert shuffler.sorts == 3 * ROUNDS
 

@@ -7,7 +7,7 @@ import pytest
 
 from sheets_sync.backend import SyncError
 from sheets_sync.sync import sync_table
-from tests.test_sync_support import (FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
                                      sheet_rows)
 
 

@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 import pytest
-from tests.test_sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
                                settings_for, sheet_rows)
 
 from sheets_sync.backend import SyncError

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import local_rows, sync_table
-from tests.test_sync_support import FakeSheetsServer, backend_for, new_archive
+from tests.sync_support import FakeSheetsServer, backend_for, new_archive
 from workbook_addin.schema import load_schema
 
 SCHEMA = load_schema()

@@ -126,34 +126,26 @@ def test_sync_workbook_tables_takes_and_returns_the_four_tables(tmp_path):
 
 
 def test_parallel_workbooks_on_one_archive_file_are_serialised(tmp_path):
-    import threading
+    from tests.sync_support import run_threads
 
     path = tmp_path / "shared.sqlite"
     seed = SqliteArchive(path)
     start = sync_table(creators(*[{"platform": "TikTok", "handle": f"c{i}", "notes": "-"} for i in range(9)]),
                        None, None, seed)
     seed.close()
-    errors = []
 
     def workbook(w: int) -> None:
-        try:
-            db = SqliteArchive(path, user=f"w{w}")
-            state = [start.local, start.base, start.conflicts]
-            for rnd in range(5):
-                local = state[0].copy()
-                for i in range(w, 9, 3):
-                    local.loc[local["creator_key"] == f"tiktok:c{i}", "notes"] = f"c{i} w{w} r{rnd}"
-                out = sync_table(local, state[1], state[2], db)
-                state = [out.local, out.base, out.conflicts]
-            db.close()
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
+        db = SqliteArchive(path, user=f"w{w}")
+        state = [start.local, start.base, start.conflicts]
+        for rnd in range(5):
+            local = state[0].copy()
+            for i in range(w, 9, 3):
+                local.loc[local["creator_key"] == f"tiktok:c{i}", "notes"] = f"c{i} w{w} r{rnd}"
+            out = sync_table(local, state[1], state[2], db)
+            state = [out.local, out.base, out.conflicts]
+        db.close()
 
-    threads = [threading.Thread(target=workbook, args=(w,)) for w in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_threads(workbook, 3)
     assert not errors
     check = SqliteArchive(path)
     rows = check.read(SHEET).rows

@@ -71,3 +71,23 @@ def canon(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
 def creators(n: int, prefix: str = "c", **extra: Any) -> pd.DataFrame:
     return pd.DataFrame([{"platform": "TikTok", "handle": f"{prefix}{i}", "followers": 1000 + i,
                           "notes": f"note {i}", "status": "active", **extra} for i in range(n)], dtype=object)
+
+
+def run_threads(target: Any, n: int, timeout: float | None = 120) -> list[BaseException]:
+    """Runs ``target(i)`` for i in 0..n-1 in parallel threads; returns what they raised."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def guarded(i: int) -> None:
+        try:
+            target(i)
+        except BaseException as error:  # noqa: BLE001 - reported to the test, not lost in a thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return errors
