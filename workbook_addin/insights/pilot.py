@@ -38,11 +38,12 @@ DECISIONS: dict[str, tuple[str, str]] = {
 #: Pilot gate sheet columns (key -> zh, en), from templates/schema.toml.
 COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("pilot")
 
+#: The KPIs a pilot is judged on (key -> zh, en), labelled as the schema labels them.
 KPIS: dict[str, tuple[str, str]] = {
-    "views": ("播放量", "Views"),
-    "er": ("互动率", "Engagement rate"),
-    "orders": ("订单", "Orders"),
-    "roas": ("ROAS", "ROAS"),
+    key: (col.zh, col.en)
+    for key, col in ((k, load_schema().sheet(sheet).column(k))
+                     for k, sheet in (("views", "collaborations"), ("er", "scores"), ("orders", "collaborations"),
+                                      ("roas", "collaborations")))
 }
 
 
