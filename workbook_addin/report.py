@@ -42,6 +42,7 @@ from .insights.reminders import reminders
 from .insights.stats import proportion
 from .insights.tier_review import COLUMNS as LIFT_COLUMNS
 from .insights.tier_review import tier_mix, tier_review
+from .text_width import display_width, wrap
 
 #: The PDF's pages, in order; every report has exactly these (a section without data says so).
 PDF_PAGES: tuple[str, ...] = (
@@ -462,8 +463,8 @@ def _fit_columns(headers: Sequence[str], rows: Sequence[Sequence[str]], avail: i
     widths = []
     for i, h in enumerate(headers):
         cells = [str(r[i]) for r in rows]
-        natural = max([charts.display_width(line) for c in cells for line in c.split("\n")] + [1])
-        word = max([charts.display_width(w) for w in h.split()] + [1])
+        natural = max([display_width(line) for c in cells for line in c.split("\n")] + [1])
+        word = max([display_width(w) for w in h.split()] + [1])
         widths.append(max(natural, min(word, 14), 3))
     while sum(widths) > avail and max(widths) > 6:
         i = int(np.argmax(widths))
@@ -490,14 +491,14 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         if not table.rows:
             ax.text(0, 0.97, "无 None", fontsize=8, color="#777", va="top")
             if table.note:
-                ax.text(0, 0.85, charts.wrap(table.note, 200), fontsize=6, color="#555", va="top")
+                ax.text(0, 0.85, wrap(table.note, 200), fontsize=6, color="#555", va="top")
             return
         char_w = font * 0.56 / 72 / (rect[2] * page_w)  # one half-width character, in axes width
         line_h = font * 1.3 / 72 / (rect[3] * page_h)  # one text line, in axes height
         avail = int(0.99 / char_w) - 2 * len(table.headers)
         widths = _fit_columns(table.headers, table.rows, avail)
-        headers = [charts.wrap(h, w) for h, w in zip(table.headers, widths)]
-        cells_all = [[charts.wrap(c, w) for c, w in zip(r, widths)] for r in table.rows]
+        headers = [wrap(h, w) for h, w in zip(table.headers, widths)]
+        cells_all = [[wrap(c, w) for c, w in zip(r, widths)] for r in table.rows]
         head_lines = max(h.count("\n") + 1 for h in headers)
         used = (head_lines + 0.4) * line_h
         cells: list[list[str]] = []
@@ -531,7 +532,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         extra = len(table.rows) - len(cells)
         foot = (f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "") + table.note
         if foot:
-            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, charts.wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
+            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
 
 
 def render_pdf(data: ReportData, path: str | Path) -> Path:

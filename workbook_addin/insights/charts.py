@@ -23,7 +23,6 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ..text_width import display_width, wrap  # noqa: E402,F401 - the report wraps its table cells with them
 
 CJK_FONTS = (
     "Noto Sans CJK SC",
