@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbook_addin.builder import build_workbook
-from workbook_addin.sample import load_sample
+from workbook_addin.workbook.build import build_workbook
+from workbook_addin.core.sample import load_sample
 
 
 def scaled_sample(creators: int) -> dict[str, pd.DataFrame]:

@@ -31,8 +31,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from workbook_addin.engine import evaluate, score_creator
-from workbook_addin.settings import Settings
+from workbook_addin.engine.evaluation import evaluate, score_creator
+from workbook_addin.core.settings import Settings
 
 
 def generate(n: int, seed: int = 7) -> dict[str, pd.DataFrame]:

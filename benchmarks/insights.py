@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine import generate  # noqa: E402  (benchmarks/engine.py)
 
-from workbook_addin.engine import evaluate  # noqa: E402
+from workbook_addin.engine.evaluation import evaluate  # noqa: E402
 from workbook_addin.insights.agencies import agency_scorecard  # noqa: E402
 from workbook_addin.insights.duplicates import blacklist_hits, duplicate_creators  # noqa: E402
 from workbook_addin.insights.pilot import pilot_gates  # noqa: E402
@@ -28,7 +28,7 @@ from workbook_addin.insights.quotes import quote_check  # noqa: E402
 from workbook_addin.insights.reminders import reminders  # noqa: E402
 from workbook_addin.insights.tier_review import tier_review  # noqa: E402
 from workbook_addin.report import write_report  # noqa: E402
-from workbook_addin.sample import load_sample  # noqa: E402
+from workbook_addin.core.sample import load_sample  # noqa: E402
 
 
 def timed(label: str, rows: int, fn) -> None:

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbook_addin.builder import build_workbook
-from workbook_addin.refresh import refresh_workbook
+from workbook_addin.workbook.build import build_workbook
+from workbook_addin.jobs.refresh import refresh_workbook
 
 PLATFORMS = ("TikTok", "Instagram", "YouTube")
 

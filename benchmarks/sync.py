@@ -31,7 +31,7 @@ from sheets_sync.google_sheet import GoogleSheetBackend  # noqa: E402
 from sheets_sync.retry import RetryPolicy  # noqa: E402
 from sheets_sync.sync import sync_table  # noqa: E402
 from tests.fake_sheets_api import FakeSheetsServer  # noqa: E402
-from workbook_addin.schema import load_schema  # noqa: E402
+from workbook_addin.core.schema import load_schema  # noqa: E402
 
 TAB = "Creators"
 

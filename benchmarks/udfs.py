@@ -14,7 +14,7 @@ one spilled call with the whole key column. This script measures both for each N
 (b) spilled: one call with the whole key column (memo cleared first, so it includes the engine run).
 
 Arguments are exactly what the Scores sheet's formulas pass (parsed from
-:func:`workbook_addin.formulas.column_formulas`), with the cell values of a workbook built from
+:func:`workbook_addin.workbook.formulas.column_formulas`), with the cell values of a workbook built from
 ``scaled_sample(N)`` (benchmarks/build.py) and read back with python-calamine, and every call goes
 through xlwings' own argument/result conversion (``xlwings.conversion``) as ``xlwings.udfs.call_udf``
 does. NOT included: COM marshaling of the arguments between Excel and Python (no Excel here) -
@@ -44,10 +44,10 @@ from build import scaled_sample  # noqa: E402  (benchmarks/build.py)
 
 from tests.xlwings_excel import call_like_excel, excel_engine  # noqa: E402
 from workbook_addin import udfs  # noqa: E402
-from workbook_addin.builder import build_workbook  # noqa: E402
-from workbook_addin.formulas import column_formulas  # noqa: E402
-from workbook_addin.schema import load_schema  # noqa: E402
-from workbook_addin.structured_refs import refs  # noqa: E402
+from workbook_addin.workbook.build import build_workbook  # noqa: E402
+from workbook_addin.workbook.formulas import column_formulas  # noqa: E402
+from workbook_addin.core.schema import load_schema  # noqa: E402
+from workbook_addin.workbook.structured_refs import refs  # noqa: E402
 
 #: Scores column -> the function its formula calls (the formula itself gives the arguments).
 TABLE_SUBSCORES = {"content_quality": "KOL_CONTENT_SCORE", "compliance": "KOL_COMPLIANCE",

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbook_addin.schema import Sheet
+from workbook_addin.core.schema import Sheet
 
 #: The columns of the sync log kept in the archive (a tab in the shared sheet, a table in SQLite).
 LOG_COLUMNS = ("run_at", "user", "sheet", "pulled", "pushed", "appended", "conflicts", "message")

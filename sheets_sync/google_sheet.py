@@ -49,8 +49,8 @@ from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
 from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
-from workbook_addin.keys import CreatorKeyError, creator_key
-from workbook_addin.schema import Sheet, header_map, normalise_header
+from workbook_addin.core.keys import CreatorKeyError, creator_key
+from workbook_addin.core.schema import Sheet, header_map, normalise_header
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
@@ -443,7 +443,7 @@ class GoogleSheetBackend(Backend):
 
     def _add_columns(self, state: TabState) -> None:
         """Synced columns the shared sheet lacks get a header cell after its last column."""
-        from workbook_addin.schema import load_schema
+        from workbook_addin.core.schema import load_schema
 
         sheet_cols = {c.key: c for s in load_schema().sheets for c in s.columns}
         start = len(state.header)

@@ -19,7 +19,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from workbook_addin.schema import Column, Schema, load_schema
+from workbook_addin.core.schema import Column, Schema, load_schema
 
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from workbook_addin.schema import Sheet
+from workbook_addin.core.schema import Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RemoteRow, RemoteTable, SyncError
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbook_addin.keys import CreatorKeyError, creator_key
-from workbook_addin.schema import Schema, Sheet, load_schema
+from workbook_addin.core.keys import CreatorKeyError, creator_key
+from workbook_addin.core.schema import Schema, Sheet, load_schema
 
 from .backend import Backend, RaceDetected, SyncError, WritePlan
 from .merge import Conflict, MergeResult, three_way

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook_addin.builder import build_workbook
+from workbook_addin.workbook.build import build_workbook
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from sheets_sync.google_sheet import GoogleSheetBackend  # noqa: E402
 from sheets_sync.retry import RetryPolicy  # noqa: E402
 from sheets_sync.sync import local_rows  # noqa: E402
 from tests.fake_sheets_api import FakeSheetsServer  # noqa: E402,F401
-from workbook_addin.schema import load_schema  # noqa: E402
+from workbook_addin.core.schema import load_schema  # noqa: E402
 
 SCHEMA = load_schema()
 SHEET = SCHEMA.sheet("creators")

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbook_addin import authenticity as a
-from workbook_addin.settings import Settings
+from workbook_addin.engine import authenticity as a
+from workbook_addin.core.settings import Settings
 
 BENCH = Settings.defaults().er_benchmarks
 

@@ -1,9 +1,9 @@
-"""workbook_addin.distinct gives exactly pandas' answers, whether or not cells share string objects."""
+"""workbook_addin.core.distinct gives exactly pandas' answers, whether or not cells share string objects."""
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings as hsettings, strategies as st
 
-from workbook_addin import distinct
+from workbook_addin.core import distinct
 
 _values = st.one_of(st.text(max_size=4), st.sampled_from([None, float("nan"), np.nan, pd.NaT, 1, 1.0, True, "1"]))
 

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 
 from workbook_addin.cli import main
-from workbook_addin.engine import INPUT_SHEETS, evaluate
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
-from workbook_addin.workbook_io import read_workbook
+from workbook_addin.engine.evaluation import INPUT_SHEETS, evaluate
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.tables_io import read_workbook
 
 TODAY = "2026-11-25"
 SCORES_COLUMNS = load_schema().sheet("scores").keys

@@ -2,8 +2,8 @@
 import numpy as np
 from hypothesis import given, settings as hsettings, strategies as st
 
-from workbook_addin.engine import evaluate
-from workbook_addin.sample import load_sample
+from workbook_addin.engine.evaluation import evaluate
+from workbook_addin.core.sample import load_sample
 
 TODAY = "2026-11-25"
 BASE = load_sample()

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 
 from workbook_addin.cli import main
-from workbook_addin.engine import evaluate, score_creator
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
-from workbook_addin.settings import Settings
+from workbook_addin.engine.evaluation import evaluate, score_creator
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
+from workbook_addin.core.settings import Settings
 
 TODAY = "2026-11-25"
 

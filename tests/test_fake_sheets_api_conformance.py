@@ -1,6 +1,6 @@
 """Conformance: the fake answers recorded gspread traffic the way Google did.
 
-Every recording in ../shared/sheets-api-recordings/ is replayed request by request against a fresh
+Every recording in tests/fake_sheets_api/reference/sheets-api-recordings/ is replayed request by request against a fresh
 fake (tests/fake_sheets_api/replay.py); status codes and bodies must match after the explicit
 normaliser (generated ids mapped, timestamps set aside). Recordings the fake cannot replay for a
 stated reason are listed; the number that replay fully must not drop below MIN_REPLAYED.

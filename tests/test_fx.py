@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from workbook_addin.fx import convert, from_base, to_base
-from workbook_addin.settings import Settings
+from workbook_addin.core.fx import convert, from_base, to_base
+from workbook_addin.core.settings import Settings
 
 RATES = Settings.defaults().fx_rates
 

@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbook_addin.importers.clean import (
-    CleanError, currency_from_header, infer_date_order, infer_decimal, parse_datetime, parse_number, strip_currency,
+    CleanError,
+    currency_from_header,
+    infer_date_order,
+    infer_decimal,
+    parse_datetime,
+    parse_number,
+    strip_currency,
 )
 
 

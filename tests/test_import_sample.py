@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from workbook_addin.importers import match_exports, read_exports, sample_exports_folder
-from workbook_addin.sample import load_sample
+from workbook_addin.core.sample import load_sample
 
 
 @pytest.fixture(scope="module")

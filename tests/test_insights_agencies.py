@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from workbook_addin.engine import evaluate
+from workbook_addin.engine.evaluation import evaluate
 from workbook_addin.insights.agencies import DIRECT, agency_scorecard, on_time_posts
-from workbook_addin.sample import load_sample
+from workbook_addin.core.sample import load_sample
 
 
 def _tables():

@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from workbook_addin.engine import evaluate
+from workbook_addin.engine.evaluation import evaluate
 from workbook_addin.insights.history import KIND_CAMPAIGN, KIND_MONTH, score_history, slice_tables, trend
-from workbook_addin.sample import load_sample
+from workbook_addin.core.sample import load_sample
 
 
 @pytest.fixture(scope="module")

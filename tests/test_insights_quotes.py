@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from workbook_addin.insights.quotes import quote_check, quoted_fee_base
-from workbook_addin.settings import Settings
+from workbook_addin.core.settings import Settings
 
 
 def _tables(quotes, currency="USD"):

@@ -69,8 +69,8 @@ def test_paid_without_w8ben_is_flagged_too():
 
 
 def test_raw_tables_and_evaluated_tables_give_the_same_reminders():
-    from workbook_addin.engine import evaluate
-    from workbook_addin.sample import load_sample
+    from workbook_addin.engine.evaluation import evaluate
+    from workbook_addin.core.sample import load_sample
 
     raw = load_sample()
     evaluated = evaluate(raw, today=TODAY).tables

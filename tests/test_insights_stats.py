@@ -6,14 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workbook_addin.insights.stats import (
-    MIN_GROUP,
-    lift,
-    proportion,
-    reply_rate_from_ranges,
-    spread,
-    wilson_interval,
-)
+from workbook_addin.insights.stats import MIN_GROUP, lift, proportion, reply_rate_from_ranges, spread, wilson_interval
 
 
 def test_wilson_three_of_four_by_hand():

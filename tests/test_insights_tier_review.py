@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from workbook_addin.engine import evaluate
+from workbook_addin.engine.evaluation import evaluate
 from workbook_addin.insights.stats import wilson_interval
 from workbook_addin.insights.tier_review import lifts, tier_mix, tier_review
-from workbook_addin.sample import load_sample
+from workbook_addin.core.sample import load_sample
 
 
 def _evaluated():

@@ -1,7 +1,7 @@
 """One creator, one key: spellings, @-signs and profile URLs of the same person must collide."""
 import pytest
 
-from workbook_addin.keys import CreatorKeyError, creator_key, platform_from_url
+from workbook_addin.core.keys import CreatorKeyError, creator_key, platform_from_url
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbook_addin import metrics as m
+from workbook_addin.engine import metrics as m
 
 
 def test_er_by_views_counts_likes_comments_shares_saves():

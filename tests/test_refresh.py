@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from tests.test_workbook_io_fixtures import make_workbook, typed, zip_members
-from workbook_addin import engine
-from workbook_addin import workbook_io as wio
+from workbook_addin.engine import evaluation as engine
+from workbook_addin.workbook import tables_io as wio
 from workbook_addin.cli import main
-from workbook_addin.refresh import refresh_workbook
-from workbook_addin.schema import load_schema
-from workbook_addin.xlsx import XlsxPackage
+from workbook_addin.jobs.refresh import refresh_workbook
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.xlsx import XlsxPackage
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 NOW = dt.datetime(2026, 11, 25, 15, 30)
@@ -158,7 +158,7 @@ def test_cli_reports_a_damaged_workbook(tmp_path, capsys):
 
 
 def test_demo_builds_refreshes_and_syncs_the_sample(tmp_path, capsys):
-    from workbook_addin.score_cli import run_demo
+    from workbook_addin.cli.score import run_demo
 
     result = run_demo(tmp_path / "out")
     out = capsys.readouterr().out
@@ -176,7 +176,7 @@ def test_workbook_with_doubled_headers_refreshes_its_roas_and_roi_idempotently(t
     every refresh reported them missing, diffed the engine's ROAS/ROI against empty placeholders and
     "recomputed" two cells per collaboration that were never written (100 000 cells on the 50 000-row
     benchmark workbook, every run), while the sheet kept stale values."""
-    from workbook_addin.schema import Column
+    from workbook_addin.core.schema import Column
 
     with monkeypatch.context() as m:  # the header form every workbook had before the change
         m.setattr(Column, "header", property(lambda c: f"{c.zh} {c.en}"))

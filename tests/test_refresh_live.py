@@ -15,12 +15,12 @@ from python_calamine import CalamineWorkbook
 from tests.test_refresh import EXPORTS, export_case_rows
 from tests.test_workbook_io_fixtures import make_workbook
 from workbook_addin import macros
-from workbook_addin import workbook_io as wio
-from workbook_addin.refresh import refresh_workbook
-from workbook_addin.schema import load_schema
-from workbook_addin.xlsx import XlsxPackage
-from workbook_addin.xlsx.cells import parse_cells
-from workbook_addin.xlsx.sheetxml import ROW_RE
+from workbook_addin.workbook import tables_io as wio
+from workbook_addin.jobs.refresh import refresh_workbook
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.xlsx import XlsxPackage
+from workbook_addin.workbook.xlsx.cells import parse_cells
+from workbook_addin.workbook.xlsx.sheetxml import ROW_RE
 
 NOW = dt.datetime(2026, 11, 25, 9, 0)
 
@@ -254,7 +254,7 @@ def test_live_refresh_failure_is_an_alert_not_a_traceback(template, tmp_path, mo
     def boom(*a, **k):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr("workbook_addin.engine.evaluate", boom)
+    monkeypatch.setattr("workbook_addin.engine.evaluation.evaluate", boom)
     assert macros.refresh_metrics(book, now=NOW) is None
     assert book.app.alerts[0]["mode"] == "critical" and "engine exploded" in book.app.alerts[0]["prompt"]
     assert book.app.status_bar is False and book.writes == 0

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from workbook_addin import engine
-from workbook_addin import workbook_io as wio
-from workbook_addin.builder import build_workbook
-from workbook_addin.libreoffice import LibreOffice
-from workbook_addin.refresh import refresh_workbook
-from workbook_addin.schema import load_schema
-from workbook_addin.xlsx import XlsxPackage
+from workbook_addin.engine import evaluation as engine
+from workbook_addin.workbook import tables_io as wio
+from workbook_addin.workbook.build import build_workbook
+from workbook_addin.office.libreoffice import LibreOffice
+from workbook_addin.jobs.refresh import refresh_workbook
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.xlsx import XlsxPackage
 
 USER_SHEET = "团队备注 Team notes"
 NOW = dt.datetime(2026, 11, 25, 16, 0)

@@ -10,7 +10,7 @@ import pytest
 
 from workbook_addin.cli import main
 from workbook_addin.report import PDF_PAGES, SECTIONS, build_report, render_html, render_pdf
-from workbook_addin.sample import load_sample
+from workbook_addin.core.sample import load_sample
 
 MONTH = "2026-11"
 TODAY = "2026-11-25"
@@ -91,9 +91,9 @@ def test_cli_refuses_a_bad_month_and_a_missing_workbook(tmp_path, capsys):
 
 
 def test_report_from_the_built_workbook_matches_the_sample(tmp_path, data):
-    from workbook_addin.builder import build_workbook
+    from workbook_addin.workbook.build import build_workbook
     from workbook_addin.report import tables_for
-    from workbook_addin.workbook_io import read_tables
+    from workbook_addin.workbook.tables_io import read_tables
 
     path = tmp_path / "Lianxing_Evaluation.xlsm"
     build_workbook(path)
@@ -112,7 +112,7 @@ def test_pdf_embeds_the_cjk_font_so_chinese_renders(data, tmp_path):
 def test_missing_cjk_font_warns_and_charts_still_render(monkeypatch):
     from matplotlib import font_manager
 
-    from workbook_addin.insights import charts
+    from workbook_addin.report import charts
 
     charts.cjk_font.cache_clear()
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name])

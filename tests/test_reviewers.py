@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from workbook_addin.reviewers import normalise_scores
+from workbook_addin.engine.reviewers import normalise_scores
 
 
 def test_harsh_reviewer_is_mapped_onto_the_pooled_scale():

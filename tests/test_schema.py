@@ -5,7 +5,7 @@ from importlib import resources
 
 import pytest
 
-from workbook_addin.schema import NUMERIC_TYPES, load_schema, parse_schema
+from workbook_addin.core.schema import NUMERIC_TYPES, load_schema, parse_schema
 
 
 def _docs():
@@ -87,7 +87,7 @@ def test_a_row_key_naming_a_missing_column_is_refused():
 
 
 def test_header_lookup_accepts_every_spelling_people_and_old_workbooks_use():
-    from workbook_addin.schema import header_map
+    from workbook_addin.core.schema import header_map
 
     lookup = header_map(load_schema().sheet("collaborations").columns)
     assert lookup["合作编号 collab id"] == "collab_id"          # bilingual, any case

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from workbook_addin import scoring as s
+from workbook_addin.engine import scoring as s
 
 CUT = (85.0, 70.0, 55.0)
 unit = st.floats(0, 1, allow_nan=False)

@@ -6,9 +6,9 @@ import json
 import pandas as pd
 
 from tests.sync_support import TAB, FakeSheetsServer, new_archive, settings_for, sheet_rows
-from workbook_addin.builder import build_workbook
+from workbook_addin.workbook.build import build_workbook
 from workbook_addin.cli import main
-from workbook_addin.workbook_io import read_tables
+from workbook_addin.workbook.tables_io import read_tables
 
 
 def write_creators(folder, rows):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import local_rows, sync_table
 from tests.sync_support import FakeSheetsServer, backend_for, new_archive
-from workbook_addin.schema import load_schema
+from workbook_addin.core.schema import load_schema
 
 SCHEMA = load_schema()
 SHEET = SCHEMA.sheet("creators")

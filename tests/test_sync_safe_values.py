@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from sheets_sync.safe_values import canonical, cell_for_sheet, looks_like_formula, typed_local
-from workbook_addin.schema import load_schema
+from workbook_addin.core.schema import load_schema
 
 CREATORS = load_schema().sheet("creators")
 

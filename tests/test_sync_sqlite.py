@@ -8,7 +8,7 @@ import pytest
 
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import sync_table, sync_workbook_tables
-from workbook_addin.schema import load_schema
+from workbook_addin.core.schema import load_schema
 
 SHEET = load_schema().sheet("creators")
 

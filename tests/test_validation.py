@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from workbook_addin.engine import evaluate
-from workbook_addin.keys import try_creator_key
-from workbook_addin.sample import load_sample
-from workbook_addin.validation import Problem, coerce_table, creator_keys, parse_datetime, parse_number
+from workbook_addin.engine.evaluation import evaluate
+from workbook_addin.core.keys import try_creator_key
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.validation import Problem, coerce_table, creator_keys, parse_datetime, parse_number
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -13,12 +13,12 @@ from oletools.olevba import VBA_Parser
 from python_calamine import CalamineWorkbook
 
 from workbook_addin import udfs
-from workbook_addin.build_cli import DEFAULT_OUT
-from workbook_addin.builder import evaluate_for_build, sheet_plan
+from workbook_addin.cli.build import DEFAULT_OUT
+from workbook_addin.workbook.build import evaluate_for_build, sheet_plan
 from workbook_addin.cli import main as cli_main
-from workbook_addin.dashboard import DASHBOARD_SHEET
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
+from workbook_addin.workbook.dashboard import DASHBOARD_SHEET
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "Lianxing_Evaluation.xlsm"

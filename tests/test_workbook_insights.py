@@ -16,19 +16,20 @@ from xlsxwriter.utility import xl_col_to_name
 from tests.test_refresh import EXPORTS, export_case_rows
 from tests.test_refresh_live import FakeBook
 from tests.test_workbook_io_fixtures import make_workbook
-from workbook_addin import engine, macros
-from workbook_addin import workbook_io as wio
-from workbook_addin.build_sheets import HEADER_LINE_POINTS, header_height
-from workbook_addin.builder import SAMPLE_TODAY, build_workbook, evaluate_for_build, sheet_plan
+from workbook_addin.engine import evaluation as engine
+from workbook_addin import macros
+from workbook_addin.workbook import tables_io as wio
+from workbook_addin.workbook.sheets import HEADER_LINE_POINTS, header_height
+from workbook_addin.workbook.build import SAMPLE_TODAY, build_workbook, evaluate_for_build, sheet_plan
 from workbook_addin.insights import INSIGHT_SHEETS, workbook_tables
 from workbook_addin.insights import agencies, duplicates, pilot, playbook, quotes, reminders
 from workbook_addin.insights.reminders import summary_of
 from workbook_addin.insights.workbook import BLACKLIST_KIND
-from workbook_addin.refresh import refresh_workbook
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
-from workbook_addin.settings import Settings
-from workbook_addin.text_width import wrap
+from workbook_addin.jobs.refresh import refresh_workbook
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
+from workbook_addin.core.settings import Settings
+from workbook_addin.core.text_width import wrap
 
 SCHEMA = load_schema()
 INPUTS = ("creators", "outreach", "collaborations", "reviews", "snapshots")

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
 from tests.test_workbook_io_fixtures import USER_SHEET, make_workbook, sample_rows, zip_members
-from workbook_addin import workbook_io as wio
-from workbook_addin.schema import load_schema
-from workbook_addin.xlsx import XlsxPackage
-from workbook_addin.xlsx.package import PackageError
+from workbook_addin.workbook import tables_io as wio
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.xlsx import XlsxPackage
+from workbook_addin.workbook.xlsx.package import PackageError
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def test_appended_rows_grow_the_table_and_copy_styles_formulas_and_validations(b
 
 
 def wio_col(n: int) -> str:
-    from workbook_addin.xlsx.refs import col_letter
+    from workbook_addin.workbook.xlsx.refs import col_letter
 
     return col_letter(n)
 

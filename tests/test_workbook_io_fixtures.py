@@ -15,9 +15,9 @@ import pandas as pd
 import xlsxwriter
 import xlwings
 
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
-from workbook_addin.xlsx.refs import col_letter
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.xlsx.refs import col_letter
 
 USER_SHEET = "我的笔记 My notes"
 SETTINGS_SHEET = "设置 Settings"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from workbook_addin import udfs
-from workbook_addin.dashboard import DASHBOARD_SHEET
-from workbook_addin.libreoffice import LibreOffice
-from workbook_addin.render import render_workbook
-from workbook_addin.schema import load_schema
+from workbook_addin.workbook.dashboard import DASHBOARD_SHEET
+from workbook_addin.office.libreoffice import LibreOffice
+from workbook_addin.office.render import render_workbook
+from workbook_addin.core.schema import load_schema
 
 SCHEMA = load_schema()
 DETAIL = [SCHEMA.sheet(k).name for k in ("outreach", "collaborations", "scores")] + [DASHBOARD_SHEET]

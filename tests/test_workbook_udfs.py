@@ -9,11 +9,12 @@ import xlwings
 from hypothesis import given, settings as hsettings, strategies as st
 from python_calamine import CalamineWorkbook
 
-from workbook_addin import metrics, scoring, udfs
-from workbook_addin.builder import build_workbook, evaluate_for_build
-from workbook_addin.sample import load_sample
-from workbook_addin.schema import load_schema
-from workbook_addin.vba import udf_module_text
+from workbook_addin.engine import metrics, scoring
+from workbook_addin import udfs
+from workbook_addin.workbook.build import build_workbook, evaluate_for_build
+from workbook_addin.core.sample import load_sample
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.vba import udf_module_text
 
 from .xlwings_excel import call_like_excel
 from .xlwings_excel import excel_engine as fake_excel_engine

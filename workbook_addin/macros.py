@@ -2,7 +2,7 @@
 
 ``RefreshMetrics`` (the "刷新数据 Refresh metrics" button) runs
 ``import workbook_addin.macros; workbook_addin.macros.refresh_metrics()``. The job is the same
-:func:`workbook_addin.refresh.run_refresh` the command line runs; only the adapter below differs: it
+:func:`workbook_addin.jobs.refresh.run_refresh` the command line runs; only the adapter below differs: it
 reads the Excel Tables through xlwings ranges into the same frames the file reader makes, and writes
 back only the cells that change. Formula cells are left to Excel, which recalculates them itself.
 Only the open-source part of xlwings is used (ranges, tables, names, ``app.status_bar``, ``app.alert``).
@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .schema import Schema, load_schema
-from .workbook_io import TableLayout, WorkbookChanges, WorkbookData, _table_specs, frame_from_rows
+from .core.schema import Schema, load_schema
+from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, _table_specs, frame_from_rows
 
 TITLE = "刷新数据 Refresh metrics"
 
@@ -174,7 +174,7 @@ class XlwingsWorkbook:
 
 def _excel_value(value: Any) -> Any:
     """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
-    from .workbook_io import _plain
+    from .workbook.tables_io import _plain
 
     v = _plain(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
@@ -185,7 +185,7 @@ def _excel_value(value: Any) -> Any:
 def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, now: dt.datetime | None = None):
     """The Refresh button: refresh the calling workbook in place, progress in the status bar, then a
     summary alert. The workbook is not saved: the person sees the result and saves it (Ctrl+S)."""
-    from .refresh import run_refresh
+    from .jobs.refresh import run_refresh
 
     if book is None:
         import xlwings as xw

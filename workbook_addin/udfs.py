@@ -1,7 +1,7 @@
 """The Python functions people type into cells: =KOL_SCORE(...), =KOL_TIER(...), =KOL_ROI(...) ...
 
-Each is a thin wrapper over the engine's array building blocks (:mod:`workbook_addin.metrics`,
-:mod:`workbook_addin.scoring`, :mod:`workbook_addin.keys`): it turns what Excel passes into numpy
+Each is a thin wrapper over the engine's array building blocks (:mod:`workbook_addin.engine.metrics`,
+:mod:`workbook_addin.engine.scoring`, :mod:`workbook_addin.core.keys`): it turns what Excel passes into numpy
 arrays, calls the engine, and turns the answer back into something a cell can show. Nothing is
 computed here and nothing is looked up behind Excel's back: weights, cut-offs and targets arrive as
 arguments (the Settings sheet's named ranges), so a cell recalculates when they change.
@@ -12,7 +12,7 @@ call scores 10 000 rows. A result that cannot be computed (missing input, divisi
 empty cell, never 0; wrong input gives a short reason in the cell, never a Python traceback.
 Open-source xlwings cannot return Excel error values (#N/A) from a function, hence empty cells.
 
-The decorators are xlwings' own (see :mod:`workbook_addin.xlwings_udf_api`), so the VBA wrapper
+The decorators are xlwings' own (see :mod:`workbook_addin.workbook.xlwings_udf_api`), so the VBA wrapper
 module that "Import Functions" would write is generated from exactly this metadata.
 """
 from __future__ import annotations
@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import metrics, scoring
-from .engine import evaluate
-from .keys import try_creator_key
-from .schema import load_schema
-from .settings import DIMENSIONS, Settings
-from .xlwings_udf_api import arg, func
+from .engine import metrics, scoring
+from .engine.evaluation import evaluate
+from .core.keys import try_creator_key
+from .core.schema import load_schema
+from .core.settings import DIMENSIONS, Settings
+from .workbook.xlwings_udf_api import arg, func
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80

@@ -1,4 +1,4 @@
-"""Request validation against Google's discovery documents (../shared/google-api-discovery/).
+"""Request validation against Google's discovery documents (``reference/google-api-discovery/``, vendored with its licence note).
 
 Google rejects a request body carrying a field its schema does not define ("Invalid JSON payload
 received. Unknown name ...") and a value of the wrong JSON type ("Invalid value at ..."). A fake that
@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ApiError, field_violation
 
-DISCOVERY_DIR = Path(__file__).resolve().parents[3] / "shared" / "google-api-discovery"
+DISCOVERY_DIR = Path(__file__).resolve().parent / "reference" / "google-api-discovery"
 
 _PROTO_TYPES = {"string": "TYPE_STRING", "boolean": "TYPE_BOOL", "integer": "TYPE_INT32", "number": "TYPE_DOUBLE"}
 

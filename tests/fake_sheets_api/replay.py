@@ -1,6 +1,6 @@
 """Replay recorded gspread <-> Google traffic against a fresh fake and compare the answers.
 
-Each recording (``../shared/sheets-api-recordings/*.json``) is a list of request/response pairs.
+Each recording (``reference/sheets-api-recordings/*.json``, MIT-licensed from gspread) is a list of request/response pairs.
 The replayer sends every request, in order, to a new ``FakeSheetsServer`` over HTTP, with the host
 rewritten and the recorded ids (spreadsheet ids, sheet ids, named/protected range ids) mapped to
 the ids the fake generated — learned by walking the recorded and the fake's answers side by side.
@@ -25,7 +25,7 @@ import requests
 from .batch import HANDLERS
 from .server import FakeSheetsServer
 
-RECORDINGS_DIR = Path(__file__).resolve().parents[3] / "shared" / "sheets-api-recordings"
+RECORDINGS_DIR = Path(__file__).resolve().parent / "reference" / "sheets-api-recordings"
 
 #: Keys whose values Google generates; learned from answers and mapped in later requests.
 ID_KEYS = ("id", "spreadsheetId", "sheetId", "namedRangeId", "protectedRangeId", "metadataId")

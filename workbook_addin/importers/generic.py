@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import load_schema
+from ..core.schema import load_schema
 from .formats import FIELD_TYPES, Format, norm_header
 from .problems import Problem
 

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..keys import platform_from_url, try_creator_key
-from ..schema import load_schema
+from ..core.keys import platform_from_url, try_creator_key
+from ..core.schema import load_schema
 from .clean import CleanError, is_missing, parse_datetime, parse_number
 from .platforms import post_key
 from .problems import Problem

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from ..keys import platform_from_url, try_creator_key
+from ..core.keys import platform_from_url, try_creator_key
 from .formats import Format
 
 _YT_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")

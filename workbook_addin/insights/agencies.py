@@ -48,7 +48,7 @@ def agency_scorecard(
     min_contacts: int = MIN_GROUP,
 ) -> pd.DataFrame:
     """The scorecard (columns :data:`COLUMNS`), agencies by ROI, the Direct baseline last."""
-    from ..metrics import roi as engine_roi
+    from ..engine.metrics import roi as engine_roi
 
     cre = frames.table(evaluation_tables, "creators")
     col = frames.table(evaluation_tables, "collaborations")

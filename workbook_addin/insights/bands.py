@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..schema import load_schema
+from ..core.schema import load_schema
 
 BELOW_NANO = "<1k"
 UNKNOWN = "未知 Unknown"

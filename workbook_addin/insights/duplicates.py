@@ -14,7 +14,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from ..keys import try_creator_key
+from ..core.keys import try_creator_key
 from . import frames
 
 #: Duplicates table columns (key -> zh, en). Both tables share the Duplicates sheet of

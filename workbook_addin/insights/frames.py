@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import load_schema
+from ..core.schema import load_schema
 
 EMPTY = pd.DataFrame()
 
@@ -114,8 +114,8 @@ def creator_keys(frame: pd.DataFrame, sheet: str) -> pd.Series:
     child sheets' typed keys through the engine's ``normalise_key_column``; on the Creators sheet
     the computed ``creator_key``, or, in raw tables, the engine's ``creator_keys(platform, handle,
     profile_url)``. So an insight gives the same answer on raw tables and on Evaluation.tables."""
-    from ..validation import creator_keys as make_keys
-    from ..validation import normalise_key_column
+    from ..core.validation import creator_keys as make_keys
+    from ..core.validation import normalise_key_column
 
     typed = texts(frame, "creator_key")
     if sheet == "creators" and typed.isna().all() and len(frame):

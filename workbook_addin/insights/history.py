@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..validation import coerce_table, normalise_key_column
+from ..core.validation import coerce_table, normalise_key_column
 from . import frames
 from .pilot import collab_dates
 
@@ -61,7 +61,7 @@ def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *,
 
 
 def _scores(tables: Mapping[str, pd.DataFrame], settings: Any, today: Any, keys: set[str]) -> pd.DataFrame:
-    from ..engine import evaluate
+    from ..engine.evaluation import evaluate
 
     ev = evaluate(tables, settings, today=today, explain=False)
     scores = ev.tables["scores"]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import load_schema
+from ..core.schema import load_schema
 from . import frames
 
 #: The rule and the recommendation labels live in templates/schema.toml (the Pilot gate sheet's
@@ -88,7 +88,7 @@ def pilot_rows(collabs: pd.DataFrame, campaign: str, pilot_size: int) -> pd.Data
 
 def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
     """The gate for ``campaign`` from the engine's evaluated collaborations."""
-    from ..metrics import roas as engine_roas
+    from ..engine.metrics import roas as engine_roas
 
     col = frames.table(evaluation_tables, "collaborations")
     size = int(frames.setting(settings, "pilot_size"))

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics import FUNNEL_STAGES, stage_reached
+from ..engine.metrics import FUNNEL_STAGES, stage_reached
 from . import frames
 from .bands import follower_band
 from .stats import MIN_GROUP, proportion

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..fx import to_base
+from ..core.fx import to_base
 from . import frames
 from .bands import follower_band
 from .stats import Spread, spread
@@ -47,7 +47,7 @@ COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("quotes")
 
 def _rates(settings: Any) -> Mapping[str, float]:
     if settings is None:
-        from ..settings import Settings
+        from ..core.settings import Settings
 
         settings = Settings.defaults()
     return settings.fx_rates

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import Column, load_schema
+from ..core.schema import Column, load_schema
 from . import frames
 from .agencies import agency_scorecard
 from .duplicates import blacklist_hits, duplicate_creators

@@ -1,0 +1,32 @@
+"""The workbook side of an archive sync: what a SyncResult changes in the workbook's cells.
+
+``lianxing sync`` and the refresh job both sync the archive and must write its outcome into the
+workbook the same way, so the translation lives here once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..workbook.tables_io import replace_rows, same_value
+
+
+def apply_sync_result(changes: Any, data: Any, tables: dict[str, pd.DataFrame], result: Any, *,
+                      log: bool = True) -> None:
+    """Adds to ``changes`` the cells a sync pulled into existing creators, the creators team mates
+    added to the archive, the new sync base and conflicts, and (``log``) the sync's run-log row."""
+    creators = tables["creators"]
+    for label, col, value in result.patches:  # cells pulled from the archive into existing rows
+        if label in creators.index and not same_value(creators.at[label, col], value):
+            changes.set("creators", label, col, value)
+    synced = result.tables["creators"]
+    added = synced[~synced.index.isin(creators.index)]
+    if len(added):  # creators a team mate added to the archive
+        changes.appends.setdefault("creators", []).extend(
+            {k: v for k, v in r.items() if v is not None and v == v} for r in added.to_dict("records"))
+    for key in ("sync_base", "conflicts"):
+        if key in data.layouts and key in result.tables:
+            replace_rows(changes, key, tables.get(key, pd.DataFrame()), result.tables[key], data.layouts[key])
+    if log and "run_log" in data.layouts:
+        changes.appends.setdefault("run_log", []).append(dict(result.log))

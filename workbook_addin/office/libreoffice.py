@@ -1,0 +1,98 @@
+"""A headless LibreOffice to look at workbooks with: probe them through UNO, picture them as PNG.
+
+There is no Excel on Linux; LibreOffice Calc opens the .xlsm, recalculates native formulas, shows
+the imported VBA modules and the button, and prints sheets to PDF. ``soffice`` runs with its own
+throw-away profile and listens on 127.0.0.1 only. UNO belongs to the system Python
+(``/usr/bin/python3`` with Debian's python3-uno), so :mod:`workbook_addin.office.lo_uno` runs there and
+answers in JSON. Every workbook is opened from a temporary COPY and never stored back.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+UNO_PYTHON = os.environ.get("LIANXING_UNO_PYTHON", "/usr/bin/python3")
+SCRIPT = Path(__file__).with_name("lo_uno.py")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LibreOffice:
+    """``with LibreOffice() as lo: lo.probe(path)`` — one soffice for many calls."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.profile = Path(tempfile.mkdtemp(prefix="lianxing-lo-"))
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "LibreOffice":
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice is None:
+            raise RuntimeError("LibreOffice (soffice) is not installed")
+        self.proc = subprocess.Popen(
+            [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+             f"-env:UserInstallation={self.profile.as_uri()}",
+             f"--accept=socket,host=127.0.0.1,port={self.port};urp;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _run(self, *args: str, timeout: float = 180) -> dict[str, Any]:
+        done = subprocess.run([UNO_PYTHON, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"LibreOffice script failed: {done.stderr.strip()[-2000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def _copy(self, workbook: Path, tmp: Path) -> Path:
+        copy = tmp / ("copy" + workbook.suffix)
+        shutil.copyfile(workbook, copy)
+        return copy
+
+    def probe(self, workbook: str | Path, detail_sheets: list[str] = ()) -> dict[str, Any]:
+        """Sheets, hidden sheets, Basic modules, shapes and button events, charts, named ranges,
+        and the formula cells of ``detail_sheets`` before and after ``calculateAll``."""
+        with tempfile.TemporaryDirectory(prefix="lianxing-probe-") as tmp:
+            copy = self._copy(Path(workbook), Path(tmp))
+            return self._run("probe", str(self.port), str(copy), *detail_sheets)
+
+    def sheet_pdf(self, workbook: str | Path, sheet: str, out_pdf: str | Path) -> Path:
+        with tempfile.TemporaryDirectory(prefix="lianxing-pdf-") as tmp:
+            copy = self._copy(Path(workbook), Path(tmp))
+            self._run("pdf", str(self.port), str(copy), str(Path(out_pdf).resolve()), sheet)
+        return Path(out_pdf)
+
+
+def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110) -> list[Path]:
+    """Every page of ``pdf`` as ``<out_prefix>-<n>.png`` (poppler's pdftoppm)."""
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(out_prefix)], check=True, timeout=120)
+    return sorted(out_prefix.parent.glob(out_prefix.name + "-*.png"))
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"LibreOffice did not listen on port {port}")

@@ -1,0 +1,237 @@
+"""Builds ``Lianxing_Evaluation.xlsm`` from ``templates/`` — the workbook ops staff open.
+
+One call, on any platform, no Excel: XlsxWriter lays out the sheets, Tables, drop-downs,
+conditional formats, charts and the Refresh button; :mod:`workbook_addin.workbook.vba` generates the VBA
+project (xlwings' standalone module, the UDF wrappers, ``RefreshMetrics``). The engine evaluates
+the data first, and every formula cell is written with the engine's value as its cached result,
+so the file shows real numbers in any viewer before Excel recalculates.
+
+The build is deterministic (fixed document dates, fixed zip timestamps, no random ids), so the
+committed workbook is exactly what ``lianxing build`` writes, and a test can prove it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .formats import Formats
+from .settings_sheet import SettingsLayout, build_settings_sheet
+from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet
+from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
+from ..engine.evaluation import evaluate
+from .formulas import ARRAY_FORMULAS, column_formulas
+from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
+from ..insights import workbook_tables
+from ..core.sample import load_sample
+from ..core.schema import Schema, load_schema
+from ..core.settings import Settings
+from .vba import build_vba_project
+
+#: Document dates are fixed so two builds are byte-for-byte the same.
+BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
+#: "Today" for the sample's evaluation (pending outreach depends on it), after the sample's dates.
+SAMPLE_TODAY = dt.date(2026, 12, 1)
+#: Excel 365's calculation engine id: with it Excel shows the cached values on open instead of
+#: recalculating everything (which would call Python before the user has set it up).
+CALC_ID = 191029
+WORKBOOK_CODE_NAME = "ThisWorkbook"
+#: VBA codeNames of the fixed sheets; schema sheets get "sh" + their key in CamelCase.
+FIXED_CODE_NAMES = {DASHBOARD_SHEET: "shDashboard", GUIDE_SHEET: "shGuide", CONF_SHEET: "shXlwingsConf",
+                    LISTS_SHEET: "shLists"}
+
+
+class _Worksheet(Worksheet):
+    """XlsxWriter leaves a formula whose cached result is "" untyped (to force a recalculation in
+    other programs); LibreOffice then recalculates it and shows #VALUE! for a Python function it
+    cannot call. Excel itself stores an empty text result as ``t="str"`` with an empty value; so do we."""
+
+    # Every row of a Table column carries the same formula: prepare it once, not once a row
+    # (XlsxWriter runs some 40 regular expressions over each formula it writes).
+    _prepared: dict[tuple[str, bool], str] = {}
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        key = (formula, expand_future_functions)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+    @staticmethod
+    @functools.lru_cache(maxsize=512)
+    def _prepare_table_formula(formula):
+        return Worksheet._prepare_table_formula(formula)
+
+    def _xml_formula_element(self, formula, result, attributes=[]) -> None:  # noqa: B006 - XlsxWriter's signature
+        if result == "" and not any(key == "t" for key, _ in attributes):
+            attributes = [*attributes, ("t", "str")]
+        super()._xml_formula_element(formula, result, attributes)
+
+
+def code_name(sheet_key: str) -> str:
+    return "sh" + "".join(part.capitalize() for part in sheet_key.split("_"))
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote: sheets in order, rows per table, the engine's problems, timings."""
+
+    path: Path
+    sheets: list[tuple[str, str]] = field(default_factory=list)  # (tab name, codeName)
+    rows: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    settings: SettingsLayout | None = None
+    dashboard: DashboardLayout | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def sheet_plan(schema: Schema) -> list[tuple[str, str, str | None]]:
+    """(tab name, codeName, schema sheet key or None) in workbook order."""
+    plan: list[tuple[str, str, str | None]] = [
+        (DASHBOARD_SHEET, FIXED_CODE_NAMES[DASHBOARD_SHEET], None),
+        (GUIDE_SHEET, FIXED_CODE_NAMES[GUIDE_SHEET], None),
+    ]
+    hidden = []
+    for sheet in schema.sheets:
+        entry = (sheet.name, code_name(sheet.key), sheet.key)
+        (hidden if sheet.hidden else plan).append(entry)
+    plan.append((schema.settings_sheet["name"], "shSettings", "settings"))
+    plan.append((CONF_SHEET, FIXED_CODE_NAMES[CONF_SHEET], None))
+    plan.extend(hidden)
+    plan.append((LISTS_SHEET, FIXED_CODE_NAMES[LISTS_SHEET], None))
+    return plan
+
+
+def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Settings | None = None,
+                       today: Any = SAMPLE_TODAY):
+    """The engine's evaluation of what goes into the workbook (empty tables give empty frames)."""
+    tables = {k: v for k, v in dict(tables or {}).items() if v is not None and len(v)}
+    if not tables:
+        # Nothing to evaluate (``lianxing new``): every sheet starts empty.
+        schema = load_schema()
+        return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[], notes=[])
+    return evaluate(tables, settings or Settings.defaults(), today=today)
+
+
+def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None, *, empty: bool = False,
+                   settings: Settings | None = None, settings_values: Mapping[str, Any] | None = None,
+                   today: Any = SAMPLE_TODAY, status_text: str | None = None) -> BuildReport:
+    """Writes the workbook to ``path`` (``.xlsm``) and returns what it wrote.
+
+    ``tables`` default to the bundled sample (:func:`workbook_addin.core.sample.load_sample`);
+    ``empty=True`` writes the same workbook without data rows (``lianxing new``).
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    schema = load_schema()
+    if empty:
+        tables = {}
+    elif tables is None:
+        tables = load_sample()
+    evaluation = evaluate_for_build(tables, settings, today)
+    report = BuildReport(path, problems=[str(p) for p in evaluation.problems])
+    report.seconds["evaluate"] = time.perf_counter() - t0
+    t_insights = time.perf_counter()
+    # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
+    frames = {**evaluation.tables, **workbook_tables(evaluation, tables, settings or Settings.defaults(), today)}
+    report.seconds["insights"] = time.perf_counter() - t_insights
+
+    plan = sheet_plan(schema)
+    report.sheets = [(name, code) for name, code, _ in plan]
+    t1 = time.perf_counter()
+    vba = build_vba_project(report.sheets, WORKBOOK_CODE_NAME, schema.meta.get("workbook", path.name))
+    report.seconds["vba"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written next to the target and renamed, so a failed build never leaves half a workbook.
+    fd, tmp_name = tempfile.mkstemp(prefix=".lianxing-build-", suffix=".xlsm", dir=path.parent)
+    os.close(fd)
+    try:
+        _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text,
+               (settings or Settings.defaults()).target_markets)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    report.seconds["write"] = time.perf_counter() - t2
+    report.seconds["total"] = time.perf_counter() - t0
+    return report
+
+
+def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFrame], vba: bytes, report: BuildReport,
+           settings_values: Mapping[str, Any] | None, status_text: str | None,
+           target_markets: tuple[str, ...] = ()) -> None:
+    book = xlsxwriter.Workbook(filename, {
+        "in_memory": True,            # fixed 1980 zip timestamps
+        "strings_to_formulas": False,  # text from outside never becomes a formula
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": "yyyy-mm-dd",
+        "use_future_functions": False,
+    })
+    book.set_properties({
+        "title": "联星达人评估 Lianxing creator evaluation",
+        "subject": "达人评估、评分与分级 Creator evaluation, scoring and tiers",
+        "author": "Lianxing",
+        "company": "Lianxing",
+        "comments": "Built by `lianxing build` from templates/; do not edit the layout by hand.",
+        "created": BUILD_DATE,
+    })
+    book.set_calc_mode("auto", calc_id=CALC_ID)
+    book.calc_on_load = False
+    book.set_vba_name(WORKBOOK_CODE_NAME)
+    book.add_vba_project(io.BytesIO(vba), is_stream=True)
+    fmt = Formats(book)
+    sheets = {}
+    for name, code, _key in plan:
+        ws = book.add_worksheet(name, worksheet_class=_Worksheet)
+        ws.set_vba_name(code)
+        sheets[name] = ws
+    list_names = build_lists_sheet(book, sheets[LISTS_SHEET], fmt, schema)
+    formulas = column_formulas(schema)
+    for name, code, key in plan:
+        if key is None or key == "settings":
+            continue
+        sheet = schema.sheet(key)
+        frame = frames.get(key)
+        report.rows[key] = build_table_sheet(book, sheets[name], fmt, schema, sheet, frame, formulas.get(key, {}),
+                                             list_names, ARRAY_FORMULAS.get(key, frozenset()))
+        if sheet.hidden:
+            sheets[name].hide()
+    report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,
+                                           settings_values, list_names)
+    status = status_text or "尚未刷新：由 lianxing build 从 templates/ 生成。Not refreshed yet: built from templates/ by `lianxing build`."
+    report.dashboard = build_dashboard(book, sheets[DASHBOARD_SHEET], fmt, schema, dict(frames), status,
+                                       target_markets)
+    purposes = [(DASHBOARD_SHEET, "刷新按钮、关键指标和图表。", "The Refresh button, key figures and charts.")]
+    purposes.append((GUIDE_SHEET, "本页。", "This page."))
+    for name, _code, key in plan:
+        if key and key != "settings" and not schema.sheet(key).hidden:
+            s = schema.sheet(key)
+            purposes.append((name, f"{s.zh}：{s.help_zh}", f"{s.en}: {s.help_en}"))
+    purposes.append((schema.settings_sheet["name"], "权重、分数线、KPI 目标、互动率基准、汇率、导入映射；Google 表格设置。",
+                     "Weights, tier cut-offs, KPI targets, ER benchmarks, FX rates, import mapping; Google Sheet settings."))
+    purposes.append((CONF_SHEET, "xlwings 设置：Python 路径和函数模块。", "xlwings settings: the Python interpreter and the functions' module."))
+    build_guide_sheet(sheets[GUIDE_SHEET], fmt, schema, purposes)
+    build_conf_sheet(sheets[CONF_SHEET], fmt)
+    sheets[LISTS_SHEET].hide()
+    sheets[DASHBOARD_SHEET].activate()
+    sheets[DASHBOARD_SHEET].set_first_sheet()
+    for name, ws in sheets.items():
+        if name not in (DASHBOARD_SHEET, GUIDE_SHEET, CONF_SHEET, LISTS_SHEET):
+            ws.set_tab_color("#375623" if name == schema.sheet("scores").name else "#1F4E78")
+    sheets[DASHBOARD_SHEET].set_tab_color("#C00000")
+    book.close()
