@@ -49,12 +49,13 @@ from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
 from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
+from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Sheet, header_map, normalise_header
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteRow, RemoteTable, SyncError, WritePlan
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
-from .safe_values import canonical, canonical_many, cell_for_sheet, is_empty
+from .safe_values import canonical, canonical_many, cell_for_sheet
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file"]
 IDENTITY = ("creator_key", "platform", "handle", "profile_url")
@@ -206,7 +207,7 @@ class GoogleSheetBackend(Backend):
             self._create_tab(sheet, title)  # first sync: the tab does not exist yet
             answer = {"valueRanges": [{"values": [[c.header for c in sheet.synced_columns]]}]}
         values = answer.get("valueRanges", [{}])[0].get("values", [])
-        if not values or not any(not is_empty(v) for v in values[0]):
+        if not values or not any(not is_blank(v) for v in values[0]):
             self._write_header(sheet, title)
             values = [[c.header for c in sheet.synced_columns]] + values[1:]
         table = self._table(sheet, title, values)
@@ -300,7 +301,7 @@ class GoogleSheetBackend(Backend):
         row_of: dict[str, int] = {}
         for r in range(1, height):  # 0 is the header
             cells = {k: (columns[k][r] if r < len(columns[k]) else None) for k in IDENTITY if k in columns}
-            if all(is_empty(v) for v in cells.values()):
+            if all(is_blank(v) for v in cells.values()):
                 continue
             try:
                 key, _ = _row_key(cells)

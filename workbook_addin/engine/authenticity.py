@@ -24,7 +24,7 @@ MIN_LIKES_FOR_RATIO = 100
 JUMP_WINDOW_DAYS = 30
 
 
-def er_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFrame) -> dict[str, np.ndarray]:
+def benchmark_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFrame) -> dict[str, np.ndarray]:
     """Benchmark band per creator: er_low, er_high (NaN if no band), basis and band name ("" if none)."""
     n = len(followers)
     low = np.full(n, np.nan)

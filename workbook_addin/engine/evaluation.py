@@ -26,7 +26,9 @@ from ..core.keys import try_creator_key
 from .reviewers import normalise_scores
 from ..core.schema import Schema, load_schema
 from ..core.settings import DIMENSIONS, Settings
-from ..core.validation import Problem, coerce_table, creator_keys, excel_rows, match_creator_keys
+from ..core.coerce import coerce_table
+from ..core.key_columns import creator_keys, match_creator_keys
+from ..core.problems import Problem, excel_rows
 
 INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots")
 CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
@@ -416,7 +418,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     jumps = auth.follower_jumps(si, sn["date"].to_numpy(dtype="datetime64[us]"), _col(sn, "followers"), n,
                                 float(settings.follower_jump_flag))
     platform = _obj(C, "platform")
-    band = auth.er_band(platform, followers, settings.er_benchmarks)
+    band = auth.benchmark_band(platform, followers, settings.er_benchmarks)
     er_basis = np.where(band["basis"] == "followers", er_followers_c, er_views_c)
     er_anom = auth.er_anomaly(er_basis, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
     lc_flag, lc_ratio = auth.like_comment_anomaly(sum_likes, sum_comments)

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.cells import CellError, is_no_data, parse_date, parse_number
 from ..core.keys import platform_from_url, try_creator_key
 from ..core.schema import load_schema
-from .clean import CleanError, is_missing, parse_datetime, parse_number
 from .platforms import post_key
 from .problems import Problem
 
@@ -70,24 +70,24 @@ class _Collabs:
 
 
 def _norm_code(value: Any) -> list[str]:
-    if is_missing(value):
+    if is_no_data(value):
         return []
     return [p.strip().casefold() for p in re.split(r"[,;/\s]+", str(value)) if p.strip()]
 
 
 def _collab_key(platform: Any, key: Any) -> str | None:
-    if is_missing(key):
+    if is_no_data(key):
         return None
     text = str(key).strip()
     if re.match(r"^(tiktok|instagram|youtube):", text, re.I):
         return text.split(":", 1)[0].lower() + ":" + text.split(":", 1)[1].strip().lstrip("@").casefold()
-    return try_creator_key(None if is_missing(platform) else str(platform), text)
+    return try_creator_key(None if is_no_data(platform) else str(platform), text)
 
 
 def _date(value: Any) -> dt.datetime | None:
     try:
-        d = parse_datetime(value, "MDY") if not is_missing(value) else None
-    except CleanError:
+        d = parse_date(value) if not is_no_data(value) else None
+    except CellError:
         return None
     return d
 
@@ -99,8 +99,8 @@ def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
         collabs.index, get("post_url"), get("platform"), get("promo_code"), get("utm_campaign"),
         get("creator_key"), get("publish_date"), get("promised_date"),
     ):
-        plat_s = None if is_missing(plat) else str(plat)
-        pk = post_key(url, plat_s) if not is_missing(url) else None
+        plat_s = None if is_no_data(plat) else str(plat)
+        pk = post_key(url, plat_s) if not is_no_data(url) else None
         if pk and pk.startswith("url:") and platform_from_url(str(url)):
             pk = None  # a profile link typed where the post link belongs: not a post, so handles may match
         if pk:
@@ -313,7 +313,7 @@ def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assi
             if col not in sheet_cols:
                 continue
             old = current[col][at] if col in current else None
-            if col in FILL_IF_EMPTY and not is_missing(old):
+            if col in FILL_IF_EMPTY and not is_no_data(old):
                 continue
             if _same(old, new):
                 continue
@@ -362,12 +362,12 @@ def _add_orders(collab, collabs, orders, vals, problems) -> None:
 
 
 def _same(old: Any, new: Any) -> bool:
-    if is_missing(old):
+    if is_no_data(old):
         return False
     if isinstance(new, float):
         try:
             o = parse_number(old)
-        except CleanError:
+        except CellError:
             return False
         return not math.isnan(o) and abs(o - new) < 1e-6
     if isinstance(new, dt.date):

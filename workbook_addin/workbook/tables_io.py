@@ -30,7 +30,8 @@ import pandas as pd
 
 from ..core.schema import Column, Schema, header_map, load_schema, normalise_header
 from .xlsx import XlsxPackage
-from .xlsx.cells import excel_serial, is_blank
+from ..core.cells import is_blank
+from .xlsx.cells import excel_serial
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range, split_ref
 
