@@ -16,13 +16,14 @@ plain pass-throughs (also under any ``xlwings`` without the classic ``udfs.py``)
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import types
 from types import ModuleType
 from typing import Any
 
 import xlwings
+
+from .xlwings_version import classic_runtime
 
 _PRIVATE_NAME = "xlwings._lianxing_udfs"
 
@@ -56,11 +57,6 @@ def _load_xlwings_udfs() -> ModuleType:
     return module
 
 
-def _classic_available() -> bool:
-    path = getattr(xlwings, "__path__", None)
-    return sys.platform != "emscripten" and bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
-
-
 def _pass_through(*_args: Any, **_kwargs: Any) -> Any:
     """``@func``, ``@func(...)``, ``@arg(...)``, ``@ret(...)`` that leave the function as it is."""
     if len(_args) == 1 and callable(_args[0]) and not _kwargs:
@@ -68,7 +64,7 @@ def _pass_through(*_args: Any, **_kwargs: Any) -> Any:
     return lambda f: f
 
 
-if _classic_available():
+if classic_runtime():
     _udfs = _load_xlwings_udfs()
     #: xlwings' real decorators: they record ``__xlfunc__`` exactly as on Windows.
     func, arg, ret = _udfs.xlfunc, _udfs.xlarg, _udfs.xlret
