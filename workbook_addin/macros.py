@@ -9,8 +9,10 @@ Only the open-source part of xlwings is used (ranges, tables, names, ``app.statu
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +186,27 @@ def _excel_value(value: Any) -> Any:
     return v
 
 
+@contextlib.contextmanager
+def writes_without_recalculation(app: Any) -> Iterator[None]:
+    """Calculation manual and screen updating off while the refresh writes, one recalculation at
+    the end, and both settings as they were, even when the refresh fails.
+
+    With calculation automatic, every range written would set off a recalculation of its
+    dependents, Python functions included, and the screen would redraw after each write.
+    """
+    calculation, screen_updating = app.calculation, app.screen_updating
+    app.screen_updating = False
+    app.calculation = "manual"
+    try:
+        yield
+    finally:
+        try:
+            app.calculate()
+        finally:
+            app.calculation = calculation
+            app.screen_updating = screen_updating
+
+
 def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, now: dt.datetime | None = None):
     """The Refresh button: refresh the calling workbook in place, progress in the status bar, then a
     summary alert. The workbook is not saved: the person sees the result and saves it (Ctrl+S).
@@ -213,7 +236,8 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
         return None
     adapter = XlwingsWorkbook(book)
     try:
-        report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
+        with writes_without_recalculation(app):
+            report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
     except Exception as exc:  # noqa: BLE001 - a person gets a message box, never a traceback
         app.status_bar = False
         app.alert(f"刷新失败 Refresh failed: {exc}", title=TITLE, mode="critical")
