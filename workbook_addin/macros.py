@@ -216,7 +216,7 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
     message box xlwings' RunPython makes of what Python wrote to stderr)."""
     from .jobs.refresh import run_refresh
 
-    wrong_xlwings = xlwings_version.problem()
+    wrong_xlwings = xlwings_version.button_problem()
     if book is None:
         import xlwings as xw
 
