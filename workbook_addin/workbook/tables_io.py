@@ -263,7 +263,7 @@ def _read_package(pkg: XlsxPackage, book, path: Path, schema: Schema) -> Workboo
 def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]) -> list[str] | None:
     """The market labels in the first column of the dashboard's ``Dashboard_Markets`` range: the
     refresh needs them to find that table's cells (their number was fixed by the build)."""
-    from .dashboard import MARKETS_NAME, markets_from_labels
+    from .dashboard_cells import MARKETS_NAME, markets_from_labels
 
     m = _RANGE_NAME.match((pkg.defined_names.get(MARKETS_NAME) or "").strip())
     sheet = m and ((m.group(1) or "").replace("''", "'") or m.group(2))
