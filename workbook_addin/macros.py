@@ -18,7 +18,7 @@ from typing import Any
 
 from .core.schema import Schema, load_schema
 from .workbook import xlwings_version
-from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, _table_specs, frame_from_rows
+from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
 
@@ -73,7 +73,7 @@ class XlwingsWorkbook:
     def read(self) -> WorkbookData:
         self._find_tables()
         tables, settings_tables, layouts, warnings = {}, {}, {}, []
-        for key, table_name, columns, is_setting in _table_specs(self.schema):
+        for key, table_name, columns, is_setting in table_specs(self.schema):
             if table_name not in self._tables:
                 warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
                 continue
@@ -178,9 +178,9 @@ class XlwingsWorkbook:
 
 def _excel_value(value: Any) -> Any:
     """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
-    from .workbook.tables_io import _plain
+    from .workbook.tables_io import plain_value
 
-    v = _plain(value)
+    v = plain_value(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return dt.datetime(v.year, v.month, v.day)
     return v
