@@ -12,10 +12,15 @@ and a test reads the version back out of the built workbook's VBA.
 Where Python does run with another version (the Windows button always starts Python; a stale DLL
 may start the functions), the button shows :func:`problem` and a function raises it for the VBA
 wrapper to show. Where Python cannot start, the VBA says the same (:mod:`.vba_problems`).
+
+None of this concerns xlwings Lite: there the functions run in the add-in's own Pyodide with the
+xlwings its ``requirements.txt`` installs, and no VBA, DLL or AppleScript is involved
+(:func:`classic_runtime` tells the two apart).
 """
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 #: The xlwings release whose standalone VBA module is inside the workbook; pyproject pins it.
@@ -33,7 +38,19 @@ def installed_version() -> str | None:
         import xlwings
     except ImportError:
         return None
-    return str(xlwings.__version__)
+    version = getattr(xlwings, "__version__", None)
+    return None if version is None else str(version)
+
+
+def classic_runtime() -> bool:
+    """Whether this is classic (desktop) xlwings, with its ``udfs.py`` UDF server, rather than xlwings
+    Lite's Pyodide (or any xlwings without that module), where no version needs to match."""
+    try:
+        import xlwings
+    except ImportError:
+        return True  # no xlwings at all: the classic message says what to install
+    path = getattr(xlwings, "__path__", None)
+    return sys.platform != "emscripten" and bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
 
 
 def problem(installed: str | None = None) -> str | None:
@@ -58,12 +75,12 @@ class WrongXlwings(RuntimeError):
 def classic_functions_here() -> bool:
     """Classic xlwings runs worksheet functions only on Windows (COM). Elsewhere the functions are
     called by other hosts (the tests, xlwings Lite's Pyodide) whose xlwings is not the VBA's."""
-    return sys.platform == "win32"
+    return sys.platform == "win32" and classic_runtime()
 
 
 def classic_button_here() -> bool:
     """The button runs classic xlwings' RunPython on Windows and Mac, never under Lite's Pyodide."""
-    return sys.platform != "emscripten"
+    return classic_runtime()
 
 
 @functools.cache
