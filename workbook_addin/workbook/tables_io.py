@@ -20,6 +20,7 @@ from .tables_write import (
     apply_to_package,
     backup_file,
     glob_escape,
+    remove_stale_temps,
     save_package,
     write_changes,
 )
@@ -28,6 +29,6 @@ __all__ = [
     "BACKUP_DIR", "KEEP_BACKUPS", "SETTINGS_FRAME", "STATUS_NAME", "TableLayout", "WorkbookChanges",
     "WorkbookData", "WorkbookError", "WorkbookFile", "WorkbookLockedError", "apply_to_package", "backup_file",
     "check_not_open", "diff_columns", "frame_from_rows", "frames_equal_cells", "gc_paused", "glob_escape",
-    "lock_files", "plain_value", "read_settings", "read_tables", "read_workbook", "replace_rows", "same_value",
-    "save_package", "table_specs", "write_changes",
+    "lock_files", "plain_value", "read_settings", "read_tables", "read_workbook", "remove_stale_temps",
+    "replace_rows", "same_value", "save_package", "table_specs", "write_changes",
 ]
