@@ -77,7 +77,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, vals)) for vals in frame.to_numpy(dtype=object).tolist()]
 
 
-def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[tuple[Any, str, Any]], list[str]]:
+def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any],
+                                                                           list[tuple[Any, str, Any]], list[str]]:
     """Canonical synced values per creator key, the row label of each key, keys to fill in, problems.
 
     Rows without a key get one from platform + handle (``@Name``, ``name`` and the profile URL are one
@@ -108,7 +109,8 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
                 continue
             fills.append((label, "creator_key", key))
         if key in out:
-            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first row is synced")
+            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first "
+                            "row is synced")
             continue
         out[key] = {c.key: canon.get(c.key, blank)[pos] for c in cols}
         label_of[key] = label
@@ -219,7 +221,8 @@ def sync_table(
                                 "send this line to whoever maintains the workbook if it repeats.") from error
             if attempt >= max_attempts or not policy.pause(attempt - 1, error):
                 raise SyncError(
-                    f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: {describe(error)}. "
+                    f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: "
+                    f"{describe(error)}. "
                     "Nothing was lost: run the sync again later."
                 ) from error
     step("done")
@@ -238,7 +241,8 @@ def _default_user() -> str:
     return "未署名 unnamed"
 
 
-def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[str, str]]) -> tuple[list[str], list[str]]:
+def column_plan(sheet: Sheet, remote: RemoteTable,
+                base: Mapping[str, Mapping[str, str]]) -> tuple[list[str], list[str]]:
     """Synced columns the archive lacks, split into (columns to add, columns to leave out this sync).
 
     A column is added only when the archive never had it (a column new in this release): its record
@@ -309,7 +313,7 @@ def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: Merg
         start = (max(ints) + 1) if ints else 0
         new = []
         for n, (key, cells) in enumerate(sorted(result.local_rows.items())):
-            row = {c: None for c in frame.columns}
+            row = dict.fromkeys(frame.columns)
             row["creator_key"] = key
             for col, text in cells.items():
                 row[col] = typed_local(text, cols.get(col))

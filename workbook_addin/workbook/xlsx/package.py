@@ -271,8 +271,10 @@ class XlsxPackage:
                 continue
             text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
             new = range_ref(*ref)
-            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text, count=1)
-            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text)
+            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m, new=new: m.group(1) + new + m.group(2),
+                          text, count=1)
+            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")',
+                          lambda m, new=new: m.group(1) + new + m.group(2), text)
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()
