@@ -53,27 +53,36 @@ def read_settings_file(folder: Path) -> dict[str, Any]:
 
 def read_tables_dir(folder: Path) -> dict[str, pd.DataFrame]:
     """The four sync tables from CSV (schema keys as headers); missing files start empty. Cells are
-    read as text so nothing is reinterpreted on the way ("007" stays "007")."""
+    read as text so nothing is reinterpreted on the way ("007" stays "007"), and the apostrophe that
+    :func:`write_tables_dir` puts before formula-like text is taken off again."""
+    from sheets_sync.safe_values import csv_unescape
     from sheets_sync.sync import SYNC_TABLES, empty_table
 
     out: dict[str, pd.DataFrame] = {}
     for key in SYNC_TABLES:
         path = folder / f"{key}.csv"
         if path.exists():
-            out[key] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+            out[key] = frame.apply(lambda col: col.map(csv_unescape))
         else:
             out[key] = empty_table(key)
     return out
 
 
 def write_tables_dir(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Each table written to a temporary file and moved into place, so a crash never leaves half a CSV."""
+    """Each table written to a temporary file and moved into place, so a crash never leaves half a CSV.
+
+    Text pulled from the shared sheet (anyone on the team can type ``=HYPERLINK(...)`` or
+    ``+1 555 0100`` there) is escaped per OWASP's CSV-injection advice, so Excel opening the file
+    shows it as text instead of running it."""
+    from sheets_sync.safe_values import csv_escape
+
     schema = load_schema()
     for key, frame in tables.items():
         cols = [c for c in schema.sheet(key).keys if c in frame.columns] + \
                [c for c in frame.columns if c not in schema.sheet(key).keys]
         tmp = folder / f".{key}.csv.tmp"
-        frame[cols].to_csv(tmp, index=False, encoding="utf-8")
+        frame[cols].apply(lambda col: col.map(csv_escape)).to_csv(tmp, index=False, encoding="utf-8")
         os.replace(tmp, folder / f"{key}.csv")
 
 
