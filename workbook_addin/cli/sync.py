@@ -2,6 +2,8 @@
 
     lianxing sync Lianxing_Evaluation.xlsm          # the workbook file: read, sync, write back
     lianxing sync --tables-dir DIR                  # creators.csv, sync_base.csv, conflicts.csv, run_log.csv
+    lianxing sync Lianxing_Evaluation.xlsm --forget tiktok:mia   # erasure request: clear a creator's
+                                                    # personal data in the archive and the workbook
 
 Both use the archive named in Settings (the workbook's Settings sheet, or ``DIR/settings.json`` /
 ``settings.toml``), which flags can override (``--backend``, ``--archive``, ``--sheet-key``,
@@ -31,13 +33,17 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet-key", help="override Settings › google_sheet_key")
     p.add_argument("--credentials", help="override Settings › google_credentials (key file path)")
     p.add_argument("--api-endpoint", help="send Sheets API requests here instead of Google (tests, proxies)")
-    p.add_argument("--user", help="name recorded in the sync logs (default: login name)")
+    p.add_argument("--user", help="name recorded in the sync logs (default: Settings › sync_name, else 'unnamed'; "
+                                  "never the login name)")
+    p.add_argument("--forget", action="append", default=[], metavar="KEY",
+                   help="clear the personal columns (name, e-mail, contact) of creator KEY (e.g. tiktok:mia) in the "
+                        "shared archive and in the workbook, then sync; repeat for several creators")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     pairs = {"archive_backend": args.backend, "archive_path": args.archive, "google_sheet_key": args.sheet_key,
-             "google_credentials": args.credentials, "api_endpoint": args.api_endpoint, "user": args.user}
+             "google_credentials": args.credentials, "api_endpoint": args.api_endpoint, "sync_name": args.user}
     return {k: v for k, v in pairs.items() if v}
 
 
@@ -86,6 +92,20 @@ def write_tables_dir(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
         os.replace(tmp, folder / f"{key}.csv")
 
 
+def _keys(given: list[str]) -> list[str]:
+    """Creator keys as typed (``TikTok:@Mia`` is ``tiktok:mia``)."""
+    from ..core.keys import CreatorKeyError, creator_key
+
+    out = []
+    for text in given:
+        platform, _, handle = text.partition(":")
+        try:
+            out.append(creator_key(platform, handle))
+        except CreatorKeyError:
+            out.append(text.strip().lower())
+    return out
+
+
 def _progress(enabled: bool):
     from tqdm import tqdm
 
@@ -119,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             tables = read_tables_dir(folder)
             settings = {**load_schema().default_settings(), **read_settings_file(folder), **_overrides(args)}
-            result = sync_workbook_tables(tables, settings, workbook_dir=folder, user=args.user, progress=step)
+            result = sync_workbook_tables(tables, settings, workbook_dir=folder, user=args.user, progress=step,
+                                          forget=_keys(args.forget))
             if result.ok:
                 write_tables_dir(folder, result.tables)
             else:
@@ -137,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
             tables = dict(data.tables)
             settings = {**data.settings_values, **_overrides(args)}
             result = sync_workbook_tables({k: tables.get(k) for k in ("creators", "sync_base", "conflicts", "run_log")},
-                                          settings, workbook_dir=book.folder, user=args.user, progress=step)
+                                          settings, workbook_dir=book.folder, user=args.user, progress=step,
+                                          forget=_keys(args.forget))
             changes = WorkbookChanges()
             if result.ok:
                 apply_sync_result(changes, data, tables, result)
