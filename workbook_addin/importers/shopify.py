@@ -5,6 +5,8 @@ fields (status, totals, discount code, dates) only on the first row: rows are gr
 the first non-empty value of each order field kept. Each order is then counted once:
 
 - refunded, voided and cancelled orders count neither as an order nor as GMV;
+- pending, authorized (payment not captured) and unpaid or expired orders are not sales yet: they
+  count neither (a later export with the payment captured makes them count, through the ledger);
 - a partially refunded order counts, with GMV net of the refunded amount;
 - GMV is the order's Subtotal (after discounts, before shipping and tax) less refunds, never
   below zero; Total stands in when a file has no Subtotal.
@@ -28,7 +30,13 @@ EXCLUDED_STATUSES = frozenset({
     "refunded", "voided", "void", "cancelled", "canceled", "erstattet", "rückerstattet", "storniert",
     "annulliert", "已退款", "已作废", "已取消", "全额退款",
 })
-_UTM = re.compile(r"utm_campaign(?:%3D|\s*[:=]\s*)([^\s&,;#\"'\n\r]+)", re.I)
+#: Statuses of an order whose payment was not captured (yet): not a sale, so neither an order nor GMV.
+UNPAID_STATUSES = frozenset({
+    "pending", "authorized", "unpaid", "expired", "payment_pending", "ausstehend", "autorisiert",
+    "nicht_bezahlt", "abgelaufen", "待付款", "待处理", "已授权", "未付款", "已过期",
+})
+#: the value runs to the next parameter or separator; quotes inside it are part of it (``mia"s_launch``)
+_UTM = re.compile(r"utm_campaign(?:%3D|\s*[:=]\s*)([^\s&,;#]+)", re.I)
 
 
 def status_code(value: object) -> str:
@@ -40,7 +48,7 @@ def utm_campaign_from(*texts: object) -> str | None:
     """The first utm_campaign value found in URLs or ``key: value`` note lines."""
     for text in texts:
         if isinstance(text, str) and (m := _UTM.search(text)):
-            return unquote_plus(m.group(1)).strip() or None
+            return unquote_plus(m.group(1)).strip().strip("\"'") or None
     return None
 
 
@@ -72,12 +80,12 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
         if _empty(base):
             base = o.get("total")
         refunded = 0.0 if _empty(o.get("refunded")) else float(o["refunded"])
-        if cancelled or status in EXCLUDED_STATUSES:
+        if cancelled or status in EXCLUDED_STATUSES or status in UNPAID_STATUSES:
             counted, gmv = False, 0.0
             note = "已取消 cancelled" if cancelled else f"不计入 not counted: {o.get('financial_status')}"
         else:
             counted = True
-            gmv = max(0.0, float(base) - refunded) if not _empty(base) else math.nan
+            gmv = round(max(0.0, float(base) - refunded), 2) if not _empty(base) else math.nan
             note = f"部分退款 net of refund {refunded:g}" if refunded else ""
         currency = o.get("gmv_currency") or o.get("subtotal__currency") or o.get("total__currency")
         rows.append({

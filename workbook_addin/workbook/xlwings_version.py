@@ -12,10 +12,16 @@ and a test reads the version back out of the built workbook's VBA.
 Where Python does run with another version (the Windows button always starts Python; a stale DLL
 may start the functions), :func:`problem` is what the button shows and :func:`cell_problem` what a
 function returns. Where Python cannot start, the VBA side says the same (:mod:`.vba`).
+
+None of this concerns xlwings Lite: there the functions run in the add-in's own Pyodide with the
+xlwings its ``requirements.txt`` installs, and no VBA, DLL or AppleScript is involved
+(:func:`classic_runtime` tells the two apart).
 """
 from __future__ import annotations
 
 import functools
+import os
+import sys
 
 #: The xlwings release whose standalone VBA module is inside the workbook; pyproject pins it.
 REQUIRED = "0.37.8"
@@ -32,7 +38,19 @@ def installed_version() -> str | None:
         import xlwings
     except ImportError:
         return None
-    return str(xlwings.__version__)
+    version = getattr(xlwings, "__version__", None)
+    return None if version is None else str(version)
+
+
+def classic_runtime() -> bool:
+    """Whether this is classic (desktop) xlwings, with its ``udfs.py`` UDF server, rather than xlwings
+    Lite's Pyodide (or any xlwings without that module), where no version needs to match."""
+    try:
+        import xlwings
+    except ImportError:
+        return True  # no xlwings at all: the classic message says what to install
+    path = getattr(xlwings, "__path__", None)
+    return sys.platform != "emscripten" and bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
 
 
 def problem(installed: str | None = None) -> str | None:
@@ -53,6 +71,6 @@ def cell_problem() -> str | None:
     """The short form a function returns instead of a result (checked once per Python process:
     a new xlwings only takes effect after Excel restarts its Python anyway)."""
     found = installed_version()
-    if found == REQUIRED:
+    if found == REQUIRED or not classic_runtime():
         return None
     return f"⚠ 需要 xlwings {REQUIRED}（现为 {found}）Needs xlwings {REQUIRED}: {pip_command()}"
