@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .core.cells import flatten
 from .core.schema import Schema, load_schema
 from .workbook import xlwings_version
 from .workbook.xlsx.refs import col_letter, parse_range
@@ -23,16 +24,6 @@ from .workbook.xlsx.sheetxml import follows_table
 from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
-
-
-def _flat(value: Any) -> list[Any]:
-    """xlwings returns a scalar for one cell, a list for a row, a list of lists for a block."""
-    if isinstance(value, (list, tuple)):
-        out: list[Any] = []
-        for v in value:
-            out.extend(_flat(v))
-        return out
-    return [value]
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -83,7 +74,7 @@ class XlwingsWorkbook:
             rng = table.range
             header_row, c1 = rng.row, rng.column
             last_row, c2 = rng.last_cell.row, rng.last_cell.column
-            headers = _flat(table.header_row_range.value)
+            headers = flatten(table.header_row_range.value)
             body = table.data_body_range
             if body is None:
                 rows: list[list[Any]] = []
@@ -96,7 +87,7 @@ class XlwingsWorkbook:
             warnings += warn
             formulas = set()
             if rows:
-                first_formulas = _flat(sheet.range((first, c1), (first, c2)).formula)
+                first_formulas = flatten(sheet.range((first, c1), (first, c2)).formula)
                 formulas = {k for k, off in offsets.items()
                             if off < len(first_formulas) and str(first_formulas[off] or "").startswith("=")}
             layouts[key] = TableLayout(

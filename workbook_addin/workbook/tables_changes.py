@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .xlsx.cells import excel_serial, is_blank
+from ..core.cells import is_blank
+from .xlsx.cells import excel_serial
 from .tables_layout import TableLayout
 
 
