@@ -91,7 +91,8 @@ def _rels_path(part: str) -> str:
 
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 #: one area of a defined name: 'Sheet'!$A$1:$Z$13 (sheet group 2 quoted, 3 plain; range group 4)
-_NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
+_NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))"
+                        r"!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
 
 
