@@ -131,7 +131,7 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
     if kind == "datetime":
         order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
         order = infer_date_order(values, order)
-        out_d = []
+        out_d: list[Any] = []
         seen: dict[Any, Any] = {}  # exports repeat the same dates many times
         for v, row in zip(values, rows):
             key = v if isinstance(v, str) else repr(v)

@@ -134,7 +134,7 @@ def _pick_by_date(cands: list[Any], when: Any, c: _Collabs) -> Any | None:
         return cands[0]
     if when is None or pd.isna(when):
         return None
-    before = [(c.date[i], i) for i in cands if c.date[i] is not None and c.date[i] <= when]
+    before = [(d, i) for i in cands if (d := c.date[i]) is not None and d <= when]
     if not before:
         return None
     before.sort(key=lambda t: t[0])
@@ -192,7 +192,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
             continue
         tried: list[str] = []
         decided = False
-        steps = []
+        steps: list[tuple[str, list[Any], dict[str, list[Any]], str]] = []
         if ok("post_url") or ok("video_id"):
             steps.append(("post", [r.get("post_key")] if r.get("post_key") else [], c.by_post, "链接 post URL/ID"))
         if ok("promo_code"):
@@ -372,7 +372,8 @@ def duplicate_ids(collabs: pd.DataFrame) -> tuple[set[str], list[Problem]]:
     ids = _collab_ids(collabs)
     rows = collabs.index if collabs.index.name == "excel_row" else pd.RangeIndex(2, len(collabs) + 2)
     dup = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, list[str]] = {}
     for cid, row in zip(ids[dup], rows[dup]):
         seen.setdefault(cid, []).append(str(row))
     for cid, at in seen.items():
@@ -527,7 +528,8 @@ def _same(old: Any, new: Any) -> bool:
             return False
         return not math.isnan(o) and abs(o - new) < 1e-6
     if isinstance(new, dt.date):
-        return _date(old) is not None and _date(old).date() == new
+        day = _date(old)
+        return day is not None and day.date() == new
     return str(old).strip().casefold() == str(new).strip().casefold()
 
 

@@ -64,7 +64,7 @@ def reminders(
     if len(cre):
         w8 = dict(zip(frames.creator_keys(cre, "creators"), frames.codes(cre, "w8ben_received", "yes_no")))
 
-    def add(i: int, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
+    def add(i: Any, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
         rows.append(
             {
                 "kind": _kind(kind),

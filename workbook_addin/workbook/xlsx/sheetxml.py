@@ -188,8 +188,9 @@ class _SheetPatcher:
                 key = (i, col)
                 if key not in self._style_cache:
                     tpl = self.template_rows.get(reg.style_row)
-                    if tpl and col in tpl[1] and tpl[1][col].style is not None:
-                        self._style_cache[key] = {"s": tpl[1][col].style}
+                    style = tpl[1][col].style if tpl and col in tpl[1] else None
+                    if style is not None:
+                        self._style_cache[key] = {"s": style}
                     else:
                         self._style_cache[key] = {"s": col_styles[col]} if col in col_styles else {}
                 return self._style_cache[key]
@@ -244,10 +245,11 @@ class _SheetPatcher:
         if values and (min(values) < growth.c1 or max(values) > growth.c2):
             outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
             style = self.region_style
-            before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
-                      for c in outside if c < growth.c1]
-            parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
-                                      for c in outside if c > growth.c2]
+            left = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
+                    for c in outside if c < growth.c1]
+            right = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
+                     for c in outside if c > growth.c2]
+            parts = left + parts + right
         extra = self._row_extras.get(id(growth))
         if extra is None:
             tpl_attrs = self.template_rows.get(growth.template_row, ({}, {}))[0]
