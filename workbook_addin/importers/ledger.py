@@ -154,13 +154,15 @@ def totals(ledger: pd.DataFrame) -> Totals:
     with_gmv = ledger[ledger["gmv"].notna() & ledger["gmv_currency"].notna()]
     pairs = with_gmv.drop_duplicates(["collab_id", "gmv_currency"]).sort_values("gmv_currency", kind="stable")
     count = pairs.groupby("collab_id").size()
-    values["gmv_currency"] = pairs.drop_duplicates("collab_id").set_index("collab_id")["gmv_currency"].reindex(values.index)
+    first = pairs.drop_duplicates("collab_id").set_index("collab_id")["gmv_currency"]
+    values["gmv_currency"] = first.reindex(values.index)
     problems = []
     mixed = [cid for cid in count.index[count > 1] if cid in values.index]
     for cid in mixed:
         cur = pairs.loc[pairs["collab_id"] == cid, "gmv_currency"].tolist()
         problems.append(Problem("合作 Collaborations", None, "成交额 GMV",
-                                f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(cur)}); GMV not updated"))
+                                f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(cur)}); "
+                                "GMV not updated"))
     values.loc[mixed, ["gmv", "gmv_currency"]] = [np.nan, None]
     values["gmv_currency"] = values["gmv_currency"].astype(object).where(values["gmv_currency"].notna(), None)
     values["source"] = _sources(ledger).reindex(values.index)

@@ -29,7 +29,8 @@ from .readers import SPREADSHEET_SUFFIXES, UnreadableFile, read_bytes
 TRACKER_SHEETS = ("creators", "collaborations", "outreach", "reviews", "snapshots")
 TRACKER_SUFFIXES = {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
 #: headers trackers use for the creator where the workbook has a creator key (platform + handle)
-CREATOR_HEADERS = ("handle", "creator", "creator handle", "username", "account", "达人", "达人账号", "账号", "达人用户名")
+CREATOR_HEADERS = ("handle", "creator", "creator handle", "username", "account",
+                   "达人", "达人账号", "账号", "达人用户名")
 HEADER_ROWS_SEARCHED = 10
 #: per sheet, the columns a row is known by: a header must name them all, a row must fill them all
 #: (other required values missing are reported by the engine, as for typed rows, and the row is kept)
@@ -53,12 +54,14 @@ def read_tracker(source: str | Path, mapping: pd.DataFrame | None = None) -> Tra
     for name, records in _tables(Path(source), out.problems):
         found = _recognise(records, aliases, name)
         if isinstance(found, str):
-            out.problems.append(file_problem(name, None, None, f"这是计算出的工作表 {found}: a sheet the workbook computes; "
+            out.problems.append(file_problem(name, None, None,
+                                             f"这是计算出的工作表 {found}: a sheet the workbook computes; "
                                              "未导入 not imported (it is recomputed from the input sheets)"))
             continue
         if found is None:
-            out.problems.append(file_problem(name, None, None, "没有识别出对应的工作表 no sheet of the workbook matches its "
-                                             "header; 所有行未导入 none of its rows were taken (add an import map row)"))
+            out.problems.append(file_problem(name, None, None,
+                                             "没有识别出对应的工作表 no sheet of the workbook matches its header; "
+                                             "所有行未导入 none of its rows were taken (add an import map row)"))
             continue
         sheet, header_at, columns = found
         frame = _rows(name, sheet, records, header_at, columns, out.problems)
@@ -72,8 +75,10 @@ def _tables(source: Path, problems: list[Problem]) -> Iterable[tuple[str, list[l
     """(name, records) for every CSV file and every non-empty sheet of every spreadsheet."""
     if not source.exists():
         raise FileNotFoundError(f"找不到 not found: {source}")
-    paths = sorted(p for p in source.iterdir() if p.suffix.lower() in TRACKER_SUFFIXES and not p.name.startswith(("~$", "."))) \
-        if source.is_dir() else [source]
+    def wanted(p: Path) -> bool:
+        return p.suffix.lower() in TRACKER_SUFFIXES and not p.name.startswith(("~$", "."))
+
+    paths = sorted(p for p in source.iterdir() if wanted(p)) if source.is_dir() else [source]
     for path in paths:
         if path.suffix.lower() in SPREADSHEET_SUFFIXES:
             yield from _sheets(path, problems)
@@ -120,13 +125,15 @@ def _aliases(mapping: pd.DataFrame | None, problems: list[Problem]) -> dict[str,
         hits = [(s, out[s][target]) for s in sheets if s in out and target in out[s]]
         if not source or not hits:
             problems.append(Problem("导入映射 Import map", i, "目标列 Target column",
-                                    f"未知目标列 unknown target {row.get('target_column')!r}", row.get("target_column")))
+                                    f"未知目标列 unknown target {row.get('target_column')!r}",
+                                    row.get("target_column")))
         for s, key in hits:
             out[s][norm_header(source)] = key
     return out
 
 
-def _recognise(records: list[list[Any]], aliases: dict[str, dict[str, str]], name: str) -> tuple[Sheet, int, dict[int, str]] | str | None:
+def _recognise(records: list[list[Any]], aliases: dict[str, dict[str, str]],
+               name: str) -> tuple[Sheet, int, dict[int, str]] | str | None:
     """(schema sheet, header row index, column index -> key) for the header naming most input
     columns; the name of a computed sheet (Scores, Reminders, ...) when the header is one of those."""
     schema = load_schema()
@@ -180,7 +187,8 @@ def _rows(name: str, sheet: Sheet, records: list[list[Any]], header_at: int, col
             row["creator_key"] = try_creator_key(row.get("platform"), row["creator_key"]) or row["creator_key"]
         missing = [c.header for c in required if not row.get(c.key)]
         if missing:
-            problems.append(file_problem(name, i, ", ".join(missing), f"缺少必填值 required value missing: {', '.join(missing)}; "
+            problems.append(file_problem(name, i, ", ".join(missing),
+                                         f"缺少必填值 required value missing: {', '.join(missing)}; "
                                          "此行未导入 row not taken"))
             continue
         taken.append(row)
