@@ -12,6 +12,7 @@ import re
 from numbers import Integral, Real
 from typing import Any
 
+from ...core.cell_values import excel_serial, is_blank
 from .refs import col_index
 
 ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -23,9 +24,6 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 #: attributes of an existing cell kept when its value is rewritten (style, dynamic-array metadata)
 KEPT_ATTRS = ("s", "cm")
-
-_EPOCH_1900 = dt.datetime(1899, 12, 30)
-_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 class Cell:
@@ -110,35 +108,10 @@ def escape_text(text: str) -> str:
     return text.replace("\r", "_x000D_") if "\r" in text else text
 
 
-def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    delta = value - (_EPOCH_1904 if date1904 else _EPOCH_1900)
-    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
-
-
 def _number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
-
-
-def is_blank(value: Any) -> bool:
-    """None, NaN, NaT and "" all mean an empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    if isinstance(value, float):
-        return math.isnan(value)
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
 
 
 def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:
