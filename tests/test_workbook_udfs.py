@@ -144,7 +144,8 @@ def _table_args(name, c):
           + [c["snapshots", k] for k in ("creator_key", "date", "followers")] + [bench]
           + [_setting(k) for k in ("fake_follower_flag", "er_low_factor", "er_high_factor", "follower_jump_flag")])
     return {"KOL_CONTENT_SCORE": [crk, *rv], "KOL_COMPLIANCE": [crk, *comp],
-            "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas"))],
+            "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas")),
+                                c["collaborations", "objective"], c["creators", "followers"], _setting("gross_margin")],
             "KOL_AUTHENTICITY": au}[name]
 
 

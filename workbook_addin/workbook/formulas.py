@@ -90,7 +90,8 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
             "creator_key", "review_id", "collab_id", "ad_disclosure", "false_claims", "platform_violation"))),
         "performance": _call("KOL_PERFORMANCE", key, cr.col("creator_key"), *(co.col(k) for k in (
             "creator_key", "total_cost", "gmv_base", "views", "likes", "comments", "shares", "saves", "orders",
-            "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas"),
+            "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas",
+            co.col("objective"), cr.col("followers"), "set_gross_margin"),
         "authenticity": _call("KOL_AUTHENTICITY", key, *(cr.col(k) for k in ("creator_key", "followers", "fake_follower_rate")),
                               *(co.col(k) for k in ("creator_key", "views", "likes", "comments", "shares", "saves")),
                               *(sn.col(k) for k in ("creator_key", "date", "followers")), er_bench,
