@@ -22,17 +22,14 @@ import pytest
 from tests.lite_runtime.fake_book import FakeBook as FakeWorkbook
 from tests.lite_runtime.fake_book import dumps, loads
 from workbook_addin import udfs
-from workbook_addin.core.schema import load_schema
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.lite import parts
 from workbook_addin.lite.main_py import requirements_txt
 from workbook_addin.lite.script import NO_EXPORTS, SYNC_NOTE
-from workbook_addin.workbook import tables_io as wio
 from workbook_addin.workbook.exchange import STATUS_NAME
-from workbook_addin.workbook.xlwings_book import XlwingsWorkbook
 
 from .test_refresh import EXPORTS
-from .test_refresh_live import NOW, template, xlsm_state  # noqa: F401 - a fixture
+from .test_refresh_live import NOW, assert_same_cells, template, xlsm_state  # noqa: F401 - a fixture
 from .test_workbook_udfs import WEIGHTS, _table_args, sample_book  # noqa: F401 - a fixture
 
 HARNESS = Path(__file__).parent / "lite_runtime" / "harness.py"
@@ -213,16 +210,7 @@ def test_lite_refresh_writes_what_the_classic_job_writes(main_py, template, tmp_
     shutil.copytree(EXPORTS / "batch", data / "exports")
     answer = _lite_refresh(main_py, template, data_dir=str(data), now=NOW.isoformat())
     book = answer["book"]
-    got, expected = XlwingsWorkbook(book).read(), wio.read_workbook(headless)
-    roas = load_schema().sheet("collaborations").keys.index("roas") + 1
-    for key in ("creators", "collaborations", "scores", "snapshots", "sync_base", "run_log"):
-        skip = {"collaborations": ["roas"], "run_log": ["message"]}.get(key, [])  # roas: Excel computes it live
-        diffs = wio.frames_equal_cells({key: got.tables[key].drop(columns=skip)},
-                                       {key: expected.tables[key].drop(columns=skip)})
-        assert diffs == [], diffs[:5]
-    collabs = book.sheets[load_schema().sheet("collaborations").name]
-    first = expected.layouts["collaborations"].first_data_row
-    assert collabs.formulas[(first, roas)].startswith("=IF(")  # the formula survived
+    got, _expected = assert_same_cells(book, headless, skip={"run_log": ["message"]})  # + the sync note
     # the same summary in the status cell, plus where the archive sync runs
     status = book.names[[n.name for n in book.names].index(STATUS_NAME)].refers_to_range.value
     assert status == f"{classic.status_line}; {SYNC_NOTE}"

@@ -54,6 +54,22 @@ def xlsm_state(path: Path) -> dict[str, Any]:
     return {"sheets": sheets, "names": names}
 
 
+def assert_same_cells(book: FakeWorkbook, headless: Path, *, skip: dict[str, list[str]] | None = None):
+    """The live book's tables hold what the headless job wrote to ``headless`` (the formula column
+    ROAS is left to Excel, and its formula survives); returns (live read, headless read)."""
+    expected = wio.read_workbook(headless)
+    got = macros.XlwingsWorkbook(book).read()
+    skip = {"collaborations": ["roas"], **(skip or {})}  # roas: a formula column, Excel computes it live
+    for key in ("creators", "collaborations", "scores", "snapshots", "run_log", "sync_base"):
+        diffs = wio.frames_equal_cells({key: got.tables[key].drop(columns=skip.get(key, []))},
+                                       {key: expected.tables[key].drop(columns=skip.get(key, []))})
+        assert diffs == [], diffs[:5]
+    roas = load_schema().sheet("collaborations").keys.index("roas") + 1
+    collabs = book.sheets[load_schema().sheet("collaborations").name]
+    assert collabs.formulas[(expected.layouts["collaborations"].first_data_row, roas)].startswith("=IF(")
+    return got, expected
+
+
 # ---------------------------------------------------------------------------------------- tests
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
@@ -73,17 +89,7 @@ def test_live_refresh_writes_the_same_values_as_the_headless_job(template, tmp_p
     book = FakeBook(live)
     report = macros.refresh_metrics(book, now=NOW)
     assert report is not None and report.rows_updated == 6  # T-06's guessed match waits for a person
-    expected = wio.read_workbook(headless)
-    got = macros.XlwingsWorkbook(book).read()
-    roas = load_schema().sheet("collaborations").keys.index("roas") + 1
-    for key in ("creators", "collaborations", "scores", "snapshots", "run_log", "sync_base"):
-        skip = ["roas"] if key == "collaborations" else []  # a formula column: Excel computes it live
-        diffs = wio.frames_equal_cells({key: got.tables[key].drop(columns=skip)},
-                                       {key: expected.tables[key].drop(columns=skip)})
-        assert diffs == [], diffs[:5]
-    collabs = book.sheets[load_schema().sheet("collaborations").name]
-    first = expected.layouts["collaborations"].first_data_row
-    assert collabs.formulas[(first, roas)].startswith("=IF(")  # the formula survived
+    got, expected = assert_same_cells(book, headless)
     assert got.settings_values == expected.settings_values
     status = book.names[[n.name for n in book.names].index(STATUS_NAME)].refers_to_range.value
     assert "rows updated 6" in status
