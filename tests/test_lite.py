@@ -26,7 +26,7 @@ from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.lite import parts
 from workbook_addin.lite.main_py import requirements_txt
 from workbook_addin.lite.script import NO_EXPORTS, SYNC_NOTE
-from workbook_addin.workbook.exchange import STATUS_NAME
+from workbook_addin.workbook.tables_layout import STATUS_NAME
 
 from .test_refresh import EXPORTS
 from .test_refresh_live import NOW, assert_same_cells, template, xlsm_state  # noqa: F401 - a fixture
@@ -271,7 +271,7 @@ def test_the_static_check_sees_imports_in_functions_and_fallbacks():
     assert readers["openpyxl"].in_function and not readers["openpyxl"].optional  # the fallback itself
     job = {i.module: i for i in bundle.imports_of("workbook_addin.jobs.refresh")}
     assert job["sheets_sync.sync"].optional
-    assert job["workbook_addin.workbook.tables_io"].in_function and not job["workbook_addin.workbook.exchange"].in_function
+    assert job["workbook_addin.workbook.tables_io"].in_function and not job["workbook_addin.workbook.tables_layout"].in_function
 
 
 # ---------------------------------------------------------------------------------------- Pyodide fallbacks

@@ -35,7 +35,7 @@ import json, sys
 import workbook_addin
 from workbook_addin.core.schema import load_schema
 from workbook_addin.core.keys import try_creator_key
-from workbook_addin.workbook.xlwings_version import cell_problem, classic_runtime
+from workbook_addin.workbook.xlwings_version import button_problem, check_function_host, classic_runtime
 
 schema = load_schema()
 json.dumps({{
@@ -45,7 +45,8 @@ json.dumps({{
     "settings": [[s.key, s.name, s.value] for s in schema.settings],
     "keys": [try_creator_key(p, h) for p, h in {HANDLES!r}],
     "classic": classic_runtime(),
-    "cell_problem": cell_problem(),
+    "function_check": check_function_host(),
+    "button_problem": button_problem(),
 }})
 """
 
@@ -77,7 +78,8 @@ def test_the_bundle_unpacks_and_its_pure_python_runs_under_pyodide(node, sample_
     assert got["sheets"] == [[s.key, s.name, s.table, [c.key for c in s.columns]] for s in schema.sheets]
     assert got["settings"] == json.loads(json.dumps([[s.key, s.name, s.value] for s in schema.settings]))
     assert got["keys"] == [try_creator_key(p, h) for p, h in HANDLES]
-    assert got["classic"] is False and got["cell_problem"] is None  # no classic xlwings version to match in Lite
+    # no classic xlwings version to match in Lite: the functions run, no version message
+    assert got["classic"] is False and got["function_check"] is None and got["button_problem"] is None
 
 
 def test_running_main_py_again_keeps_one_bundle_and_a_damaged_one_is_refused(node, sample_workbook):

@@ -15,7 +15,6 @@ import pytest
 from tests.test_workbook_io_fixtures import make_workbook, typed, zip_members
 from workbook_addin.engine import evaluation as engine
 from workbook_addin.workbook import tables_io as wio
-from workbook_addin.workbook.exchange import STATUS_NAME
 from workbook_addin.cli import main
 from workbook_addin.jobs.refresh import ExportFolderError, refresh_workbook
 from workbook_addin.core.schema import load_schema
@@ -80,7 +79,7 @@ def test_refresh_imports_metrics_recomputes_and_logs(book):
     assert wio.frames_equal_cells({"s": scores[["creator_key", "score", "tier"]]},
                                   {"s": exp_scores[["creator_key", "score", "tier"]]}) == []
     # status line, run log, archive
-    status = data.names[STATUS_NAME]
+    status = data.names[wio.STATUS_NAME]
     from python_calamine import CalamineWorkbook
 
     grid = CalamineWorkbook.from_path(str(book)).get_sheet_by_name(status[0]).to_python(skip_empty_area=False)
@@ -114,7 +113,7 @@ def test_second_refresh_on_the_same_exports_changes_nothing_but_status_and_log(b
     # byte level: only the Settings sheet (status line), the run-log sheet and its table part differ
     pkg = XlsxPackage(book)
     allowed = {pkg.sheets[load_schema().sheet("run_log").name].part, pkg.tables["tblRunLog"].part,
-               pkg.sheets[pkg.defined_cell(STATUS_NAME).sheet].part}
+               pkg.sheets[pkg.defined_cell(wio.STATUS_NAME).sheet].part}
     after = zip_members(book)
     assert {n for n in after if after[n] != before.get(n)} <= allowed
 

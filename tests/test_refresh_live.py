@@ -17,7 +17,6 @@ from tests.test_refresh import EXPORTS, export_case_rows
 from tests.test_workbook_io_fixtures import make_workbook
 from workbook_addin import macros
 from workbook_addin.workbook import tables_io as wio
-from workbook_addin.workbook.exchange import STATUS_NAME
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.xlsx import XlsxPackage
@@ -91,7 +90,7 @@ def test_live_refresh_writes_the_same_values_as_the_headless_job(template, tmp_p
     assert report is not None and report.rows_updated == 6  # T-06's guessed match waits for a person
     got, expected = assert_same_cells(book, headless)
     assert got.settings_values == expected.settings_values
-    status = book.names[[n.name for n in book.names].index(STATUS_NAME)].refers_to_range.value
+    status = book.names[[n.name for n in book.names].index(wio.STATUS_NAME)].refers_to_range.value
     assert "rows updated 6" in status
     # progress went to Excel's status bar, which is handed back at the end; one summary alert
     assert any(isinstance(s, str) and "Reading exports" in s for s in book.app.status_history)
@@ -125,3 +124,30 @@ def test_live_refresh_failure_is_an_alert_not_a_traceback(template, tmp_path, mo
     assert macros.refresh_metrics(book, now=NOW) is None
     assert book.app.alerts[0]["mode"] == "critical" and "engine exploded" in book.app.alerts[0]["prompt"]
     assert book.app.status_bar is False and book.writes == 0
+
+
+@pytest.mark.parametrize("mode", ["automatic", "manual", "semiautomatic"])
+def test_live_refresh_writes_with_calculation_manual_and_recalculates_once(template, tmp_path, mode):
+    book = FakeBook(_copy(template, tmp_path / "live"))
+    book.app.calculation = mode
+    report = macros.refresh_metrics(book, now=NOW)
+    assert report is not None and book.writes > 0
+    assert book.write_modes == {("manual", False)}  # no write set off a recalculation or a redraw
+    assert book.app.calculations == ["manual"]  # one recalculation, after the writes
+    assert (book.app.calculation, book.app.screen_updating) == (mode, True)
+
+
+def test_live_refresh_restores_calculation_and_screen_when_a_write_fails(template, tmp_path, monkeypatch):
+    book = FakeBook(_copy(template, tmp_path / "live"))
+    book.app.screen_updating = True
+
+    def broken_write(self, changes):
+        self.book.sheets[0].range((1, 1)).value = "half-written"
+        raise OSError("Excel refused the write")
+
+    monkeypatch.setattr(macros.XlwingsWorkbook, "write", broken_write)
+    assert macros.refresh_metrics(book, now=NOW) is None
+    assert "Excel refused the write" in book.app.alerts[0]["prompt"]
+    assert book.write_modes == {("manual", False)}
+    assert book.app.calculations == ["manual"]  # what was written is still recalculated once
+    assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)

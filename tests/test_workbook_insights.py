@@ -19,7 +19,6 @@ from tests.test_workbook_io_fixtures import make_workbook
 from workbook_addin.engine import evaluation as engine
 from workbook_addin import macros
 from workbook_addin.workbook import tables_io as wio
-from workbook_addin.workbook.exchange import STATUS_NAME
 from workbook_addin.workbook.sheets import HEADER_LINE_POINTS, header_height
 from workbook_addin.workbook.build import SAMPLE_TODAY, build_workbook, evaluate_for_build, sheet_plan
 from workbook_addin.insights import INSIGHT_SHEETS, workbook_tables
@@ -57,7 +56,7 @@ def _read(path: Path, key: str) -> pd.DataFrame:
 
 
 def _status(path: Path) -> str:
-    sheet, row, col = wio.read_workbook(path).names[STATUS_NAME]
+    sheet, row, col = wio.read_workbook(path).names[wio.STATUS_NAME]
     return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)[row - 1][col - 1]
 
 
@@ -254,6 +253,6 @@ def test_live_refresh_writes_the_same_insight_sheets_as_the_headless_job(tmp_pat
     assert sum(len(expected.tables[k]) for k in INSIGHT_SHEETS) > 0
     for key in INSIGHT_SHEETS:
         assert wio.frames_equal_cells({key: got.tables[key]}, {key: expected.tables[key]}) == [], key
-    status = book.names[[n.name for n in book.names].index(STATUS_NAME)].refers_to_range.value
+    status = book.names[[n.name for n in book.names].index(wio.STATUS_NAME)].refers_to_range.value
     assert report.reminders.startswith("提醒 Reminders") and status.endswith(report.reminders)
     assert report.reminders in book.app.alerts[0]["prompt"]

@@ -16,7 +16,6 @@ from python_calamine import CalamineWorkbook
 
 from tests.test_workbook_io_fixtures import USER_SHEET, make_workbook, sample_rows, zip_members
 from workbook_addin.workbook import tables_io as wio
-from workbook_addin.workbook.exchange import replace_rows
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.xlsx import XlsxPackage
 from workbook_addin.workbook.xlsx.package import PackageError
@@ -205,13 +204,13 @@ def test_replace_rows_shrinks_and_rewrites_a_computed_table(book):
 
     changes = wio.WorkbookChanges()
     new = pd.DataFrame({"creator_key": [f"k{i}" for i in range(5)], "score": [float(i) for i in range(5)]})
-    replace_rows(changes, "scores", data.tables["scores"], new, data.layouts["scores"])
+    wio.replace_rows(changes, "scores", data.tables["scores"], new, data.layouts["scores"])
     wio.write_changes(book, changes)
     mid = wio.read_workbook(book)
     assert list(mid.tables["scores"]["creator_key"]) == [f"k{i}" for i in range(5)]
     assert mid.layouts["scores"].last_row == 6
     changes = wio.WorkbookChanges()
-    replace_rows(changes, "scores", mid.tables["scores"], new.iloc[:2], mid.layouts["scores"])
+    wio.replace_rows(changes, "scores", mid.tables["scores"], new.iloc[:2], mid.layouts["scores"])
     assert changes.keep_rows == {"scores": 2} and not changes.cells  # the first two rows are already right
     wio.write_changes(book, changes)
     after = wio.read_workbook(book)

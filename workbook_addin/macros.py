@@ -2,20 +2,44 @@
 
 ``RefreshMetrics`` (the "刷新数据 Refresh metrics" button) runs
 ``import workbook_addin.macros; workbook_addin.macros.refresh_metrics()``. The job is the same
-:func:`workbook_addin.jobs.refresh.run_refresh` the command line runs; only the adapter below differs: it
-reads the Excel Tables through xlwings ranges into the same frames the file reader makes, and writes
-back only the cells that change (:class:`workbook_addin.workbook.xlwings_book.XlwingsWorkbook`). Formula
-cells are left to Excel, which recalculates them itself. Only the open-source part of xlwings is used (ranges, tables, names, ``app.status_bar``, ``app.alert``).
+:func:`workbook_addin.jobs.refresh.run_refresh` the command line runs; only the adapter differs
+(:class:`workbook_addin.workbook.xlwings_book.XlwingsWorkbook`, shared with xlwings Lite): it reads
+the Excel Tables through xlwings ranges into the same frames the file reader makes, and writes back
+only the cells that change. Formula cells are left to Excel, which recalculates them itself. Only
+the open-source part of xlwings is used (ranges, tables, names, ``app.status_bar``, ``app.alert``).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .workbook import xlwings_version
 from .workbook.xlwings_book import TITLE, XlwingsWorkbook
+
+
+@contextlib.contextmanager
+def writes_without_recalculation(app: Any) -> Iterator[None]:
+    """Calculation manual and screen updating off while the refresh writes, one recalculation at
+    the end, and both settings as they were, even when the refresh fails.
+
+    With calculation automatic, every range written would set off a recalculation of its
+    dependents, Python functions included, and the screen would redraw after each write.
+    """
+    calculation, screen_updating = app.calculation, app.screen_updating
+    app.screen_updating = False
+    app.calculation = "manual"
+    try:
+        yield
+    finally:
+        try:
+            app.calculate()
+        finally:
+            app.calculation = calculation
+            app.screen_updating = screen_updating
 
 
 def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, now: dt.datetime | None = None):
@@ -27,7 +51,7 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
     message box xlwings' RunPython makes of what Python wrote to stderr)."""
     from .jobs.refresh import run_refresh
 
-    wrong_xlwings = xlwings_version.problem()
+    wrong_xlwings = xlwings_version.button_problem()
     if book is None:
         import xlwings as xw
 
@@ -47,7 +71,8 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
         return None
     adapter = XlwingsWorkbook(book)
     try:
-        report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
+        with writes_without_recalculation(app):
+            report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
     except Exception as exc:  # noqa: BLE001 - a person gets a message box, never a traceback
         app.status_bar = False
         app.alert(f"刷新失败 Refresh failed: {exc}", title=TITLE, mode="critical")

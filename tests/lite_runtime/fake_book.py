@@ -15,10 +15,18 @@ from typing import Any
 
 
 class FakeApp:
+    """Excel's application: status bar, alerts, calculation mode, screen updating, calculate()."""
+
     def __init__(self):
         self.status_history: list[Any] = []
         self.alerts: list[dict[str, Any]] = []
         self._status: Any = False
+        self.calculation = "automatic"
+        self.screen_updating = True
+        self.calculations: list[str] = []  # the mode each calculate() ran in
+
+    def calculate(self):
+        self.calculations.append(self.calculation)
 
     @property
     def status_bar(self):
@@ -69,7 +77,9 @@ class FakeRange:
 
     @value.setter
     def value(self, value):
-        self.sheet.book.writes += 1
+        book = self.sheet.book
+        book.writes += 1
+        book.write_modes.add((book.app.calculation, book.app.screen_updating))
         if not isinstance(value, (list, tuple)):
             value = [[value]]
         elif value and not isinstance(value[0], (list, tuple)):
@@ -161,6 +171,7 @@ class FakeBook:
         self.fullname = fullname
         self.app = app or FakeApp()
         self.writes = 0
+        self.write_modes: set[tuple[str, bool]] = set()  # (calculation, screen updating) at each write
         self.sheets = FakeSheets()
         self.names: list[FakeName] = []
 

@@ -26,15 +26,10 @@ import pandas as pd
 
 from .archive_changes import apply_sync_result
 from ..core.schema import load_schema
-from ..workbook.exchange import (
-    STATUS_NAME,
-    WorkbookChanges,
-    WorkbookData,
-    diff_columns,
-    gc_paused,
-    replace_rows,
-    same_value,
-)
+# the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
+# the file reader and writer
+from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value
+from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 #: how many unmatched rows the run-log message lists by name (all are in the report)
@@ -410,7 +405,7 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
     if not book.formulas_recalculate and data.dashboard_markets is not None:
         # A file on disk is not recalculated on open, so the dashboard's formulas get the values
         # the build would store (same function). Live Excel recalculates its native formulas itself.
-        from ..workbook.dashboard import DASHBOARD_SHEET, cached_values, dashboard_layout
+        from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
 
         schema = load_schema()
         layout = dashboard_layout(schema, data.dashboard_markets)

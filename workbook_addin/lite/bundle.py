@@ -34,7 +34,10 @@ DATA_FILES = ("templates/__init__.py", "templates/schema.toml", "templates/setti
 #: patcher (python-calamine, a compression thread pool), the workbook builder's parts.
 CLASSIC_ONLY = frozenset({
     "workbook_addin.workbook.tables_io",
+    "workbook_addin.workbook.tables_read",
+    "workbook_addin.workbook.tables_write",
     "workbook_addin.workbook.dashboard",
+    "workbook_addin.workbook.dashboard_cells",
     "workbook_addin.workbook.xlsx",
 })
 #: fixed zip timestamps: the same sources give the same bundle, byte for byte

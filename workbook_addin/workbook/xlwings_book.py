@@ -2,7 +2,7 @@
 
 Classic xlwings (the Refresh button's ``RunPython``, :mod:`workbook_addin.macros`) and xlwings Lite
 (:mod:`workbook_addin.lite.script`) hand the refresh job the same adapter: it reads the Excel Tables
-through xlwings ranges into the frames the file reader makes (:mod:`.exchange`) and writes back only
+through xlwings ranges into the frames the file reader makes (:mod:`.tables_layout`) and writes back only
 the cells that change, a run of consecutive cells of a column in one range write. Formula cells are
 left to Excel, which recalculates them itself. Only the open-source xlwings API is used (ranges,
 tables, names, ``app.status_bar``, ``app.alert``).
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.schema import Schema, load_schema
-from .exchange import TableLayout, WorkbookChanges, WorkbookData, frame_from_rows, plain, table_specs
+from .tables_changes import WorkbookChanges, plain_value
+from .tables_layout import TableLayout, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
 
@@ -179,7 +180,7 @@ class XlwingsWorkbook:
 
 def _excel_value(value: Any) -> Any:
     """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
-    v = plain(value)
+    v = plain_value(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return dt.datetime(v.year, v.month, v.day)
     return v
