@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..jobs.refresh import ExportFolderError, RefreshReport, run_refresh
-from ..workbook.xlwings_book import TITLE, XlwingsWorkbook, flat
+from ..core.cells import flatten
+from ..workbook.xlwings_book import TITLE, XlwingsWorkbook
 
 #: where xlwings Lite puts the files dropped into its Import/Export pane
 DATA_DIR = Path("/data")
@@ -58,7 +59,7 @@ class LiteWorkbook(XlwingsWorkbook):
                 continue
             last = body.last_cell.column
             row = sheet.range((body.row, body.column), (body.row, last))
-            self._formulas[name] = flat(await row.get_formula())
+            self._formulas[name] = flatten(await row.get_formula())
 
     def _first_row_formulas(self, table: str, sheet: Any, row: int, c1: int, c2: int) -> list[Any]:
         return self._formulas.get(table, [])

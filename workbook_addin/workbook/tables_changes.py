@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cell_values import excel_serial, is_blank
+from ..core.cells import excel_serial, is_blank
 from .tables_layout import TableLayout
 
 

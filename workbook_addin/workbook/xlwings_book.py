@@ -13,21 +13,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from ..core.cells import flatten
 from ..core.schema import Schema, load_schema
 from .tables_changes import WorkbookChanges, plain_value
 from .tables_layout import TableLayout, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
-
-
-def flat(value: Any) -> list[Any]:
-    """xlwings returns a scalar for one cell, a list for a row, a list of lists for a block."""
-    if isinstance(value, (list, tuple)):
-        out: list[Any] = []
-        for v in value:
-            out.extend(flat(v))
-        return out
-    return [value]
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -64,7 +55,7 @@ class XlwingsWorkbook:
     def _first_row_formulas(self, table: str, sheet: Any, row: int, c1: int, c2: int) -> list[Any]:
         """The formulas (or values) of a table's first data row, to tell Excel's calculated columns,
         which the refresh must not overwrite, from typed ones."""
-        return flat(sheet.range((row, c1), (row, c2)).formula)
+        return flatten(sheet.range((row, c1), (row, c2)).formula)
 
     def _find_tables(self) -> None:
         self._tables = {}
@@ -83,7 +74,7 @@ class XlwingsWorkbook:
             rng = table.range
             header_row, c1 = rng.row, rng.column
             last_row, c2 = rng.last_cell.row, rng.last_cell.column
-            headers = flat(table.header_row_range.value)
+            headers = flatten(table.header_row_range.value)
             body = table.data_body_range
             if body is None:
                 rows: list[list[Any]] = []

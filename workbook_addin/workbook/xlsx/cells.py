@@ -12,7 +12,7 @@ import re
 from numbers import Integral, Real
 from typing import Any
 
-from ...core.cell_values import excel_serial, is_blank
+from ...core.cells import excel_serial, is_blank
 from .refs import col_index
 
 ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -24,6 +24,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 #: attributes of an existing cell kept when its value is rewritten (style, dynamic-array metadata)
 KEPT_ATTRS = ("s", "cm")
+
 
 
 class Cell:
