@@ -97,7 +97,7 @@ class GoogleSheetBackend(Backend):
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
-                      policy: RetryPolicy | None = None) -> "GoogleSheetBackend":
+                      policy: RetryPolicy | None = None) -> GoogleSheetBackend:
         """Build from the Settings sheet: google_sheet_key, google_credentials, optional api_endpoint.
         Credentials stay in their file on this computer; the workbook only names the file."""
         key = str(settings.get("google_sheet_key") or "").strip()
@@ -122,7 +122,8 @@ class GoogleSheetBackend(Backend):
         client.http_client.set_timeout(float(settings.get("google_timeout") or 30))
         tabs = {k[len("google_"):-len("_tab")]: str(v) for k, v in settings.items()
                 if k.startswith("google_") and k.endswith("_tab") and k != "google_log_tab" and v}
-        return cls(client, key, tabs=tabs, log_tab=str(settings.get("google_log_tab") or DEFAULT_LOG_TAB), policy=policy)
+        return cls(client, key, tabs=tabs, log_tab=str(settings.get("google_log_tab") or DEFAULT_LOG_TAB),
+                   policy=policy)
 
     def describe(self) -> str:
         return f"Google Sheet {self.key}"
@@ -148,7 +149,8 @@ class GoogleSheetBackend(Backend):
     def read(self, sheet: Sheet) -> RemoteTable:
         title = self.tab_of(sheet)
         try:
-            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)], dict(READ_PARAMS)),
+            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)],
+                                                                   dict(READ_PARAMS)),
                                 f"reading {title}")
         except APIError as error:
             if status_of(error) != 400:
@@ -162,8 +164,6 @@ class GoogleSheetBackend(Backend):
         else:
             table = read_table(sheet, title, values)
             table.missing = list(table.state.missing)
-            if table.missing:
-                table.known = self._known_columns(title)
         if self.after_read is not None:
             self.after_read()
         return table
@@ -173,8 +173,12 @@ class GoogleSheetBackend(Backend):
             "rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}}
         self._batch([body], f"creating tab {title}")
 
-    def _known_columns(self, title: str) -> set[str] | None:
-        """The synced columns the tab has had (developer metadata), None where none are recorded."""
+    def known_columns(self, remote: RemoteTable) -> set[str] | None:
+        """The synced columns the tab has had (developer metadata), None where none are recorded.
+        Asked only when a shared column is missing, so a normal sync pays no request for it."""
+        if remote.known is not None:
+            return remote.known
+        title = remote.state.title
         body = {"dataFilters": [{"developerMetadataLookup": {"metadataKey": COLUMNS_TAG}}]}
         url = SPREADSHEET_URL % self.key + "/developerMetadata:search"
         got = self._call(lambda: self.http.request("post", url, json=body).json(), f"reading the columns of {title}")
@@ -182,13 +186,17 @@ class GoogleSheetBackend(Backend):
         for hit in got.get("matchedDeveloperMetadata", []):
             md = hit.get("developerMetadata", {})
             if md.get("location", {}).get("sheetId") == sheet_id:
-                return set(filter(None, str(md.get("metadataValue", "")).split(",")))
+                remote.known = set(filter(None, str(md.get("metadataValue", "")).split(",")))
+                remote.state.recorded = True
+                return remote.known
+        remote.state.recorded = False
         return None
 
     def _sheet_id(self, title: str) -> int | None:
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params={"fields": "sheets.properties"}),
                           f"reading the tabs of {self.key}")
-        return next((s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == title), None)
+        return next((s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == title),
+                    None)
 
     # -- the guard read -----------------------------------------------------------------------
     def _guard(self, state: TabState, written: list[str]) -> Guard:
@@ -217,8 +225,8 @@ class GoogleSheetBackend(Backend):
         state: TabState = remote.state
         cols = {c.key: c for c in sheet.columns}
         guard = self._guard(state, sorted({c.column for c in plan.cells}))
-        if plan.columns or (remote.missing and remote.known is None):
-            self._add_columns(state, guard, plan.columns, cols, remote)
+        if plan.columns or getattr(state, "recorded", None) is False:
+            self._add_columns(state, guard, plan, cols, remote)
         if self.before_write is not None:
             self.before_write()
         data, raced = self._cell_ranges(state, guard, plan.cells, cols)
@@ -282,7 +290,8 @@ class GoogleSheetBackend(Backend):
         body = {"valueInputOption": "RAW", "includeValuesInResponse": True,
                 "responseValueRenderOption": "UNFORMATTED_VALUE",
                 "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
-        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}", retry=False)
+        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}",
+                            retry=False)
         checked = True
         for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
             cells = echo(resp.get("updatedData"), d["_row"], state)
@@ -310,8 +319,9 @@ class GoogleSheetBackend(Backend):
         for _ in range(rounds):
             names = [k for k in IDENTITY if k in state.col_of]
             names += sorted({c for recs in ours.values() for rec in recs for c in rec} - set(names))
-            got = self._call(lambda: self.http.values_batch_get(
-                self.key, column_ranges(state, names), {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}),
+            got = self._call(lambda names=names: self.http.values_batch_get(
+                self.key, column_ranges(state, names), {"valueRenderOption": "UNFORMATTED_VALUE",
+                                                        "majorDimension": "COLUMNS"}),
                 f"checking {state.title}")
             now = {k: ((vr.get("values") or [[]])[0]) for k, vr in zip(names, got.get("valueRanges", []))}
             data = _repairs(state, guard, ours, now)
@@ -320,10 +330,10 @@ class GoogleSheetBackend(Backend):
             repaired = True
             self.race_repairs += len(data)
             body = {"valueInputOption": "RAW", "data": data}
-            self._call(lambda: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
+            self._call(lambda body=body: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
         return repaired
 
-    def _add_columns(self, state: TabState, guard: Guard, add: list[str], cols: Mapping[str, Column],
+    def _add_columns(self, state: TabState, guard: Guard, plan: WritePlan, cols: Mapping[str, Column],
                      remote: RemoteTable) -> None:
         """Header cells for synced columns the tab lacks, after its last column, growing the grid first
         (``appendDimension``: a header written past the grid is an HTTP 400); and the record of the
@@ -332,6 +342,7 @@ class GoogleSheetBackend(Backend):
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
         sheet_id = tab["properties"]["sheetId"]
+        add = plan.columns
         start = len(state.header)
         requests: list[dict[str, Any]] = []
         width = tab["properties"].get("gridProperties", {}).get("columnCount", 26)
@@ -342,7 +353,7 @@ class GoogleSheetBackend(Backend):
             cells = [_cell_data(cols[k].header) for k in add]
             requests.append({"updateCells": {"rows": [{"values": cells}], "fields": "userEnteredValue", "start": {
                 "sheetId": sheet_id, "rowIndex": state.header_row - 1, "columnIndex": start}}})
-        known = sorted(set(state.col_of) | set(remote.missing) | set(add) | (remote.known or set()))
+        known = sorted(set(state.col_of) | set(plan.absent) | set(add) | (remote.known or set()))
         requests += [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
                          "metadataKey": COLUMNS_TAG, "metadataLocation": {"sheetId": sheet_id}}}}},
                      {"createDeveloperMetadata": {"developerMetadata": {
@@ -366,7 +377,8 @@ class GoogleSheetBackend(Backend):
                 if col.key not in state.col_of or col.key == "creator_key":
                     continue
                 i = state.col_of[col.key]
-                rng = {"sheetId": sheet_id, "startRowIndex": state.header_row, "startColumnIndex": i, "endColumnIndex": i + 1}
+                rng = {"sheetId": sheet_id, "startRowIndex": state.header_row, "startColumnIndex": i,
+                       "endColumnIndex": i + 1}
                 tag = PROTECT_TAG + col.key
                 old = have.get(tag)
                 if old is None:
@@ -398,14 +410,16 @@ class GoogleSheetBackend(Backend):
         target = absolute_range_name(self.log_tab, "A1")
         try:
             try:
-                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [row]}), "writing the sync log")
+                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [row]}),
+                           "writing the sync log")
             except APIError as error:
                 if status_of(error) != 400:
                     raise
                 add = {"addSheet": {"properties": {"title": self.log_tab, "gridProperties": {
                     "rowCount": 100, "columnCount": len(LOG_COLUMNS), "frozenRowCount": 1}}}}
                 self._call(lambda: self.http.batch_update(self.key, {"requests": [add]}), "creating the sync-log tab")
-                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [list(LOG_COLUMNS), row]}),
+                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [list(LOG_COLUMNS),
+                                                                                                 row]}),
                            "writing the sync log")
         except Exception as error:  # noqa: BLE001 - the data is synced; only the log line is missing
             self.log_problems.append(f"共享表 sync log '{self.log_tab}': 未能记录 this sync's log line could not be "
@@ -417,7 +431,8 @@ class GoogleSheetBackend(Backend):
 
     def log_values(self) -> list[list[Any]]:
         """The sync-log tab's rows (for tests and reports)."""
-        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)), "reading the sync log")
+        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)),
+                         "reading the sync log")
         return got.get("values", [])
 
 

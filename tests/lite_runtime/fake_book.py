@@ -42,6 +42,21 @@ class FakeApp:
         return "ok"
 
 
+def excel_entry(value: Any) -> Any:
+    """What Excel stores for a value assigned to ``Range.Value`` (as for typed input): a leading
+    apostrophe makes the rest text and is not part of the value; text that reads as a number
+    ("0012", "12345678901234567890", "1e5") becomes that number, losing zeros and digits."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith("'"):
+        return value[1:]
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return value
+    return number if value.strip() else value
+
+
 class FakeRange:
     """Like xlwings: .value is a scalar for one cell, a list for one row/column, lists of lists with ndim=2."""
 
@@ -88,6 +103,9 @@ class FakeRange:
             for j, v in enumerate(row):
                 key = (self.r1 + i, self.c1 + j)
                 self.sheet.formulas.pop(key, None)  # a value written over a formula replaces it, as in Excel
+                if isinstance(v, str) and v.startswith(("=", "+", "-", "@")) and len(v) > 1:
+                    self.sheet.formulas[key] = v  # Excel makes a formula of it, as if typed
+                v = excel_entry(v)
                 if v is None:
                     self.sheet.cells.pop(key, None)
                 else:
@@ -138,12 +156,17 @@ class FakeTable:
                     self.sheet.formulas[(r, c)] = self.sheet.formulas[(old_last, c)]
 
 
+class FakePageSetup:
+    print_area: str | None = None
+
+
 class FakeSheet:
     def __init__(self, book, name):
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.tables: list[FakeTable] = []
+        self.page_setup = FakePageSetup()
 
     def range(self, first, last=None):
         last = last or first
@@ -183,13 +206,15 @@ class FakeBook:
             sheet.cells = {(r, c): v for r, c, v in spec["cells"]}
             sheet.formulas = {(r, c): f for r, c, f in spec["formulas"]}
             sheet.tables = [FakeTable(sheet, name, tuple(ref)) for name, *ref in spec["tables"]]
+            sheet.page_setup.print_area = spec.get("print_area")
         for name, sheet, row, col in state["names"]:
             self.names.append(FakeName(name, self.sheets[sheet].range((row, col))))
 
     def state(self) -> dict[str, Any]:
         sheets = [{"name": s.name, "cells": [[r, c, v] for (r, c), v in sorted(s.cells.items())],
                    "formulas": [[r, c, f] for (r, c), f in sorted(s.formulas.items())],
-                   "tables": [[t.name, *t.ref] for t in s.tables]} for s in self.sheets]
+                   "tables": [[t.name, *t.ref] for t in s.tables], "print_area": s.page_setup.print_area}
+                  for s in self.sheets]
         names = [[n.name, n.refers_to_range.sheet.name, n.refers_to_range.r1, n.refers_to_range.c1] for n in self.names]
         return {"sheets": sheets, "names": names}
 

@@ -8,8 +8,9 @@ interface: callers import from here, except the modules the xlwings Lite bundle 
 job, the live adapters), which import :mod:`.tables_layout` and :mod:`.tables_changes` themselves so
 that Lite never loads the file reader (calamine) or writer.
 
-The live Excel paths (:mod:`.xlwings_book`: classic xlwings and xlwings Lite) build the same :class:`WorkbookData` from xlwings
-ranges and applies the same :class:`WorkbookChanges`; only that thin adapter differs.
+The live Excel paths (:mod:`.xlwings_book`: classic xlwings and xlwings Lite) build the same
+:class:`WorkbookData` from xlwings ranges and apply the same :class:`WorkbookChanges`; only that thin
+adapter differs.
 """
 from .tables_changes import WorkbookChanges, diff_columns, frames_equal_cells, plain_value, replace_rows, same_value
 from .tables_layout import STATUS_NAME, TableLayout, WorkbookData, frame_from_rows, gc_paused, table_specs

@@ -10,6 +10,7 @@ tables, names, ``app.status_bar``, ``app.alert``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from ..core.cells import flatten
 from ..core.schema import Schema, load_schema
 from .tables_changes import WorkbookChanges, plain_value
 from .tables_layout import TableLayout, WorkbookData, frame_from_rows, table_specs
+from .xlsx.refs import col_letter, parse_range
+from .xlsx.sheetxml import follows_table
 
 TITLE = "刷新数据 Refresh metrics"
 
@@ -111,9 +114,12 @@ class XlwingsWorkbook:
         for s in self.schema.settings:
             if s.name in values:
                 v = values[s.name]
-                settings_values[s.key] = str(int(v)) if s.type == "text" and isinstance(v, float) and v.is_integer() else v
+                settings_values[s.key] = (str(int(v)) if s.type == "text" and isinstance(v, float) and v.is_integer()
+                                          else v)
             else:
-                warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; default used")
+                warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; "
+                                "default "
+                                "used")
                 settings_values[s.key] = s.value
         self._data = WorkbookData(tables, settings_values, settings_tables, layouts, names, self.folder, warnings)
         return self._data
@@ -132,6 +138,20 @@ class XlwingsWorkbook:
                 block = [[_excel_value(cells[r])] for r in range(r0, r1 + 1)]
                 sheet.range((r0, col), (r1, col)).value = block if r1 > r0 else block[0][0]
 
+    def _resize(self, sheet: Any, table: Any, layout: TableLayout, last: int) -> None:
+        """The Table ends at row ``last``; a print area that was the table's follows it, as in the
+        file adapter (Excel carries formats and calculated columns along itself, not the print area)."""
+        rng = table.range
+        c1, c2, old_last = rng.column, rng.last_cell.column, rng.last_cell.row
+        table.resize(sheet.range((layout.header_row, c1), (last, c2)))
+        area = sheet.page_setup.print_area
+        try:
+            r1, a1, _r2, a2 = parse_range(str(area or "").replace("$", ""))
+        except ValueError:
+            return  # no print area, or several: nothing of the table's to follow
+        if follows_table((r1, a1, _r2, a2), c1, c2, layout.first_data_row, old_last, last):
+            sheet.page_setup.print_area = f"${col_letter(a1)}${r1}:${col_letter(a2)}${last}"
+
     def write(self, changes: WorkbookChanges) -> None:
         data = self._data
         if data is None:
@@ -145,9 +165,7 @@ class XlwingsWorkbook:
             first_clear = layout.first_data_row + keep
             if first_clear <= layout.last_row:
                 sheet.range((first_clear, c1), (layout.last_row, c2)).clear_contents()
-            rng = table.range
-            table.resize(sheet.range((layout.header_row, rng.column),
-                                     (max(first_clear - 1, layout.first_data_row), rng.last_cell.column)))
+            self._resize(sheet, table, layout, max(first_clear - 1, layout.first_data_row))
         for key, records in changes.appends.items():
             if not records:
                 continue
@@ -160,8 +178,7 @@ class XlwingsWorkbook:
                 start = layout.first_data_row + changes.keep_rows[key]
             last = start + len(records) - 1
             if last > layout.last_row:  # Excel extends the table's formats and calculated columns
-                rng = table.range
-                table.resize(sheet.range((layout.header_row, rng.column), (last, rng.last_cell.column)))
+                self._resize(sheet, table, layout, last)
             self._write_cells(layout, {start + i: rec for i, rec in enumerate(records)})
         for name, value in changes.names.items():
             where = data.names.get(name)
@@ -170,8 +187,19 @@ class XlwingsWorkbook:
 
 
 def _excel_value(value: Any) -> Any:
-    """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
+    """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars, and text that stays text.
+
+    Excel treats a string assigned to ``Range.value`` like typed input: "=..." (or "+", "-", "@")
+    becomes a formula and "0012" the number 12. Text from outside (the shared archive, exports) gets
+    Excel's leading apostrophe, which marks it as text and is not part of the value."""
     v = plain_value(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, str) and _EXCEL_REREADS.match(v):
+        return "'" + v
     return v
+
+
+#: Text Excel would not keep as typed: formula leads, an apostrophe, or anything number-, date- or
+#: boolean-like (digits with signs, separators, %, currency, exponents; TRUE/FALSE).
+_EXCEL_REREADS = re.compile(r"^(?:[=+\-@']|\s*[$€¥£]?[\d.,:/ %eE$€¥£+\-]*\d[\d.,:/ %eE$€¥£+\-]*\s*$|(?i:true|false)$)")

@@ -71,6 +71,7 @@ class Growth:
     first_new: int
     last_new: int
     column_formulas: dict[int, str] = field(default_factory=dict)  # calculated-column fallbacks
+    first_row: int = 0  # the table's first data row: ranges starting there follow it down
 
 
 @dataclass
@@ -228,7 +229,8 @@ class _SheetPatcher:
         get = values.get
         for c, before, after, text, moves in self._growth_columns(growth, r):
             v = get(c)
-            if text is None:  # plain cells, inlined: hundreds of thousands of them when the archive state is first written
+            # plain cells, inlined: hundreds of thousands of them when the archive state is first written
+            if text is None:
                 if v is None:
                     parts.append(before + number + after + "/>")
                     continue
@@ -295,7 +297,8 @@ class _SheetPatcher:
                     formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=a, formula=formula, date1904=date1904))
             elif old is not None:
-                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula, date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula,
+                                                    date1904=date1904))
             else:
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=self.region_style(r, c), date1904=date1904))
         if not by_col and (attrs is None or set(attrs) <= {"r", "spans"}):
@@ -322,7 +325,8 @@ class _SheetPatcher:
                 last = body.rfind("<row", start)
                 rn = _ROW_NUM.search(body, last, body.find(">", last))
                 if rn is None:
-                    raise SheetPatchError("a row without an r= number (not written by Excel, LibreOffice or XlsxWriter)")
+                    raise SheetPatchError("a row without an r= number "
+                                          "(not written by Excel, LibreOffice or XlsxWriter)")
                 self.max_row = max(self.max_row, int(rn.group(1)))
                 break
             rn = _ROW_NUM.search(attr_text)
@@ -417,8 +421,23 @@ def update_dimension(xml: str, max_row: int, max_col: int) -> str:
     return xml[:m.start(1)] + new + xml[m.end(1):]
 
 
-def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int) -> str:
-    """Data validations and conditional formats that ran to a table's old last row follow it down."""
+def follows_table(ref: tuple[int, int, int, int], c1: int, c2: int, first_row: int, old_last: int,
+                  new_last: int) -> bool:
+    """Whether a range over a table's rows goes with the table when its last row moves from
+    ``old_last`` to ``new_last``: within the table's columns, ending at its old last row and
+    starting at or above its first data row (or anywhere above that last row); or, as the
+    drop-downs the build lays down to a fixed row below the table, starting at or above the first
+    data row and ending between the old and the new last row."""
+    a, b, c, d = ref
+    if not (c1 <= b and d <= c2):
+        return False
+    if c == old_last:
+        return a <= first_row or a < c
+    return a <= first_row and old_last < c < new_last
+
+
+def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int, first_row: int) -> str:
+    """Data validations and conditional formats over a table's rows follow it down when it grows."""
 
     def fix_list(refs: str) -> str:
         parts = []
@@ -428,7 +447,7 @@ def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int) -> s
             except ValueError:
                 parts.append(ref)
                 continue
-            if c == old_last and a <= old_last and c1 <= b and d <= c2 and a != c:
+            if follows_table((a, b, c, d), c1, c2, first_row, old_last, new_last):
                 parts.append(range_ref(a, b, new_last, d))
             else:
                 parts.append(ref)
