@@ -517,7 +517,7 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
     source = sums["source"].to_numpy(dtype=object) if "source" in sums else np.full(len(sums), "", dtype=object)
     changes = []
 
-    def add(i: int, col: str, old: Any, new: Any, src: str) -> None:
+    def add(i: Any, col: str, old: Any, new: Any, src: str) -> None:
         changes.append({"collab": labels[i], "collab_id": cids[i], "column": col, "old": old, "new": new,
                         "source": src, "matched_by": matched_by.get(labels[i], "台账 ledger")})
 
@@ -541,10 +541,10 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
     blank = [None] * len(labels)
     current = {col: collabs[col].tolist() if col in collabs else blank for col in FILL_IF_EMPTY}
     for collab, vals in fills.items():
-        i = position[collab]
+        at = position[collab]
         for col, (new_v, src) in vals.items():
-            if cids[i] not in dups and col in sheet_cols and is_no_data(current[col][i]):
-                add(i, col, current[col][i], new_v, src)
+            if cids[at] not in dups and col in sheet_cols and is_no_data(current[col][at]):
+                add(at, col, current[col][at], new_v, src)
     return pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
 
 

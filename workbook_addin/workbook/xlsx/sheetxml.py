@@ -247,9 +247,8 @@ class _SheetPatcher:
             style = self.region_style
             left = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
                     for c in outside if c < growth.c1]
-            right = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
-                     for c in outside if c > growth.c2]
-            parts = left + parts + right
+            parts = left + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
+                                    for c in outside if c > growth.c2]
         extra = self._row_extras.get(id(growth))
         if extra is None:
             tpl_attrs = self.template_rows.get(growth.template_row, ({}, {}))[0]
