@@ -53,7 +53,8 @@ def test_bad_input_gives_a_short_reason_not_a_traceback():
     assert isinstance(out, str) and out.startswith("⚠") and "abc" in out and "Traceback" not in out
     assert len(out) <= udfs.MAX_REASON
     assert "6 numbers" in udfs.KOL_SCORE([[1, 2, 3, 4, 5, 6]], [[1], [2]])
-    assert "differ in length" in udfs.KOL_ROAS([[1], [2], [3]], [[1], [2]])
+    spilled = udfs.KOL_ROAS([[1], [2], [3]], [[1], [2]])  # a spilled call: the reason on every row it was asked for
+    assert len(spilled) == 3 and all("differ in length" in row[0] and len(row[0]) <= udfs.MAX_REASON for row in spilled)
 
 
 def test_columns_give_a_spilled_column_equal_to_the_engine():

@@ -437,6 +437,9 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
 
     # ---------------------------------------------------------------- score and tier
     sub = np.column_stack([responsiveness, content, compliance, performance, authenticity, fit]).astype(float).reshape(n, 6)
+    # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
+    # explanation adds up and the workbook's native formula over the shown cells gives the same number
+    sub = np.round(sub, 1)
     score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
     score = np.round(np.asarray(score, dtype=float), 1)
     blacklisted = _obj(C, "blacklisted") == "yes"
