@@ -125,3 +125,21 @@ def test_missing_cjk_font_warns_and_charts_still_render(monkeypatch):
             assert charts.svg_data_uri(fig).startswith("data:image/svg+xml;base64,")
     finally:
         charts.cjk_font.cache_clear()
+
+
+def test_pdf_chinese_does_not_depend_on_matplotlibs_font_cache(data, tmp_path, monkeypatch):
+    # a font cache built before the CJK font was installed knows no CJK font; registering the
+    # font file itself (as the report does on import) still puts Noto Sans CJK into the PDF
+    from matplotlib import font_manager
+
+    from workbook_addin.report import charts
+
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name])
+    charts.cjk_font.cache_clear()
+    try:
+        assert any("NotoSansCJK" in path for path in charts.register_cjk_fonts())
+        assert charts.cjk_font().startswith("Noto Sans CJK")
+        raw = render_pdf(data, tmp_path / "r.pdf").read_bytes()
+        assert re.search(rb"/BaseFont /[A-Z]{6}\+NotoSansCJK", raw)
+    finally:
+        charts.cjk_font.cache_clear()

@@ -6,12 +6,19 @@ returns the tables with their computed columns filled, a Scores table (one row p
 problems found (sheet, row, column) and notes. :func:`score_creator` scores one creator by calling
 :func:`evaluate` on one-creator tables, so there is never a second implementation of a formula.
 
+The run is a row of named stages, each a function over whole tables, in the order
+:func:`evaluate` calls them: :func:`typed_inputs`, :func:`creator_rows`, :func:`child_positions`,
+:func:`outreach_stage` (responsiveness), :func:`collaborations_stage` (money and performance),
+:func:`content_stage` and :func:`compliance_stage` (reviews), :func:`authenticity_stage`,
+:func:`audience_fit_stage`, :func:`score_and_tier`, :func:`red_flags` and :func:`scores_table`.
+A rule change belongs to one stage; the array plumbing they share is in :mod:`.arrays`.
+
 The model (subscores, weights, missing data, tiers) is described in :mod:`workbook_addin.engine.scoring`
 and the README's "Evaluation model" section.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +28,8 @@ import pandas as pd
 from . import authenticity as auth
 from ..core import distinct
 from . import metrics, scoring
+from .arrays import (Flag, first_ids, flag, float_columns, group_mean, join_flags, number_column, percent_texts, sum_or_nan,
+                     text_column)
 from ..core.fx import rates_for
 from ..core.keys import try_creator_key
 from .reviewers import normalise_scores
@@ -61,47 +70,8 @@ class Evaluation:
         tiers = self.scores["tier"].fillna("-")
         return {t: int((tiers == t).sum()) for t in (*scoring.TIERS, "-")}
 
-
-def _group_sum(idx: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sum of present values, count of present values) per creator; idx -1 rows are ignored.
-
-    Rows of unknown creators go to a spare bucket n and missing values count 0 with weight 0:
-    the same sums as leaving those rows out, without copying the rows that remain.
-    """
-    present = ~np.isnan(values)
-    bucket = np.where(idx >= 0, idx, n)
-    return (np.bincount(bucket, weights=np.where(present, values, 0.0), minlength=n + 1)[:n],
-            np.bincount(bucket, weights=present, minlength=n + 1)[:n])
-
-
-def _group_mean(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    s, c = _group_sum(idx, values, n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(c > 0, s / np.where(c > 0, c, 1), np.nan)
-
-
-def _sum_or_nan(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    s, c = _group_sum(idx, values, n)
-    return np.where(c > 0, s, np.nan)
-
-
-def _col(frame: pd.DataFrame, key: str) -> np.ndarray:
-    return frame[key].to_numpy(dtype=float, na_value=np.nan)
-
-
-def _float_columns(frame: pd.DataFrame):
-    """``_col`` for one frame, reading each column once however often the formulas use it."""
-    cache: dict[str, np.ndarray] = {}
-
-    def get(key: str) -> np.ndarray:
-        if key not in cache:
-            cache[key] = _col(frame, key)
-        return cache[key]
-    return get
-
-
-def _obj(frame: pd.DataFrame, key: str) -> np.ndarray:
-    return frame[key].to_numpy(dtype=object)
+def _empty_frame(sheet_key: str) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series(dtype=object) for k in load_schema().sheet(sheet_key).keys})
 
 
 def _market_labels(schema: Schema, values: np.ndarray) -> np.ndarray:
@@ -114,70 +84,558 @@ def _market_labels(schema: Schema, values: np.ndarray) -> np.ndarray:
     return np.array([labels.get(v) for v in values.tolist()], dtype=object)
 
 
-def _pct(x: np.ndarray, digits: int = 0) -> np.ndarray:
-    return scoring._num(np.asarray(x, dtype=float) * 100.0, digits, "%")
+@dataclass
+class Run:
+    """What every stage reads (schema, settings, the run's date) and where it reports problems."""
+
+    schema: Schema
+    settings: Settings
+    today: pd.Timestamp
+    problems: list[Problem] = field(default_factory=list)
 
 
-#: One flag kind for the creators it concerns: (creator positions, their flag texts).
-Flag = tuple[np.ndarray, np.ndarray]
+@dataclass
+class Creators:
+    """The Creators rows that are scored: one per distinct creator key, in sheet order.
 
-
-def _flag(mask: np.ndarray, *pieces: Any) -> Flag:
-    """The flag texts where ``mask`` holds: pieces are constant strings, or functions given the
-    flagged positions and returning their texts, so a flag that concerns 1 % of the creators
-    costs 1 % of the formatting."""
-    idx = np.flatnonzero(mask)
-    texts = scoring.join_texts([p if isinstance(p, str) else p(idx) for p in pieces]) if len(pieces) > 1 or not isinstance(
-        pieces[0], str) else [pieces[0]] * len(idx)
-    out = np.empty(len(idx), dtype=object)
-    out[:] = texts
-    return idx, out
-
-
-def _join_flags(n: int, *flags: Flag) -> np.ndarray:
-    """Per creator, the flag texts joined with "; " in the order given ("" where none).
-
-    Creators are grouped by which flags they have (few combinations), so each creator's text is
-    one ``"; ".join`` of its flags, and a creator with one flag just gets that text.
+    ``frame`` is the whole typed sheet (its score and tier columns are filled at the end),
+    ``scored`` the rows with a usable, first-seen key, ``positions`` where those rows sit in
+    ``frame``, and ``key_index`` the keys the child sheets' rows are looked up in.
     """
-    out = np.full(n, "", dtype=object)
-    at, texts, pattern = [], [], np.zeros(n, dtype=np.int64)
-    for k, (idx, text) in enumerate(flags):
-        keep = text.astype(bool)  # an empty text is no flag
-        pos = np.full(n, -1, dtype=np.int64)
-        pos[idx[keep]] = np.arange(int(keep.sum()))
-        at.append(pos)
-        texts.append(text[keep])
-        pattern[idx[keep]] |= 1 << k
-    order = np.argsort(pattern.astype(np.int16) if len(flags) < 15 else pattern, kind="stable")  # int16: a radix sort
-    sorted_pattern = pattern[order]
-    starts = np.flatnonzero(np.r_[True, sorted_pattern[1:] != sorted_pattern[:-1]]) if n else np.zeros(0, dtype=np.int64)
-    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), n]):
-        pat = int(sorted_pattern[start])
-        if pat == 0:
-            continue
-        rows = order[start:end]
-        cols = [texts[k][at[k][rows]] for k in range(len(flags)) if pat >> k & 1]
-        out[rows] = cols[0] if len(cols) == 1 else list(map("; ".join, zip(*cols)))
-    return out
+
+    frame: pd.DataFrame
+    keys: np.ndarray
+    positions: np.ndarray
+    key_index: pd.Index
+    scored: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return len(self.positions)
 
 
-def _first_ids(idx: np.ndarray, mask: np.ndarray, ids: np.ndarray) -> Flag:
-    """Per creator with rows where mask holds: "ID" or "ID (+k more)" of those rows."""
-    sel = np.flatnonzero(mask & (idx >= 0))
-    if len(sel) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    c = idx[sel]
-    order = np.argsort(c, kind="stable")
-    c, sel = c[order], sel[order]
-    uniq, first, counts = np.unique(c, return_index=True, return_counts=True)
-    text = np.asarray(ids, dtype=object)[sel[first]].astype(str).astype(object)
-    more = np.where(counts > 1, " (+" + (counts - 1).astype(str).astype(object) + " more)", "")
-    return uniq, text + more
+# ----------------------------------------------------------------------------- stage 1: inputs
+def typed_inputs(tables: Mapping[str, pd.DataFrame], run: Run) -> dict[str, pd.DataFrame]:
+    """Every input sheet typed against the schema (missing sheets count as empty); cells that do
+    not parse are reported and left empty, so one bad cell never stops the run."""
+    typed: dict[str, pd.DataFrame] = {}
+    for key in INPUT_SHEETS:
+        frame = tables.get(key)
+        frame = _empty_frame(key) if frame is None else frame
+        typed[key], found = coerce_table(key, frame, columns=ENGINE_COLUMNS.get(key))
+        run.problems.extend(found)
+    return typed
 
 
-def _empty_frame(sheet_key: str) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series(dtype=object) for k in load_schema().sheet(sheet_key).keys})
+# ----------------------------------------------------------------------------- stage 2: creators and their keys
+def _report_unkeyed_rows(creators: pd.DataFrame, reasons: np.ndarray, rows: np.ndarray, run: Run) -> None:
+    """A problem for each non-empty Creators row no key can be made for (platform + handle)."""
+    sheet = run.schema.sheet("creators")
+    input_keys = [c.key for c in sheet.input_columns]
+    no_key = np.flatnonzero(reasons != "")
+    empty_row = creators.iloc[no_key][input_keys].isna().all(axis=1).to_numpy() if len(no_key) else np.zeros(0, dtype=bool)
+    for i in no_key[~empty_row]:
+        if creators["platform"].iat[i] is None and creators["handle"].iat[i] is None:
+            continue  # both missing: already reported as required values
+        run.problems.append(Problem(sheet.name, int(rows[i]), sheet.column("handle").header,
+                                    f"no creator key can be made: {reasons[i]}", creators["handle"].iat[i], "creators", "handle"))
+
+
+def _duplicate_rows(creators: pd.DataFrame, keys: np.ndarray, reasons: np.ndarray, rows: np.ndarray, all_keys: pd.Index,
+                    run: Run) -> np.ndarray:
+    """Rows whose key an earlier row already has (reported; only the first row is scored)."""
+    key_series = pd.Series(keys, dtype=object, copy=False)
+    if not (reasons != "").any() and all_keys.is_unique:
+        # the usual case: every row has its own key; the hash table built to see that is the
+        # one the child sheets' keys are looked up in
+        return np.zeros(len(keys), dtype=bool)
+    duplicate = (key_series.duplicated(keep="first") & key_series.notna()).to_numpy()
+    if duplicate.any():
+        sheet = run.schema.sheet("creators")
+        first = ~duplicate & key_series.notna().to_numpy()
+        first_row = dict(zip(key_series[first], rows[first]))
+        for i in np.flatnonzero(duplicate):
+            run.problems.append(Problem(
+                sheet.name, int(rows[i]), sheet.column("handle").header,
+                f"duplicate creator {keys[i]}: same key as row {first_row[keys[i]]}; only row {first_row[keys[i]]} is scored",
+                creators["handle"].iat[i], "creators", "handle"))
+    return duplicate
+
+
+def creator_rows(creators: pd.DataFrame, run: Run) -> Creators:
+    """Each Creators row's key (platform + normalised handle, or the profile link), the rows
+    that are scored, and the problems of the rows that are not (no key, duplicate key)."""
+    rows = excel_rows(creators)
+    keys, reasons = creator_keys(creators["platform"], creators["handle"], creators["profile_url"])
+    _report_unkeyed_rows(creators, reasons, rows, run)
+    all_keys = pd.Index(keys, dtype=object)
+    duplicate = _duplicate_rows(creators, keys, reasons, rows, all_keys, run)
+    valid = pd.Series(keys, dtype=object, copy=False).notna().to_numpy() & ~duplicate
+    positions = np.flatnonzero(valid)
+    n = len(positions)
+    key_index = all_keys if n == len(keys) else pd.Index(keys[positions], dtype=object)
+    creators["creator_key"] = pd.Series(keys.copy(), index=creators.index, dtype=object, copy=False)
+    scored = creators if n == len(creators) else creators.iloc[positions]  # no copy when every row has its own key
+    return Creators(creators, keys, positions, key_index, scored)
+
+
+# ----------------------------------------------------------------------------- stage 3: child tables -> creator index
+def child_positions(typed: dict[str, pd.DataFrame], creators: Creators, run: Run) -> dict[str, np.ndarray]:
+    """Per child sheet, each row's creator position (-1: no such creator), with the keys written
+    back in canonical form and a problem for each key that is malformed or names no creator.
+
+    All four sheets' keys are matched in one go: they name the same creators, so the distinct
+    key texts among them are looked up (and, where not typed as a known key, parsed) once.
+    """
+    raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in CHILD_SHEETS}
+    ends = np.cumsum([len(raw[key]) for key in CHILD_SHEETS])
+    all_idx, all_todo, all_canon, all_present = match_creator_keys(
+        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object), creators.key_index)
+    positions: dict[str, np.ndarray] = {}
+    creators_name = run.schema.sheet("creators").name
+    for key, end in zip(CHILD_SHEETS, ends.tolist()):
+        table, raw_keys = typed[key], raw[key]
+        start = end - len(raw_keys)
+        sheet = run.schema.sheet(key)
+        idx = all_idx[start:end]
+        lo, hi = np.searchsorted(all_todo, [start, end])
+        todo, canon, present = all_todo[lo:hi] - start, all_canon[lo:hi], all_present[lo:hi]
+        # only the cells not found as typed need a second look (usually none)
+        bad = present & pd.isna(canon)
+        if len(todo):
+            rows = excel_rows(table)
+            header = sheet.column("creator_key").header
+            for i in todo[bad]:
+                run.problems.append(Problem(sheet.name, int(rows[i]), header,
+                                            f"{raw_keys[i]!r} is not a creator key (platform:handle) or profile link",
+                                            raw_keys[i], key, "creator_key"))
+            for j in np.flatnonzero(present & ~bad & (idx[todo] < 0)):
+                run.problems.append(Problem(sheet.name, int(rows[todo[j]]), header,
+                                            f"creator {canon[j]} is not in {creators_name}; row left out of the scores",
+                                            canon[j], key, "creator_key"))
+        keys_out = np.array(raw_keys, dtype=object, copy=True)
+        fixed = present & ~bad
+        keys_out[todo[fixed]] = canon[fixed]
+        table["creator_key"] = pd.Series(keys_out, index=table.index, dtype=object, copy=False)
+        positions[key] = idx
+    return positions
+
+
+# ----------------------------------------------------------------------------- stage 4: outreach
+@dataclass
+class Responsiveness:
+    """Per creator: the responsiveness subscore and the two figures it comes from."""
+
+    score: np.ndarray
+    reply_rate: np.ndarray
+    median_hours: np.ndarray
+
+
+def _reply_hours(outreach: pd.DataFrame, run: Run) -> np.ndarray:
+    """Hours from contact to reply per row (NaN without both times; a reply before the contact
+    is reported and left out), also written to the sheet's reply_hours column."""
+    sheet = run.schema.sheet("outreach")
+    contacted = outreach["contacted_at"].to_numpy(dtype="datetime64[us]")
+    replied_at = outreach["replied_at"].to_numpy(dtype="datetime64[us]")
+    with np.errstate(invalid="ignore"):
+        hours = (replied_at - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9
+    hours = np.where(np.isnat(replied_at) | np.isnat(contacted), np.nan, hours)
+    early = hours < 0
+    for i in np.flatnonzero(early):
+        run.problems.append(Problem(sheet.name, int(excel_rows(outreach)[i]), sheet.column("replied_at").header,
+                                    "reply time is before the contact time", outreach["replied_at"].iat[i], "outreach", "replied_at"))
+    hours = np.where(early, np.nan, hours)
+    outreach["reply_hours"] = np.round(hours, 2)
+    return hours
+
+
+def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: Run) -> Responsiveness:
+    """Reply rate and median reply hours per creator, and the responsiveness subscore.
+
+    Contacts still inside the reply window (contacted less than the reply target ago, no answer
+    yet) are pending: neither a reply nor a non-reply.
+    """
+    hours = _reply_hours(outreach, run)
+    contacted = outreach["contacted_at"].to_numpy(dtype="datetime64[us]")
+    replied_at = outreach["replied_at"].to_numpy(dtype="datetime64[us]")
+    status = text_column(outreach, "status")
+    stage = metrics.stage_reached(status)
+    stage = np.where(~np.isnat(replied_at) & (stage == 0), 1, stage)  # a reply time means it was answered
+    target_hours = float(run.settings.reply_target_hours)
+    pending = (stage == 0) & (status == "contacted") & ~np.isnat(contacted) & \
+        ((run.today.to_datetime64() - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9 < target_hours)
+    counted = (stage >= 0) & ~pending
+    known = creator_of >= 0
+    contacts = np.bincount(creator_of[counted & known], minlength=n).astype(float)
+    replies = np.bincount(creator_of[counted & (stage >= 1) & known], minlength=n).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reply_rate = np.where(contacts > 0, replies / np.where(contacts > 0, contacts, 1), np.nan)
+    timed = known & ~np.isnan(hours)
+    median_hours = np.full(n, np.nan)
+    if timed.any():
+        med = pd.Series(hours[timed]).groupby(creator_of[timed]).median()
+        median_hours[med.index.to_numpy()] = med.to_numpy()
+    return Responsiveness(scoring.responsiveness_score(reply_rate, median_hours, target_hours), reply_rate, median_hours)
+
+
+# ----------------------------------------------------------------------------- stage 5: collaborations
+def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """(rate of the fee's currency, rate of the GMV's currency) per row into the base currency,
+    NaN where the FX table has no rate (reported: amounts in it are left out)."""
+    sheet = run.schema.sheet("collaborations")
+    rates = run.settings.fx_rates
+    currency = text_column(collabs, "currency")
+    gmv_currency = text_column(collabs, "gmv_currency")
+    rows = excel_rows(collabs)
+    rate = rates_for(currency, rates)  # one look-up per row, shared by every money column
+    no_gmv_currency = distinct.isna(gmv_currency)  # GMV in the fee's currency unless stated
+    gmv_rate = np.where(no_gmv_currency, rate, rates_for(gmv_currency, rates)) if len(collabs) else rate
+    gmv_values = number_column(collabs, "gmv")
+    for col_key, r in (("currency", rate), ("gmv_currency", gmv_rate)):
+        cand = np.flatnonzero(np.isnan(r))  # only rows without a rate need a second look
+        named = currency[cand] if col_key == "currency" else np.where(no_gmv_currency[cand], currency[cand], gmv_currency[cand])
+        no_rate = named != None  # noqa: E711 (element-wise)
+        if col_key == "gmv_currency":
+            no_rate = no_rate & ~np.isnan(gmv_values[cand])
+        for j in np.flatnonzero(no_rate):
+            i = cand[j]
+            run.problems.append(Problem(sheet.name, int(rows[i]), sheet.column(col_key).header,
+                                        f"no exchange rate for {named[j]} in 汇率 FX rates; amounts in it are left out",
+                                        named[j], "collaborations", col_key))
+    return rate, gmv_rate
+
+
+@dataclass
+class PostMetrics:
+    """Per collaboration row, in the base currency: cost, GMV, engagement and whether it is live."""
+
+    cost: np.ndarray
+    gmv: np.ndarray
+    views: np.ndarray
+    likes: np.ndarray
+    comments: np.ndarray
+    engagement: np.ndarray
+    er_views: np.ndarray
+    roas: np.ndarray
+    published: np.ndarray
+
+
+def post_metrics(collabs: pd.DataFrame, run: Run) -> PostMetrics:
+    """Each collaboration's cost, GMV, ER, CPM/CPE/CPA, ROAS and ROI, written to its computed
+    columns. A cost with an amount that could not be converted is unknown, not smaller."""
+    rate, gmv_rate = _fx_rates(collabs, run)
+    col = float_columns(collabs)  # each number column read once
+    money = {k: col(k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
+    gmv_raw = col("gmv")
+    gmv_base = gmv_raw * gmv_rate
+    commission = col("commission_rate")
+    cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
+                                         money["tool_cost"], col("agency_fee_pct")), dtype=float)
+    unconverted = np.zeros(len(collabs), dtype=bool)
+    for k in ("fee", "sample_cost", "shipping_cost", "tool_cost"):
+        unconverted |= ~np.isnan(col(k)) & np.isnan(money[k])
+    unconverted |= ~np.isnan(gmv_raw) & np.isnan(gmv_base) & ~np.isnan(commission) & (commission > 0)
+    cost = np.where(unconverted, np.nan, cost)
+    views, likes, comments = col("views"), col("likes"), col("comments")
+    engagement = metrics.nansum(likes, comments, col("shares"), col("saves"))
+    er_views = metrics.safe_div(engagement, views)
+    collabs["total_cost"] = np.round(cost, 2)
+    collabs["gmv_base"] = np.round(gmv_base, 2)
+    collabs["er_views"] = er_views
+    collabs["cpm"] = metrics.cpm(cost, views)
+    collabs["cpe"] = metrics.cpe(cost, engagement)
+    collabs["cpa"] = metrics.cpa(cost, col("orders"))
+    roas = metrics.roas(gmv_base, cost)
+    collabs["roas"] = roas
+    collabs["roi"] = metrics.roi(gmv_base, cost, float(run.settings.gross_margin))
+    return PostMetrics(cost, gmv_base, views, likes, comments, engagement, er_views, roas, ~np.isnan(views))
+
+
+def post_performance(collabs: pd.DataFrame, post: PostMetrics, settings: Settings) -> np.ndarray:
+    """Each published post's performance against its KPI targets (the Settings targets where the
+    row has none); NaN for unpublished posts, which are left out."""
+    col = float_columns(collabs)
+    kpi_views = col("kpi_views")
+    kpi_views = np.where(np.isnan(kpi_views), post.cost / float(settings.target_cpm) * 1000.0, kpi_views)
+    kpi_er = col("kpi_er")
+    kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
+    kpi_roas = col("kpi_roas")
+    kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
+    score = scoring.performance_score(post.views, kpi_views, post.er_views, kpi_er, col("orders"), col("kpi_orders"),
+                                      post.roas, kpi_roas)
+    return np.where(post.published, score, np.nan)
+
+
+@dataclass
+class Performance:
+    """Per creator: the performance subscore, money totals and the engagement sums the
+    authenticity checks read."""
+
+    score: np.ndarray
+    total_cost: np.ndarray
+    gmv: np.ndarray
+    roas: np.ndarray
+    roi: np.ndarray
+    sum_likes: np.ndarray
+    sum_comments: np.ndarray
+    er_views: np.ndarray
+    er_followers: np.ndarray
+
+
+def collaborations_stage(collabs: pd.DataFrame, creator_of: np.ndarray, creators: Creators, run: Run) -> Performance:
+    """Per-post metrics, then per creator: performance, cost, GMV, ROAS and ROI (over the posts
+    that have both GMV and cost), and ER both ways over published posts."""
+    n = creators.count
+    post = post_metrics(collabs, run)
+    performance = group_mean(creator_of, post_performance(collabs, post, run.settings), n)
+    tracked = ~np.isnan(post.gmv) & ~np.isnan(post.cost)
+    gmv_tracked = sum_or_nan(creator_of, np.where(tracked, post.gmv, np.nan), n)
+    cost_tracked = sum_or_nan(creator_of, np.where(tracked, post.cost, np.nan), n)
+    live = np.where(post.published, creator_of, -1)
+    sum_views = sum_or_nan(live, post.views, n)
+    sum_engagement = sum_or_nan(live, post.engagement, n)
+    sum_likes = sum_or_nan(live, post.likes, n)
+    sum_comments = sum_or_nan(live, post.comments, n)
+    posts = np.bincount(live[live >= 0], minlength=n).astype(float)
+    followers = number_column(creators.scored, "followers")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        er_followers = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan), followers)
+    return Performance(
+        score=performance,
+        total_cost=sum_or_nan(creator_of, post.cost, n),
+        gmv=sum_or_nan(creator_of, post.gmv, n),
+        roas=metrics.safe_div(gmv_tracked, cost_tracked),
+        roi=metrics.roi(gmv_tracked, cost_tracked, float(run.settings.gross_margin)),
+        sum_likes=sum_likes,
+        sum_comments=sum_comments,
+        er_views=metrics.safe_div(sum_engagement, sum_views),
+        er_followers=er_followers,
+    )
+
+
+# ----------------------------------------------------------------------------- stage 6: reviews
+def content_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int, settings: Settings) -> np.ndarray:
+    """Content quality per creator: each review's 1-5 scores re-centred per reviewer (once the
+    reviewer has enough reviews), mapped to 0-100, averaged over the creator's reviews."""
+    criteria = (np.column_stack([number_column(reviews, k) for k in ("visuals", "script", "brand_fit")])
+                if len(reviews) else np.zeros((0, 3)))
+    known = creator_of >= 0
+    normalised = criteria.copy()
+    if known.any():
+        normalised[known] = normalise_scores(text_column(reviews, "reviewer")[known], criteria[known], settings.min_reviews_to_normalise)
+    per_review = (scoring.content_score(normalised[:, 0], normalised[:, 1], normalised[:, 2])
+                  if len(reviews) else np.zeros(0))
+    return group_mean(creator_of, np.asarray(per_review, dtype=float), n)
+
+
+def _marked(reviews: pd.DataFrame, column: str, bad_value: str) -> np.ndarray:
+    """1 where the review marks the problem, 0 where it does not, NaN where not reviewed:
+    decided once per distinct value."""
+    codes, values = distinct.factorize(text_column(reviews, column))
+    return np.append(np.where(values == bad_value, 1.0, np.where(values == None, np.nan, 0.0)), np.nan)[codes]  # noqa: E711
+
+
+@dataclass
+class Compliance:
+    """Per creator: the compliance subscore, and per problem kind the posts that have it."""
+
+    score: np.ndarray
+    post_flags: dict[str, Flag]
+
+
+def compliance_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int) -> Compliance:
+    """Compliance per creator from the reviewers' marks.
+
+    A post counts as having a problem if any reviewer marked it: reviews are grouped by post
+    (collab_id, or the review itself when no collab is named), the maximum taken, then the share
+    of the creator's posts with each problem.
+    """
+    post_raw = reviews["collab_id"].to_numpy(dtype=object)
+    no_collab = distinct.isna(post_raw)
+    if no_collab.any():
+        post_raw = np.where(no_collab, reviews["review_id"].to_numpy(dtype=object), post_raw)
+    known = creator_of >= 0
+    post_codes, post_ids = distinct.factorize(post_raw if known.all() else np.where(known, post_raw, None))
+    n_posts = len(post_ids)
+    post_creator = np.full(n_posts, -1, dtype=np.int64)
+    has_post = post_codes >= 0
+    post_creator[post_codes[has_post]] = creator_of[has_post]
+    shares = {k: np.full(n, np.nan) for k in scoring.COMPLIANCE_PENALTIES}
+    post_flags: dict[str, Flag] = {}
+    for k, bad_value in (("ad_disclosure", "no"), ("false_claims", "yes"), ("platform_violation", "yes")):
+        marked = _marked(reviews, k, bad_value)
+        per_post = np.full(n_posts, np.nan)
+        np.fmax.at(per_post, post_codes[has_post], marked[has_post])
+        shares[k] = group_mean(post_creator, per_post, n)
+        post_flags[k] = first_ids(post_creator, per_post == 1.0, np.asarray(post_ids, dtype=object))
+    score = scoring.compliance_score(shares["ad_disclosure"], shares["false_claims"], shares["platform_violation"])
+    return Compliance(score, post_flags)
+
+
+# ----------------------------------------------------------------------------- stage 7: snapshots and authenticity
+@dataclass
+class Authenticity:
+    """Per creator: the authenticity subscore and the evidence behind its flags."""
+
+    score: np.ndarray
+    fake: np.ndarray
+    band: dict[str, np.ndarray]
+    er: np.ndarray
+    er_anomaly: np.ndarray
+    like_comment_flag: np.ndarray
+    like_comment_ratio: np.ndarray
+    jumps: dict[str, np.ndarray]
+
+
+def authenticity_stage(snapshots: pd.DataFrame, creator_of: np.ndarray, creators: Creators, perf: Performance,
+                       settings: Settings) -> Authenticity:
+    """Fake-follower rate, ER against its platform and follower band (each platform's own ER
+    definition), the like/comment ratio and follower jumps between snapshots."""
+    n = creators.count
+    jumps = auth.follower_jumps(creator_of, snapshots["date"].to_numpy(dtype="datetime64[us]"), number_column(snapshots, "followers"),
+                                n, float(settings.follower_jump_flag))
+    band = auth.er_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
+    er = np.where(band["basis"] == "followers", perf.er_followers, perf.er_views)
+    er_anomaly = auth.er_anomaly(er, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
+    lc_flag, lc_ratio = auth.like_comment_anomaly(perf.sum_likes, perf.sum_comments)
+    fake = number_column(creators.scored, "fake_follower_rate")
+    score = scoring.authenticity_score(fake, er_anomaly, lc_flag, jumps["flag"], float(settings.fake_follower_flag))
+    return Authenticity(score, fake, band, er, er_anomaly, lc_flag, lc_ratio, jumps)
+
+
+# ----------------------------------------------------------------------------- stage 8: audience fit
+def audience_fit_stage(creators: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """Market, language, category and audience share against the Settings target lists."""
+    n = len(creators)
+
+    def match(column: str, targets: tuple[str, ...]) -> np.ndarray:
+        if not targets:
+            return np.full(n, np.nan)
+        codes, values = distinct.factorize(text_column(creators, column))  # 1 in the targets, 0 not, NaN empty: per distinct value
+        return np.append(pd.Series(values, dtype=object).isin(list(targets)).to_numpy(dtype=float), np.nan)[codes]
+
+    return scoring.audience_fit_score(match("country", settings.target_markets), match("language", settings.target_languages),
+                                      match("category", settings.target_categories), number_column(creators, "audience_target_share"),
+                                      match("audience_top_country", settings.target_markets))
+
+
+# ----------------------------------------------------------------------------- stage 9: score and tier
+@dataclass
+class Verdict:
+    """Per creator: the six subscores, the weighted score, its completeness and the tier."""
+
+    subscores: np.ndarray
+    score: np.ndarray
+    completeness: np.ndarray
+    tier: np.ndarray
+    blacklisted: np.ndarray
+
+
+def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, settings: Settings) -> Verdict:
+    """The weighted score (rounded to one decimal before the tier is read), its completeness, and
+    the tier: none below the minimum completeness, never above C when blacklisted."""
+    n = len(creators)
+    # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
+    # explanation adds up and the workbook's native formula over the shown cells gives the same number
+    sub = np.round(np.column_stack(subscores).astype(float).reshape(n, 6), 1)
+    score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
+    score = np.round(np.asarray(score, dtype=float), 1)
+    blacklisted = text_column(creators, "blacklisted") == "yes"
+    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, float(settings.min_completeness)),
+                      dtype=object).reshape(n)
+    return Verdict(sub, score, completeness, tier, blacklisted)
+
+
+# ----------------------------------------------------------------------------- stage 10: flags and explanation
+def _days(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda i: np.datetime_as_string(x[i], unit="D").astype(object)
+
+
+def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authenticity, compliance: Compliance,
+              settings: Settings) -> np.ndarray:
+    """Each creator's red flags with their evidence, joined with "; " ("" where none)."""
+    n = len(creators)
+    blacklisted = verdict.blacklisted
+    reason = np.full(n, "", dtype=object)  # free text, read as typed for the blacklisted few
+    if blacklisted.any():
+        reason[blacklisted] = [str(r).strip() if r is not None and r == r else "" for r in text_column(creators, "blacklist_reason")[blacklisted]]
+    fake, a = authenticity.fake, authenticity
+    fake_level, min_comp = float(settings.fake_follower_flag), float(settings.min_completeness)
+    er_dir = np.nan_to_num(a.er_anomaly)
+    band_txt = a.band["band"].astype(object)
+    er_low_cut, er_high_cut = a.band["er_low"] * float(settings.er_low_factor), a.band["er_high"] * float(settings.er_high_factor)
+    lc_on = np.nan_to_num(a.like_comment_flag) > 0
+    no_comments = lc_on & np.isinf(np.nan_to_num(a.like_comment_ratio, nan=0.0))
+    incomplete = (verdict.tier == None) & ~np.isnan(verdict.score)  # noqa: E711
+
+    def compliance_flag(label: str, k: str) -> Flag:
+        idx, ids = compliance.post_flags.get(k, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)))
+        return idx, label + ids
+
+    return join_flags(
+        n,
+        flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "", ": " + reason[i].astype(str).astype(object))),
+        flag(fake >= fake_level, "假粉率高 Fake followers ", lambda i: percent_texts(fake[i]), f" ≥ {fake_level:.0%}"),
+        flag(er_dir < 0, "互动率偏低 ER far below band: ", lambda i: percent_texts(a.er[i], 1), " < ",
+             lambda i: percent_texts(er_low_cut[i], 1), " (", lambda i: band_txt[i], ")"),
+        flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: percent_texts(a.er[i], 1), " > ",
+             lambda i: percent_texts(er_high_cut[i], 1), " (", lambda i: band_txt[i], ")"),
+        # the like/comment flag: a ratio, or no comments at all (never both)
+        flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ", lambda i: scoring._num(a.like_comment_ratio[i], 0),
+             f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})"),
+        flag(no_comments, "赞评比异常 Likes but no comments"),
+        flag(np.nan_to_num(a.jumps["flag"]) > 0, "粉丝突增 Follower jump +", lambda i: percent_texts(a.jumps["growth"][i]), " (",
+             _days(a.jumps["start"]), " → ", _days(a.jumps["end"]), ")"),
+        compliance_flag("缺少广告标识 Missing #ad disclosure: ", "ad_disclosure"),
+        compliance_flag("虚假宣传 False claims: ", "false_claims"),
+        compliance_flag("平台违规 Platform violation: ", "platform_violation"),
+        flag(incomplete, "数据不足 Incomplete: ", lambda i: percent_texts(verdict.completeness[i]), f" of weight has data (< {min_comp:.0%})"),
+    )
+
+
+# ----------------------------------------------------------------------------- stage 11: the Scores table
+def _text(values: np.ndarray) -> pd.Series:
+    """Plain Python strings and None (pandas 3 would turn them into its "str" dtype with NaN)."""
+    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
+
+
+def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, authenticity: Authenticity, verdict: Verdict,
+                 flags: np.ndarray, explanation: np.ndarray, schema: Schema) -> pd.DataFrame:
+    """One Scores row per scored creator, columns in sheet order."""
+    scored = creators.scored
+    columns = {
+        "creator_key": _text(creators.keys[creators.positions]),
+        "platform": _text(text_column(scored, "platform")),
+        "handle": _text(text_column(scored, "handle")),
+        # the label the cell shows (as the build writes it), so the dashboard's SUMIFS per market match it
+        "country": _text(_market_labels(schema, text_column(scored, "country"))),
+        "reply_rate": reply.reply_rate,
+        "median_reply_hours": np.round(reply.median_hours, 1),
+        "er": authenticity.er,
+        "total_cost": np.round(perf.total_cost, 2),
+        "gmv": np.round(perf.gmv, 2),
+        "roas": perf.roas,
+        "roi": perf.roi,
+        **{d: np.round(verdict.subscores[:, j], 1) for j, d in enumerate(DIMENSIONS)},
+        "score": verdict.score,
+        "tier": _text(verdict.tier),
+        "completeness": verdict.completeness,
+        "flags": _text(flags),
+        "explanation": _text(explanation),
+    }
+    # in sheet order, taking the fresh arrays as they are (pandas would copy each one otherwise)
+    return pd.DataFrame({k: columns[k] for k in schema.sheet("scores").keys}, copy=False)
+
+
+def _fill_creator_scores(creators: Creators, verdict: Verdict) -> None:
+    """The Creators sheet's own score and tier columns (empty for rows that are not scored)."""
+    frame = creators.frame
+    score_all = np.full(len(frame), np.nan)
+    score_all[creators.positions] = verdict.score
+    tier_all = np.full(len(frame), None, dtype=object)
+    tier_all[creators.positions] = verdict.tier
+    frame["score"] = score_all
+    frame["tier"] = pd.Series(tier_all, index=frame.index, dtype=object, copy=False)
 
 
 def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None, *,
@@ -188,346 +646,35 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     still pending (contacted less than the reply target ago, not counted as unanswered).
     ``explain=False`` skips the explanation sentences (faster for bulk jobs).
     """
-    schema = load_schema()
     settings = settings or Settings.defaults()
-    today = pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize()
-    problems: list[Problem] = []
+    run = Run(load_schema(), settings, pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize())
     notes: list[str] = list(settings.notes)
-    typed: dict[str, pd.DataFrame] = {}
-    for key in INPUT_SHEETS:
-        frame = tables.get(key)
-        frame = _empty_frame(key) if frame is None else frame
-        typed[key], found = coerce_table(key, frame, columns=ENGINE_COLUMNS.get(key))
-        problems.extend(found)
-
-    # ---------------------------------------------------------------- creators and their keys
-    cr = typed["creators"]
-    c_sheet = schema.sheet("creators")
-    rows_c = excel_rows(cr)
-    keys, reasons = creator_keys(cr["platform"], cr["handle"], cr["profile_url"])
-    input_keys = [c.key for c in c_sheet.input_columns]
-    no_key = np.flatnonzero(reasons != "")
-    empty_row = cr.iloc[no_key][input_keys].isna().all(axis=1).to_numpy() if len(no_key) else np.zeros(0, dtype=bool)
-    for i in no_key[~empty_row]:
-        if cr["platform"].iat[i] is None and cr["handle"].iat[i] is None:
-            continue  # both missing: already reported as required values
-        problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
-                                f"no creator key can be made: {reasons[i]}", cr["handle"].iat[i], "creators", "handle"))
-    key_s = pd.Series(keys, dtype=object, copy=False)
-    all_keys = pd.Index(keys, dtype=object)
-    if not (reasons != "").any() and all_keys.is_unique:
-        # the usual case: every row has its own key; the hash table built to see that is the
-        # one the child sheets' keys are looked up in below
-        dup = np.zeros(len(keys), dtype=bool)
-    else:
-        dup = (key_s.duplicated(keep="first") & key_s.notna()).to_numpy()
-    if dup.any():
-        first_row = dict(zip(key_s[~dup & key_s.notna().to_numpy()], rows_c[~dup & key_s.notna().to_numpy()]))
-        for i in np.flatnonzero(dup):
-            problems.append(Problem(c_sheet.name, int(rows_c[i]), c_sheet.column("handle").header,
-                                    f"duplicate creator {keys[i]}: same key as row {first_row[keys[i]]}; only row {first_row[keys[i]]} is scored",
-                                    cr["handle"].iat[i], "creators", "handle"))
-    valid = key_s.notna().to_numpy() & ~dup
-    cpos = np.flatnonzero(valid)
-    n = len(cpos)
-    key_index = all_keys if n == len(keys) else pd.Index(keys[cpos], dtype=object)
-    cr["creator_key"] = pd.Series(keys.copy(), index=cr.index, dtype=object, copy=False)
-    C = cr if n == len(cr) else cr.iloc[cpos]  # no copy when every row has its own key
-
-    # ---------------------------------------------------------------- child tables -> creator index
-    # All four sheets' keys are matched in one go: they name the same creators, so the distinct
-    # key texts among them are looked up (and, where not typed as a known key, parsed) once.
-    raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in CHILD_SHEETS}
-    ends = np.cumsum([len(raw[key]) for key in CHILD_SHEETS])
-    all_idx, all_todo, all_canon, all_present = match_creator_keys(
-        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object), key_index)
-    cidx: dict[str, np.ndarray] = {}
-    for key, end in zip(CHILD_SHEETS, ends.tolist()):
-        t, raw_keys = typed[key], raw[key]
-        start = end - len(raw_keys)
-        sheet = schema.sheet(key)
-        idx = all_idx[start:end]
-        lo, hi = np.searchsorted(all_todo, [start, end])
-        todo, canon, present = all_todo[lo:hi] - start, all_canon[lo:hi], all_present[lo:hi]
-        # only the cells not found as typed need a second look (usually none)
-        bad = present & pd.isna(canon)
-        if len(todo):
-            rows = excel_rows(t)
-            header = sheet.column("creator_key").header
-            for i in todo[bad]:
-                problems.append(Problem(sheet.name, int(rows[i]), header, f"{raw_keys[i]!r} is not a creator key (platform:handle) or profile link",
-                                        raw_keys[i], key, "creator_key"))
-            for j in np.flatnonzero(present & ~bad & (idx[todo] < 0)):
-                problems.append(Problem(sheet.name, int(rows[todo[j]]), header, f"creator {canon[j]} is not in {c_sheet.name}; row left out of the scores",
-                                        canon[j], key, "creator_key"))
-        keys_out = np.array(raw_keys, dtype=object, copy=True)
-        fixed = present & ~bad
-        keys_out[todo[fixed]] = canon[fixed]
-        t["creator_key"] = pd.Series(keys_out, index=t.index, dtype=object, copy=False)
-        cidx[key] = idx
-
-    # ---------------------------------------------------------------- outreach
-    ot, oi = typed["outreach"], cidx["outreach"]
-    o_sheet = schema.sheet("outreach")
-    contacted = ot["contacted_at"].to_numpy(dtype="datetime64[us]")
-    replied_at = ot["replied_at"].to_numpy(dtype="datetime64[us]")
-    with np.errstate(invalid="ignore"):
-        hours = (replied_at - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9
-    hours = np.where(np.isnat(replied_at) | np.isnat(contacted), np.nan, hours)
-    early = hours < 0
-    for i in np.flatnonzero(early):
-        problems.append(Problem(o_sheet.name, int(excel_rows(ot)[i]), o_sheet.column("replied_at").header,
-                                "reply time is before the contact time", ot["replied_at"].iat[i], "outreach", "replied_at"))
-    hours = np.where(early, np.nan, hours)
-    ot["reply_hours"] = np.round(hours, 2)
-    stage = metrics.stage_reached(_obj(ot, "status"))
-    stage = np.where(~np.isnat(replied_at) & (stage == 0), 1, stage)  # a reply time means it was answered
-    target_h = float(settings.reply_target_hours)
-    pending = (stage == 0) & (_obj(ot, "status") == "contacted") & ~np.isnat(contacted) & \
-        ((today.to_datetime64() - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9 < target_h)
-    counted = (stage >= 0) & ~pending
-    contacts = np.bincount(oi[counted & (oi >= 0)], minlength=n).astype(float)
-    replies = np.bincount(oi[counted & (stage >= 1) & (oi >= 0)], minlength=n).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        reply_rate = np.where(contacts > 0, replies / np.where(contacts > 0, contacts, 1), np.nan)
-    ok_h = (oi >= 0) & ~np.isnan(hours)
-    median_hours = np.full(n, np.nan)
-    if ok_h.any():
-        med = pd.Series(hours[ok_h]).groupby(oi[ok_h]).median()
-        median_hours[med.index.to_numpy()] = med.to_numpy()
-    responsiveness = scoring.responsiveness_score(reply_rate, median_hours, target_h)
-
-    # ---------------------------------------------------------------- collaborations
-    co, ci = typed["collaborations"], cidx["collaborations"]
-    k_sheet = schema.sheet("collaborations")
-    rates = settings.fx_rates
-    cur = _obj(co, "currency")
-    gmv_cur_typed = _obj(co, "gmv_currency")
-    rows_k = excel_rows(co)
-    rate = rates_for(cur, rates)  # one look-up per row, shared by every money column
-    no_gmv_cur = distinct.isna(gmv_cur_typed)  # GMV in the fee's currency unless stated
-    gmv_rate = np.where(no_gmv_cur, rate, rates_for(gmv_cur_typed, rates)) if len(co) else rate
-    col = _float_columns(co)  # each number column read once
-    gmv_values = col("gmv")
-    for col_key, r in (("currency", rate), ("gmv_currency", gmv_rate)):
-        cand = np.flatnonzero(np.isnan(r))  # only rows without a rate need a second look
-        cur_arr = cur[cand] if col_key == "currency" else np.where(no_gmv_cur[cand], cur[cand], gmv_cur_typed[cand])
-        no_rate = cur_arr != None  # noqa: E711 (element-wise)
-        if col_key == "gmv_currency":
-            no_rate = no_rate & ~np.isnan(gmv_values[cand])
-        for j in np.flatnonzero(no_rate):
-            i = cand[j]
-            problems.append(Problem(k_sheet.name, int(rows_k[i]), k_sheet.column(col_key).header,
-                                    f"no exchange rate for {cur_arr[j]} in 汇率 FX rates; amounts in it are left out",
-                                    cur_arr[j], "collaborations", col_key))
-    money = {k: col(k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
-    gmv_raw = col("gmv")
-    gmv_base = gmv_raw * gmv_rate
-    commission = col("commission_rate")
-    cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
-                                         money["tool_cost"], col("agency_fee_pct")), dtype=float)
-    unconverted = np.zeros(len(co), dtype=bool)
-    for k in ("fee", "sample_cost", "shipping_cost", "tool_cost"):
-        unconverted |= ~np.isnan(col(k)) & np.isnan(money[k])
-    unconverted |= ~np.isnan(gmv_raw) & np.isnan(gmv_base) & ~np.isnan(commission) & (commission > 0)
-    cost = np.where(unconverted, np.nan, cost)
-    views, likes, comments = col("views"), col("likes"), col("comments")
-    shares, saves = col("shares"), col("saves")
-    eng = metrics.nansum(likes, comments, shares, saves)
-    er_v = metrics.safe_div(eng, views)
-    co["total_cost"] = np.round(cost, 2)
-    co["gmv_base"] = np.round(gmv_base, 2)
-    co["er_views"] = er_v
-    co["cpm"] = metrics.cpm(cost, views)
-    co["cpe"] = metrics.cpe(cost, eng)
-    co["cpa"] = metrics.cpa(cost, col("orders"))
-    roas_k = metrics.roas(gmv_base, cost)
-    co["roas"] = roas_k
-    margin = float(settings.gross_margin)
-    co["roi"] = metrics.roi(gmv_base, cost, margin)
-    published = ~np.isnan(views)
-    kpi_views = col("kpi_views")
-    kpi_views = np.where(np.isnan(kpi_views), cost / float(settings.target_cpm) * 1000.0, kpi_views)
-    kpi_er = col("kpi_er")
-    kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
-    kpi_roas = col("kpi_roas")
-    kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
-    post_perf = scoring.performance_score(views, kpi_views, er_v, kpi_er, col("orders"), col("kpi_orders"),
-                                          roas_k, kpi_roas)
-    post_perf = np.where(published, post_perf, np.nan)
-    performance = _group_mean(ci, post_perf, n)
-    total_cost_c = _sum_or_nan(ci, cost, n)
-    tracked = ~np.isnan(gmv_base) & ~np.isnan(cost)
-    gmv_c = _sum_or_nan(ci, gmv_base, n)
-    gmv_tracked = _sum_or_nan(ci, np.where(tracked, gmv_base, np.nan), n)
-    cost_tracked = _sum_or_nan(ci, np.where(tracked, cost, np.nan), n)
-    roas_c = metrics.safe_div(gmv_tracked, cost_tracked)
-    roi_c = metrics.roi(gmv_tracked, cost_tracked, margin)
-    pub_i = np.where(published, ci, -1)
-    sum_views = _sum_or_nan(pub_i, views, n)
-    sum_eng = _sum_or_nan(pub_i, eng, n)
-    sum_likes = _sum_or_nan(pub_i, likes, n)
-    sum_comments = _sum_or_nan(pub_i, comments, n)
-    posts = np.bincount(pub_i[pub_i >= 0], minlength=n).astype(float)
-    er_views_c = metrics.safe_div(sum_eng, sum_views)
-    followers = _col(C, "followers")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        er_followers_c = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan), followers)
-
-    # ---------------------------------------------------------------- reviews
-    rv, ri = typed["reviews"], cidx["reviews"]
-    crit = np.column_stack([_col(rv, k) for k in ("visuals", "script", "brand_fit")]) if len(rv) else np.zeros((0, 3))
-    use = ri >= 0
-    normalised = crit.copy()
-    if use.any():
-        normalised[use] = normalise_scores(_obj(rv, "reviewer")[use], crit[use], settings.min_reviews_to_normalise)
-    review_content = scoring.content_score(normalised[:, 0], normalised[:, 1], normalised[:, 2]) if len(rv) else np.zeros(0)
-    content = _group_mean(ri, np.asarray(review_content, dtype=float), n)
-
-    def yes(col: str, bad_value: str) -> np.ndarray:
-        # 1 marked, 0 not, NaN not reviewed: decided once per distinct value
-        codes, values = distinct.factorize(_obj(rv, col))
-        return np.append(np.where(values == bad_value, 1.0, np.where(values == None, np.nan, 0.0)), np.nan)[codes]  # noqa: E711
-
-    # A post counts as having a problem if any reviewer marked it: group reviews by post (collab_id,
-    # or the review itself when no collab is named), take the maximum, then average per creator.
-    post_raw = rv["collab_id"].to_numpy(dtype=object)
-    no_collab = distinct.isna(post_raw)
-    if no_collab.any():
-        post_raw = np.where(no_collab, rv["review_id"].to_numpy(dtype=object), post_raw)
-    use_r = ri >= 0
-    post_codes, post_ids = distinct.factorize(post_raw if use_r.all() else np.where(use_r, post_raw, None))
-    n_posts = len(post_ids)
-    post_creator = np.full(n_posts, -1, dtype=np.int64)
-    ok_r = post_codes >= 0
-    post_creator[post_codes[ok_r]] = ri[ok_r]
-    shares_c = {k: np.full(n, np.nan) for k in scoring.COMPLIANCE_PENALTIES}
-    post_flags: dict[str, Flag] = {}
-    for k, bad_value in (("ad_disclosure", "no"), ("false_claims", "yes"), ("platform_violation", "yes")):
-        v = yes(k, bad_value)
-        per_post = np.full(n_posts, np.nan)
-        np.fmax.at(per_post, post_codes[ok_r], v[ok_r])
-        shares_c[k] = _group_mean(post_creator, per_post, n)
-        post_flags[k] = _first_ids(post_creator, per_post == 1.0, np.asarray(post_ids, dtype=object))
-    compliance = scoring.compliance_score(shares_c["ad_disclosure"], shares_c["false_claims"], shares_c["platform_violation"])
-
-    # ---------------------------------------------------------------- snapshots and authenticity
-    sn, si = typed["snapshots"], cidx["snapshots"]
-    jumps = auth.follower_jumps(si, sn["date"].to_numpy(dtype="datetime64[us]"), _col(sn, "followers"), n,
-                                float(settings.follower_jump_flag))
-    platform = _obj(C, "platform")
-    band = auth.er_band(platform, followers, settings.er_benchmarks)
-    er_basis = np.where(band["basis"] == "followers", er_followers_c, er_views_c)
-    er_anom = auth.er_anomaly(er_basis, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
-    lc_flag, lc_ratio = auth.like_comment_anomaly(sum_likes, sum_comments)
-    fake = _col(C, "fake_follower_rate")
-    fake_flag_level = float(settings.fake_follower_flag)
-    authenticity = scoring.authenticity_score(fake, er_anom, lc_flag, jumps["flag"], fake_flag_level)
-
-    # ---------------------------------------------------------------- audience fit
-    def match(col: str, targets: tuple[str, ...]) -> np.ndarray:
-        if not targets:
-            return np.full(n, np.nan)
-        codes, values = distinct.factorize(_obj(C, col))  # 1 in the targets, 0 not, NaN empty: per distinct value
-        return np.append(pd.Series(values, dtype=object).isin(list(targets)).to_numpy(dtype=float), np.nan)[codes]
-
-    fit = scoring.audience_fit_score(match("country", settings.target_markets), match("language", settings.target_languages),
-                                     match("category", settings.target_categories), _col(C, "audience_target_share"),
-                                     match("audience_top_country", settings.target_markets))
-
-    # ---------------------------------------------------------------- score and tier
-    sub = np.column_stack([responsiveness, content, compliance, performance, authenticity, fit]).astype(float).reshape(n, 6)
-    # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
-    # explanation adds up and the workbook's native formula over the shown cells gives the same number
-    sub = np.round(sub, 1)
-    score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
-    score = np.round(np.asarray(score, dtype=float), 1)
-    blacklisted = _obj(C, "blacklisted") == "yes"
-    min_comp = float(settings.min_completeness)
-    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, min_comp), dtype=object).reshape(n)
-
-    reason = np.full(n, "", dtype=object)  # free text, read as typed for the blacklisted few
-    if blacklisted.any():
-        raw_reason = _obj(C, "blacklist_reason")[blacklisted]
-        reason[blacklisted] = [str(r).strip() if r is not None and r == r else "" for r in raw_reason]
-    er_dir = np.nan_to_num(er_anom)
-    band_txt = band["band"].astype(object)
-    er_low_cut, er_high_cut = band["er_low"] * float(settings.er_low_factor), band["er_high"] * float(settings.er_high_factor)
-    lc_on = np.nan_to_num(lc_flag) > 0
-    no_comments = lc_on & np.isinf(np.nan_to_num(lc_ratio, nan=0.0))
-    jump_on = np.nan_to_num(jumps["flag"]) > 0
-    incomplete = (tier == None) & ~np.isnan(score)  # noqa: E711
-
-    def days(x: np.ndarray):
-        return lambda i: np.datetime_as_string(x[i], unit="D").astype(object)
-
-    def compliance_flag(label: str, k: str) -> Flag:
-        idx, ids = post_flags.get(k, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)))
-        return idx, label + ids
-
-    flags = _join_flags(
-        n,
-        _flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "", ": " + reason[i].astype(str).astype(object))),
-        _flag(fake >= fake_flag_level, "假粉率高 Fake followers ", lambda i: _pct(fake[i]), f" ≥ {fake_flag_level:.0%}"),
-        _flag(er_dir < 0, "互动率偏低 ER far below band: ", lambda i: _pct(er_basis[i], 1), " < ",
-              lambda i: _pct(er_low_cut[i], 1), " (", lambda i: band_txt[i], ")"),
-        _flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: _pct(er_basis[i], 1), " > ",
-              lambda i: _pct(er_high_cut[i], 1), " (", lambda i: band_txt[i], ")"),
-        # the like/comment flag: a ratio, or no comments at all (never both)
-        _flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ", lambda i: scoring._num(lc_ratio[i], 0),
-              f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})"),
-        _flag(no_comments, "赞评比异常 Likes but no comments"),
-        _flag(jump_on, "粉丝突增 Follower jump +", lambda i: _pct(jumps["growth"][i]), " (", days(jumps["start"]), " → ",
-              days(jumps["end"]), ")"),
-        compliance_flag("缺少广告标识 Missing #ad disclosure: ", "ad_disclosure"),
-        compliance_flag("虚假宣传 False claims: ", "false_claims"),
-        compliance_flag("平台违规 Platform violation: ", "platform_violation"),
-        _flag(incomplete, "数据不足 Incomplete: ", lambda i: _pct(completeness[i]), f" of weight has data (< {min_comp:.0%})"),
-    )
-
-    explanation = (scoring.explain(score, tier, completeness, sub, settings.weights, blacklisted, settings.cutoffs, min_comp, flags)
+    typed = typed_inputs(tables, run)
+    creators = creator_rows(typed["creators"], run)
+    creator_of = child_positions(typed, creators, run)
+    n = creators.count
+    reply = outreach_stage(typed["outreach"], creator_of["outreach"], n, run)
+    perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, run)
+    content = content_stage(typed["reviews"], creator_of["reviews"], n, settings)
+    compliance = compliance_stage(typed["reviews"], creator_of["reviews"], n)
+    authenticity = authenticity_stage(typed["snapshots"], creator_of["snapshots"], creators, perf, settings)
+    fit = audience_fit_stage(creators.scored, settings)
+    verdict = score_and_tier([reply.score, content, compliance.score, perf.score, authenticity.score, fit], creators.scored, settings)
+    flags = red_flags(creators.scored, verdict, authenticity, compliance, settings)
+    explanation = (scoring.explain(verdict.score, verdict.tier, verdict.completeness, verdict.subscores, settings.weights,
+                                   verdict.blacklisted, settings.cutoffs, float(settings.min_completeness), flags)
                    if explain and n else np.full(n, None, dtype=object))
-    def text(values: np.ndarray) -> pd.Series:
-        # plain Python strings and None (pandas 3 would turn them into its "str" dtype with NaN)
-        return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
-
-    columns = {
-        "creator_key": text(keys[cpos]),
-        "platform": text(platform),
-        "handle": text(_obj(C, "handle")),
-        # the label the cell shows (as the build writes it), so the dashboard's SUMIFS per market match it
-        "country": text(_market_labels(schema, _obj(C, "country"))),
-        "reply_rate": reply_rate,
-        "median_reply_hours": np.round(median_hours, 1),
-        "er": np.where(band["basis"] == "followers", er_followers_c, er_views_c),
-        "total_cost": np.round(total_cost_c, 2),
-        "gmv": np.round(gmv_c, 2),
-        "roas": roas_c,
-        "roi": roi_c,
-        **{d: np.round(sub[:, j], 1) for j, d in enumerate(DIMENSIONS)},
-        "score": score,
-        "tier": text(tier),
-        "completeness": completeness,
-        "flags": text(flags),
-        "explanation": text(explanation),
-    }
-    # in sheet order, taking the fresh arrays as they are (pandas would copy each one otherwise)
-    scores = pd.DataFrame({k: columns[k] for k in schema.sheet("scores").keys}, copy=False)
-    score_all = np.full(len(cr), np.nan)
-    score_all[cpos] = score
-    tier_all = np.full(len(cr), None, dtype=object)
-    tier_all[cpos] = tier
-    cr["score"] = score_all
-    cr["tier"] = pd.Series(tier_all, index=cr.index, dtype=object, copy=False)
+    _fill_creator_scores(creators, verdict)
     out = dict(typed)
-    out["scores"] = scores
-    if len(ot):
-        out["funnel"] = metrics.funnel(ot)
-    if n and not np.isnan(score).all():
-        missing_share = 1.0 - float(np.mean(completeness))
+    out["scores"] = scores_table(creators, reply, perf, authenticity, verdict, flags, explanation, run.schema)
+    if len(typed["outreach"]):
+        out["funnel"] = metrics.funnel(typed["outreach"])
+    if n and not np.isnan(verdict.score).all():
+        missing_share = 1.0 - float(np.mean(verdict.completeness))
         if missing_share > 0.5:
             notes.append(f"数据不足 On average {missing_share:.0%} of the weight had no data; fill more inputs for reliable tiers")
-    return Evaluation(out, problems, notes)
+    return Evaluation(out, run.problems, notes)
+
 
 
 # ----------------------------------------------------------------------------- one creator
@@ -565,3 +712,4 @@ def score_creator(creator: Mapping[str, Any], outreach: Iterable[Mapping[str, An
         row = {k: None for k in load_schema().sheet("scores").keys}
     row["problems"] = [str(p) for p in result.problems]
     return row
+

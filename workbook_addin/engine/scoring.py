@@ -28,7 +28,7 @@ audience_fit     weighted mean of market (30 %), language (20 %), category (30 %
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache, lru_cache
 from itertools import repeat
 from typing import Any
@@ -227,16 +227,12 @@ def join_texts(pieces: list[Any], rows: np.ndarray | None = None) -> list[str]:
                                     for p in merged])))
 
 
-def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
-            weights: np.ndarray, blacklisted: np.ndarray, cutoffs: tuple[float, float, float],
-            min_completeness: float, flags: np.ndarray) -> np.ndarray:
-    """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
+def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, blacklisted: np.ndarray,
+                cutoffs: tuple[float, float, float], min_completeness: float) -> tuple[np.ndarray, list[Callable[[], list[Any]]]]:
+    """The head of each creator's sentence: (which head each row gets, each head's pieces).
 
-    e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
-    粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Rows are grouped by
-    the kind of head sentence, by which dimensions have data (at most 64 patterns) and by whether
-    there are flags; within a group the sentence is fixed text with only the numbers varying, and
-    each row's sentence is one ``"".join`` (see :func:`join_texts`).
+    Heads are built lazily (a function per head) so a head no row needs costs nothing; a later
+    head wins where two masks overlap.
     """
     n = len(score)
     s_cut, a_cut, b_cut = cutoffs
@@ -253,8 +249,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     def gap(cut: float) -> np.ndarray:
         return _num(cut - sc)
 
-    # (mask, function giving the head's pieces); a later head wins where masks overlap
-    heads = [
+    heads: list[tuple[np.ndarray, Callable[[], list[Any]]]] = [
         (plain & (natural == "S"), lambda: ["S: ", sc_txt, f" ≥ {s_cut:g} (top tier)"]),
         (plain & (natural == "A"), lambda: ["A: ", sc_txt, f" ≥ {a_cut:g}; ", gap(s_cut), f" below S ({s_cut:g})"]),
         (plain & (natural == "B"), lambda: ["B: ", sc_txt, f" ≥ {b_cut:g}; ", gap(a_cut), f" below A ({a_cut:g})"]),
@@ -268,6 +263,22 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     kind = np.full(n, len(heads), dtype=np.int64)  # len(heads): no head (cannot happen; kept empty)
     for k, (mask, _) in enumerate(heads):
         kind[mask] = k
+    return kind, [make for _, make in heads]
+
+
+def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
+            weights: np.ndarray, blacklisted: np.ndarray, cutoffs: tuple[float, float, float],
+            min_completeness: float, flags: np.ndarray) -> np.ndarray:
+    """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
+
+    e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
+    粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Rows are grouped by
+    the kind of head sentence, by which dimensions have data (at most 64 patterns) and by whether
+    there are flags; within a group the sentence is fixed text with only the numbers varying, and
+    each row's sentence is one ``"".join`` (see :func:`join_texts`).
+    """
+    n = len(score)
+    kind, heads = _tier_heads(score, tier, completeness, blacklisted, cutoffs, min_completeness)
     head_pieces: dict[int, list[Any]] = {len(heads): []}
 
     labels = dimension_labels()
@@ -300,7 +311,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
         rows = order[ends[g] - counts[g]:ends[g]]
         k, pat, has_flags = g // 128, (g // 2) % 64, g % 2
         if k not in head_pieces:
-            head_pieces[k] = heads[k][1]()
+            head_pieces[k] = heads[k]()
         pieces = [p if isinstance(p, str) else np.asarray(p, dtype=object)[rows] for p in head_pieces[k]]
         present = [j for j in range(len(DIMENSIONS)) if pat >> j & 1]
         pieces += [dimension(j, m == 0, rows) for m, j in enumerate(present)]

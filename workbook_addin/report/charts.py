@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import glob
 import io
+import os
 import warnings
 from functools import cache
 
@@ -37,6 +39,39 @@ CJK_FONTS = (
 TIER_COLOURS = {"S": "#1b7f3b", "A": "#4caf50", "B": "#f2b233", "C": "#d9534f", "未评级 Unrated": "#9e9e9e"}
 SPEND = "#5b7db1"
 GMV = "#e08a3c"
+
+
+#: Where the CJK font files usually are (Debian/Ubuntu fonts-noto-cjk, other Linux layouts, Windows,
+#: macOS); the first that exist are registered with matplotlib by :func:`register_cjk_fonts`.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-*.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-*.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-*.ttc",
+    "/Library/Fonts/NotoSansCJK*.otf",
+    os.path.join(os.environ.get("WINDIR", "C:/Windows"), "Fonts", "msyh.ttc"),
+)
+
+
+def register_cjk_fonts() -> list[str]:
+    """Adds the CJK font files found at :data:`CJK_FONT_FILES` to matplotlib's font manager.
+
+    Why: matplotlib only knows the fonts in its cache, and a cache built before the CJK font was
+    installed (a CI image, a laptop that installed the font later) has none, so Chinese would render
+    as boxes. Registering the file itself makes the charts and the PDF independent of that cache.
+    """
+    added = []
+    for pattern in CJK_FONT_FILES:
+        for path in sorted(glob.glob(pattern)):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue  # unreadable font file: the cache may still know another
+            added.append(path)
+    return added
+
+
+register_cjk_fonts()
 
 
 class MissingCJKFontWarning(UserWarning):
