@@ -115,10 +115,13 @@ def _result(values: Any, single: bool) -> Any:
     return [[_cell(v)] for v in arr]
 
 
-def _safe(fn):
+def _safe(fn=None, *, per_row: bool = True):
     """No traceback ever reaches a cell: a failure becomes a short reason. A call given a column
     (a spilled call) answers with the reason on every row, so each cell that reads its row of the
-    spill shows why, instead of the first row showing the reason and the others nothing."""
+    spill shows why, instead of the first row showing the reason and the others nothing
+    (``per_row=False``: a function that sums its ranges up into one cell answers in one cell)."""
+    if fn is None:
+        return functools.partial(_safe, per_row=per_row)
 
     @functools.wraps(fn)
     def wrapper(*args):
@@ -129,7 +132,7 @@ def _safe(fn):
         except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             reason = f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
-        rows = len(_grid(args[0])) if args else 1
+        rows = len(_grid(args[0])) if args and per_row else 1
         return reason if rows <= 1 else [[reason] for _ in range(rows)]
 
     return wrapper
@@ -518,7 +521,7 @@ def _yes(values: np.ndarray) -> np.ndarray:
 def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_completeness=None):
     """等级 Tier S/A/B/C from the score and the cut-offs; blacklisted creators are C."""
     single = _is_single(score, blacklisted if blacklisted is not None else "", completeness if completeness is not None else "")
-    sc = np.round(_column(score), 1)  # the tier of the score as shown (84.96 shows 85.0: S), as the engine does
+    sc = np.atleast_1d(scoring.round_half_up(_column(score), 1))  # the tier of the score as shown (84.96 shows 85.0: S), as the engine does
     bl = _yes(_column(blacklisted, numeric=False)) if blacklisted is not None else np.zeros(1, dtype=bool)
     cut = _vector(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])
     if len(cut) != 3 or np.isnan(cut).any():
@@ -549,7 +552,7 @@ def KOL_KEY(platform, handle):
 @arg("replied_range", ndim=2, doc="回复时间列 Replied-at column (blank = no reply)")
 @arg("contacted_range", ndim=2, doc="联系时间列 Contacted-at column (same rows)")
 @arg("with_interval", doc="TRUE: also the 95% Wilson interval and the count (spills 4 cells)")
-@_safe
+@_safe(per_row=False)
 def KOL_REPLY_RATE(replied_range, contacted_range, with_interval=False):
     """回复率 Reply rate of the contacted rows; with_interval=TRUE adds the 95% Wilson low, high and n."""
     from .insights.stats import reply_rate_from_ranges

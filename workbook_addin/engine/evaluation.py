@@ -539,7 +539,7 @@ def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, settings
     # explanation adds up and the workbook's native formula over the shown cells gives the same number
     sub = np.round(np.column_stack(subscores).astype(float).reshape(n, 6), 1)
     score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
-    score = np.round(np.asarray(score, dtype=float), 1)
+    score = np.asarray(scoring.round_half_up(np.asarray(score, dtype=float), 1), dtype=float).reshape(n)
     blacklisted = text_column(creators, "blacklisted") == "yes"
     tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, float(settings.min_completeness)),
                       dtype=object).reshape(n)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
+from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
 from ..workbook.dashboard import DASHBOARD_SHEET, cached_values, dashboard_layout
 from ..core.schema import load_schema
 from ..workbook.tables_io import (
@@ -266,20 +267,7 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
 
     t = time.perf_counter()
     computed = dict(evaluation.tables)
-    for sheet in schema.sheets:  # computed columns only: what people typed is never rewritten
-        key = sheet.key
-        if key in data.layouts and key in computed and key in inputs:
-            # only columns the workbook has (a missing one is already a warning): the reader fills
-            # it with blanks, so every computed cell would "differ" on every run and not be written
-            present = data.layouts[key].columns
-            report.computed_cells += diff_columns(changes, key, tables[key], computed[key],
-                                                  [c.key for c in sheet.computed_columns if c.key in present])
-    if "scores" in computed and "scores" in data.layouts:
-        replace_rows(changes, "scores", data.tables["scores"], computed["scores"].reset_index(drop=True),
-                     data.layouts["scores"])
-    for key, frame in insight_frames.items():  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
-        if key in data.layouts:
-            replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
+    report.computed_cells += _computed_changes(changes, data, tables, inputs, computed, insight_frames)
     report.timings["diff"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -306,6 +294,33 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync:
     report.timings["write"] = time.perf_counter() - t + report.timings.pop("diff")
     say("完成 Done", 1.0)
     return report
+
+
+def _computed_changes(changes: WorkbookChanges, data: WorkbookData, tables: dict[str, pd.DataFrame],
+                      inputs: dict[str, pd.DataFrame], computed: dict[str, pd.DataFrame],
+                      insight_frames: dict[str, pd.DataFrame]) -> int:
+    """Records the new computed cells: computed columns of the input sheets (what people typed is
+    never rewritten), Scores and the insight sheets row for row, and the last refresh's values the
+    formulas fall back to where Python is not running. Returns the input sheets' changed cells."""
+    count = 0
+    for sheet in load_schema().sheets:
+        key = sheet.key
+        if key in data.layouts and key in computed and key in inputs:
+            # only columns the workbook has (a missing one is already a warning): the reader fills
+            # it with blanks, so every computed cell would "differ" on every run and not be written
+            present = data.layouts[key].columns
+            count += diff_columns(changes, key, tables[key], computed[key],
+                                  [c.key for c in sheet.computed_columns if c.key in present])
+    rewritten = dict(insight_frames)  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
+    if "scores" in computed:
+        rewritten["scores"] = computed["scores"].reset_index(drop=True)
+        if "creators" in tables and "creators" in computed:
+            creators = tables["creators"].assign(creator_key=computed["creators"]["creator_key"])
+            rewritten[LAST_REFRESH] = last_refresh_frame(creators, computed["scores"])
+    for key, frame in rewritten.items():
+        if key in data.layouts:
+            replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
+    return count
 
 
 def _insights(report: RefreshReport, evaluation: Any, inputs: dict[str, pd.DataFrame], settings: Any,

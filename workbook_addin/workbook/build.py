@@ -158,8 +158,7 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     t_insights = time.perf_counter()
     # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
     frames = {**evaluation.tables, **workbook_tables(evaluation, tables, settings or Settings.defaults(), today)}
-    frames["last_refresh"] = last_refresh_frame(_as_shown(schema, frames.get("creators")), frames.get("scores"),
-                                                f"{pd.Timestamp(today):%Y-%m-%d} 生成 build")
+    frames["last_refresh"] = last_refresh_frame(_as_shown(schema, frames.get("creators")), frames.get("scores"))
     report.seconds["insights"] = time.perf_counter() - t_insights
 
     plan = sheet_plan(schema)

@@ -97,10 +97,10 @@ def identity_text(platform: Any, handle: Any, profile_url: Any) -> str:
     return "|".join(text(v) for v in (platform, handle, profile_url))
 
 
-def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | None, computed_at: str) -> pd.DataFrame:
+def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> pd.DataFrame:
     """tblLastRefresh: one row per Creators row (its key as computed, its identity as the cells
     show it), with the engine's subscores, score, flags and explanation for that key."""
-    columns = ["creator_key", "identity", *DIMENSIONS, "score", "flags", "explanation", "computed_at"]
+    columns = ["creator_key", "identity", *DIMENSIONS, "score", "flags", "explanation"]
     if creators is None or not len(creators):
         return pd.DataFrame(columns=columns, dtype=object)
     by_key: dict[Any, dict[str, Any]] = {}
@@ -114,8 +114,7 @@ def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | Non
         found = by_key.get(key, {}) if not is_missing(key) else {}
         rows.append({"creator_key": None if is_missing(key) else key,
                      "identity": identity_text(rec.get("platform"), rec.get("handle"), rec.get("profile_url")),
-                     **{c: found.get(c) for c in (*DIMENSIONS, "score", "flags", "explanation")},
-                     "computed_at": computed_at})
+                     **{c: found.get(c) for c in (*DIMENSIONS, "score", "flags", "explanation")}})
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
