@@ -46,6 +46,11 @@ class RemoteTable:
     rows: dict[str, RemoteRow]
     problems: list[str] = field(default_factory=list)
     state: Any = None  # backend-private: header positions, row count ...
+    #: Synced columns the archive lacks (a header renamed beyond recognition, deleted, or never
+    #: added); their cells are unknown, never blank.
+    missing: list[str] = field(default_factory=list)
+    #: Synced columns the archive has ever had, where it records that (None: no record).
+    known: set[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,10 @@ class WritePlan:
 
     cells: list[CellWrite] = field(default_factory=list)
     appends: list[dict[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # synced columns the archive gets (new in this release)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.appends)
+        return bool(self.cells or self.appends or self.columns)
 
 
 class Backend(ABC):

@@ -41,14 +41,15 @@ class SqliteArchive(Backend):
         try:
             self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise SyncError(f"本地档案库无法打开 Cannot open the local archive {self.path}: {error}") from error
+            raise SyncError(f"本地档案库无法打开 Cannot open the local archive {Path(self.path).name} "
+                            f"(设置 Settings › archive_path): {error}") from error
         if self.path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._in_tx = False
 
     def describe(self) -> str:
-        return f"local archive {self.path}"
+        return f"local archive {Path(self.path).name}"  # no folder: messages go to shared logs
 
     @contextmanager
     def session(self) -> Iterator[None]:

@@ -13,7 +13,6 @@ blindly, the whole attempt (read, merge, write) runs again: the three-way merge 
 """
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ import pandas as pd
 from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Schema, Sheet, load_schema
 
-from .backend import Backend, RaceDetected, SyncError, WritePlan
+from .backend import Backend, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import Conflict, MergeResult, three_way
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
 from .safe_values import canonical_many, is_empty, typed_local
@@ -180,7 +179,7 @@ def sync_table(
     mine, label_of, fills, problems = local_rows(frame, sheet, schema)
     base_map = base_rows(base if base is not None else pd.DataFrame(), sheet_key)
     open_map = open_conflicts(conflicts, sheet_key)
-    columns = [c.key for c in sheet.synced_columns if c.key != "creator_key"]
+    synced = [c.key for c in sheet.synced_columns if c.key != "creator_key"]
 
     result: MergeResult | None = None
     remote_problems: list[str] = []
@@ -192,14 +191,19 @@ def sync_table(
                 step("read")
                 remote = backend.read(sheet)
                 step("merge")
+                add, skip = column_plan(sheet, remote, base_map)
+                columns = [c for c in synced if c not in skip]
+                unknown_as_base(remote, add, base_map)
                 result = three_way(sheet_key, columns, mine, base_map, remote.rows, open_map, now,
                                    status_column=status_column, archived=ARCHIVED)
-                plan = WritePlan(result.remote_cells, result.remote_rows)
-                entry = _log_entry(now, user, sheet_key, result, problems + remote.problems)
+                keep_base(result, skip, base_map)
+                plan = WritePlan(result.remote_cells, result.remote_rows, add)
+                remote_problems = remote.problems + column_problems(sheet, remote, skip, backend.describe())
+                entry = _log_entry(now, user, sheet_key, result, problems + remote_problems)
                 step("write")
                 if plan:
                     backend.commit(sheet, remote, plan, entry)
-                remote_problems = remote.problems
+                remote_problems += getattr(backend, "log_problems", [])
             break
         except (RaceDetected, RetriesExhausted) as error:
             cause = error.__cause__ if isinstance(error, RetriesExhausted) else error
@@ -209,7 +213,9 @@ def sync_table(
             raise
         except Exception as error:  # noqa: BLE001 - transient ones are retried, the rest explained
             if not is_transient(error):
-                raise
+                raise SyncError(f"同步失败 Sync with {backend.describe()} stopped on an unexpected answer: "
+                                f"{describe(error)}. Nothing was lost: the workbook keeps its values; "
+                                "send this line to whoever maintains the workbook if it repeats.") from error
             if attempt >= max_attempts or not policy.pause(attempt - 1, error):
                 raise SyncError(
                     f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: {describe(error)}. "
@@ -226,10 +232,60 @@ def sync_table(
 
 
 def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
+    """Who a sync is recorded as when Settings › user is empty: never the computer's login name,
+    which would go to the shared sync log."""
+    return "未署名 unnamed"
+
+
+def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[str, str]]) -> tuple[list[str], list[str]]:
+    """Synced columns the archive lacks, split into (columns to add, columns to leave out this sync).
+
+    A column is added only when the archive never had it (a column new in this release): its record
+    of columns says so, or, for an archive without a record, this workbook has synced before but never
+    that column. A column the archive had (renamed beyond recognition, deleted by the team) is left
+    out - neither pulled nor pushed - because reading it as blank would wipe it in every workbook."""
+    add: list[str] = []
+    skip: list[str] = []
+    for key in remote.missing:
+        if remote.known is not None:
+            new = key not in remote.known
+        else:
+            new = bool(base) and not any(key in row for row in base.values())
+        (add if new else skip).append(key)
+    order = {c.key: i for i, c in enumerate(sheet.columns)}
+    return sorted(add, key=order.__getitem__), skip
+
+
+def unknown_as_base(remote: RemoteTable, add: list[str], base: Mapping[str, Mapping[str, str]]) -> None:
+    """A column about to be added has no cells yet: treat them as "as last synced", so the merge
+    pushes what the workbook holds and pulls nothing."""
+    for key, row in remote.rows.items():
+        for col in add:
+            row.values[col] = base.get(key, {}).get(col, "")
+
+
+def keep_base(result: MergeResult, skip: list[str], base: Mapping[str, Mapping[str, str]]) -> None:
+    """Columns left out of this sync keep their last synced values, so nothing looks changed when
+    the column comes back."""
+    for key, row in result.base.items():
+        old = base.get(key, {})
+        for col in skip:
+            if col in old:
+                row[col] = old[col]
+
+
+def column_problems(sheet: Sheet, remote: RemoteTable, skip: list[str], where: str) -> list[str]:
+    """Plain words for columns left out or recognised under a header a person changed."""
+    title = getattr(remote.state, "title", sheet.name)
+    out = []
+    for key in skip:
+        header = sheet.column(key).header
+        out.append(f"共享表 shared sheet '{title}' ({where}): 列 {header} 不见了 the column {header} is missing "
+                   "(renamed or deleted), so it was not pulled or pushed and every workbook keeps its values. "
+                   f"To share it again, rename the column header back to '{header}' or add a column with that header.")
+    for key, text in getattr(remote.state, "renamed", {}).items():
+        out.append(f"共享表 shared sheet '{title}': column '{text}' is read as {sheet.column(key).header}.")
+    return out
 
 
 def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: MergeResult,
@@ -376,7 +432,10 @@ def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[s
             backend = open_backend(settings, workbook_dir, policy)
         result = sync_table(given["creators"], given["sync_base"], given["conflicts"], backend,
                             user=user, now=now, policy=policy, progress=progress)
-    except SyncError as error:
+    except Exception as error:  # noqa: BLE001 - the caller (a refresh, a button) must still save the workbook
+        if not isinstance(error, SyncError):
+            error = SyncError(f"同步失败 Sync with the archive stopped on an unexpected error "
+                              f"({type(error).__name__}: {error}); nothing was changed in the workbook.")
         row = {"run_at": now, "job": "sync", "user": user, "files_read": 0, "rows_updated": 0,
                "rows_unmatched": 0, "pushed": 0, "pulled": 0, "conflicts": 0, "status": "error",
                "message": str(error)}

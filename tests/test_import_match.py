@@ -22,8 +22,16 @@ def creators() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(collabs, creators):
+def guessed(collabs, creators):
+    """The batch matched with no decisions yet: handle-and-date matches are only proposed."""
     return match_exports(read_exports(DATA / "batch"), collabs, creators)
+
+
+@pytest.fixture(scope="module")
+def result(collabs, creators, guessed):
+    """The batch matched after a person accepted every proposed match."""
+    accepted = guessed.proposals.assign(decision="接受 Accept")
+    return match_exports(read_exports(DATA / "batch"), collabs, creators, decisions=accepted)
 
 
 def cell(result, collabs, collab_id, column):
@@ -115,6 +123,24 @@ def test_handle_match_picks_the_post_nearest_the_collaboration_date_and_fills_th
     assert "nearer" in vlog["reason"].iloc[0]
 
 
+def test_a_guessed_match_writes_nothing_before_it_is_confirmed(guessed, collabs, creators):
+    proposed = guessed.proposals.set_index("collab_id")
+    assert set(proposed.index) == {"T-06", "T-07"}
+    assert proposed.at["T-07", "post_url"].endswith("/video/7303333333333333333")
+    assert proposed.at["T-07", "item_id"] == "tiktok:7303333333333333333"
+    assert "handle and date" in proposed.at["T-07", "reason"] and proposed.at["T-07", "decision"] is None
+    written = set(guessed.changes["collab_id"])
+    assert "T-06" not in written  # nothing but the guess ties the Instagram post to T-06
+    t07 = guessed.changes[guessed.changes["collab_id"] == "T-07"]
+    assert set(t07["column"]) <= {"orders", "gmv", "gmv_currency"}  # Shopify orders by promo code only
+    assert cell(guessed, collabs, "T-07", "orders") == 1  # not the 54 TikTok Shop orders of the guessed post
+    # a rejection is kept: the post is reported, never written, and no longer proposed
+    rejected = guessed.proposals.assign(decision="拒绝 Reject")
+    again = match_exports(read_exports(DATA / "batch"), collabs, creators, decisions=rejected)
+    assert again.proposals.empty and not {"T-06"} & set(again.changes["collab_id"])
+    assert again.unmatched["reason"].str.contains("rejected this guessed match with T-07").any()
+
+
 def test_a_creators_other_post_does_not_land_on_a_collaboration_with_its_own_url(result, collabs):
     # glowwithmia's December collaboration (T-08) has no URL, but her November post matched T-01 by URL
     t08 = collabs.index[collabs["collab_id"] == "T-08"][0]
@@ -164,7 +190,10 @@ def test_updates_are_indexed_like_the_collaborations_table(collabs, creators):
 def test_a_profile_link_in_the_post_url_cell_does_not_block_the_handle_match():
     collabs = pd.DataFrame([{"collab_id": "P-1", "creator_key": "instagram:sara.home", "platform": "Instagram",
                              "post_url": "https://www.instagram.com/sara.home/", "publish_date": "2026-11-08"}])
-    res = match_exports(read_exports(DATA / "batch" / "instagram_meta_2026-11-15.csv"), collabs)
+    export = read_exports(DATA / "batch" / "instagram_meta_2026-11-15.csv")
+    proposed = match_exports(export, collabs).proposals
+    assert list(proposed["collab_id"]) == ["P-1"]
+    res = match_exports(export, collabs, decisions={(proposed.at[0, "item_id"], "P-1"): "accept"})
     assert res.updates.at[0, "views"] == 22340 and res.updates.at[0, "matched_by"] == "handle"
     assert "post_url" not in res.updates.columns  # the typed link is kept; only empty cells are filled
 
@@ -191,3 +220,12 @@ def test_handle_match_outside_the_window_or_undecidable_is_reported_not_guessed(
     assert "more than 14 days" in far["reason"].iloc[0]  # 2026-11-08 is 68 days after W-1
     tie = res.ambiguous[res.ambiguous["handle"] == "lena.style"]  # posted 11-03, two days from both
     assert tie["candidates"].iloc[0] == "W-2, W-3" and "equally near" in tie["reason"].iloc[0]
+
+
+def test_duplicate_collab_ids_are_reported_and_get_no_export_metrics(collabs, creators):
+    doubled = pd.concat([collabs, collabs[collabs["collab_id"] == "T-03"]], ignore_index=True)
+    res = match_exports(read_exports(DATA / "batch"), doubled, creators)
+    dup = [p for p in res.problems if "T-03" in str(p) and "Collab ID" in str(p)]
+    assert len(dup) == 1 and "rows 4, 12" in str(dup[0])  # Excel rows of both copies
+    assert "T-03" not in set(res.changes["collab_id"])
+    assert "T-01" in set(res.changes["collab_id"])  # the rest is still applied

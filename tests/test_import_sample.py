@@ -10,7 +10,9 @@ from workbook_addin.core.sample import load_sample
 def refreshed():
     tables = load_sample()
     batch = read_exports(sample_exports_folder())
-    return tables, batch, match_exports(batch, tables["collaborations"], tables["creators"])
+    guessed = match_exports(batch, tables["collaborations"], tables["creators"])
+    accepted = guessed.proposals.assign(decision="accept")  # a person confirms the guessed matches
+    return tables, batch, match_exports(batch, tables["collaborations"], tables["creators"], decisions=accepted)
 
 
 def test_every_sample_export_is_recognised_without_problems(refreshed):

@@ -52,6 +52,17 @@ def test_utm_campaign_sources():
     assert utm_campaign_from(None, "landing_site: /?utm_campaign=kai_q4\nref: x") == "kai_q4"
     assert utm_campaign_from("utm_campaign: lena_nov") == "lena_nov"
     assert utm_campaign_from("https://shop.example.com/", "") is None
+    # a quote inside the campaign is part of it (it used to cut the value there), quotes around it are not
+    assert utm_campaign_from('https://shop.example/?utm_campaign=mia"s_launch&x=1') == 'mia"s_launch'
+    assert utm_campaign_from("utm_campaign: 'kai_q4'") == "kai_q4"
+
+
+def test_an_unmatched_utm_is_shown_whole_and_escaped():
+    from workbook_addin.jobs.refresh import RefreshReport
+
+    report = RefreshReport(run_at=None, unmatched=pd.DataFrame([{
+        "source_file": "orders.csv", "source_row": 4, "utm_campaign": 'mia"s\nlaunch', "reason": "no collaboration"}]))
+    assert report.unmatched_lines() == ['未匹配 unmatched: orders.csv 第4行 row 4 "mia\\"s\\nlaunch": no collaboration']
 
 
 MAPPING = pd.DataFrame(

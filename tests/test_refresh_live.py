@@ -212,7 +212,7 @@ def test_live_refresh_writes_the_same_values_as_the_headless_job(template, tmp_p
     refresh_workbook(headless, now=NOW)
     book = FakeBook(live)
     report = macros.refresh_metrics(book, now=NOW)
-    assert report is not None and report.rows_updated == 7
+    assert report is not None and report.rows_updated == 6  # T-06's guessed match waits for a person
     expected = wio.read_workbook(headless)
     got = macros.XlwingsWorkbook(book).read()
     roas = load_schema().sheet("collaborations").keys.index("roas") + 1
@@ -226,11 +226,11 @@ def test_live_refresh_writes_the_same_values_as_the_headless_job(template, tmp_p
     assert collabs.formulas[(first, roas)].startswith("=IF(")  # the formula survived
     assert got.settings_values == expected.settings_values
     status = book.names[[n.name for n in book.names].index(wio.STATUS_NAME)].refers_to_range.value
-    assert "rows updated 7" in status
+    assert "rows updated 6" in status
     # progress went to Excel's status bar, which is handed back at the end; one summary alert
     assert any(isinstance(s, str) and "Reading exports" in s for s in book.app.status_history)
     assert book.app.status_bar is False
-    assert len(book.app.alerts) == 1 and "rows updated 7" in book.app.alerts[0]["prompt"]
+    assert len(book.app.alerts) == 1 and "rows updated 6" in book.app.alerts[0]["prompt"]
     assert "BLACKFRIDAY" in book.app.alerts[0]["prompt"]
 
 
@@ -238,6 +238,7 @@ def test_live_writes_are_batched_by_column_runs(template, tmp_path):
     book = FakeBook(_copy(template, tmp_path / "live"))
     report = macros.refresh_metrics(book, now=NOW)
     cells = sum(report.changes.cell_count(t) for t in report.changes.cells)
+    cells += sum(len(rec) for records in report.changes.appends.values() for rec in records)  # new rows' cells
     assert book.writes < cells  # consecutive cells of a column go in one range write
 
 

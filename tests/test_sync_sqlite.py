@@ -6,6 +6,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from sheets_sync.backend import SyncError
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import sync_table, sync_workbook_tables
 from workbook_addin.core.schema import load_schema
@@ -100,8 +101,9 @@ def test_a_failed_sync_rolls_back_the_whole_transaction(archive, monkeypatch):
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(archive, "log_sync", boom)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(SyncError) as error:
         sync_table(local, a.base, a.conflicts, archive)
+    assert "disk I/O error" in str(error.value) and "Nothing was lost" in str(error.value)
     rows = archive.read(SHEET).rows
     assert set(rows) == {"tiktok:a"} and rows["tiktok:a"].values["followers"] == "1"
 

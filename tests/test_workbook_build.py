@@ -86,7 +86,7 @@ def test_every_schema_sheet_is_a_table_with_bilingual_headers(built):
     for table in ("tblSettings", "tblERBench", "tblFX", "tblImportMap"):
         assert table in settings.tables
     conf = wb["xlwings.conf"]
-    assert conf["A6"].value == "UDF Modules" and conf["B6"].value == "workbook_addin.udfs"
+    assert conf["A1"].value == "UDF Modules" and conf["B1"].value == "workbook_addin.udfs"
 
 
 def test_every_enum_column_has_a_drop_down_of_labels(built):

@@ -10,10 +10,12 @@ Only the open-source part of xlwings is used (ranges, tables, names, ``app.statu
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
 from .core.schema import Schema, load_schema
+from .workbook import xlwings_version
 from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, _table_specs, frame_from_rows
 
 TITLE = "刷新数据 Refresh metrics"
@@ -184,14 +186,27 @@ def _excel_value(value: Any) -> Any:
 
 def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, now: dt.datetime | None = None):
     """The Refresh button: refresh the calling workbook in place, progress in the status bar, then a
-    summary alert. The workbook is not saved: the person sees the result and saves it (Ctrl+S)."""
+    summary alert. The workbook is not saved: the person sees the result and saves it (Ctrl+S).
+
+    With an xlwings other than the workbook's, nothing is refreshed: the person is told which
+    version to install (in an alert, or, if xlwings cannot even find the workbook, through the
+    message box xlwings' RunPython makes of what Python wrote to stderr)."""
     from .jobs.refresh import run_refresh
 
+    wrong_xlwings = xlwings_version.problem()
     if book is None:
         import xlwings as xw
 
-        book = xw.Book.caller()
+        try:
+            book = xw.Book.caller()
+        except Exception:  # noqa: BLE001 - xlwings' RunPython shows what we print in a message box
+            if wrong_xlwings:
+                sys.exit(wrong_xlwings)
+            raise
     app = book.app
+    if wrong_xlwings:
+        app.alert(wrong_xlwings, title=TITLE, mode="critical")
+        return None
     if not Path(str(book.fullname)).parent.is_dir() or not Path(str(book.fullname)).suffix:
         app.alert("请先保存工作簿，再刷新 Save the workbook first: the export folder is found relative to it.",
                   title=TITLE, mode="info")

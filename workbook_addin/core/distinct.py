@@ -7,10 +7,13 @@ each cell up in a hash table costs a cache miss per cell: ~0.3 µs, 0.15 s a col
 object *addresses* are plain integers stored in the array itself; grouping those first costs no
 memory look-ups, and only one cell per distinct object then needs hashing by value. The results
 are exactly those of :func:`pandas.factorize` / ``Index.get_indexer``; only the speed differs.
+
+Under Pyodide (xlwings Lite: WebAssembly, 4-byte pointers, a ctypes without real memory addresses)
+the address trick is not attempted: every call takes the plain pandas path, with the same results.
 """
 from __future__ import annotations
 
-import ctypes
+import sys
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,8 @@ _SAMPLE = 2048
 #: Every Python object takes at least this many bytes (its header), so two live objects' addresses
 #: differ in the bits above log2 of it; the bits below are mostly equal and only spoil hashing.
 _SHIFT = object().__sizeof__().bit_length() - 1
+#: whether cells' object addresses can be read (CPython on a native platform)
+ADDRESSES = sys.platform != "emscripten"
 
 
 def _addresses(arr: np.ndarray) -> np.ndarray:
@@ -33,6 +38,8 @@ def _addresses(arr: np.ndarray) -> np.ndarray:
     numpy refuses ``arr.view(np.uintp)`` on object arrays, so the pointer buffer is read through
     ctypes; it is copied while ``arr`` is alive, so no address outlives its object's reference.
     """
+    import ctypes
+
     if len(arr) == 0:
         return np.zeros(0, dtype=np.uintp)
     buf = (ctypes.c_size_t * len(arr)).from_address(arr.ctypes.data)
@@ -53,7 +60,7 @@ def object_groups(values, *, always: bool = False) -> tuple[np.ndarray, np.ndarr
     """
     arr = _as_objects(values)
     n = len(arr)
-    if n < _MIN_CELLS:
+    if n < _MIN_CELLS or not ADDRESSES:
         return None
     addr = _addresses(arr)
     if not always:

@@ -23,6 +23,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ import pandas as pd
 from ..core.keys import platform_from_url, try_creator_key
 from ..core.schema import load_schema
 from .clean import CleanError, is_missing, parse_datetime, parse_number
+from .ledger import entries_from, merge_ledger, totals
 from .platforms import post_key
 from .problems import Problem
 
@@ -55,6 +57,14 @@ class MatchResult:
     problems: list[Problem] = field(default_factory=list)
     #: shop orders with neither promo code nor UTM campaign (organic sales): listed, not attributed
     unattributed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the import ledger with this run's rows folded in (:mod:`.ledger`); metrics are its totals
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: orders a newer export changed (refunds, cancellations): source, item_id, collab_id, column, old, new, file
+    ledger_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: matches guessed from handle and date, waiting for a person (the Matches to confirm sheet's rows)
+    proposals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: export values not written because they break the column's rules: file, row, kind, column, value, reason
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -148,8 +158,15 @@ def _nearest(cands: list[Any], when: Any, c: _Collabs) -> tuple[Any | None, str,
     return dated[0][1], "", False
 
 
-def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.DataFrame | None = None) -> MatchResult:
-    """Matches ``batch.rows`` (from :func:`read_exports`) to collaborations; returns the changes."""
+def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.DataFrame | None = None, *,
+                  ledger: pd.DataFrame | None = None, decisions: Any = None) -> MatchResult:
+    """Matches ``batch.rows`` (from :func:`read_exports`) to collaborations; returns the changes.
+
+    ``ledger``: the workbook's import ledger (:mod:`.ledger`); the matched rows are folded into it and
+    the metrics written are its totals. ``decisions``: a person's answers to guessed matches (the
+    Matches to confirm sheet, or ``{(item_id, collab_id): "accept" | "reject"}``); a match by handle
+    and date alone is only proposed until accepted.
+    """
     rows = batch.rows if hasattr(batch, "rows") else batch
     rows = rows.sort_values(["as_of", "source_file", "source_row"], kind="stable").drop_duplicates("row_id", keep="last")
     c = _index_collabs(collaborations_df)
@@ -216,17 +233,73 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
                 continue
         reason = f"未找到合作 no collaboration matches ({'; '.join(tried)})" if tried else "没有可匹配的信息 the row has no link, ID, code, UTM or handle to match"
         unmatched.append((pos, reason))
+    proposals = _settle_guesses(by_handle, records, collaborations_df, c, _decisions(decisions), assigned, unmatched)
+    result = _result(records, rows, collaborations_df, assigned, unmatched, ambiguous, ledger)
+    result.unattributed = rows.iloc[unattributed].reset_index(drop=True)
+    result.proposals = _proposal_frame(proposals, records, collaborations_df, c)
+    return result
+
+
+def _decisions(decisions: Any) -> dict[tuple[str, str], str]:
+    """``{(item_id, collab_id): "accept" | "reject"}`` from the confirm sheet's rows (labels or codes)."""
+    if decisions is None:
+        return {}
+    if isinstance(decisions, dict):
+        return {(str(k[0]), str(k[1])): str(v) for k, v in decisions.items()}
+    out = {}
+    for item, cid, choice in zip(decisions.get("item_id", []), decisions.get("collab_id", []), decisions.get("decision", [])):
+        text = "" if is_missing(choice) else str(choice).casefold()
+        code = "accept" if ("accept" in text or "接受" in text) else "reject" if ("reject" in text or "拒绝" in text) else None
+        if code and not is_missing(item) and not is_missing(cid):
+            out[(str(item), str(cid))] = code
+    return out
+
+
+def _item_id(r: dict) -> str:
+    """What identifies an export row's post across exports: its post key, else its row id."""
+    return str(r.get("post_key") or r["row_id"])
+
+
+def _settle_guesses(by_handle, records, collabs, c: _Collabs, decisions, assigned, unmatched) -> list[tuple[int, Any]]:
+    """Handle-and-date matches: accepted ones are assigned, rejected ones reported, the rest proposed."""
+    ids = collabs["collab_id"] if "collab_id" in collabs else pd.Series(collabs.index.astype(str), index=collabs.index)
+    proposals = []
     for collab, hits in by_handle.items():
         hits.sort()
         best = records[hits[0][1]].get("post_key") or hits[0][1]
         for _, pos in hits:  # the nearest post wins, in every export that lists it
-            if (records[pos].get("post_key") or pos) == best:
-                assigned.append((pos, collab, "handle"))
-            else:
+            if (records[pos].get("post_key") or pos) != best:
                 unmatched.append((pos, "同一达人的另一条内容更接近合作日期 another post by this creator is nearer the collaboration's date"))
-    result = _result(records, rows, collaborations_df, assigned, unmatched, ambiguous)
-    result.unattributed = rows.iloc[unattributed].reset_index(drop=True)
-    return result
+                continue
+            choice = decisions.get((_item_id(records[pos]), str(ids[collab])))
+            if choice == "accept":
+                assigned.append((pos, collab, "handle"))
+            elif choice == "reject":
+                unmatched.append((pos, f"已拒绝的猜测匹配 a person rejected this guessed match with {ids[collab]}"))
+            else:
+                proposals.append((pos, collab))
+    return proposals
+
+
+def _proposal_frame(proposals, records, collabs, c: _Collabs) -> pd.DataFrame:
+    """The Matches to confirm rows: both sides of each guess and why it was made."""
+    cols = list(load_schema().sheet("confirm").keys)
+    out = []
+    for pos, collab in proposals:
+        r = records[pos]
+        when, day = r.get("published_at"), c.date.get(collab)
+        apart = abs((pd.Timestamp(when).normalize() - pd.Timestamp(day)).days) if when is not None and day is not None else None
+        out.append({
+            "decision": None, "collab_id": collabs.at[collab, "collab_id"] if "collab_id" in collabs else str(collab),
+            "creator_key": r.get("creator_key"), "collab_date": day.date() if day is not None else None,
+            "post_url": r.get("post_url"), "title": r.get("title"),
+            "published_at": pd.Timestamp(when).date() if when is not None else None, "views": r.get("views"),
+            "source": _source(r), "item_id": _item_id(r),
+            "reason": ("仅凭达人账号和日期猜测 guessed from creator handle and date only"
+                       + (f": 相差 {apart} 天 {apart} days apart" if apart is not None else "")
+                       + "; 接受后写入 written once accepted"),
+        })
+    return pd.DataFrame(out, columns=cols).drop_duplicates(["item_id", "collab_id"], keep="last").reset_index(drop=True)
 
 
 def _nan(v: Any) -> bool:
@@ -275,90 +348,148 @@ def _source(r: dict) -> str:
     return f"{r['source_file']} 第{r['source_row']}行 row {r['source_row']}"
 
 
-def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assigned, unmatched, ambiguous) -> MatchResult:
+def _collab_ids(collabs: pd.DataFrame) -> pd.Series:
+    """Collab ID per index label, as text (the index itself for frames without the column)."""
+    if "collab_id" in collabs:
+        return collabs["collab_id"].map(lambda v: None if is_missing(v) else str(v).strip()).astype(object)
+    return pd.Series([str(i) for i in collabs.index], index=collabs.index, dtype=object)
+
+
+def duplicate_ids(collabs: pd.DataFrame) -> tuple[set[str], list[Problem]]:
+    """Collab IDs used on several rows: none of them gets export metrics (which one is meant?)."""
+    ids = _collab_ids(collabs)
+    rows = collabs.index if collabs.index.name == "excel_row" else pd.RangeIndex(2, len(collabs) + 2)
+    dup = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
+    problems, seen = [], {}
+    for cid, row in zip(ids[dup], rows[dup]):
+        seen.setdefault(cid, []).append(str(row))
+    for cid, at in seen.items():
+        problems.append(Problem("合作 Collaborations", int(at[0]), "合作编号 Collab ID",
+                                f"合作编号重复 Collab ID {cid} is on rows {', '.join(at)}: 导出数据未写入 export metrics not written to these rows", cid))
+    return set(seen), problems
+
+
+def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assigned, unmatched, ambiguous,
+            ledger: pd.DataFrame | None) -> MatchResult:
+    ids = _collab_ids(collabs)
+    matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned], matched_by=[h for _, _, h in assigned])
+    matched_rows, rejected = checked_values(matched_rows.reset_index(drop=True), collabs)
+    new_ledger, order_changes = merge_ledger(ledger, entries_from(matched_rows, ids))
+    sums = totals(new_ledger)
+    dups, problems = duplicate_ids(collabs)
+    problems += sums.problems
+    changes_df = _changes(collabs, ids, sums.values, _fills(matched_rows), _matched_by(matched_rows), dups)
+    um = rows.iloc[[p for p, _ in unmatched]].assign(reason=[w for _, w in unmatched])
+    amb = rows.iloc[[p for p, _, _ in ambiguous]].assign(
+        candidates=[", ".join(str(ids[i]) for i in cands) for _, cands, _ in ambiguous],
+        reason=[w for _, _, w in ambiguous])
+    result = MatchResult(_wide(changes_df, collabs), changes_df, um.reset_index(drop=True), amb.reset_index(drop=True),
+                         matched_rows, _followers(rows), problems)
+    result.ledger, result.ledger_changes, result.rejected = new_ledger, order_changes, rejected
+    return result
+
+
+def _followers(rows: pd.DataFrame) -> pd.DataFrame:
+    """creator_key, date, followers, source: the follower counts exports carry, for the snapshots sheet."""
+    fol = rows[rows["followers"].notna()] if "followers" in rows else rows.iloc[0:0]
+    if not len(fol):
+        return pd.DataFrame(columns=["creator_key", "date", "followers", "source"])
+    return pd.DataFrame({
+        "creator_key": fol.get("creator_key"), "date": pd.to_datetime(fol.get("as_of")).dt.date,
+        "followers": fol.get("followers"), "source": fol.get("source_file"),
+    }).dropna(subset=["creator_key"]).drop_duplicates(["creator_key", "date"], keep="last")
+
+
+def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Export text held to the rules typed text meets before it is written: a post URL must parse and
+    be on the collaboration's platform, a currency must be a known code. A rejected value is blanked
+    (its row still counts) and listed with file, row and column; it is never written."""
+    labels = {c.key: c.header for c in load_schema().sheet("collaborations").columns}
+    known = set(load_schema().enums["currency"].codes)
+    platforms = collabs["platform"].reindex(matched["collab"]).tolist() if "platform" in collabs else [None] * len(matched)
+    rejected = []
+    urls = matched["post_url"].tolist()
+    bad_url = [False] * len(matched)
+    for i, (url, plat) in enumerate(zip(urls, platforms)):
+        if url is not None and (why := _url_problem(url, None if is_missing(plat) else str(plat))):
+            bad_url[i] = True
+            rejected.append((i, "post_url", url, why))
+    cur = matched["gmv_currency"].tolist()
+    bad_cur = [c is not None and str(c).strip().upper() not in known for c in cur]
+    for i in [i for i, b in enumerate(bad_cur) if b]:
+        rejected.append((i, "gmv_currency", cur[i], f"未知币种 unknown currency code; use one of {', '.join(sorted(known))}; GMV and currency not written"))
+    out = matched.copy()
+    if any(bad_url):
+        out.loc[bad_url, "post_url"] = None
+    if any(bad_cur):
+        out.loc[bad_cur, ["gmv", "gmv_currency"]] = [np.nan, None]
+    frame = pd.DataFrame([{"file": matched.at[i, "source_file"], "row": matched.at[i, "source_row"], "kind": "拒绝值 rejected value",
+                           "column": labels.get(col, col), "value": value, "reason": why} for i, col, value, why in rejected],
+                         columns=["file", "row", "kind", "column", "value", "reason"])
+    return out, frame
+
+
+def _url_problem(url: Any, platform: str | None) -> str | None:
+    """Why ``url`` cannot be a post link of ``platform`` (None: it can)."""
+    text = str(url).strip()
+    try:
+        parts = urlsplit(text if re.match(r"^https?://", text, re.I) else "https://" + text)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or " " in text or "." not in host:
+        return "不是有效链接 not a valid link"
+    found = platform_from_url(text)
+    if found is None:
+        return f"链接不属于任何平台 the link is not on TikTok, Instagram or YouTube ({host})"
+    if platform and found.casefold() != platform.casefold():
+        return f"链接属于 {found}，合作平台是 {platform} the link is on {found}, the collaboration is on {platform}"
+    return None
+
+
+def _matched_by(matched: pd.DataFrame) -> dict[Any, str]:
+    return {k: ",".join(sorted(set(g))) for k, g in matched.groupby("collab", sort=False)["matched_by"]} if len(matched) else {}
+
+
+def _fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
+    """Post URL and publish date for collaborations whose cells are empty: from the earliest export."""
+    out: dict[Any, dict[str, tuple[Any, str]]] = defaultdict(dict)
+    posts = matched[matched["kind"] != "orders"].sort_values(["as_of", "source_file"], kind="stable")
+    for collab, url, when, file, row in zip(posts["collab"], posts["post_url"], posts["published_at"], posts["source_file"], posts["source_row"]):
+        src = _source({"source_file": file, "source_row": row})
+        if url is not None:
+            out[collab].setdefault("post_url", (url, src))
+        if when is not None and not pd.isna(when):
+            out[collab].setdefault("publish_date", (pd.Timestamp(when).date(), src))
+    return out
+
+
+def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, matched_by, dups: set[str]) -> pd.DataFrame:
+    """One row per collaborations cell the ledger's totals (or an empty URL/date cell) change."""
     sheet_cols = set(load_schema().sheet("collaborations").keys)
-    metrics = [m for m in POST_METRICS if m in sheet_cols]
-    problems: list[Problem] = []
-    per_collab: dict[Any, list[tuple[dict, str]]] = defaultdict(list)
-    for pos, collab, how in assigned:
-        per_collab[collab].append((records[pos], how))
-    new_values: dict[Any, dict[str, tuple[Any, str]]] = {}
-    matched_by: dict[Any, str] = {}
-    for collab, hits in per_collab.items():
-        vals: dict[str, tuple[Any, str]] = {}
-        posts = sorted((h for h in hits if h[0].get("kind") != "orders"), key=lambda h: (h[0]["as_of"], h[0]["source_file"]))
-        orders = [h for h in hits if h[0].get("kind") == "orders"]
-        for r, _ in posts:  # later exports overwrite earlier ones, metric by metric
-            for m in metrics:
-                v = r.get(m)
-                if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                    vals[m] = (float(v), _source(r))
-                    if m == "gmv" and r.get("gmv_currency"):
-                        vals["gmv_currency"] = (r["gmv_currency"], _source(r))
-            if r.get("post_url"):
-                vals.setdefault("post_url", (r["post_url"], _source(r)))
-            if r.get("published_at") is not None and not pd.isna(r.get("published_at")):
-                vals.setdefault("publish_date", (pd.Timestamp(r["published_at"]).date(), _source(r)))
-        if orders:
-            _add_orders(collab, collabs, orders, vals, problems)
-        new_values[collab] = vals
-        matched_by[collab] = ",".join(sorted({how for _, how in hits}))
+    metrics = [m for m in POST_METRICS if m in sheet_cols] + (["gmv_currency"] if "gmv_currency" in sheet_cols else [])
+    current = {col: collabs[col].tolist() for col in metrics + list(FILL_IF_EMPTY) if col in collabs}
+    totals_at = pd.Index(sums.index).get_indexer(ids.tolist())
+    table = {m: sums[m].tolist() for m in metrics if m in sums} | {"source": sums["source"].tolist() if "source" in sums else []}
     changes = []
-    position = {idx: n for n, idx in enumerate(collabs.index)}
-    current = {col: collabs[col].tolist() for col in collabs.columns if col in sheet_cols}
-    ids = collabs["collab_id"].tolist() if "collab_id" in collabs else list(collabs.index)
-    for collab, vals in new_values.items():
-        at = position[collab]
+    for at, (collab, cid, t) in enumerate(zip(collabs.index, ids.tolist(), totals_at)):
+        if cid in dups:
+            continue
+        vals: dict[str, tuple[Any, str]] = dict(fills.get(collab, {})) if t >= 0 or collab in fills else {}
+        if t >= 0:
+            for m in metrics:
+                v = table[m][t] if m in table else None
+                if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                    vals[m] = (v if m == "gmv_currency" else float(v), table["source"][t])
         for col, (new, src) in vals.items():
-            if col not in sheet_cols:
-                continue
             old = current[col][at] if col in current else None
             if col in FILL_IF_EMPTY and not is_missing(old):
                 continue
             if _same(old, new):
                 continue
-            changes.append({"collab": collab, "collab_id": ids[at], "column": col, "old": old, "new": new,
-                            "source": src, "matched_by": matched_by[collab]})
-    changes_df = pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
-    updates = _wide(changes_df, collabs)
-    matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned], matched_by=[h for _, _, h in assigned])
-    um = rows.iloc[[p for p, _ in unmatched]].assign(reason=[w for _, w in unmatched])
-    amb = rows.iloc[[p for p, _, _ in ambiguous]].assign(
-        candidates=[", ".join(str(collabs.at[i, "collab_id"]) if "collab_id" in collabs else str(i) for i in cands) for _, cands, _ in ambiguous],
-        reason=[w for _, _, w in ambiguous])
-    fol = rows[rows["followers"].notna()] if "followers" in rows else rows.iloc[0:0]
-    followers = pd.DataFrame({
-        "creator_key": fol.get("creator_key"), "date": pd.to_datetime(fol.get("as_of")).dt.date if len(fol) else [],
-        "followers": fol.get("followers"), "source": fol.get("source_file"),
-    }).dropna(subset=["creator_key"]).drop_duplicates(["creator_key", "date"], keep="last") if len(fol) else pd.DataFrame(columns=["creator_key", "date", "followers", "source"])
-    return MatchResult(updates, changes_df, um.reset_index(drop=True), amb.reset_index(drop=True), matched_rows.reset_index(drop=True), followers, problems)
-
-
-def _add_orders(collab, collabs, orders, vals, problems) -> None:
-    """Sums shop orders onto what the post exports said (TikTok Shop sales and web-shop sales add up)."""
-    n = sum(float(r.get("orders") or 0) for r, _ in orders)
-    by_cur: dict[str | None, float] = defaultdict(float)
-    for r, _ in orders:
-        g = r.get("gmv")
-        if g is not None and not (isinstance(g, float) and math.isnan(g)):
-            by_cur[r.get("gmv_currency")] += float(g)
-    files = sorted({r["source_file"] for r, _ in orders})
-    counted = sum(1 for r, _ in orders if r.get("counted"))
-    src = f"{', '.join(files)}: {counted} 笔订单 orders counted of {len(orders)}"
-    post_orders = vals.get("orders", (0.0, ""))[0]
-    vals["orders"] = (post_orders + n, src if not post_orders else vals["orders"][1] + " + " + src)
-    currencies = {c for c in by_cur if c} | ({vals["gmv_currency"][0]} if "gmv_currency" in vals else set())
-    cid = collabs.at[collab, "collab_id"] if "collab_id" in collabs else collab
-    if len(currencies) > 1:
-        problems.append(Problem("合作 Collaborations", None, "成交额 GMV",
-                                f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(sorted(currencies))}); GMV not updated"))
-        vals.pop("gmv", None)
-        vals.pop("gmv_currency", None)
-        return
-    post_gmv = vals.get("gmv", (0.0, ""))[0]
-    vals["gmv"] = (post_gmv + sum(by_cur.values()), src if not post_gmv else vals["gmv"][1] + " + " + src)
-    if currencies:
-        vals["gmv_currency"] = (currencies.pop(), src)
+            changes.append({"collab": collab, "collab_id": cid, "column": col, "old": old, "new": new,
+                            "source": src, "matched_by": matched_by.get(collab, "台账 ledger")})
+    return pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -28,7 +28,8 @@ EXCLUDED_STATUSES = frozenset({
     "refunded", "voided", "void", "cancelled", "canceled", "erstattet", "rückerstattet", "storniert",
     "annulliert", "已退款", "已作废", "已取消", "全额退款",
 })
-_UTM = re.compile(r"utm_campaign(?:%3D|\s*[:=]\s*)([^\s&,;#\"'\n\r]+)", re.I)
+#: the value runs to the next parameter or separator; quotes inside it are part of it (``mia"s_launch``)
+_UTM = re.compile(r"utm_campaign(?:%3D|\s*[:=]\s*)([^\s&,;#]+)", re.I)
 
 
 def status_code(value: object) -> str:
@@ -40,7 +41,7 @@ def utm_campaign_from(*texts: object) -> str | None:
     """The first utm_campaign value found in URLs or ``key: value`` note lines."""
     for text in texts:
         if isinstance(text, str) and (m := _UTM.search(text)):
-            return unquote_plus(m.group(1)).strip() or None
+            return unquote_plus(m.group(1)).strip().strip("\"'") or None
     return None
 
 

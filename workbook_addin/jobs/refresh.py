@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from collections.abc import Callable
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +66,10 @@ class RefreshReport:
     snapshots_added: int = 0
     unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
     ambiguous: pd.DataFrame = field(default_factory=pd.DataFrame)
+    proposals: pd.DataFrame = field(default_factory=pd.DataFrame)  # guessed matches awaiting a person
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # export values not written, and why
+    order_changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # ledger orders a newer export changed
+    unmatched_sheet: pd.DataFrame | None = None  # the Unmatched exports sheet as this run wrote it
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # engine / import problems (sheet, row, column)
     sync: dict[str, Any] | None = None  # the sync's run-log entry, when it ran
@@ -80,28 +87,55 @@ class RefreshReport:
     def status(self) -> str:
         if self.sync_ok is False:
             return "error"
-        return "warnings" if (self.warnings or self.problems or self.rows_unmatched) else "ok"
+        attention = self.warnings or self.problems or self.rows_unmatched or len(self.proposals) or len(self.rejected)
+        return "warnings" if attention else "ok"
 
     def unmatched_lines(self, limit: int | None = None) -> list[str]:
+        """One line per unmatched or ambiguous export row; the identifying text whole and escaped."""
         lines = []
         for frame, kind in ((self.unmatched, "未匹配 unmatched"), (self.ambiguous, "多个匹配 ambiguous")):
             if frame is None or frame.empty:
                 continue
             for r in frame.to_dict("records"):
                 where = f"{r.get('source_file', '?')} 第{r.get('source_row', '?')}行 row {r.get('source_row', '?')}"
-                what = r.get("post_url") or r.get("promo_code") or r.get("utm_campaign") or r.get("handle") or ""
+                what = next((r[k] for k in ("post_url", "promo_code", "utm_campaign", "handle")
+                             if isinstance(r.get(k), str) and r[k]), "")
                 reason = r.get("reason") or r.get("candidates") or ""
-                lines.append(f"{kind}: {where} {what}: {reason}".strip())
+                lines.append(f"{kind}: {where} {shown(what) if what else ''}: {reason}".replace("  ", " ").strip())
         return lines if limit is None else lines[:limit]
+
+    def unmatched_table(self) -> pd.DataFrame:
+        """Every unmatched or ambiguous export row, rejected value and unreadable cell: the Unmatched
+        exports sheet's rows (``lianxing refresh --unmatched-csv``)."""
+        return self.unmatched_sheet if self.unmatched_sheet is not None else unmatched_rows(self, [])
+
+    def order_lines(self) -> list[str]:
+        """Orders a newer export changed (refunds, cancellations), with by how much."""
+        if self.order_changes is None or self.order_changes.empty:
+            return []
+        lines = []
+        for (source, item, cid), g in self.order_changes.groupby(["source", "item_id", "collab_id"], sort=False):
+            parts = [f"{'成交额 GMV' if c == 'gmv' else '订单 orders'} {_num(o)} → {_num(n)} ({_signed(n - o)})"
+                     for c, o, n in zip(g["column"], g["old"], g["new"])]
+            lines.append(f"{source} {item} ({cid}): {', '.join(parts)} [{g['file'].iloc[-1]}]")
+        return lines
 
     def summary(self) -> str:
         """A few bilingual lines for a person (CLI output, the Excel alert)."""
         lines = [self.status_line]
         if self.sync is not None:
             lines.append(f"同步 Sync: {self.sync.get('message', '')}")
+        orders = self.order_lines()
+        if orders:
+            lines.append(f"订单有变化 Orders changed by a newer export ({len(orders)}):")
+            lines += ["  " + m for m in orders[:LIST_UNMATCHED]] + ([f"  … +{len(orders) - LIST_UNMATCHED}"] if len(orders) > LIST_UNMATCHED else [])
+        if len(self.proposals):
+            lines.append(f"待确认匹配 Matches to confirm ({len(self.proposals)}): 见工作表 see the sheet 待确认匹配 Matches to confirm")
+        if len(self.rejected):
+            lines.append(f"拒绝的导出值 Export values rejected ({len(self.rejected)}): 见工作表 see the sheet 未匹配 Unmatched exports")
         more = self.unmatched_lines()
         if more:
-            lines.append(f"未匹配的导出行 Export rows not matched ({len(more)}):")
+            lines.append(f"未匹配的导出行 Export rows not matched ({len(more)}; 全部见工作表 all on the sheet 未匹配 Unmatched exports):")
             lines += ["  " + m for m in more[:LIST_UNMATCHED]]
             if len(more) > LIST_UNMATCHED:
                 lines.append(f"  … +{len(more) - LIST_UNMATCHED}")
@@ -110,6 +144,19 @@ class RefreshReport:
         if len(self.warnings) + len(self.problems) > LIST_UNMATCHED:
             lines.append(f"  ! … +{len(self.warnings) + len(self.problems) - LIST_UNMATCHED}")
         return "\n".join(lines)
+
+
+def shown(text: Any) -> str:
+    """Text from an export as a person should see it: whole, quoted, control characters escaped."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _num(v: float) -> str:
+    return "-" if v != v else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def _signed(v: float) -> str:
+    return "-" if v != v else ("+" if v >= 0 else "−") + _num(abs(v))
 
 
 def _user() -> str:
@@ -194,133 +241,247 @@ def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFr
     return result
 
 
+class ExportFolderError(Exception):
+    """The export folder does not exist: nothing is recomputed or saved (a typo must not look like a quiet day)."""
+
+
 def run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None = None, *, sync: bool = True,
                 progress: Progress | None = None, now: dt.datetime | None = None,
                 user: str | None = None) -> RefreshReport:
-    """The refresh job on any workbook adapter (file or live Excel). See the module docstring."""
+    """The refresh job on any workbook adapter (file or live Excel). See the module docstring.
+
+    Raises :class:`ExportFolderError` before anything is written when the export folder is missing.
+    """
     with gc_paused():  # millions of short-lived cell values, no cycles: see gc_paused
         return _run_refresh(book, exports_dir, sync=sync, progress=progress, now=now, user=user)
 
 
+class _Steps:
+    """Runs the job's named steps in order, telling the user and timing each one (``report.timings``)."""
+
+    def __init__(self, report: RefreshReport, progress: Progress | None):
+        self.report, self.say = report, progress or (lambda text, fraction: None)
+
+    @contextmanager
+    def step(self, name: str, text: str, fraction: float) -> Iterator[None]:
+        self.say(text, fraction)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass
+class _Run:
+    """What the steps share: the workbook as read, its tables as they change, the cells to write."""
+
+    data: WorkbookData
+    tables: dict[str, pd.DataFrame]
+    settings: Any
+    changes: WorkbookChanges = field(default_factory=WorkbookChanges)
+    computed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    insights: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
 def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync: bool, progress: Progress | None,
                  now: dt.datetime | None, user: str | None) -> RefreshReport:
-    import time
-
-    from ..engine import evaluation as engine
-    from ..importers import match_exports, read_exports
-
-    schema = load_schema()
     now = (now or dt.datetime.now()).replace(microsecond=0)
     user = user or _user()
-    say = progress or (lambda text, fraction: None)
     report = RefreshReport(run_at=now)
-    t = time.perf_counter()
-
-    say("读取工作簿 Reading the workbook", 0.0)
-    data = book.read()
-    report.warnings += data.warnings
-    tables = {k: v for k, v in data.tables.items()}
-    settings, problems = data.settings()
-    report.problems += [str(p) for p in problems]
-    report.timings["read"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    folder = Path(book.folder)
-    report.exports_dir = _exports_dir(data, folder, exports_dir)
-    say("读取导出文件 Reading exports", 0.15)
-    changes = WorkbookChanges()
-    if report.exports_dir.is_dir():
-        batch = read_exports(report.exports_dir, data.settings_tables.get("import_map"))
-        report.files = list(batch.files)
-        report.problems += [str(p) for p in batch.problems]
-        report.warnings += [f"{f.name}: {w}" for f in batch.files for w in f.warnings]
-        say("匹配合作 Matching collaborations", 0.3)
-        matched = match_exports(batch, tables["collaborations"], tables.get("creators"))
-        report.unmatched, report.ambiguous = matched.unmatched, matched.ambiguous
-        report.problems += [str(p) for p in matched.problems]
-        tables["collaborations"], report.rows_updated, report.cells_updated = _apply_updates(
-            changes, tables["collaborations"], matched.updates)
-        if "snapshots" in data.layouts:
-            new = _new_snapshots(tables.get("snapshots", pd.DataFrame()), getattr(matched, "followers", None))
-            if new:
-                changes.appends["snapshots"] = new
-                report.snapshots_added = len(new)
-                extra = pd.DataFrame(new, columns=tables["snapshots"].columns, dtype=object)
-                extra.index = pd.RangeIndex(data.layouts["snapshots"].next_row,
-                                            data.layouts["snapshots"].next_row + len(new), name="excel_row")
-                tables["snapshots"] = pd.concat([tables["snapshots"], extra]) if len(tables["snapshots"]) else extra
-    else:
-        report.warnings.append(f"导出文件夹不存在 export folder not found: {report.exports_dir}")
-    report.timings["match"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    say("重新计算 Recomputing scores", 0.5)
-    inputs = {k: tables[k] for k in ("creators", "outreach", "collaborations", "reviews", "snapshots") if k in tables}
-    evaluation = engine.evaluate(inputs, settings, today=now.date())
-    report.problems += [str(p) for p in evaluation.problems]
-    report.timings["compute"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    say("更新分析表 Updating the insight sheets", 0.6)
-    insight_frames = _insights(report, evaluation, inputs, settings, now)
-    report.timings["insights"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    computed = dict(evaluation.tables)
-    report.computed_cells += _computed_changes(changes, data, tables, inputs, computed, insight_frames)
-    report.timings["diff"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if sync:
-        say("同步档案库 Syncing the archive", 0.7)
-        result = _sync(report, data, {**tables, **computed}, folder, now, user)
-        if result is not None and result.ok:
-            apply_sync_result(changes, data, tables, result, log=False)  # the refresh writes its own run-log row
-    report.timings["sync"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    say("写入结果 Writing results", 0.85)
-    if not book.formulas_recalculate and data.dashboard_markets is not None:
-        # A file on disk is not recalculated on open, so the dashboard's formulas get the values
-        # the build would store (same function). Live Excel recalculates its native formulas itself.
-        layout = dashboard_layout(schema, data.dashboard_markets)
-        changes.sheet_values[DASHBOARD_SHEET] = cached_values(schema, {**computed, **insight_frames}, layout)
-    report.status_line = status_line(report)
-    changes.names[STATUS_NAME] = report.status_line
-    if "run_log" in data.layouts:
-        changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
-    report.changes = changes
-    book.write(changes)
-    report.timings["write"] = time.perf_counter() - t + report.timings.pop("diff")
-    say("完成 Done", 1.0)
+    steps = _Steps(report, progress)
+    with steps.step("read", "读取工作簿 Reading the workbook", 0.0):
+        run = _read_book(book, report)
+        report.exports_dir = _exports_dir(run.data, Path(book.folder), exports_dir)
+        if not report.exports_dir.is_dir():
+            raise ExportFolderError(f"导出文件夹不存在 export folder not found: {report.exports_dir} — "
+                                    "未保存任何更改 nothing was changed; 请检查路径或设置表的导出文件夹 "
+                                    "check the path or the Settings sheet's export folder")
+    with steps.step("match", "读取导出文件 Reading exports", 0.15):
+        _import_exports(report, run)
+    with steps.step("compute", "重新计算 Recomputing scores", 0.5):
+        inputs = _inputs(run.tables)
+        evaluation = _evaluate(inputs, run.settings, now.date())
+        report.problems += [str(p) for p in evaluation.problems]
+        run.computed = dict(evaluation.tables)
+    with steps.step("insights", "更新分析表 Updating the insight sheets", 0.6):
+        run.insights = _insights(report, evaluation, inputs, run.settings, now)
+    with steps.step("write", "比较单元格 Comparing cells", 0.65):
+        _diff_computed(report, run)
+    with steps.step("sync", "同步档案库 Syncing the archive", 0.7):
+        if sync:
+            result = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now, user)
+            if result is not None and result.ok:  # the refresh writes its own run-log row
+                apply_sync_result(run.changes, run.data, run.tables, result, log=False)
+    with steps.step("write", "写入结果 Writing results", 0.85):
+        _finish(report, run, book, user)
+    steps.say("完成 Done", 1.0)
     return report
 
 
-def _computed_changes(changes: WorkbookChanges, data: WorkbookData, tables: dict[str, pd.DataFrame],
-                      inputs: dict[str, pd.DataFrame], computed: dict[str, pd.DataFrame],
-                      insight_frames: dict[str, pd.DataFrame]) -> int:
-    """Records the new computed cells: computed columns of the input sheets (what people typed is
-    never rewritten), Scores and the insight sheets row for row, and the last refresh's values the
-    formulas fall back to where Python is not running. Returns the input sheets' changed cells."""
-    count = 0
+def _read_book(book: WorkbookAdapter, report: RefreshReport) -> _Run:
+    data = book.read()
+    report.warnings += data.warnings
+    settings, problems = data.settings()
+    report.problems += [str(p) for p in problems]
+    return _Run(data, dict(data.tables), settings)
+
+
+def _inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {k: tables[k] for k in ("creators", "outreach", "collaborations", "reviews", "snapshots") if k in tables}
+
+
+def _evaluate(inputs: dict[str, pd.DataFrame], settings: Any, today: dt.date) -> Any:
+    from ..engine import evaluation as engine
+
+    return engine.evaluate(inputs, settings, today=today)
+
+
+def _import_exports(report: RefreshReport, run: _Run) -> None:
+    """Reads the export folder, matches it, folds it into the ledger and applies the ledger's totals;
+    rewrites the Matches to confirm, Unmatched exports and ledger sheets."""
+    from ..importers import match_exports, read_exports
+
+    data, tables, changes = run.data, run.tables, run.changes
+    batch = read_exports(report.exports_dir, data.settings_tables.get("import_map"))
+    report.files = list(batch.files)
+    report.problems += [str(p) for p in batch.problems]
+    report.warnings += [f"{f.name}: {w}" for f in batch.files for w in f.warnings]
+    if "ledger" not in data.layouts:
+        report.warnings.append("工作簿没有台账表 the workbook has no import ledger (_ledger): totals count only the "
+                               "files in the folder now; 用 lianxing new 重建 rebuild it with lianxing new --from")
+    matched = match_exports(batch, tables["collaborations"], tables.get("creators"),
+                            ledger=tables.get("ledger"), decisions=tables.get("confirm"))
+    report.unmatched, report.ambiguous = matched.unmatched, matched.ambiguous
+    report.proposals, report.rejected, report.order_changes = matched.proposals, matched.rejected, matched.ledger_changes
+    report.problems += [str(p) for p in matched.problems]
+    tables["collaborations"], report.rows_updated, report.cells_updated = _apply_updates(
+        changes, tables["collaborations"], matched.updates)
+    _add_snapshots(report, run, getattr(matched, "followers", None))
+    report.unmatched_sheet = unmatched_rows(report, batch.problems)
+    sheets = {"ledger": matched.ledger, "confirm": confirm_rows(tables.get("confirm"), matched.proposals),
+              "unmatched": report.unmatched_sheet}
+    for key, frame in sheets.items():
+        if key in data.layouts:
+            replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
+            tables[key] = frame
+
+
+def _add_snapshots(report: RefreshReport, run: _Run, followers: pd.DataFrame | None) -> None:
+    data, tables = run.data, run.tables
+    if "snapshots" not in data.layouts:
+        return
+    new = _new_snapshots(tables.get("snapshots", pd.DataFrame()), followers)
+    if not new:
+        return
+    run.changes.appends["snapshots"] = new
+    report.snapshots_added = len(new)
+    extra = pd.DataFrame(new, columns=tables["snapshots"].columns, dtype=object)
+    extra.index = pd.RangeIndex(data.layouts["snapshots"].next_row,
+                                data.layouts["snapshots"].next_row + len(new), name="excel_row")
+    tables["snapshots"] = pd.concat([tables["snapshots"], extra]) if len(tables["snapshots"]) else extra
+
+
+def _diff_computed(report: RefreshReport, run: _Run) -> None:
+    """Records the computed cells whose value changed: what people typed is never rewritten."""
+    data, tables, computed, inputs = run.data, run.tables, run.computed, _inputs(run.tables)
     for sheet in load_schema().sheets:
         key = sheet.key
         if key in data.layouts and key in computed and key in inputs:
             # only columns the workbook has (a missing one is already a warning): the reader fills
             # it with blanks, so every computed cell would "differ" on every run and not be written
             present = data.layouts[key].columns
-            count += diff_columns(changes, key, tables[key], computed[key],
-                                  [c.key for c in sheet.computed_columns if c.key in present])
-    rewritten = dict(insight_frames)  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
-    if "scores" in computed:
-        rewritten["scores"] = computed["scores"].reset_index(drop=True)
-        if "creators" in tables and "creators" in computed:
-            creators = tables["creators"].assign(creator_key=computed["creators"]["creator_key"])
-            rewritten[LAST_REFRESH] = last_refresh_frame(creators, computed["scores"])
-    for key, frame in rewritten.items():
+            report.computed_cells += diff_columns(run.changes, key, tables[key], computed[key],
+                                                  [c.key for c in sheet.computed_columns if c.key in present])
+    if "scores" in computed and "scores" in data.layouts:
+        replace_rows(run.changes, "scores", data.tables["scores"], computed["scores"].reset_index(drop=True),
+                     data.layouts["scores"])
+    for key, frame in run.insights.items():  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
         if key in data.layouts:
-            replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
-    return count
+            replace_rows(run.changes, key, data.tables[key], frame, data.layouts[key])
+    if LAST_REFRESH in data.layouts and "scores" in computed and "creators" in computed and "creators" in tables:
+        # what the Python-computed cells fall back to where Python is not running: keys as
+        # computed, the key formula's platform|handle|profile text as the cells hold it
+        creators = tables["creators"].assign(creator_key=computed["creators"]["creator_key"])
+        replace_rows(run.changes, LAST_REFRESH, data.tables[LAST_REFRESH],
+                     last_refresh_frame(creators, computed["scores"]), data.layouts[LAST_REFRESH])
+
+
+def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) -> None:
+    """Dashboard values, status line, run-log row; then the one write."""
+    data, changes = run.data, run.changes
+    if not book.formulas_recalculate and data.dashboard_markets is not None:
+        # A file on disk is not recalculated on open, so the dashboard's formulas get the values
+        # the build would store (same function). Live Excel recalculates its native formulas itself.
+        schema = load_schema()
+        layout = dashboard_layout(schema, data.dashboard_markets)
+        changes.sheet_values[DASHBOARD_SHEET] = cached_values(schema, {**run.computed, **run.insights}, layout)
+    report.status_line = status_line(report)
+    changes.names[STATUS_NAME] = report.status_line
+    if "run_log" in data.layouts:
+        changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
+    report.changes = changes
+    book.write(changes)
+
+
+def confirm_rows(current: pd.DataFrame | None, proposals: pd.DataFrame) -> pd.DataFrame:
+    """The Matches to confirm sheet's new rows: every answered row kept where it is (the choice is
+    kept for later refreshes), unanswered rows still proposed refreshed, new proposals appended."""
+    cols = list(load_schema().sheet("confirm").keys)
+    proposals = proposals.reindex(columns=cols) if proposals is not None else pd.DataFrame(columns=cols)
+    if current is None or current.empty:
+        return proposals.reset_index(drop=True)
+    current = current.reindex(columns=cols).reset_index(drop=True)
+    current = current[current["item_id"].notna() & current["collab_id"].notna()]
+    key = lambda f: f["item_id"].astype(str) + "\x1f" + f["collab_id"].astype(str)  # noqa: E731
+    fresh = proposals.set_index(key(proposals)) if len(proposals) else proposals
+    rows = []
+    for k, row in zip(key(current), current.to_dict("records")):
+        answered = isinstance(row.get("decision"), str) and row["decision"].strip()
+        if answered:
+            rows.append(row)
+        elif k in fresh.index:
+            rows.append({**fresh.loc[k].to_dict(), "decision": None})
+    kept = set(key(current))
+    rows += [r for k, r in zip(fresh.index, fresh.to_dict("records")) if k not in kept]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def unmatched_rows(report: RefreshReport, problems: list[Any]) -> pd.DataFrame:
+    """The Unmatched exports sheet: every export row left over and every value rejected, in full."""
+    cols = list(load_schema().sheet("unmatched").keys)
+    rows = []
+    for frame, kind in ((report.unmatched, "未匹配 unmatched"), (report.ambiguous, "多个匹配 ambiguous")):
+        for r in (frame.to_dict("records") if frame is not None and len(frame) else []):
+            column, value = _what(r)
+            rows.append({"file": r.get("source_file"), "row": r.get("source_row"), "kind": kind, "column": column,
+                         "value": value, "reason": _reason(r)})
+    if report.rejected is not None and len(report.rejected):
+        rows += report.rejected.reindex(columns=cols).to_dict("records")
+    for p in problems:  # cells the importers could not read, files they could not use
+        rows.append({"file": p.sheet, "row": p.row, "kind": "无法读取 unreadable", "column": p.column,
+                     "value": None if p.value is None else str(p.value), "reason": p.message})
+    return pd.DataFrame(rows, columns=cols)
+
+
+_WHAT = (("post_url", "内容链接 Post URL"), ("video_id", "视频ID Video ID"), ("promo_code", "优惠码 Promo code"),
+         ("utm_campaign", "UTM 活动 UTM campaign"), ("order_id", "订单 Order"), ("handle", "达人账号 Handle"))
+
+
+def _what(r: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(column, value) that identifies an unmatched export row to a person."""
+    for key, label in _WHAT:
+        v = r.get(key)
+        if v is not None and not (isinstance(v, float) and v != v) and str(v).strip():
+            return label, str(v)
+    return None, None
+
+
+def _reason(r: dict[str, Any]) -> str:
+    reason = r.get("reason") or ""
+    if r.get("candidates"):
+        reason = f"{reason} ({r['candidates']})" if reason else str(r["candidates"])
+    return reason
 
 
 def _insights(report: RefreshReport, evaluation: Any, inputs: dict[str, pd.DataFrame], settings: Any,
@@ -346,6 +507,7 @@ def status_line(report: RefreshReport) -> str:
             "error": "刷新完成，同步失败 Refreshed; sync failed"}[report.status]
     return (f"{when} {head}: 读取文件 files read {len(report.files)}, 更新行 rows updated {report.rows_updated}, "
             f"未匹配 unmatched {report.rows_unmatched}, 警告 warnings {len(report.warnings) + len(report.problems)}"
+            + (f", 待确认 to confirm {len(report.proposals)}" if len(report.proposals) else "")
             + (f"; {report.reminders}" if report.reminders else ""))
 
 
@@ -359,6 +521,16 @@ def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
         parts.append(f"同步 sync: {report.sync.get('message', '')}")
     if report.reminders:
         parts.append(report.reminders)
+    basis = [f"{f.name}: {f.gmv_basis}" for f in report.files if getattr(f, "gmv_basis", None)]
+    if basis:
+        parts.append("成交额口径 GMV from " + "; ".join(basis))
+    orders = report.order_lines()
+    if orders:
+        parts.append("订单变化 orders changed: " + "; ".join(orders[:LIST_UNMATCHED]) + (f" (+{len(orders) - LIST_UNMATCHED})" if len(orders) > LIST_UNMATCHED else ""))
+    if len(report.proposals):
+        parts.append(f"待确认匹配 matches to confirm {len(report.proposals)}")
+    if len(report.rejected):
+        parts.append(f"拒绝的导出值 values rejected {len(report.rejected)}")
     unmatched = report.unmatched_lines()
     if unmatched:
         parts.append("; ".join(unmatched[:LIST_UNMATCHED]) + (f" (+{len(unmatched) - LIST_UNMATCHED})" if len(unmatched) > LIST_UNMATCHED else ""))

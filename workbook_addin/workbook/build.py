@@ -175,6 +175,9 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     try:
         _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text,
                (settings or Settings.defaults()).target_markets)
+        t_lite = time.perf_counter()
+        _add_lite_front(tmp_name)
+        report.seconds["lite"] = time.perf_counter() - t_lite
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -182,6 +185,15 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     report.seconds["write"] = time.perf_counter() - t2
     report.seconds["total"] = time.perf_counter() - t0
     return report
+
+
+def _add_lite_front(filename: str) -> None:
+    """The xlwings Lite front (main.py and requirements.txt in the web-extension parts), patched
+    into the written file: XlsxWriter does not write those parts."""
+    from ..lite.main_py import main_py, requirements_txt
+    from ..lite.parts import add_lite_parts, lite_properties
+
+    add_lite_parts(filename, lite_properties(main_py(), requirements_txt()))
 
 
 def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFrame], vba: bytes, report: BuildReport,

@@ -2,7 +2,9 @@
 
 The guide is what a new team member reads first: what each sheet is for (from the schema's
 help texts, so it never drifts from the workbook), what each score means and how it is computed,
-how to set up Python and xlwings once, and how to connect the shared Google Sheet.
+what works on which computer (classic xlwings has no functions on a Mac; without Python the
+cells keep the last refresh's values), the set-up steps a person really needs (including
+unblocking a downloaded file) and nothing they don't, and how to connect the shared Google Sheet.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from .formats import Formats
 from ..core.schema import Schema
+from ..core.text_width import wrap
 from .vba import REFRESH_MACRO, UDF_MODULE
+from .xlwings_version import REQUIRED, pip_command
 
 GUIDE_SHEET = "使用说明 How to use"
 CONF_SHEET = "xlwings.conf"
@@ -52,25 +56,64 @@ SCORE_TEXT: tuple[tuple[str, str, str], ...] = (
      "(likes + comments + shares + saves) / views. Rule of thumb: 3% or more is good."),
 )
 
+#: (where, zh, en): what works on each kind of computer a team really has.
+PLATFORM_TEXT: tuple[tuple[str, str, str], ...] = (
+    ("Windows 桌面版 Excel + Python\nWindows desktop with Python",
+     f"Python 函数（KOL_SCORE 等）和“刷新数据”按钮都可用（开源 xlwings {REQUIRED}）。按下面的步骤设置一次。",
+     f"The Python functions (KOL_SCORE ...) and the Refresh metrics button both work (open-source xlwings "
+     f"{REQUIRED}). Set up once with the steps below."),
+    ("Mac 桌面版 Excel + Python\nMac desktop with Python",
+     "只有“刷新数据”按钮可用：经典 xlwings 在 macOS 上没有 Python 函数。函数单元格显示上次刷新的值和 Excel 原生公式的结果。",
+     "Only the Refresh metrics button works: classic xlwings has no Python functions on macOS. Function cells show "
+     "the values of the last refresh and the results of native Excel formulas."),
+    ("Excel 网页版，或没有 Python 的 Mac / Windows\nExcel on the web, Mac or Windows without Python",
+     "xlwings Lite：免费的 Office 加载项（需要 Microsoft 365 或 Excel 2021 及以上），Python 在加载项里运行，电脑上不用装 "
+     "Python。做法见项目 README 的 xlwings Lite 一节。",
+     "xlwings Lite: a free Office add-in (Microsoft 365 or Excel 2021 and later) that runs Python inside the add-in, "
+     "so nothing is installed on the computer. See the xlwings Lite section of the project's README."),
+    ("完全没有 Python\nNo Python at all",
+     "宏被阻止、旧版 Excel、WPS、LibreOffice：单元格显示上次刷新的值和原生公式的结果。在有 Python 的电脑上按“刷新数据”，"
+     "或用 lianxing refresh 命令（例如每晚一次）更新它们。",
+     "Macros blocked, older Excel, WPS, LibreOffice: cells show the values of the last refresh and the results of "
+     "native formulas. Update them with the Refresh metrics button on a computer with Python, or with the "
+     "`lianxing refresh` command (for example nightly)."),
+)
+
 SETUP_TEXT: tuple[tuple[str, str], ...] = (
-    ("1. 安装 Python（只需一次）", "1. Install Python (once)"),
-    ("Windows：从 python.org 安装 Python 3.11 或更新版本，勾选 “Add python.exe to PATH”。Mac：安装 python.org 的安装包或 Homebrew 的 python。",
-     "Windows: install Python 3.11+ from python.org and tick \"Add python.exe to PATH\". Mac: use the python.org installer or Homebrew."),
-    ("在命令行运行：pip install lianxing（或在项目文件夹中 pip install -e .），会一并安装 xlwings、pandas 等依赖。",
-     "In a terminal run: pip install lianxing (or pip install -e . in the project folder); it installs xlwings, pandas and the rest."),
-    ("本工作簿自带 xlwings 的 VBA 模块（standalone），不需要运行 xlwings addin install。",
-     "This workbook carries xlwings' VBA module (standalone): `xlwings addin install` is NOT needed."),
-    ("2. 允许访问 VBA 项目", "2. Trust access to the VBA project"),
-    ("Excel：文件 > 选项 > 信任中心 > 信任中心设置 > 宏设置：启用宏，并勾选 “信任对 VBA 工程对象模型的访问”。Mac：Excel > 偏好设置 > 安全性。",
-     "Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: enable macros and tick "
-     "\"Trust access to the VBA project object model\". Mac: Excel > Preferences > Security."),
-    ("3. 设置 Python 路径", "3. Set the Python interpreter"),
-    (f"在 “{CONF_SHEET}” 工作表中填写 Interpreter_Win（如 C:\\Users\\你\\AppData\\Local\\Programs\\Python\\Python311\\pythonw.exe）或 Interpreter_Mac（如 /usr/local/bin/python3）。留空时使用 PATH 中的 pythonw。",
-     f"On the \"{CONF_SHEET}\" sheet fill in Interpreter_Win (e.g. C:\\Users\\you\\AppData\\Local\\Programs\\Python\\Python311\\pythonw.exe) "
-     "or Interpreter_Mac (e.g. /usr/local/bin/python3). Left empty, pythonw on the PATH is used."),
-    (f"UDF Modules 已设为 {UDF_MODULE}：KOL_SCORE 等函数就来自这个 Python 模块。",
-     f"UDF Modules is set to {UDF_MODULE}: the KOL_SCORE family of functions comes from that Python module."),
-    ("4. 连接共享 Google 表格（可选）", "4. Connect the shared Google Sheet (optional)"),
+    ("1. 安装 Python 和本项目（只需一次）", "1. Install Python and this project (once)"),
+    ("Windows：从 python.org 安装 Python 3.11 或更新版本，勾选 “Add python.exe to PATH”。Mac：用 python.org 的安装包或 Homebrew。",
+     "Windows: install Python 3.11+ from python.org and tick \"Add python.exe to PATH\". Mac: use the python.org "
+     "installer or Homebrew."),
+    (f"在项目文件夹的命令行中运行 pip install -e .：它会安装 xlwings {REQUIRED}（必须是这个版本，工作簿里的 VBA 属于它）、"
+     "pandas 等依赖。Mac 还要运行一次 xlwings runpython install（让 Excel 能启动 Python）。",
+     f"In a terminal in the project folder run pip install -e . : it installs xlwings {REQUIRED} (exactly this "
+     "version: the workbook's VBA belongs to it), pandas and the rest. On a Mac also run xlwings runpython install "
+     "once (it lets Excel start Python)."),
+    ("工作簿已自带 xlwings 的 VBA 模块和函数包装：不需要 xlwings addin install，不需要“导入函数”，也不需要勾选“信任对 VBA "
+     "工程对象模型的访问”。",
+     "The workbook already carries xlwings' VBA module and the function wrappers: no xlwings addin install, no "
+     "\"Import Functions\", no \"Trust access to the VBA project object model\"."),
+    ("2. 解除锁定并启用宏", "2. Unblock the file and enable macros"),
+    ("从网页、邮件或聊天工具（微信、钉钉、Teams 等）下载的文件，Microsoft 365 会阻止其中的宏（红色“安全风险”提示条）。"
+     "关闭文件，在资源管理器中右键单击文件 > 属性 > 常规，勾选“解除锁定”，确定，再打开。",
+     "Microsoft 365 blocks the macros of a file downloaded from the web, e-mail or a chat (WeChat, DingTalk, Teams ...): "
+     "a red SECURITY RISK bar. Close the file, right-click it in File Explorer > Properties > General, tick Unblock, "
+     "OK, and open it again."),
+    ("打开后点击黄色提示条上的“启用内容”。Mac：打开时选择“启用宏”。",
+     "Then click Enable Content on the yellow bar. Mac: choose Enable Macros when Excel asks."),
+    ("3. 指定 Python（仅在需要时）", "3. Point to Python (only when needed)"),
+    (f"Windows：如果 PATH 中的 python 就是装了本项目的那个，什么都不用做。否则在 “{CONF_SHEET}” 表的 A2 写 Interpreter_Win，"
+     "B2 写 pythonw.exe 的完整路径（命令行运行 where pythonw 可查）。",
+     f"Windows: nothing to do when the python on the PATH is the one you installed into. Otherwise, on the "
+     f"\"{CONF_SHEET}\" sheet put Interpreter_Win in A2 and the full path of pythonw.exe in B2 (where pythonw shows it)."),
+    (f"Mac（通常需要）：在 “{CONF_SHEET}” 表的 A2 写 Interpreter_Mac，B2 写 python3 的完整路径（终端运行 which python3 可查）。"
+     "也可以写进自己的 xlwings.conf 配置文件，对所有工作簿生效。",
+     f"Mac (usually needed): on the \"{CONF_SHEET}\" sheet put Interpreter_Mac in A2 and the full path of python3 in B2 "
+     "(which python3 shows it). Your own xlwings.conf file works too, for every workbook."),
+    ("4. 提示 xlwings 版本不符时", "4. When a cell or the button says the xlwings version differs"),
+    (f"运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 xlwings runpython install。",
+     f"Run the command it names, {pip_command()}, then restart Excel; on a Mac run xlwings runpython install again."),
+    ("5. 连接共享 Google 表格（可选）", "5. Connect the shared Google Sheet (optional)"),
     ("在设置表中填写 google_sheet_key（共享表网址中 /d/ 与 /edit 之间的 ID）和 google_credentials（本机上服务账号密钥 JSON 文件的路径），并把 archive_backend 改为 google。",
      "On the Settings sheet fill in google_sheet_key (the id between /d/ and /edit in the sheet's URL) and "
      "google_credentials (the path of a service-account key JSON file on this computer), and set archive_backend to google."),
@@ -80,20 +123,27 @@ SETUP_TEXT: tuple[tuple[str, str], ...] = (
     ("凭据文件永远不要放进工作簿或共享表。没有配置 Google 表格时，档案库保存在工作簿旁的本地文件中。",
      "Never put the credentials file into the workbook or the shared sheet. Without a Google Sheet the archive is a "
      "local file beside the workbook."),
-    ("5. 刷新数据", "5. Refresh metrics"),
+    ("6. 刷新数据", "6. Refresh metrics"),
     (f"点击看板上的 “刷新数据 Refresh metrics” 按钮（宏 {REFRESH_MACRO}）：读取导出文件夹中的平台/店铺导出文件，重新计算，同步档案库，并在状态单元格中写明结果。没有 Excel 时可在命令行运行同样的任务。",
      f"Click the \"刷新数据 Refresh metrics\" button on the dashboard (macro {REFRESH_MACRO}): it reads the platform and "
      "shop exports in the export folder, recomputes, syncs the archive and writes what it did into the status cell. "
      "Without Excel the same job runs from the `lianxing` command."),
 )
 
+GUIDE_WIDTHS = (34, 70, 70)
+
+
+def _row_height(*texts: str) -> float:
+    """Points for a wrapped row: the longest of its cells, wrapped to its column's width."""
+    lines = max(len(wrap(text, width - 2).split("\n")) for text, width in zip(texts, GUIDE_WIDTHS))
+    return 15.0 * lines + 3
+
 
 def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: list[tuple[str, str, str]]) -> None:
     """``sheet_names``: (tab name, zh purpose, en purpose) for every visible sheet, in order."""
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 70)
-    ws.set_column(2, 2, 70)
-    wrap = fmt.wrap()
+    for col, width in enumerate(GUIDE_WIDTHS):
+        ws.set_column(col, col, width)
+    wrap_fmt = fmt.wrap()
     bold_wrap = fmt.wrap(bold=True)
     ws.write_string(0, 0, "使用说明 How to use", fmt.title())
     ws.write_string(1, 0, "联星达人评估工作簿 Lianxing creator evaluation workbook", fmt.subtitle())
@@ -103,68 +153,74 @@ def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: 
     r += 1
     for name, zh, en in sheet_names:
         ws.write_string(r, 0, name, bold_wrap)
-        ws.write_string(r, 1, zh, wrap)
-        ws.write_string(r, 2, en, wrap)
+        ws.write_string(r, 1, zh, wrap_fmt)
+        ws.write_string(r, 2, en, wrap_fmt)
         r += 1
     r += 1
     ws.write_string(r, 0, "评分说明 What each score means", fmt.subtitle())
     r += 1
     ws.write_string(r, 0, "每个维度 0-100 分。公式中的参数（权重、分数线、目标）来自设置表中的命名区域，修改后自动重新计算。",
-                    wrap)
+                    wrap_fmt)
     ws.write_string(r, 1, "Each dimension scores 0-100. The formulas' parameters (weights, cut-offs, targets) come from "
-                          "named ranges on the Settings sheet and recalculate when edited.", wrap)
+                          "named ranges on the Settings sheet and recalculate when edited.", wrap_fmt)
     ws.set_row(r, 30)
     r += 1
     for title, zh, en in SCORE_TEXT:
         ws.write_string(r, 0, title, bold_wrap)
-        ws.write_string(r, 1, zh, wrap)
-        ws.write_string(r, 2, en, wrap)
+        ws.write_string(r, 1, zh, wrap_fmt)
+        ws.write_string(r, 2, en, wrap_fmt)
         ws.set_row(r, 42)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "在哪里能用 Where it works", fmt.subtitle())
+    r += 1
+    for where, zh, en in PLATFORM_TEXT:
+        ws.write_string(r, 0, where, bold_wrap)
+        ws.write_string(r, 1, zh, wrap_fmt)
+        ws.write_string(r, 2, en, wrap_fmt)
+        ws.set_row(r, _row_height(where, zh, en))
         r += 1
     r += 1
     ws.write_string(r, 0, "安装与设置（Windows / Mac） Setup", fmt.subtitle())
     r += 1
     for zh, en in SETUP_TEXT:
         heading = zh[:2].rstrip(".").isdigit()
-        ws.write_string(r, 0 if heading else 1, zh, bold_wrap if heading else wrap)
-        ws.write_string(r, 1 if heading else 2, en, bold_wrap if heading else wrap)
+        ws.write_string(r, 0 if heading else 1, zh, bold_wrap if heading else wrap_fmt)
+        ws.write_string(r, 1 if heading else 2, en, bold_wrap if heading else wrap_fmt)
         if not heading:
-            ws.set_row(r, 44)
+            ws.set_row(r, _row_height("", zh, en))
         r += 1
     ws.hide_gridlines(2)
 
 
-#: key, value, note: the keys xlwings' standalone module reads (GetConfigFromSheet reads A1 down to
-#: the first empty cell, so the notes sit below a blank row).
-CONF_ROWS: tuple[tuple[str, object], ...] = (
-    ("Interpreter_Win", ""),
-    ("Interpreter_Mac", ""),
-    ("PYTHONPATH", ""),
-    ("Conda Path", ""),
-    ("Conda Env", ""),
+#: The settings the workbook itself needs on its xlwings.conf sheet. xlwings reads the sheet from A1
+#: down to the first empty cell and a key found there wins over the person's own xlwings.conf file,
+#: so nothing else is set here: an empty Interpreter_Win or Conda row would override their
+#: interpreter with nothing.
+CONF_ROWS: tuple[tuple[str, str], ...] = (
     ("UDF Modules", UDF_MODULE),
-    ("Debug UDFs", False),
-    ("Use UDF Server", False),
-    ("Show Console", False),
 )
+#: Where the notes start: below room for the keys a person may add (interpreter, PYTHONPATH, Conda).
+CONF_NOTES_ROW = 9
 
 
 def build_conf_sheet(ws: Worksheet, fmt: Formats) -> None:
     for r, (key, value) in enumerate(CONF_ROWS):
         ws.write_string(r, 0, key)
-        if isinstance(value, bool):
-            ws.write_boolean(r, 1, value)
-        elif value:
-            ws.write_string(r, 1, str(value))
-    r = len(CONF_ROWS) + 2
+        ws.write_string(r, 1, value)
     notes = (
-        "xlwings 设置 xlwings settings (open-source xlwings; no PRO licence needed).",
-        "Interpreter_Win / Interpreter_Mac：Python 解释器的完整路径；留空则使用 PATH 中的 python。",
-        "Interpreter_Win / Interpreter_Mac: full path of the Python interpreter; empty uses the one on the PATH.",
-        f"UDF Modules：KOL_* 函数所在的 Python 模块（{UDF_MODULE}）。The Python module with the KOL_* functions.",
-        "第一列的键必须从 A1 开始连续排列。Keys must start in A1 with no empty row between them.",
+        "xlwings 设置（开源 xlwings，不需要 PRO 许可）。xlwings settings (open-source xlwings; no PRO licence needed).",
+        f"UDF Modules：KOL_* 函数所在的 Python 模块（{UDF_MODULE}），不要改。"
+        "The Python module with the KOL_* functions; keep it.",
+        "需要时在下一行添加自己的设置，每行一个、不留空行，例如 A2 = Interpreter_Win，B2 = pythonw.exe 的完整路径（Mac：Interpreter_Mac）。",
+        "Add your own settings on the next rows when needed, one per row with no empty row between them, e.g. "
+        "A2 = Interpreter_Win, B2 = the full path of pythonw.exe (Mac: Interpreter_Mac).",
+        "这里没有的设置取自你自己的 xlwings.conf 文件（Windows：%USERPROFILE%\\.xlwings\\xlwings.conf）；这里写的设置优先于它。",
+        "Settings not on this sheet come from your own xlwings.conf file (Windows: %USERPROFILE%\\.xlwings\\xlwings.conf); "
+        "a key on this sheet wins over it.",
+        "设置与这些说明之间至少留一个空行。Keep at least one empty row between the settings and these notes.",
     )
     for i, text in enumerate(notes):
-        ws.write_string(r + i, 0, text, fmt.get(italic=True, font_color="#595959"))
+        ws.write_string(CONF_NOTES_ROW + i, 0, text, fmt.get(italic=True, font_color="#595959"))
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 40)

@@ -8,6 +8,10 @@ the VBA that xlwings would write on Windows, so we load xlwings' unmodified ``ud
 private module name with inert stand-ins for the three pywin32 modules it imports at the top. Only
 pure-Python parts are used here (the decorators and the text generator); nothing that talks to COM.
 On Windows with pywin32 the real module is used as it is.
+
+Inside xlwings Lite (Pyodide) there is no classic UDF server to load and nothing to generate: the
+Lite front's ``main.py`` decorates its own wrappers with Lite's decorators, so here the three are
+plain pass-throughs (also under any ``xlwings`` without the classic ``udfs.py``).
 """
 from __future__ import annotations
 
@@ -15,8 +19,11 @@ import importlib.util
 import sys
 import types
 from types import ModuleType
+from typing import Any
 
 import xlwings
+
+from .xlwings_version import classic_runtime
 
 _PRIVATE_NAME = "xlwings._lianxing_udfs"
 
@@ -50,12 +57,19 @@ def _load_xlwings_udfs() -> ModuleType:
     return module
 
 
-_udfs = _load_xlwings_udfs()
+def _pass_through(*_args: Any, **_kwargs: Any) -> Any:
+    """``@func``, ``@func(...)``, ``@arg(...)``, ``@ret(...)`` that leave the function as it is."""
+    if len(_args) == 1 and callable(_args[0]) and not _kwargs:
+        return _args[0]
+    return lambda f: f
 
-#: xlwings' real decorators: they record ``__xlfunc__`` exactly as on Windows.
-func = _udfs.xlfunc
-arg = _udfs.xlarg
-ret = _udfs.xlret
-#: xlwings' generator of the "Import Functions" VBA wrapper text.
-generate_vba_wrapper = _udfs.generate_vba_wrapper
-VBAWriter = _udfs.VBAWriter
+
+if classic_runtime():
+    _udfs = _load_xlwings_udfs()
+    #: xlwings' real decorators: they record ``__xlfunc__`` exactly as on Windows.
+    func, arg, ret = _udfs.xlfunc, _udfs.xlarg, _udfs.xlret
+    #: xlwings' generator of the "Import Functions" VBA wrapper text.
+    generate_vba_wrapper = _udfs.generate_vba_wrapper
+    VBAWriter = _udfs.VBAWriter
+else:
+    func = arg = ret = _pass_through

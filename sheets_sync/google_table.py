@@ -1,0 +1,143 @@
+"""Where the creator table is in the shared tab, which column is which, and its rows.
+
+Why its own module: people move things around in a shared sheet (a title row above the header, a
+blank column A, frozen rows, a renamed header, a deleted column) and the rules for finding the table
+despite all that change for those reasons alone, not because the API or the merge changes.
+
+* The header row is the row among the first :data:`SCAN_ROWS` that names the most synced columns
+  (a title, notes or a blank row above it are skipped; any column may come first).
+* A header is recognised by its exact bilingual text, either half, the key, or - when a person edited
+  it - by containing exactly one synced column's Chinese or English label ("Notes (team)",
+  "Notes 备注"). A synced column not found that way is *missing*: never read as blank (that would tell
+  the merge "the sheet cleared it" and wipe the column in every workbook).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbook_addin.core.keys import CreatorKeyError, creator_key
+from workbook_addin.core.schema import Column, Sheet, header_map, normalise_header
+
+from .backend import RemoteRow, RemoteTable, SyncError
+from .safe_values import canonical, canonical_many, is_empty
+
+IDENTITY = ("creator_key", "platform", "handle", "profile_url")
+#: How far down a title, notes or blank rows may push the header row.
+SCAN_ROWS = 30
+_PUNCT = re.compile(r"[\s()\[\]{}（）【】/\\|,;:，；：_\-–—.·]+")
+
+
+@dataclass
+class TabState:
+    """What the read learned about the tab: where the header is, where each schema column is."""
+
+    title: str
+    header: list[str]
+    col_of: dict[str, int]  # schema column key -> 0-based column index
+    missing: list[str] = field(default_factory=list)  # synced columns the header lacks
+    header_row: int = 1  # 1-based sheet row of the header
+    last_row: int = 1
+    renamed: dict[str, str] = field(default_factory=dict)  # column key -> header text a person gave it
+
+
+def row_key(cells: Mapping[str, Any]) -> tuple[str, bool]:
+    """(creator key, needs_key) of a sheet row; raises CreatorKeyError when none can be made."""
+    key = canonical(cells.get("creator_key"))
+    if key:
+        return key, False
+    return creator_key(cells.get("platform"), cells.get("handle") or cells.get("profile_url")), True
+
+
+def _words(text: Any) -> str:
+    return " " + _PUNCT.sub(" ", normalise_header(text)).strip() + " "
+
+
+def recognise(header: list[Any], columns: list[Column]) -> tuple[dict[str, int], dict[str, str]]:
+    """Column key -> index for the synced ``columns`` in ``header``, and the keys recognised only
+    loosely (key -> the header text, so a message can say "read 'Notes (team)' as 备注 Notes")."""
+    exact = header_map(columns)
+    col_of: dict[str, int] = {}
+    loose: list[int] = []
+    for i, text in enumerate(header):
+        key = exact.get(normalise_header(text)) if not is_empty(text) else None
+        if key is not None and key not in col_of:
+            col_of[key] = i
+        elif key is None and not is_empty(text):
+            loose.append(i)
+    left = [c for c in columns if c.key not in col_of]
+    claims: dict[str, list[int]] = {}
+    for i in loose:
+        words = _words(header[i])
+        hits = [c.key for c in left if any(_words(label) in words for label in (c.zh, c.en) if label.strip())]
+        if len(hits) == 1:
+            claims.setdefault(hits[0], []).append(i)
+    renamed = {}
+    for key, where in claims.items():
+        if len(where) == 1:  # two headers both look like "Notes": neither is trusted
+            col_of[key] = where[0]
+            renamed[key] = str(header[where[0]])
+    return col_of, renamed
+
+
+def find_header(values: list[list[Any]], sheet: Sheet) -> int | None:
+    """0-based index of the header row in ``values`` (None when no row names two identity columns)."""
+    synced = sheet.synced_columns
+    best, best_score = None, 0
+    for r, line in enumerate(values[:SCAN_ROWS]):
+        if not line:
+            continue
+        col_of, _ = recognise(line, synced)
+        if sum(k in col_of for k in IDENTITY) < 2:
+            continue
+        if len(col_of) > best_score:
+            best, best_score = r, len(col_of)
+    return best
+
+
+def read_table(sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable:
+    """The archive rows of the tab's ``values`` (as ``values.batchGet`` returns them from A1)."""
+    at = find_header(values, sheet)
+    if at is None:
+        wanted = ", ".join(sheet.column(k).header for k in IDENTITY[:3])
+        raise SyncError(f"共享表 shared sheet '{title}': 找不到表头 no header row found in the first {SCAN_ROWS} rows "
+                        f"(looked for {wanted}). Put the header row back, or clear the tab to let the sync rebuild it.")
+    synced = sheet.synced_columns
+    header = [("" if is_empty(h) else str(h)) for h in values[at]]
+    col_of, renamed = recognise(header, synced)
+    missing = [c.key for c in synced if c.key not in col_of]
+    state = TabState(title, header, col_of, missing, header_row=at + 1, last_row=len(values), renamed=renamed)
+    if "creator_key" not in col_of:
+        raise SyncError(f"共享表 shared sheet '{title}': 列 {sheet.column('creator_key').header} 不见了 the creator key "
+                        "column is missing; rows cannot be matched without it. Put the column back (undo in the "
+                        "sheet, or version history) and sync again.")
+    rows, problems = _rows(sheet, title, values, at, col_of)
+    return RemoteTable(sheet, rows, problems, state)
+
+
+def _rows(sheet: Sheet, title: str, values: list[list[Any]], at: int,
+          col_of: dict[str, int]) -> tuple[dict[str, RemoteRow], list[str]]:
+    cols = [c for c in sheet.synced_columns if c.key != "creator_key" and c.key in col_of]
+    body = values[at + 1:]
+    canon = {c.key: canonical_many([(line[col_of[c.key]] if col_of[c.key] < len(line) else None) for line in body], c)
+             for c in cols}
+    rows: dict[str, RemoteRow] = {}
+    problems: list[str] = []
+    first = at + 2
+    for n, raw in enumerate(body, start=first):
+        if not raw or all(v == "" or v is None for v in raw):
+            continue
+        cells = {k: (raw[i] if i < len(raw) else None) for k, i in col_of.items() if k in IDENTITY}
+        try:
+            key, needs_key = row_key(cells)
+        except CreatorKeyError as error:
+            problems.append(f"共享表 shared sheet '{title}', row {n}: {error}; not synced")
+            continue
+        if key in rows:
+            problems.append(f"共享表 shared sheet '{title}', row {n}: creator {key} already in row "
+                            f"{rows[key].row}; row {n} is not synced (merge the two rows by hand)")
+            continue
+        rows[key] = RemoteRow(key, {c.key: canon[c.key][n - first] for c in cols}, row=n, needs_key=needs_key)
+    return rows, problems

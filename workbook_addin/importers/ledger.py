@@ -1,0 +1,179 @@
+"""The import ledger: every shop order and post reading a refresh accepted, kept in the workbook.
+
+A collaboration's metrics are sums over the ledger, not over the files in the export folder today,
+so a file leaving the folder (someone cleaning Downloads) never lowers a total. One ledger row per
+order or post reading, keyed by ``source`` (the export format) and ``item_id`` (the order name, or
+the post's key): a newer export of the same order (refunded, cancelled, partially refunded) updates
+that row, an older one never does, and :func:`merge_ledger` says which orders changed and by how
+much. Dates are the exports' own dates (not the time of the run), so merging the same exports again
+changes nothing: the ledger is idempotent.
+
+Totals: post metrics are replaced, orders summed. For each post the newest reading of each metric
+(across the exports that list it: TikTok analytics and TikTok Shop both list a video) counts, summed
+over the collaboration's posts; shop orders add their order count and net GMV on top. GMV is money:
+rounded to cents. A collaboration whose GMV comes in several currencies gets no GMV and a problem.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..core.schema import load_schema
+from .problems import Problem
+
+#: metrics a ledger row carries; the collaborations sheet has a column of the same key for each
+METRICS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv")
+_KEY = ["source", "item_id"]
+_TEXT = ("source", "item_id", "collab_id", "kind", "gmv_currency", "status", "file")
+
+
+def ledger_columns() -> list[str]:
+    return list(load_schema().sheet("ledger").keys)
+
+
+@dataclass
+class Totals:
+    """Per collaboration id: the metric totals over the ledger (NaN: the ledger has no such value)."""
+
+    values: pd.DataFrame  # index collab_id; METRICS, gmv_currency, source
+    problems: list[Problem] = field(default_factory=list)
+
+
+def empty_ledger() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ledger_columns()})
+
+
+def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
+    """The ledger as read from a workbook (or None) with one dtype per column and no blank rows."""
+    if ledger is None or len(ledger) == 0:
+        return empty_ledger()
+    out = ledger.reindex(columns=ledger_columns()).reset_index(drop=True)
+    for c in _TEXT:
+        out[c] = out[c].map(lambda v: None if v is None or v != v or v == "" else str(v)).astype(object)
+    for c in METRICS:
+        out[c] = pd.to_numeric(out[c], errors="coerce")
+    for c in ("first_seen", "last_seen"):
+        out[c] = pd.to_datetime(out[c], errors="coerce")
+    return out[out["source"].notna() & out["item_id"].notna()].reset_index(drop=True)
+
+
+def entries_from(matched: pd.DataFrame, collab_ids: pd.Series) -> pd.DataFrame:
+    """Ledger rows for the export rows matched this run (``matched`` has ``collab``: an index label of
+    the collaborations frame; ``collab_ids`` maps those labels to the collab ID)."""
+    if matched is None or matched.empty:
+        return empty_ledger()
+    orders = (matched["kind"] == "orders").to_numpy()
+    post_item = matched["post_key"].where(matched["post_key"].notna(), matched["row_id"])
+    out = pd.DataFrame({
+        "source": matched["format"].astype(str).to_numpy(),
+        "item_id": np.where(orders, matched["order_id"].astype(object), post_item.astype(object)),
+        "collab_id": collab_ids.reindex(matched["collab"]).astype(str).to_numpy(),
+        "kind": np.where(orders, "order", "post"),
+    })
+    for m in METRICS:
+        out[m] = pd.to_numeric(matched[m], errors="coerce").to_numpy()
+    out["gmv"] = out["gmv"].round(2)
+    out["gmv_currency"] = matched["gmv_currency"].astype(object).to_numpy()
+    note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
+    counted = matched["counted"].map(lambda v: "计入 counted" if v is True else "不计入 not counted")
+    out["status"] = np.where(orders, note.fillna(counted).to_numpy(), None)
+    out["file"] = matched["source_file"].astype(str).to_numpy()
+    out["first_seen"] = out["last_seen"] = pd.to_datetime(matched["as_of"]).to_numpy()
+    out = out.sort_values("last_seen", kind="stable").drop_duplicates(_KEY, keep="last")
+    return out[ledger_columns()].reset_index(drop=True)
+
+
+def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(ledger, changed)``: ``old`` with ``new`` folded in, and the orders whose values changed.
+
+    A row in both is updated only when the new export is not older than what the ledger holds; a
+    value the newer export leaves empty keeps the older value. Rows keep their order, new ones are
+    appended, so the hidden sheet is rewritten with the fewest cell writes.
+    """
+    old = normalise(old)
+    new = normalise(new)
+    if new.empty:
+        return old, _changed_frame([])
+    key_old = old["source"] + "\x1f" + old["item_id"]
+    key_new = new["source"] + "\x1f" + new["item_id"]
+    at = pd.Index(key_old).get_indexer(key_new)
+    both, fresh = at >= 0, at < 0
+    merged = old.astype(object)
+    changes = _changed_frame([])
+    if both.any():
+        rows, incoming = at[both], new[both].reset_index(drop=True)
+        current = old.iloc[rows].reset_index(drop=True)
+        newer = (current["last_seen"].isna() | (incoming["last_seen"] >= current["last_seen"])).to_numpy()
+        updated = current.copy()
+        for c in ledger_columns():
+            take = incoming[c].where(incoming[c].notna(), current[c]) if c in METRICS else incoming[c]
+            updated[c] = np.where(newer, take.astype(object), current[c].astype(object))
+        updated["first_seen"] = pd.concat([current["first_seen"], incoming["first_seen"]], axis=1).min(axis=1)
+        changes = _order_changes(current, updated)
+        merged.iloc[rows] = updated.astype(object).to_numpy()
+    out = pd.concat([merged, new[fresh].astype(object)], ignore_index=True) if fresh.any() else merged
+    return normalise(out), changes
+
+
+def _changed_frame(records: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=["source", "item_id", "collab_id", "column", "old", "new", "file"])
+
+
+def _order_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Orders whose count or net GMV changed: (source, item_id, collab_id, column, old, new, file)."""
+    records = []
+    is_order = (after["kind"] == "order").to_numpy()
+    for c in ("orders", "gmv"):
+        a = pd.to_numeric(before[c], errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(after[c], errors="coerce").to_numpy(dtype=float)
+        differ = is_order & ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        for i in np.flatnonzero(differ):
+            records.append({"source": after.at[i, "source"], "item_id": after.at[i, "item_id"],
+                            "collab_id": after.at[i, "collab_id"], "column": c, "old": a[i], "new": b[i],
+                            "file": after.at[i, "file"]})
+    return _changed_frame(records)
+
+
+def totals(ledger: pd.DataFrame) -> Totals:
+    """Per collab ID: post metrics (newest reading per post, summed over posts) plus shop orders."""
+    ledger = normalise(ledger)
+    if ledger.empty:
+        return Totals(pd.DataFrame(columns=[*METRICS, "gmv_currency", "source"]))
+    ledger = ledger.sort_values("last_seen", kind="stable")
+    posts = ledger[ledger["kind"] == "post"]
+    per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()  # last non-empty
+    post_sum = per_post.groupby(level="collab_id").sum(min_count=1)
+    orders = ledger[ledger["kind"] == "order"]
+    order_sum = orders.groupby("collab_id")[["orders", "gmv"]].sum(min_count=1)
+    values = post_sum.reindex(post_sum.index.union(order_sum.index))
+    for c in ("orders", "gmv"):
+        values[c] = values[c].add(order_sum[c].reindex(values.index), fill_value=0)  # NaN only if both are
+    values["gmv"] = values["gmv"].round(2)
+    with_gmv = ledger[ledger["gmv"].notna() & ledger["gmv_currency"].notna()]
+    currencies = with_gmv.groupby("collab_id")["gmv_currency"].agg(lambda s: sorted(set(s)))
+    problems = []
+    values["gmv_currency"] = None
+    for cid, cur in currencies.items():
+        if cid not in values.index:
+            continue
+        if len(cur) > 1:
+            problems.append(Problem("合作 Collaborations", None, "成交额 GMV",
+                                    f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(cur)}); GMV not updated"))
+            values.at[cid, "gmv"] = np.nan
+        else:
+            values.at[cid, "gmv_currency"] = cur[0]
+    values["source"] = _sources(ledger).reindex(values.index)
+    return Totals(values, problems)
+
+
+def _sources(ledger: pd.DataFrame) -> pd.Series:
+    """Per collab ID, where its numbers come from: the files, and how many orders counted."""
+    files = ledger.groupby("collab_id")["file"].agg(lambda s: ", ".join(sorted(set(s.dropna()))))
+    orders = ledger[ledger["kind"] == "order"]
+    if orders.empty:
+        return files
+    counts = orders.groupby("collab_id")["orders"].agg(["sum", "size"])
+    text = counts.apply(lambda r: f"{int(r['sum'] or 0)} 笔订单 orders counted of {int(r['size'])}", axis=1)
+    return files.str.cat(text.reindex(files.index), sep=": ", na_rep="").str.rstrip(": ")
