@@ -20,6 +20,7 @@ from tests.generated import scaled_sample, varied_sample
 from tests.workbook_cost import python_cost
 from workbook_addin import udfs
 from workbook_addin.core.schema import load_schema
+from workbook_addin.importers import sample_exports_folder
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.office.libreoffice import LibreOffice
 from workbook_addin.workbook.build import build_workbook
@@ -79,7 +80,7 @@ def test_refreshed_workbook_keeps_every_value_without_python(office, sample_work
     first = int(tables["reviews"].index[0])
     changes.set("reviews", first, "visuals", 1)
     write_changes(path, changes, backup=False)
-    refresh_workbook(path, sync=False)
+    refresh_workbook(path, sample_exports_folder(), sync=False)  # the sample's export files: metrics change
     probe = office.probe(path, SHEETS)
     assert _lost(probe) == []
 
