@@ -193,3 +193,18 @@ def test_broken_zip_download_is_listed_with_the_reason():
     assert f.name == "broken_download.zip" and f.format is None
     [p] = batch.problems
     assert "ZIP" in p.message and "complete" in p.message
+
+
+def test_a_formula_cell_without_a_saved_value_is_reported_not_read_silently_as_empty(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # openpyxl, like many export tools, writes formulas without a calculated value
+    ws = wb.active
+    ws.append(["Video link", "Video views", "Likes"])
+    ws.append(["https://www.tiktok.com/@mia/video/7301234567890123456", 1000, 50])
+    ws.append(["https://www.tiktok.com/@mia/video/7301234567890123457", "=1000*2", 60])
+    wb.save(tmp_path / "tiktok_2026-11-20.xlsx")
+    batch = read_exports(tmp_path / "tiktok_2026-11-20.xlsx")
+    warning = " ".join(batch.files[0].warnings)
+    assert "formula cells have no saved value" in warning and "B3" in warning
+    assert batch.rows["views"].isna().sum() == 1  # the value is still unknown, and now says so

@@ -119,3 +119,26 @@ def test_a_guessed_match_is_written_only_after_a_person_accepts_it_and_a_rejecti
     assert kept["T-07"] == "接受 Accept" and kept["T-06"] == "拒绝 Reject"  # the choices stay on the sheet
     assert "collaborations" not in third.changes.cells and "confirm" not in third.changes.cells
     assert third.proposals.empty
+
+
+def test_temp_files_of_killed_saves_are_cleaned_up_and_a_running_saves_file_is_kept(case_book):
+    import os
+    import subprocess
+
+    folder = case_book.parent
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    killed = folder / f".{case_book.stem}.{dead.pid}.tmp{case_book.suffix}"
+    killed.write_bytes(b"x" * 1000)
+    old = folder / f".{case_book.stem}.{os.getppid()}.tmp{case_book.suffix}"  # a live pid, but hours old
+    old.write_bytes(b"x")
+    os.utime(old, (0, 0))
+    running = subprocess.Popen(["sleep", "30"])
+    try:
+        live = folder / f".{case_book.stem}.{running.pid}.tmp{case_book.suffix}"
+        live.write_bytes(b"x")
+        refresh_workbook(case_book, sync=False, now=NOW)
+        assert not killed.exists() and not old.exists() and live.exists()
+    finally:
+        running.kill()
+        running.wait()

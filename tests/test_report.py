@@ -58,7 +58,7 @@ def test_month_figures(data):
     summary = dict(data.summary)
     # November: posts by Mia (C-002) and Noor (C-015) are live; Lena, Cozy and Berlin promised
     assert summary["本月发布内容 Posts live"] == "2 / 5"
-    assert summary["本月建联 Contacts made"] == "4"
+    assert summary["本月建联 Contacts made"] == "5"  # O-020 re-contacts the blacklisted trendtok on 2026-11-10
     assert data.as_of.strftime("%Y-%m-%d") == TODAY
     assert [g.campaign for g in data.pilots] == ["2026-11 Black Friday"]
 

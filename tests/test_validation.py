@@ -157,7 +157,7 @@ def test_child_rows_with_unknown_creator_are_reported():
     tables["outreach"] = pd.concat([tables["outreach"], pd.DataFrame([{"outreach_id": "O-X", "creator_key": "TikTok:@nobody_demo",
                                     "contacted_at": "2026-11-01 09:00", "status": "contacted"}])], ignore_index=True)
     result = evaluate(tables, today="2026-11-25")
-    assert "建联 Outreach, row 21, 达人键 Creator key: creator tiktok:nobody_demo is not in 达人 Creators; row left out of the scores" in [str(p) for p in result.problems]
+    assert "建联 Outreach, row 22, 达人键 Creator key: creator tiktok:nobody_demo is not in 达人 Creators; row left out of the scores" in [str(p) for p in result.problems]
 
 
 _handles = st.text(alphabet=st.sampled_from(list("abcXYZ019._-@ \u200b＠/é")), min_size=0, max_size=12)

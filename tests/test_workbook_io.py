@@ -99,8 +99,8 @@ def test_patched_cells_read_back_and_nothing_else_changes(book):
     assert after["creators"].loc[2, "notes"] == '=1+1 <b>&amp; "quoted" _x0041_ 中文'  # text, never a formula
     assert after["creators"].loc[3, "tier"] == "A"
     xml = _sheet_xml(book, load_schema().sheet("collaborations").name)
-    roas_cell = re.search(r'<c r="AN3"[^>]*>(.*?)</c>', xml).group(1)
-    assert roas_cell.startswith('<f>IF(N(AH3)&gt;0,AI3/AH3,"")</f>') and "<v>4.25</v>" in roas_cell
+    roas_cell = re.search(r'<c r="AP3"[^>]*>(.*?)</c>', xml).group(1)
+    assert roas_cell.startswith('<f>IF(N(AI3)&gt;0,AJ3/AI3,"")</f>') and "<v>4.25</v>" in roas_cell
     settings = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("设置 Settings").to_python()
     assert "刷新完成 Refreshed" in [v for row in settings for v in row]
 
@@ -158,7 +158,7 @@ def test_appended_rows_grow_the_table_and_copy_styles_formulas_and_validations(b
     collab = schema.sheet("collaborations")
     cxml = pkg.sheet_xml(collab.name)
     new_row = data.layouts["collaborations"].last_row + 1
-    assert f"<f>IF(N(AH{new_row})&gt;0,AI{new_row}/AH{new_row},\"\")</f><v>2.5</v>" in cxml
+    assert f"<f>IF(N(AI{new_row})&gt;0,AJ{new_row}/AI{new_row},\"\")</f><v>2.5</v>" in cxml
 
 
 def wio_col(n: int) -> str:

@@ -147,7 +147,8 @@ def _table_args(name, c):
     out = [c["outreach", k] for k in ("creator_key", "contacted_at", "replied_at", "status")]
     return {"KOL_RESPONSIVENESS": [crk, *out, _setting("reply_target_hours")],
             "KOL_CONTENT_SCORE": [crk, *rv], "KOL_COMPLIANCE": [crk, *comp],
-            "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas"))],
+            "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas")),
+                                c["collaborations", "objective"], c["creators", "followers"], _setting("gross_margin")],
             "KOL_AUTHENTICITY": au}[name]
 
 

@@ -377,16 +377,20 @@ def KOL_COMPLIANCE(creator_key, creators, review_creator_key, review_id, collab_
 @arg("target_cpm", ndim=2, doc="目标 CPM Settings: set_target_cpm")
 @arg("er_good", ndim=2, doc="良好互动率 Settings: set_er_good")
 @arg("target_roas", ndim=2, doc="目标 ROAS Settings: set_target_roas")
+@arg("objective", ndim=2, doc="合作目标 Collaborations: objective column (awareness / launch / sales)")
+@arg("followers", ndim=2, doc="粉丝数 Creators: followers column (Instagram's ER is by followers)")
+@arg("gross_margin", ndim=2, doc="毛利率 Settings: set_gross_margin (a sales post below break-even never meets its target)")
 @_safe
 def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares,
                     saves, orders, kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm=None, er_good=None,
-                    target_roas=None):
-    """效果表现 Performance 0-100: per published post each KPI min(actual/target, 1.25)/1.25 x 100, averaged."""
+                    target_roas=None, objective=None, followers=None, gross_margin=None):
+    """效果表现 Performance 0-100: per published post the KPIs of its objective, min(actual/target, 1.25)/1.25 x 100, averaged."""
     args = (creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares, saves, orders,
-            kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas)
+            kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas, objective, followers, gross_margin)
 
     def settings() -> Settings:
-        return _settings(target_cpm=_scalar(target_cpm), er_good=_scalar(er_good), target_roas=_scalar(target_roas))
+        return _settings(target_cpm=_scalar(target_cpm), er_good=_scalar(er_good), target_roas=_scalar(target_roas),
+                         gross_margin=_scalar(gross_margin))
 
     def tables() -> dict[str, pd.DataFrame]:
         # cost and GMV arrive already in the base currency (the Collaborations table's own
@@ -394,8 +398,11 @@ def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_b
         co = _frame(creator_key=collab_creator_key, fee=total_cost, gmv=gmv_base, views=views, likes=likes,
                     comments=comments, shares=shares, saves=saves, orders=orders, kpi_views=kpi_views,
                     kpi_er=kpi_er, kpi_orders=kpi_orders, kpi_roas=kpi_roas)
+        if objective is not None:
+            co["objective"] = _texts(objective)
         co["currency"] = settings().base_currency
-        return {"creators": _creators(creators), "collaborations": co}
+        cr = _creators(creators) if followers is None else _creators(creators, followers=followers)
+        return {"creators": cr, "collaborations": co}
 
     return _engine_subscore("performance", creator_key, args, tables, settings)
 

@@ -171,6 +171,8 @@ def _er_table(frame: pd.DataFrame | None, schema, sheet_name: str, problems: lis
     frame["platform"] = [plat.normalise(p) for p in frame["platform"]]
     for c in ("min_followers", "max_followers", "er_low", "er_high"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce")
+    # views per follower: optional (blank where the platform's ER is taken by followers)
+    frame["vpf_low"] = pd.to_numeric(frame["vpf_low"], errors="coerce") if "vpf_low" in frame else np.nan
     bad = frame["platform"].isna() | frame[["min_followers", "max_followers", "er_low", "er_high"]].isna().any(axis=1)
     for i in np.flatnonzero(bad.to_numpy()):
         problems.append(Problem(sheet_name, None, "互动率基准 ER benchmarks", f"row {i + 1} is incomplete or names an unknown platform; ignored", None, "settings", "er_benchmarks"))

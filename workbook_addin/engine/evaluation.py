@@ -279,17 +279,38 @@ def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: 
 
 
 # ----------------------------------------------------------------------------- stage 5: collaborations
+def _unreadable_cells(collabs: pd.DataFrame, column: str, run: Run) -> dict[int, Any]:
+    """Row position -> the text of ``column`` cells that held something that is not an allowed
+    value (already reported): the cell reads as empty, but it was not empty, so nothing may be
+    assumed in its place."""
+    bad = {p.row: p.value for p in run.problems if p.sheet_key == "collaborations" and p.column_key == column}
+    if not bad:
+        return {}
+    return {int(i): bad[r] for i, r in enumerate(excel_rows(collabs).tolist()) if r in bad}
+
+
 def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
     """(rate of the fee's currency, rate of the GMV's currency) per row into the base currency,
-    NaN where the FX table has no rate (reported: amounts in it are left out)."""
+    NaN where there is no rate (reported: the amounts in it are left out). Never 1:1: a GMV
+    currency that was typed but is unknown is not taken to be the fee's currency."""
     sheet = run.schema.sheet("collaborations")
     rates = run.settings.fx_rates
     currency = text_column(collabs, "currency")
     gmv_currency = text_column(collabs, "gmv_currency")
     rows = excel_rows(collabs)
     rate = rates_for(currency, rates)  # one look-up per row, shared by every money column
+    unreadable = {"currency": _unreadable_cells(collabs, "currency", run), "gmv_currency": _unreadable_cells(collabs, "gmv_currency", run)}
+    if unreadable["currency"]:
+        rate[list(unreadable["currency"])] = np.nan
+        currency = currency.copy()
+        currency[list(unreadable["currency"])] = list(unreadable["currency"].values())
     no_gmv_currency = distinct.isna(gmv_currency)  # GMV in the fee's currency unless stated
     gmv_rate = np.where(no_gmv_currency, rate, rates_for(gmv_currency, rates)) if len(collabs) else rate
+    if unreadable["gmv_currency"]:
+        at = list(unreadable["gmv_currency"])
+        gmv_rate[at], no_gmv_currency[at] = np.nan, False
+        gmv_currency = gmv_currency.copy()
+        gmv_currency[at] = list(unreadable["gmv_currency"].values())
     gmv_values = number_column(collabs, "gmv")
     for col_key, r in (("currency", rate), ("gmv_currency", gmv_rate)):
         cand = np.flatnonzero(np.isnan(r))  # only rows without a rate need a second look
@@ -299,10 +320,20 @@ def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
             no_rate = no_rate & ~np.isnan(gmv_values[cand])
         for j in np.flatnonzero(no_rate):
             i = cand[j]
+            what = "GMV and the commission on it are" if col_key == "gmv_currency" else "amounts in it are"
             run.problems.append(Problem(sheet.name, int(rows[i]), sheet.column(col_key).header,
-                                        f"no exchange rate for {named[j]} in 汇率 FX rates; amounts in it are left out",
+                                        f"no exchange rate for {named[j]} in 汇率 FX rates; {what} left out of cost and ROI",
                                         named[j], "collaborations", col_key))
     return rate, gmv_rate
+
+
+def post_objectives(collabs: pd.DataFrame) -> np.ndarray:
+    """Each row's objective (awareness / launch / sales): as typed, else sales where the row has a
+    ROAS or orders target or GMV, else awareness (reach and cost are all it can be judged on)."""
+    typed = text_column(collabs, "objective")
+    col = float_columns(collabs)
+    sales_like = ~np.isnan(col("kpi_roas")) | ~np.isnan(col("kpi_orders")) | ~np.isnan(col("gmv"))
+    return np.where(distinct.isna(typed), np.where(sales_like, "sales", "awareness"), typed).astype(object)
 
 
 @dataclass
@@ -315,45 +346,61 @@ class PostMetrics:
     likes: np.ndarray
     comments: np.ndarray
     engagement: np.ndarray
-    er_views: np.ndarray
+    er: np.ndarray
+    cpm: np.ndarray
     roas: np.ndarray
+    roi: np.ndarray
     published: np.ndarray
+    objective: np.ndarray
 
 
-def post_metrics(collabs: pd.DataFrame, run: Run) -> PostMetrics:
-    """Each collaboration's cost, GMV, ER, CPM/CPE/CPA, ROAS and ROI, written to its computed
-    columns. A cost with an amount that could not be converted is unknown, not smaller."""
+def _platform_er(er_views: np.ndarray, likes: np.ndarray, comments: np.ndarray, creator_of: np.ndarray,
+                 basis: np.ndarray, followers: np.ndarray) -> np.ndarray:
+    """Each post's ER on its platform's basis (the creator's ER band says which): by followers
+    (likes + comments) / followers on Instagram, by views elsewhere."""
+    known = creator_of >= 0
+    at = np.where(known, creator_of, 0)
+    by_followers = known & (basis[at] == "followers") if len(basis) else np.zeros(len(creator_of), dtype=bool)
+    if not by_followers.any():
+        return er_views
+    er_followers = metrics.safe_div(metrics.nansum(likes, comments), followers[at] if len(followers) else np.nan)
+    return np.where(by_followers, er_followers, er_views)
+
+
+def post_metrics(collabs: pd.DataFrame, creator_of: np.ndarray, band: dict[str, np.ndarray], followers: np.ndarray,
+                 run: Run) -> PostMetrics:
+    """Each collaboration's cost, GMV, ER (by views, and on its platform's basis), CPM/CPE/CPA,
+    ROAS and ROI, written to its computed columns. Amounts that cannot be converted are left
+    out of the cost (and reported), never converted 1:1."""
     rate, gmv_rate = _fx_rates(collabs, run)
     col = float_columns(collabs)  # each number column read once
     money = {k: col(k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
-    gmv_raw = col("gmv")
-    gmv_base = gmv_raw * gmv_rate
-    commission = col("commission_rate")
-    cost = np.asarray(metrics.total_cost(money["fee"], commission, gmv_base, money["sample_cost"], money["shipping_cost"],
+    gmv_base = col("gmv") * gmv_rate
+    cost = np.asarray(metrics.total_cost(money["fee"], col("commission_rate"), gmv_base, money["sample_cost"], money["shipping_cost"],
                                          money["tool_cost"], col("agency_fee_pct")), dtype=float)
-    unconverted = np.zeros(len(collabs), dtype=bool)
-    for k in ("fee", "sample_cost", "shipping_cost", "tool_cost"):
-        unconverted |= ~np.isnan(col(k)) & np.isnan(money[k])
-    unconverted |= ~np.isnan(gmv_raw) & np.isnan(gmv_base) & ~np.isnan(commission) & (commission > 0)
-    cost = np.where(unconverted, np.nan, cost)
     views, likes, comments = col("views"), col("likes"), col("comments")
     engagement = metrics.nansum(likes, comments, col("shares"), col("saves"))
     er_views = metrics.safe_div(engagement, views)
+    er = _platform_er(er_views, likes, comments, creator_of, band["basis"], followers)
     collabs["total_cost"] = np.round(cost, 2)
     collabs["gmv_base"] = np.round(gmv_base, 2)
     collabs["er_views"] = er_views
-    collabs["cpm"] = metrics.cpm(cost, views)
+    collabs["er"] = er
+    cpm = metrics.cpm(cost, views)
+    collabs["cpm"] = cpm
     collabs["cpe"] = metrics.cpe(cost, engagement)
     collabs["cpa"] = metrics.cpa(cost, col("orders"))
     roas = metrics.roas(gmv_base, cost)
     collabs["roas"] = roas
-    collabs["roi"] = metrics.roi(gmv_base, cost, float(run.settings.gross_margin))
-    return PostMetrics(cost, gmv_base, views, likes, comments, engagement, er_views, roas, ~np.isnan(views))
+    roi = metrics.roi(gmv_base, cost, float(run.settings.gross_margin))
+    collabs["roi"] = roi
+    return PostMetrics(cost, gmv_base, views, likes, comments, engagement, er, np.asarray(cpm, dtype=float), roas, roi,
+                       ~np.isnan(views), post_objectives(collabs))
 
 
 def post_performance(collabs: pd.DataFrame, post: PostMetrics, settings: Settings) -> np.ndarray:
-    """Each published post's performance against its KPI targets (the Settings targets where the
-    row has none); NaN for unpublished posts, which are left out."""
+    """Each published post's performance against the KPIs of its objective (the Settings targets
+    where the row has none); NaN for unpublished posts, which are left out."""
     col = float_columns(collabs)
     kpi_views = col("kpi_views")
     kpi_views = np.where(np.isnan(kpi_views), post.cost / float(settings.target_cpm) * 1000.0, kpi_views)
@@ -361,71 +408,119 @@ def post_performance(collabs: pd.DataFrame, post: PostMetrics, settings: Setting
     kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
     kpi_roas = col("kpi_roas")
     kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
-    score = scoring.performance_score(post.views, kpi_views, post.er_views, kpi_er, col("orders"), col("kpi_orders"),
-                                      post.roas, kpi_roas)
+    score = scoring.objective_performance(post.objective, post.views, kpi_views, post.er, kpi_er, col("orders"), col("kpi_orders"),
+                                          post.roas, kpi_roas, post.cpm, float(settings.target_cpm), post.roi,
+                                          metrics.breakeven_roas(float(settings.gross_margin)))
     return np.where(post.published, score, np.nan)
 
 
 @dataclass
 class Performance:
-    """Per creator: the performance subscore, money totals and the engagement sums the
-    authenticity checks read."""
+    """Per creator: the performance subscore, money totals, the engagement sums the authenticity
+    checks read, and the evidence the explanation names (loss-making sales posts, ROAS targets
+    at or below break-even)."""
 
     score: np.ndarray
     total_cost: np.ndarray
     gmv: np.ndarray
     roas: np.ndarray
     roi: np.ndarray
+    sales_roi: np.ndarray
     sum_likes: np.ndarray
     sum_comments: np.ndarray
+    sum_views: np.ndarray
+    posts: np.ndarray
     er_views: np.ndarray
     er_followers: np.ndarray
+    lost_sales: Flag
+    low_roas_targets: Flag
 
 
-def collaborations_stage(collabs: pd.DataFrame, creator_of: np.ndarray, creators: Creators, run: Run) -> Performance:
+def _tracked_roi(creator_of: np.ndarray, post: PostMetrics, rows: np.ndarray, n: int, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """(ROAS, ROI) per creator over ``rows`` that have both GMV and cost (one definition, used by
+    Scores, every insight and the report)."""
+    tracked = rows & ~np.isnan(post.gmv) & ~np.isnan(post.cost)
+    gmv = sum_or_nan(creator_of, np.where(tracked, post.gmv, np.nan), n)
+    cost = sum_or_nan(creator_of, np.where(tracked, post.cost, np.nan), n)
+    return metrics.safe_div(gmv, cost), metrics.roi(gmv, cost, margin)
+
+
+def collaborations_stage(collabs: pd.DataFrame, creator_of: np.ndarray, creators: Creators, band: dict[str, np.ndarray],
+                         run: Run) -> Performance:
     """Per-post metrics, then per creator: performance, cost, GMV, ROAS and ROI (over the posts
-    that have both GMV and cost), and ER both ways over published posts."""
+    that have both GMV and cost; the sales ROI over sales posts only), and ER both ways over
+    published posts."""
     n = creators.count
-    post = post_metrics(collabs, run)
+    followers = number_column(creators.scored, "followers")
+    post = post_metrics(collabs, creator_of, band, followers, run)
     performance = group_mean(creator_of, post_performance(collabs, post, run.settings), n)
-    tracked = ~np.isnan(post.gmv) & ~np.isnan(post.cost)
-    gmv_tracked = sum_or_nan(creator_of, np.where(tracked, post.gmv, np.nan), n)
-    cost_tracked = sum_or_nan(creator_of, np.where(tracked, post.cost, np.nan), n)
+    margin = float(run.settings.gross_margin)
+    roas, roi = _tracked_roi(creator_of, post, np.ones(len(collabs), dtype=bool), n, margin)
+    sales = post.objective == "sales"
+    _, sales_roi = _tracked_roi(creator_of, post, sales, n, margin)
     live = np.where(post.published, creator_of, -1)
     sum_views = sum_or_nan(live, post.views, n)
-    sum_engagement = sum_or_nan(live, post.engagement, n)
     sum_likes = sum_or_nan(live, post.likes, n)
     sum_comments = sum_or_nan(live, post.comments, n)
     posts = np.bincount(live[live >= 0], minlength=n).astype(float)
-    followers = number_column(creators.scored, "followers")
     with np.errstate(invalid="ignore", divide="ignore"):
         er_followers = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan), followers)
+    ids = text_column(collabs, "collab_id")
+    kpi_roas = number_column(collabs, "kpi_roas")
     return Performance(
-        score=performance,
-        total_cost=sum_or_nan(creator_of, post.cost, n),
-        gmv=sum_or_nan(creator_of, post.gmv, n),
-        roas=metrics.safe_div(gmv_tracked, cost_tracked),
-        roi=metrics.roi(gmv_tracked, cost_tracked, float(run.settings.gross_margin)),
-        sum_likes=sum_likes,
-        sum_comments=sum_comments,
-        er_views=metrics.safe_div(sum_engagement, sum_views),
-        er_followers=er_followers,
+        score=performance, total_cost=sum_or_nan(creator_of, post.cost, n), gmv=sum_or_nan(creator_of, post.gmv, n),
+        roas=roas, roi=roi, sales_roi=sales_roi, sum_likes=sum_likes, sum_comments=sum_comments, sum_views=sum_views, posts=posts,
+        er_views=metrics.safe_div(sum_or_nan(live, post.engagement, n), sum_views), er_followers=er_followers,
+        lost_sales=first_ids(creator_of, sales & post.published & (np.nan_to_num(post.roi, nan=0.0) < 0), ids),
+        low_roas_targets=first_ids(creator_of, sales & (kpi_roas <= metrics.breakeven_roas(margin) + 1e-12), ids),
     )
 
 
 # ----------------------------------------------------------------------------- stage 6: reviews
-def content_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int, settings: Settings) -> np.ndarray:
-    """Content quality per creator: each review's 1-5 scores re-centred per reviewer (once the
-    reviewer has enough reviews), mapped to 0-100, averaged over the creator's reviews."""
-    criteria = (np.column_stack([number_column(reviews, k) for k in ("visuals", "script", "brand_fit")])
-                if len(reviews) else np.zeros((0, 3)))
+@dataclass
+class Content:
+    """Per creator: the content-quality subscore (reviewer-normalised) and the raw average."""
+
+    score: np.ndarray
+    raw: np.ndarray
+
+
+def _review_marks(reviews: pd.DataFrame) -> np.ndarray:
+    """The (n, 3) 1-5 marks: visuals, script, brand fit."""
+    if not len(reviews):
+        return np.zeros((0, 3))
+    return np.column_stack([number_column(reviews, k) for k in ("visuals", "script", "brand_fit")])
+
+
+def content_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int, settings: Settings,
+                  reviewer_pool: pd.DataFrame | None = None) -> Content:
+    """Content quality per creator: each review's 1-5 marks re-centred per reviewer (once the
+    reviewer has enough reviews; by at most ``reviewer_max_adjust`` points), mapped to 0-100 and
+    averaged over the creator's reviews; the raw average beside it.
+
+    A reviewer's habit is measured on every review of a known creator, plus ``reviewer_pool``
+    (other creators' reviews, for :func:`score_creator`), so one creator scored alone gets the
+    same content score as in the whole workbook.
+    """
+    marks = _review_marks(reviews)
     known = creator_of >= 0
-    normalised = criteria.copy()
+    reviewers = text_column(reviews, "reviewer")[known]
+    pool_marks = np.zeros((0, 3))
+    if reviewer_pool is not None and len(reviewer_pool):
+        pool, _ = coerce_table("reviews", reviewer_pool, columns=["reviewer", "visuals", "script", "brand_fit"])
+        pool_marks = _review_marks(pool)
+        reviewers = np.concatenate([reviewers, text_column(pool, "reviewer")])
+    normalised = marks.copy()
     if known.any():
-        normalised[known] = normalise_scores(text_column(reviews, "reviewer")[known], criteria[known], settings.min_reviews_to_normalise)
-    per_review = (scoring.content_score(normalised[:, 0], normalised[:, 1], normalised[:, 2])
-                  if len(reviews) else np.zeros(0))
-    return group_mean(creator_of, np.asarray(per_review, dtype=float), n)
+        together = normalise_scores(reviewers, np.vstack([marks[known], pool_marks]), settings.min_reviews_to_normalise)
+        bound = float(settings.reviewer_max_adjust)
+        normalised[known] = marks[known] + np.clip(together[:int(known.sum())] - marks[known], -bound, bound)
+
+    def per_creator(values: np.ndarray) -> np.ndarray:
+        per_review = scoring.content_score(values[:, 0], values[:, 1], values[:, 2]) if len(reviews) else np.zeros(0)
+        return group_mean(creator_of, np.asarray(per_review, dtype=float), n)
+
+    return Content(per_creator(normalised), per_creator(marks))
 
 
 def _marked(reviews: pd.DataFrame, column: str, bad_value: str) -> np.ndarray:
@@ -443,17 +538,28 @@ class Compliance:
     post_flags: dict[str, Flag]
 
 
+def _reviewed_posts(reviews: pd.DataFrame) -> np.ndarray:
+    """What each review is about: its collab ID, else its review ID, else its own row ("评审
+    Reviews row 7"), so a review without IDs still carries its marks."""
+    post = reviews["collab_id"].to_numpy(dtype=object)
+    no_collab = distinct.isna(post)
+    if no_collab.any():
+        post = np.where(no_collab, reviews["review_id"].to_numpy(dtype=object), post)
+        no_id = distinct.isna(post)
+        if no_id.any():
+            post = post.copy()
+            post[no_id] = [f"{load_schema().sheet('reviews').name} row {r}" for r in excel_rows(reviews)[no_id]]
+    return post
+
+
 def compliance_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int) -> Compliance:
     """Compliance per creator from the reviewers' marks.
 
     A post counts as having a problem if any reviewer marked it: reviews are grouped by post
-    (collab_id, or the review itself when no collab is named), the maximum taken, then the share
-    of the creator's posts with each problem.
+    (:func:`_reviewed_posts`), the maximum taken, then the share of the creator's posts with each
+    problem.
     """
-    post_raw = reviews["collab_id"].to_numpy(dtype=object)
-    no_collab = distinct.isna(post_raw)
-    if no_collab.any():
-        post_raw = np.where(no_collab, reviews["review_id"].to_numpy(dtype=object), post_raw)
+    post_raw = _reviewed_posts(reviews)
     known = creator_of >= 0
     post_codes, post_ids = distinct.factorize(post_raw if known.all() else np.where(known, post_raw, None))
     n_posts = len(post_ids)
@@ -482,25 +588,31 @@ class Authenticity:
     band: dict[str, np.ndarray]
     er: np.ndarray
     er_anomaly: np.ndarray
+    views_per_follower: np.ndarray
+    views_anomaly: np.ndarray
     like_comment_flag: np.ndarray
     like_comment_ratio: np.ndarray
     jumps: dict[str, np.ndarray]
 
 
 def authenticity_stage(snapshots: pd.DataFrame, creator_of: np.ndarray, creators: Creators, perf: Performance,
-                       settings: Settings) -> Authenticity:
-    """Fake-follower rate, ER against its platform and follower band (each platform's own ER
-    definition), the like/comment ratio and follower jumps between snapshots."""
+                       band: dict[str, np.ndarray], settings: Settings) -> Authenticity:
+    """The fake-follower audit, ER against its platform and follower band (each platform's own
+    ER definition), views per follower against its band (where ER is taken by views: bought
+    followers do not watch), the like/comment ratio and follower jumps between snapshots."""
     n = creators.count
     jumps = auth.follower_jumps(creator_of, snapshots["date"].to_numpy(dtype="datetime64[us]"), number_column(snapshots, "followers"),
                                 n, float(settings.follower_jump_flag))
-    band = auth.er_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
     er = np.where(band["basis"] == "followers", perf.er_followers, perf.er_views)
     er_anomaly = auth.er_anomaly(er, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        views_per_follower = metrics.safe_div(perf.sum_views / np.where(perf.posts > 0, perf.posts, np.nan),
+                                              number_column(creators.scored, "followers"))
+    views_anomaly = auth.views_anomaly(views_per_follower, band["vpf_low"])
     lc_flag, lc_ratio = auth.like_comment_anomaly(perf.sum_likes, perf.sum_comments)
     fake = number_column(creators.scored, "fake_follower_rate")
-    score = scoring.authenticity_score(fake, er_anomaly, lc_flag, jumps["flag"], float(settings.fake_follower_flag))
-    return Authenticity(score, fake, band, er, er_anomaly, lc_flag, lc_ratio, jumps)
+    score = scoring.authenticity_score(fake, er_anomaly, lc_flag, jumps["flag"], float(settings.fake_follower_flag), views_anomaly)
+    return Authenticity(score, fake, band, er, er_anomaly, views_per_follower, views_anomaly, lc_flag, lc_ratio, jumps)
 
 
 # ----------------------------------------------------------------------------- stage 8: audience fit
@@ -531,9 +643,10 @@ class Verdict:
     blacklisted: np.ndarray
 
 
-def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, settings: Settings) -> Verdict:
+def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_roi: np.ndarray, settings: Settings) -> Verdict:
     """The weighted score (rounded to one decimal before the tier is read), its completeness, and
-    the tier: none below the minimum completeness, never above C when blacklisted."""
+    the tier: none below the minimum completeness, never above C when blacklisted, never above B
+    when the creator's sales collaborations lost money in total (unless Settings turn that off)."""
     n = len(creators)
     # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
     # explanation adds up and the workbook's native formula over the shown cells gives the same number
@@ -541,9 +654,33 @@ def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, settings
     score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
     score = np.asarray(scoring.round_half_up(np.asarray(score, dtype=float), 1), dtype=float).reshape(n)
     blacklisted = text_column(creators, "blacklisted") == "yes"
-    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, float(settings.min_completeness)),
+    cap = sales_roi if roi_cap_on(settings) else None
+    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, float(settings.min_completeness), cap),
                       dtype=object).reshape(n)
     return Verdict(sub, score, completeness, tier, blacklisted)
+
+
+def roi_cap_on(settings: Settings) -> bool:
+    """Whether loss-making creators are capped at B (Settings 亏损达人最高 B 级)."""
+    return str(settings.values.get("roi_cap", "yes")) == "yes"
+
+
+def explanation_notes(perf: Performance, content: Content) -> np.ndarray:
+    """What else moved a creator's score, for the explanation: loss-making sales posts (scored
+    below their target) with the sales ROI, and reviewer normalisation (raw → normalised)."""
+    n = len(perf.score)
+    lost_at, lost_ids = perf.lost_sales
+    roi_note = np.full(n, "", dtype=object)
+    if len(lost_at):
+        roi_note[lost_at] = scoring.join_texts([" | ROI ", percent_texts(perf.sales_roi[lost_at]),
+                                                " 带货亏损 on sales: loss-making posts count below target (", lost_ids, ")"])
+    raw, normalised = np.round(content.raw, 1), np.round(content.score, 1)
+    moved = np.flatnonzero(np.abs(np.nan_to_num(normalised - raw)) >= 0.05)
+    review_note = np.full(n, "", dtype=object)
+    if len(moved):
+        review_note[moved] = scoring.join_texts([" | 评审校准 Reviewer normalisation: raw ", scoring._num(raw[moved]), " → ",
+                                                 scoring._num(normalised[moved])])
+    return roi_note + review_note
 
 
 # ----------------------------------------------------------------------------- stage 10: flags and explanation
@@ -551,7 +688,7 @@ def _days(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return lambda i: np.datetime_as_string(x[i], unit="D").astype(object)
 
 
-def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authenticity, compliance: Compliance,
+def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authenticity, compliance: Compliance, perf: Performance,
               settings: Settings) -> np.ndarray:
     """Each creator's red flags with their evidence, joined with "; " ("" where none)."""
     n = len(creators)
@@ -572,10 +709,15 @@ def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authentici
         idx, ids = compliance.post_flags.get(k, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)))
         return idx, label + ids
 
+    breakeven = float(metrics.breakeven_roas(float(settings.gross_margin)))
+
     return join_flags(
         n,
         flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "", ": " + reason[i].astype(str).astype(object))),
         flag(fake >= fake_level, "假粉率高 Fake followers ", lambda i: percent_texts(fake[i]), f" ≥ {fake_level:.0%}"),
+        flag(np.isnan(fake), "未审核 Not audited: no fake-follower audit"),
+        flag(np.nan_to_num(a.views_anomaly) < 0, "播放/粉丝偏低 Views far below band: ", lambda i: percent_texts(a.views_per_follower[i], 1),
+             " of followers per post < ", lambda i: percent_texts(a.band["vpf_low"][i], 1), " (", lambda i: band_txt[i], ")"),
         flag(er_dir < 0, "互动率偏低 ER far below band: ", lambda i: percent_texts(a.er[i], 1), " < ",
              lambda i: percent_texts(er_low_cut[i], 1), " (", lambda i: band_txt[i], ")"),
         flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: percent_texts(a.er[i], 1), " > ",
@@ -589,6 +731,7 @@ def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authentici
         compliance_flag("缺少广告标识 Missing #ad disclosure: ", "ad_disclosure"),
         compliance_flag("虚假宣传 False claims: ", "false_claims"),
         compliance_flag("平台违规 Platform violation: ", "platform_violation"),
+        (perf.low_roas_targets[0], f"ROAS 目标不高于保本 ROAS target at or below break-even ({breakeven:.2f}): " + perf.low_roas_targets[1]),
         flag(incomplete, "数据不足 Incomplete: ", lambda i: percent_texts(verdict.completeness[i]), f" of weight has data (< {min_comp:.0%})"),
     )
 
@@ -599,8 +742,8 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
 
 
-def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, authenticity: Authenticity, verdict: Verdict,
-                 flags: np.ndarray, explanation: np.ndarray, schema: Schema) -> pd.DataFrame:
+def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, content: Content, authenticity: Authenticity,
+                 verdict: Verdict, flags: np.ndarray, explanation: np.ndarray, schema: Schema) -> pd.DataFrame:
     """One Scores row per scored creator, columns in sheet order."""
     scored = creators.scored
     columns = {
@@ -616,6 +759,8 @@ def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, a
         "gmv": np.round(perf.gmv, 2),
         "roas": perf.roas,
         "roi": perf.roi,
+        "sales_roi": perf.sales_roi,
+        "content_raw": np.round(content.raw, 1),
         **{d: np.round(verdict.subscores[:, j], 1) for j, d in enumerate(DIMENSIONS)},
         "score": verdict.score,
         "tier": _text(verdict.tier),
@@ -639,12 +784,13 @@ def _fill_creator_scores(creators: Creators, verdict: Verdict) -> None:
 
 
 def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None, *,
-             today: Any = None, explain: bool = True) -> Evaluation:
+             today: Any = None, explain: bool = True, reviewer_pool: pd.DataFrame | None = None) -> Evaluation:
     """Scores every creator in ``tables`` (keyed by schema sheet key) with ``settings``.
 
     Missing tables count as empty. ``today`` (default: the current date) decides which outreach is
     still pending (contacted less than the reply target ago, not counted as unanswered).
-    ``explain=False`` skips the explanation sentences (faster for bulk jobs).
+    ``explain=False`` skips the explanation sentences (faster for bulk jobs). ``reviewer_pool``:
+    further Reviews rows (other creators') on which reviewers' habits are measured.
     """
     settings = settings or Settings.defaults()
     run = Run(load_schema(), settings, pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize())
@@ -653,20 +799,23 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     creators = creator_rows(typed["creators"], run)
     creator_of = child_positions(typed, creators, run)
     n = creators.count
+    band = auth.er_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
     reply = outreach_stage(typed["outreach"], creator_of["outreach"], n, run)
-    perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, run)
-    content = content_stage(typed["reviews"], creator_of["reviews"], n, settings)
+    perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, band, run)
+    content = content_stage(typed["reviews"], creator_of["reviews"], n, settings, reviewer_pool)
     compliance = compliance_stage(typed["reviews"], creator_of["reviews"], n)
-    authenticity = authenticity_stage(typed["snapshots"], creator_of["snapshots"], creators, perf, settings)
+    authenticity = authenticity_stage(typed["snapshots"], creator_of["snapshots"], creators, perf, band, settings)
     fit = audience_fit_stage(creators.scored, settings)
-    verdict = score_and_tier([reply.score, content, compliance.score, perf.score, authenticity.score, fit], creators.scored, settings)
-    flags = red_flags(creators.scored, verdict, authenticity, compliance, settings)
+    verdict = score_and_tier([reply.score, content.score, compliance.score, perf.score, authenticity.score, fit], creators.scored,
+                             perf.sales_roi, settings)
+    flags = red_flags(creators.scored, verdict, authenticity, compliance, perf, settings)
     explanation = (scoring.explain(verdict.score, verdict.tier, verdict.completeness, verdict.subscores, settings.weights,
-                                   verdict.blacklisted, settings.cutoffs, float(settings.min_completeness), flags)
+                                   verdict.blacklisted, settings.cutoffs, float(settings.min_completeness), flags,
+                                   perf.sales_roi if roi_cap_on(settings) else None, explanation_notes(perf, content))
                    if explain and n else np.full(n, None, dtype=object))
     _fill_creator_scores(creators, verdict)
     out = dict(typed)
-    out["scores"] = scores_table(creators, reply, perf, authenticity, verdict, flags, explanation, run.schema)
+    out["scores"] = scores_table(creators, reply, perf, content, authenticity, verdict, flags, explanation, run.schema)
     if len(typed["outreach"]):
         out["funnel"] = metrics.funnel(typed["outreach"])
     if n and not np.isnan(verdict.score).all():
@@ -674,7 +823,6 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         if missing_share > 0.5:
             notes.append(f"数据不足 On average {missing_share:.0%} of the weight had no data; fill more inputs for reliable tiers")
     return Evaluation(out, run.problems, notes)
-
 
 
 # ----------------------------------------------------------------------------- one creator
@@ -691,11 +839,17 @@ def _rows(items: Iterable[Mapping[str, Any]] | pd.DataFrame, key: str | None) ->
 def score_creator(creator: Mapping[str, Any], outreach: Iterable[Mapping[str, Any]] = (),
                   collaborations: Iterable[Mapping[str, Any]] = (), reviews: Iterable[Mapping[str, Any]] = (),
                   snapshots: Iterable[Mapping[str, Any]] = (), settings: Settings | None = None, *,
-                  today: Any = None, explain: bool = True) -> dict[str, Any]:
+                  today: Any = None, explain: bool = True,
+                  all_reviews: Iterable[Mapping[str, Any]] | pd.DataFrame | None = None) -> dict[str, Any]:
     """The Scores row for one creator (a dict keyed by Scores column), plus ``problems`` (texts).
 
     Child rows without a ``creator_key`` are taken to belong to this creator. This calls
     :func:`evaluate` on one-creator tables: the same code path as the whole workbook.
+
+    Content quality re-centres each reviewer on their habit, which is measured over every review
+    they wrote. Pass the whole Reviews table as ``all_reviews`` to get the workbook's content score;
+    without it the habit is measured on this creator's reviews alone, and the content score can
+    differ from the workbook's (the Scores row's ``content_basis`` says which was used).
     """
     key = try_creator_key(creator.get("platform"), creator.get("handle") or creator.get("profile_url"))
     tables = {
@@ -705,11 +859,18 @@ def score_creator(creator: Mapping[str, Any], outreach: Iterable[Mapping[str, An
         "reviews": _rows(reviews, key),
         "snapshots": _rows(snapshots, key),
     }
-    result = evaluate(tables, settings, today=today, explain=explain)
+    pool = None
+    if all_reviews is not None:
+        pool = _rows(all_reviews, None)
+        if len(pool) and "creator_key" in pool.columns:
+            own = pd.Series([try_creator_key(None, k) if isinstance(k, str) and ":" not in k else k for k in pool["creator_key"]])
+            pool = pool[(own != key).to_numpy()]  # this creator's reviews are the ones passed as ``reviews``
+    result = evaluate(tables, settings, today=today, explain=explain, reviewer_pool=pool)
     if len(result.scores):
         row = result.scores.iloc[0].to_dict()
     else:
         row = {k: None for k in load_schema().sheet("scores").keys}
+    row["content_basis"] = "all reviews" if all_reviews is not None else "this creator's reviews only"
     row["problems"] = [str(p) for p in result.problems]
     return row
 

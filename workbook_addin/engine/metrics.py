@@ -202,3 +202,9 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
             prev = reached
     out = pd.DataFrame(rows)
     return out.rename(columns={"group": by}) if by else out.drop(columns="group")
+
+
+def breakeven_roas(gross_margin: ArrayLike) -> Any:
+    """The ROAS at which a sale pays back its cost: 1 / gross margin (2.0 at a 50 % margin).
+    A ROAS target at or below it is met by a collaboration that makes no money."""
+    return _out(safe_div(1.0, gross_margin))

@@ -17,10 +17,18 @@ compliance       100 − 30 × share of posts missing an ad disclosure − 60 ×
 performance      per published post, each KPI that has a target: min(actual / target, 1.25) / 1.25
                  × 100 (meeting the target = 80, beating it by 25 % = 100); the post's score is the
                  mean over its KPIs; the creator's the mean over posts. Unpublished posts (no
-                 views yet) are left out.
-authenticity     100 × (1 − fake rate / (2 × fake_follower_flag)) where the rate is known, else
-                 100; minus 25 for an ER far outside its band, 15 for an odd like/comment ratio,
-                 30 for a follower jump; floored at 0. NaN when none of these can be checked.
+                 views yet) are left out. Which KPIs count depends on the post's objective
+                 (:data:`OBJECTIVES`): awareness is judged on reach and cost (views, CPM), a launch
+                 on views, CPM, ER and orders, sales on views, ER, orders and ROAS. A sales post
+                 that lost money (ROI < 0) never counts as meeting its target: its score is at most
+                 its ROAS against break-even (1 / gross margin), which is below 80.
+authenticity     100 × (1 − fake rate / (2 × fake_follower_flag)) where an audit is known; minus
+                 25 for an ER far outside its band, 25 for views per follower far below the band,
+                 15 for an odd like/comment ratio, 30 for a follower jump; floored at 0. Without
+                 an audit the clean part is unknown, not perfect: a creator whose checks found a
+                 problem gets 100 minus the penalties, one whose checks are clean gets no
+                 authenticity score (the dimension is left out, completeness shows it) and the
+                 flag "未审核 Not audited".
 audience_fit     weighted mean of market (30 %), language (20 %), category (30 %) matches with the
                  Settings target lists, and audience share in target markets (20 %:
                  min(1, share / 50 %), or the audience's top country matching when the share is
@@ -42,7 +50,13 @@ from ..core.settings import DIMENSIONS
 
 PERFORMANCE_CAP = 1.25
 COMPLIANCE_PENALTIES = {"ad_disclosure": 30.0, "false_claims": 60.0, "platform_violation": 40.0}
-AUTHENTICITY_PENALTIES = {"er": 25.0, "like_comment": 15.0, "jump": 30.0}
+AUTHENTICITY_PENALTIES = {"er": 25.0, "views": 25.0, "like_comment": 15.0, "jump": 30.0}
+#: Campaign objectives (曝光 / 新品 / 带货) and the KPIs each is judged on.
+OBJECTIVES = {
+    "awareness": ("views", "cpm"),
+    "launch": ("views", "cpm", "er", "orders"),
+    "sales": ("views", "er", "orders", "roas"),
+}
 FIT_WEIGHTS = {"market": 0.3, "language": 0.2, "category": 0.3, "audience": 0.2}
 AUDIENCE_SHARE_FULL = 0.5
 TIERS = ("S", "A", "B", "C")
@@ -103,19 +117,50 @@ def performance_score(views: Any, kpi_views: Any = np.nan, er: Any = np.nan, kpi
     return _out(_wmean(parts, [1.0] * 4))
 
 
-def authenticity_score(fake_follower_rate: Any, er_anomaly: Any = np.nan, like_comment_anomaly: Any = np.nan,
-                       follower_jump: Any = np.nan, fake_follower_flag: Any = 0.15) -> Any:
-    """0-100 from the fake-follower rate and the anomaly flags (1 flagged, 0 checked, NaN unknown).
+def cost_part(actual_cpm: Any, target_cpm: Any) -> np.ndarray:
+    """CPM against its target, lower being better: min(target / actual, 1.25) / 1.25 × 100."""
+    a, t = _f(actual_cpm), _f(target_cpm)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where((a > 0) & (t > 0), t / np.where(a > 0, a, 1.0), np.where((a == 0) & (t > 0), PERFORMANCE_CAP, np.nan))
+    return np.clip(ratio, 0.0, PERFORMANCE_CAP) / PERFORMANCE_CAP * 100.0
 
-    ``er_anomaly`` may be -1/+1 (below/above the band); any non-zero value is a flag.
+
+def objective_performance(objective: np.ndarray, views: Any, kpi_views: Any, er: Any, kpi_er: Any, orders: Any, kpi_orders: Any,
+                          roas: Any, kpi_roas: Any, cpm: Any, target_cpm: Any, roi: Any, breakeven_roas: Any) -> np.ndarray:
+    """0-100 per post, judged on the KPIs of its objective (:data:`OBJECTIVES`).
+
+    A sales post that lost money (ROI < 0) never counts as meeting its target: its score is at
+    most its ROAS measured against break-even, which is below 80 ("meeting") by construction.
     """
-    ff, er, lc, jump = np.broadcast_arrays(_f(fake_follower_rate), _f(er_anomaly), _f(like_comment_anomaly), _f(follower_jump))
+    parts = {"views": kpi_part(views, kpi_views), "er": kpi_part(er, kpi_er), "orders": kpi_part(orders, kpi_orders),
+             "roas": kpi_part(roas, kpi_roas), "cpm": cost_part(cpm, target_cpm)}
+    obj = np.asarray(objective, dtype=object)
+    out = np.full(len(obj), np.nan)
+    for name, kpis in OBJECTIVES.items():
+        rows = obj == name
+        if rows.any():
+            out[rows] = _wmean([np.broadcast_to(parts[k], out.shape)[rows] for k in kpis], [1.0] * len(kpis))
+    lost = (obj == "sales") & (_f(roi) < 0)
+    return np.where(lost, np.fmin(out, kpi_part(roas, breakeven_roas)), out)
+
+
+def authenticity_score(fake_follower_rate: Any, er_anomaly: Any = np.nan, like_comment_anomaly: Any = np.nan,
+                       follower_jump: Any = np.nan, fake_follower_flag: Any = 0.15, views_anomaly: Any = np.nan) -> Any:
+    """0-100 from the fake-follower audit and the anomaly flags (1 flagged, 0 checked, NaN unknown).
+
+    ``er_anomaly`` and ``views_anomaly`` may be -1/+1 (below/above the band); any non-zero value is
+    a flag. Without an audit, clean checks prove nothing on their own (bought followers can pass
+    them), so only a problem the checks found is scored: NaN when nothing was found.
+    """
+    ff, er, lc, jump, views = np.broadcast_arrays(_f(fake_follower_rate), _f(er_anomaly), _f(like_comment_anomaly),
+                                                  _f(follower_jump), _f(views_anomaly))
     with np.errstate(divide="ignore", invalid="ignore"):
         base = np.where(np.isnan(ff), 100.0, 100.0 * np.clip(1.0 - ff / (2.0 * _f(fake_follower_flag)), 0.0, 1.0))
     pen = (AUTHENTICITY_PENALTIES["er"] * (np.nan_to_num(er) != 0)
+           + AUTHENTICITY_PENALTIES["views"] * (np.nan_to_num(views) != 0)
            + AUTHENTICITY_PENALTIES["like_comment"] * (np.nan_to_num(lc) != 0)
            + AUTHENTICITY_PENALTIES["jump"] * (np.nan_to_num(jump) != 0))
-    known = ~(np.isnan(ff) & np.isnan(er) & np.isnan(lc) & np.isnan(jump))
+    known = ~np.isnan(ff) | (pen > 0)
     return _out(np.where(known, np.clip(base - pen, 0.0, 100.0), np.nan))
 
 
@@ -165,17 +210,21 @@ def _cutoffs(cutoffs: Any) -> tuple[float, float, float]:
 
 
 def assign_tier(score: Any, blacklisted: Any = False, cutoffs: Any = (85.0, 70.0, 55.0),
-                completeness: Any = None, min_completeness: Any = None) -> Any:
+                completeness: Any = None, min_completeness: Any = None, sales_roi: Any = None) -> Any:
     """"S", "A", "B" or "C" from the score and the (S, A, B) cut-offs; None where no tier is given.
 
-    A score exactly at a cut-off reaches that tier. Blacklisted creators are never above C (and get
-    C even without data: the blacklist is a decision, not a measurement). No score, or completeness
-    below ``min_completeness``: None ("incomplete").
+    A score exactly at a cut-off reaches that tier (:func:`evaluate` rounds the score to one decimal first).
+    Blacklisted creators are never above C (and get C even without data: the blacklist is a
+    decision, not a measurement). A creator whose sales collaborations lost money in total
+    (``sales_roi`` < 0; pass None to switch the cap off) is never above B. No score, or
+    completeness below ``min_completeness``: None ("incomplete").
     """
     s_cut, a_cut, b_cut = _cutoffs(cutoffs)
     sc = _f(score)
     bl = np.asarray(blacklisted, dtype=bool) if not isinstance(blacklisted, pd.Series) else blacklisted.fillna(False).to_numpy(dtype=bool)
     tier = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
+    if sales_roi is not None:
+        tier = np.where((_f(sales_roi) < 0) & np.isin(tier, ("S", "A")), "B", tier)
     missing = np.isnan(sc)
     if completeness is not None and min_completeness is not None:
         missing = missing | (_f(completeness) < float(min_completeness) - 1e-12)
@@ -237,7 +286,8 @@ def join_texts(pieces: list[Any], rows: np.ndarray | None = None) -> list[str]:
 
 
 def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, blacklisted: np.ndarray,
-                cutoffs: tuple[float, float, float], min_completeness: float) -> tuple[np.ndarray, list[Callable[[], list[Any]]]]:
+                cutoffs: tuple[float, float, float], min_completeness: float,
+                sales_roi: np.ndarray | None = None) -> tuple[np.ndarray, list[Callable[[], list[Any]]]]:
     """The head of each creator's sentence: (which head each row gets, each head's pieces).
 
     Heads are built lazily (a function per head) so a head no row needs costs nothing; a later
@@ -253,7 +303,9 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
     natural = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
     incomplete = (t == None) & has_score  # noqa: E711 (element-wise)
     capped = bl & has_score & (natural != "C")
-    plain = has_score & ~incomplete & ~capped
+    roi = np.full(n, np.nan) if sales_roi is None else np.asarray(sales_roi, dtype=float)
+    roi_capped = ~bl & ~incomplete & has_score & (t == "B") & ((natural == "S") | (natural == "A")) & (roi < 0)
+    plain = has_score & ~incomplete & ~capped & ~roi_capped
 
     def gap(cut: float) -> np.ndarray:
         return _num(cut - sc)
@@ -264,6 +316,8 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
         (plain & (natural == "B"), lambda: ["B: ", sc_txt, f" ≥ {b_cut:g}; ", gap(a_cut), f" below A ({a_cut:g})"]),
         (plain & (natural == "C"), lambda: ["C: ", sc_txt, f" < {b_cut:g}; ", gap(b_cut), f" below B ({b_cut:g})"]),
         (capped, lambda: ["C: 黑名单 blacklisted, capped at C (score ", sc_txt, " would be ", natural, ")"]),
+        (roi_capped, lambda: ["B: 亏损封顶 capped at B: ROI ", _num(roi * 100.0, 0, "%"), " on sales collaborations (score ", sc_txt,
+                              " would be ", natural, ")"]),
         (incomplete, lambda: ["无等级 no tier: incomplete, ", _num(np.asarray(completeness, dtype=float) * 100, 0),
                               f"% of the weight has data (needs {min_completeness:.0%}); score ", sc_txt]),
         (~has_score & bl, lambda: ["C: 黑名单 blacklisted; no data to score"]),
@@ -277,8 +331,12 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
 
 def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subscores: np.ndarray,
             weights: np.ndarray, blacklisted: np.ndarray, cutoffs: tuple[float, float, float],
-            min_completeness: float, flags: np.ndarray) -> np.ndarray:
+            min_completeness: float, flags: np.ndarray, sales_roi: np.ndarray | None = None,
+            notes: np.ndarray | None = None) -> np.ndarray:
     """One sentence per creator: the tier and its margin, the inputs and weights, what is missing.
+
+    ``sales_roi`` (where the ROI cap is on) explains a tier capped at B; ``notes`` (texts, "" for
+    none) are added before the flags: what else moved the score (ROI, reviewer normalisation).
 
     e.g. "A: 78.2 ≥ 70; 6.8 below S (85) | 响应速度 Responsiveness 95.0×15% + ... | 缺少 missing:
     粉丝真实性 Audience authenticity (weight shared out) | 风险 flags: ...". Rows are grouped by
@@ -287,7 +345,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
     each row's sentence is one ``"".join`` (see :func:`join_texts`).
     """
     n = len(score)
-    kind, heads = _tier_heads(score, tier, completeness, blacklisted, cutoffs, min_completeness)
+    kind, heads = _tier_heads(score, tier, completeness, blacklisted, cutoffs, min_completeness, sales_roi)
     head_pieces: dict[int, list[Any]] = {len(heads): []}
 
     labels = dimension_labels()
@@ -327,6 +385,8 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
         absent = [labels[DIMENSIONS[j]] for j in range(len(DIMENSIONS)) if not pat >> j & 1]
         if absent:
             pieces.append(" | 缺少 missing: " + ", ".join(absent) + " (weight shared out)")
+        if notes is not None:
+            pieces.append(np.asarray(notes, dtype=object)[rows])
         if has_flags:
             pieces += [" | 风险 flags: ", fl[rows]]
         out[rows] = join_texts(pieces) if any(not isinstance(p, str) for p in pieces) else "".join(pieces)

@@ -19,7 +19,7 @@ import pandas as pd
 from .clean import CleanError, parse_datetime
 from .detect import Detection, detect, guess_header_row
 from .fields import extract
-from .formats import KNOWN_FORMATS, Format, norm_header
+from .formats import KNOWN_FORMATS, Format, gmv_basis, norm_header
 from .generic import formats_from_mapping
 from .platforms import post_rows
 from .problems import Problem, file_problem
@@ -53,6 +53,8 @@ class FileReport:
     encoding: str | None = None
     delimiter: str | None = None
     as_of: dt.datetime | None = None
+    #: how GMV was taken from this file, in its own headers ("Subtotal − Refunded Amount"); None: no GMV
+    gmv_basis: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -136,6 +138,7 @@ def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime:
                "在设置表的导入映射中添加这些列 add its columns to the Settings sheet's import map")
         return report, None, [file_problem(name, None if header is None else header + 1, None, msg)]
     report.format = det.format.name
+    report.gmv_basis = gmv_basis(det.format, {f: det.headers[j] for f, j in det.columns.items()})
     if any(norm_header(h) in det.format.per_day_headers for h in det.headers):
         msg = "每日明细，未读取 per-day chart data: not read (its views are per day, not per video); read Table data.csv instead"
         return report, None, [file_problem(name, det.header_row + 1, None, msg)]

@@ -90,6 +90,8 @@ TIKTOK_SHOP = Format(
         **_TIKTOK_POST,
         "orders": ("Affiliate orders", "Attributed orders", "Orders", "SKU orders", "Paid orders", "成交订单数", "订单数", "联盟订单数", "成交件数", "Bestellungen"),
         "gmv": ("Affiliate GMV", "Attributed GMV", "Video GMV", "GMV", "Revenue", "Gross revenue", "成交金额", "联盟成交金额", "视频成交金额", "GMV(成交金额)", "Umsatz"),
+        # subtracted from GMV, so every shop source's GMV is net of refunds (see :func:`gmv_basis`)
+        "refunded": ("Affiliate refunded GMV", "Refunded GMV", "Affiliate refund GMV", "联盟退款金额", "退款成交金额", "退款金额", "Erstatteter Umsatz"),
         "gmv_currency": ("Currency", "币种", "货币", "Währung"),
         "clicks": ("Product clicks", "Clicks", "Product link clicks", "商品点击次数", "商品点击量", "商品点击数"),
     },
@@ -148,6 +150,20 @@ SHOPIFY = Format(
     required=(("order_id",), ("financial_status",), ("total", "subtotal")),
     date_order="YMD",
 )
+
+def gmv_basis(fmt: Format, headers: dict[str, str]) -> str | None:
+    """The one GMV definition, in the words of a file's own headers, for the run log: net of refunds,
+    cancelled and unpaid orders left out. ``headers``: field -> the header the file has for it."""
+    if fmt.kind == "orders":
+        base = headers.get("subtotal") or headers.get("total")
+        if not base:
+            return None
+        net = f"{base} − {headers['refunded']}" if "refunded" in headers else base
+        return f"{net}; 不计 excluded: refunded/voided/cancelled/pending/authorized/unpaid"
+    if "gmv" not in headers:
+        return None
+    return f"{headers['gmv']} − {headers['refunded']}" if "refunded" in headers else f"{headers['gmv']} (无退款列 no refund column)"
+
 
 #: Known formats, most specific first: on a tie in matched columns the earlier one wins.
 KNOWN_FORMATS: tuple[Format, ...] = (SHOPIFY, TIKTOK_SHOP, INSTAGRAM, YOUTUBE, TIKTOK)

@@ -420,9 +420,10 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
         rejected.append((i, "gmv_currency", cur[i], f"未知币种 unknown currency code; use one of {', '.join(sorted(known))}; GMV and currency not written"))
     out = matched.copy()
     if any(bad_url):
-        out.loc[bad_url, "post_url"] = None
+        out["post_url"] = out["post_url"].astype(object).where(~np.array(bad_url), None)
     if any(bad_cur):
-        out.loc[bad_cur, ["gmv", "gmv_currency"]] = [np.nan, None]
+        out["gmv"] = out["gmv"].where(~np.array(bad_cur))
+        out["gmv_currency"] = out["gmv_currency"].astype(object).where(~np.array(bad_cur), None)
     frame = pd.DataFrame([{"file": matched.at[i, "source_file"], "row": matched.at[i, "source_row"], "kind": "拒绝值 rejected value",
                            "column": labels.get(col, col), "value": value, "reason": why} for i, col, value, why in rejected],
                          columns=["file", "row", "kind", "column", "value", "reason"])

@@ -107,6 +107,8 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
         if "gmv__currency" in out:
             cur = cur.where(cur.notna(), out["gmv__currency"])
         out["gmv_currency"] = cur.map(lambda c: str(c).strip().upper() if c else None).astype(object)
+        if "refunded" in out:  # one GMV for every shop source: net of refunds, never below zero
+            out["gmv"] = (out["gmv"] - out["refunded"].fillna(0)).clip(lower=0).round(2)
     dates = out["published_at"].dt.strftime("%Y-%m-%d") if "published_at" in out else pd.Series([""] * n)
     out["row_id"] = pd.Series(
         [f"{fmt.name}:{k}" if k else f"{fmt.name}:{c or h or ''}:{d or ''}" for k, c, h, d in zip(keys, out["creator_key"], out["handle"], dates)],

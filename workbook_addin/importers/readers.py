@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,10 +97,39 @@ def _read_spreadsheet(data: bytes) -> Decoding:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             if any(any(c not in ("", None) for c in r) for r in rows):
                 warnings = [] if name == book.sheet_names[0] else [f"read sheet {name!r} (the first sheets are empty)"]
+                warnings += _formulas_without_values(data, book.sheet_names.index(name))
                 return Decoding([list(r) for r in rows], None, None, warnings)
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise UnreadableFile(f"cannot open the spreadsheet ({type(exc).__name__}: {exc}); is the file complete?") from exc
     return Decoding([], None, None)
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_SHEET_TARGETS = re.compile(rb'<sheet\b[^>]*?r:id="([^"]+)"')
+_VALUE = re.compile(rb"<v>[^<]")  # a calculated value (``<v/>`` or no <v> at all: none)
+
+
+def _formulas_without_values(data: bytes, index: int) -> list[str]:
+    """A warning naming the formula cells an .xlsx stores without a calculated value (files written by
+    tools that do not calculate): calamine reads them as empty, which must not go unsaid."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            ids = _SHEET_TARGETS.findall(z.read("xl/workbook.xml"))
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            target = re.search(rf'Id="{re.escape(ids[index].decode())}"[^>]*Target="([^"]+)"', rels) or \
+                re.search(rf'Target="([^"]+)"[^>]*Id="{re.escape(ids[index].decode())}"', rels)
+            xml = z.read("xl/" + target.group(1).lstrip("/").removeprefix("xl/")) if target else b""
+    except (KeyError, IndexError, zipfile.BadZipFile):
+        return []
+    if b"<f" not in xml:
+        return []
+    empty = [m.group(1).decode() for m in _CELL.finditer(xml)
+             if m.group(2) and b"<f" in m.group(2) and not _VALUE.search(m.group(2))]
+    if not empty:
+        return []
+    shown = ", ".join(empty[:10]) + (f" (+{len(empty) - 10})" if len(empty) > 10 else "")
+    return [f"{len(empty)} 个公式单元格没有保存的值，按空值读取 formula cells have no saved value and were read as empty: "
+            f"{shown}; 请在 Excel 中打开并保存后重新导出 open and save the file in Excel, then import it again"]
 
 
 def decode(data: bytes) -> list[tuple[str, str, list[str], bool]]:

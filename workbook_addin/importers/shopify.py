@@ -5,6 +5,8 @@ fields (status, totals, discount code, dates) only on the first row: rows are gr
 the first non-empty value of each order field kept. Each order is then counted once:
 
 - refunded, voided and cancelled orders count neither as an order nor as GMV;
+- pending, authorized (payment not captured) and unpaid or expired orders are not sales yet: they
+  count neither (a later export with the payment captured makes them count, through the ledger);
 - a partially refunded order counts, with GMV net of the refunded amount;
 - GMV is the order's Subtotal (after discounts, before shipping and tax) less refunds, never
   below zero; Total stands in when a file has no Subtotal.
@@ -27,6 +29,11 @@ from .problems import Problem, file_problem
 EXCLUDED_STATUSES = frozenset({
     "refunded", "voided", "void", "cancelled", "canceled", "erstattet", "rückerstattet", "storniert",
     "annulliert", "已退款", "已作废", "已取消", "全额退款",
+})
+#: Statuses of an order whose payment was not captured (yet): not a sale, so neither an order nor GMV.
+UNPAID_STATUSES = frozenset({
+    "pending", "authorized", "unpaid", "expired", "payment_pending", "ausstehend", "autorisiert",
+    "nicht_bezahlt", "abgelaufen", "待付款", "待处理", "已授权", "未付款", "已过期",
 })
 #: the value runs to the next parameter or separator; quotes inside it are part of it (``mia"s_launch``)
 _UTM = re.compile(r"utm_campaign(?:%3D|\s*[:=]\s*)([^\s&,;#]+)", re.I)
@@ -73,12 +80,12 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
         if _empty(base):
             base = o.get("total")
         refunded = 0.0 if _empty(o.get("refunded")) else float(o["refunded"])
-        if cancelled or status in EXCLUDED_STATUSES:
+        if cancelled or status in EXCLUDED_STATUSES or status in UNPAID_STATUSES:
             counted, gmv = False, 0.0
             note = "已取消 cancelled" if cancelled else f"不计入 not counted: {o.get('financial_status')}"
         else:
             counted = True
-            gmv = max(0.0, float(base) - refunded) if not _empty(base) else math.nan
+            gmv = round(max(0.0, float(base) - refunded), 2) if not _empty(base) else math.nan
             note = f"部分退款 net of refund {refunded:g}" if refunded else ""
         currency = o.get("gmv_currency") or o.get("subtotal__currency") or o.get("total__currency")
         rows.append({

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from itertools import combinations
+from typing import Any
 
 import pandas as pd
 
@@ -134,8 +135,9 @@ def duplicate_creators(creators: pd.DataFrame) -> pd.DataFrame:
 def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Outreach rows that contact a blacklisted creator, directly or through a duplicate row.
 
-    The Creators sheet has no blacklisting date, so every outreach row for a blacklisted creator
-    is listed (the newest first): an old contact is context, a new one is the alarm. ``pairs`` is
+    Only contacts after the creator's ``blacklisted_on`` date are the alarm: the contact that led
+    to the blacklisting is not "contacted again". Without a date every contact is listed (the
+    newest first) and the evidence says the date is missing. ``pairs`` is
     :func:`duplicate_creators` of the same Creators rows, when the caller has it already.
     """
     creators = frames.table(tables, "creators")
@@ -147,21 +149,26 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | Non
     if not black.any():
         return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
     reasons = frames.texts(creators, "blacklist_reason").to_numpy()
-    # key -> (blacklisted key, reason, evidence); the engine's key column wins when present
+    since = frames.dates(creators, "blacklisted_on").to_numpy()
+    # key -> (blacklisted key, reason, evidence, blacklisted on); the engine's key column wins when present
     engine_keys = frames.texts(creators, "creator_key").to_numpy()
-    watch: dict[str, tuple[str, str | None, str]] = {}
+    watch: dict[str, tuple[str, str | None, str, Any]] = {}
     for pos in range(len(ids)):
         if not black[pos]:
             continue
         key = engine_keys[pos] or ids.at[pos, "handle_key"]
+        when = None if pd.isna(since[pos]) else pd.Timestamp(since[pos]).normalize()
+        evidence = "黑名单达人 Blacklisted creator" + (f" since {when:%Y-%m-%d}" if when is not None else
+                                                    "; 未填拉黑日期 no blacklisted-on date, every contact listed")
         for k in {key, ids.at[pos, "handle_key"], ids.at[pos, "url_key"]} - {None}:
-            watch.setdefault(k, (key, reasons[pos], "黑名单达人 Blacklisted creator"))
+            watch.setdefault(k, (key, reasons[pos], evidence, when))
     dups = duplicate_creators(creators) if pairs is None else pairs
     for _, d in dups.iterrows():
         for mine, other in (("creator_key_a", "creator_key_b"), ("creator_key_b", "creator_key_a")):
             if d[mine] in watch and d[other] and d[other] not in watch:
-                key, reason, _ = watch[d[mine]]
-                watch[d[other]] = (key, reason, f"疑似黑名单达人的重复账号 Possible duplicate of a blacklisted creator ({d['evidence']})")
+                key, reason, _, when = watch[d[mine]]
+                watch[d[other]] = (key, reason, f"疑似黑名单达人的重复账号 Possible duplicate of a blacklisted creator ({d['evidence']})",
+                                   when)
     out_keys = frames.texts(outreach, "creator_key")
     contacted = frames.dates(outreach, "contacted_at")
     ids_col = frames.texts(outreach, "outreach_id")
@@ -169,7 +176,7 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | Non
     for row, key, oid, when in zip(excel_rows(outreach), out_keys, ids_col, contacted):
         norm = key.casefold() if key else None
         hit = watch.get(key) or (watch.get(norm) if norm else None)
-        if hit:
+        if hit and not (hit[3] is not None and not pd.isna(when) and pd.Timestamp(when).normalize() <= hit[3]):
             rows.append(
                 {
                     "outreach_row": row,

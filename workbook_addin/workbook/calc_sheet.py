@@ -67,7 +67,8 @@ def spill_formulas(schema: Schema) -> dict[str, str]:
             "creator_key", "review_id", "collab_id", "ad_disclosure", "false_claims", "platform_violation"))),
         "performance": call("KOL_PERFORMANCE", keys, keys, *(co.col(k) for k in (
             "creator_key", "total_cost", "gmv_base", "views", "likes", "comments", "shares", "saves", "orders",
-            "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas"),
+            "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas",
+            co.col("objective"), cr.col("followers"), "set_gross_margin"),
         "authenticity": call("KOL_AUTHENTICITY", keys, keys, *(cr.col(k) for k in ("followers", "fake_follower_rate")),
                              *(co.col(k) for k in ("creator_key", "views", "likes", "comments", "shares", "saves")),
                              *(sn.col(k) for k in ("creator_key", "date", "followers")), er_bench,

@@ -61,11 +61,15 @@ def score_of(cells: list[str]) -> str:
     return f'IF(({den})=0,"",ROUND(({num})/({den}),1))'
 
 
-def tier_of(score: str, blacklisted: str, completeness: str) -> str:
+def tier_of(score: str, blacklisted: str, completeness: str, sales_roi: str | None = None) -> str:
     """The tier from the Settings cut-offs, the score rounded to one decimal first (84.96 is S);
-    blacklisted creators C; "" without a score or below the minimum completeness."""
+    blacklisted creators C; never above B when the sales collaborations lost money in total and
+    Settings keep that cap on; "" without a score or below the minimum completeness."""
     r = f"ROUND({score},1)"
-    ladder = "".join(f'IF({r}>=INDEX({TIERS_NAME},{i + 1}),"{t}",' for i, t in enumerate("SAB"))
+    capped = (f"AND(IFERROR({_yes('set_roi_cap')},FALSE),ISNUMBER({sales_roi}),N({sales_roi})<0)"
+              if sales_roi else "FALSE")
+    ladder = "".join(f'IF({r}>=INDEX({TIERS_NAME},{i + 1}),{shown},'
+                     for i, shown in enumerate((f'IF({capped},"B","S")', f'IF({capped},"B","A")', '"B"')))
     return (f'IF(IFERROR({_yes(blacklisted)},FALSE),"C",IF(NOT(ISNUMBER({score})),"",'
             f'IF({completeness}<set_min_completeness-1E-12,"",{ladder}"C"))))))')
 
@@ -139,7 +143,7 @@ def _scores(schema: Schema, sc: TableRefs, cr: TableRefs, co: TableRefs, out: Ta
         **{d: "=" + _live_or_last(schema, d, position, key) for d in DIMENSIONS},
         "score": "=" + score_of(cells),
         "completeness": f"=({den})/SUM({WEIGHTS_NAME})",
-        "tier": "=" + tier_of(sc.this("score"), blacklisted, sc.this("completeness")),
+        "tier": "=" + tier_of(sc.this("score"), blacklisted, sc.this("completeness"), sc.this("sales_roi")),
     }
     for column in ("flags", "explanation"):
         text = f"INDEX({refs('last_refresh', schema).col(column)},MATCH({key},{refs('last_refresh', schema).col('creator_key')},0))&\"\""

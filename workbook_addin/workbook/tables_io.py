@@ -21,6 +21,7 @@ import math
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -481,6 +482,7 @@ def save_package(pkg: XlsxPackage, path: str | Path, *, backup: bool = True, kee
     """
     path = Path(path)
     check_not_open(path)
+    remove_stale_temps(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         with open(tmp, "wb") as f:
@@ -501,6 +503,38 @@ def save_package(pkg: XlsxPackage, path: str | Path, *, backup: bool = True, kee
     except OSError:  # directories cannot be fsynced on some platforms (Windows)
         pass
     return made
+
+
+#: a temp file this old belongs to a save that was killed (a save takes seconds)
+STALE_TEMP_SECONDS = 3600
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Deletes the hidden full-size temp files that killed saves of ``path`` left behind: those of a
+    process that no longer runs, or older than :data:`STALE_TEMP_SECONDS`. A running save's file stays."""
+    removed = []
+    for tmp in path.parent.glob(f".{glob_escape(path.stem)}.*.tmp{glob_escape(path.suffix)}"):
+        pid = tmp.name[len(path.stem) + 2:-len(".tmp" + path.suffix)]
+        try:
+            old = time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS
+            if pid.isdigit() and int(pid) != os.getpid() and (old or not _running(int(pid))):
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill would end the process: go by age alone there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class WorkbookFile:
