@@ -32,7 +32,7 @@ from .core.keys import try_creator_key
 from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
 from .workbook.xlwings_udf_api import arg, func
-from .workbook.xlwings_version import cell_problem
+from .workbook.xlwings_version import check_function_host
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80
@@ -117,27 +117,23 @@ def _result(values: Any, single: bool) -> Any:
 
 
 def _safe(fn=None, *, per_row: bool = True):
-    """No traceback ever reaches a cell: a failure becomes a short reason, and so does an xlwings
-    other than the one the workbook's VBA was built with. A call given a column (a spilled call)
-    answers with the reason on every row, so each cell that reads its row of the spill shows why,
-    instead of the first row showing the reason and the others nothing (``per_row=False``: a
-    function that sums its ranges up into one cell answers in one cell)."""
+    """No traceback ever reaches a cell: a failure becomes a short reason. A call given a column
+    (a spilled call) answers with the reason on every row, so each cell that reads its row of the
+    spill shows why, instead of the first row showing the reason and the others nothing
+    (``per_row=False``: a function that sums its ranges up into one cell answers in one cell)."""
     if fn is None:
         return functools.partial(_safe, per_row=per_row)
 
     @functools.wraps(fn)
     def wrapper(*args):
-        wrong_xlwings = cell_problem()
-        if wrong_xlwings:
-            reason = wrong_xlwings
-        else:
-            try:
-                return fn(*args)
-            except UdfInputError as exc:
-                reason = f"⚠ {exc}"[:MAX_REASON]
-            except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
-                first = (str(exc).splitlines() or [type(exc).__name__])[0]
-                reason = f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
+        check_function_host()  # another xlwings: the VBA wrapper says so and keeps the cell's value
+        try:
+            return fn(*args)
+        except UdfInputError as exc:
+            reason = f"⚠ {exc}"[:MAX_REASON]
+        except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            reason = f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
         rows = len(_grid(args[0])) if args and per_row else 1
         return reason if rows <= 1 else [[reason] for _ in range(rows)]
 

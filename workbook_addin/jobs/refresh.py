@@ -26,7 +26,7 @@ import pandas as pd
 
 from .archive_changes import apply_sync_result
 from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
-from ..workbook.dashboard import DASHBOARD_SHEET, cached_values, dashboard_layout
+from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
 from ..core.schema import load_schema
 from ..workbook.tables_io import (
     STATUS_NAME,

@@ -32,7 +32,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core.schema import Schema
 from ..core.settings import DIMENSIONS
-from .formats import Formats, cached_value, is_missing
+from ..core.cells import is_blank
+from .formats import Formats, cached_value
 from .structured_refs import refs
 
 CALC_SHEET = "_calc"
@@ -90,7 +91,7 @@ def identity_text(platform: Any, handle: Any, profile_url: Any) -> str:
     """``platform|handle|profile URL`` as Excel's ``&`` joins the three cells (blank -> "",
     a whole number without ".0"): the Creators key formula finds the last refresh's key by it."""
     def text(v: Any) -> str:
-        if is_missing(v):
+        if is_blank(v):
             return ""
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
@@ -112,8 +113,8 @@ def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | Non
     rows = []
     for rec in creators.to_dict("records"):
         key = rec.get("creator_key")
-        found = by_key.get(key, {}) if not is_missing(key) else {}
-        rows.append({"creator_key": None if is_missing(key) else key,
+        found = by_key.get(key, {}) if not is_blank(key) else {}
+        rows.append({"creator_key": None if is_blank(key) else key,
                      "identity": identity_text(rec.get("platform"), rec.get("handle"), rec.get("profile_url")),
                      **{c: found.get(c) for c in (*DIMENSIONS, "score", "flags", "explanation")}})
     return pd.DataFrame(rows, columns=columns, dtype=object)
@@ -129,7 +130,7 @@ def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> d
             by_key.setdefault(rec["creator_key"], rec)
     out: dict[str, list[Any]] = {"creator_key": keys}
     for d in DIMENSIONS:
-        out[d] = [by_key.get(k, {}).get(d) if not is_missing(k) else None for k in keys]
+        out[d] = [by_key.get(k, {}).get(d) if not is_blank(k) else None for k in keys]
     return out
 
 
