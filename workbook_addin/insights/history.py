@@ -41,7 +41,8 @@ def _typed(tables: Mapping[str, pd.DataFrame], key: str) -> pd.DataFrame:
     return coerce_table(key, frame)[0] if len(frame) else frame
 
 
-def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *, outreach_mask: np.ndarray | None = None,
+def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *,
+                 outreach_mask: np.ndarray | None = None,
                  snapshot_until: pd.Timestamp | None = None) -> dict[str, pd.DataFrame]:
     """The input tables cut down to one slice (raw rows kept as typed, so the engine sees them as
     a person typed them)."""
@@ -83,11 +84,14 @@ def score_history(tables: Mapping[str, pd.DataFrame], settings: Any = None, *, t
     rows: list[pd.DataFrame] = []
     if "month" in kinds:
         months = collab_dates(col).dt.to_period("M")
-        out_when = _typed(tables, "outreach")["contacted_at"].dt.to_period("M") if len(frames.table(tables, "outreach")) else None
+        out_when = (_typed(tables, "outreach")["contacted_at"].dt.to_period("M")
+                    if len(frames.table(tables, "outreach")) else None)
         for month in sorted(months.dropna().unique()):
             mask = (months == month).to_numpy()
             end = month.to_timestamp(how="end").normalize()
-            sliced = slice_tables(tables, mask, outreach_mask=None if out_when is None else (out_when == month).to_numpy(), snapshot_until=end)
+            sliced = slice_tables(tables, mask,
+                                  outreach_mask=None if out_when is None else (out_when == month).to_numpy(),
+                                  snapshot_until=end)
             s = _scores(sliced, settings, min(end, frames.as_date(today)), set(keys[mask]))
             rows.append(_rows(s, KIND_MONTH, str(month)))
     if "campaign" in kinds:

@@ -78,12 +78,15 @@ def pilot_rows(collabs: pd.DataFrame, campaign: str, pilot_size: int) -> pd.Data
     mine = collabs[frames.texts(collabs, "campaign") == campaign]
     when = collab_dates(mine)
     first = (
-        pd.DataFrame({"creator_key": frames.texts(mine, "creator_key"), "when": when, "id": frames.texts(mine, "collab_id")})
+        pd.DataFrame({"creator_key": frames.texts(mine, "creator_key"), "when": when,
+                      "id": frames.texts(mine, "collab_id")})
         .sort_values(["when", "id"], na_position="last", kind="stable")
         .drop_duplicates("creator_key")
     )
     chosen = list(first["creator_key"].head(pilot_size))
-    return mine[frames.texts(mine, "creator_key").isin(chosen)].assign(_order=lambda f: frames.texts(f, "creator_key").map(chosen.index))
+    order = {key: i for i, key in enumerate(chosen)}
+    return mine[frames.texts(mine, "creator_key").isin(chosen)].assign(
+        _order=lambda f: frames.texts(f, "creator_key").map(order))
 
 
 def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
@@ -97,13 +100,18 @@ def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, set
     live = rows[frames.dates(rows, "publish_date").notna()]
     er_default = float(frames.setting(settings, "er_good"))
     roas_default = float(frames.setting(settings, "target_roas"))
-    actual_roas = engine_roas(frames.numbers(live, "gmv_base").sum(), frames.numbers(live, "total_cost").sum()) if len(live) else np.nan
+    actual_roas = engine_roas(frames.numbers(live, "gmv_base").sum(),
+                              frames.numbers(live, "total_cost").sum()) if len(live) else np.nan
     kpis = pd.DataFrame(
         [
-            ("views", frames.numbers(live, "views").sum(min_count=1), frames.numbers(live, "kpi_views").sum(min_count=1)),
-            ("er", frames.numbers(live, "er_views").mean(), frames.numbers(live, "kpi_er").fillna(er_default).mean() if len(live) else er_default),
-            ("orders", frames.numbers(live, "orders").sum(min_count=1), frames.numbers(live, "kpi_orders").sum(min_count=1)),
-            ("roas", float(actual_roas), frames.numbers(live, "kpi_roas").fillna(roas_default).mean() if len(live) else roas_default),
+            ("views", frames.numbers(live, "views").sum(min_count=1),
+             frames.numbers(live, "kpi_views").sum(min_count=1)),
+            ("er", frames.numbers(live, "er_views").mean(),
+             frames.numbers(live, "kpi_er").fillna(er_default).mean() if len(live) else er_default),
+            ("orders", frames.numbers(live, "orders").sum(min_count=1),
+             frames.numbers(live, "kpi_orders").sum(min_count=1)),
+            ("roas", float(actual_roas),
+             frames.numbers(live, "kpi_roas").fillna(roas_default).mean() if len(live) else roas_default),
         ],
         columns=["kpi", "actual", "target"],
     )
@@ -119,7 +127,8 @@ def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, set
 def decide(posts: int, live: int, kpis: pd.DataFrame) -> tuple[str, str]:
     """Applies :data:`RULE` to the pilot's numbers; returns (decision, bilingual reason)."""
     if posts == 0 or live * 2 < posts:
-        return "extend", f"仅 {live}/{posts} 条试点内容已发布，结果未出。 Only {live} of {posts} pilot posts are live; too early to judge."
+        return "extend", (f"仅 {live}/{posts} 条试点内容已发布，结果未出。 "
+                          f"Only {live} of {posts} pilot posts are live; too early to judge.")
     judged = kpis[kpis["met"].notna()]
     met = int(judged["met"].astype(bool).sum())
     n = len(judged)
@@ -133,10 +142,12 @@ def decide(posts: int, live: int, kpis: pd.DataFrame) -> tuple[str, str]:
         return "stop", f"{summary_zh} {summary_en}"
     if roas_met and met * 4 >= 3 * n:
         return "scale", f"{summary_zh} {summary_en}"
-    return "extend", f"{summary_zh} 结果不一，再做一轮小规模测试。 {summary_en} Mixed results: run one more small round."
+    return "extend", (f"{summary_zh} 结果不一，再做一轮小规模测试。 "
+                      f"{summary_en} Mixed results: run one more small round.")
 
 
-def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None, campaigns: list[str] | None = None) -> list[PilotGate]:
+def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None,
+                campaigns: list[str] | None = None) -> list[PilotGate]:
     """One gate per campaign (every campaign on the Collaborations sheet unless named)."""
     col = frames.table(evaluation_tables, "collaborations")
     names = campaigns if campaigns is not None else sorted({c for c in frames.texts(col, "campaign") if c})

@@ -30,7 +30,8 @@ IQR_FACTOR = 0.5
 MEDIAN_FACTOR = 1.5
 RULE = (
     f"报价高于同组历史费用 Q3 + {IQR_FACTOR}×IQR 或高于中位数 {MEDIAN_FACTOR} 倍即标记为偏高。 "
-    f"Flagged as overpriced above Q3 + {IQR_FACTOR} x IQR or above {MEDIAN_FACTOR} x the median of the group's past fees."
+    f"Flagged as overpriced above Q3 + {IQR_FACTOR} x IQR or above {MEDIAN_FACTOR} x the median of the group's past "
+    "fees."
 )
 
 #: (group columns, bilingual name) from narrowest to widest
@@ -68,7 +69,8 @@ def _creator_groups(creators: pd.DataFrame) -> pd.DataFrame:
 def quoted_fee_base(creators: pd.DataFrame, settings: Any = None) -> pd.Series:
     """Each creator's quoted fee in the base currency (NaN without a quote or a rate)."""
     currency = frames.codes(creators, "currency", "currency")
-    return pd.Series(to_base(frames.numbers(creators, "quoted_fee").to_numpy(), currency.to_numpy(), _rates(settings)), index=creators.index)
+    return pd.Series(to_base(frames.numbers(creators, "quoted_fee").to_numpy(), currency.to_numpy(), _rates(settings)),
+                     index=creators.index)
 
 
 def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None) -> pd.DataFrame:
@@ -81,7 +83,9 @@ def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = N
     fees = pd.DataFrame(
         {
             "creator_key": frames.texts(col, "creator_key"),
-            "fee_base": to_base(frames.numbers(col, "fee").to_numpy(), frames.codes(col, "currency", "currency").to_numpy(), _rates(settings)),
+            "fee_base": to_base(frames.numbers(col, "fee").to_numpy(), frames.codes(col, "currency",
+                                                                                    "currency").to_numpy(),
+                                                                                    _rates(settings)),
         }
     )
     fees = fees[fees["fee_base"] > 0]
@@ -120,7 +124,7 @@ def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> d
     """Compares one quote (platform, market, follower_band, quoted_fee_base) with the spreads."""
     fee = float(quote["quoted_fee_base"])
     empty = Spread(0, np.nan, np.nan, np.nan)
-    for level, (cols, name) in enumerate(LEVELS):
+    for level, (cols, name) in enumerate(LEVELS):  # noqa: B007 (name: the level found, used below)
         s = spreads[level].get(tuple(quote[c] for c in cols), empty)
         if s.n >= MIN_HISTORY:
             break
@@ -133,7 +137,9 @@ def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> d
     overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
     notes = []
     if level > 0:
-        notes.append(f"同组历史费用不足 {MIN_HISTORY} 条，已放宽 Fewer than {MIN_HISTORY} past fees in the narrower group(s): widened")
+        notes.append(f"同组历史费用不足 {MIN_HISTORY} 条，已放宽 Fewer than {MIN_HISTORY} past fees in the narrower "
+                     "group(s): "
+                     "widened")
     if s.n < MIN_HISTORY:
         notes.append(f"仅 {s.n} 条历史费用 only {s.n} past fees")
     return {

@@ -43,8 +43,10 @@ def reminders(
 ) -> pd.DataFrame:
     """The Reminders table (columns :data:`COLUMNS`), most urgent first."""
     day = frames.as_date(today)
-    rights_days = int(rights_expiry_days if rights_expiry_days is not None else frames.setting(settings, "rights_expiry_days"))
-    sample_days = int(sample_no_post_days if sample_no_post_days is not None else frames.setting(settings, "sample_no_post_days"))
+    rights_days = (int(rights_expiry_days if rights_expiry_days is not None
+                   else frames.setting(settings, "rights_expiry_days")))
+    sample_days = (int(sample_no_post_days if sample_no_post_days is not None
+                   else frames.setting(settings, "sample_no_post_days")))
     col = frames.table(tables, "collaborations")
     cre = frames.table(tables, "creators")
     rows: list[dict[str, Any]] = []

@@ -102,7 +102,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         tbl = ax.table(cellText=cells or None, colLabels=headers, colWidths=col_fracs, loc="upper left", cellLoc="left")
         tbl.auto_set_font_size(False)
         tbl.set_fontsize(font)
-        for (r, c), cell in tbl.get_celld().items():
+        for (r, _c), cell in tbl.get_celld().items():
             cell.set_height((head_lines + 0.4) * line_h if r == 0 else heights[r - 1])
             cell.set_edgecolor("#ccc")
             cell.PAD = 0.02
@@ -117,9 +117,11 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
             elif cls == "few":
                 cell.get_text().set_color("#888")
         extra = len(table.rows) - len(cells)
-        foot = (f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "") + table.note
+        foot = ((f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "")
+                + table.note)
         if foot:
-            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
+            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5,
+                    color="#555", va="top")
 
 
 def render_pdf(data: ReportData, path: str | Path) -> Path:
@@ -158,14 +160,17 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     fig = _page(PDF_PAGES[5], data, 6)
     _draw_table(fig, (0.03, 0.56, 0.94, 0.32), t["agencies"], SECTIONS[7][1])
     templates_only = Table(t["playbook"].headers, [r for r in t["playbook"].rows if r[0].startswith("话术模板")],
-                           [c for r, c in zip(t["playbook"].rows, t["playbook"].row_classes) if r[0].startswith("话术模板")], t["playbook"].note)
+                           [c for r, c in zip(t["playbook"].rows,
+                                              t["playbook"].row_classes) if r[0].startswith("话术模板")],
+                                              t["playbook"].note)
     _draw_table(fig, (0.03, 0.08, 0.94, 0.36), templates_only, SECTIONS[9][1] + "：话术模板 by template")
     pages.append(fig)
     # 7 quotes, duplicates and blacklist, trend
     fig = _page(PDF_PAGES[6], data, 7)
     _draw_table(fig, (0.03, 0.50, 0.94, 0.40), t["quotes"], SECTIONS[10][1], font=6.5)
     _draw_table(fig, (0.03, 0.28, 0.45, 0.17), t["duplicates"], "重复达人 Duplicates", font=6.5)
-    _draw_table(fig, (0.52, 0.28, 0.45, 0.17), t["blacklist"], "黑名单达人再次建联 Blacklisted creators contacted", font=6.5)
+    _draw_table(fig, (0.52, 0.28, 0.45, 0.17), t["blacklist"], "黑名单达人再次建联 Blacklisted creators contacted",
+                font=6.5)
     _draw_table(fig, (0.03, 0.03, 0.94, 0.20), t["trend"], SECTIONS[12][1], font=6.5)
     pages.append(fig)
     assert len(pages) == len(PDF_PAGES)
@@ -173,7 +178,8 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     tmp = path.with_suffix(".pdf.tmp")
     import matplotlib.pyplot as plt
 
-    with plt.rc_context(charts.style()), charts.quiet_glyphs(), PdfPages(tmp, metadata={"Title": data.title, "Creator": "lianxing report"}) as pdf:
+    metadata = {"Title": data.title, "Creator": "lianxing report"}
+    with plt.rc_context(charts.style()), charts.quiet_glyphs(), PdfPages(tmp, metadata=metadata) as pdf:
         for page in pages:
             pdf.savefig(page)
     tmp.replace(path)

@@ -75,8 +75,8 @@ def spill_formulas(schema: Schema) -> dict[str, str]:
                              *(sn.col(k) for k in ("creator_key", "date", "followers")), er_bench,
                              "set_fake_follower_flag", "set_er_low_factor", "set_er_high_factor",
                              "set_follower_jump_flag"),
-        "audience_fit": call("KOL_FIT", *(cr.col(k) for k in ("country", "language", "category", "audience_target_share",
-                                                              "audience_top_country")),
+        "audience_fit": call("KOL_FIT", *(cr.col(k) for k in ("country", "language", "category",
+                                                              "audience_target_share", "audience_top_country")),
                              "set_target_markets", "set_target_languages", "set_target_categories"),
     }
 

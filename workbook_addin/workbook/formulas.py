@@ -112,7 +112,8 @@ def _collaborations(co: TableRefs, fx: str) -> dict[str, str]:
     engagements = f"IF(COUNT({parts})=0,\"\",SUM({parts}))"
     return {
         "gmv_base": f'=IFERROR(IF({co.this("gmv")}="","",ROUND({co.this("gmv")}*{_fx(fx, gmv_cur)},2)),"")',
-        "total_cost": (f'=IFERROR(IF(COUNT({",".join(money)})+AND(ISNUMBER({co.this("commission_rate")}),ISNUMBER({gmv_base}))=0,"",'
+        "total_cost": (f'=IFERROR(IF(COUNT({",".join(money)})'
+                       f'+AND(ISNUMBER({co.this("commission_rate")}),ISNUMBER({gmv_base}))=0,"",'
                        f'ROUND(((N({money[0]})+N({money[1]})+N({money[2]})+N({money[3]}))*{_fx(fx, cur)}'
                        f'+N({co.this("commission_rate")})*N({gmv_base}))*(1+N({co.this("agency_fee_pct")})),2)),"")'),
         "er_views": f'=IF(COUNT({parts})=0,"",{_div(f"SUM({parts})", views)})',
@@ -133,7 +134,8 @@ def _scores(schema: Schema, sc: TableRefs, cr: TableRefs, co: TableRefs, out: Ta
     _num, den = weighted(cells)
     blacklisted = f"INDEX({cr.col('blacklisted')},MATCH({key},{cr.col('creator_key')},0))"
     f = {
-        "median_reply_hours": (f'=IFERROR(ROUND(_xlfn.AGGREGATE(16,6,{out.col("reply_hours")}/({out.col("creator_key")}={key}),0.5),1),"")'),
+        "median_reply_hours": (f'=IFERROR(ROUND(_xlfn.AGGREGATE(16,6,{out.col("reply_hours")}'
+                               f'/({out.col("creator_key")}={key}),0.5),1),"")'),
         "total_cost": (f'=IF(COUNTIFS({co.col("creator_key")},{key},{co.col("total_cost")},">=0")=0,"",'
                        f'ROUND(SUMIFS({co.col("total_cost")},{co.col("creator_key")},{key}),2))'),
         "gmv": (f'=IF(COUNTIFS({co.col("creator_key")},{key},{co.col("gmv_base")},">=0")=0,"",'
@@ -146,9 +148,10 @@ def _scores(schema: Schema, sc: TableRefs, cr: TableRefs, co: TableRefs, out: Ta
         "tier": "=" + tier_of(sc.this("score"), blacklisted, sc.this("completeness"), sc.this("sales_roi")),
     }
     for column in ("flags", "explanation"):
-        text = f"INDEX({refs('last_refresh', schema).col(column)},MATCH({key},{refs('last_refresh', schema).col('creator_key')},0))&\"\""
+        text = f'{last_value(schema, column, key)}&""'
         same = f"ROUND({sc.this('score')},1)={last_value(schema, 'score', key)}"
-        f[column] = (f'=IFERROR(IF(OR({text}="",NOT(ISNUMBER({sc.this("score")})),{same}),"","{STALE_PREFIX}")&{text},"")')
+        fresh = f'OR({text}="",NOT(ISNUMBER({sc.this("score")})),{same})'
+        f[column] = f'=IFERROR(IF({fresh},"","{STALE_PREFIX}")&{text},"")'
     return f
 
 
@@ -161,7 +164,8 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
     assert fx_cols["rate"] == "兑本位币汇率 Rate to base" and fx_cols["currency"] == "币种 Currency"
     replied, contacted = out.this("replied_at"), out.this("contacted_at")
     outreach = {
-        "reply_hours": f'=IF(OR({replied}="",{contacted}=""),"",IF({replied}<{contacted},"",ROUND(({replied}-{contacted})*24,2)))',
+        "reply_hours": (f'=IF(OR({replied}="",{contacted}=""),"",'
+                        f'IF({replied}<{contacted},"",ROUND(({replied}-{contacted})*24,2)))'),
     }
     return {"creators": _creators(schema, cr, sc), "outreach": outreach, "collaborations": _collaborations(co, fx),
             "scores": _scores(schema, sc, cr, co, out)}
