@@ -14,10 +14,11 @@ from typing import Any
 
 from gspread.utils import a1_range_to_grid_range, absolute_range_name, rowcol_to_a1
 
+from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError
 
 from .google_table import IDENTITY, TabState, row_key
-from .safe_values import canonical, is_empty
+from .safe_values import canonical
 
 #: What a row is, apart from its key cell: travels with the row through sorts, so a write checked
 #: against it cannot be fooled by a key we wrote ourselves.
@@ -79,14 +80,14 @@ def build_guard(meta: dict[str, Any], columns: dict[str, list[Any]], state: TabS
     row_of: dict[str, int] = {}
     for r in range(state.header_row, height):  # 0-based r = sheet row r + 1; the header is skipped
         cells = {k: (columns[k][r] if r < len(columns[k]) else None) for k in IDENTITY if k in columns}
-        if all(is_empty(v) for v in cells.values()):
+        if all(is_blank(v) for v in cells.values()):
             continue
         try:
             key, _ = row_key(cells)
         except CreatorKeyError:
             continue
         row_of.setdefault(key, r + 1)
-    last = max((r + 1 for c in columns.values() for r in range(len(c) - 1, -1, -1) if not is_empty(c[r])), default=0)
+    last = max((r + 1 for c in columns.values() for r in range(len(c) - 1, -1, -1) if not is_blank(c[r])), default=0)
     guard = Guard(meta, row_of, columns, height=max(last, state.header_row))
     guard.key_of_print = {fp: k for k in row_of if (fp := guard.print_of(k)) is not None}
     return guard

@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Column, Sheet, header_map, normalise_header
 
 from .backend import RemoteRow, RemoteTable, SyncError
-from .safe_values import canonical, canonical_many, is_empty
+from .safe_values import canonical, canonical_many
 
 IDENTITY = ("creator_key", "platform", "handle", "profile_url")
 #: How far down a title, notes or blank rows may push the header row.
@@ -62,10 +63,10 @@ def recognise(header: list[Any], columns: list[Column]) -> tuple[dict[str, int],
     col_of: dict[str, int] = {}
     loose: list[int] = []
     for i, text in enumerate(header):
-        key = exact.get(normalise_header(text)) if not is_empty(text) else None
+        key = exact.get(normalise_header(text)) if not is_blank(text) else None
         if key is not None and key not in col_of:
             col_of[key] = i
-        elif key is None and not is_empty(text):
+        elif key is None and not is_blank(text):
             loose.append(i)
     left = [c for c in columns if c.key not in col_of]
     claims: dict[str, list[int]] = {}
@@ -105,7 +106,7 @@ def read_table(sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable
         raise SyncError(f"共享表 shared sheet '{title}': 找不到表头 no header row found in the first {SCAN_ROWS} rows "
                         f"(looked for {wanted}). Put the header row back, or clear the tab to let the sync rebuild it.")
     synced = sheet.synced_columns
-    header = [("" if is_empty(h) else str(h)) for h in values[at]]
+    header = [("" if is_blank(h) else str(h)) for h in values[at]]
     col_of, renamed = recognise(header, synced)
     missing = [c.key for c in synced if c.key not in col_of]
     state = TabState(title, header, col_of, missing, header_row=at + 1, last_row=len(values), renamed=renamed)

@@ -19,29 +19,13 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from workbook_addin.core.cells import CellError, is_blank, parse_number
 from workbook_addin.core.schema import Column, Schema, load_schema
 
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 #: The leading characters that spreadsheet programs read as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@")
-
-
-def is_empty(value: Any) -> bool:
-    """True for None, NaN/NaT, and blank text: all are one empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
 
 
 def _number_text(value: float) -> str:
@@ -52,20 +36,18 @@ def _number_text(value: float) -> str:
     return repr(float(value))
 
 
-def _parse_number(text: str, percent: bool) -> float | None:
-    """``"12,000"`` -> 12000.0, ``"3.5%"`` -> 0.035 (percent columns); None when not a number."""
-    cleaned = text
-    scale = 1.0
-    if percent and cleaned.endswith("%"):
-        cleaned, scale = cleaned[:-1].strip(), 0.01
-    if _GROUPED.fullmatch(cleaned):
-        cleaned = cleaned.replace(",", "")
-    if not _PLAIN.fullmatch(cleaned):
+def _parse_number(text: str) -> float | None:
+    """The number a numeric column's text means (the project's one cell parser: ``"12,000"``,
+    ``"3.5%"``, ``"1.9M"``), or None when it is not a number, so the text is kept as typed."""
+    if _PLAIN.fullmatch(text):
+        return float(text)
+    try:
+        number = parse_number(text)
+    except CellError:
         return None
-    number = float(cleaned) * scale
     if not math.isfinite(number):
         return None
-    return round(number, 12) if scale != 1.0 else number
+    return round(number, 12) if "%" in text else number
 
 
 def canonical(value: Any, column: Column | None = None, schema: Schema | None = None) -> str:
@@ -75,7 +57,7 @@ def canonical(value: Any, column: Column | None = None, schema: Schema | None = 
     ``" 3.5 "``) collapse to the number's spelling; other text is kept exactly (only surrounding
     spaces are trimmed, because a trailing space typed in a browser is never a real edit).
     """
-    if is_empty(value):
+    if is_blank(value):
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -90,7 +72,7 @@ def canonical(value: Any, column: Column | None = None, schema: Schema | None = 
     text = str(value).strip()
     if column is not None:
         if column.is_numeric:
-            number = _parse_number(text, percent=column.type == "percent")
+            number = _parse_number(text)
             return _number_text(number) if number is not None else text
         if column.type == "enum" and column.enum:
             code = (schema or load_schema()).enums[column.enum].normalise(text)
@@ -105,7 +87,6 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
     if column is not None and column.type == "enum" and column.enum:
         lookup = (schema or load_schema()).enums[column.enum].lookup
     numeric = column is not None and column.is_numeric
-    percent = numeric and column is not None and column.type == "percent"
     out: list[str] = []
     add = out.append
     for v in values:
@@ -117,7 +98,7 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
             elif lookup is not None:
                 add(lookup.get(text.casefold(), text))
             elif numeric:
-                number = _parse_number(text, percent)
+                number = _parse_number(text)
                 add(_number_text(number) if number is not None else text)
             else:
                 add(text)

@@ -21,13 +21,14 @@ from typing import Any
 
 import pandas as pd
 
+from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Schema, Sheet, load_schema
 
 from .backend import Backend, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import Conflict, MergeResult, three_way
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .safe_values import canonical_many, is_empty, typed_local
+from .safe_values import canonical_many, typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
 STATUS_COLUMN, ARCHIVED = "status", "archived"
@@ -97,7 +98,7 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
         key = keys[pos]
         if not key:
             rec = {k: v[pos] for k, v in raw.items()}
-            if all(is_empty(v) for v in rec.values()):
+            if all(is_blank(v) for v in rec.values()):
                 continue  # a blank line in the table
             try:
                 key = creator_key(rec.get("platform"), rec.get("handle") or rec.get("profile_url"))
@@ -136,7 +137,7 @@ def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple
     for rec in records(conflicts):
         if str(rec.get("sheet", "")) != sheet_key:
             continue
-        text = {k: ("" if is_empty(v) else str(v)) for k, v in rec.items()}
+        text = {k: ("" if is_blank(v) else str(v)) for k, v in rec.items()}
         res = resolution.normalise(text.get("resolution")) or ""
         c = Conflict(
             text.get("conflict_id", ""), text.get("detected_at", ""), sheet_key, text.get("creator_key", ""),

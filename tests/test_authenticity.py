@@ -9,8 +9,8 @@ from workbook_addin.core.settings import Settings
 BENCH = Settings.defaults().er_benchmarks
 
 
-def test_er_band_lookup_by_platform_and_followers():
-    band = a.er_band(np.array(["TikTok", "Instagram", "YouTube", "TikTok"], dtype=object),
+def test_benchmark_band_lookup_by_platform_and_followers():
+    band = a.benchmark_band(np.array(["TikTok", "Instagram", "YouTube", "TikTok"], dtype=object),
                      np.array([184_000, 42_000, 5_000_000, 500.0]), BENCH)
     assert band["band"].tolist() == ["TikTok mid", "Instagram micro", "YouTube mega", ""]
     assert band["er_low"][0] == pytest.approx(0.03) and band["er_high"][1] == pytest.approx(0.035)

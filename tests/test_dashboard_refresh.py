@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from workbook_addin.workbook import tables_io as wio
-from workbook_addin.workbook.dashboard import DASHBOARD_SHEET, OTHER_MARKETS, cached_values, dashboard_layout, formulas
+from workbook_addin.workbook.dashboard_cells import DASHBOARD_SHEET, OTHER_MARKETS, cached_values, dashboard_layout, formulas
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.structured_refs import refs

@@ -120,7 +120,7 @@ def test_3_the_band_and_its_source_are_in_settings():
     assert bench.loc[("YouTube", "mid"), "vpf_source"]
     keys = [c.key for c in load_schema().settings_tables["er_benchmarks"].columns]
     assert "vpf_low" in keys and "vpf_source" in keys
-    band = auth.er_band(np.array(["TikTok"], dtype=object), np.array([1_200_000.0]), Settings.defaults().er_benchmarks)
+    band = auth.benchmark_band(np.array(["TikTok"], dtype=object), np.array([1_200_000.0]), Settings.defaults().er_benchmarks)
     assert auth.views_anomaly(np.array([0.043]), band["vpf_low"]).tolist() == [-1.0]
 
 

@@ -27,10 +27,18 @@ NOW = dt.datetime(2026, 11, 25, 9, 0)
 
 # ---------------------------------------------------------------------------------------- the fake
 class FakeApp:
+    """Excel's application: status bar, alerts, calculation mode, screen updating, calculate()."""
+
     def __init__(self):
         self.status_history: list[Any] = []
         self.alerts: list[dict[str, Any]] = []
         self._status: Any = False
+        self.calculation = "automatic"
+        self.screen_updating = True
+        self.calculations: list[str] = []  # the mode each calculate() ran in
+
+    def calculate(self):
+        self.calculations.append(self.calculation)
 
     @property
     def status_bar(self):
@@ -81,7 +89,9 @@ class FakeRange:
 
     @value.setter
     def value(self, value):
-        self.sheet.book.writes += 1
+        book = self.sheet.book
+        book.writes += 1
+        book.write_modes.add((book.app.calculation, book.app.screen_updating))
         if not isinstance(value, (list, tuple)):
             value = [[value]]
         elif value and not isinstance(value[0], (list, tuple)):
@@ -169,6 +179,7 @@ class FakeBook:
         self.fullname = str(path)
         self.app = FakeApp()
         self.writes = 0
+        self.write_modes: set[tuple[str, bool]] = set()  # (calculation, screen updating) at each write
         self.sheets = FakeSheets()
         self.names: list[FakeName] = []
         pkg = XlsxPackage(path)
@@ -259,3 +270,30 @@ def test_live_refresh_failure_is_an_alert_not_a_traceback(template, tmp_path, mo
     assert macros.refresh_metrics(book, now=NOW) is None
     assert book.app.alerts[0]["mode"] == "critical" and "engine exploded" in book.app.alerts[0]["prompt"]
     assert book.app.status_bar is False and book.writes == 0
+
+
+@pytest.mark.parametrize("mode", ["automatic", "manual", "semiautomatic"])
+def test_live_refresh_writes_with_calculation_manual_and_recalculates_once(template, tmp_path, mode):
+    book = FakeBook(_copy(template, tmp_path / "live"))
+    book.app.calculation = mode
+    report = macros.refresh_metrics(book, now=NOW)
+    assert report is not None and book.writes > 0
+    assert book.write_modes == {("manual", False)}  # no write set off a recalculation or a redraw
+    assert book.app.calculations == ["manual"]  # one recalculation, after the writes
+    assert (book.app.calculation, book.app.screen_updating) == (mode, True)
+
+
+def test_live_refresh_restores_calculation_and_screen_when_a_write_fails(template, tmp_path, monkeypatch):
+    book = FakeBook(_copy(template, tmp_path / "live"))
+    book.app.screen_updating = True
+
+    def broken_write(self, changes):
+        self.book.sheets[0].range((1, 1)).value = "half-written"
+        raise OSError("Excel refused the write")
+
+    monkeypatch.setattr(macros.XlwingsWorkbook, "write", broken_write)
+    assert macros.refresh_metrics(book, now=NOW) is None
+    assert "Excel refused the write" in book.app.alerts[0]["prompt"]
+    assert book.write_modes == {("manual", False)}
+    assert book.app.calculations == ["manual"]  # what was written is still recalculated once
+    assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)

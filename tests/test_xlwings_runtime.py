@@ -17,7 +17,8 @@ from oletools.olevba import VBA_Parser
 
 from tests.test_refresh_live import FakeBook
 from workbook_addin import macros, udfs
-from workbook_addin.workbook import guide, vba, xlwings_version
+from workbook_addin.workbook import guide, vba, vba_problems, xlwings_version
+from workbook_addin.workbook.vba_problems import CELL_PROBLEM_VBA
 from workbook_addin.workbook.xlwings_version import REQUIRED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,23 +66,46 @@ def test_build_refuses_another_xlwings(monkeypatch):
         vba.xlwings_standalone_modules.cache_clear()
 
 
-def test_every_wrapper_turns_a_missing_dll_into_plain_words(modules):
+def test_every_wrapper_hands_its_error_to_the_plain_words(modules):
     wrappers, ours = modules["xlwings_udfs.bas"], modules["Lianxing.bas"]
     for name in udfs.UDF_NAMES:
-        assert f"failed:\n    {name} = {vba.CELL_PROBLEM_VBA}(Err.Number, Err.Description)\nEnd Function" in wrappers
+        assert f"failed:\n    {name} = {CELL_PROBLEM_VBA}(Err.Number, Err.Description)\nEnd Function" in wrappers
     assert "= Err.Description" not in wrappers
-    assert f"Public Function {vba.CELL_PROBLEM_VBA}(ByVal Number As Long, ByVal Description As String)" in ours
-    # DLL failures (48 "Error in loading DLL", 53 "File not found: xlwings64-0.37.8.dll") get the words;
-    # any other error (Python's own message) is passed through untouched.
-    assert "If Number <> 48 And Number <> 53 And InStr(1, Description, \".dll\", vbTextCompare) = 0 Then" in ours
+    assert f"Public Function {CELL_PROBLEM_VBA}(ByVal Number As Long, ByVal Description As String) As Variant" in ours
     assert ours.isascii()
+
+
+def _function_body(module: str, name: str) -> str:
+    return re.search(rf"Public Function {name}\(.*?\nEnd Function", module, re.S).group(0)
+
+
+def test_missing_dll_or_wrong_python_xlwings_warns_once_and_keeps_the_last_value(modules):
+    body = _function_body(modules["Lianxing.bas"], CELL_PROBLEM_VBA)
+    windows = body.split("#Else", 1)[1].split("#End If", 1)[0]
+    # 48 "Error in loading DLL", 53 "File not found: xlwings64-0.37.8.dll", or Python's own message
+    condition = windows.split("Then", 1)[0]
+    for case in ("Number = 48", "Number = 53", '".dll"', f'"{vba_problems.PYTHON_PROBLEM_MARK}"'):
+        assert case in condition
+    assert vba_problems.PYTHON_PROBLEM_MARK in xlwings_version.problem("0.38.0")
+    warned = windows.split("Then", 1)[1].split("Else", 1)[0]
+    assert "If Not XlwingsWarned Then" in warned and "XlwingsWarned = True" in warned and "MsgBox s" in warned
+    assert _vba_string_value(warned) == vba_problems.WINDOWS_FUNCTIONS_TEXT.replace("{version}", REQUIRED)
+    assert f"{CELL_PROBLEM_VBA} = CVErr(xlErrNA)" in warned  # IFERROR falls back to the last refresh
+    other = windows.rsplit("Else", 1)[1]
+    assert f"{CELL_PROBLEM_VBA} = Description" in other  # any other error: xlwings' own behaviour
+    mac = body.split("#If Mac Then", 1)[1].split("#Else", 1)[0]
+    assert f"{CELL_PROBLEM_VBA} = CVErr(xlErrNA)" in mac and "MsgBox" not in mac
+    declarations = modules["Lianxing.bas"].split("\nSub ", 1)[0]
+    assert "Private XlwingsWarned As Boolean" in declarations
 
 
 def test_the_mac_button_names_the_version_instead_of_xlwings_generic_hint(modules):
     main = modules["xlwings.bas"]
     assert "please run 'xlwings runpython install'" not in main
-    assert f'MsgBox {vba.MAC_RUNPYTHON_HELP_VBA}(), vbCritical, "xlwings"' in main
+    assert f'MsgBox {vba_problems.MAC_RUNPYTHON_HELP_VBA}(), vbCritical, "xlwings"' in main
     assert 'AppleScriptTask("xlwings-" & XLWINGS_VERSION & ".applescript"' in main
+    body = _function_body(modules["Lianxing.bas"], vba_problems.MAC_RUNPYTHON_HELP_VBA)
+    assert _vba_string_value(body) == vba_problems.MAC_RUNPYTHON_TEXT.replace("{version}", REQUIRED)
 
 
 def _vba_string_value(statements: str, target: str = "s") -> str:
@@ -103,33 +127,42 @@ def _vba_string_value(statements: str, target: str = "s") -> str:
     return value
 
 
-@pytest.mark.parametrize("text", [vba.WINDOWS_CELL_TEXT, vba.MAC_CELL_TEXT, vba.MAC_RUNPYTHON_TEXT])
-def test_vba_messages_spell_the_bilingual_text_in_an_ascii_project(text):
-    statements = "\n".join(vba._vba_text(text, "    ", "s"))
+@pytest.mark.parametrize("text", [vba_problems.WINDOWS_FUNCTIONS_TEXT, vba_problems.MAC_RUNPYTHON_TEXT])
+def test_vba_messages_are_bilingual_name_the_command_and_fit_an_ascii_project(text):
+    statements = "\n".join(vba_problems.vba_text(text, "    ", "s"))
     assert statements.isascii() and max(map(len, statements.splitlines())) < 1000
-    value = _vba_string_value(statements)
-    assert value == text.replace("{version}", REQUIRED)
-    assert re.search(r"[\u4e00-\u9fff]", value.split("/")[0])  # Chinese first
+    assert _vba_string_value(statements) == text.replace("{version}", REQUIRED)
+    zh, en = text.split("\n")
+    assert re.search(r"[\u4e00-\u9fff]", zh) and not re.search(r"[\u4e00-\u9fff]", en)  # Chinese first
+    assert "pip install xlwings=={version}" in zh and "pip install xlwings=={version}" in en
 
 
-def test_windows_cell_and_mac_button_texts_name_the_pip_command():
-    for text in (vba.WINDOWS_CELL_TEXT, vba.MAC_RUNPYTHON_TEXT):
-        assert "pip install xlwings=={version}" in text.replace("{version}", "{version}")
-    assert "xlwings runpython install" in vba.MAC_RUNPYTHON_TEXT
-    assert "Mac" in vba.MAC_CELL_TEXT and "pip" not in vba.MAC_CELL_TEXT  # no install makes functions run there
-
-
-def test_functions_return_the_version_message_when_python_has_another_xlwings(monkeypatch):
-    xlwings_version.cell_problem.cache_clear()
+def test_functions_refuse_another_classic_xlwings_with_the_message(monkeypatch):
+    xlwings_version._function_problem.cache_clear()
+    monkeypatch.setattr(xlwings_version, "classic_functions_here", lambda: True)
     monkeypatch.setattr(xlwings_version, "installed_version", lambda: "0.38.2")
     try:
-        shown = udfs.KOL_ROAS([[100.0]], [[50.0]])
-        assert shown.startswith("⚠") and f"xlwings {REQUIRED}" in shown and f"pip install xlwings=={REQUIRED}" in shown
-        assert "0.38.2" in shown and len(shown) <= 80
+        with pytest.raises(xlwings_version.WrongXlwings) as raised:
+            udfs.KOL_ROAS([[100.0]], [[50.0]])
+        assert f"xlwings {REQUIRED}" in str(raised.value) and "0.38.2" in str(raised.value)
+        assert vba_problems.PYTHON_PROBLEM_MARK in str(raised.value)
     finally:
         monkeypatch.undo()
-        xlwings_version.cell_problem.cache_clear()
+        xlwings_version._function_problem.cache_clear()
     assert udfs.KOL_ROAS([[100.0]], [[50.0]]) == 2.0  # the real, matching xlwings computes
+
+
+def test_functions_under_another_host_ignore_its_xlwings(monkeypatch):
+    """xlwings Lite (Pyodide) has an xlwings of its own; the VBA's version does not concern it."""
+    xlwings_version._function_problem.cache_clear()
+    monkeypatch.setattr(xlwings_version.sys, "platform", "emscripten")
+    monkeypatch.setattr(xlwings_version, "installed_version", lambda: "0.40.0")
+    try:
+        assert udfs.KOL_ROAS([[100.0]], [[50.0]]) == 2.0
+        assert xlwings_version.button_problem() is None
+    finally:
+        monkeypatch.undo()
+        xlwings_version._function_problem.cache_clear()
 
 
 def test_button_says_which_version_and_touches_nothing(monkeypatch, tmp_path, sample_workbook):

@@ -9,26 +9,19 @@ Only the open-source part of xlwings is used (ranges, tables, names, ``app.statu
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .core.cells import flatten
 from .core.schema import Schema, load_schema
 from .workbook import xlwings_version
-from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, _table_specs, frame_from_rows
+from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
-
-
-def _flat(value: Any) -> list[Any]:
-    """xlwings returns a scalar for one cell, a list for a row, a list of lists for a block."""
-    if isinstance(value, (list, tuple)):
-        out: list[Any] = []
-        for v in value:
-            out.extend(_flat(v))
-        return out
-    return [value]
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -71,7 +64,7 @@ class XlwingsWorkbook:
     def read(self) -> WorkbookData:
         self._find_tables()
         tables, settings_tables, layouts, warnings = {}, {}, {}, []
-        for key, table_name, columns, is_setting in _table_specs(self.schema):
+        for key, table_name, columns, is_setting in table_specs(self.schema):
             if table_name not in self._tables:
                 warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
                 continue
@@ -79,7 +72,7 @@ class XlwingsWorkbook:
             rng = table.range
             header_row, c1 = rng.row, rng.column
             last_row, c2 = rng.last_cell.row, rng.last_cell.column
-            headers = _flat(table.header_row_range.value)
+            headers = flatten(table.header_row_range.value)
             body = table.data_body_range
             if body is None:
                 rows: list[list[Any]] = []
@@ -92,7 +85,7 @@ class XlwingsWorkbook:
             warnings += warn
             formulas = set()
             if rows:
-                first_formulas = _flat(sheet.range((first, c1), (first, c2)).formula)
+                first_formulas = flatten(sheet.range((first, c1), (first, c2)).formula)
                 formulas = {k for k, off in offsets.items()
                             if off < len(first_formulas) and str(first_formulas[off] or "").startswith("=")}
             layouts[key] = TableLayout(
@@ -176,12 +169,33 @@ class XlwingsWorkbook:
 
 def _excel_value(value: Any) -> Any:
     """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
-    from .workbook.tables_io import _plain
+    from .workbook.tables_io import plain_value
 
-    v = _plain(value)
+    v = plain_value(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return dt.datetime(v.year, v.month, v.day)
     return v
+
+
+@contextlib.contextmanager
+def writes_without_recalculation(app: Any) -> Iterator[None]:
+    """Calculation manual and screen updating off while the refresh writes, one recalculation at
+    the end, and both settings as they were, even when the refresh fails.
+
+    With calculation automatic, every range written would set off a recalculation of its
+    dependents, Python functions included, and the screen would redraw after each write.
+    """
+    calculation, screen_updating = app.calculation, app.screen_updating
+    app.screen_updating = False
+    app.calculation = "manual"
+    try:
+        yield
+    finally:
+        try:
+            app.calculate()
+        finally:
+            app.calculation = calculation
+            app.screen_updating = screen_updating
 
 
 def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, now: dt.datetime | None = None):
@@ -193,7 +207,7 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
     message box xlwings' RunPython makes of what Python wrote to stderr)."""
     from .jobs.refresh import run_refresh
 
-    wrong_xlwings = xlwings_version.problem()
+    wrong_xlwings = xlwings_version.button_problem()
     if book is None:
         import xlwings as xw
 
@@ -213,7 +227,8 @@ def refresh_metrics(book: Any = None, *, exports_dir: str | Path | None = None, 
         return None
     adapter = XlwingsWorkbook(book)
     try:
-        report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
+        with writes_without_recalculation(app):
+            report = run_refresh(adapter, exports_dir, progress=adapter.status, now=now)
     except Exception as exc:  # noqa: BLE001 - a person gets a message box, never a traceback
         app.status_bar = False
         app.alert(f"刷新失败 Refresh failed: {exc}", title=TITLE, mode="critical")

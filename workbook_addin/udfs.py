@@ -32,7 +32,7 @@ from .core.keys import try_creator_key
 from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
 from .workbook.xlwings_udf_api import arg, func
-from .workbook.xlwings_version import cell_problem
+from .workbook.xlwings_version import check_function_host
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80
@@ -117,14 +117,11 @@ def _result(values: Any, single: bool) -> Any:
 
 
 def _safe(fn):
-    """No traceback ever reaches a cell: a failure becomes a short reason, and so does an xlwings
-    other than the one the workbook's VBA was built with."""
+    """No traceback ever reaches a cell: a failure becomes a short reason."""
 
     @functools.wraps(fn)
     def wrapper(*args):
-        wrong_xlwings = cell_problem()
-        if wrong_xlwings:
-            return wrong_xlwings
+        check_function_host()  # another xlwings: the VBA wrapper says so and keeps the cell's value
         try:
             return fn(*args)
         except UdfInputError as exc:

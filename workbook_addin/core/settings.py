@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .schema import load_schema
-from .validation import Problem, parse_number
+from .cells import parse_number
+from .problems import Problem
 
 #: The six dimensions, in the order of every (n, 6) subscore array; keys of the Scores sheet columns.
 DIMENSIONS: tuple[str, ...] = ("responsiveness", "content_quality", "compliance", "performance", "authenticity", "audience_fit")

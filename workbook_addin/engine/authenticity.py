@@ -27,7 +27,7 @@ MIN_LIKES_FOR_RATIO = 100
 JUMP_WINDOW_DAYS = 30
 
 
-def er_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFrame) -> dict[str, np.ndarray]:
+def benchmark_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFrame) -> dict[str, np.ndarray]:
     """Benchmark band per creator: er_low, er_high, vpf_low (NaN if no band or no value), basis and
     band name ("" if none)."""
     n = len(followers)

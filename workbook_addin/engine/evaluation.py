@@ -35,7 +35,9 @@ from ..core.keys import try_creator_key
 from .reviewers import normalise_scores
 from ..core.schema import Schema, load_schema
 from ..core.settings import DIMENSIONS, Settings
-from ..core.validation import Problem, coerce_table, creator_keys, excel_rows, match_creator_keys
+from ..core.coerce import coerce_table
+from ..core.key_columns import creator_keys, match_creator_keys
+from ..core.problems import Problem, excel_rows
 
 INPUT_SHEETS = ("creators", "outreach", "collaborations", "reviews", "snapshots")
 CHILD_SHEETS = ("outreach", "collaborations", "reviews", "snapshots")
@@ -791,7 +793,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     creators = creator_rows(typed["creators"], run)
     creator_of = child_positions(typed, creators, run)
     n = creators.count
-    band = auth.er_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
+    band = auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
     reply = outreach_stage(typed["outreach"], creator_of["outreach"], n, run)
     perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, band, run)
     content = content_stage(typed["reviews"], creator_of["reviews"], n, settings, reviewer_pool)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .clean import CleanError, parse_datetime
+from ..core.cells import CellError, parse_date
 from .detect import Detection, detect, guess_header_row
 from .fields import extract
 from .formats import KNOWN_FORMATS, Format, gmv_basis, norm_header
@@ -185,9 +185,9 @@ def _as_of(name: str, mtime: float, decoding: Decoding, det: Detection) -> dt.da
     for text in texts:
         for m in _DATE_IN_TEXT.finditer(text):
             try:
-                if d := parse_datetime(m.group(1), "DMY" if "." in m.group(1) else "MDY"):
+                if d := parse_date(m.group(1), order="DMY" if "." in m.group(1) else "MDY"):
                     found.append(d)
-            except CleanError:
+            except CellError:
                 pass
     if found:
         return max(found)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .clean import currency_from_header
+from ..core.cells import currency_from_header
 from .formats import Format, norm_header
 
 HEADER_SCAN_ROWS = 15

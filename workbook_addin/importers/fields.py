@@ -1,7 +1,7 @@
 """Cut a recognised export into named fields and read each cell as its field's type.
 
 Decimal separator and day/month order are decided per column from the values that settle them
-(see :mod:`.clean`), so ``1.234`` is read the same way in every row of a German file. A cell that
+(see :mod:`workbook_addin.core.cells`), so ``1.234`` is read the same way in every row of a German file. A cell that
 cannot be read becomes empty and a :class:`Problem` naming the file, row and column; the rest of
 the row is kept. Summary rows ("Total", 合计) and rows cut short are set aside and counted.
 """
@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .clean import CleanError, currency_of, infer_date_order, infer_decimal, is_missing, parse_datetime, parse_number
+from ..core.cells import CellError, currency_of, infer_date_order, infer_decimal, is_blank, is_no_data, parse_date, parse_number
+from ..core.problems import show
 from .detect import Detection
 from .formats import FIELD_TYPES, TOTAL_LABELS, norm_header
 from .problems import Problem, file_problem
@@ -82,18 +83,12 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
 
 
 def _blank(rec: list[Any]) -> bool:
-    for c in rec:
-        if isinstance(c, str):
-            if c.strip():
-                return False
-        elif not is_missing(c):
-            return False
-    return True
+    return all(map(is_blank, rec))
 
 
 def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
     """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
-    first = next((c for c in rec if not is_missing(c)), "")
+    first = next((c for c in rec if not is_no_data(c)), "")
     cells = [first] + [rec[j] for j in id_columns if j < len(rec)]
     return any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS for c in cells)
 
@@ -118,9 +113,9 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
             key = v if isinstance(v, str) else repr(v)
             if key not in cache:
                 try:
-                    cache[key] = parse_number(v, dec, integer=kind == "integer")
-                except CleanError as exc:
-                    problems.append(file_problem(file, row, header, f"不是数字 {exc}", v))
+                    cache[key] = parse_number(v, decimal=dec, integer=kind == "integer")
+                except CellError as exc:
+                    problems.append(file_problem(file, row, header, f"不是数字 {show(v)} {exc}", v))
                     cache[key] = math.nan
                     out.append(math.nan)
                     continue
@@ -135,16 +130,16 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
             key = v if isinstance(v, str) else repr(v)
             if key not in seen:
                 try:
-                    seen[key] = parse_datetime(v, order)
-                except CleanError as exc:
-                    problems.append(file_problem(file, row, header, f"不是日期 {exc}", v))
+                    seen[key] = parse_date(v, order=order)
+                except CellError as exc:
+                    problems.append(file_problem(file, row, header, f"不是日期 {show(v)} {exc}", v))
                     out_d.append(None)
                     continue
             out_d.append(seen[key])
         return pd.Series(pd.to_datetime(out_d), dtype="datetime64[ns]"), problems
     out_t: list[str | None] = []
     for v, row in zip(values, rows):
-        if is_missing(v):
+        if is_no_data(v):
             out_t.append(None)
             continue
         if isinstance(v, float) and kind == "id" and abs(v) > 2**53:

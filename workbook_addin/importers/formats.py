@@ -33,7 +33,7 @@ TOTAL_LABELS = frozenset({"total", "totals", "gesamt", "summe", "insgesamt", "æ€
 def norm_header(text: object) -> str:
     """Header text reduced for comparison: width-folded, case-folded, single spaces, no quotes.
 
-    A trailing currency in brackets is dropped ("GMV (USD)" reads as "gmv"); :func:`.clean.currency_from_header`
+    A trailing currency in brackets is dropped ("GMV (USD)" reads as "gmv"); :func:`workbook_addin.core.cells.currency_from_header`
     recovers it.
     """
     s = unicodedata.normalize("NFKC", str(text or "")).replace("\ufeff", "").strip().strip('"').strip()

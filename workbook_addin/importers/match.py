@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.cells import CellError, is_no_data, parse_date, parse_number
 from ..core.keys import platform_from_url, try_creator_key
 from ..core.schema import load_schema
-from .clean import CleanError, is_missing, parse_datetime, parse_number
 from .ledger import entries_from, merge_ledger, totals
 from .platforms import post_key
 from .problems import Problem
@@ -80,24 +80,24 @@ class _Collabs:
 
 
 def _norm_code(value: Any) -> list[str]:
-    if is_missing(value):
+    if is_no_data(value):
         return []
     return [p.strip().casefold() for p in re.split(r"[,;/\s]+", str(value)) if p.strip()]
 
 
 def _collab_key(platform: Any, key: Any) -> str | None:
-    if is_missing(key):
+    if is_no_data(key):
         return None
     text = str(key).strip()
     if re.match(r"^(tiktok|instagram|youtube):", text, re.I):
         return text.split(":", 1)[0].lower() + ":" + text.split(":", 1)[1].strip().lstrip("@").casefold()
-    return try_creator_key(None if is_missing(platform) else str(platform), text)
+    return try_creator_key(None if is_no_data(platform) else str(platform), text)
 
 
 def _date(value: Any) -> dt.datetime | None:
     try:
-        d = parse_datetime(value, "MDY") if not is_missing(value) else None
-    except CleanError:
+        d = parse_date(value) if not is_no_data(value) else None
+    except CellError:
         return None
     return d
 
@@ -109,8 +109,8 @@ def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
         collabs.index, get("post_url"), get("platform"), get("promo_code"), get("utm_campaign"),
         get("creator_key"), get("publish_date"), get("promised_date"),
     ):
-        plat_s = None if is_missing(plat) else str(plat)
-        pk = post_key(url, plat_s) if not is_missing(url) else None
+        plat_s = None if is_no_data(plat) else str(plat)
+        pk = post_key(url, plat_s) if not is_no_data(url) else None
         if pk and pk.startswith("url:") and platform_from_url(str(url)):
             pk = None  # a profile link typed where the post link belongs: not a post, so handles may match
         if pk:
@@ -248,9 +248,9 @@ def _decisions(decisions: Any) -> dict[tuple[str, str], str]:
         return {(str(k[0]), str(k[1])): str(v) for k, v in decisions.items()}
     out = {}
     for item, cid, choice in zip(decisions.get("item_id", []), decisions.get("collab_id", []), decisions.get("decision", [])):
-        text = "" if is_missing(choice) else str(choice).casefold()
+        text = "" if is_no_data(choice) else str(choice).casefold()
         code = "accept" if ("accept" in text or "接受" in text) else "reject" if ("reject" in text or "拒绝" in text) else None
-        if code and not is_missing(item) and not is_missing(cid):
+        if code and not is_no_data(item) and not is_no_data(cid):
             out[(str(item), str(cid))] = code
     return out
 
@@ -351,7 +351,7 @@ def _source(r: dict) -> str:
 def _collab_ids(collabs: pd.DataFrame) -> pd.Series:
     """Collab ID per index label, as text (the index itself for frames without the column)."""
     if "collab_id" in collabs:
-        return collabs["collab_id"].map(lambda v: None if is_missing(v) else str(v).strip()).astype(object)
+        return collabs["collab_id"].map(lambda v: None if is_no_data(v) else str(v).strip()).astype(object)
     return pd.Series([str(i) for i in collabs.index], index=collabs.index, dtype=object)
 
 
@@ -411,7 +411,7 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
     urls = matched["post_url"].tolist()
     bad_url = [False] * len(matched)
     for i, (url, plat) in enumerate(zip(urls, platforms)):
-        if url is not None and (why := _url_problem(url, None if is_missing(plat) else str(plat))):
+        if url is not None and (why := _url_problem(url, None if is_no_data(plat) else str(plat))):
             bad_url[i] = True
             rejected.append((i, "post_url", url, why))
     cur = matched["gmv_currency"].tolist()
@@ -484,7 +484,7 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
                     vals[m] = (v if m == "gmv_currency" else float(v), table["source"][t])
         for col, (new, src) in vals.items():
             old = current[col][at] if col in current else None
-            if col in FILL_IF_EMPTY and not is_missing(old):
+            if col in FILL_IF_EMPTY and not is_no_data(old):
                 continue
             if _same(old, new):
                 continue
@@ -494,12 +494,12 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
 
 
 def _same(old: Any, new: Any) -> bool:
-    if is_missing(old):
+    if is_no_data(old):
         return False
     if isinstance(new, float):
         try:
             o = parse_number(old)
-        except CleanError:
+        except CellError:
             return False
         return not math.isnan(o) and abs(o - new) < 1e-6
     if isinstance(new, dt.date):

@@ -1,10 +1,10 @@
-"""Import problems use the engine's :class:`~workbook_addin.core.validation.Problem`, with the file name
+"""Import problems use the engine's :class:`~workbook_addin.core.problems.Problem`, with the file name
 where a sheet name would be, so the refresh job shows sheet and file problems in one list."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..core.validation import Problem
+from ..core.problems import Problem
 
 __all__ = ["Problem", "file_problem"]
 

@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 
 import pandas as pd
 
+from ..core.cells import is_blank
 from .formats import Format
 from .problems import Problem, file_problem
 
@@ -70,22 +71,22 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
             orders[name] = dict(rec)
             continue
         for c in cols:  # order-level fields are on the first line-item row only
-            if _empty(cur.get(c)) and not _empty(rec.get(c)):
+            if is_blank(cur.get(c)) and not is_blank(rec.get(c)):
                 cur[c] = rec[c]
     rows = []
     for name, o in orders.items():
         status = status_code(o.get("financial_status"))
-        cancelled = not _empty(o.get("cancelled_at"))
+        cancelled = not is_blank(o.get("cancelled_at"))
         base = o.get("subtotal")
-        if _empty(base):
+        if is_blank(base):
             base = o.get("total")
-        refunded = 0.0 if _empty(o.get("refunded")) else float(o["refunded"])
+        refunded = 0.0 if is_blank(o.get("refunded")) else float(o["refunded"])
         if cancelled or status in EXCLUDED_STATUSES or status in UNPAID_STATUSES:
             counted, gmv = False, 0.0
             note = "已取消 cancelled" if cancelled else f"不计入 not counted: {o.get('financial_status')}"
         else:
             counted = True
-            gmv = round(max(0.0, float(base) - refunded), 2) if not _empty(base) else math.nan
+            gmv = round(max(0.0, float(base) - refunded), 2) if not is_blank(base) else math.nan
             note = f"部分退款 net of refund {refunded:g}" if refunded else ""
         currency = o.get("gmv_currency") or o.get("subtotal__currency") or o.get("total__currency")
         rows.append({
@@ -105,6 +106,3 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
     out["published_at"] = pd.to_datetime(out["published_at"])
     return out, problems
 
-
-def _empty(v: object) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())

@@ -82,6 +82,7 @@ def _cut(value: Any, bands: tuple[tuple[float, str], ...]) -> str:
 
 
 def er_band(er: pd.Series) -> pd.Series:
+    """The ER range label of each creator's engagement rate (the tier review's ER band column)."""
     return er.map(lambda v: _cut(v, ER_BANDS))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.keys import try_creator_key
+from ..core.problems import excel_rows
 from . import frames
 
 #: Duplicates table columns (key -> zh, en). Both tables share the Duplicates sheet of
@@ -34,14 +35,6 @@ EVIDENCE = {
     "name_cross_platform": "不同平台同名 Same display name on two platforms",
     "name": "同平台同名 Same display name",
 }
-
-
-def excel_rows(frame: pd.DataFrame) -> list[int]:
-    """Row numbers as the workbook shows them: the ``excel_row`` index when the reader set it,
-    otherwise position + 2 (header in row 1) — the rule ``validation.Problem`` uses."""
-    if frame.index.name == "excel_row":
-        return [int(i) for i in frame.index]
-    return list(range(2, len(frame) + 2))
 
 
 def _norm_text(value: str | None) -> str | None:
@@ -66,7 +59,7 @@ def creator_identities(creators: pd.DataFrame) -> pd.DataFrame:
     url = frames.texts(creators, "profile_url")
     return pd.DataFrame(
         {
-            "row": excel_rows(creators),
+            "row": excel_rows(creators).tolist(),
             "platform": platform.to_numpy(),
             "handle_key": [try_creator_key(p, h) if h else None for p, h in zip(platform, handle)],
             "url_key": [try_creator_key(p, u) if u else None for p, u in zip(platform, url)],
@@ -173,7 +166,7 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | Non
     contacted = frames.dates(outreach, "contacted_at")
     ids_col = frames.texts(outreach, "outreach_id")
     rows = []
-    for row, key, oid, when in zip(excel_rows(outreach), out_keys, ids_col, contacted):
+    for row, key, oid, when in zip(excel_rows(outreach).tolist(), out_keys, ids_col, contacted):
         norm = key.casefold() if key else None
         hit = watch.get(key) or (watch.get(norm) if norm else None)
         if hit and not (hit[3] is not None and not pd.isna(when) and pd.Timestamp(when).normalize() <= hit[3]):

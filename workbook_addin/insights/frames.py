@@ -114,8 +114,8 @@ def creator_keys(frame: pd.DataFrame, sheet: str) -> pd.Series:
     child sheets' typed keys through the engine's ``normalise_key_column``; on the Creators sheet
     the computed ``creator_key``, or, in raw tables, the engine's ``creator_keys(platform, handle,
     profile_url)``. So an insight gives the same answer on raw tables and on Evaluation.tables."""
-    from ..core.validation import creator_keys as make_keys
-    from ..core.validation import normalise_key_column
+    from ..core.key_columns import creator_keys as make_keys
+    from ..core.key_columns import normalise_key_column
 
     typed = texts(frame, "creator_key")
     if sheet == "creators" and typed.isna().all() and len(frame):

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.validation import coerce_table, normalise_key_column
+from ..core.coerce import coerce_table
+from ..core.key_columns import normalise_key_column
 from . import frames
 from .pilot import collab_dates
 

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.cells import flatten, is_blank
+
 #: two-sided 95 % normal quantile (scipy.stats.norm.ppf(0.975))
 Z95 = 1.959963984540054
 
@@ -100,31 +102,13 @@ def spread(values: Iterable[Any]) -> Spread:
     return Spread(int(arr.size), float(med), float(q1), float(q3))
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None:
+def _says_no(value: Any) -> bool:
+    """A blank cell, or one that answers no: 0, FALSE, "否 No"."""
+    if is_blank(value) or value is False:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if value is pd.NaT:
-        return True
-    if isinstance(value, str) and value.strip().casefold() in ("", "no", "否", "否 no", "false", "n"):
-        return True
-    if value is False:
-        return True
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
-        return True
-    return False
-
-
-def _flat(cells: Any) -> list[Any]:
-    if isinstance(cells, (list, tuple)):
-        out: list[Any] = []
-        for c in cells:
-            out.extend(_flat(c))
-        return out
-    if isinstance(cells, (np.ndarray, pd.Series)):
-        return list(np.asarray(cells, dtype=object).ravel())
-    return [cells]
+    if isinstance(value, str):
+        return value.strip().casefold() in ("no", "否", "否 no", "false", "n")
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
 def reply_rate_from_ranges(replied: Any, contacted: Any) -> Proportion:
@@ -136,15 +120,15 @@ def reply_rate_from_ranges(replied: Any, contacted: Any) -> Proportion:
     A single cell pair is one row. Ranges of different lengths are refused: the rows would not
     line up, and a silently wrong rate is worse than an error.
     """
-    rep, con = _flat(replied), _flat(contacted)
+    rep, con = flatten(replied), flatten(contacted)
     if len(rep) != len(con):
         raise ValueError(f"replied range has {len(rep)} cells but contacted range has {len(con)}")
     n = k = 0
     for r, c in zip(rep, con):
-        if _is_blank(c):
+        if _says_no(c):
             continue
         n += 1
-        if not _is_blank(r):
+        if not _says_no(r):
             k += 1
     return proportion(k, n)
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
-from ..workbook.dashboard import DASHBOARD_SHEET, cached_values, dashboard_layout
+from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
 from ..core.schema import load_schema
 from ..workbook.tables_io import (
     STATUS_NAME,

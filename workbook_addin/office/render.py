@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..workbook.dashboard import DASHBOARD_SHEET
+from ..workbook.dashboard_cells import DASHBOARD_SHEET
 from .libreoffice import LibreOffice, pdf_to_png
 from ..core.schema import load_schema
 

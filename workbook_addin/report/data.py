@@ -72,7 +72,7 @@ def settings_from_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[Settings, 
 
 def _as_of_slice(tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """The input tables up to ``as_of``: later collaborations, contacts and snapshots left out."""
-    from ..core.validation import coerce_table
+    from ..core.coerce import coerce_table
 
     col = frames.table(tables, "collaborations")
     keep = np.ones(len(col), dtype=bool)

@@ -15,6 +15,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..core.cells import is_blank
 from ..core.schema import Column
 
 #: Excel number formats by schema column type.
@@ -84,22 +85,9 @@ def column_width(col: Column) -> float:
     return float(col.width or DEFAULT_WIDTHS.get(col.type, 12))
 
 
-def is_missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, np.floating) and np.isnan(value):
-        return True
-    try:
-        return bool(pd.isna(value)) if not isinstance(value, (str, bytes, list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
-
-
 def excel_value(value: Any) -> Any:
     """A Python value XlsxWriter can write: numpy scalars unwrapped, pandas timestamps as datetimes."""
-    if is_missing(value):
+    if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()

@@ -15,7 +15,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .formats import TIER_COLOURS, Formats, cached_value, column_width, is_missing, write_cell
+from ..core.cells import is_blank
+from .formats import TIER_COLOURS, Formats, cached_value, column_width, write_cell
 from ..core.schema import Column, Schema, Sheet
 from ..core.text_width import wrap
 
@@ -44,7 +45,7 @@ def build_lists_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
 
 def display_value(schema: Schema, col: Column, value: Any) -> Any:
     """What a cell shows: an enum code becomes its bilingual label; other values pass through."""
-    if col.type == "enum" and col.enum and not is_missing(value):
+    if col.type == "enum" and col.enum and not is_blank(value):
         enum = schema.enums[col.enum]
         code = enum.normalise(value)
         if code is not None:

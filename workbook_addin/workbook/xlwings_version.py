@@ -10,8 +10,8 @@ so the functions cannot load their DLL and a Mac button cannot find its script. 
 and a test reads the version back out of the built workbook's VBA.
 
 Where Python does run with another version (the Windows button always starts Python; a stale DLL
-may start the functions), :func:`problem` is what the button shows and :func:`cell_problem` what a
-function returns. Where Python cannot start, the VBA side says the same (:mod:`.vba`).
+may start the functions), the button shows :func:`problem` and a function raises it for the VBA
+wrapper to show. Where Python cannot start, the VBA says the same (:mod:`.vba_problems`).
 
 None of this concerns xlwings Lite: there the functions run in the add-in's own Pyodide with the
 xlwings its ``requirements.txt`` installs, and no VBA, DLL or AppleScript is involved
@@ -66,11 +66,36 @@ def problem(installed: str | None = None) -> str | None:
             f"Run {pip_command()} in a terminal, then restart Excel.")
 
 
+class WrongXlwings(RuntimeError):
+    """Raised by a function running under classic xlwings of another version. The workbook's VBA
+    wrapper recognises the message (it holds the pip command), shows it once and keeps the cell's
+    last-refresh value; a traceback never reaches a cell."""
+
+
+def classic_functions_here() -> bool:
+    """Classic xlwings runs worksheet functions only on Windows (COM). Elsewhere the functions are
+    called by other hosts (the tests, xlwings Lite's Pyodide) whose xlwings is not the VBA's."""
+    return sys.platform == "win32" and classic_runtime()
+
+
+def classic_button_here() -> bool:
+    """The button runs classic xlwings' RunPython on Windows and Mac, never under Lite's Pyodide."""
+    return classic_runtime()
+
+
 @functools.cache
-def cell_problem() -> str | None:
-    """The short form a function returns instead of a result (checked once per Python process:
-    a new xlwings only takes effect after Excel restarts its Python anyway)."""
-    found = installed_version()
-    if found == REQUIRED or not classic_runtime():
-        return None
-    return f"⚠ 需要 xlwings {REQUIRED}（现为 {found}）Needs xlwings {REQUIRED}: {pip_command()}"
+def _function_problem() -> str | None:
+    return problem() if classic_functions_here() else None
+
+
+def check_function_host() -> None:
+    """Raise :class:`WrongXlwings` when classic xlwings of another version runs the functions
+    (checked once per Python process: a new xlwings only takes effect after Excel restarts Python)."""
+    found = _function_problem()
+    if found:
+        raise WrongXlwings(found)
+
+
+def button_problem() -> str | None:
+    """The message the button shows instead of refreshing, or None."""
+    return problem() if classic_button_here() else None

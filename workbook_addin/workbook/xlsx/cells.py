@@ -12,6 +12,7 @@ import re
 from numbers import Integral, Real
 from typing import Any
 
+from ...core.cells import is_blank
 from .refs import col_index
 
 ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -123,22 +124,6 @@ def _number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
-
-
-def is_blank(value: Any) -> bool:
-    """None, NaN, NaT and "" all mean an empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    if isinstance(value, float):
-        return math.isnan(value)
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
 
 
 def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:

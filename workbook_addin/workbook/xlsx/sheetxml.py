@@ -146,76 +146,87 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
         body_start = open_end
         body_end = xml.index("</sheetData>", body_start)
         head, tail = xml[:body_start], xml[body_end:]
-    body = xml[body_start:body_end]
+    patcher = _SheetPatcher(xml, xml[body_start:body_end], edit, date1904)
+    out = [head, *patcher.patched_rows(), tail]
+    return PatchResult("".join(out), patcher.removed_formula, patcher.max_row, patcher.max_col)
 
-    # Templates: the rows whose styles/formulas new or missing cells copy.
-    template_rows: dict[int, tuple[dict[str, str], dict[int, Cell]]] = {}
-    for r in {g.template_row for g in edit.growths} | {reg.style_row for reg in edit.regions}:
-        found = _find_row(body, r)
-        if found:
-            template_rows[r] = (found[0], {c.col: c for c in found[1]})
-    col_styles = _col_styles(xml)
 
-    growth_rows: dict[int, Growth] = {}
-    for g in edit.growths:
-        for r in range(g.first_new, g.last_new + 1):
-            growth_rows[r] = g
-            edit.values.setdefault(r, {})
-    clear_rows = {r for (r1, _, r2, _) in edit.clears for r in range(r1, r2 + 1)}
-    pending = sorted(set(edit.values) | clear_rows)
-    removed_formula = False
-    max_row = max_col = 0
+class _SheetPatcher:
+    """One patch of one ``<sheetData>`` body: the rows to change, the templates new or missing cells
+    copy (a growing table's last row, a table region's style row, the column styles), and the
+    caches that keep appending thousands of rows cheap."""
 
-    style_cache: dict[tuple[int, int], dict[str, str]] = {}
+    def __init__(self, xml: str, body: str, edit: SheetEdit, date1904: bool):
+        self.body, self.edit, self.date1904 = body, edit, date1904
+        # Templates: the rows whose styles/formulas new or missing cells copy.
+        self.template_rows: dict[int, tuple[dict[str, str], dict[int, Cell]]] = {}
+        for r in {g.template_row for g in edit.growths} | {reg.style_row for reg in edit.regions}:
+            found = _find_row(body, r)
+            if found:
+                self.template_rows[r] = (found[0], {c.col: c for c in found[1]})
+        self.col_styles = _col_styles(xml)
+        self.growth_rows: dict[int, Growth] = {}
+        for g in edit.growths:
+            for r in range(g.first_new, g.last_new + 1):
+                self.growth_rows[r] = g
+                edit.values.setdefault(r, {})
+        self.clear_rows = {r for (r1, _, r2, _) in edit.clears for r in range(r1, r2 + 1)}
+        self.pending = sorted(set(edit.values) | self.clear_rows)
+        self.removed_formula = False
+        self.max_row = self.max_col = 0
+        self._style_cache: dict[tuple[int, int], dict[str, str]] = {}
+        # Per growth and column: (attributes, formula text, whether the formula has A1 rows to move).
+        self._growth_templates: dict[tuple[int, int], tuple[dict[str, str], str | None, bool]] = {}
+        self._row_templates: dict[int, list[tuple[int, str, str, str | None, bool]]] = {}
+        self._row_extras: dict[int, str] = {}
 
-    def region_style(row: int, col: int) -> dict[str, str]:
-        for i, reg in enumerate(edit.regions):
+    def region_style(self, row: int, col: int) -> dict[str, str]:
+        col_styles = self.col_styles
+        for i, reg in enumerate(self.edit.regions):
             if reg.r1 <= row <= reg.r2 and reg.c1 <= col <= reg.c2:
                 key = (i, col)
-                if key not in style_cache:
-                    tpl = template_rows.get(reg.style_row)
+                if key not in self._style_cache:
+                    tpl = self.template_rows.get(reg.style_row)
                     if tpl and col in tpl[1] and tpl[1][col].style is not None:
-                        style_cache[key] = {"s": tpl[1][col].style}
+                        self._style_cache[key] = {"s": tpl[1][col].style}
                     else:
-                        style_cache[key] = {"s": col_styles[col]} if col in col_styles else {}
-                return style_cache[key]
+                        self._style_cache[key] = {"s": col_styles[col]} if col in col_styles else {}
+                return self._style_cache[key]
         return {"s": col_styles[col]} if col in col_styles else {}
 
-    # Per growth and column: (attributes, formula text, whether the formula has A1 rows to move).
-    growth_templates: dict[tuple[int, int], tuple[dict[str, str], str | None, bool]] = {}
-
-    def growth_template(growth: Growth, c: int, r: int) -> tuple[dict[str, str], str | None, bool]:
+    def growth_template(self, growth: Growth, c: int, r: int) -> tuple[dict[str, str], str | None, bool]:
         key = (id(growth), c)
-        if key not in growth_templates:
-            tpl = template_rows.get(growth.template_row, ({}, {}))[1].get(c)
+        if key not in self._growth_templates:
+            tpl = self.template_rows.get(growth.template_row, ({}, {}))[1].get(c)
             text = tpl.formula_text if tpl else None
             if text is None:
                 text = growth.column_formulas.get(c)
             moves = text is not None and shift_formula(text, 1) != text
-            a = {"s": tpl.style} if tpl is not None and tpl.style is not None else region_style(r, c)
-            growth_templates[key] = (a, text, moves)
-        return growth_templates[key]
+            a = {"s": tpl.style} if tpl is not None and tpl.style is not None else self.region_style(r, c)
+            self._growth_templates[key] = (a, text, moves)
+        return self._growth_templates[key]
 
-    row_templates: dict[int, list[tuple[int, str, str, str | None, bool]]] = {}
-    row_extras: dict[int, str] = {}
-
-    def new_table_row(r: int, growth: Growth) -> str:
-        """A row that did not exist, inside a growing table: the hot path when thousands of rows are
-        appended (the archive's sync state), so it builds the XML directly from cached templates."""
-        nonlocal max_col, max_row
-        values = edit.values.get(r, {})
-        columns = row_templates.get(id(growth))
-        if columns is None:  # per column: head before and after the row number, formula, whether it moves
-            columns = row_templates[id(growth)] = []
+    def _growth_columns(self, growth: Growth, r: int) -> list[tuple[int, str, str, str | None, bool]]:
+        """Per column of a growing table: head before and after the row number, formula, whether it moves."""
+        columns = self._row_templates.get(id(growth))
+        if columns is None:
+            columns = self._row_templates[id(growth)] = []
             for c in range(growth.c1, growth.c2 + 1):
-                a, text, moves = growth_template(growth, c, r)
+                a, text, moves = self.growth_template(growth, c, r)
                 kept = "".join(f' {name}="{a[name]}"' for name in KEPT_ATTRS if name in a)
                 columns.append((c, '<c r="' + col_letter(c), '"' + kept, text, moves))
+        return columns
+
+    def new_table_row(self, r: int, growth: Growth) -> str:
+        """A row that did not exist, inside a growing table: the hot path when thousands of rows are
+        appended (the archive's sync state), so it builds the XML directly from cached templates."""
+        date1904 = self.date1904
+        values = self.edit.values.get(r, {})
         parts = []
         number = str(r)
         shift = r - growth.template_row
         get = values.get
-        for c, before, after, text, moves in columns:
+        for c, before, after, text, moves in self._growth_columns(growth, r):
             v = get(c)
             if text is None:  # plain cells, inlined: hundreds of thousands of them when the archive state is first written
                 if v is None:
@@ -230,27 +241,25 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
             parts.append(finish_cell(before + number + after, v, formula, date1904))
         if values and (min(values) < growth.c1 or max(values) > growth.c2):
             outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
-            before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+            style = self.region_style
+            before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
                       for c in outside if c < growth.c1]
-            parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=region_style(r, c), date1904=date1904)
+            parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
                                       for c in outside if c > growth.c2]
-        extra = row_extras.get(id(growth))
+        extra = self._row_extras.get(id(growth))
         if extra is None:
-            tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0]
-            extra = row_extras[id(growth)] = "".join(f' {k}="{v}"' for k, v in tpl_attrs.items() if k not in ("r", "spans"))
-        if r > max_row:
-            max_row = r
-        max_col = max(max_col, growth.c2, max(values) if values else 0)
+            tpl_attrs = self.template_rows.get(growth.template_row, ({}, {}))[0]
+            extra = self._row_extras[id(growth)] = "".join(f' {k}="{v}"' for k, v in tpl_attrs.items()
+                                                           if k not in ("r", "spans"))
+        if r > self.max_row:
+            self.max_row = r
+        self.max_col = max(self.max_col, growth.c2, max(values) if values else 0)
         return f'<row r="{r}"{extra}>' + "".join(parts) + "</row>"
 
-    def build_row(r: int, attrs: dict[str, str] | None, cells: list[Cell]) -> str:
-        nonlocal removed_formula, max_col, max_row
-        growth = growth_rows.get(r)
-        if growth is not None and attrs is None and not cells and r not in clear_rows:
-            return new_table_row(r, growth)
-        tpl_attrs = template_rows.get(growth.template_row, ({}, {}))[0] if growth else {}
-        by_col = {c.col: c for c in cells}
-        values = edit.values.get(r, {})
+    def _cleared_and_grown(self, r: int, growth: Growth | None, by_col: dict[int, Cell],
+                           values: dict[int, Any]) -> None:
+        """A growing table may not cover data below it; cleared ranges drop their cells (noting a
+        removed formula, which makes the calculation chain stale)."""
         if growth:
             for c in range(growth.c1, growth.c2 + 1):
                 old = by_col.get(c)
@@ -259,79 +268,93 @@ def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchR
                         f"cell {col_letter(c)}{r} below the table already holds data; the table cannot "
                         f"grow over it. Move that content and run again / 表格下方单元格 {col_letter(c)}{r} 已有内容")
                 values.setdefault(c, None)
-        for (r1, c1, r2, c2) in edit.clears:
+        for (r1, c1, r2, c2) in self.edit.clears:
             if r1 <= r <= r2:
                 for c in range(c1, c2 + 1):
                     if c in by_col and c not in values:
                         if by_col[c].formula:
-                            removed_formula = True
+                            self.removed_formula = True
                         del by_col[c]
+
+    def build_row(self, r: int, attrs: dict[str, str] | None, cells: list[Cell]) -> str:
+        growth = self.growth_rows.get(r)
+        if growth is not None and attrs is None and not cells and r not in self.clear_rows:
+            return self.new_table_row(r, growth)
+        date1904 = self.date1904
+        tpl_attrs = self.template_rows.get(growth.template_row, ({}, {}))[0] if growth else {}
+        by_col = {c.col: c for c in cells}
+        values = self.edit.values.get(r, {})
+        self._cleared_and_grown(r, growth, by_col, values)
         for c, value in values.items():
             old = by_col.get(c)
+            ref = f"{col_letter(c)}{r}"
             if growth and growth.c1 <= c <= growth.c2:
-                a, text, moves = growth_template(growth, c, r)
+                a, text, moves = self.growth_template(growth, c, r)
                 formula = None
                 if text is not None:
                     formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
-                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=a, formula=formula, date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=a, formula=formula, date1904=date1904))
             elif old is not None:
-                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=old.attrs, formula=old.formula, date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula, date1904=date1904))
             else:
-                by_col[c] = new_cell(r, c, cell_xml(f"{col_letter(c)}{r}", value, attrs=region_style(r, c), date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=self.region_style(r, c), date1904=date1904))
         if not by_col and (attrs is None or set(attrs) <= {"r", "spans"}):
             return ""  # an emptied (or never existing) row with nothing else to keep
         row_attrs = dict(tpl_attrs) if growth and attrs is None else dict(attrs or {})
         row_attrs.pop("spans", None)
         row_attrs["r"] = str(r)
         head = "<row " + " ".join([f'r="{r}"'] + [f'{k}="{v}"' for k, v in row_attrs.items() if k != "r"])
-        max_row = max(max_row, r)
+        self.max_row = max(self.max_row, r)
         if not by_col:
             return head + "/>"
-        max_col = max(max_col, max(by_col))
+        self.max_col = max(self.max_col, max(by_col))
         return head + ">" + "".join(by_col[c].xml for c in sorted(by_col)) + "</row>"
 
-    out: list[str] = [head]
-    pos = 0
-    pi = 0
-    kept_cache: dict[str, str] = {}
-    for start, end, attr_text, inner_start, inner_end in _scan_rows(body):
-        if pi >= len(pending):  # nothing left to change: copy the rest; rows are in order, the last is the highest
-            last = body.rfind("<row", start)
-            rn = _ROW_NUM.search(body, last, body.find(">", last))
+    def patched_rows(self) -> list[str]:
+        """The body with the pending rows rebuilt, inserted or emptied; the rest copied as it is."""
+        body, pending = self.body, self.pending
+        out: list[str] = []
+        pos = 0
+        pi = 0
+        kept_cache: dict[str, str] = {}
+        for start, end, attr_text, inner_start, inner_end in _scan_rows(body):
+            if pi >= len(pending):  # nothing left to change: copy the rest; rows are in order, the last is the highest
+                last = body.rfind("<row", start)
+                rn = _ROW_NUM.search(body, last, body.find(">", last))
+                if rn is None:
+                    raise SheetPatchError("a row without an r= number (not written by Excel, LibreOffice or XlsxWriter)")
+                self.max_row = max(self.max_row, int(rn.group(1)))
+                break
+            rn = _ROW_NUM.search(attr_text)
             if rn is None:
                 raise SheetPatchError("a row without an r= number (not written by Excel, LibreOffice or XlsxWriter)")
-            max_row = max(max_row, int(rn.group(1)))
-            break
-        rn = _ROW_NUM.search(attr_text)
-        if rn is None:
-            raise SheetPatchError("a row without an r= number (not written by Excel, LibreOffice or XlsxWriter)")
-        r = int(rn.group(1))
-        while pi < len(pending) and pending[pi] < r:
-            out.append(body[pos:start])
-            pos = start
-            out.append(build_row(pending[pi], None, []))
-            pi += 1
-        if pi < len(pending) and pending[pi] == r:
-            out.append(body[pos:start])
-            inner = body[inner_start:inner_end] if inner_end >= 0 else None
-            fast = None
-            if r not in growth_rows and r not in clear_rows and inner:
-                fast = _patch_existing_cells(body[start:inner_start], inner, r, edit.values.get(r, {}), date1904, kept_cache)
-            if fast is not None:
-                out.append(fast)
-                max_row = max(max_row, r)
+            r = int(rn.group(1))
+            while pi < len(pending) and pending[pi] < r:
+                out.append(body[pos:start])
+                pos = start
+                out.append(self.build_row(pending[pi], None, []))
+                pi += 1
+            if pi < len(pending) and pending[pi] == r:
+                out.append(body[pos:start])
+                inner = body[inner_start:inner_end] if inner_end >= 0 else None
+                fast = None
+                if r not in self.growth_rows and r not in self.clear_rows and inner:
+                    fast = _patch_existing_cells(body[start:inner_start], inner, r, self.edit.values.get(r, {}),
+                                                 self.date1904, kept_cache)
+                if fast is not None:
+                    out.append(fast)
+                    self.max_row = max(self.max_row, r)
+                else:
+                    out.append(self.build_row(r, _row_attrs(attr_text), parse_cells(inner or "")))
+                pos = end
+                pi += 1
             else:
-                out.append(build_row(r, _row_attrs(attr_text), parse_cells(inner or "")))
-            pos = end
+                self.max_row = max(self.max_row, r)
+        out.append(body[pos:])
+        while pi < len(pending):
+            out.append(self.build_row(pending[pi], None, []))
             pi += 1
-        else:
-            max_row = max(max_row, r)
-    out.append(body[pos:])
-    while pi < len(pending):
-        out.append(build_row(pending[pi], None, []))
-        pi += 1
-    out.append(tail)
-    return PatchResult("".join(out), removed_formula, max_row, max_col)
+        return out
 
 
 def _patch_existing_cells(start_tag: str, inner: str, r: int, values: dict[int, Any], date1904: bool,

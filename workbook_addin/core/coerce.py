@@ -1,9 +1,10 @@
-"""Input checks: turn what people type (or exports contain) into typed columns, and say what was wrong.
+"""Input checks: turn what people type into typed columns, and say what was wrong.
 
-Every input column is coerced by its schema type (templates/schema.toml). A cell that cannot be
-read becomes missing and yields a :class:`Problem` naming the sheet (bilingual name), the Excel row
-and the column header, so the person can find and fix it; every other cell and row is still used.
-That is the product rule "bad input gets a clear message; the rest of the work goes on".
+Every input column is coerced by its schema type (templates/schema.toml), reading each cell with the
+one parser in :mod:`.cells`. A cell that cannot be read becomes missing and yields a
+:class:`~.problems.Problem` naming the sheet (bilingual name), the Excel row and the column header,
+so the person can find and fix it; every other cell and row is still used. That is the product rule
+"bad input gets a clear message; the rest of the work goes on".
 
 The work is vectorised: already-typed columns (what the workbook reader or calamine hands over) pass
 through numpy checks; text columns are parsed once per *distinct* value, so 500 000 rows holding a
@@ -11,10 +12,8 @@ few thousand distinct strings cost a few thousand parses.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
@@ -23,185 +22,18 @@ import numpy as np
 import pandas as pd
 
 from . import distinct
-from .keys import try_creator_key
+from .cells import EXCEL_EPOCH, SERIAL_RANGE, blank_mask, parse_date, parse_number
+from .problems import Problem, excel_rows, show
 from .schema import Column, Sheet, load_schema
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-#: Excel serial numbers accepted as dates: 1982-01-... to 2173-...; smaller numbers are not dates.
-SERIAL_RANGE = (30000.0, 100000.0)
-_EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"}
-_MULTIPLIERS = {"k": 1e3, "m": 1e6, "b": 1e9, "万": 1e4, "亿": 1e8, "千": 1e3}
-_CURRENCY_MARKS = re.compile(r"^(?:[$€£¥￥]|usd|eur|gbp|jpy|aed|sar|cny|rmb|cad|aud|us\$)\s*|\s*(?:[$€£¥￥]|usd|eur|gbp|jpy|aed|sar|cny|rmb|cad|aud|元)$", re.I)
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$", re.I)
 #: Common spellings that are not label halves in the schema but mean one allowed value.
 ENUM_ALIASES: dict[str, dict[str, str]] = {
     "yes_no": {"y": "yes", "true": "yes", "1": "yes", "x": "yes", "✓": "yes", "n": "no", "false": "no", "0": "no"},
     "market": {"gb": "UK", "united kingdom": "UK", "uae": "AE", "ksa": "SA", "usa": "US", "germany": "DE", "japan": "JP"},
     "currency": {"rmb": "CNY", "us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"},
 }
-_KEY_OK = re.compile(r"^(?:tiktok|instagram|youtube):(?:[a-z0-9._\-]+|channel/[A-Za-z0-9_\-]+)$")
-_HANDLE_OK = re.compile(r"^[a-z0-9._\-]+$")
-#: A plain ASCII handle, optionally with "@" and surrounding spaces: the fast path of creator_keys().
-_SIMPLE_HANDLE = re.compile(r"[ \t]*@?[ \t]*([A-Za-z0-9._\-]+)[ \t]*\Z")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the input, located the way a person looks for it in Excel.
-
-    ``sheet`` is the bilingual sheet name, ``row`` the Excel row number (header in row 1), ``column``
-    the bilingual header. ``str(problem)`` is the sentence shown in the workbook and the CLI.
-    """
-
-    sheet: str
-    row: int | None
-    column: str | None
-    message: str
-    value: Any = None
-    sheet_key: str | None = field(default=None, compare=False)
-    column_key: str | None = field(default=None, compare=False)
-
-    def __str__(self) -> str:
-        where = [self.sheet]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(self.column)
-        return f"{', '.join(where)}: {self.message}"
-
-
-def excel_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Excel row number of every row: the ``excel_row`` index when the reader set it, else position + 2."""
-    if frame.index.name == "excel_row":
-        return np.asarray(frame.index, dtype=np.int64)
-    return np.arange(len(frame), dtype=np.int64) + 2
-
-
-def _show(value: Any) -> str:
-    text = repr(value.strip()) if isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "...'"
-
-
-# ----------------------------------------------------------------------------- scalar parsers
-def parse_number(value: Any, *, percent: bool = False) -> float:
-    """One typed cell as a float; raises ValueError with a plain reason when it is not a number.
-
-    Accepts thousands separators ("1,234", "1 234", "1.234.567", "1'234"), a decimal comma ("3,5"),
-    currency marks ("$1,200", "1200 EUR"), "k"/"M"/"万" multipliers ("18.5k", "1.9M"), accounting
-    negatives "(12)" and, for percent columns, "3.5%" (= 0.035).
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return math.nan
-    if isinstance(value, bool):
-        raise ValueError("is a yes/no value, not a number")
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if text == "":
-        return math.nan
-    if text.upper() in _EXCEL_ERRORS:
-        raise ValueError("is an Excel error value")
-    negative = False
-    if text.startswith("(") and text.endswith(")"):
-        negative, text = True, text[1:-1].strip()
-    scale = 1.0
-    if text.endswith("%"):
-        scale, text = 0.01, text[:-1].strip()
-    text = _CURRENCY_MARKS.sub("", text).strip()
-    if text[:1] in "+-" and len(text) > 1:
-        negative ^= text[0] == "-"
-        text = text[1:].strip()
-    text = _CURRENCY_MARKS.sub("", text).strip()
-    if text and text[-1].lower() in _MULTIPLIERS and len(text) > 1:
-        scale *= _MULTIPLIERS[text[-1].lower()]
-        text = text[:-1].strip()
-    text = text.replace("\u00a0", " ").replace("'", "").replace("_", "")
-    text = re.sub(r"(?<=\d) (?=\d{3}\b)", "", text)
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):  # 1.234,56
-            text = text.replace(".", "").replace(",", ".")
-        else:  # 1,234.56
-            text = text.replace(",", "")
-    elif "," in text:
-        if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
-            text = text.replace(",", "")
-        elif text.count(",") == 1:
-            text = text.replace(",", ".")
-    elif text.count(".") > 1 and re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    if not _NUMBER.match(text):
-        raise ValueError("is not a number")
-    number = float(text) * scale
-    return -number if negative else number
-
-
-_DATE_FORMATS = (
-    ("%Y/%m/%d", False), ("%Y.%m.%d", False), ("%Y年%m月%d日", False), ("%d.%m.%Y", False),
-    ("%d-%m-%Y", False), ("%Y%m%d", False), ("%d %b %Y", False), ("%b %d %Y", False), ("%d %B %Y", False),
-    ("%B %d %Y", False),
-)
-
-
-def parse_datetime(value: Any) -> pd.Timestamp:
-    """One cell as a timestamp; raises ValueError when it is not a date.
-
-    Accepts Excel serial numbers (46297 = 2026-10-02), ISO ("2026-10-05", "2026-10-05T09:00Z"),
-    "2026/10/05 09:00", "2026年10月5日", German "05.10.2026", and slash dates: day first when the
-    first part is over 12, month first when the second part is, and month first (Excel's US default)
-    when both could be either.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return pd.NaT
-    if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
-        ts = pd.Timestamp(value)
-        return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if SERIAL_RANGE[0] <= float(value) <= SERIAL_RANGE[1]:
-            return EXCEL_EPOCH + pd.to_timedelta(float(value), unit="D")
-        raise ValueError("is a number, not a date")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if text == "":
-        return pd.NaT
-    if re.fullmatch(r"\d+(\.\d+)?", text) and len(text) != 8:
-        return parse_datetime(float(text))
-    try:
-        ts = pd.Timestamp(text) if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text) else None
-    except ValueError:
-        ts = None
-    if ts is not None:
-        return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
-    day_part, _, time_part = text.replace(",", " ").partition(" ")
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", day_part)
-    if m:
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        y = y + 2000 if y < 100 else y
-        month, day = (b, a) if a > 12 else (a, b)
-        try:
-            base = pd.Timestamp(year=y, month=month, day=day)
-        except ValueError as exc:
-            raise ValueError("is not a valid date") from exc
-        if time_part.strip():
-            try:
-                base = base + pd.to_timedelta(time_part.strip() + (":00" if time_part.count(":") == 1 else ""))
-            except ValueError as exc:
-                raise ValueError("has a time that cannot be read") from exc
-        return base
-    cleaned = re.sub(r"\s+", " ", text.replace(",", " ")).strip()
-    for fmt, _ in _DATE_FORMATS:
-        for candidate, f in ((cleaned, fmt), (cleaned, fmt + " %H:%M"), (cleaned, fmt + " %H:%M:%S")):
-            try:
-                return pd.Timestamp(datetime.strptime(candidate, f))
-            except ValueError:
-                continue
-    raise ValueError("is not a date")
-
-
-def looks_like_url(text: str) -> bool:
-    """A web link: ``https://host/...`` or ``host.tld/...`` without spaces."""
-    return bool(_url_ok(np.array([str(text).strip()], dtype=object))[0])
-
-
-# ----------------------------------------------------------------------------- column coercion
 def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict]:
     """Applies ``parse`` once per distinct value; returns (values, bad mask, reasons by value)."""
     values = series.to_numpy(dtype=object) if isinstance(series, pd.Series) else series
@@ -222,14 +54,6 @@ def _by_distinct(series: pd.Series, parse) -> tuple[np.ndarray, np.ndarray, dict
     bad = bad_u[codes] if bad_u.any() else np.zeros(len(codes), dtype=bool)
     none = none_u[codes] if not clean else np.zeros(len(codes), dtype=bool)
     return parsed[codes], bad, {"codes": codes, "reasons": reasons, "uniques": uniques, "none": none}
-
-
-def _blank(series: pd.Series) -> np.ndarray:
-    """True where a cell is missing or the empty string (space-only cells are caught by the parsers)."""
-    arr = series.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(series.dtype) else None
-    if arr is None:
-        return series.isna().to_numpy()
-    return pd.isna(arr) | (arr == "")
 
 
 def _text_values(arr: np.ndarray) -> np.ndarray:
@@ -265,18 +89,18 @@ def _numeric(series: pd.Series, col: Column) -> tuple[np.ndarray, np.ndarray, li
     else:
         fast = pd.to_numeric(series, errors="coerce")
         values = fast.to_numpy(dtype=float, na_value=np.nan).copy()
-        todo = np.isnan(values) & ~_blank(series)
+        todo = np.isnan(values) & ~blank_mask(series)
         bad = np.zeros(n, dtype=bool)
         reasons = []
         if todo.any():
             sub = series[todo]
-            parsed, sub_bad, info = _by_distinct(sub, lambda v: parse_number(v, percent=col.type == "percent"))
+            parsed, sub_bad, info = _by_distinct(sub, lambda v: parse_number(v, integer=col.type == "integer"))
             vals = np.array([np.nan if p is None else p for p in parsed], dtype=float)
             values[todo] = vals
             idx = np.flatnonzero(todo)
             bad[idx[sub_bad]] = True
             codes = info["codes"]
-            reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in codes[sub_bad]]
+            reasons = [f"{show(info['uniques'][c])} {info['reasons'][c]}" for c in codes[sub_bad]]
     # A percent typed as points ("15" in a 0-1 percent column) means 15 %.
     if col.type == "percent" and col.max == 1:
         points = (values > 1) & (values <= 100)
@@ -293,17 +117,17 @@ def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.nd
     with np.errstate(invalid="ignore"):
         if col.min is not None:
             for i in np.flatnonzero(values < col.min):
-                msgs[int(i)] = f"{_show(raw.iloc[i])} is below the allowed minimum {col.min:g}" + (
+                msgs[int(i)] = f"{show(raw.iloc[i])} is below the allowed minimum {col.min:g}" + (
                     " (negative numbers are not allowed here)" if col.min == 0 else "")
         if col.max is not None:
             shown = f"{col.max:.0%}" if col.type == "percent" else f"{col.max:g}"
             for i in np.flatnonzero(values > col.max):
-                msgs[int(i)] = f"{_show(raw.iloc[i])} is above the allowed maximum {shown}"
+                msgs[int(i)] = f"{show(raw.iloc[i])} is above the allowed maximum {shown}"
         if col.type == "integer" and not pd.api.types.is_integer_dtype(raw.dtype):
             # v - floor(v) > 0 exactly where a finite v is not whole (NaN and ±inf give NaN: False)
             frac = (values - np.floor(values)) > 0
             for i in np.flatnonzero(frac):
-                msgs.setdefault(int(i), f"{_show(raw.iloc[i])} is not a whole number")
+                msgs.setdefault(int(i), f"{show(raw.iloc[i])} is not a whole number")
     bad = np.zeros(len(values), dtype=bool)
     if msgs:
         order = sorted(msgs)
@@ -334,7 +158,7 @@ def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[s
         return norm(v)
 
     parsed, bad, info = _by_distinct(series, norm_or_blank)
-    reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][bad]]
+    reasons = [f"{show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][bad]]
     what = {"platform": "unknown platform", "currency": "unknown currency"}.get(col.enum)
     if what:
         reasons = [f"{what}: {r}" for r in reasons]
@@ -368,17 +192,17 @@ def _naive_datetimes(series: pd.Series) -> pd.Series | None:
 def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        out = series.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        out = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series  # the wall time, as cells.parse_date
         bad, reasons = np.zeros(n, dtype=bool), []
     elif (naive := _naive_datetimes(series)) is not None:
         out, bad, reasons = naive, np.zeros(n, dtype=bool), []
     else:
-        blank = _blank(series)
+        blank = blank_mask(series)
         fast = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]")
         if series.dtype != object and pd.api.types.is_numeric_dtype(series.dtype):
             vals = series.to_numpy(dtype=float, na_value=np.nan)
             ok = (vals >= SERIAL_RANGE[0]) & (vals <= SERIAL_RANGE[1])
-            fast[ok] = EXCEL_EPOCH + pd.to_timedelta(vals[ok], unit="D")
+            fast[ok] = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(vals[ok], unit="D")
         else:
             text = series.where(~blank)
             iso = text.astype("string").str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$").fillna(False).to_numpy(dtype=bool)
@@ -388,12 +212,12 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
         bad = np.zeros(n, dtype=bool)
         reasons = []
         if todo.any():
-            parsed, sub_bad, info = _by_distinct(series[todo], parse_datetime)
+            parsed, sub_bad, info = _by_distinct(series[todo], parse_date)
             vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object), errors="coerce")
             fast[todo] = vals.to_numpy()
             idx = np.flatnonzero(todo)
             bad[idx[sub_bad]] = True
-            reasons = [f"{_show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][sub_bad]]
+            reasons = [f"{show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][sub_bad]]
         out = fast
     out = out.astype("datetime64[us]")
     if col.type == "date":
@@ -493,7 +317,7 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
                 ok = _url_ok(typed[present])
                 idx = np.flatnonzero(present)[~ok]
                 bad[idx] = True
-                reasons = [f"{_show(typed[i])} is not a web link" for i in idx]
+                reasons = [f"{show(typed[i])} is not a web link" for i in idx]
                 typed = np.where(bad, None, typed)
         else:
             typed = _text(raw)
@@ -551,133 +375,3 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict
         for i in np.flatnonzero(missing):
             problems.append(Problem(sheet.name, int(rows[i]), col.header, "required value is missing", None, sheet.key, col.key))
     return problems
-
-
-# ----------------------------------------------------------------------------- creator keys
-#: A line of "\n"-joined handles that is not a plain ASCII handle (see _SIMPLE_HANDLE).
-_NOT_SIMPLE_LINE = re.compile(r"^(?![ \t]*@?[ \t]*[A-Za-z0-9._\-]+[ \t]*$).*$", re.M)
-#: The characters of a plain handle, and the line break that joins them.
-_HANDLE_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-\n"
-
-
-def _only_handle_chars(joined: str) -> bool:
-    """True when "\n"-joined cells are all non-empty and made of handle characters only: the
-    usual case, checked by two C-level byte passes instead of a regex over every line."""
-    if not joined or joined[0] == "\n" or joined[-1] == "\n" or "\n\n" in joined:
-        return False
-    try:
-        return not joined.encode("ascii").translate(None, _HANDLE_BYTES)
-    except UnicodeEncodeError:
-        return False
-
-
-def _simple_handles(hnd: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(handle, ok) for every cell holding a plain ASCII handle: what ``_SIMPLE_HANDLE`` accepts.
-
-    Done on one joined string (a regex scan for the odd lines, ``lower`` and three ``replace``
-    calls) rather than a regex match and a ``lower`` per cell: 100 000 creators in a few
-    milliseconds. None when a cell holds a line break (the lines would not line up).
-    """
-    texts = [h if type(h) is str else "" for h in hnd]
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:
-        return None
-    ok = np.ones(len(texts), dtype=bool)
-    odd = [] if _only_handle_chars(joined) else [m.start() for m in _NOT_SIMPLE_LINE.finditer(joined)]
-    if odd:
-        starts = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1, out=starts[1:])
-        ok[np.searchsorted(starts, odd, side="right") - 1] = False
-    # on a plain line, dropping "@", spaces and tabs leaves the handle (the pattern's group 1)
-    lines = joined.lower().replace("@", "").replace(" ", "").replace("\t", "").split("\n")
-    return np.array(lines, dtype=object), ok
-
-
-def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Creator keys for whole columns, same result as :func:`workbook_addin.core.keys.creator_key`.
-
-    Plain ASCII handles (the common case) take a short fast path; URLs, non-ASCII or odd handles go
-    through ``creator_key`` itself. Returns (keys, reasons): None where no key can be made, with
-    the reason at the same position. The property tests check both paths agree.
-    """
-    from .keys import CreatorKeyError, creator_key
-
-    plat = np.asarray(platform.to_numpy(dtype=object), dtype=object)
-    hnd = np.asarray(handle.to_numpy(dtype=object), dtype=object)
-    if profile_url is not None:
-        url = profile_url.to_numpy(dtype=object)
-        hnd = np.where(distinct.isna(hnd), url, hnd)
-    prefix = {"TikTok": "tiktok:", "Instagram": "instagram:", "YouTube": "youtube:"}
-    keys = np.full(len(plat), None, dtype=object)
-    simple = _simple_handles(hnd) if len(plat) else None
-    if simple is not None:
-        p_codes, p_uniques = distinct.factorize(plat)
-        p_text = np.array([prefix.get(p) for p in p_uniques] + [None], dtype=object)[p_codes]
-        fast = simple[1] & (p_text != None)  # noqa: E711 (element-wise)
-        keys[fast] = p_text[fast] + simple[0][fast]
-    else:
-        sh = _SIMPLE_HANDLE.match
-        keys[:] = [
-            c + m.group(1).lower() if (c := prefix.get(p)) is not None and type(h) is str and (m := sh(h)) is not None else None
-            for p, h in zip(plat, hnd)
-        ]
-    reasons = np.full(len(keys), "", dtype=object)
-    for i in np.flatnonzero(keys == None):  # noqa: E711 (element-wise)
-        p, h = plat[i], hnd[i]
-        try:
-            keys[i] = creator_key(None if p is None or p != p else p, None if h is None or h != h else h)
-        except CreatorKeyError as exc:
-            reasons[i] = str(exc)
-    return keys, reasons
-
-
-def match_creator_keys(values: pd.Series | np.ndarray, known: pd.Index | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Child-sheet creator keys matched to ``known`` (the Creators sheet's keys).
-
-    Cells equal to a known key (the usual case: a workbook holds keys the engine wrote) are matched
-    in one look-up; only the others are parsed, once per distinct value. Returns (position in
-    ``known`` or -1 per cell, ``todo``: the cells that were not a known key as typed, their
-    canonical keys (None where missing or not a creator key), and which of them were filled in).
-    """
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-    if known is not None and len(known) and len(arr):
-        pos = distinct.get_indexer(known, arr, always=True).astype(np.int64, copy=False)
-        todo = np.flatnonzero(pos < 0)
-    else:
-        pos = np.full(len(arr), -1, dtype=np.int64)
-        todo = np.arange(len(arr))
-    sub = arr[todo]
-    present = ~pd.isna(sub)
-    canon = np.full(len(todo), None, dtype=object)
-    if present.any():
-        codes, uniques = distinct.factorize(sub[present])
-        parsed = np.empty(len(uniques), dtype=object)
-        for i, u in enumerate(uniques):
-            text = unicodedata.normalize("NFKC", str(u)).strip()
-            key = text if _KEY_OK.match(text) else None
-            plat, sep, rest = text.partition(":")
-            if key is None and sep and not rest.startswith("//"):
-                key = try_creator_key(plat, rest)
-            if key is None:
-                key = try_creator_key(None, text)
-            parsed[i] = key
-        canon[present] = parsed[codes]
-        if known is not None and len(known):
-            found = known.get_indexer(parsed)[codes]
-            pos[todo[present]] = np.where(pd.isna(parsed[codes]), -1, found)
-    return pos, todo, canon, present
-
-
-def normalise_key_column(values: pd.Series, known: pd.Index | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Creator keys as typed in child sheets ("TikTok:GlowWithMia", "@x" profile links) in canonical form.
-
-    Values already equal to a key in ``known`` (the usual case) are taken as they are without
-    parsing; only the others are normalised, once per distinct value. Returns (keys, bad mask,
-    position in ``known`` or -1); keys are None where the text is not a creator key.
-    """
-    pos, todo, canon, present = match_creator_keys(values, known)
-    out = np.array(values.to_numpy(dtype=object), dtype=object, copy=True)
-    out[todo] = canon
-    bad = np.zeros(len(out), dtype=bool)
-    bad[todo[present & pd.isna(canon)]] = True
-    return out, bad, pos

@@ -1,0 +1,213 @@
+"""Writing changed cells back to a workbook file: zip/XML patches, an atomic save, a backup.
+
+Writing goes through :mod:`workbook_addin.workbook.xlsx`, which patches only the worksheet and table
+parts that change and copies every other part (VBA project, the Refresh button, charts, comments,
+styles, sheets a user added) byte for byte. Saves are atomic with a timestamped backup, and are
+refused while Excel or LibreOffice has the file open.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+from ..core.schema import Schema, load_schema
+from .xlsx import XlsxPackage
+from .xlsx.package import PackageError
+from .xlsx.refs import split_ref
+from .tables_changes import WorkbookChanges
+from .tables_layout import WorkbookData
+from .tables_locks import WorkbookError, check_not_open
+from .tables_read import gc_paused, read_package
+
+BACKUP_DIR = "backups"
+KEEP_BACKUPS = 10
+
+
+def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChanges) -> None:
+    """Turns schema-keyed changes into cell writes and table resizes on a package."""
+    for key, rows in changes.cells.items():
+        layout = data.layouts[key]
+        pkg.set_table_rows(layout.table, {row: {layout.columns[k]: v for k, v in values.items() if k in layout.columns}
+                                          for row, values in rows.items()})
+    for key, keep in changes.keep_rows.items():
+        layout = data.layouts[key]
+        pkg.resize_table(layout.table, layout.first_data_row + keep - 1)
+        if keep == 0:  # a table keeps one (empty) data row
+            for col in layout.columns.values():
+                pkg.set_table_value(layout.table, layout.first_data_row, col, None)
+    for key, records in changes.appends.items():
+        if not records:
+            continue
+        layout = data.layouts[key]
+        start = layout.next_row
+        if key in changes.cells:  # rows written above may extend past the last non-empty row
+            start = max(start, max(changes.cells[key]) + 1)
+        if key in changes.keep_rows:
+            start = layout.first_data_row + changes.keep_rows[key]
+        last = start + len(records) - 1
+        if last > layout.last_row:
+            pkg.resize_table(layout.table, last)
+        pkg.set_table_rows(layout.table, {start + i: {layout.columns[k]: v for k, v in rec.items() if k in layout.columns}
+                                          for i, rec in enumerate(records)})
+    for name, value in changes.names.items():
+        where = data.names.get(name)
+        if where is None:
+            data.warnings.append(f"名称 {name} 不存在 / named cell {name} is missing; not written")
+            continue
+        pkg.set_cell(where[0], where[1], where[2], value)
+    for sheet, values in changes.sheet_values.items():
+        if sheet not in pkg.sheets:
+            data.warnings.append(f"工作表 {sheet} 不存在 / sheet {sheet} is missing; not written")
+            continue
+        for ref, value in values.items():
+            row, col = split_ref(ref)
+            pkg.set_cell(sheet, row, col, value)
+
+
+def backup_file(path: Path, *, keep: int = KEEP_BACKUPS, now: dt.datetime | None = None) -> Path:
+    """Copies the workbook to ``backups/<stem>.<YYYY-MM-DDTHHMMSS>.bak<suffix>`` and keeps the last ``keep``."""
+    path = Path(path)
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%dT%H%M%S")
+    target = folder / f"{path.stem}.{stamp}.bak{path.suffix}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}.{stamp}-{n}.bak{path.suffix}"
+    shutil.copy2(path, target)
+    old = sorted(folder.glob(f"{glob_escape(path.stem)}.*.bak{path.suffix}"), key=lambda p: p.stat().st_mtime_ns)
+    for p in old[: max(0, len(old) - keep)]:
+        p.unlink()
+    return target
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def save_package(pkg: XlsxPackage, path: str | Path, *, backup: bool = True, keep: int = KEEP_BACKUPS,
+                 now: dt.datetime | None = None) -> Path | None:
+    """Atomic save: write a temp file beside the workbook, fsync, back the old file up, os.replace.
+
+    A crash at any point leaves either the old workbook or the new one, never half of each.
+    Returns the backup's path (None when no backup was made).
+    """
+    path = Path(path)
+    check_not_open(path)
+    remove_stale_temps(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        with open(tmp, "wb") as f:
+            pkg.save(f)
+            f.flush()
+            os.fsync(f.fileno())
+        made = backup_file(path, keep=keep, now=now) if backup and path.exists() else None
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:  # directories cannot be fsynced on some platforms (Windows)
+        pass
+    return made
+
+
+#: a temp file this old belongs to a save that was killed (a save takes seconds)
+STALE_TEMP_SECONDS = 3600
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Deletes the hidden full-size temp files that killed saves of ``path`` left behind: those of a
+    process that no longer runs, or older than :data:`STALE_TEMP_SECONDS`. A running save's file stays."""
+    removed = []
+    for tmp in path.parent.glob(f".{glob_escape(path.stem)}.*.tmp{glob_escape(path.suffix)}"):
+        pid = tmp.name[len(path.stem) + 2:-len(".tmp" + path.suffix)]
+        try:
+            old = time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS
+            if pid.isdigit() and int(pid) != os.getpid() and (old or not _running(int(pid))):
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill would end the process: go by age alone there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class WorkbookFile:
+    """The headless adapter: a workbook file read with calamine, written by zip/XML patching."""
+
+    def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True):
+        self.path = Path(path)
+        self.schema = schema or load_schema()
+        self.backup = backup
+        self._pkg: XlsxPackage | None = None
+        self._data: WorkbookData | None = None
+        self._stamp: tuple[int, int] | None = None
+        self.last_backup: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.resolve().parent
+
+    formulas_recalculate = False  # nobody recalculates a file on disk: formula cells get cached values
+
+    def read(self) -> WorkbookData:
+        from python_calamine import CalamineWorkbook
+
+        if not self.path.exists():
+            raise WorkbookError(f"{self.path}: 文件不存在 / no such workbook")
+        check_not_open(self.path)
+        st = self.path.stat()
+        self._stamp = (st.st_mtime_ns, st.st_size)
+        try:
+            self._pkg = XlsxPackage(self.path)
+            book = CalamineWorkbook.from_path(str(self.path))
+        except PackageError as exc:
+            raise WorkbookError(str(exc)) from exc
+        except Exception as exc:
+            raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
+        with gc_paused():
+            self._data = read_package(self._pkg, book, self.path, self.schema)
+        return self._data
+
+    def write(self, changes: WorkbookChanges, *, now: dt.datetime | None = None) -> None:
+        if self._pkg is None or self._data is None:
+            raise WorkbookError("read() the workbook before writing it")
+        st = self.path.stat()
+        if (st.st_mtime_ns, st.st_size) != self._stamp:
+            raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; nothing was written")
+        with gc_paused():
+            apply_to_package(self._pkg, self._data, changes)
+            self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now)
+
+    def status(self, text: str) -> None:  # the headless front shows progress itself
+        pass
+
+
+def write_changes(path: str | Path, changes: WorkbookChanges, *, backup: bool = True) -> Path | None:
+    """Reads the workbook's layout and applies ``changes`` to it (atomic save, backup)."""
+    book = WorkbookFile(path, backup=backup)
+    book.read()
+    book.write(changes)
+    return book.last_backup
