@@ -49,7 +49,7 @@ class RemoteTable:
     #: Synced columns the archive lacks (a header renamed beyond recognition, deleted, or never
     #: added); their cells are unknown, never blank.
     missing: list[str] = field(default_factory=list)
-    #: Synced columns the archive has ever had, where it records that (None: no record).
+    #: Synced columns the archive has ever had (:meth:`Backend.known_columns`), once asked.
     known: set[str] | None = None
 
 
@@ -70,6 +70,7 @@ class WritePlan:
     cells: list[CellWrite] = field(default_factory=list)
     appends: list[dict[str, str]] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # synced columns the archive gets (new in this release)
+    absent: list[str] = field(default_factory=list)  # synced columns the archive had and lost (not written)
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.appends or self.columns)
@@ -105,6 +106,10 @@ class Backend(ABC):
     @abstractmethod
     def log_sync(self, entry: dict[str, Any]) -> None:
         """Record one sync (``LOG_COLUMNS``) in the archive's own log."""
+
+    def known_columns(self, remote: RemoteTable) -> set[str] | None:
+        """The synced columns the archive has ever had, where it records that (None: no record)."""
+        return None
 
     def protect_computed(self, sheet: Sheet, remote: RemoteTable) -> None:
         """Warn people who edit computed columns by hand (only the Google Sheet has people)."""

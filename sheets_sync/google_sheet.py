@@ -162,8 +162,6 @@ class GoogleSheetBackend(Backend):
         else:
             table = read_table(sheet, title, values)
             table.missing = list(table.state.missing)
-            if table.missing:
-                table.known = self._known_columns(title)
         if self.after_read is not None:
             self.after_read()
         return table
@@ -173,8 +171,12 @@ class GoogleSheetBackend(Backend):
             "rowCount": 1000, "columnCount": 26, "frozenRowCount": 1}}}}
         self._batch([body], f"creating tab {title}")
 
-    def _known_columns(self, title: str) -> set[str] | None:
-        """The synced columns the tab has had (developer metadata), None where none are recorded."""
+    def known_columns(self, remote: RemoteTable) -> set[str] | None:
+        """The synced columns the tab has had (developer metadata), None where none are recorded.
+        Asked only when a shared column is missing, so a normal sync pays no request for it."""
+        if remote.known is not None:
+            return remote.known
+        title = remote.state.title
         body = {"dataFilters": [{"developerMetadataLookup": {"metadataKey": COLUMNS_TAG}}]}
         url = SPREADSHEET_URL % self.key + "/developerMetadata:search"
         got = self._call(lambda: self.http.request("post", url, json=body).json(), f"reading the columns of {title}")
@@ -182,7 +184,10 @@ class GoogleSheetBackend(Backend):
         for hit in got.get("matchedDeveloperMetadata", []):
             md = hit.get("developerMetadata", {})
             if md.get("location", {}).get("sheetId") == sheet_id:
-                return set(filter(None, str(md.get("metadataValue", "")).split(",")))
+                remote.known = set(filter(None, str(md.get("metadataValue", "")).split(",")))
+                remote.state.recorded = True
+                return remote.known
+        remote.state.recorded = False
         return None
 
     def _sheet_id(self, title: str) -> int | None:
@@ -217,8 +222,8 @@ class GoogleSheetBackend(Backend):
         state: TabState = remote.state
         cols = {c.key: c for c in sheet.columns}
         guard = self._guard(state, sorted({c.column for c in plan.cells}))
-        if plan.columns or (remote.missing and remote.known is None):
-            self._add_columns(state, guard, plan.columns, cols, remote)
+        if plan.columns or getattr(state, "recorded", None) is False:
+            self._add_columns(state, guard, plan, cols, remote)
         if self.before_write is not None:
             self.before_write()
         data, raced = self._cell_ranges(state, guard, plan.cells, cols)
@@ -323,7 +328,7 @@ class GoogleSheetBackend(Backend):
             self._call(lambda: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
         return repaired
 
-    def _add_columns(self, state: TabState, guard: Guard, add: list[str], cols: Mapping[str, Column],
+    def _add_columns(self, state: TabState, guard: Guard, plan: WritePlan, cols: Mapping[str, Column],
                      remote: RemoteTable) -> None:
         """Header cells for synced columns the tab lacks, after its last column, growing the grid first
         (``appendDimension``: a header written past the grid is an HTTP 400); and the record of the
@@ -332,6 +337,7 @@ class GoogleSheetBackend(Backend):
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
         sheet_id = tab["properties"]["sheetId"]
+        add = plan.columns
         start = len(state.header)
         requests: list[dict[str, Any]] = []
         width = tab["properties"].get("gridProperties", {}).get("columnCount", 26)
@@ -342,7 +348,7 @@ class GoogleSheetBackend(Backend):
             cells = [_cell_data(cols[k].header) for k in add]
             requests.append({"updateCells": {"rows": [{"values": cells}], "fields": "userEnteredValue", "start": {
                 "sheetId": sheet_id, "rowIndex": state.header_row - 1, "columnIndex": start}}})
-        known = sorted(set(state.col_of) | set(remote.missing) | set(add) | (remote.known or set()))
+        known = sorted(set(state.col_of) | set(plan.absent) | set(add) | (remote.known or set()))
         requests += [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
                          "metadataKey": COLUMNS_TAG, "metadataLocation": {"sheetId": sheet_id}}}}},
                      {"createDeveloperMetadata": {"developerMetadata": {

@@ -42,6 +42,7 @@ class TabState:
     header_row: int = 1  # 1-based sheet row of the header
     last_row: int = 1
     renamed: dict[str, str] = field(default_factory=dict)  # column key -> header text a person gave it
+    recorded: bool | None = None  # whether the tab records its columns (None: not asked)
 
 
 def row_key(cells: Mapping[str, Any]) -> tuple[str, bool]:

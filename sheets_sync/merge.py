@@ -10,9 +10,12 @@ value, ``l`` the local and ``r`` the archive value:
   until a person picks ``keep_local`` / ``keep_remote`` / ``custom`` in the Conflicts sheet, which the
   next sync applies to both sides.
 
-Rows: a creator only in the workbook is appended to the archive (also when someone deleted it from
-the archive: nothing is lost); a creator only in the archive is added to the workbook; a creator
-removed from the workbook is archived (its status cell becomes ``archived``), never deleted.
+Rows: a creator only in the workbook is appended to the archive; a creator only in the archive is
+added to the workbook; a creator removed from the workbook is archived (its status cell becomes
+``archived``), never deleted. A creator that was synced and is now gone from the archive was deleted
+there by a person - often on an erasure request - so it stays deleted: the base keeps a tombstone
+(:data:`TOMBSTONE`) instead of values, the row is not appended again, and the workbook is told
+(``MergeResult.deleted``). If the archive gets the creator back, the tombstone is lifted.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from .backend import CellWrite, RemoteRow
 
 KEEP_LOCAL, KEEP_REMOTE, CUSTOM = "keep_local", "keep_remote", "custom"
+#: The base "column" that marks a creator deleted from the archive (its value: when that was seen).
+TOMBSTONE = "__deleted__"
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class MergeResult:
     conflicts: list[Conflict] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)  # conflict ids applied or gone
     archived: list[str] = field(default_factory=list)  # keys archived because the workbook dropped them
-    restored: list[str] = field(default_factory=list)  # keys re-appended after a deletion in the archive
+    deleted: list[str] = field(default_factory=list)  # keys a person deleted from the archive (tombstoned now)
 
     @property
     def pulled_rows(self) -> int:
@@ -105,14 +110,18 @@ def three_way(
         if l_row is None and r_row is None:
             continue  # gone everywhere: forget it
         if r_row is None:
-            # Only in the workbook: new, or deleted from the archive by someone. Append; nothing is lost.
             assert l_row is not None
-            row = {c: l_row.get(c, "") for c in columns}
+            if b_row is not None:  # synced before, deleted from the archive since: it stays deleted
+                out.base[key] = {TOMBSTONE: b_row.get(TOMBSTONE) or now}
+                if TOMBSTONE not in b_row:
+                    out.deleted.append(key)
+                continue
+            row = {c: l_row.get(c, "") for c in columns}  # new in the workbook
             out.remote_rows.append({key_column: key, **row})
             out.base[key] = row
-            if b_row is not None:
-                out.restored.append(key)
             continue
+        if b_row is not None and TOMBSTONE in b_row:
+            b_row = None  # back in the archive: merged like a creator both sides have just added
         if r_obj is not None and r_obj.needs_key:
             out.remote_cells.append(CellWrite(key, key_column, key, ""))
         if l_row is None and b_row is None:

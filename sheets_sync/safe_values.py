@@ -26,6 +26,10 @@ _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 #: The leading characters that spreadsheet programs read as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@")
+#: OWASP CSV injection: cells starting with these are escaped with a leading apostrophe (tab and
+#: carriage return too, which some programs skip before reading "="). An apostrophe itself is escaped
+#: as well, so unescaping is exact: "'=x" in the file is "=x" in the table, "''x" is "'x".
+CSV_ESCAPED_LEADS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def _number_text(value: float) -> str:
@@ -141,3 +145,16 @@ def typed_local(text: str, column: Column | None = None) -> Any:
 def looks_like_formula(value: Any) -> bool:
     """True when a spreadsheet would read this text as a formula if it were typed or USER_ENTERED."""
     return isinstance(value, str) and value.startswith(FORMULA_LEADS)
+
+
+def csv_escape(value: Any) -> Any:
+    """A cell for a CSV file a person may open in Excel: text that a spreadsheet would run as a
+    formula gets a leading apostrophe (OWASP's CSV-injection advice); other values are unchanged."""
+    if isinstance(value, str) and value.startswith(CSV_ESCAPED_LEADS):
+        return "'" + value
+    return value
+
+
+def csv_unescape(text: str) -> str:
+    """The table value of a CSV cell written by :func:`csv_escape` (exact inverse)."""
+    return text[1:] if text.startswith("'") else text

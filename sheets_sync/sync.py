@@ -13,20 +13,22 @@ blindly, the whole attempt (read, merge, write) runs again: the three-way merge 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import re
+
 import pandas as pd
 
 from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError, creator_key
-from workbook_addin.core.schema import Schema, Sheet, load_schema
+from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, normalise_header
 
-from .backend import Backend, RaceDetected, RemoteTable, SyncError, WritePlan
-from .merge import Conflict, MergeResult, three_way
+from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
+from .merge import TOMBSTONE, Conflict, MergeResult, three_way
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
 from .safe_values import canonical_many, typed_local
 
@@ -160,14 +162,19 @@ def sync_table(
     policy: RetryPolicy | None = None,
     progress: Progress | None = None,
     max_attempts: int = 6,
+    share_personal: Iterable[str] | None = None,
+    forget: Iterable[str] = (),
 ) -> SyncResult:
-    """Sync one workbook table with the archive. Raises :class:`SyncError` with a clear message."""
+    """Sync one workbook table with the archive. Raises :class:`SyncError` with a clear message.
+
+    ``share_personal``: the personal columns the archive gets (default: Settings' default); the
+    others are neither pushed nor pulled. ``forget``: creator keys whose personal data is cleared in
+    the archive and in the workbook (an erasure request)."""
     schema = load_schema()
     sheet = schema.sheet(sheet_key)
     user = user or getattr(backend, "user", "") or _default_user()
     now = now or _now()
     step = progress or (lambda _stage: None)
-    policy = policy or getattr(backend, "policy", None) or RetryPolicy()
     status_column = STATUS_COLUMN if STATUS_COLUMN in sheet.keys else None
     if status_column and ARCHIVED not in schema.enums[sheet.column(status_column).enum or ""].codes:
         raise SyncError(f"schema: {sheet.name} column {status_column!r} has no code {ARCHIVED!r}")
@@ -179,33 +186,50 @@ def sync_table(
             frame[key] = None
     mine, label_of, fills, problems = local_rows(frame, sheet, schema)
     base_map = base_rows(base if base is not None else pd.DataFrame(), sheet_key)
-    open_map = open_conflicts(conflicts, sheet_key)
-    synced = [c.key for c in sheet.synced_columns if c.key != "creator_key"]
+    private = private_columns(sheet, schema, share_personal)
+    forget = sorted(set(forget))
+    notes: list[str] = []
 
-    result: MergeResult | None = None
-    remote_problems: list[str] = []
+    def once() -> MergeResult:
+        step("read")
+        remote = backend.read(sheet)
+        step("merge")
+        add, skip = column_plan(sheet, remote, base_map, private, backend)
+        columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
+        unknown_as_base(remote, add, base_map)
+        mine_now, base_now = forgotten(sheet, forget, mine, base_map, remote)
+        result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, open_conflicts(conflicts, sheet_key),
+                           now, status_column=status_column, archived=ARCHIVED)
+        keep_base(result, skip + private, base_map)
+        plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add, skip)
+        forget_locally(sheet, forget, result, label_of)
+        notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe())
+        entry = _log_entry(now, user, sheet_key, result, problems + notes, len(forget))
+        step("write")
+        if plan:
+            backend.commit(sheet, remote, plan, entry)
+        notes.extend(getattr(backend, "log_problems", []))
+        return result
+
+    result, attempt = _attempts(backend, once, policy or getattr(backend, "policy", None) or RetryPolicy(), max_attempts)
+    step("done")
+    problems = problems + notes + deleted_notes(sheet, result)
+    new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
+    new_base = _new_base(base, sheet_key, base_map, result.base, now)
+    new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
+    log = _run_log_row(now, user, result, problems, len(patches) + len(added), len(forget))
+    return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
+
+
+def _attempts(backend: Backend, once: Callable[[], MergeResult], policy: RetryPolicy,
+              max_attempts: int) -> tuple[MergeResult, int]:
+    """Run whole sync attempts (read, merge, write) until one finishes; see the module docstring."""
     attempt = 0
     while True:
         attempt += 1
         try:
             with backend.session():
-                step("read")
-                remote = backend.read(sheet)
-                step("merge")
-                add, skip = column_plan(sheet, remote, base_map)
-                columns = [c for c in synced if c not in skip]
-                unknown_as_base(remote, add, base_map)
-                result = three_way(sheet_key, columns, mine, base_map, remote.rows, open_map, now,
-                                   status_column=status_column, archived=ARCHIVED)
-                keep_base(result, skip, base_map)
-                plan = WritePlan(result.remote_cells, result.remote_rows, add)
-                remote_problems = remote.problems + column_problems(sheet, remote, skip, backend.describe())
-                entry = _log_entry(now, user, sheet_key, result, problems + remote_problems)
-                step("write")
-                if plan:
-                    backend.commit(sheet, remote, plan, entry)
-                remote_problems += getattr(backend, "log_problems", [])
-            break
+                return once(), attempt
         except (RaceDetected, RetriesExhausted) as error:
             cause = error.__cause__ if isinstance(error, RetriesExhausted) else error
             if attempt >= max_attempts or not policy.pause(attempt - 1, cause or error):
@@ -222,14 +246,64 @@ def sync_table(
                     f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: {describe(error)}. "
                     "Nothing was lost: run the sync again later."
                 ) from error
-    step("done")
-    assert result is not None
-    problems = problems + remote_problems
-    new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
-    new_base = _new_base(base, sheet_key, base_map, result.base, now)
-    new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
-    log = _run_log_row(now, user, result, problems, len(patches) + len(added))
-    return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
+
+
+def private_columns(sheet: Sheet, schema: Schema, share: Iterable[str] | None) -> list[str]:
+    """Personal synced columns the archive does not get (Settings › sync_personal_columns)."""
+    if share is None:
+        share = parse_column_list(schema.default_settings().get("sync_personal_columns", ""))
+    shared = set(share)
+    return [c.key for c in sheet.synced_columns if c.personal and c.key not in shared]
+
+
+def parse_column_list(text: Any) -> list[str]:
+    """"display_name, email" -> ["display_name", "email"] (keys; labels like "邮箱 E-mail" work too)."""
+    labels = header_map(load_schema().sheet("creators").columns)
+    out = []
+    for part in re.split(r"[,;，；\n]+", str(text or "")):
+        key = labels.get(normalise_header(part))
+        if key:
+            out.append(key)
+    return out
+
+
+def forgotten(sheet: Sheet, forget: list[str], mine: Mapping[str, dict[str, str]],
+              base: Mapping[str, Mapping[str, str]], remote: RemoteTable) -> tuple[Mapping[str, dict[str, str]], Mapping[str, Mapping[str, str]]]:
+    """Local and base rows as the merge should see them for creators being forgotten: personal cells
+    empty locally and "unchanged" in the archive since the last sync, so the merge clears them there."""
+    if not forget:
+        return mine, base
+    personal = [c.key for c in sheet.synced_columns if c.personal]
+    mine2, base2 = dict(mine), dict(base)
+    for key in forget:
+        if key in mine2:
+            mine2[key] = {**mine2[key], **{c: "" for c in personal}}
+        if key in remote.rows and key in base2:
+            base2[key] = {**base2[key], **{c: remote.rows[key].values.get(c, "") for c in personal}}
+    return mine2, base2
+
+
+def forget_cells(sheet: Sheet, forget: list[str], remote: RemoteTable, private: list[str]) -> list[CellWrite]:
+    """Clearing writes for personal columns this workbook does not share but the archive still holds."""
+    return [CellWrite(key, col, "", remote.rows[key].values[col]) for key in forget if key in remote.rows
+            for col in private if remote.rows[key].values.get(col)]
+
+
+def forget_locally(sheet: Sheet, forget: list[str], result: MergeResult, label_of: Mapping[str, Any]) -> None:
+    """Personal cells of forgotten creators emptied in the workbook too."""
+    for key in forget:
+        if key in label_of:
+            cells = result.local_cells.setdefault(key, {})
+            cells.update({c.key: "" for c in sheet.columns if c.personal})
+        elif key in result.local_rows:
+            result.local_rows[key].update({c.key: "" for c in sheet.columns if c.personal and c.key in result.local_rows[key]})
+
+
+def deleted_notes(sheet: Sheet, result: MergeResult) -> list[str]:
+    """What the workbook is told about creators a person deleted from the archive."""
+    return [f"达人 {key} 已从共享档案删除 creator {key} was deleted from the shared archive (for example on an "
+            "erasure request) and is no longer shared. This workbook still holds the row: delete it here too if "
+            f"the data must go, or run `lianxing sync --forget {key}` to clear its personal data." for key in result.deleted]
 
 
 def _default_user() -> str:
@@ -238,7 +312,8 @@ def _default_user() -> str:
     return "未署名 unnamed"
 
 
-def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[str, str]]) -> tuple[list[str], list[str]]:
+def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[str, str]],
+                private: Iterable[str] = (), backend: Backend | None = None) -> tuple[list[str], list[str]]:
     """Synced columns the archive lacks, split into (columns to add, columns to leave out this sync).
 
     A column is added only when the archive never had it (a column new in this release): its record
@@ -248,8 +323,11 @@ def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[st
     add: list[str] = []
     skip: list[str] = []
     for key in remote.missing:
-        if remote.known is not None:
-            new = key not in remote.known
+        if key in private:
+            continue  # not shared by this workbook: never added
+        known = remote.known if remote.known is not None or backend is None else backend.known_columns(remote)
+        if known is not None:
+            new = key not in known
         else:
             new = bool(base) and not any(key in row for row in base.values())
         (add if new else skip).append(key)
@@ -270,6 +348,8 @@ def keep_base(result: MergeResult, skip: list[str], base: Mapping[str, Mapping[s
     the column comes back."""
     for key, row in result.base.items():
         old = base.get(key, {})
+        if TOMBSTONE in row:
+            continue
         for col in skip:
             if col in old:
                 row[col] = old[col]
@@ -356,22 +436,25 @@ def _new_conflicts(conflicts: pd.DataFrame | None, sheet_key: str, current: list
     return frame
 
 
-def _summary(result: MergeResult) -> str:
+def _summary(result: MergeResult, forgot: int = 0) -> str:
     parts = [f"pulled {result.pulled_rows} rows", f"pushed {len(result.remote_cells)} cells in "
              f"{len({c.key for c in result.remote_cells})} rows", f"appended {len(result.remote_rows)} rows"]
     if result.archived:
         parts.append(f"archived {len(result.archived)}")
-    if result.restored:
-        parts.append(f"restored {len(result.restored)} deleted from the archive")
+    if result.deleted:
+        parts.append(f"{len(result.deleted)} deleted in the archive (not shared again)")
     if result.resolved:
         parts.append(f"applied {len(set(result.resolved))} resolved conflicts")
     if result.conflicts:
         parts.append(f"{len(result.conflicts)} conflicts open")
+    if forgot:
+        parts.append(f"forgot the personal data of {forgot} creators")
     return ", ".join(parts)
 
 
-def _log_entry(now: str, user: str, sheet_key: str, result: MergeResult, problems: list[str]) -> dict[str, Any]:
-    message = _summary(result)
+def _log_entry(now: str, user: str, sheet_key: str, result: MergeResult, problems: list[str],
+               forgot: int = 0) -> dict[str, Any]:
+    message = _summary(result, forgot)
     if problems:
         message += f"; {len(problems)} problems"
     return {"run_at": now, "user": user, "sheet": sheet_key, "pulled": result.pulled_rows,
@@ -379,8 +462,9 @@ def _log_entry(now: str, user: str, sheet_key: str, result: MergeResult, problem
             "conflicts": len(result.conflicts), "message": message}
 
 
-def _run_log_row(now: str, user: str, result: MergeResult, problems: list[str], rows_updated: int) -> dict[str, Any]:
-    message = _summary(result)
+def _run_log_row(now: str, user: str, result: MergeResult, problems: list[str], rows_updated: int,
+                 forgot: int = 0) -> dict[str, Any]:
+    message = _summary(result, forgot)
     if problems:
         message += ". " + " | ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
     return {"run_at": now, "job": "sync", "user": user, "files_read": 0, "rows_updated": rows_updated,
@@ -409,30 +493,37 @@ def open_backend(settings: Mapping[str, Any], workbook_dir: str | Path | None = 
     path = Path(str(settings.get("archive_path") or "lianxing_archive.sqlite"))
     if not path.is_absolute() and workbook_dir is not None:
         path = Path(workbook_dir) / path
-    return SqliteArchive(path, user=str(settings.get("user") or ""))
+    return SqliteArchive(path, user=str(settings.get("sync_name") or ""))
 
 
 def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any],
                          backend: Backend | None = None, *, workbook_dir: str | Path | None = None,
                          user: str | None = None, now: str | None = None,
-                         policy: RetryPolicy | None = None, progress: Progress | None = None) -> SyncResult:
+                         policy: RetryPolicy | None = None, progress: Progress | None = None,
+                         forget: Iterable[str] = ()) -> SyncResult:
     """Sync the workbook's creators table; takes and returns the "creators", "sync_base",
     "conflicts" and "run_log" frames (missing ones start empty).
 
     Never raises for archive trouble: a failed sync returns ``ok=False`` with the tables as they were
     and a run-log row whose message says what to fix, so the workbook can show it in its status line.
+    ``user`` names the person in this workbook's own run log; the archive (seen by the whole team)
+    gets Settings › sync_name instead, never a login name. ``forget``: see :func:`sync_table`.
     """
     schema = load_schema()
     given = {k: (tables[k] if k in tables and tables[k] is not None else empty_table(k, schema)) for k in SYNC_TABLES}
     run_log = given["run_log"]
     own = backend is None
-    user = user or str(settings.get("user") or "") or _default_user()
+    shared_name = str(settings.get("sync_name") or "").strip() or _default_user()
+    user = user or shared_name
     now = now or _now()
+    share = settings.get("sync_personal_columns")
     try:
         if backend is None:
             backend = open_backend(settings, workbook_dir, policy)
         result = sync_table(given["creators"], given["sync_base"], given["conflicts"], backend,
-                            user=user, now=now, policy=policy, progress=progress)
+                            user=shared_name, now=now, policy=policy, progress=progress, forget=forget,
+                            share_personal=None if share is None else parse_column_list(share))
+        result.log["user"] = user
     except Exception as error:  # noqa: BLE001 - the caller (a refresh, a button) must still save the workbook
         if not isinstance(error, SyncError):
             error = SyncError(f"同步失败 Sync with the archive stopped on an unexpected error "

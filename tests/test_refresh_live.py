@@ -54,6 +54,21 @@ class FakeApp:
         return "ok"
 
 
+def excel_entry(value: Any) -> Any:
+    """What Excel stores for a value assigned to ``Range.Value`` (as for typed input): a leading
+    apostrophe makes the rest text and is not part of the value; text that reads as a number
+    ("0012", "12345678901234567890", "1e5") becomes that number, losing zeros and digits."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith("'"):
+        return value[1:]
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return value
+    return number if value.strip() else value
+
+
 class FakeRange:
     """Like xlwings: .value is a scalar for one cell, a list for one row/column, lists of lists with ndim=2."""
 
@@ -100,6 +115,9 @@ class FakeRange:
             for j, v in enumerate(row):
                 key = (self.r1 + i, self.c1 + j)
                 self.sheet.formulas.pop(key, None)  # a value written over a formula replaces it, as in Excel
+                if isinstance(v, str) and v.startswith(("=", "+", "-", "@")) and len(v) > 1:
+                    self.sheet.formulas[key] = v  # Excel makes a formula of it, as if typed
+                v = excel_entry(v)
                 if v is None:
                     self.sheet.cells.pop(key, None)
                 else:

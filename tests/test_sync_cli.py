@@ -29,14 +29,14 @@ def test_two_table_folders_share_a_local_archive(tmp_path, capsys):
     assert "appended 1 rows" in capsys.readouterr().out
     assert main(["sync", "--tables-dir", str(b), "--archive", archive, "--no-progress", "--user", "lin"]) == 0
     got = read(b, "creators").set_index("creator_key")
-    assert got.loc["tiktok:mia", "notes"] == "=1+1" and got.loc["tiktok:mia", "followers"] == "12000"
+    assert got.loc["tiktok:mia", "notes"] == "'=1+1" and got.loc["tiktok:mia", "followers"] == "12000"
     bc = read(b, "creators")
     bc.loc[bc["creator_key"] == "tiktok:mia", "notes"] = "@mia booked"
     bc.to_csv(b / "creators.csv", index=False)
     assert main(["sync", "--tables-dir", str(b), "--archive", archive, "--no-progress"]) == 0
     assert main(["sync", "--tables-dir", str(a), "--archive", archive, "--no-progress"]) == 0
     got = read(a, "creators").set_index("creator_key")
-    assert got.loc["tiktok:mia", "notes"] == "@mia booked" and "youtube:techtomo" in got.index
+    assert got.loc["tiktok:mia", "notes"] == "'@mia booked" and "youtube:techtomo" in got.index
     log = read(a, "run_log")
     assert list(log["job"]) == ["sync", "sync"] and log.iloc[-1]["pulled"] == "2"
     assert set(read(a, "sync_base")["sheet"]) == {"creators"}
@@ -80,3 +80,30 @@ def test_workbook_file_syncs_and_a_second_workbook_pulls_the_archive(tmp_path, c
     pulled = read_tables(second)["creators"]
     assert len(pulled) == n
     assert set(pulled["creator_key"]) == set(tables["creators"]["creator_key"])
+
+
+def test_text_pulled_into_csv_cannot_run_as_a_formula_and_round_trips(tmp_path, capsys):
+    """OWASP CSV injection: a team mate types formula-like text in the shared sheet; the CSV that
+    ``lianxing sync --tables-dir`` writes must not run it when opened in Excel."""
+    nasty = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1 555 0100", "-2+3", "@SUM(A1)", "\t=1+1",
+             "'quoted", "0012", "12345678901234567890"]
+    with FakeSheetsServer() as srv:
+        sid = new_archive(srv)
+        folder = tmp_path / "t"
+        write_creators(folder, [{"platform": "TikTok", "handle": f"n{i}"} for i in range(len(nasty))])
+        (folder / "settings.json").write_text(json.dumps(settings_for(srv, tmp_path, sid)), encoding="utf-8")
+        assert main(["sync", "--tables-dir", str(folder), "--no-progress"]) == 0
+        values = srv.values(sid, TAB)
+        notes = values[0].index("备注 Notes")
+        for n, line in enumerate(values[1:], start=2):  # a person types into the shared sheet (RAW: text)
+            srv.set_values(sid, TAB, [[nasty[int(str(line[2])[1:])]]], start=f"{chr(65 + notes)}{n}", user_entered=False)
+        assert main(["sync", "--tables-dir", str(folder), "--no-progress"]) == 0
+        raw = read(folder, "creators").set_index("handle")["notes"]
+        for i, text in enumerate(nasty):
+            cell, want = raw[f"n{i}"], text.strip()  # surrounding white space is never an edit
+            assert not cell.startswith(("=", "+", "-", "@", "\t")), cell
+            assert cell == (("'" + want) if want[0] in "=+-@'" else want)
+        srv.stats.reset()
+        assert main(["sync", "--tables-dir", str(folder), "--no-progress"]) == 0  # read back exactly: no-op
+        assert srv.stats.writes == 0
+        assert sorted(sheet_rows(srv, sid)[f"tiktok:n{i}"]["notes"] for i in range(len(nasty))) == sorted(nasty)

@@ -12,6 +12,9 @@ from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creat
 from sheets_sync.sync import sync_table, sync_workbook_tables
 
 
+ALL_PERSONAL = ["display_name", "email", "contact"]
+
+
 @pytest.fixture(scope="module")
 def srv():
     with FakeSheetsServer() as server:
@@ -38,7 +41,7 @@ def _synced(srv, tmp_path, n=3, **extra):
     be = backend_for(srv, tmp_path, sid)
     frame = creators(n, contact=None, **extra)
     frame["contact"] = [f"wechat-{i}" for i in range(n)]
-    first = sync_table(frame, None, None, be)
+    first = sync_table(frame, None, None, be, share_personal=ALL_PERSONAL)
     return sid, be, first
 
 
@@ -82,7 +85,7 @@ def test_a_header_renamed_beyond_recognition_is_never_read_as_blank(srv, tmp_pat
 def test_a_deleted_column_keeps_its_values_and_the_next_syncs_do_not_crash(srv, tmp_path):
     sid, be, first = _synced(srv, tmp_path)
     _delete_column(srv, sid, "其他联系方式 Other contact")
-    settings = settings_for(srv, tmp_path, sid)
+    settings = {**settings_for(srv, tmp_path, sid), "sync_personal_columns": "display_name, email, contact"}
     tables = {"creators": first.local, "sync_base": first.base, "conflicts": first.conflicts}
     local = first.local.copy()
     local.loc[local["creator_key"] == "tiktok:c0", "notes"] = "a change to push"

@@ -22,6 +22,7 @@ from tests.sync_support import (run_threads, TAB, FakeSheetsServer, backend_for,
 
 N = 24
 ROUNDS = 3
+SORT_BY = ["达人键 Creator key", "账号 Handle", "粉丝数 Followers", "备注 Notes"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,8 @@ class Shuffler:
     def once(self) -> None:
         with self.lock:  # one gspread session per shuffler; calls from several threads take turns
             n = len(self.ws.col_values(1))
-            col = self.rng.choice([1, 3, 9, 24])  # key, handle, followers, notes
+            header = self.ws.row_values(1)
+            col = header.index(self.rng.choice(SORT_BY)) + 1
             self.ws.sort((col, self.rng.choice(["asc", "des"])), range=f"A2:Z{max(n, 2)}")
             self.sorts += 1
             if self.rng.random() < 0.3:

@@ -31,7 +31,9 @@ def test_first_sync_builds_the_tab_protects_computed_columns_and_logs(srv, tmp_p
     protected = {p["description"]: p for p in tab.get("protectedRanges", [])}
     assert set(protected) == {"lianxing:computed:score", "lianxing:computed:tier"}
     assert all(p["warningOnly"] for p in protected.values())
-    assert protected["lianxing:computed:score"]["range"]["startColumnIndex"] == 24
+    header = srv.values(sid, TAB)[0]
+    assert protected["lianxing:computed:score"]["range"]["startColumnIndex"] == header.index("总分 Score")
+    assert "邮箱 E-mail" not in header and "其他联系方式 Other contact" not in header  # not shared by default
     log = srv.values(sid, "同步日志 Sync log")
     assert log[0][:2] == ["run_at", "user"] and log[1][1] == "mia" and log[1][5] == "3"
     assert out.log["pushed"] == 3
@@ -58,7 +60,8 @@ def test_formula_like_text_stays_text_in_the_shared_sheet(srv, tmp_path):
     for i, text in enumerate(nasty):
         assert rows[f"tiktok:n{i}"]["notes"] == text and rows[f"tiktok:n{i}"]["display_name"] == text
     # read back as a person's browser would show it, too (a formula would show its result)
-    got = be.http.values_get(sid, f"'{TAB}'!X2:X6", params={"valueRenderOption": "FORMATTED_VALUE"})
+    col = chr(ord("A") + srv.values(sid, TAB)[0].index("备注 Notes"))
+    got = be.http.values_get(sid, f"'{TAB}'!{col}2:{col}6", params={"valueRenderOption": "FORMATTED_VALUE"})
     assert sorted(v[0] for v in got["values"]) == sorted(nasty)
 
 

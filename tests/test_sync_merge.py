@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sheets_sync.backend import CellWrite, RemoteRow
-from sheets_sync.merge import Conflict, conflict_id, three_way
+from sheets_sync.merge import TOMBSTONE, Conflict, conflict_id, three_way
 
 COLS = ["followers", "notes", "status"]
 NOW = "2026-11-25 10:00:00"
@@ -16,8 +16,8 @@ def remote(**rows: dict[str, str]) -> dict[str, RemoteRow]:
     return {k.replace("_", ":"): RemoteRow(k.replace("_", ":"), v, by="lin") for k, v in rows.items()}
 
 
-def merge(local, base, rem, conflicts=None):
-    return three_way("creators", COLS, local, base, rem, conflicts or {}, NOW)
+def merge(local, base, rem, conflicts=None, now=NOW):
+    return three_way("creators", COLS, local, base, rem, conflicts or {}, now)
 
 
 def test_local_only_change_is_pushed_and_remote_only_change_is_pulled():
@@ -98,10 +98,15 @@ def test_archived_creator_revived_in_the_shared_sheet_comes_back():
     assert out.local_rows == {"tiktok:a": row(status="active")}
 
 
-def test_row_deleted_from_the_shared_sheet_is_restored_from_the_workbook():
+def test_row_deleted_from_the_shared_sheet_stays_deleted_with_a_tombstone():
     base = {"tiktok:a": row(notes="n")}
-    out = merge({"tiktok:a": row(notes="n")}, base, {})
-    assert out.remote_rows == [{"creator_key": "tiktok:a", **row(notes="n")}] and out.restored == ["tiktok:a"]
+    out = merge({"tiktok:a": row(notes="n")}, base, {}, now="2026-11-27 10:00")
+    assert out.remote_rows == [] and out.deleted == ["tiktok:a"]
+    assert out.base == {"tiktok:a": {TOMBSTONE: "2026-11-27 10:00"}}
+    again = merge({"tiktok:a": row(notes="edited later")}, out.base, {}, now="2026-11-28 10:00")
+    assert again.remote_rows == [] and again.deleted == [] and again.base == out.base  # told once
+    back = merge({"tiktok:a": row(notes="n")}, out.base, remote(tiktok_a=row(notes="n")))
+    assert back.base["tiktok:a"]["notes"] == "n" and not back.remote_cells and not back.conflicts
 
 
 def test_browser_row_without_key_gets_its_key_written_back():

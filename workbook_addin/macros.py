@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,13 +169,24 @@ class XlwingsWorkbook:
 
 
 def _excel_value(value: Any) -> Any:
-    """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars."""
+    """Values xlwings can hand to Excel: no NaN/NaT, no numpy scalars, and text that stays text.
+
+    Excel treats a string assigned to ``Range.value`` like typed input: "=..." (or "+", "-", "@")
+    becomes a formula and "0012" the number 12. Text from outside (the shared archive, exports) gets
+    Excel's leading apostrophe, which marks it as text and is not part of the value."""
     from .workbook.tables_io import plain_value
 
     v = plain_value(value)
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return dt.datetime(v.year, v.month, v.day)
+    if isinstance(v, str) and _EXCEL_REREADS.match(v):
+        return "'" + v
     return v
+
+
+#: Text Excel would not keep as typed: formula leads, an apostrophe, or anything number-, date- or
+#: boolean-like (digits with signs, separators, %, currency, exponents; TRUE/FALSE).
+_EXCEL_REREADS = re.compile(r"^(?:[=+\-@']|\s*[$€¥£]?[\d.,:/ %eE$€¥£+\-]*\d[\d.,:/ %eE$€¥£+\-]*\s*$|(?i:true|false)$)")
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
     lianxing sync Lianxing_Evaluation.xlsm          # the workbook file: read, sync, write back
     lianxing sync --tables-dir DIR                  # creators.csv, sync_base.csv, conflicts.csv, run_log.csv
+    lianxing sync Lianxing_Evaluation.xlsm --forget tiktok:mia   # erasure request: clear a creator's
+                                                    # personal data in the archive and the workbook
 
 Both use the archive named in Settings (the workbook's Settings sheet, or ``DIR/settings.json`` /
 ``settings.toml``), which flags can override (``--backend``, ``--archive``, ``--sheet-key``,
@@ -31,13 +33,17 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet-key", help="override Settings › google_sheet_key")
     p.add_argument("--credentials", help="override Settings › google_credentials (key file path)")
     p.add_argument("--api-endpoint", help="send Sheets API requests here instead of Google (tests, proxies)")
-    p.add_argument("--user", help="name recorded in the sync logs (default: login name)")
+    p.add_argument("--user", help="name recorded in the sync logs (default: Settings › sync_name, else 'unnamed'; "
+                                  "never the login name)")
+    p.add_argument("--forget", action="append", default=[], metavar="KEY",
+                   help="clear the personal columns (name, e-mail, contact) of creator KEY (e.g. tiktok:mia) in the "
+                        "shared archive and in the workbook, then sync; repeat for several creators")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     pairs = {"archive_backend": args.backend, "archive_path": args.archive, "google_sheet_key": args.sheet_key,
-             "google_credentials": args.credentials, "api_endpoint": args.api_endpoint, "user": args.user}
+             "google_credentials": args.credentials, "api_endpoint": args.api_endpoint, "sync_name": args.user}
     return {k: v for k, v in pairs.items() if v}
 
 
@@ -53,28 +59,51 @@ def read_settings_file(folder: Path) -> dict[str, Any]:
 
 def read_tables_dir(folder: Path) -> dict[str, pd.DataFrame]:
     """The four sync tables from CSV (schema keys as headers); missing files start empty. Cells are
-    read as text so nothing is reinterpreted on the way ("007" stays "007")."""
+    read as text so nothing is reinterpreted on the way ("007" stays "007"), and the apostrophe that
+    :func:`write_tables_dir` puts before formula-like text is taken off again."""
+    from sheets_sync.safe_values import csv_unescape
     from sheets_sync.sync import SYNC_TABLES, empty_table
 
     out: dict[str, pd.DataFrame] = {}
     for key in SYNC_TABLES:
         path = folder / f"{key}.csv"
         if path.exists():
-            out[key] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype(object)
+            out[key] = frame.apply(lambda col: col.map(csv_unescape))
         else:
             out[key] = empty_table(key)
     return out
 
 
 def write_tables_dir(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Each table written to a temporary file and moved into place, so a crash never leaves half a CSV."""
+    """Each table written to a temporary file and moved into place, so a crash never leaves half a CSV.
+
+    Text pulled from the shared sheet (anyone on the team can type ``=HYPERLINK(...)`` or
+    ``+1 555 0100`` there) is escaped per OWASP's CSV-injection advice, so Excel opening the file
+    shows it as text instead of running it."""
+    from sheets_sync.safe_values import csv_escape
+
     schema = load_schema()
     for key, frame in tables.items():
         cols = [c for c in schema.sheet(key).keys if c in frame.columns] + \
                [c for c in frame.columns if c not in schema.sheet(key).keys]
         tmp = folder / f".{key}.csv.tmp"
-        frame[cols].to_csv(tmp, index=False, encoding="utf-8")
+        frame[cols].apply(lambda col: col.map(csv_escape)).to_csv(tmp, index=False, encoding="utf-8")
         os.replace(tmp, folder / f"{key}.csv")
+
+
+def _keys(given: list[str]) -> list[str]:
+    """Creator keys as typed (``TikTok:@Mia`` is ``tiktok:mia``)."""
+    from ..core.keys import CreatorKeyError, creator_key
+
+    out = []
+    for text in given:
+        platform, _, handle = text.partition(":")
+        try:
+            out.append(creator_key(platform, handle))
+        except CreatorKeyError:
+            out.append(text.strip().lower())
+    return out
 
 
 def _progress(enabled: bool):
@@ -110,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             tables = read_tables_dir(folder)
             settings = {**load_schema().default_settings(), **read_settings_file(folder), **_overrides(args)}
-            result = sync_workbook_tables(tables, settings, workbook_dir=folder, user=args.user, progress=step)
+            result = sync_workbook_tables(tables, settings, workbook_dir=folder, user=args.user, progress=step,
+                                          forget=_keys(args.forget))
             if result.ok:
                 write_tables_dir(folder, result.tables)
             else:
@@ -128,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
             tables = dict(data.tables)
             settings = {**data.settings_values, **_overrides(args)}
             result = sync_workbook_tables({k: tables.get(k) for k in ("creators", "sync_base", "conflicts", "run_log")},
-                                          settings, workbook_dir=book.folder, user=args.user, progress=step)
+                                          settings, workbook_dir=book.folder, user=args.user, progress=step,
+                                          forget=_keys(args.forget))
             changes = WorkbookChanges()
             if result.ok:
                 apply_sync_result(changes, data, tables, result)
