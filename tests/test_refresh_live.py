@@ -5,6 +5,7 @@ values in the same cells, and the live one must not overwrite Excel's formulas."
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -168,12 +169,17 @@ class FakeTable:
                     self.sheet.formulas[(r, c)] = self.sheet.formulas[(old_last, c)]
 
 
+class FakePageSetup:
+    print_area: str | None = None
+
+
 class FakeSheet:
     def __init__(self, book, name):
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.tables: list[FakeTable] = []
+        self.page_setup = FakePageSetup()
 
     def range(self, first, last=None):
         last = last or first
@@ -217,6 +223,9 @@ class FakeBook:
                         sheet.formulas[(cell.row, cell.col)] = "=" + cell.formula_text.replace("&gt;", ">").replace("&quot;", '"')
         for t in pkg.tables.values():
             self.sheets[t.sheet].tables.append(FakeTable(self.sheets[t.sheet], t.name, t.ref))
+        workbook = pkg.data["xl/workbook.xml"].decode("utf-8")
+        for index, area in re.findall(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)">[^<]*!([^<]*)<', workbook):
+            self.sheets[int(index)].page_setup.print_area = area  # like Excel: '$A$1:$Z$13'
         for name in pkg.defined_names:
             cell = pkg.defined_cell(name)
             if cell:
@@ -315,3 +324,18 @@ def test_live_refresh_restores_calculation_and_screen_when_a_write_fails(templat
     assert book.write_modes == {("manual", False)}
     assert book.app.calculations == ["manual"]  # what was written is still recalculated once
     assert (book.app.calculation, book.app.screen_updating) == ("automatic", True)
+
+
+def test_live_refresh_print_area_follows_a_growing_table(sample_workbook, tmp_path):
+    """Each refresh appends a run-log row beyond the table: what prints grows with it."""
+    book = FakeBook(_copy(sample_workbook, tmp_path / "live"))
+    log = book.sheets[load_schema().sheet("run_log").name]
+    before = log.page_setup.print_area
+    last_before = int(before.rsplit("$", 1)[1])
+    for _ in range(3):
+        assert macros.refresh_metrics(book, now=NOW) is not None
+    table = next(t for t in log.tables if t.name == load_schema().sheet("run_log").table)
+    assert table.ref[2] > last_before  # the refreshes' run-log rows grew the table
+    assert log.page_setup.print_area == before.rsplit("$", 1)[0] + f"${table.ref[2]}"
+    others = book.sheets[load_schema().sheet("creators").name].page_setup.print_area
+    assert others.endswith("$13")  # a table that did not grow keeps its print area

@@ -20,6 +20,8 @@ from typing import Any
 from .core.cells import flatten
 from .core.schema import Schema, load_schema
 from .workbook import xlwings_version
+from .workbook.xlsx.refs import col_letter, parse_range
+from .workbook.xlsx.sheetxml import follows_table
 from .workbook.tables_io import TableLayout, WorkbookChanges, WorkbookData, frame_from_rows, table_specs
 
 TITLE = "刷新数据 Refresh metrics"
@@ -131,6 +133,20 @@ class XlwingsWorkbook:
                 block = [[_excel_value(cells[r])] for r in range(r0, r1 + 1)]
                 sheet.range((r0, col), (r1, col)).value = block if r1 > r0 else block[0][0]
 
+    def _resize(self, sheet: Any, table: Any, layout: TableLayout, last: int) -> None:
+        """The Table ends at row ``last``; a print area that was the table's follows it, as in the
+        file adapter (Excel carries formats and calculated columns along itself, not the print area)."""
+        rng = table.range
+        c1, c2, old_last = rng.column, rng.last_cell.column, rng.last_cell.row
+        table.resize(sheet.range((layout.header_row, c1), (last, c2)))
+        area = sheet.page_setup.print_area
+        try:
+            r1, a1, _r2, a2 = parse_range(str(area or "").replace("$", ""))
+        except ValueError:
+            return  # no print area, or several: nothing of the table's to follow
+        if follows_table((r1, a1, _r2, a2), c1, c2, layout.first_data_row, old_last, last):
+            sheet.page_setup.print_area = f"${col_letter(a1)}${r1}:${col_letter(a2)}${last}"
+
     def write(self, changes: WorkbookChanges) -> None:
         data = self._data
         if data is None:
@@ -144,9 +160,7 @@ class XlwingsWorkbook:
             first_clear = layout.first_data_row + keep
             if first_clear <= layout.last_row:
                 sheet.range((first_clear, c1), (layout.last_row, c2)).clear_contents()
-            rng = table.range
-            table.resize(sheet.range((layout.header_row, rng.column),
-                                     (max(first_clear - 1, layout.first_data_row), rng.last_cell.column)))
+            self._resize(sheet, table, layout, max(first_clear - 1, layout.first_data_row))
         for key, records in changes.appends.items():
             if not records:
                 continue
@@ -159,8 +173,7 @@ class XlwingsWorkbook:
                 start = layout.first_data_row + changes.keep_rows[key]
             last = start + len(records) - 1
             if last > layout.last_row:  # Excel extends the table's formats and calculated columns
-                rng = table.range
-                table.resize(sheet.range((layout.header_row, rng.column), (last, rng.last_cell.column)))
+                self._resize(sheet, table, layout, last)
             self._write_cells(layout, {start + i: rec for i, rec in enumerate(records)})
         for name, value in changes.names.items():
             where = data.names.get(name)

@@ -75,6 +75,13 @@ class LibreOffice:
             copy = self._copy(Path(workbook), Path(tmp))
             return self._run("probe", str(self.port), str(copy), *detail_sheets)
 
+    def layout(self, workbook: str | Path, sheet_rows: dict[str, int]) -> dict[str, Any]:
+        """Print areas, conditional-format ranges and the drop-down columns of one row per sheet,
+        as LibreOffice reads them from the file."""
+        with tempfile.TemporaryDirectory(prefix="lianxing-layout-") as tmp:
+            copy = self._copy(Path(workbook), Path(tmp))
+            return self._run("layout", str(self.port), str(copy), *(f"{s}={r}" for s, r in sheet_rows.items()))
+
     def sheet_pdf(self, workbook: str | Path, sheet: str, out_pdf: str | Path) -> Path:
         with tempfile.TemporaryDirectory(prefix="lianxing-pdf-") as tmp:
             copy = self._copy(Path(workbook), Path(tmp))

@@ -5,6 +5,7 @@ script, with no imports from the package. It talks to an ``soffice --headless --
 started by the caller (see :mod:`workbook_addin.office.libreoffice`) and prints one JSON document.
 
     python3 lo_uno.py probe PORT WORKBOOK [SHEET ...]    # what LibreOffice sees, before/after recalc
+    python3 lo_uno.py layout PORT WORKBOOK SHEET=ROW ...  # print areas, conditional formats, drop-downs
     python3 lo_uno.py pdf PORT WORKBOOK OUT.pdf SHEET    # one sheet as PDF
 
 The workbook is opened read-only from the path given; callers pass a COPY, and nothing is ever
@@ -124,6 +125,29 @@ def probe(doc, detail_sheets):
     return result
 
 
+def _addresses(ranges):
+    return [[a.StartRow + 1, a.StartColumn + 1, a.EndRow + 1, a.EndColumn + 1] for a in ranges]
+
+
+def layout(doc, sheet_rows):
+    """Per ``SHEET=ROW``: the sheet's print areas and conditional-format ranges as LibreOffice
+    understood them (1-based [r1, c1, r2, c2]), and which columns of ROW offer a drop-down."""
+    out = {}
+    for spec in sheet_rows:
+        name, _, row = spec.rpartition("=")
+        sheet = doc.Sheets.getByName(name)
+        formats = sheet.ConditionalFormats.ConditionalFormats
+        cursor = sheet.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        last_col = cursor.RangeAddress.EndColumn
+        validated = [c + 1 for c in range(last_col + 1)
+                     if sheet.getCellByPosition(c, int(row) - 1).Validation.Type.value != "ANY"]
+        out[name] = {"print_areas": _addresses(sheet.getPrintAreas()),
+                     "conditional_formats": [_addresses(f.Range.RangeAddresses) for f in formats],
+                     "drop_down_columns": validated}
+    return out
+
+
 def export_pdf(doc, out_path: str, sheet_name: str):
     """Only ``sheet_name``, landscape, scaled to one page wide."""
     sheets = doc.Sheets
@@ -151,6 +175,8 @@ def main(argv):
     try:
         if command == "probe":
             print(json.dumps(probe(doc, argv[4:]), ensure_ascii=False, default=str))
+        elif command == "layout":
+            print(json.dumps(layout(doc, argv[4:]), ensure_ascii=False))
         elif command == "pdf":
             export_pdf(doc, argv[4], argv[5])
             print(json.dumps({"pdf": argv[4]}))

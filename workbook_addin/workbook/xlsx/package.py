@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .refs import parse_range, range_ref, split_ref
-from .sheetxml import Growth, Region, SheetEdit, extend_ranges, patch_sheet_xml, update_dimension
+from .refs import col_letter, parse_range, range_ref, split_ref
+from .sheetxml import Growth, Region, SheetEdit, extend_ranges, follows_table, patch_sheet_xml, update_dimension
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -89,6 +89,9 @@ def _rels_path(part: str) -> str:
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
+_DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
+#: one area of a defined name: 'Sheet'!$A$1:$Z$13 (sheet group 2 quoted, 3 plain; range group 4)
+_NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
 
 
@@ -238,7 +241,7 @@ class XlsxPackage:
             return
         edit = self._edit(t.sheet)
         if last_data_row > r2:
-            edit.growths.append(Growth(c1, c2, r2, r2 + 1, last_data_row, dict(t.calculated)))
+            edit.growths.append(Growth(c1, c2, r2, r2 + 1, last_data_row, dict(t.calculated), t.first_data_row))
         else:
             edit.clears.append((last_data_row + 1, c1, r2, c2))
         self._table_refs[table] = (r1, c1, last_data_row, c2)
@@ -257,7 +260,7 @@ class XlsxPackage:
                 cut = max(xml.rfind("</sheetData>"), 0)
                 tail = xml[cut:]
                 for g in edit.growths:
-                    tail = extend_ranges(tail, g.c1, g.c2, g.template_row, g.last_new)
+                    tail = extend_ranges(tail, g.c1, g.c2, g.template_row, g.last_new, g.first_row)
                 xml = xml[:cut] + tail
             self._changed[part] = xml.encode("utf-8")
             del xml, result
@@ -269,6 +272,7 @@ class XlsxPackage:
             t = self.tables[table]
             if ref == t.ref:
                 continue
+            self._names_follow(t, ref[2])
             text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
             new = range_ref(*ref)
             text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text, count=1)
@@ -276,6 +280,31 @@ class XlsxPackage:
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()
+
+    def _names_follow(self, t: TablePart, new_last: int) -> None:
+        """Defined names over a table's rows (its sheet's print area, a settings table's name) end
+        where the table now ends, so a printed sheet shows every row and no empty pages."""
+        part = "xl/workbook.xml"
+        text = self._changed.get(part, self.data[part]).decode("utf-8")
+        old_last = t.last_data_row  # as read; the table may have been resized more than once since
+
+        def area(m: re.Match) -> str:
+            sheet = (m.group(2) or "").replace("''", "'") or m.group(3)
+            try:
+                r1, c1, r2, c2 = parse_range(m.group(4).replace("$", ""))
+            except ValueError:
+                return m.group(0)
+            if sheet != t.sheet or not follows_table((r1, c1, r2, c2), t.first_col, t.last_col, t.first_data_row,
+                                                    old_last, new_last):
+                return m.group(0)
+            return f"{m.group(1)}!${col_letter(c1)}${r1}:${col_letter(c2)}${new_last}"
+
+        def name(m: re.Match) -> str:
+            return m.group(1) + _NAME_AREA.sub(area, m.group(2)) + m.group(3)
+
+        new = _DEFINED_NAME.sub(name, text)
+        if new != text:
+            self._changed[part] = new.encode("utf-8")
 
     def _drop_calc_chain(self) -> None:
         """calcChain.xml lists formula cells; a stale entry makes Excel offer to repair the file, while a

@@ -71,6 +71,7 @@ class Growth:
     first_new: int
     last_new: int
     column_formulas: dict[int, str] = field(default_factory=dict)  # calculated-column fallbacks
+    first_row: int = 0  # the table's first data row: ranges starting there follow it down
 
 
 @dataclass
@@ -417,8 +418,23 @@ def update_dimension(xml: str, max_row: int, max_col: int) -> str:
     return xml[:m.start(1)] + new + xml[m.end(1):]
 
 
-def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int) -> str:
-    """Data validations and conditional formats that ran to a table's old last row follow it down."""
+def follows_table(ref: tuple[int, int, int, int], c1: int, c2: int, first_row: int, old_last: int,
+                  new_last: int) -> bool:
+    """Whether a range over a table's rows goes with the table when its last row moves from
+    ``old_last`` to ``new_last``: within the table's columns, ending at its old last row and
+    starting at or above its first data row (or anywhere above that last row); or, as the
+    drop-downs the build lays down to a fixed row below the table, starting at or above the first
+    data row and ending between the old and the new last row."""
+    a, b, c, d = ref
+    if not (c1 <= b and d <= c2):
+        return False
+    if c == old_last:
+        return a <= first_row or a < c
+    return a <= first_row and old_last < c < new_last
+
+
+def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int, first_row: int) -> str:
+    """Data validations and conditional formats over a table's rows follow it down when it grows."""
 
     def fix_list(refs: str) -> str:
         parts = []
@@ -428,7 +444,7 @@ def extend_ranges(xml: str, c1: int, c2: int, old_last: int, new_last: int) -> s
             except ValueError:
                 parts.append(ref)
                 continue
-            if c == old_last and a <= old_last and c1 <= b and d <= c2 and a != c:
+            if follows_table((a, b, c, d), c1, c2, first_row, old_last, new_last):
                 parts.append(range_ref(a, b, new_last, d))
             else:
                 parts.append(ref)
