@@ -30,11 +30,13 @@ def load_credentials(path: Path, sheet_key: str) -> Any:
     (which opens a browser once and caches the sign-in beside it, never in the workbook)."""
     name = path.name
     if not path.exists():
-        raise SyncError(f"Google 凭据文件不存在 Credentials file {name} not found ({SETTING}, for Google Sheet {sheet_key}).")
+        raise SyncError(f"Google 凭据文件不存在 Credentials file {name} not found ({SETTING}, for Google Sheet "
+                        f"{sheet_key}).")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise SyncError(f"Google 凭据文件无法读取 Credentials file {name} ({SETTING}) is not a readable JSON key file.") from None
+        raise SyncError(f"Google 凭据文件无法读取 Credentials file {name} ({SETTING}) "
+                        "is not a readable JSON key file.") from None
     kind = info.get("type") or ("installed" if "installed" in info else "web" if "web" in info else "")
     try:
         if kind == "service_account":
@@ -65,15 +67,19 @@ def explain(error: BaseException, sheet_key: str) -> SyncError | None:
                          "again, and point the setting at it.")
     status = status_of(error)
     if status == 401:
-        return SyncError(f"Google 凭据无效 Google rejected the credentials in {SETTING} for Google Sheet {sheet_key} (HTTP 401).")
+        return SyncError(f"Google 凭据无效 Google rejected the credentials in {SETTING} for Google Sheet {sheet_key} "
+                         "(HTTP "
+                         "401).")
     if status == 403 and PROTECTED_HINT in describe(error).lower():
         return SyncError(f"受保护区域 Google Sheet {sheet_key} protects the cells this sync had to change: the sheet "
                          "is shared with the sync's account, but a protected range does not list it as an editor. "
                          "Ask the sheet's owner to add the account to that range's editors (Data › Protect sheets "
-                         "and ranges), or to make it warning-only. Nothing was changed; the next sync retries (HTTP 403).")
+                         "and ranges), or to make it warning-only. Nothing was changed; the next sync retries (HTTP "
+                         "403).")
     if status == 403:
         return SyncError(f"无权访问 The account in {SETTING} has no access to Google Sheet {sheet_key}: share the "
                          "sheet as editor with the client_email written in that key file (HTTP 403).")
     if status == 404:
-        return SyncError(f"找不到表格 Google Sheet {sheet_key} was not found (HTTP 404): check 设置 Settings › google_sheet_key.")
+        return SyncError(f"找不到表格 Google Sheet {sheet_key} was not found (HTTP 404): check 设置 Settings › "
+                         "google_sheet_key.")
     return None

@@ -97,7 +97,7 @@ class GoogleSheetBackend(Backend):
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
-                      policy: RetryPolicy | None = None) -> "GoogleSheetBackend":
+                      policy: RetryPolicy | None = None) -> GoogleSheetBackend:
         """Build from the Settings sheet: google_sheet_key, google_credentials, optional api_endpoint.
         Credentials stay in their file on this computer; the workbook only names the file."""
         key = str(settings.get("google_sheet_key") or "").strip()
@@ -122,7 +122,8 @@ class GoogleSheetBackend(Backend):
         client.http_client.set_timeout(float(settings.get("google_timeout") or 30))
         tabs = {k[len("google_"):-len("_tab")]: str(v) for k, v in settings.items()
                 if k.startswith("google_") and k.endswith("_tab") and k != "google_log_tab" and v}
-        return cls(client, key, tabs=tabs, log_tab=str(settings.get("google_log_tab") or DEFAULT_LOG_TAB), policy=policy)
+        return cls(client, key, tabs=tabs, log_tab=str(settings.get("google_log_tab") or DEFAULT_LOG_TAB),
+                   policy=policy)
 
     def describe(self) -> str:
         return f"Google Sheet {self.key}"
@@ -148,7 +149,8 @@ class GoogleSheetBackend(Backend):
     def read(self, sheet: Sheet) -> RemoteTable:
         title = self.tab_of(sheet)
         try:
-            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)], dict(READ_PARAMS)),
+            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)],
+                                                                   dict(READ_PARAMS)),
                                 f"reading {title}")
         except APIError as error:
             if status_of(error) != 400:
@@ -193,7 +195,8 @@ class GoogleSheetBackend(Backend):
     def _sheet_id(self, title: str) -> int | None:
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params={"fields": "sheets.properties"}),
                           f"reading the tabs of {self.key}")
-        return next((s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == title), None)
+        return next((s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == title),
+                    None)
 
     # -- the guard read -----------------------------------------------------------------------
     def _guard(self, state: TabState, written: list[str]) -> Guard:
@@ -287,7 +290,8 @@ class GoogleSheetBackend(Backend):
         body = {"valueInputOption": "RAW", "includeValuesInResponse": True,
                 "responseValueRenderOption": "UNFORMATTED_VALUE",
                 "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
-        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}", retry=False)
+        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}",
+                            retry=False)
         checked = True
         for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
             cells = echo(resp.get("updatedData"), d["_row"], state)
@@ -315,8 +319,9 @@ class GoogleSheetBackend(Backend):
         for _ in range(rounds):
             names = [k for k in IDENTITY if k in state.col_of]
             names += sorted({c for recs in ours.values() for rec in recs for c in rec} - set(names))
-            got = self._call(lambda: self.http.values_batch_get(
-                self.key, column_ranges(state, names), {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}),
+            got = self._call(lambda names=names: self.http.values_batch_get(
+                self.key, column_ranges(state, names), {"valueRenderOption": "UNFORMATTED_VALUE",
+                                                        "majorDimension": "COLUMNS"}),
                 f"checking {state.title}")
             now = {k: ((vr.get("values") or [[]])[0]) for k, vr in zip(names, got.get("valueRanges", []))}
             data = _repairs(state, guard, ours, now)
@@ -325,7 +330,7 @@ class GoogleSheetBackend(Backend):
             repaired = True
             self.race_repairs += len(data)
             body = {"valueInputOption": "RAW", "data": data}
-            self._call(lambda: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
+            self._call(lambda body=body: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
         return repaired
 
     def _add_columns(self, state: TabState, guard: Guard, plan: WritePlan, cols: Mapping[str, Column],
@@ -372,7 +377,8 @@ class GoogleSheetBackend(Backend):
                 if col.key not in state.col_of or col.key == "creator_key":
                     continue
                 i = state.col_of[col.key]
-                rng = {"sheetId": sheet_id, "startRowIndex": state.header_row, "startColumnIndex": i, "endColumnIndex": i + 1}
+                rng = {"sheetId": sheet_id, "startRowIndex": state.header_row, "startColumnIndex": i,
+                       "endColumnIndex": i + 1}
                 tag = PROTECT_TAG + col.key
                 old = have.get(tag)
                 if old is None:
@@ -404,14 +410,16 @@ class GoogleSheetBackend(Backend):
         target = absolute_range_name(self.log_tab, "A1")
         try:
             try:
-                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [row]}), "writing the sync log")
+                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [row]}),
+                           "writing the sync log")
             except APIError as error:
                 if status_of(error) != 400:
                     raise
                 add = {"addSheet": {"properties": {"title": self.log_tab, "gridProperties": {
                     "rowCount": 100, "columnCount": len(LOG_COLUMNS), "frozenRowCount": 1}}}}
                 self._call(lambda: self.http.batch_update(self.key, {"requests": [add]}), "creating the sync-log tab")
-                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [list(LOG_COLUMNS), row]}),
+                self._call(lambda: self.http.values_append(self.key, target, params, {"values": [list(LOG_COLUMNS),
+                                                                                                 row]}),
                            "writing the sync log")
         except Exception as error:  # noqa: BLE001 - the data is synced; only the log line is missing
             self.log_problems.append(f"共享表 sync log '{self.log_tab}': 未能记录 this sync's log line could not be "
@@ -423,7 +431,8 @@ class GoogleSheetBackend(Backend):
 
     def log_values(self) -> list[list[Any]]:
         """The sync-log tab's rows (for tests and reports)."""
-        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)), "reading the sync log")
+        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)),
+                         "reading the sync log")
         return got.get("values", [])
 
 

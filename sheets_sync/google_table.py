@@ -112,7 +112,8 @@ def read_table(sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable
     missing = [c.key for c in synced if c.key not in col_of]
     state = TabState(title, header, col_of, missing, header_row=at + 1, last_row=len(values), renamed=renamed)
     if "creator_key" not in col_of:
-        raise SyncError(f"共享表 shared sheet '{title}': 列 {sheet.column('creator_key').header} 不见了 the creator key "
+        raise SyncError(f"共享表 shared sheet '{title}': 列 {sheet.column('creator_key').header} 不见了 the creator "
+                        "key "
                         "column is missing; rows cannot be matched without it. Put the column back (undo in the "
                         "sheet, or version history) and sync again.")
     rows, problems = _rows(sheet, title, values, at, col_of)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ class SqliteArchive(Backend):
         return RemoteTable(sheet, rows)
 
     def _stamp(self) -> tuple[str, str]:
-        return self.user, datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return self.user, datetime.now(UTC).isoformat(timespec="seconds")
 
     def write_cells(self, sheet: Sheet, remote: RemoteTable, cells: list[CellWrite]) -> None:
         by, at = self._stamp()
@@ -102,7 +102,8 @@ class SqliteArchive(Backend):
             if cell.column == "creator_key":
                 continue  # the key is the primary key; SQLite rows always have one
             self.db.execute(
-                f"UPDATE {_q(sheet.key)} SET {_q(cell.column)} = ?, _updated_by = ?, _updated_at = ? WHERE creator_key = ?",
+                f"UPDATE {_q(sheet.key)} SET {_q(cell.column)} = ?, _updated_by = ?, _updated_at = ? WHERE creator_key "
+                "= ?",
                 (cell.value, by, at, cell.key),
             )
 

@@ -79,7 +79,8 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, vals)) for vals in frame.to_numpy(dtype=object).tolist()]
 
 
-def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[tuple[Any, str, Any]], list[str]]:
+def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any],
+                                                                           list[tuple[Any, str, Any]], list[str]]:
     """Canonical synced values per creator key, the row label of each key, keys to fill in, problems.
 
     Rows without a key get one from platform + handle (``@Name``, ``name`` and the profile URL are one
@@ -110,7 +111,8 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[
                 continue
             fills.append((label, "creator_key", key))
         if key in out:
-            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first row is synced")
+            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first "
+                            "row is synced")
             continue
         out[key] = {c.key: canon.get(c.key, blank)[pos] for c in cols}
         label_of[key] = label
@@ -201,7 +203,8 @@ def sync_table(
         result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, open_conflicts(conflicts, sheet_key),
                            now, status_column=status_column, archived=ARCHIVED)
         keep_base(result, skip + private, base_map)
-        plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add, skip)
+        plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add,
+                         skip)
         forget_locally(sheet, forget, result, label_of)
         notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe())
         entry = _log_entry(now, user, sheet_key, result, problems + notes, len(forget))
@@ -211,7 +214,8 @@ def sync_table(
         notes.extend(getattr(backend, "log_problems", []))
         return result
 
-    result, attempt = _attempts(backend, once, policy or getattr(backend, "policy", None) or RetryPolicy(), max_attempts)
+    result, attempt = _attempts(backend, once, policy or getattr(backend, "policy", None) or RetryPolicy(),
+                                max_attempts)
     step("done")
     problems = problems + notes + deleted_notes(sheet, result)
     new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
@@ -243,7 +247,8 @@ def _attempts(backend: Backend, once: Callable[[], MergeResult], policy: RetryPo
                                 "send this line to whoever maintains the workbook if it repeats.") from error
             if attempt >= max_attempts or not policy.pause(attempt - 1, error):
                 raise SyncError(
-                    f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: {describe(error)}. "
+                    f"同步未完成 Sync did not finish with {backend.describe()} after {attempt} attempts: "
+                    f"{describe(error)}. "
                     "Nothing was lost: run the sync again later."
                 ) from error
 
@@ -268,7 +273,8 @@ def parse_column_list(text: Any) -> list[str]:
 
 
 def forgotten(sheet: Sheet, forget: list[str], mine: Mapping[str, dict[str, str]],
-              base: Mapping[str, Mapping[str, str]], remote: RemoteTable) -> tuple[Mapping[str, dict[str, str]], Mapping[str, Mapping[str, str]]]:
+              base: Mapping[str, Mapping[str, str]], remote: RemoteTable) -> tuple[Mapping[str, dict[str, str]],
+                                                                                   Mapping[str, Mapping[str, str]]]:
     """Local and base rows as the merge should see them for creators being forgotten: personal cells
     empty locally and "unchanged" in the archive since the last sync, so the merge clears them there."""
     if not forget:
@@ -277,7 +283,7 @@ def forgotten(sheet: Sheet, forget: list[str], mine: Mapping[str, dict[str, str]
     mine2, base2 = dict(mine), dict(base)
     for key in forget:
         if key in mine2:
-            mine2[key] = {**mine2[key], **{c: "" for c in personal}}
+            mine2[key] = {**mine2[key], **dict.fromkeys(personal, "")}
         if key in remote.rows and key in base2:
             base2[key] = {**base2[key], **{c: remote.rows[key].values.get(c, "") for c in personal}}
     return mine2, base2
@@ -296,14 +302,16 @@ def forget_locally(sheet: Sheet, forget: list[str], result: MergeResult, label_o
             cells = result.local_cells.setdefault(key, {})
             cells.update({c.key: "" for c in sheet.columns if c.personal})
         elif key in result.local_rows:
-            result.local_rows[key].update({c.key: "" for c in sheet.columns if c.personal and c.key in result.local_rows[key]})
+            row = result.local_rows[key]
+            row.update({c.key: "" for c in sheet.columns if c.personal and c.key in row})
 
 
 def deleted_notes(sheet: Sheet, result: MergeResult) -> list[str]:
     """What the workbook is told about creators a person deleted from the archive."""
     return [f"达人 {key} 已从共享档案删除 creator {key} was deleted from the shared archive (for example on an "
             "erasure request) and is no longer shared. This workbook still holds the row: delete it here too if "
-            f"the data must go, or run `lianxing sync --forget {key}` to clear its personal data." for key in result.deleted]
+            f"the data must go, or run `lianxing sync --forget {key}` to clear its personal data."
+            for key in result.deleted]
 
 
 def _default_user() -> str:
@@ -389,7 +397,7 @@ def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: Merg
         start = (max(ints) + 1) if ints else 0
         new = []
         for n, (key, cells) in enumerate(sorted(result.local_rows.items())):
-            row = {c: None for c in frame.columns}
+            row = dict.fromkeys(frame.columns)
             row["creator_key"] = key
             for col, text in cells.items():
                 row[col] = typed_local(text, cols.get(col))

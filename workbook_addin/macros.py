@@ -112,9 +112,12 @@ class XlwingsWorkbook:
         for s in self.schema.settings:
             if s.name in values:
                 v = values[s.name]
-                settings_values[s.key] = str(int(v)) if s.type == "text" and isinstance(v, float) and v.is_integer() else v
+                settings_values[s.key] = (str(int(v)) if s.type == "text" and isinstance(v, float) and v.is_integer()
+                                          else v)
             else:
-                warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; default used")
+                warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; "
+                                "default "
+                                "used")
                 settings_values[s.key] = s.value
         self._data = WorkbookData(tables, settings_values, settings_tables, layouts, names, self.folder, warnings)
         return self._data

@@ -234,7 +234,7 @@ def KOL_RESPONSE_SCORE(reply_rate, median_reply_hours=None, target_hours=24):
 # first row computes it, the other rows look their key up. Any edit in a column changes the hash,
 # so a changed review recalculates; only the last few argument sets are kept (memory stays small).
 MEMO_SIZE = 8
-_MEMO: "OrderedDict[bytes, dict[Any, Any]]" = OrderedDict()
+_MEMO: OrderedDict[bytes, dict[Any, Any]] = OrderedDict()
 
 
 def _texts(value: Any) -> np.ndarray:
@@ -318,7 +318,8 @@ def KOL_CONTENT_SCORE(creator_key, creators, review_creator_key, reviewer, visua
 @_safe
 def KOL_COMPLIANCE(creator_key, creators, review_creator_key, review_id, collab_id, ad_disclosure, false_claims,
                    platform_violation):
-    """合规 Compliance 0-100 from the creator's reviewed posts missing #ad, with false claims or a platform violation."""
+    """合规 Compliance 0-100 from the creator's reviewed posts missing #ad, with false claims or a
+    platform violation."""
     args = (creators, review_creator_key, review_id, collab_id, ad_disclosure, false_claims, platform_violation)
     return _engine_subscore("compliance", creator_key, args, lambda: {
         "creators": _creators(creators),
@@ -348,14 +349,17 @@ def KOL_COMPLIANCE(creator_key, creators, review_creator_key, review_id, collab_
 @arg("target_roas", ndim=2, doc="目标 ROAS Settings: set_target_roas")
 @arg("objective", ndim=2, doc="合作目标 Collaborations: objective column (awareness / launch / sales)")
 @arg("followers", ndim=2, doc="粉丝数 Creators: followers column (Instagram's ER is by followers)")
-@arg("gross_margin", ndim=2, doc="毛利率 Settings: set_gross_margin (a sales post below break-even never meets its target)")
+@arg("gross_margin", ndim=2,
+     doc="毛利率 Settings: set_gross_margin (a sales post below break-even never meets its target)")
 @_safe
 def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares,
                     saves, orders, kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm=None, er_good=None,
                     target_roas=None, objective=None, followers=None, gross_margin=None):
-    """效果表现 Performance 0-100: per published post the KPIs of its objective, min(actual/target, 1.25)/1.25 x 100, averaged."""
+    """效果表现 Performance 0-100: per published post the KPIs of its objective,
+    min(actual/target, 1.25)/1.25 x 100, averaged."""
     args = (creators, collab_creator_key, total_cost, gmv_base, views, likes, comments, shares, saves, orders,
-            kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas, objective, followers, gross_margin)
+            kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas, objective, followers,
+            gross_margin)
 
     def settings() -> Settings:
         return _settings(target_cpm=_scalar(target_cpm), er_good=_scalar(er_good), target_roas=_scalar(target_roas),
@@ -399,7 +403,8 @@ def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_b
 def KOL_AUTHENTICITY(creator_key, creators, followers, fake_follower_rate, collab_creator_key, views, likes, comments,
                      shares, saves, snapshot_creator_key, snapshot_date, snapshot_followers, er_benchmarks=None,
                      fake_follower_flag=None, er_low_factor=None, er_high_factor=None, follower_jump_flag=None):
-    """粉丝真实性 Audience authenticity 0-100 from the fake-follower rate, ER against its band, likes per comment and follower jumps."""
+    """粉丝真实性 Audience authenticity 0-100 from the fake-follower rate, ER against its band, likes per
+    comment and follower jumps."""
     args = (creators, followers, fake_follower_rate, collab_creator_key, views, likes, comments, shares, saves,
             snapshot_creator_key, snapshot_date, snapshot_followers, er_benchmarks, fake_follower_flag,
             er_low_factor, er_high_factor, follower_jump_flag)
@@ -460,7 +465,8 @@ def KOL_FIT(market, language, category, audience_target_share, audience_top_coun
     single = _is_single(market, language, category, audience_target_share, audience_top_country)
     texts = [_column(v, numeric=False) for v in (market, language, category, audience_top_country)]
     m, lang, cat, top, share = _broadcast(*texts, _column(audience_target_share))
-    score = scoring.audience_fit_score(_matches(m, "market", target_markets), _matches(lang, "language", target_languages),
+    score = scoring.audience_fit_score(_matches(m, "market", target_markets), _matches(lang, "language",
+                                                                                       target_languages),
                                        _matches(cat, "category", target_categories), share,
                                        _matches(top, "market", target_markets))
     return _result(score, single)
@@ -502,7 +508,8 @@ def _yes(values: np.ndarray) -> np.ndarray:
 @_safe
 def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_completeness=None):
     """等级 Tier S/A/B/C from the score and the cut-offs; blacklisted creators are C."""
-    single = _is_single(score, blacklisted if blacklisted is not None else "", completeness if completeness is not None else "")
+    single = _is_single(score, blacklisted if blacklisted is not None else "",
+                        completeness if completeness is not None else "")
     sc = _column(score)
     bl = _yes(_column(blacklisted, numeric=False)) if blacklisted is not None else np.zeros(1, dtype=bool)
     cut = _vector(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])

@@ -22,7 +22,8 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 
 def _report(report) -> None:
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items() if v)
-    print(f"wrote {report.path} ({len(report.sheets)} sheets; rows: {rows or 'none'}) in {report.seconds['total']:.2f} s")
+    print(f"wrote {report.path} ({len(report.sheets)} sheets; rows: {rows or 'none'}) "
+          f"in {report.seconds['total']:.2f} s")
     for problem in report.problems:
         print(f"  ! {problem}")
 

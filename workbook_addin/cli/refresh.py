@@ -21,11 +21,13 @@ from .registry import command
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("workbook", help="the .xlsm to refresh (saved atomically; a backup goes to backups/)")
-    p.add_argument("--exports", metavar="DIR", help="folder of platform/shop exports (default: Settings' export folder)")
+    p.add_argument("--exports", metavar="DIR",
+                   help="folder of platform/shop exports (default: Settings' export folder)")
     p.add_argument("--no-sync", action="store_true", help="do not sync the creator archive afterwards")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--unmatched-csv", metavar="FILE",
-                   help="also write every unmatched export row and rejected value to this CSV (UTF-8 with BOM, for Excel)")
+                   help="also write every unmatched export row and rejected value to this CSV (UTF-8 with BOM, for "
+                        "Excel)")
 
 
 class _PlainLines:
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     t = report.timings
     print("用时 time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()) + f"; total {sum(t.values()):.2f}s")
     if report.sync_ok is False:
-        print("同步失败，工作簿已保存 The archive sync failed; the workbook itself was refreshed and saved.", file=sys.stderr)
+        print("同步失败，工作簿已保存 The archive sync failed; the workbook itself was refreshed and saved.",
+              file=sys.stderr)
         return 1
     return 0

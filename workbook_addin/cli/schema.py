@@ -17,6 +17,7 @@ def _schema(args: argparse.Namespace) -> int:
     for sheet in load_schema().sheets:
         print(f"{sheet.name}  [{sheet.table}]  {len(sheet.columns)} columns")
         for col in sheet.columns:
-            flags = ",".join(f for f, on in (("sync", col.sync), ("personal", col.personal), ("required", col.required)) if on)
+            flags = ",".join(f for f, on in (("sync", col.sync), ("personal", col.personal), ("required",
+                                                                                              col.required)) if on)
             print(f"    {col.key:<24} {col.type:<9} {col.role:<9} {col.header}  {flags}")
     return 0

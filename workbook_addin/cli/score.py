@@ -58,12 +58,14 @@ def summary_line(result: Evaluation) -> str:
 def _add_score_arguments(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--example", action="store_true", help="score the bundled fictional sample data")
-    src.add_argument("--csv-dir", type=Path, help="folder with creators.csv, outreach.csv, collaborations.csv, reviews.csv, snapshots.csv")
+    src.add_argument("--csv-dir", type=Path,
+                     help="folder with creators.csv, outreach.csv, collaborations.csv, reviews.csv, snapshots.csv")
     p.add_argument("--today", help="date the run counts as today (YYYY-MM-DD); default: the current date")
     p.add_argument("--explain", action="store_true", help="also print why each creator got its score and tier")
 
 
-@command("score", "score creators from CSV files or the bundled example and print the Scores table", _add_score_arguments)
+@command("score", "score creators from CSV files or the bundled example and print the Scores table",
+         _add_score_arguments)
 def run_score(args: argparse.Namespace) -> int:
     if args.example:
         tables = load_sample()

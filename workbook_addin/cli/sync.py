@@ -177,5 +177,6 @@ def run(args: argparse.Namespace) -> int:
     for problem in (result.problems[:20] if result.ok else []):
         print(f"  - {problem}")
     if result.ok and log.get("conflicts"):
-        print(f"{log['conflicts']} 个冲突 conflicts: choose keep_local / keep_remote / custom in the Conflicts sheet, then sync again")
+        print(f"{log['conflicts']} 个冲突 conflicts: choose keep_local / keep_remote / custom in the Conflicts sheet, "
+              "then sync again")
     return 0 if result.ok else 1

@@ -85,7 +85,8 @@ def flatten(value: Any) -> list[Any]:
 
 
 # ----------------------------------------------------------------------------- numbers and money
-_EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+_EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                 "#GETTING_DATA"}
 _MULTIPLIERS = {
     "k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "b": 1e9, "bn": 1e9, "mrd": 1e9,
     "千": 1e3, "万": 1e4, "萬": 1e4, "w": 1e4, "亿": 1e8, "億": 1e8,
@@ -248,15 +249,18 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 #: Excel serial numbers read as dates: 1982-02-18 to 2173-10-14; other numbers are not dates.
 SERIAL_RANGE = (30000.0, 100000.0)
 _MONTHS = {
-    **{m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
+    **{m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+                                  1)},
     "sept": 9, "mär": 3, "mrz": 3, "mai": 5, "okt": 10, "dez": 12, "janv": 1, "févr": 2, "fev": 2,
     "avr": 4, "juin": 6, "juil": 7, "août": 8, "déc": 12, "ene": 1, "abr": 4, "ago": 8, "dic": 12,
 }
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./\-])(\d{1,2})[./\-](\d{1,4})(?:[ T,]+(.*))?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CJK_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?:\s*(.*))?$")
-_TEXT_DATE = re.compile(r"^(?:[A-Za-z]+,?\s+)?([A-Za-zéûä]+)\.?\s+(\d{1,2}),?\s+(\d{4})(?:[ ,]+(.*))?$")  # Nov 3, 2026
-_TEXT_DATE_DMY = re.compile(r"^(\d{1,2})\.?\s+([A-Za-zéûä]+)\.?,?\s+(\d{4})(?:[ ,]+(.*))?$")  # 3 Nov 2026 / 3. Nov. 2026
+#: Nov 3, 2026 / Tue, Nov 3, 2026
+_TEXT_DATE = re.compile(r"^(?:[A-Za-z]+,?\s+)?([A-Za-zéûä]+)\.?\s+(\d{1,2}),?\s+(\d{4})(?:[ ,]+(.*))?$")
+#: 3 Nov 2026 / 3. Nov. 2026
+_TEXT_DATE_DMY = re.compile(r"^(\d{1,2})\.?\s+([A-Za-zéûä]+)\.?,?\s+(\d{4})(?:[ ,]+(.*))?$")
 _TIME = re.compile(
     r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp][Mm])?\s*(?:Z|UTC|GMT)?\s*([+-]\d{2}:?\d{2})?\s*(?:[A-Z]{3,4})?$")
 

@@ -29,7 +29,8 @@ from .schema import Column, Sheet, load_schema
 #: Common spellings that are not label halves in the schema but mean one allowed value.
 ENUM_ALIASES: dict[str, dict[str, str]] = {
     "yes_no": {"y": "yes", "true": "yes", "1": "yes", "x": "yes", "✓": "yes", "n": "no", "false": "no", "0": "no"},
-    "market": {"gb": "UK", "united kingdom": "UK", "uae": "AE", "ksa": "SA", "usa": "US", "germany": "DE", "japan": "JP"},
+    "market": {"gb": "UK", "united kingdom": "UK", "uae": "AE", "ksa": "SA", "usa": "US", "germany": "DE",
+               "japan": "JP"},
     "currency": {"rmb": "CNY", "us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"},
 }
 
@@ -184,15 +185,21 @@ def _naive_datetimes(series: pd.Series) -> pd.Series | None:
         return None  # timezone-aware: converted to UTC cell by cell
     converted = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[us]")
     converted[~missing] = pd.to_datetime(values).to_numpy().astype("datetime64[us]")  # 20x numpy's own conversion
-    if len(values) and (converted[~missing].min() < _TIMESTAMP_BOUNDS[0] or converted[~missing].max() > _TIMESTAMP_BOUNDS[1]):
+    present = converted[~missing]
+    if len(values) and (present.min() < _TIMESTAMP_BOUNDS[0] or present.max() > _TIMESTAMP_BOUNDS[1]):
         return None
     return pd.Series(converted, index=series.index, copy=False)
+
+
+#: ISO dates and datetimes without an offset: read by pandas in one call.
+_ISO_TEXT = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
 
 
 def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        out = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series  # the wall time, as cells.parse_date
+        out = series.dt.tz_localize(None) if getattr(series.dt, "tz",
+                                                     None) else series  # the wall time, as cells.parse_date
         bad, reasons = np.zeros(n, dtype=bool), []
     elif (naive := _naive_datetimes(series)) is not None:
         out, bad, reasons = naive, np.zeros(n, dtype=bool), []
@@ -205,7 +212,7 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
             fast[ok] = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(vals[ok], unit="D")
         else:
             text = series.where(~blank)
-            iso = text.astype("string").str.match(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$").fillna(False).to_numpy(dtype=bool)
+            iso = text.astype("string").str.match(_ISO_TEXT).fillna(False).to_numpy(dtype=bool)
             if iso.any():
                 fast[iso] = pd.to_datetime(text[iso].astype(str), format="ISO8601", errors="coerce").to_numpy()
         todo = fast.isna().to_numpy() & ~blank
@@ -213,7 +220,8 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
         reasons = []
         if todo.any():
             parsed, sub_bad, info = _by_distinct(series[todo], parse_date)
-            vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object), errors="coerce")
+            vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object),
+                                  errors="coerce")
             fast[todo] = vals.to_numpy()
             idx = np.flatnonzero(todo)
             bad[idx[sub_bad]] = True
@@ -332,7 +340,8 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
         # convert every text column to its "str" dtype, which costs more than the scoring).
         data[key] = pd.Series(arr, index=frame.index, copy=False, dtype=object if arr.dtype == object else None)
     out = pd.DataFrame(data, index=frame.index, copy=False)
-    problems.extend(_required(sheet, out, rows, bad_cells, {c.key for c in sheet.columns if c.key not in frame.columns}, missing))
+    problems.extend(_required(sheet, out, rows, bad_cells, {c.key for c in sheet.columns if c.key not in frame.columns},
+                              missing))
     problems.sort(key=lambda p: (p.row or 0))
     return out, problems
 
@@ -363,7 +372,8 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict
             continue
         if col.key in absent:
             if len(frame):
-                problems.append(Problem(sheet.name, None, col.header, "required column is missing from the sheet", None, sheet.key, col.key))
+                problems.append(Problem(sheet.name, None, col.header, "required column is missing from the sheet", None,
+                                        sheet.key, col.key))
             continue
         series = frame[col.key]
         text = series.dtype == object or isinstance(series.dtype, pd.StringDtype)
@@ -373,5 +383,6 @@ def _required(sheet: Sheet, frame: pd.DataFrame, rows: np.ndarray, already: dict
         if col.key in already:
             missing = missing & ~already[col.key]
         for i in np.flatnonzero(missing):
-            problems.append(Problem(sheet.name, int(rows[i]), col.header, "required value is missing", None, sheet.key, col.key))
+            problems.append(Problem(sheet.name, int(rows[i]), col.header, "required value is missing", None, sheet.key,
+                                    col.key))
     return problems

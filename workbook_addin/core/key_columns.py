@@ -58,7 +58,8 @@ def _simple_handles(hnd: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return np.array(lines, dtype=object), ok
 
 
-def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series | None = None) -> tuple[np.ndarray,
+                                                                                                        np.ndarray]:
     """Creator keys for whole columns, same result as :func:`workbook_addin.core.keys.creator_key`.
 
     Plain ASCII handles (the common case) take a short fast path; URLs, non-ASCII or odd handles go
@@ -81,7 +82,8 @@ def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series 
     else:
         sh = _SIMPLE_HANDLE.match
         keys[:] = [
-            c + m.group(1).lower() if (c := prefix.get(p)) is not None and type(h) is str and (m := sh(h)) is not None else None
+            c + m.group(1).lower()
+            if (c := prefix.get(p)) is not None and type(h) is str and (m := sh(h)) is not None else None
             for p, h in zip(plat, hnd)
         ]
     reasons = np.full(len(keys), "", dtype=object)
@@ -94,7 +96,8 @@ def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series 
     return keys, reasons
 
 
-def match_creator_keys(values: pd.Series | np.ndarray, known: pd.Index | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def match_creator_keys(values: pd.Series | np.ndarray, known: pd.Index | None) -> tuple[np.ndarray, np.ndarray,
+                                                                                        np.ndarray, np.ndarray]:
     """Child-sheet creator keys matched to ``known`` (the Creators sheet's keys).
 
     Cells equal to a known key (the usual case: a workbook holds keys the engine wrote) are matched

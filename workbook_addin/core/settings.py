@@ -19,7 +19,8 @@ from .cells import parse_number
 from .problems import Problem
 
 #: The six dimensions, in the order of every (n, 6) subscore array; keys of the Scores sheet columns.
-DIMENSIONS: tuple[str, ...] = ("responsiveness", "content_quality", "compliance", "performance", "authenticity", "audience_fit")
+DIMENSIONS: tuple[str, ...] = ("responsiveness", "content_quality", "compliance", "performance", "authenticity",
+                               "audience_fit")
 #: Reviews a reviewer must have written before their scores are re-centred (see reviewers.py).
 MIN_REVIEWS_TO_NORMALISE = 3
 
@@ -62,12 +63,12 @@ class Settings:
         return str(self.values["base_currency"])
 
     @classmethod
-    def defaults(cls) -> "Settings":
+    def defaults(cls) -> Settings:
         settings, problems = cls.from_values({})
         assert not problems, problems  # the shipped defaults must be valid
         return settings
 
-    def with_values(self, **changes: Any) -> "Settings":
+    def with_values(self, **changes: Any) -> Settings:
         """A copy with some scalar settings changed (checked like the sheet's values)."""
         merged = {**self.values, **changes}
         settings, problems = Settings.from_values(merged, self.er_benchmarks, pd.DataFrame(
@@ -82,7 +83,7 @@ class Settings:
         scalars: Mapping[str, Any],
         er_benchmarks: pd.DataFrame | None = None,
         fx_rates: pd.DataFrame | None = None,
-    ) -> tuple["Settings", list[Problem]]:
+    ) -> tuple[Settings, list[Problem]]:
         """Settings from the sheet's values (keyed by settings.toml keys); unknown keys are kept."""
         schema = load_schema()
         sheet_name = schema.settings_sheet.get("name", "设置 Settings")
@@ -96,18 +97,22 @@ class Settings:
                     number = parse_number(raw)
                     if np.isnan(number):
                         raise ValueError("is empty")
-                    if s.type == "percent" and number > 1 and not (isinstance(raw, str) and "%" in raw) and s.group != "weights":
+                    typed_percent = isinstance(raw, str) and "%" in raw
+                    if s.type == "percent" and number > 1 and not typed_percent and s.group != "weights":
                         number /= 100.0
                     if number < 0:
                         raise ValueError("must not be negative")
                 except ValueError as exc:
-                    problems.append(Problem(sheet_name, None, label, f"{raw!r} {exc}; using the default {s.value!r}", raw, "settings", s.key))
+                    problems.append(Problem(sheet_name, None, label, f"{raw!r} {exc}; using the default {s.value!r}",
+                                            raw, "settings", s.key))
                     number = float(s.value)
                 values[s.key] = int(number) if s.type == "integer" else number
             elif s.type == "enum":
                 code = schema.enums[s.enum].normalise(raw) if s.enum else raw
                 if code is None:
-                    problems.append(Problem(sheet_name, None, label, f"{raw!r} is not an allowed value; using {s.value!r}", raw, "settings", s.key))
+                    problems.append(Problem(sheet_name, None, label,
+                                            f"{raw!r} is not an allowed value; using {s.value!r}", raw, "settings",
+                                            s.key))
                     code = s.value
                 values[s.key] = code
             else:
@@ -121,16 +126,19 @@ class Settings:
             raw_w = raw_w / 100.0
         total = raw_w.sum()
         if total <= 0:
-            problems.append(Problem(sheet_name, None, "权重 Weights", "all weights are zero; using the default weights", None, "settings", "weights"))
+            problems.append(Problem(sheet_name, None, "权重 Weights", "all weights are zero; using the default weights",
+                                    None, "settings", "weights"))
             raw_w = np.array([float(schema.setting(f"w_{d}").value) for d in DIMENSIONS])
             total = raw_w.sum()
         if abs(total - 1.0) > 1e-6:
-            notes.append(f"权重已归一化 Weights summed to {total:.0%}; each was divided by {total:.3g} so they sum to 100%")
+            notes.append(f"权重已归一化 Weights summed to {total:.0%}; each was divided by {total:.3g} so they sum to "
+                         "100%")
         weights = raw_w / total
         s_cut, a_cut, b_cut = (float(values[k]) for k in ("tier_s", "tier_a", "tier_b"))
         if not (s_cut >= a_cut >= b_cut):
             problems.append(Problem(sheet_name, None, "等级分数线 Tier cut-offs",
-                                    f"cut-offs must fall S ≥ A ≥ B (got S {s_cut:g}, A {a_cut:g}, B {b_cut:g}); using the defaults",
+                                    f"cut-offs must fall S ≥ A ≥ B (got S {s_cut:g}, A {a_cut:g}, B {b_cut:g}); using "
+                                    "the defaults",
                                     None, "settings", "tier_s"))
             for k in ("tier_s", "tier_a", "tier_b"):
                 values[k] = float(schema.setting(k).value)
@@ -157,7 +165,8 @@ def _codes(text: Any, enum_name: str, schema, sheet_name: str, problems: list[Pr
     for part in _list(text):
         code = enum.normalise(part)
         if code is None:
-            problems.append(Problem(sheet_name, None, enum_name, f"{part!r} is not a known {enum_name} code; ignored", part, "settings", enum_name))
+            problems.append(Problem(sheet_name, None, enum_name, f"{part!r} is not a known {enum_name} code; ignored",
+                                    part, "settings", enum_name))
         else:
             out.append(code)
     return tuple(out)
@@ -176,11 +185,14 @@ def _er_table(frame: pd.DataFrame | None, schema, sheet_name: str, problems: lis
     frame["vpf_low"] = pd.to_numeric(frame["vpf_low"], errors="coerce") if "vpf_low" in frame else np.nan
     bad = frame["platform"].isna() | frame[["min_followers", "max_followers", "er_low", "er_high"]].isna().any(axis=1)
     for i in np.flatnonzero(bad.to_numpy()):
-        problems.append(Problem(sheet_name, None, "互动率基准 ER benchmarks", f"row {i + 1} is incomplete or names an unknown platform; ignored", None, "settings", "er_benchmarks"))
+        problems.append(Problem(sheet_name, None, "互动率基准 ER benchmarks",
+                                f"row {i + 1} is incomplete or names an unknown platform; ignored", None, "settings",
+                                "er_benchmarks"))
     return frame[~bad].reset_index(drop=True)
 
 
-def _fx_table(frame: pd.DataFrame | None, schema, sheet_name: str, base: str, problems: list[Problem]) -> dict[str, float]:
+def _fx_table(frame: pd.DataFrame | None, schema, sheet_name: str, base: str,
+              problems: list[Problem]) -> dict[str, float]:
     table = schema.settings_tables["fx_rates"]
     if frame is None:
         frame = pd.DataFrame(list(table.rows), columns=table.keys)
@@ -193,7 +205,8 @@ def _fx_table(frame: pd.DataFrame | None, schema, sheet_name: str, base: str, pr
         except ValueError:
             rate = np.nan
         if code is None or not np.isfinite(rate) or rate <= 0:
-            problems.append(Problem(sheet_name, None, "汇率 FX rates", f"{c!r}: rate {r!r} cannot be used; ignored", r, "settings", "fx_rates"))
+            problems.append(Problem(sheet_name, None, "汇率 FX rates", f"{c!r}: rate {r!r} cannot be used; ignored", r,
+                                    "settings", "fx_rates"))
             continue
         rates[code] = rate
     # Rates are "to base"; if the table was kept for another base, re-base it on the chosen one.
@@ -201,6 +214,7 @@ def _fx_table(frame: pd.DataFrame | None, schema, sheet_name: str, base: str, pr
         b = rates[base]
         rates = {k: v / b for k, v in rates.items()}
     elif base not in rates:
-        problems.append(Problem(sheet_name, None, "汇率 FX rates", f"no rate for the base currency {base}; assuming 1", base, "settings", "fx_rates"))
+        problems.append(Problem(sheet_name, None, "汇率 FX rates", f"no rate for the base currency {base}; assuming 1",
+                                base, "settings", "fx_rates"))
         rates[base] = 1.0
     return rates

@@ -11,6 +11,9 @@ import unicodedata
 
 import numpy as np
 
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+#: One CJK character, a run of other non-space characters, or a run of spaces: the units a line breaks between.
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
 
 def display_width(text: str) -> int:
     """Width in half-width character cells: CJK (wide / full-width) characters count 2."""
@@ -24,7 +27,7 @@ def wrap(text: object, width: int) -> str:
     lines: list[str] = []
     for para in s.split("\n"):
         line, used = "", 0
-        for token in re.findall(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+", para):
+        for token in _TOKENS.findall(para):
             w = display_width(token)
             if token.isspace():
                 if line and used + 1 <= width:

@@ -73,8 +73,10 @@ def flag(mask: np.ndarray, *pieces: Any) -> Flag:
     flagged positions and returning their texts, so a flag that concerns 1 % of the creators
     costs 1 % of the formatting."""
     idx = np.flatnonzero(mask)
-    texts = scoring.join_texts([p if isinstance(p, str) else p(idx) for p in pieces]) if len(pieces) > 1 or not isinstance(
-        pieces[0], str) else [pieces[0]] * len(idx)
+    if len(pieces) == 1 and isinstance(pieces[0], str):
+        texts = [pieces[0]] * len(idx)
+    else:
+        texts = scoring.join_texts([p if isinstance(p, str) else p(idx) for p in pieces])
     out = np.empty(len(idx), dtype=object)
     out[:] = texts
     return idx, out
@@ -97,7 +99,8 @@ def join_flags(n: int, *flags: Flag) -> np.ndarray:
         pattern[idx[keep]] |= 1 << k
     order = np.argsort(pattern.astype(np.int16) if len(flags) < 15 else pattern, kind="stable")  # int16: a radix sort
     sorted_pattern = pattern[order]
-    starts = np.flatnonzero(np.r_[True, sorted_pattern[1:] != sorted_pattern[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    starts = (np.flatnonzero(np.r_[True, sorted_pattern[1:] != sorted_pattern[:-1]]) if n
+              else np.zeros(0, dtype=np.int64))
     for start, end in zip(starts.tolist(), [*starts[1:].tolist(), n]):
         pat = int(sorted_pattern[start])
         if pat == 0:

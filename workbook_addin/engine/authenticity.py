@@ -51,7 +51,8 @@ def benchmark_band(platform: np.ndarray, followers: np.ndarray, bench: pd.DataFr
     return {"er_low": low, "er_high": high, "vpf_low": vpf, "basis": basis, "band": band}
 
 
-def er_anomaly(er: np.ndarray, er_low: np.ndarray, er_high: np.ndarray, low_factor: float, high_factor: float) -> np.ndarray:
+def er_anomaly(er: np.ndarray, er_low: np.ndarray, er_high: np.ndarray, low_factor: float,
+               high_factor: float) -> np.ndarray:
     """-1 far below the band, +1 far above, 0 inside, NaN where ER or band is unknown."""
     er = np.asarray(er, dtype=float)
     out = np.where(er < er_low * low_factor, -1.0, np.where(er > er_high * high_factor, 1.0, 0.0))

@@ -28,7 +28,8 @@ import pandas as pd
 from . import authenticity as auth
 from ..core import distinct
 from . import metrics, scoring
-from .arrays import (Flag, first_ids, flag, float_columns, group_mean, join_flags, number_column, percent_texts, sum_or_nan,
+from .arrays import (Flag, first_ids, flag, float_columns, group_mean, join_flags, number_column, percent_texts,
+                     sum_or_nan,
                      text_column)
 from ..core.fx import rates_for
 from ..core.keys import try_creator_key
@@ -135,12 +136,14 @@ def _report_unkeyed_rows(creators: pd.DataFrame, reasons: np.ndarray, rows: np.n
     sheet = run.schema.sheet("creators")
     input_keys = [c.key for c in sheet.input_columns]
     no_key = np.flatnonzero(reasons != "")
-    empty_row = creators.iloc[no_key][input_keys].isna().all(axis=1).to_numpy() if len(no_key) else np.zeros(0, dtype=bool)
+    empty_row = (creators.iloc[no_key][input_keys].isna().all(axis=1).to_numpy() if len(no_key)
+                 else np.zeros(0, dtype=bool))
     for i in no_key[~empty_row]:
         if creators["platform"].iat[i] is None and creators["handle"].iat[i] is None:
             continue  # both missing: already reported as required values
         run.problems.append(Problem(sheet.name, int(rows[i]), sheet.column("handle").header,
-                                    f"no creator key can be made: {reasons[i]}", creators["handle"].iat[i], "creators", "handle"))
+                                    f"no creator key can be made: {reasons[i]}", creators["handle"].iat[i], "creators",
+                                    "handle"))
 
 
 def _duplicate_rows(creators: pd.DataFrame, keys: np.ndarray, reasons: np.ndarray, rows: np.ndarray, all_keys: pd.Index,
@@ -159,7 +162,8 @@ def _duplicate_rows(creators: pd.DataFrame, keys: np.ndarray, reasons: np.ndarra
         for i in np.flatnonzero(duplicate):
             run.problems.append(Problem(
                 sheet.name, int(rows[i]), sheet.column("handle").header,
-                f"duplicate creator {keys[i]}: same key as row {first_row[keys[i]]}; only row {first_row[keys[i]]} is scored",
+                f"duplicate creator {keys[i]}: same key as row {first_row[keys[i]]}; only row {first_row[keys[i]]} is "
+                "scored",
                 creators["handle"].iat[i], "creators", "handle"))
     return duplicate
 
@@ -192,7 +196,8 @@ def child_positions(typed: dict[str, pd.DataFrame], creators: Creators, run: Run
     raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in CHILD_SHEETS}
     ends = np.cumsum([len(raw[key]) for key in CHILD_SHEETS])
     all_idx, all_todo, all_canon, all_present = match_creator_keys(
-        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object), creators.key_index)
+        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object),
+        creators.key_index)
     positions: dict[str, np.ndarray] = {}
     creators_name = run.schema.sheet("creators").name
     for key, end in zip(CHILD_SHEETS, ends.tolist()):
@@ -245,7 +250,8 @@ def _reply_hours(outreach: pd.DataFrame, run: Run) -> np.ndarray:
     early = hours < 0
     for i in np.flatnonzero(early):
         run.problems.append(Problem(sheet.name, int(excel_rows(outreach)[i]), sheet.column("replied_at").header,
-                                    "reply time is before the contact time", outreach["replied_at"].iat[i], "outreach", "replied_at"))
+                                    "reply time is before the contact time", outreach["replied_at"].iat[i], "outreach",
+                                    "replied_at"))
     hours = np.where(early, np.nan, hours)
     outreach["reply_hours"] = np.round(hours, 2)
     return hours
@@ -259,8 +265,9 @@ def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: 
     """
     hours = _reply_hours(outreach, run)
     target_hours = float(run.settings.reply_target_hours)
-    stage, counted = metrics.counted_contacts(text_column(outreach, "status"), outreach["contacted_at"].to_numpy(dtype="datetime64[us]"),
-                                              outreach["replied_at"].to_numpy(dtype="datetime64[us]"), run.today, target_hours)
+    stage, counted = metrics.counted_contacts(
+        text_column(outreach, "status"), outreach["contacted_at"].to_numpy(dtype="datetime64[us]"),
+        outreach["replied_at"].to_numpy(dtype="datetime64[us]"), run.today, target_hours)
     known = creator_of >= 0
     contacts = np.bincount(creator_of[counted & known], minlength=n).astype(float)
     replies = np.bincount(creator_of[counted & (stage >= 1) & known], minlength=n).astype(float)
@@ -271,7 +278,8 @@ def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: 
     if timed.any():
         med = pd.Series(hours[timed]).groupby(creator_of[timed]).median()
         median_hours[med.index.to_numpy()] = med.to_numpy()
-    return Responsiveness(scoring.responsiveness_score(reply_rate, median_hours, target_hours), reply_rate, median_hours)
+    return Responsiveness(scoring.responsiveness_score(reply_rate, median_hours, target_hours), reply_rate,
+                          median_hours)
 
 
 # ----------------------------------------------------------------------------- stage 5: collaborations
@@ -295,7 +303,8 @@ def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
     gmv_currency = text_column(collabs, "gmv_currency")
     rows = excel_rows(collabs)
     rate = rates_for(currency, rates)  # one look-up per row, shared by every money column
-    unreadable = {"currency": _unreadable_cells(collabs, "currency", run), "gmv_currency": _unreadable_cells(collabs, "gmv_currency", run)}
+    unreadable = {"currency": _unreadable_cells(collabs, "currency", run),
+                  "gmv_currency": _unreadable_cells(collabs, "gmv_currency", run)}
     if unreadable["currency"]:
         rate[list(unreadable["currency"])] = np.nan
         currency = currency.copy()
@@ -310,7 +319,8 @@ def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
     gmv_values = number_column(collabs, "gmv")
     for col_key, r in (("currency", rate), ("gmv_currency", gmv_rate)):
         cand = np.flatnonzero(np.isnan(r))  # only rows without a rate need a second look
-        named = currency[cand] if col_key == "currency" else np.where(no_gmv_currency[cand], currency[cand], gmv_currency[cand])
+        named = currency[cand] if col_key == "currency" else np.where(no_gmv_currency[cand], currency[cand],
+                                                                      gmv_currency[cand])
         no_rate = named != None  # noqa: E711 (element-wise)
         if col_key == "gmv_currency":
             no_rate = no_rate & ~np.isnan(gmv_values[cand])
@@ -318,7 +328,9 @@ def _fx_rates(collabs: pd.DataFrame, run: Run) -> tuple[np.ndarray, np.ndarray]:
             i = cand[j]
             what = "GMV and the commission on it are" if col_key == "gmv_currency" else "amounts in it are"
             run.problems.append(Problem(sheet.name, int(rows[i]), sheet.column(col_key).header,
-                                        f"no exchange rate for {named[j]} in 汇率 FX rates; {what} left out of cost and ROI",
+                                        f"no exchange rate for {named[j]} in 汇率 FX rates; {what} left out of cost "
+                                        "and "
+                                        "ROI",
                                         named[j], "collaborations", col_key))
     return rate, gmv_rate
 
@@ -372,7 +384,8 @@ def post_metrics(collabs: pd.DataFrame, creator_of: np.ndarray, band: dict[str, 
     col = float_columns(collabs)  # each number column read once
     money = {k: col(k) * rate for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")}
     gmv_base = col("gmv") * gmv_rate
-    cost = np.asarray(metrics.total_cost(money["fee"], col("commission_rate"), gmv_base, money["sample_cost"], money["shipping_cost"],
+    cost = np.asarray(metrics.total_cost(money["fee"], col("commission_rate"), gmv_base, money["sample_cost"],
+                                         money["shipping_cost"],
                                          money["tool_cost"], col("agency_fee_pct")), dtype=float)
     views, likes, comments = col("views"), col("likes"), col("comments")
     engagement = metrics.nansum(likes, comments, col("shares"), col("saves"))
@@ -404,7 +417,8 @@ def post_performance(collabs: pd.DataFrame, post: PostMetrics, settings: Setting
     kpi_er = np.where(np.isnan(kpi_er), float(settings.er_good), kpi_er)
     kpi_roas = col("kpi_roas")
     kpi_roas = np.where(np.isnan(kpi_roas), float(settings.target_roas), kpi_roas)
-    score = scoring.objective_performance(post.objective, post.views, kpi_views, post.er, kpi_er, col("orders"), col("kpi_orders"),
+    score = scoring.objective_performance(post.objective, post.views, kpi_views, post.er, kpi_er, col("orders"),
+                                          col("kpi_orders"),
                                           post.roas, kpi_roas, post.cpm, float(settings.target_cpm), post.roi,
                                           metrics.breakeven_roas(float(settings.gross_margin)))
     return np.where(post.published, score, np.nan)
@@ -432,7 +446,8 @@ class Performance:
     low_roas_targets: Flag
 
 
-def _tracked_roi(creator_of: np.ndarray, post: PostMetrics, rows: np.ndarray, n: int, margin: float) -> tuple[np.ndarray, np.ndarray]:
+def _tracked_roi(creator_of: np.ndarray, post: PostMetrics, rows: np.ndarray, n: int,
+                 margin: float) -> tuple[np.ndarray, np.ndarray]:
     """(ROAS, ROI) per creator over ``rows`` that have both GMV and cost (one definition, used by
     Scores, every insight and the report)."""
     tracked = rows & ~np.isnan(post.gmv) & ~np.isnan(post.cost)
@@ -460,12 +475,14 @@ def collaborations_stage(collabs: pd.DataFrame, creator_of: np.ndarray, creators
     sum_comments = sum_or_nan(live, post.comments, n)
     posts = np.bincount(live[live >= 0], minlength=n).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        er_followers = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan), followers)
+        er_followers = metrics.safe_div(metrics.nansum(sum_likes, sum_comments) / np.where(posts > 0, posts, np.nan),
+                                        followers)
     ids = text_column(collabs, "collab_id")
     kpi_roas = number_column(collabs, "kpi_roas")
     return Performance(
         score=performance, total_cost=sum_or_nan(creator_of, post.cost, n), gmv=sum_or_nan(creator_of, post.gmv, n),
-        roas=roas, roi=roi, sales_roi=sales_roi, sum_likes=sum_likes, sum_comments=sum_comments, sum_views=sum_views, posts=posts,
+        roas=roas, roi=roi, sales_roi=sales_roi, sum_likes=sum_likes, sum_comments=sum_comments, sum_views=sum_views,
+        posts=posts,
         er_views=metrics.safe_div(sum_or_nan(live, post.engagement, n), sum_views), er_followers=er_followers,
         lost_sales=first_ids(creator_of, sales & post.published & (np.nan_to_num(post.roi, nan=0.0) < 0), ids),
         low_roas_targets=first_ids(creator_of, sales & (kpi_roas <= metrics.breakeven_roas(margin) + 1e-12), ids),
@@ -523,7 +540,8 @@ def _marked(reviews: pd.DataFrame, column: str, bad_value: str) -> np.ndarray:
     """1 where the review marks the problem, 0 where it does not, NaN where not reviewed:
     decided once per distinct value."""
     codes, values = distinct.factorize(text_column(reviews, column))
-    return np.append(np.where(values == bad_value, 1.0, np.where(values == None, np.nan, 0.0)), np.nan)[codes]  # noqa: E711
+    flags = np.where(values == bad_value, 1.0, np.where(values == None, np.nan, 0.0))  # noqa: E711 (element-wise)
+    return np.append(flags, np.nan)[codes]
 
 
 @dataclass
@@ -597,17 +615,20 @@ def authenticity_stage(snapshots: pd.DataFrame, creator_of: np.ndarray, creators
     ER definition), views per follower against its band (where ER is taken by views: bought
     followers do not watch), the like/comment ratio and follower jumps between snapshots."""
     n = creators.count
-    jumps = auth.follower_jumps(creator_of, snapshots["date"].to_numpy(dtype="datetime64[us]"), number_column(snapshots, "followers"),
+    jumps = auth.follower_jumps(creator_of, snapshots["date"].to_numpy(dtype="datetime64[us]"),
+                                number_column(snapshots, "followers"),
                                 n, float(settings.follower_jump_flag))
     er = np.where(band["basis"] == "followers", perf.er_followers, perf.er_views)
-    er_anomaly = auth.er_anomaly(er, band["er_low"], band["er_high"], float(settings.er_low_factor), float(settings.er_high_factor))
+    er_anomaly = auth.er_anomaly(er, band["er_low"], band["er_high"], float(settings.er_low_factor),
+                                 float(settings.er_high_factor))
     with np.errstate(invalid="ignore", divide="ignore"):
         views_per_follower = metrics.safe_div(perf.sum_views / np.where(perf.posts > 0, perf.posts, np.nan),
                                               number_column(creators.scored, "followers"))
     views_anomaly = auth.views_anomaly(views_per_follower, band["vpf_low"])
     lc_flag, lc_ratio = auth.like_comment_anomaly(perf.sum_likes, perf.sum_comments)
     fake = number_column(creators.scored, "fake_follower_rate")
-    score = scoring.authenticity_score(fake, er_anomaly, lc_flag, jumps["flag"], float(settings.fake_follower_flag), views_anomaly)
+    score = scoring.authenticity_score(fake, er_anomaly, lc_flag, jumps["flag"], float(settings.fake_follower_flag),
+                                       views_anomaly)
     return Authenticity(score, fake, band, er, er_anomaly, views_per_follower, views_anomaly, lc_flag, lc_ratio, jumps)
 
 
@@ -619,11 +640,14 @@ def audience_fit_stage(creators: pd.DataFrame, settings: Settings) -> np.ndarray
     def match(column: str, targets: tuple[str, ...]) -> np.ndarray:
         if not targets:
             return np.full(n, np.nan)
-        codes, values = distinct.factorize(text_column(creators, column))  # 1 in the targets, 0 not, NaN empty: per distinct value
+        # 1 in the targets, 0 not, NaN empty: decided once per distinct value
+        codes, values = distinct.factorize(text_column(creators, column))
         return np.append(pd.Series(values, dtype=object).isin(list(targets)).to_numpy(dtype=float), np.nan)[codes]
 
-    return scoring.audience_fit_score(match("country", settings.target_markets), match("language", settings.target_languages),
-                                      match("category", settings.target_categories), number_column(creators, "audience_target_share"),
+    return scoring.audience_fit_score(match("country", settings.target_markets), match("language",
+                                                                                       settings.target_languages),
+                                      match("category", settings.target_categories),
+                                      number_column(creators, "audience_target_share"),
                                       match("audience_top_country", settings.target_markets))
 
 
@@ -639,7 +663,8 @@ class Verdict:
     blacklisted: np.ndarray
 
 
-def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_roi: np.ndarray, settings: Settings) -> Verdict:
+def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_roi: np.ndarray,
+                   settings: Settings) -> Verdict:
     """The weighted score (rounded to one decimal before the tier is read), its completeness, and
     the tier: none below the minimum completeness, never above C when blacklisted, never above B
     when the creator's sales collaborations lost money in total (unless Settings turn that off)."""
@@ -649,7 +674,8 @@ def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_ro
     score = np.round(np.asarray(score, dtype=float), 1)
     blacklisted = text_column(creators, "blacklisted") == "yes"
     cap = sales_roi if roi_cap_on(settings) else None
-    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness, float(settings.min_completeness), cap),
+    tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness,
+                                          float(settings.min_completeness), cap),
                       dtype=object).reshape(n)
     return Verdict(sub, score, completeness, tier, blacklisted)
 
@@ -667,12 +693,14 @@ def explanation_notes(perf: Performance, content: Content) -> np.ndarray:
     roi_note = np.full(n, "", dtype=object)
     if len(lost_at):
         roi_note[lost_at] = scoring.join_texts([" | ROI ", percent_texts(perf.sales_roi[lost_at]),
-                                                " 带货亏损 on sales: loss-making posts count below target (", lost_ids, ")"])
+                                                " 带货亏损 on sales: loss-making posts count below target (", lost_ids,
+                                                ")"])
     raw, normalised = np.round(content.raw, 1), np.round(content.score, 1)
     moved = np.flatnonzero(np.abs(np.nan_to_num(normalised - raw)) >= 0.05)
     review_note = np.full(n, "", dtype=object)
     if len(moved):
-        review_note[moved] = scoring.join_texts([" | 评审校准 Reviewer normalisation: raw ", scoring._num(raw[moved]), " → ",
+        review_note[moved] = scoring.join_texts([" | 评审校准 Reviewer normalisation: raw ", scoring._num(raw[moved]),
+                                                 " → ",
                                                  scoring._num(normalised[moved])])
     return roi_note + review_note
 
@@ -682,19 +710,22 @@ def _days(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return lambda i: np.datetime_as_string(x[i], unit="D").astype(object)
 
 
-def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authenticity, compliance: Compliance, perf: Performance,
+def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authenticity, compliance: Compliance,
+              perf: Performance,
               settings: Settings) -> np.ndarray:
     """Each creator's red flags with their evidence, joined with "; " ("" where none)."""
     n = len(creators)
     blacklisted = verdict.blacklisted
     reason = np.full(n, "", dtype=object)  # free text, read as typed for the blacklisted few
     if blacklisted.any():
-        reason[blacklisted] = [str(r).strip() if r is not None and r == r else "" for r in text_column(creators, "blacklist_reason")[blacklisted]]
+        reason[blacklisted] = ([str(r).strip() if r is not None and r == r else ""
+                               for r in text_column(creators, "blacklist_reason")[blacklisted]])
     fake, a = authenticity.fake, authenticity
     fake_level, min_comp = float(settings.fake_follower_flag), float(settings.min_completeness)
     er_dir = np.nan_to_num(a.er_anomaly)
     band_txt = a.band["band"].astype(object)
-    er_low_cut, er_high_cut = a.band["er_low"] * float(settings.er_low_factor), a.band["er_high"] * float(settings.er_high_factor)
+    er_low_cut = a.band["er_low"] * float(settings.er_low_factor)
+    er_high_cut = a.band["er_high"] * float(settings.er_high_factor)
     lc_on = np.nan_to_num(a.like_comment_flag) > 0
     no_comments = lc_on & np.isinf(np.nan_to_num(a.like_comment_ratio, nan=0.0))
     incomplete = (verdict.tier == None) & ~np.isnan(verdict.score)  # noqa: E711
@@ -707,11 +738,14 @@ def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authentici
 
     return join_flags(
         n,
-        flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "", ": " + reason[i].astype(str).astype(object))),
+        flag(blacklisted, "黑名单 Blacklisted", lambda i: np.where(reason[i] == "", "",
+                                                                ": " + reason[i].astype(str).astype(object))),
         flag(fake >= fake_level, "假粉率高 Fake followers ", lambda i: percent_texts(fake[i]), f" ≥ {fake_level:.0%}"),
         flag(np.isnan(fake), "未审核 Not audited: no fake-follower audit"),
-        flag(np.nan_to_num(a.views_anomaly) < 0, "播放/粉丝偏低 Views far below band: ", lambda i: percent_texts(a.views_per_follower[i], 1),
-             " of followers per post < ", lambda i: percent_texts(a.band["vpf_low"][i], 1), " (", lambda i: band_txt[i], ")"),
+        flag(np.nan_to_num(a.views_anomaly) < 0, "播放/粉丝偏低 Views far below band: ",
+             lambda i: percent_texts(a.views_per_follower[i], 1),
+             " of followers per post < ", lambda i: percent_texts(a.band["vpf_low"][i], 1), " (", lambda i: band_txt[i],
+             ")"),
         flag(er_dir < 0, "互动率偏低 ER far below band: ", lambda i: percent_texts(a.er[i], 1), " < ",
              lambda i: percent_texts(er_low_cut[i], 1), " (", lambda i: band_txt[i], ")"),
         flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: percent_texts(a.er[i], 1), " > ",
@@ -720,13 +754,17 @@ def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authentici
         flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ", lambda i: scoring._num(a.like_comment_ratio[i], 0),
              f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})"),
         flag(no_comments, "赞评比异常 Likes but no comments"),
-        flag(np.nan_to_num(a.jumps["flag"]) > 0, "粉丝突增 Follower jump +", lambda i: percent_texts(a.jumps["growth"][i]), " (",
+        flag(np.nan_to_num(a.jumps["flag"]) > 0, "粉丝突增 Follower jump +",
+             lambda i: percent_texts(a.jumps["growth"][i]),
+             " (",
              _days(a.jumps["start"]), " → ", _days(a.jumps["end"]), ")"),
         compliance_flag("缺少广告标识 Missing #ad disclosure: ", "ad_disclosure"),
         compliance_flag("虚假宣传 False claims: ", "false_claims"),
         compliance_flag("平台违规 Platform violation: ", "platform_violation"),
-        (perf.low_roas_targets[0], f"ROAS 目标不高于保本 ROAS target at or below break-even ({breakeven:.2f}): " + perf.low_roas_targets[1]),
-        flag(incomplete, "数据不足 Incomplete: ", lambda i: percent_texts(verdict.completeness[i]), f" of weight has data (< {min_comp:.0%})"),
+        (perf.low_roas_targets[0],
+         f"ROAS 目标不高于保本 ROAS target at or below break-even ({breakeven:.2f}): " + perf.low_roas_targets[1]),
+        flag(incomplete, "数据不足 Incomplete: ", lambda i: percent_texts(verdict.completeness[i]),
+             f" of weight has data (< {min_comp:.0%})"),
     )
 
 
@@ -736,7 +774,8 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
 
 
-def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, content: Content, authenticity: Authenticity,
+def scores_table(creators: Creators, reply: Responsiveness, perf: Performance, content: Content,
+                 authenticity: Authenticity,
                  verdict: Verdict, flags: np.ndarray, explanation: np.ndarray, schema: Schema) -> pd.DataFrame:
     """One Scores row per scored creator, columns in sheet order."""
     scored = creators.scored
@@ -793,17 +832,20 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     creators = creator_rows(typed["creators"], run)
     creator_of = child_positions(typed, creators, run)
     n = creators.count
-    band = auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"), settings.er_benchmarks)
+    band = auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"),
+                               settings.er_benchmarks)
     reply = outreach_stage(typed["outreach"], creator_of["outreach"], n, run)
     perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, band, run)
     content = content_stage(typed["reviews"], creator_of["reviews"], n, settings, reviewer_pool)
     compliance = compliance_stage(typed["reviews"], creator_of["reviews"], n)
     authenticity = authenticity_stage(typed["snapshots"], creator_of["snapshots"], creators, perf, band, settings)
     fit = audience_fit_stage(creators.scored, settings)
-    verdict = score_and_tier([reply.score, content.score, compliance.score, perf.score, authenticity.score, fit], creators.scored,
+    verdict = score_and_tier([reply.score, content.score, compliance.score, perf.score, authenticity.score, fit],
+                             creators.scored,
                              perf.sales_roi, settings)
     flags = red_flags(creators.scored, verdict, authenticity, compliance, perf, settings)
-    explanation = (scoring.explain(verdict.score, verdict.tier, verdict.completeness, verdict.subscores, settings.weights,
+    explanation = (scoring.explain(verdict.score, verdict.tier, verdict.completeness, verdict.subscores,
+                                   settings.weights,
                                    verdict.blacklisted, settings.cutoffs, float(settings.min_completeness), flags,
                                    perf.sales_roi if roi_cap_on(settings) else None, explanation_notes(perf, content))
                    if explain and n else np.full(n, None, dtype=object))
@@ -815,7 +857,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     if n and not np.isnan(verdict.score).all():
         missing_share = 1.0 - float(np.mean(verdict.completeness))
         if missing_share > 0.5:
-            notes.append(f"数据不足 On average {missing_share:.0%} of the weight had no data; fill more inputs for reliable tiers")
+            notes.append(f"数据不足 On average {missing_share:.0%} of the weight had no data; fill more inputs for "
+                         "reliable tiers")
     return Evaluation(out, run.problems, notes)
 
 
@@ -857,13 +900,14 @@ def score_creator(creator: Mapping[str, Any], outreach: Iterable[Mapping[str, An
     if all_reviews is not None:
         pool = _rows(all_reviews, None)
         if len(pool) and "creator_key" in pool.columns:
-            own = pd.Series([try_creator_key(None, k) if isinstance(k, str) and ":" not in k else k for k in pool["creator_key"]])
+            own = (pd.Series([try_creator_key(None, k) if isinstance(k, str) and ":" not in k else k
+                   for k in pool["creator_key"]]))
             pool = pool[(own != key).to_numpy()]  # this creator's reviews are the ones passed as ``reviews``
     result = evaluate(tables, settings, today=today, explain=explain, reviewer_pool=pool)
     if len(result.scores):
         row = result.scores.iloc[0].to_dict()
     else:
-        row = {k: None for k in load_schema().sheet("scores").keys}
+        row = dict.fromkeys(load_schema().sheet("scores").keys)
     row["content_basis"] = "all reviews" if all_reviews is not None else "this creator's reviews only"
     row["problems"] = [str(p) for p in result.problems]
     return row

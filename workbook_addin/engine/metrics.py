@@ -131,7 +131,8 @@ def tracked_return(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.
     if not tracked.any():
         return np.nan, np.nan
     total_gmv, total_cost = float(g[tracked].sum()), float(c[tracked].sum())
-    return float(safe_div(total_gmv, total_cost)), float(safe_div(total_gmv * float(gross_margin) - total_cost, total_cost))
+    roi = safe_div(total_gmv * float(gross_margin) - total_cost, total_cost)
+    return float(safe_div(total_gmv, total_cost)), float(roi)
 
 
 def emv(views: ArrayLike, benchmark_cpm: ArrayLike = 20.0) -> Any:
@@ -222,7 +223,8 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     if by:
         codes, uniques = pd.factorize(outreach[by].fillna("(none)").to_numpy(dtype=object))
     else:
-        codes, uniques = np.zeros(len(outreach), dtype=np.int64), np.array(["all"] if len(outreach) else [], dtype=object)
+        codes, uniques = np.zeros(len(outreach), dtype=np.int64), np.array(["all"] if len(outreach) else [],
+                                                                           dtype=object)
     rows = []
     known = stage >= 0
     # counts[g, k] = contacts of group g whose furthest stage is k; reached = reverse cumulative sum
@@ -234,7 +236,8 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         for i, s in enumerate(FUNNEL_STAGES):
             reached = int(reached_all[g, i])
             rows.append({"group": name, "stage": s, "reached": reached,
-                         "conversion": (reached / prev) if prev else (np.nan if prev == 0 else 1.0 if reached else np.nan)})
+                         "conversion": (reached / prev) if prev
+                         else (np.nan if prev == 0 else 1.0 if reached else np.nan)})
             prev = reached
     out = pd.DataFrame(rows)
     return out.rename(columns={"group": by}) if by else out.drop(columns="group")

@@ -111,7 +111,8 @@ def kpi_part(actual: Any, target: Any) -> np.ndarray:
 
 
 def performance_score(views: Any, kpi_views: Any = np.nan, er: Any = np.nan, kpi_er: Any = np.nan,
-                      orders: Any = np.nan, kpi_orders: Any = np.nan, roas: Any = np.nan, kpi_roas: Any = np.nan) -> Any:
+                      orders: Any = np.nan, kpi_orders: Any = np.nan, roas: Any = np.nan,
+                      kpi_roas: Any = np.nan) -> Any:
     """0-100 for a post: mean over the KPIs that have both a target and a result."""
     parts = [kpi_part(views, kpi_views), kpi_part(er, kpi_er), kpi_part(orders, kpi_orders), kpi_part(roas, kpi_roas)]
     return _out(_wmean(parts, [1.0] * 4))
@@ -121,12 +122,15 @@ def cost_part(actual_cpm: Any, target_cpm: Any) -> np.ndarray:
     """CPM against its target, lower being better: min(target / actual, 1.25) / 1.25 × 100."""
     a, t = _f(actual_cpm), _f(target_cpm)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where((a > 0) & (t > 0), t / np.where(a > 0, a, 1.0), np.where((a == 0) & (t > 0), PERFORMANCE_CAP, np.nan))
+        ratio = np.where((a > 0) & (t > 0), t / np.where(a > 0, a, 1.0), np.where((a == 0) & (t > 0), PERFORMANCE_CAP,
+                                                                                  np.nan))
     return np.clip(ratio, 0.0, PERFORMANCE_CAP) / PERFORMANCE_CAP * 100.0
 
 
-def objective_performance(objective: np.ndarray, views: Any, kpi_views: Any, er: Any, kpi_er: Any, orders: Any, kpi_orders: Any,
-                          roas: Any, kpi_roas: Any, cpm: Any, target_cpm: Any, roi: Any, breakeven_roas: Any) -> np.ndarray:
+def objective_performance(objective: np.ndarray, views: Any, kpi_views: Any, er: Any, kpi_er: Any, orders: Any,
+                          kpi_orders: Any,
+                          roas: Any, kpi_roas: Any, cpm: Any, target_cpm: Any, roi: Any,
+                          breakeven_roas: Any) -> np.ndarray:
     """0-100 per post, judged on the KPIs of its objective (:data:`OBJECTIVES`).
 
     A sales post that lost money (ROI < 0) never counts as meeting its target: its score is at
@@ -187,7 +191,8 @@ def weighted_score(subscores: Any, weights: Any) -> tuple[Any, Any]:
     present = ~np.isnan(s)
     completeness = present @ w
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(completeness > 0, (np.nan_to_num(s) @ w) / np.where(completeness > 0, completeness, 1.0), np.nan)
+        score = np.where(completeness > 0, (np.nan_to_num(s) @ w) / np.where(completeness > 0, completeness, 1.0),
+                         np.nan)
     if one:
         return float(score[0]), float(completeness[0])
     return score, completeness
@@ -212,7 +217,10 @@ def assign_tier(score: Any, blacklisted: Any = False, cutoffs: Any = (85.0, 70.0
     """
     s_cut, a_cut, b_cut = _cutoffs(cutoffs)
     sc = _f(score)
-    bl = np.asarray(blacklisted, dtype=bool) if not isinstance(blacklisted, pd.Series) else blacklisted.fillna(False).to_numpy(dtype=bool)
+    if isinstance(blacklisted, pd.Series):
+        bl = blacklisted.fillna(False).to_numpy(dtype=bool)
+    else:
+        bl = np.asarray(blacklisted, dtype=bool)
     tier = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
     if sales_roi is not None:
         tier = np.where((_f(sales_roi) < 0) & np.isin(tier, ("S", "A")), "B", tier)
@@ -236,7 +244,8 @@ def _number_texts(digits: int, suffix: str = "") -> np.ndarray:
     """Texts of every number from -1000 to 1000 at ``digits`` decimals followed by ``suffix``, for
     table look-up, and a last entry "" (what a missing number reads as)."""
     step = 10**digits
-    return np.array([f"{i / step:.{digits}f}{suffix}" for i in range(-1000 * step, 1000 * step + 1)] + [""], dtype=object)
+    return np.array([f"{i / step:.{digits}f}{suffix}" for i in range(-1000 * step, 1000 * step + 1)] + [""],
+                    dtype=object)
 
 
 def _num(x: np.ndarray, digits: int = 1, suffix: str = "") -> np.ndarray:
@@ -272,8 +281,9 @@ def join_texts(pieces: list[Any], rows: np.ndarray | None = None) -> list[str]:
         else:
             merged.append(np.asarray(p, dtype=object) if rows is None and not isinstance(p, str) else p)
     n = len(rows) if rows is not None else min((len(p) for p in merged if not isinstance(p, str)), default=0)
-    return list(map("".join, zip(*[repeat(p, n) if isinstance(p, str) else p if rows is None else np.asarray(p, dtype=object)[rows]
-                                    for p in merged])))
+    columns = [repeat(p, n) if isinstance(p, str) else p if rows is None else np.asarray(p, dtype=object)[rows]
+               for p in merged]
+    return list(map("".join, zip(*columns)))
 
 
 def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, blacklisted: np.ndarray,
@@ -307,7 +317,8 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
         (plain & (natural == "B"), lambda: ["B: ", sc_txt, f" ≥ {b_cut:g}; ", gap(a_cut), f" below A ({a_cut:g})"]),
         (plain & (natural == "C"), lambda: ["C: ", sc_txt, f" < {b_cut:g}; ", gap(b_cut), f" below B ({b_cut:g})"]),
         (capped, lambda: ["C: 黑名单 blacklisted, capped at C (score ", sc_txt, " would be ", natural, ")"]),
-        (roi_capped, lambda: ["B: 亏损封顶 capped at B: ROI ", _num(roi * 100.0, 0, "%"), " on sales collaborations (score ", sc_txt,
+        (roi_capped, lambda: ["B: 亏损封顶 capped at B: ROI ", _num(roi * 100.0, 0, "%"),
+                              " on sales collaborations (score ", sc_txt,
                               " would be ", natural, ")"]),
         (incomplete, lambda: ["无等级 no tier: incomplete, ", _num(np.asarray(completeness, dtype=float) * 100, 0),
                               f"% of the weight has data (needs {min_completeness:.0%}); score ", sc_txt]),

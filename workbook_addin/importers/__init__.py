@@ -39,4 +39,5 @@ def sample_exports_folder() -> Path:
     return Path(str(resources.files("templates").joinpath("sample", "exports")))
 
 
-__all__ = ["sample_exports_folder", "FileReport", "Format", "ImportBatch", "KNOWN_FORMATS", "MatchResult", "Problem", "match_exports", "post_key", "read_exports"]
+__all__ = ["sample_exports_folder", "FileReport", "Format", "ImportBatch", "KNOWN_FORMATS", "MatchResult", "Problem",
+           "match_exports", "post_key", "read_exports"]

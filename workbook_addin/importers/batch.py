@@ -36,7 +36,8 @@ ROW_COLUMNS = (
 )
 NUMERIC_COLUMNS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv", "followers")
 TEXT_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in NUMERIC_COLUMNS + ("source_row", "published_at", "as_of"))
-_DATE_IN_TEXT = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}年\d{1,2}月\d{1,2}日|[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})")
+_DATE_IN_TEXT = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}年\d{1,2}月\d{1,2}日"
+                           r"|[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})")
 
 
 @dataclass
@@ -71,12 +72,14 @@ class ImportBatch:
 
 
 def export_files(source: str | Path | Iterable[str | Path]) -> list[Path]:
-    """The export files in a folder (sorted by name; Office lock files and hidden files left out), or the files given."""
+    """The export files in a folder (sorted by name; Office lock files and hidden files left out), or the
+    files given."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.is_dir():
             return sorted(
-                (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith(("~$", "."))),
+                (p for p in path.iterdir()
+                 if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith(("~$", "."))),
                 key=lambda p: p.name,
             )
         return [path]
@@ -115,7 +118,8 @@ def _contents(path: Path) -> list[tuple[str, bytes | UnreadableFile | None, floa
     return [(path.name, path.read_bytes(), path.stat().st_mtime)]
 
 
-def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime: float, generic: list[Format]) -> tuple[FileReport, pd.DataFrame | None, list[Problem]]:
+def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime: float,
+              generic: list[Format]) -> tuple[FileReport, pd.DataFrame | None, list[Problem]]:
     report = FileReport(name, where, None)
     if data is None:
         return report, None, [file_problem(name, None, None, "找不到文件 file not found")]
@@ -140,7 +144,8 @@ def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime:
     report.format = det.format.name
     report.gmv_basis = gmv_basis(det.format, {f: det.headers[j] for f, j in det.columns.items()})
     if any(norm_header(h) in det.format.per_day_headers for h in det.headers):
-        msg = "每日明细，未读取 per-day chart data: not read (its views are per day, not per video); read Table data.csv instead"
+        msg = ("每日明细，未读取 per-day chart data: not read (its views are per day, not per video); "
+               "read Table data.csv instead")
         return report, None, [file_problem(name, det.header_row + 1, None, msg)]
     ex = extract(chosen, det, name)
     problems = list(ex.problems)
@@ -208,7 +213,9 @@ def _dedupe(frames: list[pd.DataFrame], files: list[FileReport]) -> pd.DataFrame
         for rep in files:
             if rep.name in lost.index:
                 rep.rows_superseded = int(lost[rep.name])
-                rep.warnings.append(f"{rep.rows_superseded} 行在更新的导出中重复 rows also in a newer export: the newer values are used")
+                rep.warnings.append(f"{rep.rows_superseded} 行在更新的导出中重复 rows also in a newer export: the "
+                                    "newer values "
+                                    "are used")
     rows = rows.loc[~dup].sort_values(["_file_order", "source_row"], kind="stable")
     rows = rows[list(ROW_COLUMNS)].reset_index(drop=True)
     for c in TEXT_COLUMNS:  # one spelling of "missing" in text columns: None

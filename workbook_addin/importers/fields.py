@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import CellError, currency_of, infer_date_order, infer_decimal, is_blank, is_no_data, parse_date, parse_number
+from ..core.cells import (CellError, currency_of, infer_date_order, infer_decimal, is_blank, is_no_data, parse_date,
+                          parse_number)
 from ..core.problems import show
 from .detect import Detection
 from .formats import FIELD_TYPES, TOTAL_LABELS, norm_header
@@ -47,7 +48,8 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     last = len(records) - 1
     while last > det.header_row and _blank(records[last]):
         last -= 1
-    id_columns = [j for j in (det.columns.get("video_id"), det.columns.get("post_url"), det.columns.get("order_id")) if j is not None]
+    id_columns = [j for j in (det.columns.get("video_id"), det.columns.get("post_url"),
+                              det.columns.get("order_id")) if j is not None]
     for i in range(det.header_row + 1, last + 1):
         rec = records[i]
         if _blank(rec):
@@ -57,13 +59,16 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
             continue
         cut_here = i == last and decoding.truncated
         if len(rec) < needed or cut_here:
-            why = "文件在此行中断 the file ends in the middle of this row" if i == last else f"此行只有 {len(rec)} 列 only {len(rec)} of {width} columns"
-            out.problems.append(file_problem(file, i + 1, None, f"{why}; row skipped — 请重新下载 download the export again"))
+            why = ("文件在此行中断 the file ends in the middle of this row" if i == last
+                   else f"此行只有 {len(rec)} 列 only {len(rec)} of {width} columns")
+            out.problems.append(file_problem(file, i + 1, None,
+                                             f"{why}; row skipped — 请重新下载 download the export again"))
             out.skipped += 1
             continue
         keep_rows.append([rec[j] if j < len(rec) else "" for j in range(needed)])
         numbers.append(i + 1)
-    raw = pd.DataFrame(keep_rows, columns=range(needed), dtype=object) if keep_rows else pd.DataFrame(columns=range(needed), dtype=object)
+    raw = pd.DataFrame(keep_rows, columns=range(needed),
+                       dtype=object) if keep_rows else pd.DataFrame(columns=range(needed), dtype=object)
     frame = pd.DataFrame({"source_row": pd.Series(numbers, dtype="int64")})
     default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
     for fld, j in det.columns.items():
@@ -90,10 +95,12 @@ def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
     """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
     first = next((c for c in rec if not is_no_data(c)), "")
     cells = [first] + [rec[j] for j in id_columns if j < len(rec)]
-    return any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS for c in cells)
+    return (any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS
+            for c in cells))
 
 
-def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str, decimal: str, date_order: str) -> tuple[pd.Series, list[Problem]]:
+def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str, decimal: str,
+           date_order: str) -> tuple[pd.Series, list[Problem]]:
     kind = FIELD_TYPES.get(fld, "text")
     problems: list[Problem] = []
     if kind in ("integer", "money"):
@@ -143,14 +150,20 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
             out_t.append(None)
             continue
         if isinstance(v, float) and kind == "id" and abs(v) > 2**53:
-            problems.append(file_problem(file, row, header, f"ID 存成了数字，末几位已丢失 {v:.0f}: the spreadsheet stored this ID as a number and lost its last digits; matched by link or handle instead", v))
+            problems.append(file_problem(file, row, header,
+                                         f"ID 存成了数字，末几位已丢失 {v:.0f}: the spreadsheet stored this ID as a "
+                                         "number and "
+                                         "lost its last digits; matched by link or handle instead", v))
             out_t.append(None)
             continue
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         text = str(v).strip()
         if kind == "id" and _SCIENTIFIC_ID.match(text):
-            problems.append(file_problem(file, row, header, f"ID 被 Excel 改成科学计数法 {text!r}: Excel shortened this ID; matched by link or handle instead", v))
+            problems.append(file_problem(file, row, header,
+                                         f"ID 被 Excel 改成科学计数法 {text!r}: Excel shortened this ID; matched by "
+                                         "link or "
+                                         "handle instead", v))
             out_t.append(None)
             continue
         out_t.append(text)

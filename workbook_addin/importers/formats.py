@@ -27,13 +27,15 @@ FIELD_TYPES: dict[str, str] = {
 METRIC_FIELDS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv", "followers")
 
 #: First cells that mark a summary row rather than a post ("Total" in YouTube Studio, 合计 ...).
-TOTAL_LABELS = frozenset({"total", "totals", "gesamt", "summe", "insgesamt", "总计", "合计", "汇总", "總計", "合計", "grand total", "lifetime total"})
+TOTAL_LABELS = frozenset({"total", "totals", "gesamt", "summe", "insgesamt", "总计", "合计", "汇总", "總計", "合計",
+                          "grand total", "lifetime total"})
 
 
 def norm_header(text: object) -> str:
     """Header text reduced for comparison: width-folded, case-folded, single spaces, no quotes.
 
-    A trailing currency in brackets is dropped ("GMV (USD)" reads as "gmv"); :func:`workbook_addin.core.cells.currency_from_header`
+    A trailing currency in brackets is dropped ("GMV (USD)" reads as "gmv");
+    :func:`workbook_addin.core.cells.currency_from_header`
     recovers it.
     """
     s = unicodedata.normalize("NFKC", str(text or "")).replace("\ufeff", "").strip().strip('"').strip()
@@ -66,12 +68,18 @@ class Format:
 
 
 _TIKTOK_POST = {
-    "post_url": ("Video link", "Video URL", "Video Link", "Link", "Post link", "URL", "视频链接", "作品链接", "Videolink"),
+    "post_url": ("Video link", "Video URL", "Video Link", "Link", "Post link", "URL", "视频链接", "作品链接",
+                 "Videolink"),
     "video_id": ("Video ID", "Item ID", "视频ID", "视频 ID", "作品ID", "Video-ID"),
-    "handle": ("Creator username", "Username", "Creator handle", "Creator", "Account", "Handle", "达人用户名", "达人账号", "用户名", "创作者用户名", "Nutzername"),
+    "handle": ("Creator username", "Username", "Creator handle", "Creator", "Account", "Handle", "达人用户名",
+               "达人账号", "用户名",
+               "创作者用户名", "Nutzername"),
     "title": ("Video title", "Video name", "Video description", "Caption", "Title", "视频标题", "视频名称", "作品描述"),
-    "published_at": ("Post time", "Posted on", "Publish time", "Video post date", "Video post time", "Date posted", "Create time", "发布时间", "视频发布时间", "Veröffentlicht am"),
-    "views": ("Video views", "Total views", "Views", "Play count", "Plays", "视频播放量", "播放量", "播放次数", "Videoaufrufe", "Aufrufe"),
+    "published_at": ("Post time", "Posted on", "Publish time", "Video post date", "Video post time", "Date posted",
+                     "Create time", "发布时间", "视频发布时间", "Veröffentlicht am"),
+    "views": ("Video views", "Total views", "Views", "Play count", "Plays", "视频播放量", "播放量", "播放次数",
+              "Videoaufrufe",
+              "Aufrufe"),
     "likes": ("Likes", "Total likes", "点赞数", "点赞量", "Gefällt mir"),
     "comments": ("Comments", "Total comments", "评论数", "评论量", "Kommentare"),
     "shares": ("Shares", "Total shares", "分享数", "分享量", "分享次数", "Geteilt"),
@@ -85,13 +93,20 @@ TIKTOK = Format(
 )
 
 TIKTOK_SHOP = Format(
-    name="tiktok_shop", label="TikTok Shop 联盟达人数据 TikTok Shop affiliate performance", platform="TikTok", kind="posts",
+    name="tiktok_shop", label="TikTok Shop 联盟达人数据 TikTok Shop affiliate performance", platform="TikTok",
+    kind="posts",
     aliases={
         **_TIKTOK_POST,
-        "orders": ("Affiliate orders", "Attributed orders", "Orders", "SKU orders", "Paid orders", "成交订单数", "订单数", "联盟订单数", "成交件数", "Bestellungen"),
-        "gmv": ("Affiliate GMV", "Attributed GMV", "Video GMV", "GMV", "Revenue", "Gross revenue", "成交金额", "联盟成交金额", "视频成交金额", "GMV(成交金额)", "Umsatz"),
+        "orders": ("Affiliate orders", "Attributed orders", "Orders", "SKU orders", "Paid orders", "成交订单数",
+                   "订单数",
+                   "联盟订单数", "成交件数", "Bestellungen"),
+        "gmv": ("Affiliate GMV", "Attributed GMV", "Video GMV", "GMV", "Revenue", "Gross revenue", "成交金额",
+                "联盟成交金额",
+                "视频成交金额", "GMV(成交金额)", "Umsatz"),
         # subtracted from GMV, so every shop source's GMV is net of refunds (see :func:`gmv_basis`)
-        "refunded": ("Affiliate refunded GMV", "Refunded GMV", "Affiliate refund GMV", "联盟退款金额", "退款成交金额", "退款金额", "Erstatteter Umsatz"),
+        "refunded": ("Affiliate refunded GMV", "Refunded GMV", "Affiliate refund GMV", "联盟退款金额", "退款成交金额",
+                     "退款金额",
+                     "Erstatteter Umsatz"),
         "gmv_currency": ("Currency", "币种", "货币", "Währung"),
         "clicks": ("Product clicks", "Clicks", "Product link clicks", "商品点击次数", "商品点击量", "商品点击数"),
     },
@@ -104,10 +119,14 @@ YOUTUBE = Format(
         "video_id": ("Content", "Video", "Inhalt", "内容", "Contenido", "Contenu", "コンテンツ"),
         "post_url": ("Video URL", "Video link", "视频链接"),
         "title": ("Video title", "Videotitel", "视频标题", "Título del video", "Titre de la vidéo", "動画のタイトル"),
-        "published_at": ("Video publish time", "Veröffentlichungszeitpunkt des Videos", "视频发布时间", "Hora de publicación del video", "Heure de publication de la vidéo", "動画公開時刻"),
+        "published_at": ("Video publish time", "Veröffentlichungszeitpunkt des Videos", "视频发布时间",
+                         "Hora de publicación del video", "Heure de publication de la vidéo", "動画公開時刻"),
         "views": ("Views", "Aufrufe", "观看次数", "Vistas", "Vues", "視聴回数"),
-        "likes": ("Likes", "„Mag ich“-Bewertungen", "\"Mag ich\"-Bewertungen", "Mag ich-Bewertungen", "顶", "点赞数", "Me gusta", "J'aime", "高評価"),
-        "comments": ("Comments added", "Comments", "Hinzugefügte Kommentare", "Kommentare", "添加的评论", "评论数", "追加されたコメント", "コメント"),
+        "likes": ("Likes", "„Mag ich“-Bewertungen", "\"Mag ich\"-Bewertungen", "Mag ich-Bewertungen", "顶", "点赞数",
+                  "Me gusta", "J'aime", "高評価"),
+        "comments": ("Comments added", "Comments", "Hinzugefügte Kommentare", "Kommentare", "添加的评论", "评论数",
+                     "追加されたコメント",
+                     "コメント"),
         "shares": ("Shares", "Geteilte Inhalte", "分享次数", "分享数", "共有"),
     },
     required=(("video_id",), ("title", "published_at"), ("views",)),
@@ -122,8 +141,10 @@ INSTAGRAM = Format(
         "handle": ("Account username", "Username", "Konto-Benutzername", "Benutzername", "账户用户名", "账号用户名"),
         "title": ("Description", "Caption", "Beschreibung", "说明", "描述"),
         "published_at": ("Publish time", "Published", "Veröffentlichungszeitpunkt", "发布时间"),
-        "views": ("Views", "Plays", "Impressions", "Aufrufe", "Wiedergaben", "Impressionen", "浏览量", "播放量", "展示次数"),
-        "likes": ("Likes", "Reactions", "„Gefällt mir“-Angaben", "\"Gefällt mir\"-Angaben", "Gefällt mir", "赞", "点赞数"),
+        "views": ("Views", "Plays", "Impressions", "Aufrufe", "Wiedergaben", "Impressionen", "浏览量", "播放量",
+                  "展示次数"),
+        "likes": ("Likes", "Reactions", "„Gefällt mir“-Angaben", "\"Gefällt mir\"-Angaben", "Gefällt mir", "赞",
+                  "点赞数"),
         "comments": ("Comments", "Kommentare", "评论", "评论数"),
         "shares": ("Shares", "Geteilte Inhalte", "Geteilt", "分享", "分享次数"),
         "saves": ("Saves", "Gespeichert", "Gespeicherte Beiträge", "收藏", "收藏次数", "保存"),
@@ -162,7 +183,8 @@ def gmv_basis(fmt: Format, headers: dict[str, str]) -> str | None:
         return f"{net}; 不计 excluded: refunded/voided/cancelled/pending/authorized/unpaid"
     if "gmv" not in headers:
         return None
-    return f"{headers['gmv']} − {headers['refunded']}" if "refunded" in headers else f"{headers['gmv']} (无退款列 no refund column)"
+    return (f"{headers['gmv']} − {headers['refunded']}" if "refunded" in headers
+            else f"{headers['gmv']} (无退款列 no refund column)")
 
 
 #: Known formats, most specific first: on a tie in matched columns the earlier one wins.

@@ -60,18 +60,22 @@ def formats_from_mapping(mapping: Any) -> tuple[list[Format], list[Problem]]:
         if not (name or source or target_raw):
             continue
         if not name or not source or not target_raw:
-            missing = "格式名 Format name" if not name else "源列名 Source column" if not source else "目标列 Target column"
+            missing = ("格式名 Format name" if not name else "源列名 Source column" if not source
+                       else "目标列 Target column")
             problems.append(Problem(_SHEET, excel_row, missing, "映射行不完整 mapping row is incomplete; row ignored"))
             continue
         target = targets.get(norm_header(target_raw))
         if target is None:
-            problems.append(Problem(_SHEET, excel_row, "目标列 Target column", f"未知目标列 unknown target {target_raw!r}; use one of: {', '.join(sorted(FIELD_TYPES))}", target_raw))
+            problems.append(Problem(_SHEET, excel_row, "目标列 Target column",
+                                    f"未知目标列 unknown target {target_raw!r}; use one of: "
+                                    f"{', '.join(sorted(FIELD_TYPES))}", target_raw))
             continue
         spec = grouped.setdefault(name, {"aliases": {}, "match_by": []})
         spec["aliases"].setdefault(target, []).append(source)
         for key in _split(row.get("match_by")):
             if key not in MATCH_KEYS:
-                problems.append(Problem(_SHEET, excel_row, "匹配方式 Match by", f"未知匹配方式 unknown match key {key!r}; use {', '.join(MATCH_KEYS)}", key))
+                problems.append(Problem(_SHEET, excel_row, "匹配方式 Match by",
+                                        f"未知匹配方式 unknown match key {key!r}; use {', '.join(MATCH_KEYS)}", key))
             elif key not in spec["match_by"]:
                 spec["match_by"].append(key)
     formats = []

@@ -160,7 +160,8 @@ def totals(ledger: pd.DataFrame) -> Totals:
             continue
         if len(cur) > 1:
             problems.append(Problem("合作 Collaborations", None, "成交额 GMV",
-                                    f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(cur)}); GMV not updated"))
+                                    f"{cid}: 订单币种不一致 orders in several currencies ({', '.join(cur)}); GMV not "
+                                    "updated"))
             values.at[cid, "gmv"] = np.nan
         else:
             values.at[cid, "gmv_currency"] = cur[0]

@@ -103,7 +103,9 @@ def _date(value: Any) -> dt.datetime | None:
 
 
 def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
-    get = lambda col: collabs[col] if col in collabs else pd.Series([None] * len(collabs), index=collabs.index)  # noqa: E731
+    def get(col: str) -> pd.Series:
+        return collabs[col] if col in collabs else pd.Series([None] * len(collabs), index=collabs.index)
+
     c = _Collabs(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list), {}, {})
     for idx, url, plat, promo, utm, key, pub, promised in zip(
         collabs.index, get("post_url"), get("platform"), get("promo_code"), get("utm_campaign"),
@@ -152,7 +154,8 @@ def _nearest(cands: list[Any], when: Any, c: _Collabs) -> tuple[Any | None, str,
     if not dated:
         return None, "合作没有发布日期 the creator's collaborations have no publish date to compare", True
     if dated[0][0] > HANDLE_WINDOW_DAYS * 86400:
-        return None, f"发布时间与该达人的合作日期相差超过 {HANDLE_WINDOW_DAYS} 天 published more than {HANDLE_WINDOW_DAYS} days from any of the creator's collaborations", False
+        return None, (f"发布时间与该达人的合作日期相差超过 {HANDLE_WINDOW_DAYS} 天 published more than "
+                      f"{HANDLE_WINDOW_DAYS} days from any of the creator's collaborations"), False
     if len(dated) > 1 and dated[0][0] == dated[1][0]:
         return None, "两个合作日期同样接近 two collaborations are equally near", True
     return dated[0][1], "", False
@@ -168,7 +171,8 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     and date alone is only proposed until accepted.
     """
     rows = batch.rows if hasattr(batch, "rows") else batch
-    rows = rows.sort_values(["as_of", "source_file", "source_row"], kind="stable").drop_duplicates("row_id", keep="last")
+    rows = rows.sort_values(["as_of", "source_file", "source_row"],
+                            kind="stable").drop_duplicates("row_id", keep="last")
     c = _index_collabs(collaborations_df)
     order = {idx: n for n, idx in enumerate(collaborations_df.index)}
     known_creators = _creator_keys(creators_df)
@@ -180,7 +184,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     records = _records(rows)
     for pos, r in enumerate(records):
         allowed = set(r["match_by"].split(",")) if isinstance(r.get("match_by"), str) and r["match_by"] else None
-        ok = lambda key: allowed is None or key in allowed  # noqa: E731
+        ok = lambda key, allowed=allowed: allowed is None or key in allowed  # noqa: E731
         when = r.get("published_at")
         when = None if when is None or pd.isna(when) else pd.Timestamp(when).to_pydatetime()
         if r.get("kind") == "orders" and not r.get("promo_code") and not r.get("utm_campaign"):
@@ -229,9 +233,12 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
                     unmatched.append((pos, why))
                 continue
             if known_creators is not None and ck not in known_creators:
-                unmatched.append((pos, f"未找到合作 no collaboration matches ({'; '.join(tried)}); 达人不在档案库 creator not in the archive"))
+                unmatched.append((pos, f"未找到合作 no collaboration matches ({'; '.join(tried)}); 达人不在档案库 "
+                                       "creator not in "
+                                       "the archive"))
                 continue
-        reason = f"未找到合作 no collaboration matches ({'; '.join(tried)})" if tried else "没有可匹配的信息 the row has no link, ID, code, UTM or handle to match"
+        reason = (f"未找到合作 no collaboration matches ({'; '.join(tried)})" if tried
+                  else "没有可匹配的信息 the row has no link, ID, code, UTM or handle to match")
         unmatched.append((pos, reason))
     proposals = _settle_guesses(by_handle, records, collaborations_df, c, _decisions(decisions), assigned, unmatched)
     result = _result(records, rows, collaborations_df, assigned, unmatched, ambiguous, ledger)
@@ -247,9 +254,11 @@ def _decisions(decisions: Any) -> dict[tuple[str, str], str]:
     if isinstance(decisions, dict):
         return {(str(k[0]), str(k[1])): str(v) for k, v in decisions.items()}
     out = {}
-    for item, cid, choice in zip(decisions.get("item_id", []), decisions.get("collab_id", []), decisions.get("decision", [])):
+    for item, cid, choice in zip(decisions.get("item_id", []), decisions.get("collab_id", []), decisions.get("decision",
+                                                                                                             [])):
         text = "" if is_no_data(choice) else str(choice).casefold()
-        code = "accept" if ("accept" in text or "接受" in text) else "reject" if ("reject" in text or "拒绝" in text) else None
+        code = ("accept" if ("accept" in text or "接受" in text) else "reject" if ("reject" in text or "拒绝" in text)
+                else None)
         if code and not is_no_data(item) and not is_no_data(cid):
             out[(str(item), str(cid))] = code
     return out
@@ -269,7 +278,9 @@ def _settle_guesses(by_handle, records, collabs, c: _Collabs, decisions, assigne
         best = records[hits[0][1]].get("post_key") or hits[0][1]
         for _, pos in hits:  # the nearest post wins, in every export that lists it
             if (records[pos].get("post_key") or pos) != best:
-                unmatched.append((pos, "同一达人的另一条内容更接近合作日期 another post by this creator is nearer the collaboration's date"))
+                unmatched.append((pos, "同一达人的另一条内容更接近合作日期 another post by this creator is nearer the "
+                                       "collaboration's "
+                                       "date"))
                 continue
             choice = decisions.get((_item_id(records[pos]), str(ids[collab])))
             if choice == "accept":
@@ -288,7 +299,8 @@ def _proposal_frame(proposals, records, collabs, c: _Collabs) -> pd.DataFrame:
     for pos, collab in proposals:
         r = records[pos]
         when, day = r.get("published_at"), c.date.get(collab)
-        apart = abs((pd.Timestamp(when).normalize() - pd.Timestamp(day)).days) if when is not None and day is not None else None
+        apart = (abs((pd.Timestamp(when).normalize() - pd.Timestamp(day)).days) if when is not None and day is not None
+                 else None)
         out.append({
             "decision": None, "collab_id": collabs.at[collab, "collab_id"] if "collab_id" in collabs else str(collab),
             "creator_key": r.get("creator_key"), "collab_date": day.date() if day is not None else None,
@@ -365,14 +377,17 @@ def duplicate_ids(collabs: pd.DataFrame) -> tuple[set[str], list[Problem]]:
         seen.setdefault(cid, []).append(str(row))
     for cid, at in seen.items():
         problems.append(Problem("合作 Collaborations", int(at[0]), "合作编号 Collab ID",
-                                f"合作编号重复 Collab ID {cid} is on rows {', '.join(at)}: 导出数据未写入 export metrics not written to these rows", cid))
+                                f"合作编号重复 Collab ID {cid} is on rows {', '.join(at)}: 导出数据未写入 export "
+                                "metrics not "
+                                "written to these rows", cid))
     return set(seen), problems
 
 
 def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assigned, unmatched, ambiguous,
             ledger: pd.DataFrame | None) -> MatchResult:
     ids = _collab_ids(collabs)
-    matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned], matched_by=[h for _, _, h in assigned])
+    matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned],
+                                                                 matched_by=[h for _, _, h in assigned])
     matched_rows, rejected = checked_values(matched_rows.reset_index(drop=True), collabs)
     new_ledger, order_changes = merge_ledger(ledger, entries_from(matched_rows, ids))
     sums = totals(new_ledger)
@@ -406,7 +421,8 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
     (its row still counts) and listed with file, row and column; it is never written."""
     labels = {c.key: c.header for c in load_schema().sheet("collaborations").columns}
     known = set(load_schema().enums["currency"].codes)
-    platforms = collabs["platform"].reindex(matched["collab"]).tolist() if "platform" in collabs else [None] * len(matched)
+    platforms = (collabs["platform"].reindex(matched["collab"]).tolist() if "platform" in collabs
+                 else [None] * len(matched))
     rejected = []
     urls = matched["post_url"].tolist()
     bad_url = [False] * len(matched)
@@ -417,15 +433,19 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
     cur = matched["gmv_currency"].tolist()
     bad_cur = [c is not None and str(c).strip().upper() not in known for c in cur]
     for i in [i for i, b in enumerate(bad_cur) if b]:
-        rejected.append((i, "gmv_currency", cur[i], f"未知币种 unknown currency code; use one of {', '.join(sorted(known))}; GMV and currency not written"))
+        rejected.append((i, "gmv_currency", cur[i],
+                         f"未知币种 unknown currency code; use one of {', '.join(sorted(known))}; GMV and currency not "
+                         "written"))
     out = matched.copy()
     if any(bad_url):
         out["post_url"] = out["post_url"].astype(object).where(~np.array(bad_url), None)
     if any(bad_cur):
         out["gmv"] = out["gmv"].where(~np.array(bad_cur))
         out["gmv_currency"] = out["gmv_currency"].astype(object).where(~np.array(bad_cur), None)
-    frame = pd.DataFrame([{"file": matched.at[i, "source_file"], "row": matched.at[i, "source_row"], "kind": "拒绝值 rejected value",
-                           "column": labels.get(col, col), "value": value, "reason": why} for i, col, value, why in rejected],
+    frame = pd.DataFrame([{"file": matched.at[i, "source_file"], "row": matched.at[i, "source_row"],
+                           "kind": "拒绝值 rejected value",
+                           "column": labels.get(col, col), "value": value, "reason": why} for i, col, value,
+                           why in rejected],
                          columns=["file", "row", "kind", "column", "value", "reason"])
     return out, frame
 
@@ -449,14 +469,16 @@ def _url_problem(url: Any, platform: str | None) -> str | None:
 
 
 def _matched_by(matched: pd.DataFrame) -> dict[Any, str]:
-    return {k: ",".join(sorted(set(g))) for k, g in matched.groupby("collab", sort=False)["matched_by"]} if len(matched) else {}
+    return {k: ",".join(sorted(set(g))) for k,
+            g in matched.groupby("collab", sort=False)["matched_by"]} if len(matched) else {}
 
 
 def _fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
     """Post URL and publish date for collaborations whose cells are empty: from the earliest export."""
     out: dict[Any, dict[str, tuple[Any, str]]] = defaultdict(dict)
     posts = matched[matched["kind"] != "orders"].sort_values(["as_of", "source_file"], kind="stable")
-    for collab, url, when, file, row in zip(posts["collab"], posts["post_url"], posts["published_at"], posts["source_file"], posts["source_row"]):
+    for collab, url, when, file, row in zip(posts["collab"], posts["post_url"], posts["published_at"],
+                                            posts["source_file"], posts["source_row"]):
         src = _source({"source_file": file, "source_row": row})
         if url is not None:
             out[collab].setdefault("post_url", (url, src))
@@ -465,13 +487,15 @@ def _fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
     return out
 
 
-def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, matched_by, dups: set[str]) -> pd.DataFrame:
+def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, matched_by,
+             dups: set[str]) -> pd.DataFrame:
     """One row per collaborations cell the ledger's totals (or an empty URL/date cell) change."""
     sheet_cols = set(load_schema().sheet("collaborations").keys)
     metrics = [m for m in POST_METRICS if m in sheet_cols] + (["gmv_currency"] if "gmv_currency" in sheet_cols else [])
     current = {col: collabs[col].tolist() for col in metrics + list(FILL_IF_EMPTY) if col in collabs}
     totals_at = pd.Index(sums.index).get_indexer(ids.tolist())
-    table = {m: sums[m].tolist() for m in metrics if m in sums} | {"source": sums["source"].tolist() if "source" in sums else []}
+    table = ({m: sums[m].tolist() for m in metrics if m in sums} | {"source": sums["source"].tolist()
+             if "source" in sums else []})
     changes = []
     for at, (collab, cid, t) in enumerate(zip(collabs.index, ids.tolist(), totals_at)):
         if cid in dups:

@@ -101,7 +101,8 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
     for p, h in zip(platforms, out["handle"]):
         if h and (p, h) not in creator_keys:
             creator_keys[(p, h)] = try_creator_key(p, h)
-    out["creator_key"] = pd.Series([creator_keys[(p, h)] if h else None for p, h in zip(platforms, out["handle"])], dtype=object)
+    out["creator_key"] = pd.Series([creator_keys[(p, h)] if h else None for p, h in zip(platforms, out["handle"])],
+                                   dtype=object)
     if "gmv" in out:
         cur = out["gmv_currency"] if "gmv_currency" in out else pd.Series([None] * n, dtype=object)
         if "gmv__currency" in out:
@@ -111,7 +112,8 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
             out["gmv"] = (out["gmv"] - out["refunded"].fillna(0)).clip(lower=0).round(2)
     dates = out["published_at"].dt.strftime("%Y-%m-%d") if "published_at" in out else pd.Series([""] * n)
     out["row_id"] = pd.Series(
-        [f"{fmt.name}:{k}" if k else f"{fmt.name}:{c or h or ''}:{d or ''}" for k, c, h, d in zip(keys, out["creator_key"], out["handle"], dates)],
+        [f"{fmt.name}:{k}" if k else f"{fmt.name}:{c or h or ''}:{d or ''}" for k, c, h,
+         d in zip(keys, out["creator_key"], out["handle"], dates)],
         dtype=object,
     )
     return out

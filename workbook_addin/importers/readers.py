@@ -71,7 +71,8 @@ def zip_members(path: Path) -> list[tuple[str, bytes, float]]:
 
     try:
         with zipfile.ZipFile(path) as z:
-            infos = [i for i in z.infolist() if not i.is_dir() and Path(i.filename).suffix.lower() in {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
+            wanted = {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
+            infos = [i for i in z.infolist() if not i.is_dir() and Path(i.filename).suffix.lower() in wanted
                      and not Path(i.filename).name.startswith((".", "~$", "__MACOSX"))]
             if any(Path(i.filename).name.casefold() == "table data.csv" for i in infos):
                 infos = [i for i in infos if Path(i.filename).name.casefold() == "table data.csv"]
@@ -100,7 +101,8 @@ def _read_spreadsheet(data: bytes) -> Decoding:
                 warnings += _formulas_without_values(data, book.sheet_names.index(name))
                 return Decoding([list(r) for r in rows], None, None, warnings)
     except Exception as exc:  # calamine raises several error types for corrupt files
-        raise UnreadableFile(f"cannot open the spreadsheet ({type(exc).__name__}: {exc}); is the file complete?") from exc
+        raise UnreadableFile(f"cannot open the spreadsheet ({type(exc).__name__}: {exc}); "
+                             "is the file complete?") from exc
     return Decoding([], None, None)
 
 
@@ -128,7 +130,8 @@ def _formulas_without_values(data: bytes, index: int) -> list[str]:
     if not empty:
         return []
     shown = ", ".join(empty[:10]) + (f" (+{len(empty) - 10})" if len(empty) > 10 else "")
-    return [f"{len(empty)} 个公式单元格没有保存的值，按空值读取 formula cells have no saved value and were read as empty: "
+    return [f"{len(empty)} 个公式单元格没有保存的值，按空值读取 formula cells have no saved value and were read as "
+            "empty: "
             f"{shown}; 请在 Excel 中打开并保存后重新导出 open and save the file in Excel, then import it again"]
 
 
@@ -154,7 +157,9 @@ def decode(data: bytes) -> list[tuple[str, str, list[str], bool]]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        out.append((text, enc, [f"文件不是 UTF-8 编码，按 {enc.upper()} 读取，请核对文字 Not UTF-8: read as {enc.upper()}; check names and text"], False))
+        out.append((text, enc, [f"文件不是 UTF-8 编码，按 {enc.upper()} 读取，请核对文字 Not UTF-8: read as "
+                                f"{enc.upper()}; check names "
+                                "and text"], False))
     return out
 
 

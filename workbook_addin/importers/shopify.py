@@ -63,7 +63,8 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
     for rec in frame.to_dict("records"):
         name = rec.get("order_id")
         if not name:
-            problems.append(file_problem(file, rec["source_row"], "Name", "订单号为空 order name is empty; row skipped"))
+            problems.append(file_problem(file, rec["source_row"], "Name",
+                                         "订单号为空 order name is empty; row skipped"))
             continue
         name = str(name).strip()
         cur = orders.get(name)

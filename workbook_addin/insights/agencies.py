@@ -36,7 +36,8 @@ def on_time_posts(collabs: pd.DataFrame, today: Any = None) -> pd.DataFrame:
     published = frames.dates(collabs, "publish_date")
     due = promised.notna() & (published.notna() | (promised < day))
     return pd.DataFrame(
-        {"creator_key": frames.texts(collabs, "creator_key"), "due": due, "on_time": due & published.notna() & (published <= promised)},
+        {"creator_key": frames.texts(collabs, "creator_key"), "due": due,
+         "on_time": due & published.notna() & (published <= promised)},
         index=collabs.index,
     )
 

@@ -26,7 +26,8 @@ COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels(
 
 #: ... the other (blacklist hits) these.
 BLACKLIST_COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels(
-    "duplicates", ("outreach_row", "outreach_id", "creator_key", "blacklisted_key", "contacted_at", "reason", "evidence"))
+    "duplicates", ("outreach_row", "outreach_id", "creator_key", "blacklisted_key", "contacted_at", "reason",
+                   "evidence"))
 
 EVIDENCE = {
     "handle": "账号写法不同但标准化后相同 Handle spellings normalise to the same key",
@@ -160,7 +161,9 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | Non
         for mine, other in (("creator_key_a", "creator_key_b"), ("creator_key_b", "creator_key_a")):
             if d[mine] in watch and d[other] and d[other] not in watch:
                 key, reason, _, when = watch[d[mine]]
-                watch[d[other]] = (key, reason, f"疑似黑名单达人的重复账号 Possible duplicate of a blacklisted creator ({d['evidence']})",
+                watch[d[other]] = (key, reason,
+                                   "疑似黑名单达人的重复账号 Possible duplicate of a blacklisted creator "
+                                   f"({d['evidence']})",
                                    when)
     out_keys = frames.texts(outreach, "creator_key")
     contacted = frames.dates(outreach, "contacted_at")

@@ -60,7 +60,8 @@ def dates(frame: pd.DataFrame, key: str) -> pd.Series:
 def codes(frame: pd.DataFrame, key: str, enum: str) -> pd.Series:
     """Enum codes through the schema's own label lookup ("已谈妥 Agreed" -> "agreed")."""
     values = load_schema().enums[enum]
-    return pd.Series([None if v is None else values.normalise(v) for v in texts(frame, key)], index=frame.index, dtype="object")
+    return pd.Series([None if v is None else values.normalise(v) for v in texts(frame, key)], index=frame.index,
+                     dtype="object")
 
 
 def as_date(value: Any) -> pd.Timestamp:

@@ -41,7 +41,8 @@ def _typed(tables: Mapping[str, pd.DataFrame], key: str) -> pd.DataFrame:
     return coerce_table(key, frame)[0] if len(frame) else frame
 
 
-def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *, outreach_mask: np.ndarray | None = None,
+def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *,
+                 outreach_mask: np.ndarray | None = None,
                  snapshot_until: pd.Timestamp | None = None) -> dict[str, pd.DataFrame]:
     """The input tables cut down to one slice (raw rows kept as typed, so the engine sees them as
     a person typed them)."""
@@ -61,7 +62,8 @@ def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *,
     return out
 
 
-def month_slice(tables: Mapping[str, pd.DataFrame], month: pd.Period, today: Any) -> tuple[dict[str, pd.DataFrame], pd.Timestamp, np.ndarray]:
+def month_slice(tables: Mapping[str, pd.DataFrame], month: pd.Period,
+                today: Any) -> tuple[dict[str, pd.DataFrame], pd.Timestamp, np.ndarray]:
     """One month's scoring round: (the sliced tables, the date it is scored as of, which
     collaborations are in it). The trend and the report's ROI ranking both score this slice, so
     a creator has one score per month everywhere."""
@@ -69,9 +71,11 @@ def month_slice(tables: Mapping[str, pd.DataFrame], month: pd.Period, today: Any
     mask = (collab_dates(col).dt.to_period("M") == month).fillna(False).to_numpy(dtype=bool)
     outreach_mask = None
     if len(frames.table(tables, "outreach")):
-        outreach_mask = (_typed(tables, "outreach")["contacted_at"].dt.to_period("M") == month).fillna(False).to_numpy(dtype=bool)
+        contacted = _typed(tables, "outreach")["contacted_at"]
+        outreach_mask = (contacted.dt.to_period("M") == month).fillna(False).to_numpy(dtype=bool)
     end = month.to_timestamp(how="end").normalize()
-    return slice_tables(tables, mask, outreach_mask=outreach_mask, snapshot_until=end), min(end, frames.as_date(today)), mask
+    sliced = slice_tables(tables, mask, outreach_mask=outreach_mask, snapshot_until=end)
+    return sliced, min(end, frames.as_date(today)), mask
 
 
 def _scores(tables: Mapping[str, pd.DataFrame], settings: Any, today: Any, keys: set[str]) -> pd.DataFrame:
@@ -138,6 +142,7 @@ def trend_cells(history: pd.DataFrame, kind: str = KIND_MONTH) -> pd.DataFrame:
     part = history[history["kind"] == kind]
     if part.empty:
         return pd.DataFrame()
-    text = [f"{s:.1f} {t}" if isinstance(t, str) and t else f"{s:.1f} 无等级 no tier" for s, t in zip(part["score"], part["tier"])]
+    text = [f"{s:.1f} {t}" if isinstance(t, str) and t else f"{s:.1f} 无等级 no tier"
+            for s, t in zip(part["score"], part["tier"])]
     cells = part.assign(cell=[c if s == s else "–" for c, s in zip(text, part["score"])])
     return cells.pivot_table(index="creator_key", columns="slice", values="cell", aggfunc="first", sort=False)

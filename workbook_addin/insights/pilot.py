@@ -85,12 +85,15 @@ def pilot_rows(collabs: pd.DataFrame, campaign: str, pilot_size: int) -> pd.Data
     mine = collabs[frames.texts(collabs, "campaign") == campaign]
     when = collab_dates(mine)
     first = (
-        pd.DataFrame({"creator_key": frames.texts(mine, "creator_key"), "when": when, "id": frames.texts(mine, "collab_id")})
+        pd.DataFrame({"creator_key": frames.texts(mine, "creator_key"), "when": when,
+                      "id": frames.texts(mine, "collab_id")})
         .sort_values(["when", "id"], na_position="last", kind="stable")
         .drop_duplicates("creator_key")
     )
     chosen = list(first["creator_key"].head(pilot_size))
-    return mine[frames.texts(mine, "creator_key").isin(chosen)].assign(_order=lambda f: frames.texts(f, "creator_key").map(chosen.index))
+    order = {key: i for i, key in enumerate(chosen)}
+    return mine[frames.texts(mine, "creator_key").isin(chosen)].assign(
+        _order=lambda f: frames.texts(f, "creator_key").map(order))
 
 
 def _compare(actual: pd.Series, target: pd.Series, how: str) -> tuple[float, float]:
@@ -144,17 +147,20 @@ def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, set
     return PilotGate(campaign, creators, len(rows), len(live), kpis, decision, reason)
 
 
-def decide(posts: int, live: int, kpis: pd.DataFrame, *, measured: int | None = None, min_live: int = 1) -> tuple[str, str]:
+def decide(posts: int, live: int, kpis: pd.DataFrame, *, measured: int | None = None,
+           min_live: int = 1) -> tuple[str, str]:
     """Applies :data:`RULE` to the pilot's numbers; returns (decision, bilingual reason)."""
     measured = live if measured is None else measured
     if posts == 0 or measured * 2 < posts:
-        return "extend", (f"仅 {measured}/{posts} 条试点内容已发布并有数据，结果未出。 Only {measured} of {posts} pilot posts are live "
+        return "extend", (f"仅 {measured}/{posts} 条试点内容已发布并有数据，结果未出。 "
+                          f"Only {measured} of {posts} pilot posts are live "
                           f"with metrics imported ({live} published); too early to judge.")
     judged = kpis[kpis["met"].notna()]
     met = int(judged["met"].astype(bool).sum())
     n = len(judged)
     if n == 0:
-        return "extend", "没有可与目标比较的 KPI（数据未导入或未填目标）。 No KPI has both a result and a target yet: unknown, not failed."
+        return "extend", ("没有可与目标比较的 KPI（数据未导入或未填目标）。 "
+                          "No KPI has both a result and a target yet: unknown, not failed.")
     roas = kpis.set_index("kpi").loc["roas"]
     roas_known = not pd.isna(roas["actual"])
     roas_met = bool(roas["met"]) if roas["met"] is not None else False
@@ -167,13 +173,16 @@ def decide(posts: int, live: int, kpis: pd.DataFrame, *, measured: int | None = 
         return "stop", f"{summary_zh} {summary_en}"
     if roas_met and met * 4 >= 3 * n:
         if measured < min_live:
-            return "extend", (f"{summary_zh} 仅 {measured} 条有数据，扩量至少需要 {min_live} 条。 {summary_en} Only {measured} measured "
+            return "extend", (f"{summary_zh} 仅 {measured} 条有数据，扩量至少需要 {min_live} 条。 "
+                              f"{summary_en} Only {measured} measured "
                               f"post(s); scaling needs at least {min_live} (Settings).")
         return "scale", f"{summary_zh} {summary_en}"
-    return "extend", f"{summary_zh} 结果不一，再做一轮小规模测试。 {summary_en} Mixed results: run one more small round."
+    return "extend", (f"{summary_zh} 结果不一，再做一轮小规模测试。 "
+                      f"{summary_en} Mixed results: run one more small round.")
 
 
-def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None, campaigns: list[str] | None = None) -> list[PilotGate]:
+def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None,
+                campaigns: list[str] | None = None) -> list[PilotGate]:
     """One gate per campaign (every campaign on the Collaborations sheet unless named)."""
     col = frames.table(evaluation_tables, "collaborations")
     names = campaigns if campaigns is not None else sorted({c for c in frames.texts(col, "campaign") if c})

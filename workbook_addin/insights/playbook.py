@@ -109,7 +109,8 @@ def summarise(facts: pd.DataFrame, by: str, min_contacts: int = MIN_GROUP) -> pd
         )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     # Rank by the interval's lower bound: a rate that is high *and* well supported comes first.
-    return frame.sort_values(["reply_rate_low", "contacts"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["reply_rate_low", "contacts"], ascending=[False, False],
+                             kind="stable").reset_index(drop=True)
 
 
 def playbook(

@@ -34,10 +34,12 @@ MIN_OWN_HISTORY = 1
 IQR_FACTOR = 0.5
 MEDIAN_FACTOR = 1.5
 RULE = (
-    f"先与该达人本人的历史费用比较（高于中位数 {MEDIAN_FACTOR} 倍为偏高），否则与同平台同粉丝段至少 {MIN_HISTORY} 条历史费用比较"
+    f"先与该达人本人的历史费用比较（高于中位数 {MEDIAN_FACTOR} 倍为偏高），"
+    f"否则与同平台同粉丝段至少 {MIN_HISTORY} 条历史费用比较"
     f"（高于 Q3 + {IQR_FACTOR}×IQR 或中位数 {MEDIAN_FACTOR} 倍为偏高）；可比费用不足时不标记。 "
-    f"Compared first with the creator's own past fees (above {MEDIAN_FACTOR} x their median is overpriced), else with at least "
-    f"{MIN_HISTORY} past fees of the same platform and follower band (above Q3 + {IQR_FACTOR} x IQR or {MEDIAN_FACTOR} x the median); "
+    f"Compared first with the creator's own past fees (above {MEDIAN_FACTOR} x their median is overpriced), "
+    f"else with at least {MIN_HISTORY} past fees of the same platform and follower band "
+    f"(above Q3 + {IQR_FACTOR} x IQR or {MEDIAN_FACTOR} x the median); "
     "without enough comparable fees nothing is flagged."
 )
 
@@ -75,7 +77,8 @@ def _creator_groups(creators: pd.DataFrame) -> pd.DataFrame:
 def quoted_fee_base(creators: pd.DataFrame, settings: Any = None) -> pd.Series:
     """Each creator's quoted fee in the base currency (NaN without a quote or a rate)."""
     currency = frames.codes(creators, "currency", "currency")
-    return pd.Series(to_base(frames.numbers(creators, "quoted_fee").to_numpy(), currency.to_numpy(), _rates(settings)), index=creators.index)
+    return pd.Series(to_base(frames.numbers(creators, "quoted_fee").to_numpy(), currency.to_numpy(), _rates(settings)),
+                     index=creators.index)
 
 
 def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None) -> pd.DataFrame:
@@ -88,7 +91,9 @@ def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = N
     fees = pd.DataFrame(
         {
             "creator_key": frames.texts(col, "creator_key"),
-            "fee_base": to_base(frames.numbers(col, "fee").to_numpy(), frames.codes(col, "currency", "currency").to_numpy(), _rates(settings)),
+            "fee_base": to_base(frames.numbers(col, "fee").to_numpy(), frames.codes(col, "currency",
+                                                                                    "currency").to_numpy(),
+                                                                                    _rates(settings)),
         }
     )
     fees = fees[fees["fee_base"] > 0]
@@ -125,15 +130,18 @@ def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> d
     first basis of :data:`LEVELS` that has enough past fees; unflagged without one."""
     fee = float(quote["quoted_fee_base"])
     empty = Spread(0, np.nan, np.nan, np.nan)
-    found = [(level, spreads[level].get(tuple(quote[c] for c in cols), empty)) for level, (cols, _n, _k) in enumerate(LEVELS)]
+    found = [(level, spreads[level].get(tuple(quote[c] for c in cols), empty))
+             for level, (cols, _n, _k) in enumerate(LEVELS)]
     usable = [(level, s) for level, s in found if s.n >= LEVELS[level][2]]
     row = {"creator_key": quote["creator_key"], "quoted_fee_base": fee}
     if not usable:
         most = max(found, key=lambda item: item[1].n)
         level, s = most
-        note = (f"可比费用不足（同粉丝段仅 {s.n} 条，需 {MIN_HISTORY} 条），不标记 Too few comparable fees ({s.n} in the same band, "
+        note = (f"可比费用不足（同粉丝段仅 {s.n} 条，需 {MIN_HISTORY} 条），不标记 "
+                f"Too few comparable fees ({s.n} in the same band, "
                 f"{MIN_HISTORY} needed): not flagged") if s.n else "无可比历史费用 No comparable past fees: not flagged"
-        return {**row, "group": LEVELS[level][1] if s.n else "-", "history": s.n, "median": s.median, "q1": s.q1, "q3": s.q3,
+        return {**row, "group": LEVELS[level][1] if s.n else "-", "history": s.n, "median": s.median, "q1": s.q1,
+                "q3": s.q3,
                 "ratio_to_median": fee / s.median if s.n and s.median else np.nan, "overpriced": None, "note": note}
     level, s = usable[0]
     if level == 0:
@@ -141,6 +149,7 @@ def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> d
         note = f"与本人 {s.n} 条历史费用比较 Compared with {s.n} fee(s) paid to this creator before"
     else:
         overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
-        note = f"本人无历史费用，与同粉丝段 {s.n} 条比较 No fee paid to this creator before: compared with {s.n} in the same band"
+        note = (f"本人无历史费用，与同粉丝段 {s.n} 条比较 "
+                f"No fee paid to this creator before: compared with {s.n} in the same band")
     return {**row, "group": LEVELS[level][1], "history": s.n, "median": s.median, "q1": s.q1, "q3": s.q3,
             "ratio_to_median": fee / s.median if s.median else np.nan, "overpriced": overpriced, "note": note}

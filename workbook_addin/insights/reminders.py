@@ -67,8 +67,11 @@ def _rights(out: _Rows, col: pd.DataFrame, rights_days: int) -> None:
                 f"Usage rights for {who} ({ref}) expire in {days} days: renew or plan the takedown.")
     for i in np.flatnonzero((left < 0) & live):
         (who, ref), days = out.who(i), -int(left[i])
-        out.add(i, "rights_expired", expiry.iat[i], f"{who} 的内容授权（{ref}）已于 {expiry.iat[i]:%Y-%m-%d} 过期 {days} 天：立即下架或续约。",
-                f"Usage rights for {who} ({ref}) expired {days} days ago ({expiry.iat[i]:%Y-%m-%d}): take the content down or renew now.")
+        end = expiry.iat[i]
+        out.add(i, "rights_expired", end,
+                f"{who} 的内容授权（{ref}）已于 {end:%Y-%m-%d} 过期 {days} 天：立即下架或续约。",
+                f"Usage rights for {who} ({ref}) expired {days} days ago ({end:%Y-%m-%d}): "
+                "take the content down or renew now.")
 
 
 def _posts(out: _Rows, col: pd.DataFrame, sample_days: int) -> None:
@@ -84,20 +87,25 @@ def _posts(out: _Rows, col: pd.DataFrame, sample_days: int) -> None:
     sample_due = shipped + pd.Timedelta(days=sample_days)
     for i in np.flatnonzero(unpublished & (sample_due < out.day).to_numpy()):
         (who, ref), ship = out.who(i), shipped.iat[i]
-        out.add(i, "sample_no_post", sample_due.iat[i], f"{who} 于 {ship:%Y-%m-%d} 收到样品（{ref}），{(out.day - ship).days} 天仍未发布。",
-                f"{who} was shipped a sample on {ship:%Y-%m-%d} ({ref}) and has not posted in {(out.day - ship).days} days.")
+        waited = (out.day - ship).days
+        out.add(i, "sample_no_post", sample_due.iat[i],
+                f"{who} 于 {ship:%Y-%m-%d} 收到样品（{ref}），{waited} 天仍未发布。",
+                f"{who} was shipped a sample on {ship:%Y-%m-%d} ({ref}) and has not posted in {waited} days.")
 
 
 def _w8ben(out: _Rows, col: pd.DataFrame, cre: pd.DataFrame) -> None:
     """Payments scheduled or made without a W-8BEN on file, due when the post goes live."""
-    w8 = dict(zip(frames.creator_keys(cre, "creators"), frames.codes(cre, "w8ben_received", "yes_no"))) if len(cre) else {}
+    w8 = {}
+    if len(cre):
+        w8 = dict(zip(frames.creator_keys(cre, "creators"), frames.codes(cre, "w8ben_received", "yes_no")))
     payment = frames.codes(col, "payment_status", "payment_status")
     due = frames.dates(col, "publish_date").fillna(frames.dates(col, "promised_date")).fillna(out.day)
     has_w8 = out.key.map(lambda k: w8.get(k) == "yes").to_numpy(dtype=bool)
     for i in np.flatnonzero(payment.isin(["scheduled", "paid"]).to_numpy() & ~has_w8):
         who, ref = out.who(i)
         if payment.iat[i] == "paid":
-            out.add(i, "w8ben_missing", min(due.iat[i], out.day), f"已向 {who} 付款（{ref}），但未收到 W-8BEN：立即补收，可能需要预扣税。",
+            out.add(i, "w8ben_missing", min(due.iat[i], out.day),
+                    f"已向 {who} 付款（{ref}），但未收到 W-8BEN：立即补收，可能需要预扣税。",
                     f"{who} was already paid ({ref}) with no W-8BEN on file: collect it now; withholding may be due.")
         else:
             out.add(i, "w8ben_missing", due.iat[i], f"{who} 的付款（{ref}）待付，但未收到 W-8BEN：付款前先收齐。",
@@ -118,8 +126,10 @@ def reminders(
     messages are only written for the rows that need one.
     """
     day = frames.as_date(today)
-    rights_days = int(rights_expiry_days if rights_expiry_days is not None else frames.setting(settings, "rights_expiry_days"))
-    sample_days = int(sample_no_post_days if sample_no_post_days is not None else frames.setting(settings, "sample_no_post_days"))
+    rights_days = (int(rights_expiry_days if rights_expiry_days is not None
+                   else frames.setting(settings, "rights_expiry_days")))
+    sample_days = (int(sample_no_post_days if sample_no_post_days is not None
+                   else frames.setting(settings, "sample_no_post_days")))
     col = frames.table(tables, "collaborations")
     if col.empty:
         return pd.DataFrame(columns=list(COLUMNS))

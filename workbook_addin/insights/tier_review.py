@@ -43,7 +43,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def creator_features(evaluation_tables: Mapping[str, pd.DataFrame], quoted_fee_base: pd.Series | None = None) -> pd.DataFrame:
+def creator_features(evaluation_tables: Mapping[str, pd.DataFrame],
+                     quoted_fee_base: pd.Series | None = None) -> pd.DataFrame:
     """One row per tiered creator: its tier and the feature values the review compares.
 
     ``quoted_fee_base`` (indexed like the creators table) is the quoted fee already converted to

@@ -127,14 +127,21 @@ class RefreshReport:
         orders = self.order_lines()
         if orders:
             lines.append(f"订单有变化 Orders changed by a newer export ({len(orders)}):")
-            lines += ["  " + m for m in orders[:LIST_UNMATCHED]] + ([f"  … +{len(orders) - LIST_UNMATCHED}"] if len(orders) > LIST_UNMATCHED else [])
+            lines += ["  " + m for m in orders[:LIST_UNMATCHED]]
+            lines += [f"  … +{len(orders) - LIST_UNMATCHED}"] if len(orders) > LIST_UNMATCHED else []
         if len(self.proposals):
-            lines.append(f"待确认匹配 Matches to confirm ({len(self.proposals)}): 见工作表 see the sheet 待确认匹配 Matches to confirm")
+            lines.append(f"待确认匹配 Matches to confirm ({len(self.proposals)}): 见工作表 see the sheet 待确认匹配 "
+                         "Matches to "
+                         "confirm")
         if len(self.rejected):
-            lines.append(f"拒绝的导出值 Export values rejected ({len(self.rejected)}): 见工作表 see the sheet 未匹配 Unmatched exports")
+            lines.append(f"拒绝的导出值 Export values rejected ({len(self.rejected)}): 见工作表 see the sheet 未匹配 "
+                         "Unmatched "
+                         "exports")
         more = self.unmatched_lines()
         if more:
-            lines.append(f"未匹配的导出行 Export rows not matched ({len(more)}; 全部见工作表 all on the sheet 未匹配 Unmatched exports):")
+            lines.append(f"未匹配的导出行 Export rows not matched ({len(more)}; 全部见工作表 all on the sheet 未匹配 "
+                         "Unmatched "
+                         "exports):")
             lines += ["  " + m for m in more[:LIST_UNMATCHED]]
             if len(more) > LIST_UNMATCHED:
                 lines.append(f"  … +{len(more) - LIST_UNMATCHED}")
@@ -173,7 +180,8 @@ def _exports_dir(data: WorkbookData, folder: Path, exports_dir: str | Path | Non
     return path if path.is_absolute() else folder / path
 
 
-def _apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+def _apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.DataFrame) -> tuple[pd.DataFrame, int,
+                                                                                                    int]:
     """Writes the importers' metric updates into a copy of the collaborations frame and records the
     cells that really change; returns (frame, rows changed, cells changed)."""
     frame = collabs.copy()
@@ -219,7 +227,8 @@ def _new_snapshots(snapshots: pd.DataFrame, followers: pd.DataFrame | None) -> l
         if pd.isna(r.get("followers")) or (str(r.get("creator_key")), day) in have:
             continue
         have.add((str(r["creator_key"]), day))
-        out.append({"creator_key": r["creator_key"], "date": day, "followers": r["followers"], "source": r.get("source")})
+        out.append({"creator_key": r["creator_key"], "date": day, "followers": r["followers"],
+                    "source": r.get("source")})
     return out
 
 
@@ -352,7 +361,8 @@ def _import_exports(report: RefreshReport, run: _Run) -> None:
     matched = match_exports(batch, tables["collaborations"], tables.get("creators"),
                             ledger=tables.get("ledger"), decisions=tables.get("confirm"))
     report.unmatched, report.ambiguous = matched.unmatched, matched.ambiguous
-    report.proposals, report.rejected, report.order_changes = matched.proposals, matched.rejected, matched.ledger_changes
+    report.proposals, report.rejected = matched.proposals, matched.rejected
+    report.order_changes = matched.ledger_changes
     report.problems += [str(p) for p in matched.problems]
     tables["collaborations"], report.rows_updated, report.cells_updated = _apply_updates(
         changes, tables["collaborations"], matched.updates)
@@ -519,14 +529,16 @@ def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
         parts.append("成交额口径 GMV from " + "; ".join(basis))
     orders = report.order_lines()
     if orders:
-        parts.append("订单变化 orders changed: " + "; ".join(orders[:LIST_UNMATCHED]) + (f" (+{len(orders) - LIST_UNMATCHED})" if len(orders) > LIST_UNMATCHED else ""))
+        more = f" (+{len(orders) - LIST_UNMATCHED})" if len(orders) > LIST_UNMATCHED else ""
+        parts.append("订单变化 orders changed: " + "; ".join(orders[:LIST_UNMATCHED]) + more)
     if len(report.proposals):
         parts.append(f"待确认匹配 matches to confirm {len(report.proposals)}")
     if len(report.rejected):
         parts.append(f"拒绝的导出值 values rejected {len(report.rejected)}")
     unmatched = report.unmatched_lines()
     if unmatched:
-        parts.append("; ".join(unmatched[:LIST_UNMATCHED]) + (f" (+{len(unmatched) - LIST_UNMATCHED})" if len(unmatched) > LIST_UNMATCHED else ""))
+        more = f" (+{len(unmatched) - LIST_UNMATCHED})" if len(unmatched) > LIST_UNMATCHED else ""
+        parts.append("; ".join(unmatched[:LIST_UNMATCHED]) + more)
     issues = report.warnings + report.problems
     if issues:
         parts.append(f"{len(issues)} 警告 warnings: " + " | ".join(issues[:5]))

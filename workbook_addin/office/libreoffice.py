@@ -36,7 +36,7 @@ class LibreOffice:
         self.profile = Path(tempfile.mkdtemp(prefix="lianxing-lo-"))
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "LibreOffice":
+    def __enter__(self) -> LibreOffice:
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
             raise RuntimeError("LibreOffice (soffice) is not installed")

@@ -163,7 +163,7 @@ def export_pdf(doc, out_path: str, sheet_name: str):
     style.LeftMargin = style.RightMargin = style.TopMargin = style.BottomMargin = 800
     controller = doc.CurrentController
     controller.setActiveSheet(target)
-    filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple([_prop("Selection", target)]))
+    filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", (_prop("Selection", target),))
     doc.storeToURL(uno.systemPathToFileUrl(out_path),
                    (_prop("FilterName", "calc_pdf_Export"), _prop("FilterData", filter_data)))
 

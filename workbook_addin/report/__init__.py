@@ -24,7 +24,8 @@ from .pdf import PDF_PAGES, render_pdf
 from .tables import Table, tables_for
 
 
-def write_report(tables: Mapping[str, pd.DataFrame], month: str, out_dir: str | Path, *, formats: Sequence[str] = ("html", "pdf"),
+def write_report(tables: Mapping[str, pd.DataFrame], month: str, out_dir: str | Path, *,
+                 formats: Sequence[str] = ("html", "pdf"),
                  settings: Settings | None = None, today: Any = None) -> list[Path]:
     """Builds the report and writes ``lianxing_report_<month>.html`` / ``.pdf`` into ``out_dir``."""
     data = build_report(tables, month, settings=settings, today=today)
@@ -43,5 +44,6 @@ def write_report(tables: Mapping[str, pd.DataFrame], month: str, out_dir: str | 
     return written
 
 
-__all__ = ["build_report", "render_html", "render_pdf", "write_report", "tables_for", "settings_from_tables", "charts", "ReportData",
+__all__ = ["build_report", "render_html", "render_pdf", "write_report", "tables_for", "settings_from_tables", "charts",
+           "ReportData",
            "Table", "PDF_PAGES", "SECTIONS", "DECISIONS"]

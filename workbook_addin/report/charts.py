@@ -217,7 +217,8 @@ def lift_chart(lifts: pd.DataFrame, top: int = 10, ax: plt.Axes | None = None) -
             _empty(ax, "暂无已评级达人 No tiered creators yet")
         else:
             y = np.arange(len(part))[::-1]
-            labels = [f"{f.split(' ')[0]}: {v} (n={n})" for f, v, n in zip(part["feature"], part["value"], part["creators"])]
+            labels = [f"{f.split(' ')[0]}: {v} (n={n})" for f, v, n in zip(part["feature"], part["value"],
+                                                                           part["creators"])]
             lo = (part["lift"] - part["lift_low"]).clip(lower=0)
             hi = (part["lift_high"] - part["lift"]).clip(lower=0)
             colours = ["#bbb" if few else "#1b7f3b" for few in part["too_few"]]

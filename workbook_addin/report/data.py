@@ -65,7 +65,8 @@ def settings_from_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[Settings, 
     frame = tables.get("settings")
     if frame is None or frame.empty:
         return Settings.defaults(), []
-    values = {k: v for k, v in frame["value"].items() if not (isinstance(v, float) and math.isnan(v)) and v is not None and v != ""}
+    values = {k: v for k,
+              v in frame["value"].items() if not (isinstance(v, float) and math.isnan(v)) and v is not None and v != ""}
     settings, problems = Settings.from_values(values, tables.get("er_benchmarks"), tables.get("fx_rates"))
     return settings, [str(p) for p in problems]
 
@@ -146,7 +147,8 @@ def spend_by_market(creators: pd.DataFrame, month_collabs: pd.DataFrame) -> pd.D
     return (
         pd.DataFrame(
             {
-                "market": frames.texts(month_collabs, "creator_key").map(lambda k: frames.label("market", market_of.get(k))),
+                "market": frames.texts(month_collabs,
+                                       "creator_key").map(lambda k: frames.label("market", market_of.get(k))),
                 "spend": frames.numbers(month_collabs, "total_cost"),
                 "gmv": frames.numbers(month_collabs, "gmv_base"),
             }
@@ -158,7 +160,8 @@ def spend_by_market(creators: pd.DataFrame, month_collabs: pd.DataFrame) -> pd.D
     )
 
 
-def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month_collabs: pd.DataFrame, out_month: pd.DataFrame,
+def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month_collabs: pd.DataFrame,
+                  out_month: pd.DataFrame,
                   mix: pd.Series, settings: Settings) -> list[tuple[str, str]]:
     """The summary table's (measure, value) pairs."""
     from ..engine.metrics import tracked_return
@@ -168,7 +171,8 @@ def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month
     spend = float(frames.numbers(month_collabs, "total_cost").sum())
     gmv = float(frames.numbers(month_collabs, "gmv_base").sum())
     # ROAS and ROI over the collaborations with both GMV and cost, as everywhere else
-    roas, roi = tracked_return(frames.numbers(month_collabs, "gmv_base").to_numpy(), frames.numbers(month_collabs, "total_cost").to_numpy(),
+    roas, roi = tracked_return(frames.numbers(month_collabs, "gmv_base").to_numpy(),
+                               frames.numbers(month_collabs, "total_cost").to_numpy(),
                                float(frames.setting(settings, "gross_margin")))
     facts = outreach_facts({"outreach": out_month}, today=as_of, settings=settings)
     reply = proportion(int(facts["replied"].sum()), len(facts))
@@ -183,7 +187,8 @@ def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month
         (f"成交额 GMV ({base})", money(gmv)),
         ("ROAS", num(roas, 2)),
         ("ROI", pct(roi)),
-        ("S/A 达人（档案库）S/A creators (archive)", f"{int(mix.get('S', 0)) + int(mix.get('A', 0))} / {int(mix.sum())}"),
+        ("S/A 达人（档案库）S/A creators (archive)",
+         f"{int(mix.get('S', 0)) + int(mix.get('A', 0))} / {int(mix.sum())}"),
     ]
 
 

@@ -44,7 +44,8 @@ def render_html(data: ReportData) -> str:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: resources.files("templates").joinpath("report", name).read_text(encoding="utf-8")),
+        loader=jinja2.FunctionLoader(
+            lambda name: resources.files("templates").joinpath("report", name).read_text(encoding="utf-8")),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -103,7 +103,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         tbl = ax.table(cellText=cells or None, colLabels=headers, colWidths=col_fracs, loc="upper left", cellLoc="left")
         tbl.auto_set_font_size(False)
         tbl.set_fontsize(font)
-        for (r, c), cell in tbl.get_celld().items():
+        for (r, _c), cell in tbl.get_celld().items():
             cell.set_height((head_lines + 0.4) * line_h if r == 0 else heights[r - 1])
             cell.set_edgecolor("#ccc")
             cell.PAD = 0.02
@@ -118,9 +118,11 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
             elif cls == "few":
                 cell.get_text().set_color("#888")
         extra = len(table.rows) - len(cells)
-        foot = (f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "") + table.note
+        foot = ((f"…另有 {extra} 行，见 HTML 报告 {extra} more rows in the HTML report. " if extra > 0 else "")
+                + table.note)
         if foot:
-            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5, color="#555", va="top")
+            ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5,
+                    color="#555", va="top")
         return max(extra, 0)
 
 
@@ -138,7 +140,8 @@ def omissions_note(left_out: dict[str, int]) -> str:
     parts = [f"{name} {n}" for name, n in left_out.items() if n]
     if not parts:
         return "本 PDF 列出全部行。 Every row is in this PDF."
-    return (f"本 PDF 省略的行（完整内容见 HTML 报告）：{'；'.join(parts)}。 Rows left out of this PDF (all are in the HTML report): "
+    return (f"本 PDF 省略的行（完整内容见 HTML 报告）：{'；'.join(parts)}。 "
+            "Rows left out of this PDF (all are in the HTML report): "
             f"{'; '.join(parts)}.")
 
 
@@ -185,8 +188,9 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     fig = _page(PDF_PAGES[5], data, 6)
     draw(fig, (0.03, 0.56, 0.94, 0.32), "agencies", SECTIONS[7][1])
     pb = t["playbook"]
-    t["playbook_templates"] = Table(pb.headers, [r for r in pb.rows if r[0].startswith("话术模板")],
-                                    [c for r, c in zip(pb.rows, pb.row_classes) if r[0].startswith("话术模板")], pb.note)
+    by_template = [i for i, r in enumerate(pb.rows) if r[0].startswith("话术模板")]
+    t["playbook_templates"] = Table(pb.headers, [pb.rows[i] for i in by_template],
+                                    [pb.row_classes[i] for i in by_template] if pb.row_classes else [], pb.note)
     _draw_table(fig, (0.03, 0.08, 0.94, 0.36), t["playbook_templates"], SECTIONS[9][1] + "：话术模板 by template")
     pages.append(fig)
     # 7 quotes, duplicates and blacklist, trend
@@ -202,7 +206,8 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     tmp = path.with_suffix(".pdf.tmp")
     import matplotlib.pyplot as plt
 
-    with plt.rc_context(charts.style()), charts.quiet_glyphs(), PdfPages(tmp, metadata={"Title": data.title, "Creator": "lianxing report"}) as pdf:
+    metadata = {"Title": data.title, "Creator": "lianxing report"}
+    with plt.rc_context(charts.style()), charts.quiet_glyphs(), PdfPages(tmp, metadata=metadata) as pdf:
         for page in pages:
             pdf.savefig(page)
     tmp.replace(path)

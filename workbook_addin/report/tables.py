@@ -36,10 +36,13 @@ class Table:
 def roi_table(r: pd.DataFrame, base: str) -> Table:
     """The month's top and bottom creators by ROI, with the engine's explanation."""
     return Table(
-        ["达人键 Creator key", "等级 Tier", "总分 Score", f"成本 Cost ({base})", f"成交额 GMV ({base})", "ROI", "评分说明 Why this score"],
-        [[text(x.creator_key), text(x.tier), num(x.score), money(x.total_cost), money(x.gmv), pct(x.roi), text(x.explanation)] for x in r.itertuples()],
+        ["达人键 Creator key", "等级 Tier", "总分 Score", f"成本 Cost ({base})", f"成交额 GMV ({base})", "ROI",
+         "评分说明 Why this score"],
+        [[text(x.creator_key), text(x.tier), num(x.score), money(x.total_cost), money(x.gmv), pct(x.roi),
+          text(x.explanation)] for x in r.itertuples()],
         ["good" if x.roi >= 0 else "bad" for x in r.itertuples()],
-        note=f"本月合作按 ROI 排序，前 {TOP_N} 与后 {TOP_N} 名 Collaborations this month by ROI: top and bottom {TOP_N}.",
+        note=f"本月合作按 ROI 排序，前 {TOP_N} 与后 {TOP_N} 名 Collaborations this month by ROI: top and bottom "
+             f"{TOP_N}.",
     )
 
 
@@ -48,13 +51,15 @@ def lift_table(lifts: pd.DataFrame) -> Table:
     return Table(
         headers(LIFT_COLUMNS, ["feature", "value", "creators", "top", "top_rate", "lift", "too_few"]),
         [
-            [text(x.feature), text(x.value), str(x.creators), str(x.top), pct_ci(x.top_rate, x.top_rate_low, x.top_rate_high),
+            [text(x.feature), text(x.value), str(x.creators), str(x.top), pct_ci(x.top_rate, x.top_rate_low,
+                                                                                 x.top_rate_high),
              num(x.lift, 2), text(x.too_few)]
             for x in lifts.itertuples()
         ],
         ["few" if x.too_few else "" for x in lifts.itertuples()],
         note="提升度 = P(S/A | 特征) / P(S/A)，按区间下限排序；括号内为 95% Wilson 区间；灰色行样本不足。 "
-        "Lift = P(S/A | feature) / P(S/A), ranked by its lower bound; brackets: 95% Wilson interval; grey rows have too few creators.",
+        "Lift = P(S/A | feature) / P(S/A), ranked by its lower bound; brackets: 95% Wilson interval; "
+        "grey rows have too few creators.",
     )
 
 
@@ -62,7 +67,8 @@ def reminder_table(rem: pd.DataFrame) -> Table:
     """Reminders, overdue ones marked."""
     return Table(
         headers(REMINDER_COLUMNS, ["kind", "creator_key", "collab_id", "due_date", "days_left", "message"]),
-        [[text(x.kind), text(x.creator_key), text(x.collab_id), date(x.due_date), str(x.days_left), text(x.message)] for x in rem.itertuples()],
+        [[text(x.kind), text(x.creator_key), text(x.collab_id), date(x.due_date), str(x.days_left),
+          text(x.message)] for x in rem.itertuples()],
         ["bad" if x.days_left < 0 else "" for x in rem.itertuples()],
     )
 
@@ -70,16 +76,19 @@ def reminder_table(rem: pd.DataFrame) -> Table:
 def agency_table(ag: pd.DataFrame) -> Table:
     """The agency scorecard with Wilson intervals on its rates."""
     return Table(
-        headers(AGENCY_COLUMNS, ["agency", "creators", "contacts", "reply_rate", "agreed_rate", "median_score", "tier_mix", "spend", "gmv", "roi",
+        headers(AGENCY_COLUMNS, ["agency", "creators", "contacts", "reply_rate", "agreed_rate", "median_score",
+                                 "tier_mix", "spend", "gmv", "roi",
                                  "on_time"]),
         [
-            [text(x.agency), str(x.creators), str(x.contacts), pct_ci(x.reply_rate, x.reply_rate_low, x.reply_rate_high),
+            [text(x.agency), str(x.creators), str(x.contacts), pct_ci(x.reply_rate, x.reply_rate_low,
+                                                                      x.reply_rate_high),
              pct_ci(x.agreed_rate, x.agreed_rate_low, x.agreed_rate_high), num(x.median_score), text(x.tier_mix),
              money(x.spend), money(x.gmv), pct(x.roi), f"{x.on_time}/{x.posts_due}"]
             for x in ag.itertuples()
         ],
         ["few" if x.too_few else "" for x in ag.itertuples()],
-        note="回复率与谈妥率括号内为 95% Wilson 区间；灰色行联系次数不足。 Rates with 95% Wilson intervals; grey rows have too few contacts.",
+        note="回复率与谈妥率括号内为 95% Wilson 区间；灰色行联系次数不足。 Rates with 95% Wilson intervals; grey rows "
+             "have too few contacts.",
     )
 
 
@@ -94,10 +103,12 @@ def pilot_table(pilots: list[PilotGate]) -> Table:
             fmt = pct if kpi == "er" else (lambda v: num(v, 2)) if kpi == "roas" else money
             mark = "" if met is None else (" ✓" if met else " ✗")
             cells.append(f"{fmt(a)} / {fmt(tgt)}{mark}")
-        rows.append([g.campaign, str(len(g.pilot_creators)), f"{g.posts_live}/{g.posts}", *cells, g.decision_label, g.reason])
+        rows.append([g.campaign, str(len(g.pilot_creators)), f"{g.posts_live}/{g.posts}", *cells, g.decision_label,
+                     g.reason])
         classes.append({"scale": "good", "stop": "bad"}.get(g.decision, ""))
     return Table(
-        ["活动 Campaign", "试点达人 Pilot creators", "已发布 Live", *[f"{frames.bilingual(*KPIS[k])} 实际/目标 actual/target" for k in KPIS],
+        ["活动 Campaign", "试点达人 Pilot creators", "已发布 Live",
+         *[f"{frames.bilingual(*KPIS[k])} 实际/目标 actual/target" for k in KPIS],
          "建议 Recommendation", "依据 Why"],
         rows,
         classes,
@@ -108,24 +119,29 @@ def pilot_table(pilots: list[PilotGate]) -> Table:
 def playbook_table(pb: pd.DataFrame) -> Table:
     """Reply and agreement rates per outreach template, channel, ..."""
     return Table(
-        headers(PLAYBOOK_COLUMNS, ["dimension", "group", "contacts", "reply_rate", "median_reply_hours", "agreed_rate", "too_few"]),
+        headers(PLAYBOOK_COLUMNS, ["dimension", "group", "contacts", "reply_rate", "median_reply_hours", "agreed_rate",
+                                   "too_few"]),
         [
-            [text(x.dimension), text(x.group), str(x.contacts), pct_ci(x.reply_rate, x.reply_rate_low, x.reply_rate_high),
+            [text(x.dimension), text(x.group), str(x.contacts), pct_ci(x.reply_rate, x.reply_rate_low,
+                                                                       x.reply_rate_high),
              num(x.median_reply_hours), pct_ci(x.agreed_rate, x.agreed_rate_low, x.agreed_rate_high), text(x.too_few)]
             for x in pb.itertuples()
         ],
         ["few" if x.too_few else "" for x in pb.itertuples()],
-        note="截至数据日期的全部建联；灰色行联系次数不足，勿据此判断优劣。 All outreach to date; grey rows have too few contacts to call a winner.",
+        note="截至数据日期的全部建联；灰色行联系次数不足，勿据此判断优劣。 All outreach to date; grey rows have too "
+             "few contacts to call a winner.",
     )
 
 
 def quote_table(q: pd.DataFrame) -> Table:
     """Quoted fees against what comparable creators were paid; overpriced ones marked."""
     return Table(
-        headers(QUOTE_COLUMNS, ["creator_key", "quoted_fee_base", "group", "history", "median", "q1", "q3", "ratio_to_median", "overpriced",
+        headers(QUOTE_COLUMNS, ["creator_key", "quoted_fee_base", "group", "history", "median", "q1", "q3",
+                                "ratio_to_median", "overpriced",
                                 "note"]),
         [
-            [text(x.creator_key), money(x.quoted_fee_base), text(x.group), str(x.history), money(x.median), money(x.q1), money(x.q3),
+            [text(x.creator_key), money(x.quoted_fee_base), text(x.group), str(x.history), money(x.median), money(x.q1),
+             money(x.q3),
              num(x.ratio_to_median, 2), text(x.overpriced), text(x.note)]
             for x in q.itertuples()
         ],
@@ -138,12 +154,14 @@ def duplicate_tables(d: pd.DataFrame, b: pd.DataFrame) -> tuple[Table, Table]:
     """Suspected duplicate creators, and blacklisted creators contacted again."""
     duplicates = Table(
         headers(DUPLICATE_COLUMNS, list(DUPLICATE_COLUMNS)),
-        [[str(x.row_a), text(x.creator_key_a), str(x.row_b), text(x.creator_key_b), text(x.evidence)] for x in d.itertuples()],
+        [[str(x.row_a), text(x.creator_key_a), str(x.row_b), text(x.creator_key_b),
+          text(x.evidence)] for x in d.itertuples()],
         note="疑似同一人，未自动合并，请人工确认。 Suspected same person; nothing was merged — please check.",
     )
     blacklist = Table(
         headers(BLACKLIST_COLUMNS, list(BLACKLIST_COLUMNS)),
-        [[str(x.outreach_row), text(x.outreach_id), text(x.creator_key), text(x.blacklisted_key), date(x.contacted_at), text(x.reason),
+        [[str(x.outreach_row), text(x.outreach_id), text(x.creator_key), text(x.blacklisted_key), date(x.contacted_at),
+          text(x.reason),
           text(x.evidence)] for x in b.itertuples()],
         ["bad"] * len(b),
     )
@@ -155,8 +173,9 @@ def trend_table(tr: pd.DataFrame) -> Table:
     return Table(
         ["达人键 Creator key", *[str(c) for c in tr.columns]],
         [[str(k), *[text(v) or "–" for v in row]] for k, row in zip(tr.index, tr.to_numpy())],
-        note="每月仅用当月合作重新评分（引擎计算）；“无等级”为数据不足。 Each month scored by the engine from that month's "
-             "collaborations only; \"no tier\": too little data for a tier.",
+        note="每月仅用当月合作重新评分（引擎计算）；“无等级”为数据不足。 "
+             "Each month scored by the engine from that month's collaborations only; "
+             "\"no tier\": too little data for a tier.",
     )
 
 

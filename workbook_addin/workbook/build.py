@@ -121,7 +121,8 @@ def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Sett
     if not tables:
         # Nothing to evaluate (``lianxing new``): every sheet starts empty.
         schema = load_schema()
-        return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[], notes=[])
+        return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[],
+                               notes=[])
     return evaluate(tables, settings or Settings.defaults(), today=today)
 
 
@@ -214,7 +215,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
         sheets[name] = ws
     list_names = build_lists_sheet(book, sheets[LISTS_SHEET], fmt, schema)
     formulas = column_formulas(schema)
-    for name, code, key in plan:
+    for name, _code, key in plan:
         if key is None or key == "settings":
             continue
         sheet = schema.sheet(key)
@@ -225,7 +226,9 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
             sheets[name].hide()
     report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,
                                            settings_values, list_names)
-    status = status_text or "尚未刷新：由 lianxing build 从 templates/ 生成。Not refreshed yet: built from templates/ by `lianxing build`."
+    status = (status_text
+              or "尚未刷新：由 lianxing build 从 templates/ 生成。Not refreshed yet: built from templates/ by "
+                 "`lianxing build`.")
     report.dashboard = build_dashboard(book, sheets[DASHBOARD_SHEET], fmt, schema, dict(frames), status,
                                        target_markets)
     purposes = [(DASHBOARD_SHEET, "刷新按钮、关键指标和图表。", "The Refresh button, key figures and charts.")]
@@ -234,9 +237,12 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
         if key and key != "settings" and not schema.sheet(key).hidden:
             s = schema.sheet(key)
             purposes.append((name, f"{s.zh}：{s.help_zh}", f"{s.en}: {s.help_en}"))
-    purposes.append((schema.settings_sheet["name"], "权重、分数线、KPI 目标、互动率基准、汇率、导入映射；Google 表格设置。",
-                     "Weights, tier cut-offs, KPI targets, ER benchmarks, FX rates, import mapping; Google Sheet settings."))
-    purposes.append((CONF_SHEET, "xlwings 设置：Python 路径和函数模块。", "xlwings settings: the Python interpreter and the functions' module."))
+    purposes.append((schema.settings_sheet["name"],
+                     "权重、分数线、KPI 目标、互动率基准、汇率、导入映射；Google 表格设置。",
+                     "Weights, tier cut-offs, KPI targets, ER benchmarks, FX rates, import mapping; Google Sheet "
+                     "settings."))
+    purposes.append((CONF_SHEET, "xlwings 设置：Python 路径和函数模块。",
+                     "xlwings settings: the Python interpreter and the functions' module."))
     build_guide_sheet(sheets[GUIDE_SHEET], fmt, schema, purposes)
     build_conf_sheet(sheets[CONF_SHEET], fmt)
     sheets[LISTS_SHEET].hide()

@@ -104,7 +104,8 @@ def _page_and_status(sheet: _Sheet, status_text: str) -> None:
     kpi_label = fmt.get(bold=True, font_color="#FFFFFF", bg_color="#1F4E78", align="center", text_wrap=True)
     for i, (label, num_format) in enumerate(zip(KPI_LABELS, KPI_FORMATS)):
         ws.write_string(5, i, label, kpi_label)
-        sheet.formula(6, i, fmt.get(num_format=num_format, bold=True, font_size=16, align="center", font_color="#1F4E78"))
+        sheet.formula(6, i, fmt.get(num_format=num_format, bold=True, font_size=16, align="center",
+                                    font_color="#1F4E78"))
     ws.set_row(5, 30)
     ws.set_row(6, 30)
 
@@ -138,7 +139,8 @@ def _helper_ranges(sheet: _Sheet) -> dict[str, tuple[int, int]]:
         sheet.formula(m0 + 1 + i, 1, fmt.get(num_format="#,##0"))
         sheet.formula(m0 + 1 + i, 2, fmt.get(num_format="#,##0"))
     markets = (m0 + 1, m0 + 1 + len(layout.markets))
-    sheet.book.define_name(MARKETS_NAME, f"={quote_sheet(DASHBOARD_SHEET)}!{abs_cell(markets[0], 0)}:{abs_cell(markets[1], 2)}")
+    sheet.book.define_name(MARKETS_NAME,
+                           f"={quote_sheet(DASHBOARD_SHEET)}!{abs_cell(markets[0], 0)}:{abs_cell(markets[1], 2)}")
     return {"tiers": (r0 + 1, r0 + len(tiers)), "funnel": (f0 + 1, f0 + len(FUNNEL_STAGES)),
             "top": (t0 + 1, t0 + TOP_N), "markets": markets}
 
@@ -182,5 +184,6 @@ def _charts(sheet: _Sheet, rows: dict[str, tuple[int, int]]) -> None:
         chart.add_series({"name": name, "categories": rng(market_rows[0], 0, market_rows[1], 0),
                           "values": rng(market_rows[0], col, market_rows[1], col), "fill": {"color": colour}})
     sheet.place(chart, "spend_vs_gmv_by_market", "各市场成本与成交额 Spend vs GMV by market", 25, 12, {},
-                {"num_format": "#,##0", "major_gridlines": CHART_GRID}, legend={"position": "bottom", "font": CHART_FONT},
+                {"num_format": "#,##0", "major_gridlines": CHART_GRID}, legend={"position": "bottom",
+                                                                                "font": CHART_FONT},
                 height=320)

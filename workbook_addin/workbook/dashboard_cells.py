@@ -26,7 +26,8 @@ TOP_N = 10
 #: Funnel stages in order; a contact counts for a stage when its status is that stage or a later one.
 FUNNEL_STAGES = ("contacted", "replied", "negotiating", "agreed", "sample_shipped", "posted")
 _REACHED = {
-    "contacted": ("contacted", "replied", "negotiating", "agreed", "sample_shipped", "posted", "declined", "no_response"),
+    "contacted": ("contacted", "replied", "negotiating", "agreed", "sample_shipped", "posted", "declined",
+                  "no_response"),
     "replied": ("replied", "negotiating", "agreed", "sample_shipped", "posted", "declined"),
     "negotiating": ("negotiating", "agreed", "sample_shipped", "posted"),
     "agreed": ("agreed", "sample_shipped", "posted"),
@@ -139,7 +140,8 @@ def _excel_text(value: str) -> str:
 
 def formulas(schema: Schema, layout: DashboardLayout) -> dict[str, str]:
     """Every helper formula on the dashboard: A1 reference -> native Excel formula over the Tables."""
-    sc, out, co, cr = refs("scores", schema), refs("outreach", schema), refs("collaborations", schema), refs("creators", schema)
+    sc, out, co, cr = refs("scores", schema), refs("outreach", schema), refs("collaborations", schema), refs("creators",
+                                                                                                             schema)
     f: dict[str, str] = {}
     kpis = [f"=COUNTA({cr.col('handle')})", f"=COUNTA({co.col('collab_id')})", f"=SUM({co.col('total_cost')})",
             f"=SUM({co.col('gmv_base')})", f'=IFERROR(SUM({co.col("gmv_base")})/SUM({co.col("total_cost")}),"")']
@@ -219,7 +221,8 @@ def cached_values(schema: Schema, frames: Mapping[str, pd.DataFrame], layout: Da
         listed = 0.0
         for i, label in enumerate(layout.markets):
             # SUMIFS matches text case-insensitively
-            total = float(amounts[(shown.astype(str).str.casefold() == label.casefold()).to_numpy()].sum()) if len(amounts) else 0.0
+            total = (float(amounts[(shown.astype(str).str.casefold() == label.casefold()).to_numpy()].sum())
+                     if len(amounts) else 0.0)
             v[cell(first + i, col)] = total
             listed += total
         v[cell(other, col)] = float(amounts.sum()) - listed

@@ -44,13 +44,15 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
         return f"INDEX({table_refs.col(key)},MATCH({sc.this('creator_key')},{table_refs.col('creator_key')},0))"
 
     creators = {
-        "creator_key": f"=KOL_KEY({cr.this('platform')},IF({cr.this('handle')}=\"\",{cr.this('profile_url')},{cr.this('handle')}))",
+        "creator_key": (f"=KOL_KEY({cr.this('platform')},"
+                        f"IF({cr.this('handle')}=\"\",{cr.this('profile_url')},{cr.this('handle')}))"),
         "score": f'=IFERROR(INDEX({sc.col("score")},MATCH({cr.this("creator_key")},{sc.col("creator_key")},0)),"")',
         "tier": f'=IFERROR(INDEX({sc.col("tier")},MATCH({cr.this("creator_key")},{sc.col("creator_key")},0))&"","")',
     }
     replied, contacted = out.this("replied_at"), out.this("contacted_at")
     outreach = {
-        "reply_hours": f'=IF(OR({replied}="",{contacted}=""),"",IF({replied}<{contacted},"",ROUND(({replied}-{contacted})*24,2)))',
+        "reply_hours": (f'=IF(OR({replied}="",{contacted}=""),"",'
+                        f'IF({replied}<{contacted},"",ROUND(({replied}-{contacted})*24,2)))'),
     }
     cur = co.this("currency")
     gmv_cur = f'IF({co.this("gmv_currency")}="",{cur},{co.this("gmv_currency")})'
@@ -58,10 +60,12 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
     gmv_base, cost = co.this("gmv_base"), co.this("total_cost")
     collabs = {
         "gmv_base": f'=IFERROR(IF({co.this("gmv")}="","",ROUND({co.this("gmv")}*{_fx(fx, gmv_cur)},2)),"")',
-        "total_cost": (f'=IFERROR(IF(COUNT({",".join(money)})+AND(ISNUMBER({co.this("commission_rate")}),ISNUMBER({gmv_base}))=0,"",'
+        "total_cost": (f'=IFERROR(IF(COUNT({",".join(money)})'
+                       f'+AND(ISNUMBER({co.this("commission_rate")}),ISNUMBER({gmv_base}))=0,"",'
                        f'ROUND(((N({money[0]})+N({money[1]})+N({money[2]})+N({money[3]}))*{_fx(fx, cur)}'
                        f'+N({co.this("commission_rate")})*N({gmv_base}))*(1+N({co.this("agency_fee_pct")})),2)),"")'),
-        "er_views": f"=KOL_ER({co.this('likes')},{co.this('comments')},{co.this('shares')},{co.this('saves')},{co.this('views')})",
+        "er_views": (f"=KOL_ER({co.this('likes')},{co.this('comments')},{co.this('shares')},{co.this('saves')},"
+                     f"{co.this('views')})"),
         "cpm": f"=KOL_CPM({cost},{co.this('views')})",
         "cpe": f"=KOL_CPE({cost},{co.this('likes')},{co.this('comments')},{co.this('shares')},{co.this('saves')})",
         "cpa": f"=KOL_CPA({cost},{co.this('orders')})",
@@ -73,14 +77,16 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
     tracked_cost = f'SUMIFS({co.col("total_cost")},{co.col("creator_key")},{key},{co.col("gmv_base")},">=0")'
     span = sc.this_span("responsiveness", "audience_fit")
     scores = {
-        "median_reply_hours": (f'=IFERROR(ROUND(_xlfn.AGGREGATE(16,6,{out.col("reply_hours")}/({out.col("creator_key")}={key}),0.5),1),"")'),
+        "median_reply_hours": (f'=IFERROR(ROUND(_xlfn.AGGREGATE(16,6,'
+                               f'{out.col("reply_hours")}/({out.col("creator_key")}={key}),0.5),1),"")'),
         "total_cost": (f'=IF(COUNTIFS({co.col("creator_key")},{key},{co.col("total_cost")},">=0")=0,"",'
                        f'ROUND(SUMIFS({co.col("total_cost")},{co.col("creator_key")},{key}),2))'),
         "gmv": (f'=IF(COUNTIFS({co.col("creator_key")},{key},{co.col("gmv_base")},">=0")=0,"",'
                 f'ROUND(SUMIFS({co.col("gmv_base")},{co.col("creator_key")},{key}),2))'),
         "roas": f"=KOL_ROAS({tracked_gmv},{tracked_cost})",
         "roi": f"=KOL_ROI({tracked_gmv},{tracked_cost},set_gross_margin)",
-        "responsiveness": f"=KOL_RESPONSE_SCORE({sc.this('reply_rate')},{sc.this('median_reply_hours')},set_reply_target_hours)",
+        "responsiveness": (f"=KOL_RESPONSE_SCORE({sc.this('reply_rate')},{sc.this('median_reply_hours')},"
+                           "set_reply_target_hours)"),
         "audience_fit": (f"=KOL_FIT({lookup(cr, 'country')},{lookup(cr, 'language')},{lookup(cr, 'category')},"
                          f"{lookup(cr, 'audience_target_share')},{lookup(cr, 'audience_top_country')},"
                          "set_target_markets,set_target_languages,set_target_categories)"),
@@ -92,10 +98,12 @@ def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
             "creator_key", "total_cost", "gmv_base", "views", "likes", "comments", "shares", "saves", "orders",
             "kpi_views", "kpi_er", "kpi_orders", "kpi_roas")), "set_target_cpm", "set_er_good", "set_target_roas",
             co.col("objective"), cr.col("followers"), "set_gross_margin"),
-        "authenticity": _call("KOL_AUTHENTICITY", key, *(cr.col(k) for k in ("creator_key", "followers", "fake_follower_rate")),
+        "authenticity": _call("KOL_AUTHENTICITY", key, *(cr.col(k) for k in ("creator_key", "followers",
+                                                                             "fake_follower_rate")),
                               *(co.col(k) for k in ("creator_key", "views", "likes", "comments", "shares", "saves")),
                               *(sn.col(k) for k in ("creator_key", "date", "followers")), er_bench,
-                              "set_fake_follower_flag", "set_er_low_factor", "set_er_high_factor", "set_follower_jump_flag"),
+                              "set_fake_follower_flag", "set_er_low_factor", "set_er_high_factor",
+                              "set_follower_jump_flag"),
         "score": f"=KOL_SCORE({span},{WEIGHTS_NAME})",
         "completeness": f'=IFERROR(MMULT(--ISNUMBER({span}),{WEIGHTS_NAME})/SUM({WEIGHTS_NAME}),"")',
         "tier": (f"=KOL_TIER({sc.this('score')},{lookup(cr, 'blacklisted')},{TIERS_NAME},"

@@ -35,7 +35,8 @@ SCORE_TEXT: tuple[tuple[str, str, str], ...] = (
      "Views, engagement rate, orders and ROAS against each collaboration's KPI targets (or the Settings defaults)."),
     ("粉丝真实性 Audience authenticity  =KOL_AUTHENTICITY()",
      "假粉率、互动率是否远低于/远高于同平台同粉丝段的基准（设置表中的互动率基准），以及粉丝突增。",
-     "Fake-follower rate, engagement far below or above the platform/follower-band benchmark (Settings), follower jumps."),
+     "Fake-follower rate, engagement far below or above the platform/follower-band benchmark (Settings), follower "
+     "jumps."),
     ("受众匹配 Audience fit  =KOL_FIT()",
      "达人的市场、语言、品类是否在目标范围内，以及目标市场受众占比。",
      "Whether the creator's market, language and category are targets, and the audience share in the target market."),
@@ -63,16 +64,19 @@ PLATFORM_TEXT: tuple[tuple[str, str, str], ...] = (
      f"The Python functions (KOL_SCORE ...) and the Refresh metrics button both work (open-source xlwings "
      f"{REQUIRED}). Set up once with the steps below."),
     ("Mac 桌面版 Excel + Python\nMac desktop with Python",
-     "只有“刷新数据”按钮可用：经典 xlwings 在 macOS 上没有 Python 函数。函数单元格显示上次刷新的值和 Excel 原生公式的结果。",
+     "只有“刷新数据”按钮可用：经典 xlwings 在 macOS 上没有 Python 函数。函数单元格显示上次刷新的值和 Excel "
+     "原生公式的结果。",
      "Only the Refresh metrics button works: classic xlwings has no Python functions on macOS. Function cells show "
      "the values of the last refresh and the results of native Excel formulas."),
     ("Excel 网页版，或没有 Python 的 Mac / Windows\nExcel on the web, Mac or Windows without Python",
-     "xlwings Lite：免费的 Office 加载项（需要 Microsoft 365 或 Excel 2021 及以上），Python 在加载项里运行，电脑上不用装 "
+     "xlwings Lite：免费的 Office 加载项（需要 Microsoft 365 或 Excel 2021 及以上），Python "
+     "在加载项里运行，电脑上不用装 "
      "Python。做法见项目 README 的 xlwings Lite 一节。",
      "xlwings Lite: a free Office add-in (Microsoft 365 or Excel 2021 and later) that runs Python inside the add-in, "
      "so nothing is installed on the computer. See the xlwings Lite section of the project's README."),
     ("完全没有 Python\nNo Python at all",
-     "宏被阻止、旧版 Excel、WPS、LibreOffice：单元格显示上次刷新的值和原生公式的结果。在有 Python 的电脑上按“刷新数据”，"
+     "宏被阻止、旧版 Excel、WPS、LibreOffice：单元格显示上次刷新的值和原生公式的结果。在有 Python "
+     "的电脑上按“刷新数据”，"
      "或用 lianxing refresh 命令（例如每晚一次）更新它们。",
      "Macros blocked, older Excel, WPS, LibreOffice: cells show the values of the last refresh and the results of "
      "native formulas. Update them with the Refresh metrics button on a computer with Python, or with the "
@@ -81,51 +85,67 @@ PLATFORM_TEXT: tuple[tuple[str, str, str], ...] = (
 
 SETUP_TEXT: tuple[tuple[str, str], ...] = (
     ("1. 安装 Python 和本项目（只需一次）", "1. Install Python and this project (once)"),
-    ("Windows：从 python.org 安装 Python 3.11 或更新版本，勾选 “Add python.exe to PATH”。Mac：用 python.org 的安装包或 Homebrew。",
+    ("Windows：从 python.org 安装 Python 3.11 或更新版本，勾选 “Add python.exe to PATH”。Mac：用 python.org 的安装包或 "
+     "Homebrew。",
      "Windows: install Python 3.11+ from python.org and tick \"Add python.exe to PATH\". Mac: use the python.org "
      "installer or Homebrew."),
-    (f"在项目文件夹的命令行中运行 pip install -e .：它会安装 xlwings {REQUIRED}（必须是这个版本，工作簿里的 VBA 属于它）、"
+    (f"在项目文件夹的命令行中运行 pip install -e .：它会安装 xlwings {REQUIRED}（必须是这个版本，工作簿里的 VBA "
+     "属于它）、"
      "pandas 等依赖。Mac 还要运行一次 xlwings runpython install（让 Excel 能启动 Python）。",
      f"In a terminal in the project folder run pip install -e . : it installs xlwings {REQUIRED} (exactly this "
      "version: the workbook's VBA belongs to it), pandas and the rest. On a Mac also run xlwings runpython install "
      "once (it lets Excel start Python)."),
-    ("工作簿已自带 xlwings 的 VBA 模块和函数包装：不需要 xlwings addin install，不需要“导入函数”，也不需要勾选“信任对 VBA "
+    ("工作簿已自带 xlwings 的 VBA 模块和函数包装：不需要 xlwings addin install，不需要“导入函数”，也不需要勾选“信任对 "
+     "VBA "
      "工程对象模型的访问”。",
      "The workbook already carries xlwings' VBA module and the function wrappers: no xlwings addin install, no "
      "\"Import Functions\", no \"Trust access to the VBA project object model\"."),
     ("2. 解除锁定并启用宏", "2. Unblock the file and enable macros"),
     ("从网页、邮件或聊天工具（微信、钉钉、Teams 等）下载的文件，Microsoft 365 会阻止其中的宏（红色“安全风险”提示条）。"
      "关闭文件，在资源管理器中右键单击文件 > 属性 > 常规，勾选“解除锁定”，确定，再打开。",
-     "Microsoft 365 blocks the macros of a file downloaded from the web, e-mail or a chat (WeChat, DingTalk, Teams ...): "
+     "Microsoft 365 blocks the macros of a file downloaded from the web, e-mail or a chat (WeChat, DingTalk, Teams "
+     "...): "
      "a red SECURITY RISK bar. Close the file, right-click it in File Explorer > Properties > General, tick Unblock, "
      "OK, and open it again."),
     ("打开后点击黄色提示条上的“启用内容”。Mac：打开时选择“启用宏”。",
      "Then click Enable Content on the yellow bar. Mac: choose Enable Macros when Excel asks."),
     ("3. 指定 Python（仅在需要时）", "3. Point to Python (only when needed)"),
-    (f"Windows：如果 PATH 中的 python 就是装了本项目的那个，什么都不用做。否则在 “{CONF_SHEET}” 表的 A2 写 Interpreter_Win，"
+    (f"Windows：如果 PATH 中的 python 就是装了本项目的那个，什么都不用做。否则在 “{CONF_SHEET}” 表的 A2 写 "
+     "Interpreter_Win，"
      "B2 写 pythonw.exe 的完整路径（命令行运行 where pythonw 可查）。",
      f"Windows: nothing to do when the python on the PATH is the one you installed into. Otherwise, on the "
-     f"\"{CONF_SHEET}\" sheet put Interpreter_Win in A2 and the full path of pythonw.exe in B2 (where pythonw shows it)."),
-    (f"Mac（通常需要）：在 “{CONF_SHEET}” 表的 A2 写 Interpreter_Mac，B2 写 python3 的完整路径（终端运行 which python3 可查）。"
+     f"\"{CONF_SHEET}\" sheet put Interpreter_Win in A2 and the full path of pythonw.exe in B2 (where pythonw shows "
+     "it)."),
+    (f"Mac（通常需要）：在 “{CONF_SHEET}” 表的 A2 写 Interpreter_Mac，B2 写 python3 的完整路径（终端运行 which "
+     "python3 可查）。"
      "也可以写进自己的 xlwings.conf 配置文件，对所有工作簿生效。",
-     f"Mac (usually needed): on the \"{CONF_SHEET}\" sheet put Interpreter_Mac in A2 and the full path of python3 in B2 "
+     f"Mac (usually needed): on the \"{CONF_SHEET}\" sheet put Interpreter_Mac in A2 and the full path of python3 in "
+     "B2 "
      "(which python3 shows it). Your own xlwings.conf file works too, for every workbook."),
     ("4. 提示 xlwings 版本不符时", "4. When a cell or the button says the xlwings version differs"),
     (f"运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 xlwings runpython install。",
      f"Run the command it names, {pip_command()}, then restart Excel; on a Mac run xlwings runpython install again."),
     ("5. 连接共享 Google 表格（可选）", "5. Connect the shared Google Sheet (optional)"),
-    ("在设置表中填写 google_sheet_key（共享表网址中 /d/ 与 /edit 之间的 ID）和 google_credentials（本机上服务账号密钥 JSON 文件的路径），并把 archive_backend 改为 google。",
+    ("在设置表中填写 google_sheet_key（共享表网址中 /d/ 与 /edit 之间的 ID）和 google_credentials（本机上服务账号密钥 "
+     "JSON 文件的路径），并把 archive_backend "
+     "改为 google。",
      "On the Settings sheet fill in google_sheet_key (the id between /d/ and /edit in the sheet's URL) and "
-     "google_credentials (the path of a service-account key JSON file on this computer), and set archive_backend to google."),
-    ("在 Google 表格中点“共享”，把表格共享给服务账号的邮箱（密钥文件中的 client_email，形如 name@project.iam.gserviceaccount.com），权限为编辑者。",
+     "google_credentials (the path of a service-account key JSON file on this computer), and set archive_backend to "
+     "google."),
+    ("在 Google 表格中点“共享”，把表格共享给服务账号的邮箱（密钥文件中的 client_email，形如 "
+     "name@project.iam.gserviceaccount.com），权限为编辑者。",
      "In Google Sheets click Share and share the sheet, as Editor, with the service account's e-mail "
      "(client_email in the key file, like name@project.iam.gserviceaccount.com)."),
     ("凭据文件永远不要放进工作簿或共享表。没有配置 Google 表格时，档案库保存在工作簿旁的本地文件中。",
      "Never put the credentials file into the workbook or the shared sheet. Without a Google Sheet the archive is a "
      "local file beside the workbook."),
     ("6. 刷新数据", "6. Refresh metrics"),
-    (f"点击看板上的 “刷新数据 Refresh metrics” 按钮（宏 {REFRESH_MACRO}）：读取导出文件夹中的平台/店铺导出文件，重新计算，同步档案库，并在状态单元格中写明结果。没有 Excel 时可在命令行运行同样的任务。",
-     f"Click the \"刷新数据 Refresh metrics\" button on the dashboard (macro {REFRESH_MACRO}): it reads the platform and "
+    ("点击看板上的 “刷新数据 Refresh metrics” 按钮（宏 "
+     f"{REFRESH_MACRO}）：读取导出文件夹中的平台/店铺导出文件，重新计算，同步档案库，并在状态单元格中写明结果。没有 "
+     "Excel "
+     "时可在命令行运行同样的任务。",
+     f"Click the \"刷新数据 Refresh metrics\" button on the dashboard (macro {REFRESH_MACRO}): it reads the platform "
+     "and "
      "shop exports in the export folder, recomputes, syncs the archive and writes what it did into the status cell. "
      "Without Excel the same job runs from the `lianxing` command."),
 )
@@ -159,9 +179,11 @@ def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: 
     r += 1
     ws.write_string(r, 0, "评分说明 What each score means", fmt.subtitle())
     r += 1
-    ws.write_string(r, 0, "每个维度 0-100 分。公式中的参数（权重、分数线、目标）来自设置表中的命名区域，修改后自动重新计算。",
+    ws.write_string(r, 0, "每个维度 0-100 "
+                          "分。公式中的参数（权重、分数线、目标）来自设置表中的命名区域，修改后自动重新计算。",
                     wrap_fmt)
-    ws.write_string(r, 1, "Each dimension scores 0-100. The formulas' parameters (weights, cut-offs, targets) come from "
+    ws.write_string(r, 1, "Each dimension scores 0-100. The formulas' parameters (weights, cut-offs, targets) come "
+                          "from "
                           "named ranges on the Settings sheet and recalculate when edited.", wrap_fmt)
     ws.set_row(r, 30)
     r += 1
@@ -212,11 +234,14 @@ def build_conf_sheet(ws: Worksheet, fmt: Formats) -> None:
         "xlwings 设置（开源 xlwings，不需要 PRO 许可）。xlwings settings (open-source xlwings; no PRO licence needed).",
         f"UDF Modules：KOL_* 函数所在的 Python 模块（{UDF_MODULE}），不要改。"
         "The Python module with the KOL_* functions; keep it.",
-        "需要时在下一行添加自己的设置，每行一个、不留空行，例如 A2 = Interpreter_Win，B2 = pythonw.exe 的完整路径（Mac：Interpreter_Mac）。",
+        "需要时在下一行添加自己的设置，每行一个、不留空行，例如 A2 = Interpreter_Win，B2 = pythonw.exe "
+        "的完整路径（Mac：Interpreter_Mac）。",
         "Add your own settings on the next rows when needed, one per row with no empty row between them, e.g. "
         "A2 = Interpreter_Win, B2 = the full path of pythonw.exe (Mac: Interpreter_Mac).",
-        "这里没有的设置取自你自己的 xlwings.conf 文件（Windows：%USERPROFILE%\\.xlwings\\xlwings.conf）；这里写的设置优先于它。",
-        "Settings not on this sheet come from your own xlwings.conf file (Windows: %USERPROFILE%\\.xlwings\\xlwings.conf); "
+        "这里没有的设置取自你自己的 xlwings.conf "
+        "文件（Windows：%USERPROFILE%\\.xlwings\\xlwings.conf）；这里写的设置优先于它。",
+        "Settings not on this sheet come from your own xlwings.conf file (Windows: "
+        "%USERPROFILE%\\.xlwings\\xlwings.conf); "
         "a key on this sheet wins over it.",
         "设置与这些说明之间至少留一个空行。Keep at least one empty row between the settings and these notes.",
     )

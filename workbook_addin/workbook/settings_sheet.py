@@ -62,7 +62,9 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
     layout = SettingsLayout(name)
     values = dict(values or {})
     ws.write_string(0, 0, f"{sheet['zh']} {sheet['en']}", fmt.title())
-    ws.write_string(0, 3, "改这里的值，公式会自动重新计算。Edit the values here; formulas recalculate.", fmt.get(italic=True, font_color="#595959"))
+    ws.write_string(0, 3, "改这里的值，公式会自动重新计算。Edit the values here; formulas recalculate.",
+                    fmt.get(italic=True,
+                                                                                                 font_color="#595959"))
     ws.set_row(0, 24)
     order = [s.key for s in schema.settings]
     header_row = FIRST_ROW
@@ -71,7 +73,8 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
         r = header_row + 1 + i
         value = values.get(setting.key, setting.value)
         num_format = NUM_FORMATS.get(setting.type)
-        cell_fmt = fmt.get(num_format=num_format, bg_color="#FFF2CC", locked=False) if num_format else fmt.get(bg_color="#FFF2CC", locked=False)
+        cell_fmt = fmt.get(num_format=num_format, bg_color="#FFF2CC",
+                           locked=False) if num_format else fmt.get(bg_color="#FFF2CC", locked=False)
         rows.append((setting, r, value, cell_fmt))
     last = header_row + len(rows)
     ws.add_table(header_row, 0, last, 4, {
@@ -98,7 +101,8 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
         elif setting.type == "percent":
             ws.data_validation(r, 3, r, 3, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
                                             "error_title": "无效的值 Invalid value",
-                                            "error_message": "请输入 0% 到 100% 之间的百分比。Enter a percentage from 0% to 100%."})
+                                            "error_message": "请输入 0% 到 100% 之间的百分比。Enter a percentage from "
+                                                             "0% to 100%."})
         elif setting.type in ("number", "integer"):
             ws.data_validation(r, 3, r, 3, {"validate": "decimal" if setting.type == "number" else "integer",
                                             "criteria": ">=", "value": 0,

@@ -122,7 +122,8 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema) -> Workbook
     for s in schema.settings:
         where = names.get(s.name)
         if where is None:
-            warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; default used")
+            warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; default "
+                            "used")
             settings_values[s.key] = s.value
             continue
         value = _cell(_grid(book, where[0], grids), where[1], where[2])

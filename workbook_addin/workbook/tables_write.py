@@ -51,7 +51,8 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
         last = start + len(records) - 1
         if last > layout.last_row:
             pkg.resize_table(layout.table, last)
-        pkg.set_table_rows(layout.table, {start + i: {layout.columns[k]: v for k, v in rec.items() if k in layout.columns}
+        pkg.set_table_rows(layout.table, {start + i: {layout.columns[k]: v for k,
+                                                      v in rec.items() if k in layout.columns}
                                           for i, rec in enumerate(records)})
     for name, value in changes.names.items():
         where = data.names.get(name)
@@ -196,7 +197,9 @@ class WorkbookFile:
             raise WorkbookError("read() the workbook before writing it")
         st = self.path.stat()
         if (st.st_mtime_ns, st.st_size) != self._stamp:
-            raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; nothing was written")
+            raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; "
+                                "nothing was "
+                                "written")
         with gc_paused():
             apply_to_package(self._pkg, self._data, changes)
             self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now)

@@ -85,7 +85,8 @@ def parse_cells(row_xml_inner: str) -> list[Cell]:
         attr_text = m.group(1)
         rm = _R_ATTR.search(attr_text)
         if rm is None:
-            raise ValueError("a cell without an r= reference: files written by Excel, LibreOffice and XlsxWriter always carry one")
+            raise ValueError("a cell without an r= reference: files written by Excel, LibreOffice and XlsxWriter "
+                             "always carry one")
         cells.append(Cell(int(rm.group(2)), col_index(rm.group(1)), attr_text, m.group(3) or "", m.group(0)))
     return cells
 
@@ -136,7 +137,8 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
             return None, f"<v>{_number(value)}</v>"
     elif kind is str and value:
         text = escape_text(value)
-        return ("str", f"<v>{text}</v>") if has_formula else ("inlineStr", f'<is><t xml:space="preserve">{text}</t></is>')
+        return ("str", f"<v>{text}</v>") if has_formula else ("inlineStr",
+                                                              f'<is><t xml:space="preserve">{text}</t></is>')
     elif kind is str and has_formula:  # an empty text result, stored as Excel (and the build) stores it
         return "str", "<v></v>"
     elif kind is int:
@@ -198,7 +200,8 @@ def finish_cell(head: str, value: Any, formula: str | None = None, date1904: boo
     return head + ("/>" if not body else f">{body}</c>")
 
 
-_SHIFT_TOKEN = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!?|\[[^\]]*\]|(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_])')
+_SHIFT_TOKEN = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!?|\[[^\]]*\]'
+                          r'|(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_])')
 
 
 def shift_formula(text: str, delta: int) -> str:

@@ -91,7 +91,8 @@ def _rels_path(part: str) -> str:
 
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 #: one area of a defined name: 'Sheet'!$A$1:$Z$13 (sheet group 2 quoted, 3 plain; range group 4)
-_NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
+_NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))"
+                        r"!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
 
 
@@ -275,8 +276,10 @@ class XlsxPackage:
             self._names_follow(t, ref[2])
             text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
             new = range_ref(*ref)
-            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text, count=1)
-            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")', lambda m: m.group(1) + new + m.group(2), text)
+            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m, new=new: m.group(1) + new + m.group(2),
+                          text, count=1)
+            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")',
+                          lambda m, new=new: m.group(1) + new + m.group(2), text)
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()

@@ -229,7 +229,8 @@ class _SheetPatcher:
         get = values.get
         for c, before, after, text, moves in self._growth_columns(growth, r):
             v = get(c)
-            if text is None:  # plain cells, inlined: hundreds of thousands of them when the archive state is first written
+            # plain cells, inlined: hundreds of thousands of them when the archive state is first written
+            if text is None:
                 if v is None:
                     parts.append(before + number + after + "/>")
                     continue
@@ -296,7 +297,8 @@ class _SheetPatcher:
                     formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=a, formula=formula, date1904=date1904))
             elif old is not None:
-                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula, date1904=date1904))
+                by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula,
+                                                    date1904=date1904))
             else:
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=self.region_style(r, c), date1904=date1904))
         if not by_col and (attrs is None or set(attrs) <= {"r", "spans"}):
@@ -323,7 +325,8 @@ class _SheetPatcher:
                 last = body.rfind("<row", start)
                 rn = _ROW_NUM.search(body, last, body.find(">", last))
                 if rn is None:
-                    raise SheetPatchError("a row without an r= number (not written by Excel, LibreOffice or XlsxWriter)")
+                    raise SheetPatchError("a row without an r= number "
+                                          "(not written by Excel, LibreOffice or XlsxWriter)")
                 self.max_row = max(self.max_row, int(rn.group(1)))
                 break
             rn = _ROW_NUM.search(attr_text)
