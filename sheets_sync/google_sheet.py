@@ -94,6 +94,7 @@ class GoogleSheetBackend(Backend):
         self.user = ""
         self.race_repairs = 0
         self.log_problems: list[str] = []
+        self.withheld: list[CellWrite] = []  # planned writes a strict protected range does not allow
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
@@ -229,13 +230,17 @@ class GoogleSheetBackend(Backend):
             self._add_columns(state, guard, plan, cols, remote)
         if self.before_write is not None:
             self.before_write()
-        data, raced = self._cell_ranges(state, guard, plan.cells, cols)
+        locked = locked_cells(guard.tab(state.title))
+        self.withheld = [c for c in plan.cells if _is_locked(locked, guard.row_of.get(c.key), state.col_of.get(c.column))
+                         or _is_locked(locked, guard.row_of.get(c.key), state.col_of["creator_key"])]
+        cells = [c for c in plan.cells if c not in self.withheld]
+        data, raced = self._cell_ranges(state, guard, cells, cols)
         for chunk in chunks(data, self.chunk_bytes):
             self._write_chunk(state, guard, chunk)
         appends = [r for r in plan.appends if r["creator_key"] not in guard.row_of]
         raced = raced or len(appends) != len(plan.appends)
         if appends:
-            self._append(state, guard, appends, cols)
+            self._append(state, guard, appends, cols, locked)
         self._protect(sheet, state, guard.meta)
         if raced:
             raise RaceDetected(f"{state.title} changed while syncing; syncing again")
@@ -265,8 +270,10 @@ class GoogleSheetBackend(Backend):
                          "_key": expected[row]})
         return data, raced
 
-    def _append(self, state: TabState, guard: Guard, rows: list[dict[str, str]], cols: Mapping[str, Column]) -> None:
-        """New creators into rows inserted right below the last data row, in one atomic request."""
+    def _append(self, state: TabState, guard: Guard, rows: list[dict[str, str]], cols: Mapping[str, Column],
+                locked: list[tuple[int, float, int, float]]) -> None:
+        """New creators into rows inserted right below the last data row, in one atomic request
+        (cells in columns a strict protection locks for the sync's account stay empty, withheld)."""
         tab = guard.tab(state.title)
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
@@ -274,9 +281,13 @@ class GoogleSheetBackend(Backend):
         lo, hi = min(state.col_of.values()), max(state.col_of.values())
         at = guard.height  # 0-based index of the first row below the data
         lines = []
-        for rec in rows:
+        for n, rec in enumerate(rows):
             line: list[dict[str, Any]] = [{} for _ in range(lo, hi + 1)]
             for k, i in state.col_of.items():
+                if _is_locked(locked, at + n + 1, i):
+                    if rec.get(k):
+                        self.withheld.append(CellWrite(rec["creator_key"], k, rec[k], ""))
+                    continue
                 line[i - lo] = _cell_data(cell_for_sheet(rec.get(k, ""), cols.get(k)))
             lines.append({"values": line})
         dims = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": at, "endIndex": at + len(rows)}
@@ -434,6 +445,26 @@ class GoogleSheetBackend(Backend):
         got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)),
                          "reading the sync log")
         return got.get("values", [])
+
+
+def locked_cells(tab: dict[str, Any] | None) -> list[tuple[int, float, int, float]]:
+    """(first row, end row, first column, end column), 0-based, of the strict protected ranges the
+    sync's account may not edit (Google says so per range: ``requestingUserCanEdit``)."""
+    out = []
+    for p in (tab or {}).get("protectedRanges", []):
+        if p.get("warningOnly") or p.get("requestingUserCanEdit", True) or "range" not in p:
+            continue
+        g = p["range"]
+        out.append((g.get("startRowIndex", 0), g.get("endRowIndex", float("inf")),
+                    g.get("startColumnIndex", 0), g.get("endColumnIndex", float("inf"))))
+    return out
+
+
+def _is_locked(locked: list[tuple[int, float, int, float]], row: int | None, col: int | None) -> bool:
+    """Whether sheet row ``row`` (1-based), column ``col`` (0-based) lies in a locked range."""
+    if row is None or col is None:
+        return False
+    return any(r0 <= row - 1 < r1 and c0 <= col < c1 for r0, r1, c0, c1 in locked)
 
 
 def _cell_data(value: Any) -> dict[str, Any]:

@@ -62,7 +62,8 @@ class RetryPolicy:
     max_attempts: int = 6
     base_delay: float = 0.5
     max_delay: float = 16.0
-    max_total: float = 60.0
+    quota_delay_cap: float = 64.0
+    max_total: float = 150.0
     sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
     clock: Callable[[], float] = time.monotonic
@@ -70,7 +71,14 @@ class RetryPolicy:
     retries: int = field(default=0, init=False)
 
     def delay(self, attempt: int, error: BaseException | None = None) -> float:
-        """Full-jitter delay before retry number ``attempt`` (0-based), honouring Retry-After."""
+        """Full-jitter delay before retry number ``attempt`` (0-based), honouring Retry-After.
+
+        A 429 is Google's per-minute quota (60 writes per minute per user, shared by every workbook
+        of the team's service account): it only passes when the minute does, so those waits start at
+        12 s and double (truncated exponential back-off, as Google advises), enough to span a minute
+        within the attempts a sync makes."""
+        if error is not None and status_of(error) == 429 and retry_after(error) is None:
+            return min(self.quota_delay_cap, max(2.0 ** attempt, 12.0) * (1 + self.rand()))
         cap = min(self.max_delay, self.base_delay * (2 ** attempt))
         wait = self.rand() * cap
         asked = retry_after(error) if error is not None else None

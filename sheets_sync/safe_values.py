@@ -23,6 +23,9 @@ from workbook_addin.core.cells import CellError, is_blank, parse_number
 from workbook_addin.core.schema import Column, Schema, load_schema
 
 _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d+")
+#: Google Sheets keeps numbers as doubles: integers from here on lose digits as numbers.
+EXACT_LIMIT = 2**53
 
 #: The leading characters that spreadsheet programs read as the start of a formula.
 FORMULA_LEADS = ("=", "+", "-", "@")
@@ -38,6 +41,15 @@ def _number_text(value: float) -> str:
     if float(value).is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(float(value))
+
+
+def _numeric_text(text: str) -> str:
+    """Canonical spelling of a numeric column's text: integers exactly (a 19-digit id must not come
+    back rounded), other numbers through the one cell parser, anything else kept as typed."""
+    if _INTEGER.fullmatch(text):
+        return str(int(text))
+    number = _parse_number(text)
+    return _number_text(number) if number is not None else text
 
 
 def _parse_number(text: str) -> float | None:
@@ -76,8 +88,7 @@ def canonical(value: Any, column: Column | None = None, schema: Schema | None = 
     text = str(value).strip()
     if column is not None:
         if column.is_numeric:
-            number = _parse_number(text)
-            return _number_text(number) if number is not None else text
+            return _numeric_text(text)
         if column.type == "enum" and column.enum:
             code = (schema or load_schema()).enums[column.enum].normalise(text)
             return code if code is not None else text
@@ -102,8 +113,7 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
             elif lookup is not None:
                 add(lookup.get(text.casefold(), text))
             elif numeric:
-                number = _parse_number(text)
-                add(_number_text(number) if number is not None else text)
+                add(_numeric_text(text))
             else:
                 add(text)
         elif v is None:
@@ -126,20 +136,31 @@ def cell_for_sheet(text: str, column: Column | None = None) -> str | float | int
     """
     if text == "" or column is None or not column.is_numeric:
         return text
+    if _INTEGER.fullmatch(text) and abs(int(text)) >= EXACT_LIMIT:
+        return text  # as a number Google would round it; as text (RAW) every digit stays
+    return _typed_number(text)
+
+
+def _typed_number(text: str) -> str | float | int:
+    if _INTEGER.fullmatch(text):
+        return int(text)
     try:
         number = float(text)
     except ValueError:
         return text
     if not math.isfinite(number):
         return text
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return int(number) if number.is_integer() and abs(number) < EXACT_LIMIT else number
 
 
 def typed_local(text: str, column: Column | None = None) -> Any:
-    """The value put into the local table for canonical ``text`` (numbers as numbers, empty as None)."""
+    """The value put into the local table for canonical ``text`` (numbers as numbers, integers
+    exactly however long, empty as None)."""
     if text == "":
         return None
-    return cell_for_sheet(text, column)
+    if column is None or not column.is_numeric:
+        return text
+    return _typed_number(text)
 
 
 def looks_like_formula(value: Any) -> bool:

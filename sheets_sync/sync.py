@@ -212,6 +212,7 @@ def sync_table(
         if plan:
             backend.commit(sheet, remote, plan, entry)
         notes.extend(getattr(backend, "log_problems", []))
+        notes.extend(withheld(sheet, result, getattr(backend, "withheld", []) if plan else [], backend.describe()))
         return result
 
     result, attempt = _attempts(backend, once, policy or getattr(backend, "policy", None) or RetryPolicy(),
@@ -304,6 +305,21 @@ def forget_locally(sheet: Sheet, forget: list[str], result: MergeResult, label_o
         elif key in result.local_rows:
             row = result.local_rows[key]
             row.update({c.key: "" for c in sheet.columns if c.personal and c.key in row})
+
+
+def withheld(sheet: Sheet, result: MergeResult, cells: list[CellWrite], where: str) -> list[str]:
+    """Writes a strict protected range refused: the base keeps what the archive has, so they are
+    pushed once the owner allows it, and the workbook is told which column and what to ask for."""
+    for cell in cells:
+        if cell.key in result.base:
+            result.base[cell.key][cell.column] = cell.old
+    by_column: dict[str, int] = {}
+    for cell in cells:
+        by_column[cell.column] = by_column.get(cell.column, 0) + 1
+    return [f"共享表受保护 {where}: 列 {sheet.column(col).header} is protected in the shared sheet and the sync's "
+            f"account is not one of its editors, so {n} changes there were not pushed (kept in this workbook, "
+            "pushed once allowed). Ask the sheet's owner to add the account to the range's editors, or to make "
+            "the protection warning-only (Data › Protect sheets and ranges)." for col, n in by_column.items()]
 
 
 def deleted_notes(sheet: Sheet, result: MergeResult) -> list[str]:

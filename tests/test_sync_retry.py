@@ -30,7 +30,7 @@ def test_429_5xx_and_dropped_connections_are_transient_but_403_is_not():
 
 def test_exponential_backoff_then_success():
     p, slept = policy(base_delay=0.5, max_delay=4)
-    errors = [api_error(429), api_error(500), requests.ConnectionError("drop"), api_error(503)]
+    errors = [api_error(502), api_error(500), requests.ConnectionError("drop"), api_error(503)]
 
     def flaky():
         if errors:
@@ -39,6 +39,14 @@ def test_exponential_backoff_then_success():
 
     assert call_with_retry(flaky, p) == "ok"
     assert slept == [0.5, 1.0, 2.0, 4.0]  # doubles, capped at max_delay
+
+
+def test_the_per_minute_quota_is_waited_out_within_one_sync():
+    """429 is the 60-writes-per-minute quota: waits long enough, in the attempts a sync makes, to
+    reach the next minute (the old half-second back-off gave up after about 15 s)."""
+    p = RetryPolicy(sleep=lambda s: None, rand=lambda: 0.0)
+    waits = [p.delay(n, api_error(429)) for n in range(5)]
+    assert waits == [12.0, 12.0, 12.0, 12.0, 16.0] and sum(waits[:4]) < 60 < sum(waits) <= p.max_total
 
 
 def test_jitter_spreads_waits_and_retry_after_is_honoured():

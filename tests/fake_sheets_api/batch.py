@@ -334,6 +334,7 @@ def update_cells(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
         if r1 > sheet.row_count or c1 > sheet.col_count:
             raise bad_request(f"Invalid {where}: GridRange exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}")
     mask = body.get("fields")
+    book.check_protected(sheet, r0, r1, c0, c1)
     for r in range(r0, r1):
         row = rows[r - r0] if r - r0 < len(rows) else {}
         vals = (row or {}).get("values") or []

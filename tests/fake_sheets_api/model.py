@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import a1
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .formula import FormulaError, evaluate
 from .values import DATE_TYPES, format_value, raw_value, user_entered_value
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 MAX_CELLS = 10_000_000
+#: Google's answer to an edit inside a protected range the caller is not an editor of (HTTP 403).
+PROTECTED_MESSAGE = ("You are trying to edit a protected cell or object. Please contact the spreadsheet owner "
+                     "to remove protection if you need to edit.")
 
 DEFAULT_FORMAT: dict[str, Any] = {
     "backgroundColor": {"red": 1, "green": 1, "blue": 1},
@@ -573,6 +576,9 @@ class Spreadsheet:
                     + f" [{(r0 + n_rows) if box.end_row is not None and n_rows > box.end_row - r0 else a1.col_letters(c0 + n_cols - 1)}]")
             if n_rows and n_cols:
                 sheet.check_grid(limit_r1, limit_c1, self.label(sheet, r0, max(limit_r1, r0 + 1), c0, max(limit_c1, c0 + 1)))
+        if n_rows and n_cols and sheet.protected:
+            written = {(r0 + i, c0 + j) for i, row in enumerate(values) if row for j, v in enumerate(row) if v is not None}
+            self.check_protected(sheet, r0, r0 + n_rows, c0, c0 + n_cols, written)
         updated_cells = 0
         touched_rows: set[int] = set()
         touched_cols: set[int] = set()
@@ -751,8 +757,31 @@ class Spreadsheet:
             out["columnGroups"] = copy.deepcopy(sheet.col_groups)
         return out
 
-    @staticmethod
-    def protected_json(p: dict[str, Any]) -> dict[str, Any]:
+    def may_edit(self, p: dict[str, Any]) -> bool:
+        """Whether the current caller may edit inside protected range ``p``: a warning-only range
+        lets everyone; a strict one only its editors and the spreadsheet's owner."""
+        if p.get("warningOnly") or not self.caller or self.caller == self.owner:
+            return True
+        return self.caller in ((p.get("editors") or {}).get("users") or [])
+
+    def check_protected(self, sheet: Sheet, r0: int, r1: int, c0: int, c1: int,
+                        cells: set[tuple[int, int]] | None = None) -> None:
+        """HTTP 403, as Google answers, when a write touches a strict range the caller may not edit.
+
+        ``cells``: the cells a values write really sets (a null in ``values`` leaves its cell alone,
+        and is taken not to count as an edit; Google's documentation does not say)."""
+        for p in sheet.protected:
+            gr = p.get("range")
+            if gr is None or self.may_edit(p):
+                continue
+            pr0, pr1 = gr.get("startRowIndex", 0), gr.get("endRowIndex", sheet.row_count)
+            pc0, pc1 = gr.get("startColumnIndex", 0), gr.get("endColumnIndex", sheet.col_count)
+            if not (r0 < pr1 and pr0 < r1 and c0 < pc1 and pc0 < c1):
+                continue
+            if cells is None or any(pr0 <= r < pr1 and pc0 <= c < pc1 for r, c in cells):
+                raise ApiError(403, PROTECTED_MESSAGE, "PERMISSION_DENIED")
+
+    def protected_json(self, p: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"protectedRangeId": p["protectedRangeId"]}
         if "range" in p:
             out["range"] = gridrange_out(p["range"])
@@ -762,7 +791,7 @@ class Spreadsheet:
             out["description"] = p["description"]
         if p.get("warningOnly"):
             out["warningOnly"] = True
-        out["requestingUserCanEdit"] = True
+        out["requestingUserCanEdit"] = self.may_edit(p)
         if p.get("unprotectedRanges"):
             out["unprotectedRanges"] = [gridrange_out(g) for g in p["unprotectedRanges"]]
         editors = {k: v for k, v in (p.get("editors") or {}).items() if v}

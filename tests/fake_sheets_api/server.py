@@ -24,6 +24,7 @@ from .auth import TokenIssuer
 from .batch import apply_batch, search_metadata
 from .errors import ApiError, bad_request, not_found
 from .faults import MESSAGES, Faults
+from .quota import MESSAGE as QUOTA_MESSAGE, WriteQuota
 from .model import Spreadsheet, apply_field_mask, now_rfc3339
 
 DEFAULT_EMAIL = "sync@lianxing-test.iam.gserviceaccount.com"
@@ -90,6 +91,7 @@ class FakeSheetsServer:
         self.permissions: dict[str, list[dict[str, Any]]] = {}
         self.tokens = TokenIssuer(lifetime=token_lifetime)
         self.faults = Faults()
+        self.quota = WriteQuota()
         self.stats = Stats()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -244,6 +246,7 @@ class FakeSheetsServer:
             width = max((len(r) for r in rows), default=0)
             if width > sheet.col_count:
                 sheet.resize(cols=width)
+            book.caller = ""  # a person in the browser (the owner's session): no protected-range check
             book.write_values(f"'{sheet.title}'!{start}", rows, "ROWS", "USER_ENTERED" if user_entered else "RAW")
 
     def _book(self, spreadsheet_id: str) -> Spreadsheet:
@@ -281,6 +284,7 @@ class FakeSheetsServer:
         book = self._readable(spreadsheet_id, caller)
         if not book.can_write(caller):
             raise ApiError(403, "The caller does not have permission")
+        book.caller = caller  # strict protected ranges check who writes
         return book
 
     @staticmethod
@@ -312,6 +316,7 @@ class FakeSheetsServer:
                 grid = _wants_grid_data(fields) if fields else _bool(query, "includeGridData")
                 with self.lock:
                     book = self._readable(sid, caller)
+                    book.caller = caller
                     data = book.to_json(grid, query.get("ranges"))
                 return 200, apply_field_mask(data, fields)
             if verb == "batchUpdate" and method == "POST":
@@ -717,6 +722,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _encode(data: Any) -> bytes:
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
+    def _account(self) -> str:
+        try:
+            return self.fake.tokens.caller(self.headers.get("Authorization"))
+        except ApiError:
+            return ""  # the request itself will be answered 401
+
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -748,6 +759,10 @@ class _Handler(BaseHTTPRequestHandler):
             code, message, status_text = MESSAGES[fault]
             fake.stats.record(self.command, path, code, len(body), False)
             self._send(code, self._encode(ApiError(code, message, status_text).body()))
+            return
+        if is_write and fake.quota.per_minute is not None and not fake.quota.take(self._account()):
+            fake.stats.record(self.command, path, 429, len(body), False)
+            self._send(429, self._encode(ApiError(429, QUOTA_MESSAGE, "RESOURCE_EXHAUSTED").body()))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
