@@ -231,8 +231,9 @@ class GoogleSheetBackend(Backend):
         if self.before_write is not None:
             self.before_write()
         locked = locked_cells(guard.tab(state.title))
-        self.withheld = [c for c in plan.cells if _is_locked(locked, guard.row_of.get(c.key), state.col_of.get(c.column))
-                         or _is_locked(locked, guard.row_of.get(c.key), state.col_of["creator_key"])]
+        key_col = state.col_of["creator_key"]
+        self.withheld = [c for c in plan.cells if any(_is_locked(locked, guard.row_of.get(c.key), i)
+                                                      for i in (state.col_of.get(c.column), key_col))]
         cells = [c for c in plan.cells if c not in self.withheld]
         data, raced = self._cell_ranges(state, guard, cells, cols)
         for chunk in chunks(data, self.chunk_bytes):

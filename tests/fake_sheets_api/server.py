@@ -39,6 +39,7 @@ class Stats:
     requests: int = 0
     request_bytes: int = 0
     writes: int = 0
+    server_seconds: float = 0.0  # time the fake spent answering (the rest of a client's wall time is the client's)
     token_requests: int = 0
     log: list[tuple[str, str, int]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -53,6 +54,7 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self.requests = self.request_bytes = self.writes = self.token_requests = 0
+            self.server_seconds = 0.0
             self.log = []
 
 
@@ -729,6 +731,14 @@ class _Handler(BaseHTTPRequestHandler):
             return ""  # the request itself will be answered 401
 
     def _handle(self) -> None:
+        start = time.perf_counter()
+        try:
+            self._answer()
+        finally:
+            with self.fake.stats._lock:
+                self.fake.stats.server_seconds += time.perf_counter() - start
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
