@@ -24,17 +24,19 @@ was written (creators added later get the last refresh's values until the next r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
+from ..core.cells import is_blank
 from ..core.schema import Schema
 from ..core.settings import DIMENSIONS
-from ..core.cells import is_blank
-from .formats import Formats, cached_value
 from .structured_refs import refs
+
+if TYPE_CHECKING:  # the build's side only: the refresh (also run by xlwings Lite) needs no XlsxWriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from .formats import Formats
 
 CALC_SHEET = "_calc"
 #: _calc columns in order: the key, then the six subscores in the engine's DIMENSIONS order
@@ -44,7 +46,7 @@ LAST = "last_refresh"
 
 def calc_column(key: str) -> str:
     """The whole _calc column of ``key`` (``_calc!$B:$B``): INDEX into it costs one cell."""
-    letter = xl_col_to_name(CALC_COLUMNS.index(key))
+    letter = chr(ord("A") + CALC_COLUMNS.index(key))  # seven columns: A to G
     return f"{CALC_SHEET}!${letter}:${letter}"
 
 
@@ -136,6 +138,8 @@ def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> d
 
 def build_calc_sheet(ws: Worksheet, fmt: Formats, schema: Schema, frames: Mapping[str, pd.DataFrame]) -> None:
     """Writes the header row and the seven spilled calls, each with the engine's values cached."""
+    from .formats import cached_value  # XlsxWriter-side helper, kept out of the refresh's imports
+
     formulas = spill_formulas(schema)
     values = calc_values(frames.get("creators"), frames.get("scores"))
     rows = max(len(values["creator_key"]), 1)  # the Creators Table has at least one (empty) row
