@@ -33,12 +33,13 @@ from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
 from .workbook.xlwings_udf_api import arg, func
 from .workbook.xlwings_version import check_function_host
+from .core.errors import LianxingError
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80
 
 
-class UdfInputError(ValueError):
+class UdfInputError(LianxingError, ValueError):
     """Input a function cannot use; its message is what the cell shows."""
 
 

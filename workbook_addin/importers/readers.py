@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from ..core.errors import LianxingError
 
 DELIMITERS = (",", ";", "\t", "|")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -29,7 +30,7 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 FALLBACK_ENCODINGS = ("gb18030", "cp1252", "latin-1")
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(LianxingError):
     """The file cannot be read at all (corrupt spreadsheet, not a table); the message says why."""
 
 

@@ -31,6 +31,7 @@ from ..core.schema import load_schema
 # the file reader and writer
 from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value
 from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
+from ..core.errors import LianxingError
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 #: how many unmatched rows the run-log message lists by name (all are in the report)
@@ -251,7 +252,7 @@ def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFr
     return result
 
 
-class ExportFolderError(Exception):
+class ExportFolderError(LianxingError):
     """The export folder does not exist: nothing is recomputed or saved (a typo must not look like a quiet day)."""
 
 
