@@ -21,6 +21,7 @@ import functools
 import hashlib
 import pickle
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -279,7 +280,8 @@ def _settings(**values: Any) -> Settings:
     return settings
 
 
-def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables, settings) -> Any:
+def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables: Callable[[], dict[str, pd.DataFrame]],
+                     settings: Callable[[], Settings]) -> Any:
     """``dimension`` of the creator(s) in ``key`` as the engine computes it from the tables that
     ``tables(*args)`` builds; memoised on the content of ``args`` (see MEMO_SIZE)."""
     digest = hashlib.blake2b(pickle.dumps((dimension, args), protocol=5), digest_size=16).digest()
