@@ -55,7 +55,7 @@ def display_value(schema: Schema, col: Column, value: Any) -> Any:
 
 def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | None:
     label = col.header
-    if col.type == "enum" and col.enum in list_names:
+    if col.type == "enum" and col.enum is not None and col.enum in list_names:
         return {"validate": "list", "source": "=" + list_names[col.enum],
                 "input_title": col.zh[:32], "input_message": "从列表选择 Choose from the list"[:255],
                 "error_type": "warning", "error_title": "不在列表中 Not in the list",
@@ -81,8 +81,7 @@ def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | 
 
 
 def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet,
-                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str],
-                      array_formulas: frozenset[str] = frozenset()) -> int:
+                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str]) -> int:
     """Writes ``sheet``'s Table at A1 with ``frame``'s rows; returns the number of data rows.
 
     ``formulas`` maps column keys to the one formula every row of that column carries (structured
@@ -110,10 +109,7 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         if formula is not None:
             for i in range(rows):
                 cached = cached_value(display_value(schema, col, values[i])) if i < n else ""
-                if col.key in array_formulas:
-                    ws.write_array_formula(i + 1, j, i + 1, j, "{" + formula + "}", cell_fmt, cached)
-                else:
-                    ws.write_formula(i + 1, j, formula, cell_fmt, cached)
+                ws.write_formula(i + 1, j, formula, cell_fmt, cached)
         else:
             for i in range(n):
                 write_cell(ws, i + 1, j, display_value(schema, col, values[i]), cell_fmt)
@@ -158,6 +154,7 @@ def _col(sheet: Sheet, key: str) -> int | None:
 def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, rows: int) -> None:
     last_row = rows
     last_col = len(sheet.columns) - 1
+    j: int | None
     tier = _col(sheet, "tier")
     if tier is not None:
         for code, (bg, fg) in TIER_COLOURS.items():
