@@ -104,9 +104,16 @@ def three_way(
     """
     out = MergeResult()
     empty: dict[str, str] = {}
+    disputed = {k for k, _ in open_conflicts}
     for key in sorted(set(local) | set(remote) | set(base)):
         l_row, r_obj, b_row = local.get(key), remote.get(key), base.get(key)
         r_row = r_obj.values if r_obj is not None else None
+        if l_row is not None and r_row is not None and b_row is not None and key not in disputed \
+                and not r_obj.needs_key:  # type: ignore[union-attr]
+            same = [l_row.get(c, "") for c in columns]
+            if same == [r_row.get(c, "") for c in columns] == [b_row.get(c, "") for c in columns]:
+                out.base[key] = dict(zip(columns, same))  # the usual row: nothing changed anywhere
+                continue
         if l_row is None and r_row is None:
             continue  # gone everywhere: forget it
         if r_row is None:
