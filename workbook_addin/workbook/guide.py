@@ -122,9 +122,12 @@ SETUP_TEXT: tuple[tuple[str, str], ...] = (
      f"Mac (usually needed): on the \"{CONF_SHEET}\" sheet put Interpreter_Mac in A2 and the full path of python3 in "
      "B2 "
      "(which python3 shows it). Your own xlwings.conf file works too, for every workbook."),
-    ("4. 提示 xlwings 版本不符时", "4. When a cell or the button says the xlwings version differs"),
-    (f"运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 xlwings runpython install。",
-     f"Run the command it names, {pip_command()}, then restart Excel; on a Mac run xlwings runpython install again."),
+    ("4. 提示 xlwings 版本不符时", "4. When Excel says the xlwings version differs"),
+    (f"按钮或函数会弹出提示，说明需要的版本。运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 "
+     "xlwings runpython install。在此之前，函数单元格显示上次刷新的值。",
+     f"The button or the functions show a message naming the version needed. Run the command it names, "
+     f"{pip_command()}, then restart Excel; on a Mac run xlwings runpython install again. Until then the function "
+     "cells show the values of the last refresh."),
     ("5. 连接共享 Google 表格（可选）", "5. Connect the shared Google Sheet (optional)"),
     ("在设置表中填写 google_sheet_key（共享表网址中 /d/ 与 /edit 之间的 ID）和 google_credentials（本机上服务账号密钥 "
      "JSON 文件的路径），并把 archive_backend "
