@@ -29,6 +29,7 @@ from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, n
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
+from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
 from .safe_values import canonical_many, typed_local
 
@@ -199,17 +200,19 @@ def sync_table(
         step("read")
         remote = backend.read(sheet)
         step("merge")
+        renames = pair_renames(mine_keys := dict(mine), base_map, remote.rows, labels := dict(label_of))
         add, skip = column_plan(sheet, remote, base_map, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
         unknown_as_base(remote, add, base_map)
-        mine_now, base_now = forgotten(sheet, forget, mine, base_map, remote)
+        mine_now, base_now = forgotten(sheet, forget, mine_keys, base_map, remote)
         result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, open_conflicts(conflicts, sheet_key),
                            now, status_column=status_column, archived=ARCHIVED)
         keep_base(result, skip + private, base_map)
         plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add,
                          skip)
         forget_locally(sheet, forget, result, label_of)
-        notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe())
+        notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe()) + renames.notes
+        label_of.update(labels)
         entry = _log_entry(now, user, sheet_key, result, problems + notes, len(forget))
         step("write")
         if plan:
