@@ -669,9 +669,11 @@ def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_ro
     the tier: none below the minimum completeness, never above C when blacklisted, never above B
     when the creator's sales collaborations lost money in total (unless Settings turn that off)."""
     n = len(creators)
-    sub = np.column_stack(subscores).astype(float).reshape(n, 6)
+    # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
+    # explanation adds up and the workbook's native formula over the shown cells gives the same number
+    sub = np.round(np.column_stack(subscores).astype(float).reshape(n, 6), 1)
     score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
-    score = np.round(np.asarray(score, dtype=float), 1)
+    score = np.asarray(scoring.round_half_up(np.asarray(score, dtype=float), 1), dtype=float).reshape(n)
     blacklisted = text_column(creators, "blacklisted") == "yes"
     cap = sales_roi if roi_cap_on(settings) else None
     tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness,
