@@ -63,51 +63,11 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
     values = dict(values or {})
     ws.write_string(0, 0, f"{sheet['zh']} {sheet['en']}", fmt.title())
     ws.write_string(0, 3, "改这里的值，公式会自动重新计算。Edit the values here; formulas recalculate.",
-                    fmt.get(italic=True,
-                                                                                                 font_color="#595959"))
+                    fmt.get(italic=True, font_color="#595959"))
     ws.set_row(0, 24)
     order = [s.key for s in schema.settings]
     header_row = FIRST_ROW
-    rows = []
-    for i, setting in enumerate(schema.settings):
-        r = header_row + 1 + i
-        value = values.get(setting.key, setting.value)
-        num_format = NUM_FORMATS.get(setting.type)
-        cell_fmt = fmt.get(num_format=num_format, bg_color="#FFF2CC",
-                           locked=False) if num_format else fmt.get(bg_color="#FFF2CC", locked=False)
-        rows.append((setting, r, value, cell_fmt))
-    last = header_row + len(rows)
-    ws.add_table(header_row, 0, last, 4, {
-        "name": sheet["table"],
-        "style": "Table Style Light 9",
-        "columns": [{"header": h, "header_format": fmt.header()} for h in SETTINGS_HEADERS],
-    })
-    for setting, r, value, cell_fmt in rows:
-        ws.write_string(r, 0, setting.key, fmt.get(font_color="#7F7F7F"))
-        ws.write_string(r, 1, setting.zh, fmt.get())
-        ws.write_string(r, 2, setting.en, fmt.get())
-        if setting.type in ("percent", "number", "integer") and value not in (None, ""):
-            write_cell(ws, r, 3, float(value) if setting.type != "integer" else int(value), cell_fmt)
-        else:
-            ws.write_string(r, 3, "" if value is None else str(value), cell_fmt)
-        ws.write_string(r, 4, setting.source, fmt.get(font_color="#595959"))
-        ref = _abs(name, r, 3)
-        book.define_name(setting.name, "=" + ref)
-        layout.names[setting.name] = ref
-        if setting.type == "enum" and list_names and setting.enum is not None and setting.enum in list_names:
-            ws.data_validation(r, 3, r, 3, {"validate": "list", "source": "=" + list_names[setting.enum],
-                                            "error_title": "无效的值 Invalid value",
-                                            "error_message": "请从下拉列表选择。Choose a value from the list."})
-        elif setting.type == "percent":
-            ws.data_validation(r, 3, r, 3, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
-                                            "error_title": "无效的值 Invalid value",
-                                            "error_message": "请输入 0% 到 100% 之间的百分比。Enter a percentage from "
-                                                             "0% to 100%."})
-        elif setting.type in ("number", "integer"):
-            ws.data_validation(r, 3, r, 3, {"validate": "decimal" if setting.type == "number" else "integer",
-                                            "criteria": ">=", "value": 0,
-                                            "error_title": "无效的值 Invalid value",
-                                            "error_message": "请输入不小于 0 的数字。Enter a number of 0 or more."})
+    _settings_table(book, ws, fmt, schema, values, list_names, layout)
     for group_name, keys in ((WEIGHTS_NAME, WEIGHT_KEYS), (TIERS_NAME, TIER_KEYS)):
         start = header_row + 1 + _contiguous(keys, order)
         ref = _abs(name, start, 3, start + len(keys) - 1, 3)
@@ -122,10 +82,65 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
     for col, width in enumerate((20, 22, 30, 14, 60, 14)):
         ws.set_column(col, col, width)
     ws.freeze_panes(header_row + 1, 0)
+    _small_tables(book, ws, fmt, schema, list_names, layout)
+    return layout
 
-    # The small tables go to the right, one under another.
+
+def _settings_table(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema, values: Mapping[str, Any],
+                    list_names: Mapping[str, str] | None, layout: SettingsLayout) -> None:
+    """tblSettings: one row per setting (key, labels, the value people edit, where it is used), each
+    value a named cell with the drop-down or range check its type needs."""
+    header_row = FIRST_ROW
+    rows = []
+    for i, setting in enumerate(schema.settings):
+        r = header_row + 1 + i
+        value = values.get(setting.key, setting.value)
+        num_format = NUM_FORMATS.get(setting.type)
+        cell_fmt = (fmt.get(num_format=num_format, bg_color="#FFF2CC", locked=False) if num_format
+                    else fmt.get(bg_color="#FFF2CC", locked=False))
+        rows.append((setting, r, value, cell_fmt))
+    ws.add_table(header_row, 0, header_row + len(rows), 4, {
+        "name": schema.settings_sheet["table"],
+        "style": "Table Style Light 9",
+        "columns": [{"header": h, "header_format": fmt.header()} for h in SETTINGS_HEADERS],
+    })
+    for setting, r, value, cell_fmt in rows:
+        ws.write_string(r, 0, setting.key, fmt.get(font_color="#7F7F7F"))
+        ws.write_string(r, 1, setting.zh, fmt.get())
+        ws.write_string(r, 2, setting.en, fmt.get())
+        if setting.type in ("percent", "number", "integer") and value not in (None, ""):
+            write_cell(ws, r, 3, float(value) if setting.type != "integer" else int(value), cell_fmt)
+        else:
+            ws.write_string(r, 3, "" if value is None else str(value), cell_fmt)
+        ws.write_string(r, 4, setting.source, fmt.get(font_color="#595959"))
+        ref = _abs(layout.sheet_name, r, 3)
+        book.define_name(setting.name, "=" + ref)
+        layout.names[setting.name] = ref
+        rule = _setting_rule(setting, list_names)
+        if rule:
+            ws.data_validation(r, 3, r, 3, rule)
+
+
+def _setting_rule(setting: Any, list_names: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """The data validation of a setting's value cell: its enum's list, a percentage, a number >= 0."""
+    invalid = "无效的值 Invalid value"
+    if setting.type == "enum" and list_names and setting.enum is not None and setting.enum in list_names:
+        return {"validate": "list", "source": "=" + list_names[setting.enum], "error_title": invalid,
+                "error_message": "请从下拉列表选择。Choose a value from the list."}
+    if setting.type == "percent":
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1, "error_title": invalid,
+                "error_message": "请输入 0% 到 100% 之间的百分比。Enter a percentage from 0% to 100%."}
+    if setting.type in ("number", "integer"):
+        return {"validate": "decimal" if setting.type == "number" else "integer", "criteria": ">=", "value": 0,
+                "error_title": invalid, "error_message": "请输入不小于 0 的数字。Enter a number of 0 or more."}
+    return None
+
+
+def _small_tables(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema,
+                  list_names: Mapping[str, str] | None, layout: SettingsLayout) -> None:
+    """The ER benchmarks, FX rates and import map: Excel Tables to the right, one under another."""
     left = 7
-    r = header_row
+    r = FIRST_ROW
     for key in ("er_benchmarks", "fx_rates", "import_map"):
         table = schema.settings_tables[key]
         ws.write_string(r - 1, left, _TABLE_TITLES[key], fmt.subtitle())
@@ -145,7 +160,7 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
             if enum_name and list_names and enum_name in list_names:
                 ws.data_validation(r + 1, left + j, r + n, left + j,
                                    {"validate": "list", "source": "=" + list_names[enum_name]})
-        ref = _abs(name, r + 1, left, r + n, left + len(table.columns) - 1)
+        ref = _abs(layout.sheet_name, r + 1, left, r + n, left + len(table.columns) - 1)
         book.define_name(table.name, "=" + ref)
         layout.names[table.name] = ref
         r = r + n + 4
@@ -156,7 +171,6 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
     for j, w in widths.items():
         ws.set_column(left + j, left + j, w if j != 7 else 34)
     ws.set_column(left - 1, left - 1, 3)
-    return layout
 
 
 _TABLE_TITLES = {
