@@ -23,8 +23,8 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -94,11 +94,17 @@ def _collab_key(platform: Any, key: Any) -> str | None:
     return try_creator_key(None if is_no_data(platform) else str(platform), text)
 
 
-def _date(value: Any) -> dt.datetime | None:
+def _date(value: Any, cache: dict[Any, dt.datetime | None] | None = None) -> dt.datetime | None:
+    """A collaboration's date cell read; ``cache``: the sheet repeats a few dozen dates 50 000 times."""
+    key = value if isinstance(value, (str, dt.date)) else None
+    if cache is not None and key is not None and key in cache:
+        return cache[key]
     try:
         d = parse_date(value) if not is_no_data(value) else None
     except CellError:
-        return None
+        d = None
+    if cache is not None and key is not None:
+        cache[key] = d
     return d
 
 
@@ -107,6 +113,7 @@ def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
         return collabs[col] if col in collabs else pd.Series([None] * len(collabs), index=collabs.index)
 
     c = _Collabs(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list), {}, {})
+    seen: dict[Any, dt.datetime | None] = {}
     for idx, url, plat, promo, utm, key, pub, promised in zip(
         collabs.index, get("post_url"), get("platform"), get("promo_code"), get("utm_campaign"),
         get("creator_key"), get("publish_date"), get("promised_date"),
@@ -124,7 +131,7 @@ def _index_collabs(collabs: pd.DataFrame) -> _Collabs:
             c.by_utm[code].append(idx)
         if ck := _collab_key(plat_s, key):
             c.by_creator[ck].append(idx)
-        c.date[idx] = _date(pub) or _date(promised)
+        c.date[idx] = _date(pub, seen) or _date(promised, seen)
     return c
 
 
@@ -450,17 +457,23 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
     return out, frame
 
 
+_SPACE = re.compile(r"\s")
+_HOST = re.compile(r"^(?:https?://)?([^/?#\s:@]+\.[^/?#\s:@]+)(?::\d+)?(?:[/?#]|$)", re.I)
+
+
 def _url_problem(url: Any, platform: str | None) -> str | None:
     """Why ``url`` cannot be a post link of ``platform`` (None: it can)."""
     text = str(url).strip()
-    try:
-        parts = urlsplit(text if re.match(r"^https?://", text, re.I) else "https://" + text)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if not host or " " in text or "." not in host:
+    m = _HOST.match(text)
+    if m is None or _SPACE.search(text):
         return "不是有效链接 not a valid link"
-    found = platform_from_url(text)
+    return _host_problem(m.group(1).lower(), platform)
+
+
+@lru_cache(maxsize=1024)
+def _host_problem(host: str, platform: str | None) -> str | None:
+    """The platform half of :func:`_url_problem`, once per host: exports repeat a handful of hosts."""
+    found = platform_from_url(host)
     if found is None:
         return f"链接不属于任何平台 the link is not on TikTok, Instagram or YouTube ({host})"
     if platform and found.casefold() != platform.casefold():
@@ -469,8 +482,11 @@ def _url_problem(url: Any, platform: str | None) -> str | None:
 
 
 def _matched_by(matched: pd.DataFrame) -> dict[Any, str]:
-    return {k: ",".join(sorted(set(g))) for k,
-            g in matched.groupby("collab", sort=False)["matched_by"]} if len(matched) else {}
+    """Per collaboration, how its rows were matched ("post", "promo_code,utm_campaign", ...)."""
+    ways: dict[Any, set[str]] = {}
+    for collab, how in zip(matched["collab"].tolist(), matched["matched_by"].tolist()):
+        ways.setdefault(collab, set()).add(how)
+    return {k: ",".join(sorted(v)) for k, v in ways.items()}
 
 
 def _fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
@@ -489,31 +505,45 @@ def _fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
 
 def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, matched_by,
              dups: set[str]) -> pd.DataFrame:
-    """One row per collaborations cell the ledger's totals (or an empty URL/date cell) change."""
+    """One row per collaborations cell the ledger's totals (or an empty URL/date cell) change;
+    compared column by column with numpy (50 000 collaborations), per cell only where text must be read."""
     sheet_cols = set(load_schema().sheet("collaborations").keys)
-    metrics = [m for m in POST_METRICS if m in sheet_cols] + (["gmv_currency"] if "gmv_currency" in sheet_cols else [])
-    current = {col: collabs[col].tolist() for col in metrics + list(FILL_IF_EMPTY) if col in collabs}
-    totals_at = pd.Index(sums.index).get_indexer(ids.tolist())
-    table = ({m: sums[m].tolist() for m in metrics if m in sums} | {"source": sums["source"].tolist()
-             if "source" in sums else []})
+    metrics = [m for m in POST_METRICS if m in sheet_cols and m in sums]
+    t = pd.Index(sums.index).get_indexer(ids.tolist())
+    t[np.isin(ids.to_numpy(dtype=object), list(dups))] = -1
+    has = t >= 0
+    labels, cids = collabs.index.tolist(), ids.tolist()
+    source = sums["source"].to_numpy(dtype=object) if "source" in sums else np.full(len(sums), "", dtype=object)
     changes = []
-    for at, (collab, cid, t) in enumerate(zip(collabs.index, ids.tolist(), totals_at)):
-        if cid in dups:
-            continue
-        vals: dict[str, tuple[Any, str]] = dict(fills.get(collab, {})) if t >= 0 or collab in fills else {}
-        if t >= 0:
-            for m in metrics:
-                v = table[m][t] if m in table else None
-                if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                    vals[m] = (v if m == "gmv_currency" else float(v), table["source"][t])
-        for col, (new, src) in vals.items():
-            old = current[col][at] if col in current else None
-            if col in FILL_IF_EMPTY and not is_no_data(old):
-                continue
-            if _same(old, new):
-                continue
-            changes.append({"collab": collab, "collab_id": cid, "column": col, "old": old, "new": new,
-                            "source": src, "matched_by": matched_by.get(collab, "台账 ledger")})
+
+    def add(i: int, col: str, old: Any, new: Any, src: str) -> None:
+        changes.append({"collab": labels[i], "collab_id": cids[i], "column": col, "old": old, "new": new,
+                        "source": src, "matched_by": matched_by.get(labels[i], "台账 ledger")})
+
+    for m in metrics:
+        new = np.full(len(collabs), np.nan)
+        new[has] = sums[m].to_numpy(dtype=float)[t[has]]
+        old = collabs[m].to_numpy(dtype=object) if m in collabs else np.full(len(collabs), None, dtype=object)
+        old_num = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(dtype=float)
+        differ = ~np.isnan(new) & ~(np.abs(old_num - new) < 1e-6)
+        for i in np.flatnonzero(differ):  # text such as "38,477" is read as a person typed it
+            if not _same(old[i], float(new[i])):
+                add(i, m, old[i], float(new[i]), source[t[i]])
+    if "gmv_currency" in sheet_cols and "gmv_currency" in sums:
+        cur = sums["gmv_currency"].to_numpy(dtype=object)
+        old = collabs["gmv_currency"].tolist() if "gmv_currency" in collabs else [None] * len(collabs)
+        for i in np.flatnonzero(has):
+            new_c = cur[t[i]]
+            if isinstance(new_c, str) and not _same(old[i], new_c):
+                add(i, "gmv_currency", old[i], new_c, source[t[i]])
+    position = {label: i for i, label in enumerate(labels)}
+    blank = [None] * len(labels)
+    current = {col: collabs[col].tolist() if col in collabs else blank for col in FILL_IF_EMPTY}
+    for collab, vals in fills.items():
+        i = position[collab]
+        for col, (new_v, src) in vals.items():
+            if cids[i] not in dups and col in sheet_cols and is_no_data(current[col][i]):
+                add(i, col, current[col][i], new_v, src)
     return pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
 
 

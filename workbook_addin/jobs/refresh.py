@@ -373,8 +373,20 @@ def _import_exports(report: RefreshReport, run: _Run) -> None:
               "unmatched": report.unmatched_sheet}
     for key, frame in sheets.items():
         if key in data.layouts:
+            frame = as_read(frame)
             replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
             tables[key] = frame
+
+
+def as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its values spelled as the workbook reader gives them back (blank: None, a date
+    at midnight: a date), so a table rewritten unchanged is recognised a column at a time."""
+    out = frame.astype(object).where(frame.notna(), None)
+    for col in frame.columns[[pd.api.types.is_datetime64_any_dtype(t) for t in frame.dtypes]]:
+        stamps = frame[col]
+        midnight = stamps.notna().all() and (stamps == stamps.dt.normalize()).all()
+        out[col] = [None if v is None else (v.date() if midnight else v.to_pydatetime()) for v in out[col]]
+    return out
 
 
 def _add_snapshots(report: RefreshReport, run: _Run, followers: pd.DataFrame | None) -> None:
@@ -404,17 +416,17 @@ def _diff_computed(report: RefreshReport, run: _Run) -> None:
             report.computed_cells += diff_columns(run.changes, key, tables[key], computed[key],
                                                   [c.key for c in sheet.computed_columns if c.key in present])
     if "scores" in computed and "scores" in data.layouts:
-        replace_rows(run.changes, "scores", data.tables["scores"], computed["scores"].reset_index(drop=True),
+        replace_rows(run.changes, "scores", data.tables["scores"], as_read(computed["scores"].reset_index(drop=True)),
                      data.layouts["scores"])
     for key, frame in run.insights.items():  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
         if key in data.layouts:
-            replace_rows(run.changes, key, data.tables[key], frame, data.layouts[key])
+            replace_rows(run.changes, key, data.tables[key], as_read(frame), data.layouts[key])
     if LAST_REFRESH in data.layouts and "scores" in computed and "creators" in computed and "creators" in tables:
         # what the Python-computed cells fall back to where Python is not running: keys as
         # computed, the key formula's platform|handle|profile text as the cells hold it
         creators = tables["creators"].assign(creator_key=computed["creators"]["creator_key"])
         replace_rows(run.changes, LAST_REFRESH, data.tables[LAST_REFRESH],
-                     last_refresh_frame(creators, computed["scores"]), data.layouts[LAST_REFRESH])
+                     as_read(last_refresh_frame(creators, computed["scores"])), data.layouts[LAST_REFRESH])
 
 
 def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) -> None:
