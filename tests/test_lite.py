@@ -6,7 +6,9 @@ and must answer exactly what the classic function answers."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,10 +19,17 @@ from typing import Any
 
 import pytest
 
+from tests.lite_runtime.fake_book import FakeBook as FakeWorkbook
+from tests.lite_runtime.fake_book import dumps, loads
 from workbook_addin import udfs
+from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.lite import parts
 from workbook_addin.lite.main_py import requirements_txt
+from workbook_addin.lite.script import NO_EXPORTS, SYNC_NOTE
+from workbook_addin.workbook.tables_layout import STATUS_NAME
 
+from .test_refresh import EXPORTS
+from .test_refresh_live import NOW, assert_same_cells, template, xlsm_state  # noqa: F401 - a fixture
 from .test_workbook_udfs import WEIGHTS, _table_args, sample_book  # noqa: F401 - a fixture
 
 HARNESS = Path(__file__).parent / "lite_runtime" / "harness.py"
@@ -30,9 +39,9 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 def run_main_py(main_py: Path, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Answers of the main.py at ``main_py`` (see tests/lite_runtime/harness.py)."""
     done = subprocess.run([sys.executable, "-S", str(HARNESS), str(main_py), sysconfig.get_paths()["purelib"]],
-                          input=json.dumps(requests), capture_output=True, text=True, timeout=300)
+                          input=dumps(requests), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +188,124 @@ def test_lite_argument_conversion_gives_the_same_answers(main_py):
     assert [a.get("value", a.get("error")) for a in answers] == [
         udfs.KOL_ROI(3000.0, 1000.0), [[3.0], [None]], "tiktok:glowwithmia", udfs.KOL_TIER(86.0, None, [[85.0], [70.0], [55.0]])]
     assert answers[0]["value"] == pytest.approx(1.0 * 3000 * 0.5 / 1000 - 1)
+
+
+# ---------------------------------------------------------------------------------------- the refresh
+def _lite_refresh(main_py: Path, template: Path, **request: Any) -> dict[str, Any]:  # noqa: F811
+    (answer,) = run_main_py(main_py, [{"refresh": xlsm_state(template), "fullname": template.name, **request}])
+    assert "error" not in answer, answer.get("traceback")
+    book = FakeWorkbook(template.name)
+    book.load_state(answer["state"])
+    return {**answer, "book": book}
+
+
+def test_lite_refresh_writes_what_the_classic_job_writes(main_py, template, tmp_path):  # noqa: F811
+    headless = tmp_path / "headless" / template.name
+    headless.parent.mkdir()
+    shutil.copy(template, headless)
+    shutil.copytree(EXPORTS / "batch", headless.parent / "exports")
+    classic = refresh_workbook(headless, now=NOW, sync=False)
+    assert classic.rows_updated > 0
+    data = tmp_path / "data"  # Lite's /data, the exports dropped there as a folder
+    shutil.copytree(EXPORTS / "batch", data / "exports")
+    answer = _lite_refresh(main_py, template, data_dir=str(data), now=NOW.isoformat())
+    book = answer["book"]
+    got, _expected = assert_same_cells(book, headless, skip={"run_log": ["message"]})  # + the sync note
+    # the same summary in the status cell, plus where the archive sync runs
+    status = book.names[[n.name for n in book.names].index(STATUS_NAME)].refers_to_range.value
+    assert status == f"{classic.status_line}; {SYNC_NOTE}"
+    assert SYNC_NOTE in got.tables["run_log"]["message"].iloc[-1]
+    (alert,) = answer["alerts"]
+    assert alert["prompt"].startswith(status) and alert["mode"] == "warning"
+    assert "BLACKFRIDAY" in alert["prompt"]  # the unmatched export rows are listed, as in the classic alert
+    assert "Reading exports" in answer["printed"]  # progress in Lite's output pane: it has no status bar
+
+
+def test_lite_run_button_without_exports_says_where_to_drop_them(main_py, template, tmp_path):  # noqa: F811
+    answer = _lite_refresh(main_py, template, data_dir=str(tmp_path / "nothing_dropped"), script=True)
+    (alert,) = answer["alerts"]
+    assert alert["mode"] == "critical" and NO_EXPORTS in alert["prompt"] and "Traceback" not in alert["prompt"]
+    assert answer["writes"] == 0
+
+
+# ---------------------------------------------------------------------------------------- the bundle
+#: what does not work in Pyodide: threads, processes, sockets; sqlite3 is not loaded by default
+FORBIDDEN = {"threading", "_thread", "concurrent", "subprocess", "multiprocessing", "socket", "sqlite3"}
+
+
+def test_the_bundle_imports_nothing_pyodide_lacks():
+    """A static check over every module in the bundle: only the standard library (less threads,
+    processes, sockets and sqlite3) and the packages requirements.txt installs; an import of
+    anything else only with a fallback (try/except ImportError); the file and desktop modules left
+    out of the bundle only inside functions Lite does not call (the refresh test above runs them)."""
+    from workbook_addin.lite import bundle
+    from workbook_addin.lite.main_py import ENTRIES, REQUIREMENTS
+
+    installed = {r.split("=")[0].split("<")[0].replace("-", "_") for r in REQUIREMENTS}
+    modules = bundle.bundle_modules(ENTRIES)
+    assert {"workbook_addin.udfs", "workbook_addin.lite.script", "workbook_addin.jobs.refresh"} <= set(modules)
+    bad = []
+    for name in modules:
+        for imp in bundle.imports_of(name):
+            top = imp.module.split(".")[0]
+            where = f"{name} line {imp.line}: {imp.module}"
+            if bundle.is_project(imp.module):
+                if bundle.classic_only(imp.module) and not imp.in_function:
+                    bad.append(f"{where} (classic-only module loaded with the bundle)")
+            elif top in FORBIDDEN:
+                bad.append(f"{where} (does not work in Pyodide)")
+            elif top not in sys.stdlib_module_names and top not in installed and not imp.optional:
+                bad.append(f"{where} (not installed by requirements.txt, no fallback)")
+    assert bad == []
+    with zipfile.ZipFile(io.BytesIO(bundle.build_bundle(ENTRIES))) as z:
+        names = set(z.namelist())
+    assert "workbook_addin/workbook/tables_io.py" not in names and "sheets_sync/sync.py" not in names
+    assert {"templates/schema.toml", "workbook_addin/core/distinct.py"} <= names
+
+
+def test_the_static_check_sees_imports_in_functions_and_fallbacks():
+    from workbook_addin.lite import bundle
+
+    readers = {i.module: i for i in bundle.imports_of("workbook_addin.importers.readers")}
+    assert readers["python_calamine"].optional and readers["python_calamine"].in_function
+    assert readers["openpyxl"].in_function and not readers["openpyxl"].optional  # the fallback itself
+    job = {i.module: i for i in bundle.imports_of("workbook_addin.jobs.refresh")}
+    assert job["sheets_sync.sync"].optional
+    assert job["workbook_addin.workbook.tables_io"].in_function and not job["workbook_addin.workbook.tables_layout"].in_function
+
+
+# ---------------------------------------------------------------------------------------- Pyodide fallbacks
+def test_without_python_calamine_xlsx_exports_read_and_match_the_same(monkeypatch):
+    """python-calamine has no Pyodide build: openpyxl reads .xlsx exports to the same matches."""
+    from workbook_addin.core.sample import load_sample
+    from workbook_addin.importers import match_exports, read_exports, sample_exports_folder
+
+    def imported():
+        batch = read_exports(sample_exports_folder())
+        result = match_exports(batch, tables["collaborations"], tables["creators"])
+        return [(f.name, f.rows_read) for f in batch.files], result.changes.to_dict("records")
+
+    tables = load_sample()
+    with_calamine = imported()
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # import fails, as in Pyodide
+    without = imported()
+    assert any(name.endswith(".xlsx") for name, _rows in with_calamine[0])
+    assert without == with_calamine and len(with_calamine[1]) > 0
+
+
+def test_distinct_takes_the_plain_path_where_addresses_cannot_be_read(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from workbook_addin.core import distinct
+
+    pool = np.array([f"key_{i}" for i in range(50)], dtype=object)
+    col = pool[np.arange(20_000) % 50]  # cells sharing 50 string objects, as a workbook reader makes them
+    assert distinct.object_groups(col, always=True) is not None
+    monkeypatch.setattr(distinct, "ADDRESSES", False)  # what sys.platform == "emscripten" sets
+    assert distinct.object_groups(col, always=True) is None
+    codes, uniques = distinct.factorize(col)
+    expected_codes, expected_uniques = pd.factorize(col)
+    assert (codes == expected_codes).all() and list(uniques) == list(expected_uniques)
+    index = pd.Index([f"key_{i}" for i in range(0, 60, 3)], dtype=object)
+    assert (distinct.get_indexer(index, col, always=True) == index.get_indexer(col)).all()

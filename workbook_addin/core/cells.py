@@ -325,6 +325,19 @@ def _serial(number: float) -> dt.datetime:
     raise CellError("is a number, not a date")
 
 
+EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
+    """The serial number Excel stores for a date or datetime (its wall time; an offset is dropped)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    delta = value - (EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH)
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+
+
 def _month(name: str) -> int:
     key = name.casefold().rstrip(".")
     for n in (len(key), 4, 3):

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,8 +69,6 @@ def zip_members(path: Path) -> list[tuple[str, bytes, float]]:
     we want), "Chart data.csv" (the same views split per day) and "Totals.csv" (per day, all
     videos): when "Table data.csv" is there, only it is read.
     """
-    import datetime as dt
-
     try:
         with zipfile.ZipFile(path) as z:
             wanted = {".csv", ".tsv", ".txt"} | SPREADSHEET_SUFFIXES
@@ -89,18 +89,43 @@ def _is_xlsx(data: bytes) -> bool:
         return False
 
 
-def _read_spreadsheet(data: bytes) -> Decoding:
-    from python_calamine import CalamineWorkbook
-
+def _sheets(data: bytes) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(name, rows) of each sheet, blank cells as "": python-calamine, or openpyxl where calamine
+    has no build (xlwings Lite's Pyodide); both give the same cell values for an export."""
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for sheet in book.worksheets:
+            yield sheet.title, [[_as_calamine(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        return
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    for name in calamine.sheet_names:
+        yield name, calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _as_calamine(value: Any) -> Any:
+    """An openpyxl cell value as calamine gives it: "" for blank, numbers as floats, a date cell
+    (openpyxl: midnight datetime) as a date."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def _read_spreadsheet(data: bytes) -> Decoding:
+    try:
+        for i, (name, rows) in enumerate(_sheets(data)):
             if any(any(c not in ("", None) for c in r) for r in rows):
-                warnings = [] if name == book.sheet_names[0] else [f"read sheet {name!r} (the first sheets are empty)"]
-                warnings += _formulas_without_values(data, book.sheet_names.index(name))
+                warnings = [] if i == 0 else [f"read sheet {name!r} (the first sheets are empty)"]
+                warnings += _formulas_without_values(data, i)
                 return Decoding([list(r) for r in rows], None, None, warnings)
-    except Exception as exc:  # calamine raises several error types for corrupt files
+    except Exception as exc:  # calamine and openpyxl raise several error types for corrupt files
         raise UnreadableFile(f"cannot open the spreadsheet ({type(exc).__name__}: {exc}); "
                              "is the file complete?") from exc
     return Decoding([], None, None)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..workbook.tables_io import replace_rows, same_value
+from ..workbook.tables_changes import replace_rows, same_value
 
 
 def apply_sync_result(changes: Any, data: Any, tables: dict[str, pd.DataFrame], result: Any, *,

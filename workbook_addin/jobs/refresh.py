@@ -25,19 +25,12 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
-from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
-from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
 from ..core.schema import load_schema
-from ..workbook.tables_io import (
-    STATUS_NAME,
-    WorkbookChanges,
-    WorkbookData,
-    WorkbookFile,
-    diff_columns,
-    gc_paused,
-    replace_rows,
-    same_value,
-)
+from ..workbook.last_refresh import LAST as LAST_REFRESH, last_refresh_frame
+# the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
+# the file reader and writer
+from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value
+from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 #: how many unmatched rows the run-log message lists by name (all are in the report)
@@ -74,6 +67,7 @@ class RefreshReport:
     problems: list[str] = field(default_factory=list)  # engine / import problems (sheet, row, column)
     sync: dict[str, Any] | None = None  # the sync's run-log entry, when it ran
     sync_ok: bool | None = None
+    sync_note: str = ""  # why the sync did not run here and where it runs instead (xlwings Lite)
     timings: dict[str, float] = field(default_factory=dict)
     status_line: str = ""
     reminders: str = ""  # insights.reminders' one-line summary, shown in the status line and the run log
@@ -125,6 +119,8 @@ class RefreshReport:
         lines = [self.status_line]
         if self.sync is not None:
             lines.append(f"同步 Sync: {self.sync.get('message', '')}")
+        if self.sync_note:
+            lines.append(self.sync_note)
         orders = self.order_lines()
         if orders:
             lines.append(f"订单有变化 Orders changed by a newer export ({len(orders)}):")
@@ -256,13 +252,17 @@ class ExportFolderError(Exception):
 
 def run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None = None, *, sync: bool = True,
                 progress: Progress | None = None, now: dt.datetime | None = None,
-                user: str | None = None) -> RefreshReport:
+                user: str | None = None, sync_note: str = "") -> RefreshReport:
     """The refresh job on any workbook adapter (file or live Excel). See the module docstring.
 
+    ``sync_note`` (with ``sync=False``) tells the person where the archive sync runs instead; it
+    goes into the status line, the summary and the run log.
     Raises :class:`ExportFolderError` before anything is written when the export folder is missing.
     """
     with gc_paused():  # millions of short-lived cell values, no cycles: see gc_paused
-        return _run_refresh(book, exports_dir, sync=sync, progress=progress, now=now, user=user)
+        report = RefreshReport(run_at=(now or dt.datetime.now()).replace(microsecond=0),
+                               sync_note="" if sync else sync_note)
+        return _run_refresh(book, exports_dir, report, sync=sync, progress=progress, user=user)
 
 
 class _Steps:
@@ -293,11 +293,10 @@ class _Run:
     insights: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, *, sync: bool, progress: Progress | None,
-                 now: dt.datetime | None, user: str | None) -> RefreshReport:
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: RefreshReport, *, sync: bool,
+                 progress: Progress | None, user: str | None) -> RefreshReport:
+    now = report.run_at
     user = user or _user()
-    report = RefreshReport(run_at=now)
     steps = _Steps(report, progress)
     with steps.step("read", "读取工作簿 Reading the workbook", 0.0):
         run = _read_book(book, report)
@@ -435,6 +434,8 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
     if not book.formulas_recalculate and data.dashboard_markets is not None:
         # A file on disk is not recalculated on open, so the dashboard's formulas get the values
         # the build would store (same function). Live Excel recalculates its native formulas itself.
+        from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
+
         schema = load_schema()
         layout = dashboard_layout(schema, data.dashboard_markets)
         changes.sheet_values[DASHBOARD_SHEET] = cached_values(schema, {**run.computed, **run.insights}, layout)
@@ -530,7 +531,8 @@ def status_line(report: RefreshReport) -> str:
     return (f"{when} {head}: 读取文件 files read {len(report.files)}, 更新行 rows updated {report.rows_updated}, "
             f"未匹配 unmatched {report.rows_unmatched}, 警告 warnings {len(report.warnings) + len(report.problems)}"
             + (f", 待确认 to confirm {len(report.proposals)}" if len(report.proposals) else "")
-            + (f"; {report.reminders}" if report.reminders else ""))
+            + (f"; {report.reminders}" if report.reminders else "")
+            + (f"; {report.sync_note}" if report.sync_note else ""))
 
 
 def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
@@ -541,6 +543,8 @@ def run_log_row(report: RefreshReport, user: str) -> dict[str, Any]:
         parts.append(f"粉丝快照 snapshots +{report.snapshots_added}")
     if report.sync is not None:
         parts.append(f"同步 sync: {report.sync.get('message', '')}")
+    if report.sync_note:
+        parts.append(report.sync_note)
     if report.reminders:
         parts.append(report.reminders)
     basis = [f"{f.name}: {f.gmv_basis}" for f in report.files if getattr(f, "gmv_basis", None)]
@@ -578,4 +582,6 @@ def refresh_workbook(path: str | Path, exports_dir: str | Path | None = None, *,
     Raises :class:`workbook_addin.workbook.tables_io.WorkbookLockedError` when the file is open in Excel or
     LibreOffice and :class:`workbook_addin.workbook.tables_io.WorkbookError` when it cannot be read.
     """
+    from ..workbook.tables_io import WorkbookFile
+
     return run_refresh(WorkbookFile(path, backup=backup), exports_dir, sync=sync, progress=progress, now=now)

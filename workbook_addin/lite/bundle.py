@@ -31,11 +31,14 @@ PROJECT_PACKAGES = ("workbook_addin", "templates")
 #: report template, which Lite does not need)
 DATA_FILES = ("templates/__init__.py", "templates/schema.toml", "templates/settings.toml")
 #: modules only the file (headless) and classic desktop fronts run: the .xlsm file reader and
-#: patcher (python-calamine, a compression thread pool), the workbook builder's parts.
+#: patcher (python-calamine, a compression thread pool), the dashboard's cached values for files.
 CLASSIC_ONLY = frozenset({
     "workbook_addin.workbook.tables_io",
+    "workbook_addin.workbook.tables_read",
+    "workbook_addin.workbook.tables_write",
     "workbook_addin.workbook.dashboard",
-    "workbook_addin.workbook.xlsx",
+    "workbook_addin.workbook.dashboard_cells",
+    "workbook_addin.workbook.xlsx.package",
 })
 #: fixed zip timestamps: the same sources give the same bundle, byte for byte
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)

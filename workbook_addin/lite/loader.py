@@ -23,9 +23,13 @@ def install_bundle(encoded: str, sha256: str, folder: str | None = None) -> str:
     """Writes the bundle once per content (its checksum names the file), puts it first on
     ``sys.path`` and returns its path. Lite runs ``main.py`` again after every edit: a bundle with
     other content replaces the one before, and its modules are imported afresh."""
-    data = base64.b64decode(encoded)
+    damaged = "the engine bundle in main.py is damaged: rebuild the workbook with `lianxing build`"
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except ValueError as exc:  # binascii.Error: not base64 any more
+        raise BundleError(damaged) from exc
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise BundleError("the engine bundle in main.py is damaged: rebuild the workbook with `lianxing build`")
+        raise BundleError(damaged)
     path = os.path.join(folder or tempfile.gettempdir(), f"lianxing_bundle_{sha256[:16]}.zip")
     if not os.path.exists(path):
         partial = path + ".part"

@@ -19,16 +19,18 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from ..workbook import xlwings_version
 from . import bundle, loader
 
 UDF_MODULE = "workbook_addin.udfs"
 SCRIPT_MODULE = "workbook_addin.lite.script"
 #: what main.py imports from the bundle; the bundle holds what these need
-ENTRIES = (UDF_MODULE,)
-#: the Python packages Lite installs for the bundle (numpy and pandas are Pyodide's own builds, so
-#: unpinned; xlwings below 1.0 as Lite's docs advise; openpyxl reads .xlsx exports, since
-#: python-calamine has no Pyodide build)
-REQUIREMENTS = ("xlwings<1.0.0", "numpy", "pandas", "openpyxl")
+ENTRIES = (UDF_MODULE, SCRIPT_MODULE)
+#: the Python packages Lite installs for the bundle: the one xlwings version the project uses (a
+#: pure-Python package, so pinned as Lite's docs allow); numpy and pandas are Pyodide's own builds,
+#: tied to its version, so unpinned; openpyxl reads .xlsx exports, as python-calamine has no
+#: Pyodide build
+REQUIREMENTS = (f"xlwings=={xlwings_version.REQUIRED}", "numpy", "pandas", "openpyxl")
 
 HEADER = '''"""联星达人评估 Lianxing creator evaluation: the xlwings Lite front of this workbook.
 
@@ -37,6 +39,16 @@ a rebuild replaces this file). The KOL_* functions are the classic ones, over th
 which travels below as a zip (_BUNDLE). The archive sync is not run from here: it runs from the
 classic Refresh button or `lianxing sync`, so no credentials are ever stored in this workbook.
 """
+'''
+
+
+REFRESH_SCRIPT = '''@script
+async def refresh_metrics(book: xw.Book):
+    """刷新数据 Refresh metrics: reads the exports dropped into /data (xlwings Lite > Files >
+    Import/Export), updates the matched collaborations, recomputes every score and writes the
+    status line, as the classic Refresh button does. The archive sync runs from the classic button
+    or `lianxing sync`."""
+    await _lite.refresh(book)
 '''
 
 
@@ -81,12 +93,15 @@ def main_py(bundle_zip: bytes | None = None) -> str:
               "_BUNDLE = (\n" + "\n".join(f"    {line!r}" for line in textwrap.wrap(encoded, 96)) + "\n)",
               "install_bundle(_BUNDLE, _BUNDLE_SHA256)",
               "",
-              "from xlwings import arg, func  # noqa: E402 - Lite's decorators",
+              "import xlwings as xw  # noqa: E402 - Lite's xlwings",
+              "from xlwings import arg, func, script  # noqa: E402",
               "",
               f"import {UDF_MODULE} as _udfs  # noqa: E402",
+              f"import {SCRIPT_MODULE} as _lite  # noqa: E402",
               ""]
     for name in udfs.UDF_NAMES:
         chunks += ["", _wrapper(name, getattr(udfs, name)), ""]
+    chunks += ["", REFRESH_SCRIPT]
     return "\n".join(chunks).rstrip() + "\n"
 
 

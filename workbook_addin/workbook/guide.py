@@ -3,7 +3,8 @@
 The guide is what a new team member reads first: what each sheet is for (from the schema's
 help texts, so it never drifts from the workbook), what each score means and how it is computed,
 what works on which computer (classic xlwings has no functions on a Mac; without Python the
-cells keep the last refresh's values), the set-up steps a person really needs (including
+cells keep the last refresh's values), the xlwings Lite route (nothing installed but the add-in),
+the set-up steps a person really needs (including
 unblocking a downloaded file) and nothing they don't, and how to connect the shared Google Sheet.
 """
 from __future__ import annotations
@@ -70,10 +71,9 @@ PLATFORM_TEXT: tuple[tuple[str, str, str], ...] = (
      "the values of the last refresh and the results of native Excel formulas."),
     ("Excel 网页版，或没有 Python 的 Mac / Windows\nExcel on the web, Mac or Windows without Python",
      "xlwings Lite：免费的 Office 加载项（需要 Microsoft 365 或 Excel 2021 及以上），Python "
-     "在加载项里运行，电脑上不用装 "
-     "Python。做法见项目 README 的 xlwings Lite 一节。",
+     "在加载项里运行，电脑上不用装 Python。做法见下方 xlwings Lite 一节。",
      "xlwings Lite: a free Office add-in (Microsoft 365 or Excel 2021 and later) that runs Python inside the add-in, "
-     "so nothing is installed on the computer. See the xlwings Lite section of the project's README."),
+     "so nothing is installed on the computer. See the xlwings Lite section below."),
     ("完全没有 Python\nNo Python at all",
      "宏被阻止、旧版 Excel、WPS、LibreOffice：单元格显示上次刷新的值和原生公式的结果。在有 Python "
      "的电脑上按“刷新数据”，"
@@ -122,9 +122,12 @@ SETUP_TEXT: tuple[tuple[str, str], ...] = (
      f"Mac (usually needed): on the \"{CONF_SHEET}\" sheet put Interpreter_Mac in A2 and the full path of python3 in "
      "B2 "
      "(which python3 shows it). Your own xlwings.conf file works too, for every workbook."),
-    ("4. 提示 xlwings 版本不符时", "4. When a cell or the button says the xlwings version differs"),
-    (f"运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 xlwings runpython install。",
-     f"Run the command it names, {pip_command()}, then restart Excel; on a Mac run xlwings runpython install again."),
+    ("4. 提示 xlwings 版本不符时", "4. When Excel says the xlwings version differs"),
+    (f"按钮或函数会弹出提示，说明需要的版本。运行提示中的命令 {pip_command()}，然后重新打开 Excel；Mac 再运行一次 "
+     "xlwings runpython install。在此之前，函数单元格显示上次刷新的值。",
+     f"The button or the functions show a message naming the version needed. Run the command it names, "
+     f"{pip_command()}, then restart Excel; on a Mac run xlwings runpython install again. Until then the function "
+     "cells show the values of the last refresh."),
     ("5. 连接共享 Google 表格（可选）", "5. Connect the shared Google Sheet (optional)"),
     ("在设置表中填写 google_sheet_key（共享表网址中 /d/ 与 /edit 之间的 ID）和 google_credentials（本机上服务账号密钥 "
      "JSON 文件的路径），并把 archive_backend "
@@ -148,6 +151,36 @@ SETUP_TEXT: tuple[tuple[str, str], ...] = (
      "and "
      "shop exports in the export folder, recomputes, syncs the archive and writes what it did into the status cell. "
      "Without Excel the same job runs from the `lianxing` command."),
+)
+
+#: (zh, en) the xlwings Lite route: the functions and the refresh with nothing installed but the add-in.
+LITE_TEXT: tuple[tuple[str, str], ...] = (
+    ("需要 Microsoft 365 或 Excel 2021 及以上（Windows、Mac 或 Excel 网页版）。"
+     "Excel 2019 及更早版本不行。",
+     "Needs Microsoft 365 or Excel 2021 and later (Windows, Mac or Excel on the web); not Excel 2019 or older."),
+    ("1. 安装加载项（一次）：开始 › 加载项，搜索 xlwings Lite，点“添加”。免费，不用注册。",
+     "1. Install the add-in (once): Home > Add-ins, search for xlwings Lite, click Add. Free, no sign-up."),
+    ("2. 打开本工作簿：xlwings Lite 窗格随工作簿打开（没有时点“开始”选项卡右端的 xlwings Lite 按钮）。"
+     "代码已在工作簿里，不要改 main.py。",
+     "2. Open this workbook: the xlwings Lite pane opens with it (if not, click the xlwings Lite button at the right "
+     "end of the Home tab). The code is already inside the workbook; leave main.py as it is."),
+    ("3. 信任一次：第一次打开时按窗格的提示信任本工作簿的代码，等它安装好依赖。"
+     "之后 KOL_SCORE 等函数直接可用，计算时单元格短暂显示 #BUSY!。",
+     "3. Trust it once: the first time, trust this workbook's code when the pane asks and let it install its "
+     "packages. The KOL_SCORE ... functions then work; cells show #BUSY! for a moment while they compute."),
+    ("4. 放入导出文件：xlwings Lite 菜单 › Files › Import/Export，"
+     "把平台/店铺导出文件（或整个 exports 文件夹）拖进去；它们在 /data 中。",
+     "4. Drop the exports: xlwings Lite menu > Files > Import/Export, drag the platform and shop export files (or the "
+     "whole exports folder) onto it; they land in /data."),
+    ("5. 刷新：在窗格中选脚本 refresh_metrics，点 Run（或按 F5）。"
+     "结果和状态行写入工作簿，与经典按钮相同；保存工作簿以保留结果。",
+     "5. Press Run: pick the refresh_metrics script in the pane and click Run (or press F5). It writes the results and "
+     "the status line as the classic button does; save the workbook to keep them."),
+    ("只在经典版中：档案库同步（Google 表格或本地档案库）请用有 Python 的电脑上的“刷新数据”按钮"
+     "或 lianxing sync，凭据永远不放进工作簿；看板上的按钮是 VBA 宏，Lite 中用窗格的 Run。",
+     "Classic only: the archive sync (Google Sheet or local archive) runs from the Refresh metrics button on a "
+     "computer with Python, or `lianxing sync`; credentials never go into the workbook. The dashboard button is a "
+     "VBA macro: in Lite use the pane's Run."),
 )
 
 GUIDE_WIDTHS = (34, 70, 70)
@@ -201,6 +234,14 @@ def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: 
         ws.write_string(r, 1, zh, wrap_fmt)
         ws.write_string(r, 2, en, wrap_fmt)
         ws.set_row(r, _row_height(where, zh, en))
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "xlwings Lite（不用安装 Python） xlwings Lite: no Python to install", fmt.subtitle())
+    r += 1
+    for zh, en in LITE_TEXT:
+        ws.write_string(r, 1, zh, wrap_fmt)
+        ws.write_string(r, 2, en, wrap_fmt)
+        ws.set_row(r, _row_height("", zh, en))
         r += 1
     r += 1
     ws.write_string(r, 0, "安装与设置（Windows / Mac） Setup", fmt.subtitle())

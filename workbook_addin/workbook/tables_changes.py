@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import is_blank
-from .xlsx.cells import excel_serial
+from ..core.cells import excel_serial, is_blank
 from .tables_layout import TableLayout
 
 

@@ -4,15 +4,18 @@ One module per concern: :mod:`.tables_layout` (where each table sits, the frames
 share), :mod:`.tables_read` (calamine + the Table parts), :mod:`.tables_changes` (what a job wants
 changed, in schema terms), :mod:`.tables_write` (zip/XML patches, atomic save, backup) and
 :mod:`.tables_locks` (refusing a file Excel or LibreOffice has open). This module is their one
-interface: callers import from here.
+interface: callers import from here, except the modules the xlwings Lite bundle loads (the refresh
+job, the live adapters), which import :mod:`.tables_layout` and :mod:`.tables_changes` themselves so
+that Lite never loads the file reader (calamine) or writer.
 
-The live Excel path (:mod:`workbook_addin.macros`) builds the same :class:`WorkbookData` from xlwings
-ranges and applies the same :class:`WorkbookChanges`; only that thin adapter differs.
+The live Excel paths (:mod:`.xlwings_book`: classic xlwings and xlwings Lite) build the same
+:class:`WorkbookData` from xlwings ranges and apply the same :class:`WorkbookChanges`; only that thin
+adapter differs.
 """
 from .tables_changes import WorkbookChanges, diff_columns, frames_equal_cells, plain_value, replace_rows, same_value
-from .tables_layout import STATUS_NAME, TableLayout, WorkbookData, frame_from_rows, table_specs
+from .tables_layout import STATUS_NAME, TableLayout, WorkbookData, frame_from_rows, gc_paused, table_specs
 from .tables_locks import WorkbookError, WorkbookLockedError, check_not_open, lock_files
-from .tables_read import SETTINGS_FRAME, gc_paused, read_settings, read_tables, read_workbook
+from .tables_read import SETTINGS_FRAME, read_settings, read_tables, read_workbook
 from .tables_write import (
     BACKUP_DIR,
     KEEP_BACKUPS,

@@ -1,11 +1,14 @@
 """Where each table sits and the frames read from it: what both adapters (file, live Excel) share.
 
 Headers are mapped to schema column keys through the schema's bilingual headers, so a column
-moved or a user column inserted does not matter.
+moved or a user column inserted does not matter. Nothing here reads a file, so the xlwings Lite
+bundle carries it (with :mod:`.tables_changes`) without the file reader and writer.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,24 @@ import pandas as pd
 from ..core.schema import Column, Schema, header_map, normalise_header
 
 STATUS_NAME = "RefreshStatus"
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector for a bulk job (restored after, even on error).
+
+    Reading a 50 000-row workbook creates millions of cell values and row lists that hold no
+    reference cycles; the collector still walks all of them every time allocations pass its
+    threshold, which cost a refresh of the 10 000-creator workbook several seconds. Reference
+    counting frees everything as usual meanwhile.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass

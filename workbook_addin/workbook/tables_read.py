@@ -5,10 +5,7 @@ Excel Table parts say where each table sits.
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ from .dashboard_cells import MARKETS_NAME, markets_from_labels
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range
-from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_rows, table_specs
+from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_rows, gc_paused, table_specs
 from .tables_locks import WorkbookError
 
 #: a defined name pointing at a range on one sheet: 'Sheet'!$A$1:$C$9
@@ -27,24 +24,6 @@ _RANGE_NAME = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+:\
 
 #: settings tables on the Settings sheet, keyed like ``Schema.settings_tables``
 SETTINGS_FRAME = "settings"
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pauses Python's cyclic garbage collector for a bulk job (restored after, even on error).
-
-    Reading a 50 000-row workbook creates millions of cell values and row lists that hold no
-    reference cycles; the collector still walks all of them every time allocations pass its
-    threshold, which cost a refresh of the 10 000-creator workbook several seconds. Reference
-    counting frees everything as usual meanwhile.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _clean(value: Any, text_column: bool) -> Any:

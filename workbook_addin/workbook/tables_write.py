@@ -19,9 +19,9 @@ from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import split_ref
 from .tables_changes import WorkbookChanges
-from .tables_layout import WorkbookData
+from .tables_layout import WorkbookData, gc_paused
 from .tables_locks import WorkbookError, check_not_open
-from .tables_read import gc_paused, read_package
+from .tables_read import read_package
 
 BACKUP_DIR = "backups"
 KEEP_BACKUPS = 10

@@ -45,12 +45,14 @@ def installed_version() -> str | None:
 def classic_runtime() -> bool:
     """Whether this is classic (desktop) xlwings, with its ``udfs.py`` UDF server, rather than xlwings
     Lite's Pyodide (or any xlwings without that module), where no version needs to match."""
+    if sys.platform == "emscripten":
+        return False
     try:
         import xlwings
     except ImportError:
         return True  # no xlwings at all: the classic message says what to install
     path = getattr(xlwings, "__path__", None)
-    return sys.platform != "emscripten" and bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
+    return bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
 
 
 def problem(installed: str | None = None) -> str | None:

@@ -12,7 +12,7 @@ import re
 from numbers import Integral, Real
 from typing import Any
 
-from ...core.cells import is_blank
+from ...core.cells import excel_serial, is_blank
 from .refs import col_index
 
 ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -25,8 +25,6 @@ _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 #: attributes of an existing cell kept when its value is rewritten (style, dynamic-array metadata)
 KEPT_ATTRS = ("s", "cm")
 
-_EPOCH_1900 = dt.datetime(1899, 12, 30)
-_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 class Cell:
@@ -110,15 +108,6 @@ def escape_text(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # XML readers turn a bare carriage return into a line feed; Excel's own escape keeps it.
     return text.replace("\r", "_x000D_") if "\r" in text else text
-
-
-def excel_serial(value: dt.date | dt.datetime, date1904: bool = False) -> float:
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    delta = value - (_EPOCH_1904 if date1904 else _EPOCH_1900)
-    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
 def _number(value: float) -> str:
