@@ -30,7 +30,8 @@ from workbook_addin.workbook.xlsx.refs import parse_range
 
 SCHEMA = load_schema()
 TYPED = ("creators", "outreach", "collaborations", "reviews", "snapshots")
-GROWN = TYPED + ("scores",)
+#: the tables the refresh fills from their one blank row (reminders too, but they depend on the date)
+GROWN = TYPED + ("scores", "playbook", "agencies", "pilot", "quotes")
 NOW = dt.datetime(2026, 11, 25, 9, 0)
 
 

@@ -9,6 +9,9 @@ unblocking a downloaded file) and nothing they don't, and how to connect the sha
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from .formats import Formats
@@ -192,6 +195,23 @@ def _row_height(*texts: str) -> float:
     return 15.0 * lines + 3
 
 
+def _rows(ws: Worksheet, r: int, rows: Iterable[tuple[str, str, str]], formats: tuple[Format, Format],
+          height: Callable[[str, str, str], float] | None) -> int:
+    """(first column, zh, en) rows from row ``r``, the first column bold (left empty when empty);
+    ``height`` gives each row's points from its texts (None: the default height). Returns the row
+    after the blank row that closes the section."""
+    bold_wrap, wrap_fmt = formats
+    for first, zh, en in rows:
+        if first:
+            ws.write_string(r, 0, first, bold_wrap)
+        ws.write_string(r, 1, zh, wrap_fmt)
+        ws.write_string(r, 2, en, wrap_fmt)
+        if height is not None:
+            ws.set_row(r, height(first, zh, en))
+        r += 1
+    return r + 1
+
+
 def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: list[tuple[str, str, str]]) -> None:
     """``sheet_names``: (tab name, zh purpose, en purpose) for every visible sheet, in order."""
     for col, width in enumerate(GUIDE_WIDTHS):
@@ -201,49 +221,20 @@ def build_guide_sheet(ws: Worksheet, fmt: Formats, schema: Schema, sheet_names: 
     ws.write_string(0, 0, "使用说明 How to use", fmt.title())
     ws.write_string(1, 0, "联星达人评估工作簿 Lianxing creator evaluation workbook", fmt.subtitle())
     ws.set_row(0, 26)
-    r = 3
-    ws.write_string(r, 0, "工作表 Sheets", fmt.subtitle())
-    r += 1
-    for name, zh, en in sheet_names:
-        ws.write_string(r, 0, name, bold_wrap)
-        ws.write_string(r, 1, zh, wrap_fmt)
-        ws.write_string(r, 2, en, wrap_fmt)
-        r += 1
-    r += 1
+    ws.write_string(3, 0, "工作表 Sheets", fmt.subtitle())
+    r = _rows(ws, 4, sheet_names, (bold_wrap, wrap_fmt), None)
     ws.write_string(r, 0, "评分说明 What each score means", fmt.subtitle())
     r += 1
-    ws.write_string(r, 0, "每个维度 0-100 "
-                          "分。公式中的参数（权重、分数线、目标）来自设置表中的命名区域，修改后自动重新计算。",
-                    wrap_fmt)
+    ws.write_string(r, 0, "每个维度 0-100 分。公式中的参数（权重、分数线、目标）来自设置表中的命名区域，"
+                          "修改后自动重新计算。", wrap_fmt)
     ws.write_string(r, 1, "Each dimension scores 0-100. The formulas' parameters (weights, cut-offs, targets) come "
-                          "from "
-                          "named ranges on the Settings sheet and recalculate when edited.", wrap_fmt)
+                          "from named ranges on the Settings sheet and recalculate when edited.", wrap_fmt)
     ws.set_row(r, 30)
-    r += 1
-    for title, zh, en in SCORE_TEXT:
-        ws.write_string(r, 0, title, bold_wrap)
-        ws.write_string(r, 1, zh, wrap_fmt)
-        ws.write_string(r, 2, en, wrap_fmt)
-        ws.set_row(r, 42)
-        r += 1
-    r += 1
+    r = _rows(ws, r + 1, SCORE_TEXT, (bold_wrap, wrap_fmt), lambda *_: 42)
     ws.write_string(r, 0, "在哪里能用 Where it works", fmt.subtitle())
-    r += 1
-    for where, zh, en in PLATFORM_TEXT:
-        ws.write_string(r, 0, where, bold_wrap)
-        ws.write_string(r, 1, zh, wrap_fmt)
-        ws.write_string(r, 2, en, wrap_fmt)
-        ws.set_row(r, _row_height(where, zh, en))
-        r += 1
-    r += 1
+    r = _rows(ws, r + 1, PLATFORM_TEXT, (bold_wrap, wrap_fmt), _row_height)
     ws.write_string(r, 0, "xlwings Lite（不用安装 Python） xlwings Lite: no Python to install", fmt.subtitle())
-    r += 1
-    for zh, en in LITE_TEXT:
-        ws.write_string(r, 1, zh, wrap_fmt)
-        ws.write_string(r, 2, en, wrap_fmt)
-        ws.set_row(r, _row_height("", zh, en))
-        r += 1
-    r += 1
+    r = _rows(ws, r + 1, [("", zh, en) for zh, en in LITE_TEXT], (bold_wrap, wrap_fmt), _row_height)
     ws.write_string(r, 0, "安装与设置（Windows / Mac） Setup", fmt.subtitle())
     r += 1
     for zh, en in SETUP_TEXT:

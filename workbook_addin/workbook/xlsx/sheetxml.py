@@ -244,10 +244,10 @@ class _SheetPatcher:
         if values and (min(values) < growth.c1 or max(values) > growth.c2):
             outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
             style = self.region_style
-            before = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
-                      for c in outside if c < growth.c1]
-            parts = before + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
-                                      for c in outside if c > growth.c2]
+            left = [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
+                    for c in outside if c < growth.c1]
+            parts = left + parts + [cell_xml(f"{col_letter(c)}{r}", values[c], attrs=style(r, c), date1904=date1904)
+                                    for c in outside if c > growth.c2]
         extra = self._row_extras.get(id(growth))
         if extra is None:
             tpl_attrs = self.template_rows.get(growth.template_row, ({}, {}))[0]
