@@ -25,8 +25,8 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
+from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
 from ..core.schema import load_schema
-from ..workbook.last_refresh import LAST as LAST_REFRESH, last_refresh_frame
 # the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
 # the file reader and writer
 from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value

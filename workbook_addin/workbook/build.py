@@ -32,8 +32,7 @@ from .settings_sheet import SettingsLayout, build_settings_sheet
 from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet, display_value
 from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from ..engine.evaluation import evaluate
-from .calc_sheet import CALC_SHEET, build_calc_sheet
-from .last_refresh import last_refresh_frame
+from .calc_sheet import CALC_SHEET, build_calc_sheet, last_refresh_frame
 from .formulas import column_formulas
 from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
 from ..insights import workbook_tables

@@ -24,27 +24,29 @@ was written (creators added later get the last refresh's values until the next r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
+from ..core.cells import is_blank
 from ..core.schema import Schema
 from ..core.settings import DIMENSIONS
-from ..core.cells import is_blank
-from .last_refresh import LAST
-from .formats import Formats, cached_value
 from .structured_refs import refs
+
+if TYPE_CHECKING:  # the build's side only: the refresh (also run by xlwings Lite) needs no XlsxWriter
+    from xlsxwriter.worksheet import Worksheet
+
+    from .formats import Formats
 
 CALC_SHEET = "_calc"
 #: _calc columns in order: the key, then the six subscores in the engine's DIMENSIONS order
 CALC_COLUMNS = ("creator_key", *DIMENSIONS)
+LAST = "last_refresh"
 
 
 def calc_column(key: str) -> str:
     """The whole _calc column of ``key`` (``_calc!$B:$B``): INDEX into it costs one cell."""
-    letter = xl_col_to_name(CALC_COLUMNS.index(key))
+    letter = chr(ord("A") + CALC_COLUMNS.index(key))  # seven columns: A to G
     return f"{CALC_SHEET}!${letter}:${letter}"
 
 
@@ -87,6 +89,39 @@ def last_value(schema: Schema, column: str, creator_key: str) -> str:
     return f"INDEX({last.col(column)},MATCH({creator_key},{last.col('creator_key')},0))"
 
 
+def identity_text(platform: Any, handle: Any, profile_url: Any) -> str:
+    """``platform|handle|profile URL`` as Excel's ``&`` joins the three cells (blank -> "",
+    a whole number without ".0"): the Creators key formula finds the last refresh's key by it."""
+    def text(v: Any) -> str:
+        if is_blank(v):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+    return "|".join(text(v) for v in (platform, handle, profile_url))
+
+
+def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> pd.DataFrame:
+    """tblLastRefresh: one row per Creators row (its key as computed, its identity as the cells
+    show it), with the engine's subscores, score, flags and explanation for that key."""
+    columns = ["creator_key", "identity", *DIMENSIONS, "score", "flags", "explanation"]
+    if creators is None or not len(creators):
+        return pd.DataFrame(columns=columns, dtype=object)
+    by_key: dict[Any, dict[str, Any]] = {}
+    if scores is not None and len(scores):
+        wanted = [c for c in (*DIMENSIONS, "score", "flags", "explanation") if c in scores.columns]
+        for rec in scores[["creator_key", *wanted]].to_dict("records"):
+            by_key.setdefault(rec["creator_key"], rec)
+    rows = []
+    for rec in creators.to_dict("records"):
+        key = rec.get("creator_key")
+        found = by_key.get(key, {}) if not is_blank(key) else {}
+        rows.append({"creator_key": None if is_blank(key) else key,
+                     "identity": identity_text(rec.get("platform"), rec.get("handle"), rec.get("profile_url")),
+                     **{c: found.get(c) for c in (*DIMENSIONS, "score", "flags", "explanation")}})
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
 def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> dict[str, list[Any]]:
     """What each spill evaluates to (the engine's values per Creators row): the cached results."""
     n = 0 if creators is None else len(creators)
@@ -103,6 +138,8 @@ def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> d
 
 def build_calc_sheet(ws: Worksheet, fmt: Formats, schema: Schema, frames: Mapping[str, pd.DataFrame]) -> None:
     """Writes the header row and the seven spilled calls, each with the engine's values cached."""
+    from .formats import cached_value  # XlsxWriter-side helper, kept out of the refresh's imports
+
     formulas = spill_formulas(schema)
     values = calc_values(frames.get("creators"), frames.get("scores"))
     rows = max(len(values["creator_key"]), 1)  # the Creators Table has at least one (empty) row
