@@ -5,7 +5,8 @@ Writes a realistic folder to a temporary directory: a TikTok Shop export (Chines
 line-item rows per order, N rows in total (default 50 000), plus a collaborations table with one
 row per 10 posts/codes. Times ``read_exports`` and ``match_exports`` separately and prints rows per
 second, then the same folder read again with a second copy of every file (the re-import case) to
-show that de-duplication keeps the result identical.
+show that de-duplication keeps the result identical. Prints CPU time (other jobs share the machine)
+and the process's peak memory. Goal (issue 10): 200 000 rows under 10 s and 400 MB peak.
 
     python benchmarks/importers.py               # 50 000 rows
     python benchmarks/importers.py --rows 200000
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -83,16 +86,20 @@ def main() -> None:
         folder = Path(tmp) / "exports"
         folder.mkdir()
         collabs = write_folder(folder, args.rows)
-        t0 = time.perf_counter()
+        base_mb = peak_mb()
+        t0, c0 = time.perf_counter(), time.process_time()
         batch = read_exports(folder)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         result = match_exports(batch, collabs)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         n = args.rows
         print(f"export rows: {n:,} in {len(batch.files)} files -> {len(batch.rows):,} posts/orders; {len(collabs):,} collaborations")
         print(f"read_exports : {t1 - t0:6.2f} s  {n / (t1 - t0):10,.0f} rows/s")
         print(f"match_exports: {t2 - t1:6.2f} s  {len(batch.rows) / (t2 - t1):10,.0f} posts+orders/s")
-        print(f"total        : {t2 - t0:6.2f} s  {n / (t2 - t0):10,.0f} rows/s  ({len(result.changes):,} cell changes, {len(result.unmatched):,} unmatched)")
+        print(f"total        : {t2 - t0:6.2f} s  {n / (t2 - t0):10,.0f} rows/s  ({len(result.changes):,} cell changes, "
+              f"{len(result.unmatched):,} unmatched)")
+        print(f"CPU          : read {c1 - c0:.2f} s, match {c2 - c1:.2f} s, {n / (c2 - c0):,.0f} rows per CPU second; "
+              f"peak memory {peak_mb():,.0f} MB (before reading {base_mb:,.0f} MB)")
         for f in list(folder.iterdir()):  # the re-import case: every file downloaded twice
             shutil.copy(f, folder / f"copy_{f.name}")
         t3 = time.perf_counter()
@@ -100,6 +107,12 @@ def main() -> None:
         t4 = time.perf_counter()
         same = again.changes[["collab_id", "column", "new"]].equals(result.changes[["collab_id", "column", "new"]])
         print(f"re-import x2 : {t4 - t3:6.2f} s  {2 * n / (t4 - t3):10,.0f} rows/s  identical result: {same}  ratio to single: {(t4 - t3) / (t2 - t0):.2f}x")
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if os.uname().sysname != "Darwin" else peak / 1e6
 
 
 if __name__ == "__main__":

@@ -104,3 +104,14 @@ def test_a_post_link_must_be_on_the_collaborations_platform():
     kept, rejected = checked_values(matched, COLLABS)
     assert list(rejected["row"]) == [2] and "the link is on YouTube, the collaboration is on TikTok" in rejected.at[0, "reason"]
     assert kept.at[0, "post_url"] is None and kept.at[1, "post_url"].startswith("www.tiktok.com")
+
+
+def test_summed_gmv_is_money_in_cents_without_float_noise():
+    from workbook_addin.importers.ledger import totals
+
+    ledger = pd.DataFrame([
+        {"source": "shopify", "item_id": f"#{n}", "collab_id": "G-1", "kind": "order", "orders": 1.0, "gmv": g,
+         "gmv_currency": "USD", "file": "orders.csv", "first_seen": dt.datetime(2026, 11, 24),
+         "last_seen": dt.datetime(2026, 11, 24)} for n, g in enumerate((1431.48, 1431.48, 1431.48))])
+    assert 1431.48 + 1431.48 + 1431.48 != 4294.44  # what summing floats gives
+    assert repr(float(totals(ledger).values.at["G-1", "gmv"])) == "4294.44"

@@ -208,3 +208,15 @@ def test_a_formula_cell_without_a_saved_value_is_reported_not_read_silently_as_e
     warning = " ".join(batch.files[0].warnings)
     assert "formula cells have no saved value" in warning and "B3" in warning
     assert batch.rows["views"].isna().sum() == 1  # the value is still unknown, and now says so
+
+
+def test_export_dates_take_one_order_per_column_and_an_unsettled_order_is_reported(tmp_path):
+    head = "Video link,Video views,Post time\n"
+    url = "https://www.tiktok.com/@mia/video/73012345678901234{:02d}"
+    (tmp_path / "tiktok_a.csv").write_text(head + f"{url.format(1)},100,05/10/2026\n{url.format(2)},200,13/10/2026\n")
+    (tmp_path / "tiktok_b.csv").write_text(head + f"{url.format(3)},100,05/10/2026\n{url.format(4)},200,06/10/2026\n")
+    settled = read_exports(tmp_path / "tiktok_a.csv")
+    assert [d.strftime("%m-%d") for d in settled.rows["published_at"]] == ["10-05", "10-13"] and settled.problems == []
+    unsettled = read_exports(tmp_path / "tiktok_b.csv")
+    assert [(p.row, p.column) for p in unsettled.problems] == [(None, "Post time")]
+    assert "settles day/month order" in unsettled.problems[0].message

@@ -160,3 +160,17 @@ def test_vectorised_creator_keys_match_the_scalar_function_cell_by_cell_in_a_col
         expected = try_creator_key(p, None if h is None or h != h else h)
         assert k == expected, (p, h)
         assert (r != "") == (expected is None)
+
+
+def test_a_columns_day_month_order_is_decided_from_all_its_dates():
+    # one value with a day above 12 settles the column: 05/10/2026 is 5 October, like 13/10/2026
+    frame = pd.DataFrame({"collab_id": ["C1", "C2"], "publish_date": ["05/10/2026", "13/10/2026"]})
+    typed, problems = coerce_table("collaborations", frame)
+    assert [d.strftime("%Y-%m-%d") for d in typed["publish_date"]] == ["2026-10-05", "2026-10-13"]
+    assert not [p for p in problems if p.column_key == "publish_date"]
+    # nothing settles 05/10 against 06/10: read month first, and the column says so
+    frame = pd.DataFrame({"collab_id": ["C1", "C2"], "publish_date": ["05/10/2026", "06/10/2026"]})
+    typed, problems = coerce_table("collaborations", frame)
+    assert typed["publish_date"].iloc[0].strftime("%Y-%m-%d") == "2026-05-10"
+    note = [p for p in problems if p.column_key == "publish_date"]
+    assert len(note) == 1 and note[0].row is None and "settles day/month order" in note[0].message

@@ -271,7 +271,15 @@ def infer_date_order(values: Iterable[Any], default: str = "MDY") -> str:
     Dotted dates (``03.11.2026``) are day-first everywhere and do not vote; year-first dates
     (``2026/11/03``) are always Y-M-D.
     """
-    dmy = mdy = 0
+    return column_date_order(values, default)[0]
+
+
+def column_date_order(values: Iterable[Any], default: str = "MDY") -> tuple[str, str | None]:
+    """``(order, note)``: one day/month order for a whole column, decided from all its values, so
+    ``05/10/2026`` and ``13/10/2026`` in one column are both October. A value with a part above 12
+    votes; the majority wins. ``note`` says why the order is a guess (the values never settle it, or
+    they disagree), None when they settle it."""
+    dmy = mdy = unsettled = 0
     for v in values:
         if not isinstance(v, str):
             continue
@@ -283,9 +291,16 @@ def infer_date_order(values: Iterable[Any], default: str = "MDY") -> str:
             dmy += 1
         elif b > 12 >= a:
             mdy += 1
-    if bool(dmy) != bool(mdy):
-        return "DMY" if dmy else "MDY"
-    return default
+        elif a != b:
+            unsettled += 1
+    order = "DMY" if dmy > mdy else "MDY" if mdy > dmy else default
+    if dmy and mdy:
+        return order, (f"日期顺序不一致 dates in this column disagree ({dmy} day-first, {mdy} month-first): "
+                       f"read as {order}; 请检查 please check them")
+    if not (dmy or mdy) and unsettled:
+        return order, (f"日期顺序无法确定 no date in this column settles day/month order: read as {order}; "
+                       "写成 2026-10-05 可避免歧义 write dates year first to be sure")
+    return order, None
 
 
 def parse_date(value: Any, *, order: str = "MDY") -> dt.datetime | None:

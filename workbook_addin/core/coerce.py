@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import distinct
-from .cells import EXCEL_EPOCH, SERIAL_RANGE, blank_mask, parse_date, parse_number
+from .cells import EXCEL_EPOCH, SERIAL_RANGE, blank_mask, column_date_order, parse_date, parse_number
 from .problems import Problem, excel_rows, show
 from .schema import Column, Sheet, load_schema
 
@@ -195,7 +196,14 @@ def _naive_datetimes(series: pd.Series) -> pd.Series | None:
 _ISO_TEXT = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$"
 
 
-def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
+def _date_order(series: pd.Series) -> tuple[str, str | None]:
+    """The column's day/month order (:func:`.cells.column_date_order`) from its distinct text values."""
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return "MDY", None
+    return column_date_order(pd.unique(series.to_numpy(dtype=object)))
+
+
+def _dates(series: pd.Series, col: Column, order: str = "MDY") -> tuple[pd.Series, np.ndarray, list[str]]:
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series.dt.tz_localize(None) if getattr(series.dt, "tz",
@@ -219,7 +227,7 @@ def _dates(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[
         bad = np.zeros(n, dtype=bool)
         reasons = []
         if todo.any():
-            parsed, sub_bad, info = _by_distinct(series[todo], parse_date)
+            parsed, sub_bad, info = _by_distinct(series[todo], partial(parse_date, order=order))
             vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object),
                                   errors="coerce")
             fast[todo] = vals.to_numpy()
@@ -315,7 +323,10 @@ def coerce_table(sheet_key: str, frame: pd.DataFrame, *, columns: Any = None) ->
         elif col.type == "enum":
             typed, bad, reasons, missing[col.key] = _enum(raw, col)  # unreadable cells are already None
         elif col.type in ("date", "datetime"):
-            typed, bad, reasons = _dates(raw, col)
+            order, note = _date_order(raw)
+            typed, bad, reasons = _dates(raw, col, order)
+            if note:
+                problems.append(Problem(sheet.name, None, col.header, note, None, sheet.key, col.key))
             if bad.any():
                 typed = typed.where(~bad)
         elif col.type == "url":

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import (CellError, currency_of, infer_date_order, infer_decimal, is_blank, is_no_data, parse_date,
+from ..core.cells import (CellError, currency_of, column_date_order, infer_decimal, is_blank, is_no_data, parse_date,
                           parse_number)
 from ..core.problems import show
 from .detect import Detection
@@ -130,7 +130,9 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         return pd.Series(out, dtype="float64"), problems
     if kind == "datetime":
         order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
-        order = infer_date_order(values, order)
+        order, note = column_date_order(values, order)
+        if note:
+            problems.append(file_problem(file, None, header, note))
         out_d = []
         seen: dict[Any, Any] = {}  # exports repeat the same dates many times
         for v, row in zip(values, rows):

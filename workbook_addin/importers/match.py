@@ -77,6 +77,7 @@ class _Collabs:
     by_creator: dict[str, list[Any]]
     has_post: dict[Any, bool]
     date: dict[Any, dt.datetime | None]
+    order: dict[Any, int] = field(default_factory=dict)  # index label -> position in the sheet
 
 
 def _norm_code(value: Any) -> list[str]:
@@ -181,77 +182,99 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     rows = rows.sort_values(["as_of", "source_file", "source_row"],
                             kind="stable").drop_duplicates("row_id", keep="last")
     c = _index_collabs(collaborations_df)
-    order = {idx: n for n, idx in enumerate(collaborations_df.index)}
+    c.order = {idx: n for n, idx in enumerate(collaborations_df.index)}
     known_creators = _creator_keys(creators_df)
-    assigned: list[tuple[int, Any, str]] = []  # (row position, collab, matched_by)
-    unmatched: list[tuple[int, str]] = []
-    unattributed: list[int] = []  # shop orders without promo code or UTM: organic sales
-    ambiguous: list[tuple[int, list[Any], str]] = []
-    by_handle: dict[Any, list[tuple[float, int]]] = defaultdict(list)
-    records = _records(rows)
+    out = _Outcome()
+    records = _records(rows[[k for k in _RECORD_COLUMNS if k in rows]])  # the columns matching reads
     for pos, r in enumerate(records):
+        if r.get("kind") == "orders" and not r.get("promo_code") and not r.get("utm_campaign"):
+            out.unattributed.append(pos)
+            continue
         allowed = set(r["match_by"].split(",")) if isinstance(r.get("match_by"), str) and r["match_by"] else None
-        ok = lambda key, allowed=allowed: allowed is None or key in allowed  # noqa: E731
         when = r.get("published_at")
         when = None if when is None or pd.isna(when) else pd.Timestamp(when).to_pydatetime()
-        if r.get("kind") == "orders" and not r.get("promo_code") and not r.get("utm_campaign"):
-            unattributed.append(pos)
-            continue
         tried: list[str] = []
-        decided = False
-        steps = []
-        if ok("post_url") or ok("video_id"):
-            steps.append(("post", [r.get("post_key")] if r.get("post_key") else [], c.by_post, "链接 post URL/ID"))
-        if ok("promo_code"):
-            steps.append(("promo_code", _norm_code(r.get("promo_code")), c.by_promo, "优惠码 promo code"))
-        if ok("utm_campaign"):
-            steps.append(("utm_campaign", _norm_code(r.get("utm_campaign")), c.by_utm, "UTM"))
-        for how, keys, table, label in steps:
-            if not keys:
-                continue
-            cands = sorted({i for k in keys for i in table.get(k, [])}, key=order.__getitem__)
-            tried.append(f"{label} {', '.join(keys)}")
-            if not cands:
-                continue
-            pick = _pick_by_date(cands, when, c)
-            if pick is None:
-                ambiguous.append((pos, cands, f"{label} 对应多个合作 matches several collaborations"))
-            else:
-                assigned.append((pos, pick, how))
-            decided = True
-            break
-        if decided:
-            continue
-        ck = r.get("creator_key")
-        if ck and ok("handle") and r.get("kind") != "orders":
-            cands = c.by_creator.get(ck, [])
-            if r.get("post_key"):
-                cands = [i for i in cands if not c.has_post[i]]
-            tried.append(f"达人 creator {ck}")
-            if cands:
-                pick, why, undecided = _nearest(cands, when, c)
-                if pick is not None:
-                    dist = abs((c.date[pick] - when).total_seconds()) if when and c.date[pick] else 0.0
-                    by_handle[pick].append((dist, pos))
-                    continue
-                if undecided:
-                    ambiguous.append((pos, cands, why))
-                else:
-                    unmatched.append((pos, why))
-                continue
-            if known_creators is not None and ck not in known_creators:
-                unmatched.append((pos, f"未找到合作 no collaboration matches ({'; '.join(tried)}); 达人不在档案库 "
-                                       "creator not in "
-                                       "the archive"))
-                continue
-        reason = (f"未找到合作 no collaboration matches ({'; '.join(tried)})" if tried
-                  else "没有可匹配的信息 the row has no link, ID, code, UTM or handle to match")
-        unmatched.append((pos, reason))
-    proposals = _settle_guesses(by_handle, records, collaborations_df, c, _decisions(decisions), assigned, unmatched)
-    result = _result(records, rows, collaborations_df, assigned, unmatched, ambiguous, ledger)
-    result.unattributed = rows.iloc[unattributed].reset_index(drop=True)
+        if not _match_exact(pos, r, when, allowed, c, out, tried):
+            _match_creator(pos, r, when, allowed, c, known_creators, out, tried)
+    proposals = _settle_guesses(out.by_handle, records, collaborations_df, c, _decisions(decisions), out.assigned,
+                                out.unmatched)
+    result = _result(rows, collaborations_df, out.assigned, out.unmatched, out.ambiguous, ledger)
+    result.unattributed = rows.iloc[out.unattributed].reset_index(drop=True)
     result.proposals = _proposal_frame(proposals, records, collaborations_df, c)
     return result
+
+
+#: the export-row fields the matching loop and the proposals read (a dict per row: keep it small)
+_RECORD_COLUMNS = ("kind", "match_by", "post_key", "promo_code", "utm_campaign", "creator_key", "published_at",
+                   "row_id", "post_url", "title", "views", "source_file", "source_row")
+
+
+@dataclass
+class _Outcome:
+    """Where each export row went, by its position in the records."""
+
+    assigned: list[tuple[int, Any, str]] = field(default_factory=list)  # (row, collab, matched_by)
+    unmatched: list[tuple[int, str]] = field(default_factory=list)  # (row, reason)
+    unattributed: list[int] = field(default_factory=list)  # shop orders without promo code or UTM: organic
+    ambiguous: list[tuple[int, list[Any], str]] = field(default_factory=list)  # (row, candidates, reason)
+    by_handle: dict[Any, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _match_exact(pos: int, r: dict, when: Any, allowed: set[str] | None, c: _Collabs, out: _Outcome,
+                 tried: list[str]) -> bool:
+    """Post link or id, then promo code, then UTM campaign; True when the row is settled."""
+    def ok(key: str) -> bool:
+        return allowed is None or key in allowed
+
+    steps = []
+    if ok("post_url") or ok("video_id"):
+        steps.append(("post", [r.get("post_key")] if r.get("post_key") else [], c.by_post, "链接 post URL/ID"))
+    if ok("promo_code"):
+        steps.append(("promo_code", _norm_code(r.get("promo_code")), c.by_promo, "优惠码 promo code"))
+    if ok("utm_campaign"):
+        steps.append(("utm_campaign", _norm_code(r.get("utm_campaign")), c.by_utm, "UTM"))
+    for how, keys, table, label in steps:
+        if not keys:
+            continue
+        cands = sorted({i for k in keys for i in table.get(k, [])}, key=c.order.__getitem__)
+        tried.append(f"{label} {', '.join(keys)}")
+        if not cands:
+            continue
+        pick = _pick_by_date(cands, when, c)
+        if pick is None:
+            out.ambiguous.append((pos, cands, f"{label} 对应多个合作 matches several collaborations"))
+        else:
+            out.assigned.append((pos, pick, how))
+        return True
+    return False
+
+
+def _match_creator(pos: int, r: dict, when: Any, allowed: set[str] | None, c: _Collabs,
+                   known_creators: set[str] | None, out: _Outcome, tried: list[str]) -> None:
+    """The creator's collaboration dated nearest the post (a guess, settled later), or why none."""
+    ck = r.get("creator_key")
+    if ck and (allowed is None or "handle" in allowed) and r.get("kind") != "orders":
+        cands = c.by_creator.get(ck, [])
+        if r.get("post_key"):
+            cands = [i for i in cands if not c.has_post[i]]
+        tried.append(f"达人 creator {ck}")
+        if cands:
+            pick, why, undecided = _nearest(cands, when, c)
+            if pick is not None:
+                dist = abs((c.date[pick] - when).total_seconds()) if when and c.date[pick] else 0.0
+                out.by_handle[pick].append((dist, pos))
+            elif undecided:
+                out.ambiguous.append((pos, cands, why))
+            else:
+                out.unmatched.append((pos, why))
+            return
+        if known_creators is not None and ck not in known_creators:
+            out.unmatched.append((pos, f"未找到合作 no collaboration matches ({'; '.join(tried)}); "
+                                       "达人不在档案库 creator not in the archive"))
+            return
+    reason = (f"未找到合作 no collaboration matches ({'; '.join(tried)})" if tried
+              else "没有可匹配的信息 the row has no link, ID, code, UTM or handle to match")
+    out.unmatched.append((pos, reason))
 
 
 def _decisions(decisions: Any) -> dict[tuple[str, str], str]:
@@ -390,7 +413,7 @@ def duplicate_ids(collabs: pd.DataFrame) -> tuple[set[str], list[Problem]]:
     return set(seen), problems
 
 
-def _result(records: list[dict], rows: pd.DataFrame, collabs: pd.DataFrame, assigned, unmatched, ambiguous,
+def _result(rows: pd.DataFrame, collabs: pd.DataFrame, assigned, unmatched, ambiguous,
             ledger: pd.DataFrame | None) -> MatchResult:
     ids = _collab_ids(collabs)
     matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned],
