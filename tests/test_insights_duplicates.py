@@ -95,3 +95,19 @@ def test_a_value_shared_by_many_rows_pairs_each_row_with_the_first_not_every_pai
 def test_a_small_shared_group_still_lists_every_pair():
     creators = pd.DataFrame({"platform": ["TikTok"] * 3, "handle": ["a1", "b2", "c3"], "email": ["x@y.example"] * 3})
     assert {(a, b) for a, b in zip(*(duplicate_creators(creators)[c] for c in ("row_a", "row_b")))} == {(2, 3), (2, 4), (3, 4)}
+
+
+# ----------------------------------------------------------------------------- issue 14, point 10
+def test_blacklist_alarm_only_for_contacts_after_the_blacklisting():
+    from workbook_addin.core.sample import load_sample
+    from workbook_addin.engine.evaluation import evaluate
+
+    tables = evaluate(load_sample(), today="2026-11-25").tables
+    hits = blacklist_hits(tables)
+    # O-015 (2026-09-16) is the contact that led to the blacklisting on 2026-10-06: not "contacted again"
+    assert hits["outreach_id"].tolist() == ["O-020"]
+    assert "since 2026-10-06" in hits.iloc[0]["evidence"]
+    # without a date every contact is listed, and the evidence says the date is missing
+    tables["creators"]["blacklisted_on"] = None
+    hits = blacklist_hits(tables)
+    assert hits["outreach_id"].tolist() == ["O-020", "O-015"] and "no blacklisted-on date" in hits.iloc[0]["evidence"]

@@ -73,3 +73,29 @@ def test_rule_table():
 def test_every_campaign_gets_a_gate():
     col = pd.concat([_collabs(), _collabs().assign(campaign="Autumn")])
     assert [g.campaign for g in pilot_gates({"collaborations": col})] == ["Autumn", "Spring"]
+
+
+# ----------------------------------------------------------------------------- issue 14, point 7
+def test_posts_live_without_metrics_yet_extend_never_stop():
+    # published yesterday, nothing imported: blanks are unknown, not a ROAS of 0
+    col = _collabs().assign(views=None, er_views=None, orders=None, gmv_base=None)
+    gate = pilot_gate({"collaborations": col}, "Spring", {"pilot_size": 3})
+    assert gate.decision == "extend" and "0 of 3 pilot posts are live with metrics" in gate.reason
+    assert gate.kpis["actual"].isna().all()
+
+
+def test_kpis_are_compared_on_the_rows_that_carry_them():
+    # two posts of 600 views; only the first has a 1 000-view target: 600 vs 1 000, not 1 200 vs 1 000
+    col = _collabs(views=(600, 600, 100)).assign(kpi_views=[1000, None, None, None])
+    k = pilot_gate({"collaborations": col}, "Spring", {"pilot_size": 3}).kpis.set_index("kpi")
+    assert (k.at["views", "actual"], k.at["views", "target"]) == (600, 1000) and k.at["views", "met"] is False
+    # ROAS over posts with both GMV and cost only: a post without GMV yet adds no cost
+    col = _collabs().assign(gmv_base=[400, 400, None, 100000])
+    assert pilot_gate({"collaborations": col}, "Spring", {"pilot_size": 3}).kpis.set_index("kpi").at["roas", "actual"] == 4.0
+
+
+def test_scaling_needs_the_minimum_sample_from_settings():
+    one = _collabs(views=(100,), roas_gmv=(400,), published=(True,))
+    gate = pilot_gate({"collaborations": one}, "Spring", {"pilot_size": 1})
+    assert gate.decision == "extend" and "scaling needs at least 3" in gate.reason
+    assert pilot_gate({"collaborations": one}, "Spring", {"pilot_size": 1, "pilot_min_live_posts": 1}).decision == "scale"

@@ -37,7 +37,7 @@ def test_median_iqr_and_the_overpriced_rule_by_hand():
     table = quote_check(_tables([440, 460, 300])).set_index("creator_key")
     q = table.loc["tiktok:q0"]
     assert (q["history"], q["median"], q["q1"], q["q3"]) == (5, 300, 200, 400)
-    assert q["group"].startswith("平台+市场+粉丝段") and q["note"] == ""
+    assert q["group"].startswith("平台+市场+粉丝段") and "No fee paid to this creator before" in q["note"]
     assert not table.loc["tiktok:q0", "overpriced"]
     assert table.loc["tiktok:q1", "overpriced"]
     assert table.loc["tiktok:q2", "ratio_to_median"] == pytest.approx(1.0)
@@ -54,14 +54,30 @@ def test_quotes_are_converted_with_the_fx_table():
     assert table.loc["tiktok:q0", "overpriced"]
 
 
-def test_thin_groups_fall_back_to_wider_ones_and_say_so():
+def test_thin_groups_are_never_compared_across_bands_or_platforms():
     table = quote_check(_tables([440])).set_index("creator_key")
     y = table.loc["youtube:y"]
-    # no YouTube fees at all -> platform + band and platform have none -> all platforms (5 fees)
-    assert y["group"] == "全部 All platforms" and y["history"] == 5
-    assert "Fewer than 3 past fees" in y["note"] and "widened" in y["note"]
-    # 900 > 500 -> overpriced against all platforms
-    assert y["overpriced"]
+    # no YouTube fees at all: no verdict (it used to be flagged against all TikTok creators)
+    assert y["overpriced"] is None and y["history"] == 0 and "not flagged" in y["note"]
+
+
+# ----------------------------------------------------------------------------- issue 14, point 9
+def test_own_history_comes_first_and_flags_need_enough_comparable_fees():
+    tables = _tables([440])
+    # q0 was paid 420 before: a quote of 440 is 5 % above what the team paid this creator, not overpriced
+    tables["collaborations"] = pd.concat([tables["collaborations"], pd.DataFrame(
+        {"creator_key": ["tiktok:q0"], "fee": [420], "currency": ["USD"]})], ignore_index=True)
+    tables["creators"].loc[5, "quoted_fee"] = 700  # ... while 700 is 1.67 x its own 420: flagged
+    q = quote_check(tables).set_index("creator_key").loc["tiktok:q0"]
+    assert q["group"] == "本人历史费用 Own past fees" and q["history"] == 1 and q["median"] == 420
+    assert q["overpriced"] and "paid to this creator before" in q["note"]
+    tables["creators"].loc[5, "quoted_fee"] = 440
+    assert not quote_check(tables).set_index("creator_key").loc["tiktok:q0", "overpriced"]
+    # two comparable fees in the band are not enough to flag anyone
+    few = _tables([5000])
+    few["collaborations"] = few["collaborations"].iloc[:2]
+    row = quote_check(few).set_index("creator_key").loc["tiktok:q0"]
+    assert row["overpriced"] is None and "Too few comparable fees (2 in the same band, 3 needed)" in row["note"]
 
 
 def test_no_history_gives_no_verdict():

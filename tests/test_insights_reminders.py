@@ -34,7 +34,10 @@ def test_each_reminder_with_its_due_date_and_days():
         ("授权即将到期 Usage rights expiring", "C1"): ("2026-12-25", 30),
         ("逾期未发布 Promised post overdue", "C3"): ("2026-11-15", -10),
         ("寄样未发布 Sample shipped, no post", "C4"): ("2026-11-22", -3),
-        ("缺少税表 W-8BEN missing", "C3"): ("2026-11-25", 0),
+        # the payment falls due when the post goes live (promised 2026-11-15): overdue, so red
+        ("缺少税表 W-8BEN missing", "C3"): ("2026-11-15", -10),
+        # C5's rights expired 5 days ago on a live post: the most urgent of all, not silent
+        ("授权已过期 Usage rights expired", "C5"): ("2026-11-20", -5),
     }
     assert table["days_left"].tolist() == sorted(table["days_left"])  # most urgent first
     msg = table.set_index("collab_id").loc["C1", "message"]
@@ -52,7 +55,7 @@ def test_settings_change_the_windows():
 
 def test_summary_line():
     assert reminders_summary(_tables(), TODAY) == (
-        "提醒 Reminders: 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 1, "
+        "提醒 Reminders: 授权已过期 Usage rights expired 1, 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 1, "
         "寄样未发布 Sample shipped, no post 1, 缺少税表 W-8BEN missing 1"
     )
     assert reminders_summary({"collaborations": pd.DataFrame()}, TODAY) == "提醒 Reminders: 无 none"
@@ -81,3 +84,17 @@ def test_raw_tables_and_evaluated_tables_give_the_same_reminders():
     w8 = set(b.loc[b["kind"].str.startswith("缺少税表"), "creator_key"])
     assert w8 == set(evaluated["creators"].loc[evaluated["creators"]["w8ben_received"] != "yes", "creator_key"]) & set(
         evaluated["collaborations"].loc[evaluated["collaborations"]["payment_status"].isin(["paid", "scheduled"]), "creator_key"])
+
+
+# ----------------------------------------------------------------------------- issue 14, point 10
+def test_expired_rights_and_w8ben_wording_and_days():
+    table = reminders(_tables(), TODAY).set_index(["kind", "collab_id"])
+    expired = table.loc[("授权已过期 Usage rights expired", "C5")]
+    assert expired["days_left"] == -5 and "expired 5 days ago" in expired["message"] and "take the content down or renew" in expired["message"]
+    w8 = table.loc[("缺少税表 W-8BEN missing", "C3")]
+    assert "scheduled" in w8["message"] and "collect it before paying" in w8["message"] and w8["days_left"] < 0
+    tables = _tables()
+    tables["creators"].loc[0, "w8ben_received"] = None
+    paid = reminders(tables, TODAY).set_index(["kind", "collab_id"]).loc[("缺少税表 W-8BEN missing", "C1")]
+    # already paid: never "collect it before paying"; due since the post went live (2026-11-01)
+    assert "already paid" in paid["message"] and "before paying" not in paid["message"] and paid["days_left"] == -24

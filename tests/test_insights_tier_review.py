@@ -41,9 +41,9 @@ def test_lift_arithmetic_and_interval():
     assert us["lift"] == pytest.approx(1.0) and us["creators"] == 10
 
 
-def test_table_is_ranked_by_lift():
+def test_table_is_ranked_by_the_lower_bound_of_the_lift():
     table = tier_review(_evaluated())
-    assert table["lift"].is_monotonic_decreasing
+    assert table["lift_low"].is_monotonic_decreasing
 
 
 def test_no_top_creators_gives_undefined_lift_not_a_crash():

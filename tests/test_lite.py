@@ -131,7 +131,7 @@ def _cases(columns) -> list[tuple[str, list[Any]]]:
     """(function, classic arguments): single cells, columns, blanks, each KOL_* function at least once."""
     keys = columns["scores", "creator_key"]
     table = {name: _table_args(name, columns) for name in
-             ("KOL_CONTENT_SCORE", "KOL_COMPLIANCE", "KOL_PERFORMANCE", "KOL_AUTHENTICITY")}
+             ("KOL_RESPONSIVENESS", "KOL_CONTENT_SCORE", "KOL_COMPLIANCE", "KOL_PERFORMANCE", "KOL_AUTHENTICITY")}
     cases = [("KOL_ER", [100, 10, 5, 5, 1000]), ("KOL_ER", [[[100], [None]], [[10], [2]], [[5], [0]], [[5], [0]], [[1000], [0]]]),
              ("KOL_CPM", [50.0, 10000]), ("KOL_CPE", [100.0, 40, 10, None, None]), ("KOL_CPA", [100.0, 4]),
              ("KOL_ROAS", [[[3000.0], [None], [500.0]], [[1000.0], [200.0], [0.0]]]), ("KOL_ROAS", ["abc", 10]),

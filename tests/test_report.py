@@ -72,7 +72,7 @@ def test_pdf_is_valid_with_one_page_per_planned_page(data, tmp_path):
 
 def test_past_month_leaves_later_data_out():
     data = build_report(load_sample(), "2026-10", today=TODAY)
-    assert data.as_of.strftime("%Y-%m-%d") == "2026-10-31"
+    assert data.as_of.strftime("%Y-%m-%d") == TODAY  # the one as-of date: the day the data is read
     assert "2026-11" not in list(data.trend.columns)
 
 
@@ -143,3 +143,48 @@ def test_pdf_chinese_does_not_depend_on_matplotlibs_font_cache(data, tmp_path, m
         assert re.search(rb"/BaseFont /[A-Z]{6}\+NotoSansCJK", raw)
     finally:
         charts.cjk_font.cache_clear()
+
+
+# ----------------------------------------------------------------------------- issue 14, point 11
+def test_one_as_of_date_stated_on_page_1_with_the_rows_the_pdf_leaves_out(tmp_path):
+    import subprocess
+
+    data = build_report(load_sample(), MONTH, today="2026-12-01")
+    assert data.as_of.strftime("%Y-%m-%d") == "2026-12-01"  # not the month's end
+    assert dict(data.summary)["数据截至 Data as of"] == "2026-12-01"
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(render_pdf(data, tmp_path / "r.pdf")), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    page1 = " ".join(page1.split())  # lines wrapped on the page
+    assert "data as of 2026-12-01" in page1
+    assert "Rows left out of this PDF (all are in the HTML report)" in page1
+
+
+def test_the_example_report_uses_the_date_the_sample_workbook_is_built_as_of(tmp_path):
+    from workbook_addin.workbook.build import SAMPLE_TODAY
+
+    assert main(["report", "--example", "--month", MONTH, "--out", str(tmp_path), "--format", "html"]) == 0
+    assert f"data as of {SAMPLE_TODAY:%Y-%m-%d}" in (tmp_path / f"lianxing_report_{MONTH}.html").read_text(encoding="utf-8")
+
+
+def test_actionable_rows_come_first_and_no_table_is_cut_silently(data):
+    from workbook_addin.report.pdf import actionable_first, omissions_note
+    from workbook_addin.report.tables import Table, tables_for
+
+    table = Table(["h"], [["a"], ["b"], ["c"]], ["", "bad", ""])
+    assert [r[0] for r in actionable_first(table).rows] == ["b", "a", "c"]
+    assert "Quote check 2" in omissions_note({"Quote check": 2, "Trend": 0})
+    assert omissions_note({"Trend": 0}).endswith("Every row is in this PDF.")
+    # the HTML shows every lift row
+    assert len(tables_for(data)["tier_review"].rows) == len(data.lifts)
+
+
+def test_lifts_are_ranked_by_their_lower_bound():
+    from workbook_addin.insights.tier_review import lifts
+
+    feats = pd.DataFrame({"tier": ["S"] + ["A"] * 9 + ["C"] + ["C"] * 9,
+                          "category": ["Solo"] + ["Big"] * 10 + ["Other"] * 9})
+    table = lifts(feats)
+    # 1/1 has the higher point estimate, 9/10 the higher lower bound
+    solo, big = table.set_index("value").loc["Solo"], table.set_index("value").loc["Big"]
+    assert solo["lift"] > big["lift"] and big["lift_low"] > solo["lift_low"]
+    assert table["value"].tolist().index("Big") < table["value"].tolist().index("Solo")

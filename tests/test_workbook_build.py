@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from workbook_addin import udfs
 from workbook_addin.cli.build import DEFAULT_OUT
+from workbook_addin.workbook.calc_sheet import CALC_SHEET
 from workbook_addin.workbook.build import evaluate_for_build, sheet_plan
 from workbook_addin.cli import main as cli_main
 from workbook_addin.workbook.dashboard import DASHBOARD_SHEET
@@ -158,34 +159,36 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     scores = evaluation.tables["scores"]
     sheet = schema.sheet("scores")
     formulas = {c.key: wb[sheet.name].cell(2, j + 1).value for j, c in enumerate(sheet.columns)}
-    assert "KOL_SCORE(" in formulas["score"] and "Weights" in formulas["score"]
-    assert "KOL_TIER(" in formulas["tier"] and "TierCutoffs" in formulas["tier"]
-    assert "KOL_ROI(" in formulas["roi"] and "set_gross_margin" in formulas["roi"]
-    assert "KOL_RESPONSE_SCORE(" in formulas["responsiveness"] and "set_reply_target_hours" in formulas["responsiveness"]
-    table_args = {  # the subscores over the child Tables: function, then each argument after the row's key
-        "content_quality": ("KOL_CONTENT_SCORE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
-                            "tblReviews[评审人 Reviewer]", "tblReviews[画面 Visuals]"),
-        "compliance": ("KOL_COMPLIANCE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
-                       "tblReviews[评审编号 Review ID]"),
-        "performance": ("KOL_PERFORMANCE", "tblCreators[达人键 Creator key]", "tblCollabs[达人键 Creator key]"),
-        "authenticity": ("KOL_AUTHENTICITY", "tblCreators[达人键 Creator key]", "tblCreators[粉丝数 Followers]"),
+    assert not any("KOL_" in f for f in formulas.values() if isinstance(f, str))  # no Table cell calls Python
+    assert "Weights" in formulas["score"] and "TierCutoffs" in formulas["tier"] and "set_gross_margin" in formulas["roi"]
+    assert formulas["content_quality"].startswith("=IFERROR(INDEX(_calc!$C:$C,MATCH(tblScores[[#This Row],[达人键 Creator key]]")
+    calc = wb[CALC_SHEET]
+    spills = {calc.cell(1, j + 1).value: calc.cell(2, j + 1).value.text for j in range(7)}
+    table_args = {  # the pooled subscores: function, then each argument after the key column
+        "内容质量 Content quality": ("KOL_CONTENT_SCORE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
+                                  "tblReviews[评审人 Reviewer]", "tblReviews[画面 Visuals]"),
+        "合规 Compliance": ("KOL_COMPLIANCE", "tblCreators[达人键 Creator key]", "tblReviews[达人键 Creator key]",
+                          "tblReviews[评审编号 Review ID]"),
+        "效果表现 Performance": ("KOL_PERFORMANCE", "tblCreators[达人键 Creator key]", "tblCollabs[达人键 Creator key]"),
+        "粉丝真实性 Audience authenticity": ("KOL_AUTHENTICITY", "tblCreators[达人键 Creator key]", "tblCreators[粉丝数 Followers]"),
+        "响应速度 Responsiveness": ("KOL_RESPONSIVENESS", "tblCreators[达人键 Creator key]", "tblOutreach[达人键 Creator key]"),
     }
     parsed = {}
-    for key, (fn, *args) in table_args.items():
-        f = formulas[key]
-        call = f"{fn}(tblScores[[#This Row],[达人键 Creator key]],"
-        assert f.startswith(f"=IFERROR({call}") and f.endswith(',"")'), (key, f)
-        inside = f[len("=IFERROR(") + len(call):-len(',"")') - 1].split(",")
+    for header, (fn, *args) in table_args.items():
+        f = spills[header]
+        call = f"={fn}(tblCreators[达人键 Creator key],"  # one call for every creator: the key column first
+        assert f.startswith(call) and f.endswith(")"), (header, f)
+        inside = f[len(call):-1].split(",")
         names = [a["name"] for a in getattr(udfs, fn).__xlfunc__["args"]][1:]
-        assert len(inside) == len(names) and inside[:len(args)] == args, (key, inside)
-        parsed[key] = dict(zip(names, inside))
+        assert len(inside) == len(names) and inside[:len(args)] == args, (header, inside)
+        parsed[fn] = dict(zip(names, inside))
         for name, ref in zip(names, inside):  # each argument is the table column (or setting) it names
-            assert ref.startswith("tbl") or ref == f"set_{name}", (key, name, ref)
-    assert parsed["authenticity"]["snapshot_date"] == "tblSnapshots[日期 Date]"
-    assert parsed["authenticity"]["er_benchmarks"] == "tblERBench"
-    assert parsed["compliance"]["platform_violation"] == "tblReviews[平台违规 Platform violation]"
-    assert parsed["performance"]["gmv_base"] == "tblCollabs[成交额(本位币) GMV (base)]"
-    assert parsed["performance"]["kpi_roas"].startswith("tblCollabs[") and "KPI ROAS" in parsed["performance"]["kpi_roas"]
+            assert ref.startswith("tbl") or ref == f"set_{name}", (header, name, ref)
+    assert parsed["KOL_AUTHENTICITY"]["snapshot_date"] == "tblSnapshots[日期 Date]"
+    assert parsed["KOL_AUTHENTICITY"]["er_benchmarks"] == "tblERBench"
+    assert parsed["KOL_COMPLIANCE"]["platform_violation"] == "tblReviews[平台违规 Platform violation]"
+    assert parsed["KOL_PERFORMANCE"]["gmv_base"] == "tblCollabs[成交额(本位币) GMV (base)]"
+    assert parsed["KOL_PERFORMANCE"]["kpi_roas"].startswith("tblCollabs[") and "KPI ROAS" in parsed["KOL_PERFORMANCE"]["kpi_roas"]
     values = cal.get_sheet_by_name(sheet.name).to_python()
     header = values[0]
     for key in ("score", "tier", "roi", "roas", "responsiveness", "audience_fit", "total_cost", "completeness",
@@ -196,14 +199,15 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     co_sheet = schema.sheet("collaborations")
     co = evaluation.tables["collaborations"]
     values = cal.get_sheet_by_name(co_sheet.name).to_python()
-    for key, fn in (("er_views", "KOL_ER("), ("cpm", "KOL_CPM("), ("roi", "KOL_ROI("), ("total_cost", "INDEX(tblFX")):
+    for key, fn in (("er_views", "SUM("), ("cpm", "*1000"), ("roi", "set_gross_margin"), ("total_cost", "INDEX(tblFX")):
         j = co_sheet.keys.index(key)
         assert fn in wb[co_sheet.name].cell(2, j + 1).value
         for i, expected in enumerate(co[key].tolist()):
             assert _same(values[i + 1][j], expected), (key, i)
     cr_sheet = schema.sheet("creators")
     j = cr_sheet.keys.index("creator_key")
-    assert wb[cr_sheet.name].cell(2, j + 1).value.startswith('=IFERROR(KOL_KEY(')
+    assert wb[cr_sheet.name].cell(2, j + 1).value.startswith('=IFERROR(IF(INDEX(_calc!$A:$A,ROW()-ROW(tblCreators[#Headers])+1)')
+    assert spills["达人键 Creator key"].startswith("=KOL_KEY(tblCreators[平台 Platform],")
 
 
 def test_enum_cells_show_bilingual_labels(built, evaluation):

@@ -227,13 +227,16 @@ def test_refresh_rewrites_reminders_and_duplicates_when_inputs_change(built, tmp
     assert _status(book).endswith("; " + summary)
     assert summary in wio.read_tables(book)["run_log"].iloc[-1]["message"]
 
-    # months later: the rights reminders are gone and the Reminders table shrinks to what is left
+    # months later: no right is "expiring" any more, but the expired ones on live posts are
+    # overdue reminders (red), not silently gone
     later = dt.datetime(2027, 6, 1, 9, 0)
     refresh_workbook(book, sync=False, now=later, backup=False)
     expected, _ = _expected(book, later.date())
     got = _read(book, "reminders")
-    assert len(got) == len(expected["reminders"]) < len(rem)
-    assert not got["kind"].str.contains("Usage rights").any()
+    assert len(got) == len(expected["reminders"])
+    assert not got["kind"].str.contains("Usage rights expiring").any()
+    expired = got[got["kind"].str.contains("Usage rights expired")]
+    assert len(expired) and (expired["days_left"] < 0).all()
     assert wio.frames_equal_cells({"r": got}, {"r": expected["reminders"]}) == []
 
 

@@ -53,7 +53,8 @@ def test_bad_input_gives_a_short_reason_not_a_traceback():
     assert isinstance(out, str) and out.startswith("⚠") and "abc" in out and "Traceback" not in out
     assert len(out) <= udfs.MAX_REASON
     assert "6 numbers" in udfs.KOL_SCORE([[1, 2, 3, 4, 5, 6]], [[1], [2]])
-    assert "differ in length" in udfs.KOL_ROAS([[1], [2], [3]], [[1], [2]])
+    spilled = udfs.KOL_ROAS([[1], [2], [3]], [[1], [2]])  # a spilled call: the reason on every row it was asked for
+    assert len(spilled) == 3 and all("differ in length" in row[0] and len(row[0]) <= udfs.MAX_REASON for row in spilled)
 
 
 def test_columns_give_a_spilled_column_equal_to_the_engine():
@@ -115,7 +116,7 @@ def sample_book(tmp_path_factory):
     schema = load_schema()
     cal = CalamineWorkbook.from_path(str(path))
     columns = {}
-    for key in ("creators", "reviews", "collaborations", "snapshots", "scores"):
+    for key in ("creators", "outreach", "reviews", "collaborations", "snapshots", "scores"):
         sheet = schema.sheet(key)
         rows = cal.get_sheet_by_name(sheet.name).to_python()
         header = rows[0]
@@ -131,7 +132,7 @@ def _setting(key):
 
 
 def _table_args(name, c):
-    """The arguments the Scores sheet passes (formulas.py), minus the creator's key."""
+    """The arguments the calculation sheet passes (calc_sheet.py), minus the creators' key column."""
     bench = [list(row) for row in load_schema().settings_tables["er_benchmarks"].rows]
     crk = c["creators", "creator_key"]
     rv = [c["reviews", k] for k in ("creator_key", "reviewer", "visuals", "script", "brand_fit")]
@@ -143,13 +144,15 @@ def _table_args(name, c):
           + [c["collaborations", k] for k in ("creator_key", "views", "likes", "comments", "shares", "saves")]
           + [c["snapshots", k] for k in ("creator_key", "date", "followers")] + [bench]
           + [_setting(k) for k in ("fake_follower_flag", "er_low_factor", "er_high_factor", "follower_jump_flag")])
-    return {"KOL_CONTENT_SCORE": [crk, *rv], "KOL_COMPLIANCE": [crk, *comp],
+    out = [c["outreach", k] for k in ("creator_key", "contacted_at", "replied_at", "status")]
+    return {"KOL_RESPONSIVENESS": [crk, *out, _setting("reply_target_hours")],
+            "KOL_CONTENT_SCORE": [crk, *rv], "KOL_COMPLIANCE": [crk, *comp],
             "KOL_PERFORMANCE": [crk, *co, *(_setting(k) for k in ("target_cpm", "er_good", "target_roas")),
                                 c["collaborations", "objective"], c["creators", "followers"], _setting("gross_margin")],
             "KOL_AUTHENTICITY": au}[name]
 
 
-TABLE_SUBSCORES = {"KOL_CONTENT_SCORE": "content_quality", "KOL_COMPLIANCE": "compliance",
+TABLE_SUBSCORES = {"KOL_RESPONSIVENESS": "responsiveness", "KOL_CONTENT_SCORE": "content_quality", "KOL_COMPLIANCE": "compliance",
                    "KOL_PERFORMANCE": "performance", "KOL_AUTHENTICITY": "authenticity"}
 
 

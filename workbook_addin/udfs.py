@@ -116,8 +116,13 @@ def _result(values: Any, single: bool) -> Any:
     return [[_cell(v)] for v in arr]
 
 
-def _safe(fn):
-    """No traceback ever reaches a cell: a failure becomes a short reason."""
+def _safe(fn=None, *, per_row: bool = True):
+    """No traceback ever reaches a cell: a failure becomes a short reason. A call given a column
+    (a spilled call) answers with the reason on every row, so each cell that reads its row of the
+    spill shows why, instead of the first row showing the reason and the others nothing
+    (``per_row=False``: a function that sums its ranges up into one cell answers in one cell)."""
+    if fn is None:
+        return functools.partial(_safe, per_row=per_row)
 
     @functools.wraps(fn)
     def wrapper(*args):
@@ -125,10 +130,12 @@ def _safe(fn):
         try:
             return fn(*args)
         except UdfInputError as exc:
-            return f"⚠ {exc}"[:MAX_REASON]
+            reason = f"⚠ {exc}"[:MAX_REASON]
         except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
-            return f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
+            reason = f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
+        rows = len(_grid(args[0])) if args and per_row else 1
+        return reason if rows <= 1 else [[reason] for _ in range(rows)]
 
     return wrapper
 
@@ -286,6 +293,26 @@ def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables, se
         _MEMO.move_to_end(digest)
     keys = _texts(key)
     return _result(np.array([by_key.get(k) for k in keys], dtype=object), _is_single(key))
+
+
+@func(category=CATEGORY)
+@arg("creator_key", ndim=2, doc="达人键 Creator key (a cell, or a column for a spilled result)")
+@arg("creators", ndim=2, doc="达人键列 Creators' key column: tblCreators[达人键 Creator key]")
+@arg("outreach_creator_key", ndim=2, doc="建联表达人键 Outreach: creator key column")
+@arg("contacted_at", ndim=2, doc="联系时间 Outreach: contacted-at column")
+@arg("replied_at", ndim=2, doc="回复时间 Outreach: replied-at column")
+@arg("status", ndim=2, doc="状态 Outreach: status column")
+@arg("reply_target_hours", ndim=2, doc="回复时效目标 Settings: set_reply_target_hours")
+@_safe
+def KOL_RESPONSIVENESS(creator_key, creators, outreach_creator_key, contacted_at, replied_at, status,
+                       reply_target_hours=None):
+    """响应速度 Responsiveness 0-100 from the creator's outreach rows: reply rate and median hours to reply
+    (contacts still inside the reply target count once answered or late), as the Refresh computes it."""
+    args = (creators, outreach_creator_key, contacted_at, replied_at, status, reply_target_hours)
+    return _engine_subscore("responsiveness", creator_key, args, lambda: {
+        "creators": _creators(creators),
+        "outreach": _frame(creator_key=outreach_creator_key, contacted_at=contacted_at, replied_at=replied_at,
+                           status=status)}, lambda: _settings(reply_target_hours=_scalar(reply_target_hours)))
 
 
 @func(category=CATEGORY)
@@ -510,7 +537,8 @@ def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_compl
     """等级 Tier S/A/B/C from the score and the cut-offs; blacklisted creators are C."""
     single = _is_single(score, blacklisted if blacklisted is not None else "",
                         completeness if completeness is not None else "")
-    sc = _column(score)
+    # the tier of the score as shown (84.96 shows 85.0: S), as the engine does
+    sc = np.atleast_1d(scoring.round_half_up(_column(score), 1))
     bl = _yes(_column(blacklisted, numeric=False)) if blacklisted is not None else np.zeros(1, dtype=bool)
     cut = _vector(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])
     if len(cut) != 3 or np.isnan(cut).any():
@@ -541,7 +569,7 @@ def KOL_KEY(platform, handle):
 @arg("replied_range", ndim=2, doc="回复时间列 Replied-at column (blank = no reply)")
 @arg("contacted_range", ndim=2, doc="联系时间列 Contacted-at column (same rows)")
 @arg("with_interval", doc="TRUE: also the 95% Wilson interval and the count (spills 4 cells)")
-@_safe
+@_safe(per_row=False)
 def KOL_REPLY_RATE(replied_range, contacted_range, with_interval=False):
     """回复率 Reply rate of the contacted rows; with_interval=TRUE adds the 95% Wilson low, high and n."""
     from .insights.stats import reply_rate_from_ranges
@@ -557,5 +585,6 @@ def KOL_REPLY_RATE(replied_range, contacted_range, with_interval=False):
 
 #: Every function a user can type, for the VBA generator, the guide and the tests.
 UDF_NAMES = ("KOL_SCORE", "KOL_TIER", "KOL_ROI", "KOL_ROAS", "KOL_ER", "KOL_CPM", "KOL_CPE", "KOL_CPA",
-             "KOL_RESPONSE_SCORE", "KOL_AUTHENTICITY", "KOL_CONTENT_SCORE", "KOL_COMPLIANCE", "KOL_PERFORMANCE",
+             "KOL_RESPONSE_SCORE", "KOL_RESPONSIVENESS", "KOL_AUTHENTICITY", "KOL_CONTENT_SCORE", "KOL_COMPLIANCE",
+             "KOL_PERFORMANCE",
              "KOL_FIT", "KOL_KEY", "KOL_REPLY_RATE")

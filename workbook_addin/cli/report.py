@@ -39,8 +39,10 @@ def run_report(args: argparse.Namespace) -> int:
     if args.example:
         from ..core.sample import load_sample
 
+        from ..workbook.build import SAMPLE_TODAY
+
         tables = load_sample()
-        today = today or "2026-11-25"  # the sample is dated around this day
+        today = today or SAMPLE_TODAY  # the day the sample workbook is built as of: one date for both
     else:
         from ..workbook.tables_io import WorkbookError, read_tables
 

@@ -230,7 +230,8 @@ def _dates(series: pd.Series, col: Column, order: str = "MDY") -> tuple[pd.Serie
             parsed, sub_bad, info = _by_distinct(series[todo], partial(parse_date, order=order))
             vals = pd.to_datetime(pd.Series([pd.NaT if p is None else p for p in parsed], dtype=object),
                                   errors="coerce")
-            fast[todo] = vals.to_numpy()
+            # a serial number's fraction of a day can land below a microsecond: round it to the column's unit
+            fast[todo] = vals.to_numpy().astype("datetime64[us]")
             idx = np.flatnonzero(todo)
             bad[idx[sub_bad]] = True
             reasons = [f"{show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][sub_bad]]

@@ -264,15 +264,10 @@ def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: 
     yet) are pending: neither a reply nor a non-reply.
     """
     hours = _reply_hours(outreach, run)
-    contacted = outreach["contacted_at"].to_numpy(dtype="datetime64[us]")
-    replied_at = outreach["replied_at"].to_numpy(dtype="datetime64[us]")
-    status = text_column(outreach, "status")
-    stage = metrics.stage_reached(status)
-    stage = np.where(~np.isnat(replied_at) & (stage == 0), 1, stage)  # a reply time means it was answered
     target_hours = float(run.settings.reply_target_hours)
-    pending = (stage == 0) & (status == "contacted") & ~np.isnat(contacted) & \
-        ((run.today.to_datetime64() - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9 < target_hours)
-    counted = (stage >= 0) & ~pending
+    stage, counted = metrics.counted_contacts(
+        text_column(outreach, "status"), outreach["contacted_at"].to_numpy(dtype="datetime64[us]"),
+        outreach["replied_at"].to_numpy(dtype="datetime64[us]"), run.today, target_hours)
     known = creator_of >= 0
     contacts = np.bincount(creator_of[counted & known], minlength=n).astype(float)
     replies = np.bincount(creator_of[counted & (stage >= 1) & known], minlength=n).astype(float)
@@ -674,9 +669,11 @@ def score_and_tier(subscores: list[np.ndarray], creators: pd.DataFrame, sales_ro
     the tier: none below the minimum completeness, never above C when blacklisted, never above B
     when the creator's sales collaborations lost money in total (unless Settings turn that off)."""
     n = len(creators)
-    sub = np.column_stack(subscores).astype(float).reshape(n, 6)
+    # the score is the weighted mean of the subscores as shown (one decimal), so the sum in the
+    # explanation adds up and the workbook's native formula over the shown cells gives the same number
+    sub = np.round(np.column_stack(subscores).astype(float).reshape(n, 6), 1)
     score, completeness = scoring.weighted_score(sub, settings.weights) if n else (np.zeros(0), np.zeros(0))
-    score = np.round(np.asarray(score, dtype=float), 1)
+    score = np.asarray(scoring.round_half_up(np.asarray(score, dtype=float), 1), dtype=float).reshape(n)
     blacklisted = text_column(creators, "blacklisted") == "yes"
     cap = sales_roi if roi_cap_on(settings) else None
     tier = np.asarray(scoring.assign_tier(score, blacklisted, settings.cutoffs, completeness,

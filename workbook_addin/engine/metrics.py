@@ -116,6 +116,25 @@ def roi(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.5) -> Any:
     return _out(safe_div(_f(gmv) * _f(gross_margin) - c, c))
 
 
+def breakeven_roas(gross_margin: ArrayLike) -> Any:
+    """The ROAS at which a sale pays back its cost: 1 / gross margin (2.0 at a 50 % margin).
+    A ROAS target at or below it is met by a collaboration that makes no money."""
+    return _out(safe_div(1.0, gross_margin))
+
+
+def tracked_return(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.5) -> tuple[float, float]:
+    """(ROAS, ROI) of a set of collaborations over those that have both GMV and cost: the one
+    definition Scores, every insight and the report use (a post whose GMV is not in yet would
+    otherwise count its cost against no sales)."""
+    g, c = _f(gmv), _f(cost)
+    tracked = ~np.isnan(g) & ~np.isnan(c)
+    if not tracked.any():
+        return np.nan, np.nan
+    total_gmv, total_cost = float(g[tracked].sum()), float(c[tracked].sum())
+    roi = safe_div(total_gmv * float(gross_margin) - total_cost, total_cost)
+    return float(safe_div(total_gmv, total_cost)), float(roi)
+
+
 def emv(views: ArrayLike, benchmark_cpm: ArrayLike = 20.0) -> Any:
     """Earned media value: views / 1000 × the benchmark CPM."""
     return _out(_f(views) / 1000.0 * _f(benchmark_cpm))
@@ -176,6 +195,24 @@ def stage_reached(status: ArrayLike, replied_at: ArrayLike = None) -> np.ndarray
     return stage
 
 
+def counted_contacts(status: ArrayLike, contacted_at: ArrayLike, replied_at: ArrayLike, today: Any,
+                     target_hours: float) -> tuple[np.ndarray, np.ndarray]:
+    """(stage reached, counted) per outreach row: the one definition of "a contact" behind every
+    reply rate (Scores, Playbook, Agencies, the report).
+
+    A row counts once it has a known status, unless it is still pending: marked contacted, no reply,
+    and contacted less than ``target_hours`` before ``today`` (too early to call it unanswered).
+    """
+    status = np.atleast_1d(np.asarray(status, dtype=object))
+    contacted = np.atleast_1d(np.asarray(contacted_at, dtype="datetime64[us]"))
+    stage = stage_reached(status, np.atleast_1d(np.asarray(replied_at, dtype="datetime64[us]")))
+    now = pd.Timestamp(today).to_datetime64().astype("datetime64[us]")
+    with np.errstate(invalid="ignore"):
+        age_hours = (now - contacted).astype("timedelta64[us]").astype(np.int64) / 3.6e9
+    pending = (stage == 0) & (status == "contacted") & ~np.isnat(contacted) & (age_hours < float(target_hours))
+    return stage, (stage >= 0) & ~pending
+
+
 def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Contacts reaching each funnel stage and the conversion from the stage before.
 
@@ -205,8 +242,3 @@ def funnel(outreach: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     return out.rename(columns={"group": by}) if by else out.drop(columns="group")
 
-
-def breakeven_roas(gross_margin: ArrayLike) -> Any:
-    """The ROAS at which a sale pays back its cost: 1 / gross margin (2.0 at a 50 % margin).
-    A ROAS target at or below it is met by a collaboration that makes no money."""
-    return _out(safe_div(1.0, gross_margin))

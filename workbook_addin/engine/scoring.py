@@ -177,6 +177,15 @@ def audience_fit_score(market_match: Any, language_match: Any = np.nan, category
     return _out(m * 100.0)
 
 
+def round_half_up(values: Any, digits: int = 1) -> Any:
+    """Rounds as Excel's ROUND does: halves away from zero, after dropping the last bits of
+    floating-point noise (49.74999999999999 is 49.75, so 49.8), so a score rounded here and the
+    workbook's ROUND over the same subscores agree to the last decimal (numpy rounds halves to even)."""
+    x = np.round(_f(values), 9)
+    scale = 10.0 ** digits
+    return _out(np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale)
+
+
 def weighted_score(subscores: Any, weights: Any) -> tuple[Any, Any]:
     """(score, completeness) from subscores (n, 6) and weights (6,).
 

@@ -2,9 +2,10 @@
 
 Per agency named on the Creators sheet: the creators it supplied, how often they replied and
 agreed (Wilson intervals over the outreach rows), their scores and tier mix, the money spent and
-the GMV and ROI it brought (the engine's per-collaboration values, summed, and ROI through the
-engine's own ``metrics.roi``), and how many posts went live on time. Creators without an agency
-form the "直接合作 Direct" row, the baseline the agencies are compared with.
+the GMV and ROI it brought (the engine's per-collaboration values; ROI over the collaborations
+with both GMV and cost, as on the Scores sheet), and how many posts went live on time. Contacts
+are counted as the Scores sheet counts them, the median score is over the creators the engine
+gave a tier. Creators without an agency form the "直接合作 Direct" row, the baseline.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def agency_scorecard(
     min_contacts: int = MIN_GROUP,
 ) -> pd.DataFrame:
     """The scorecard (columns :data:`COLUMNS`), agencies by ROI, the Direct baseline last."""
-    from ..engine.metrics import roi as engine_roi
+    from ..engine.metrics import tracked_return
 
     cre = frames.table(evaluation_tables, "creators")
     col = frames.table(evaluation_tables, "collaborations")
@@ -64,7 +65,7 @@ def agency_scorecard(
         }
     ).dropna(subset=["creator_key"]).drop_duplicates("creator_key")
     agency_of = dict(zip(info["creator_key"], info["agency"]))
-    facts = outreach_facts(evaluation_tables)
+    facts = outreach_facts(evaluation_tables, today=today, settings=settings)
     facts["agency"] = facts["creator_key"].map(agency_of)
     money = pd.DataFrame(
         {
@@ -83,6 +84,8 @@ def agency_scorecard(
         agreed = proportion(int(f["agreed"].sum()), len(f))
         m = money[money["agency"] == agency]
         spend, gmv = float(m["cost"].sum(min_count=1)), float(m["gmv"].sum(min_count=1))
+        _, roi = tracked_return(m["gmv"].to_numpy(), m["cost"].to_numpy(), margin)
+        tiered = who["score"][who["tier"].notna()]
         p = posts[posts["agency"] == agency]
         due, on_time = int(p["due"].sum()), int(p["on_time"].sum())
         tiers = who["tier"].value_counts()
@@ -97,11 +100,11 @@ def agency_scorecard(
                 "agreed_rate": agreed.rate,
                 "agreed_rate_low": agreed.low,
                 "agreed_rate_high": agreed.high,
-                "median_score": float(who["score"].median()) if who["score"].notna().any() else np.nan,
+                "median_score": float(tiered.median()) if tiered.notna().any() else np.nan,
                 "tier_mix": " ".join(f"{t}:{int(tiers[t])}" for t in ("S", "A", "B", "C") if t in tiers) or "-",
                 "spend": spend,
                 "gmv": gmv,
-                "roi": float(engine_roi(gmv, spend, margin)) if spend and not np.isnan(spend) else np.nan,
+                "roi": roi,
                 "posts_due": due,
                 "on_time": on_time,
                 "on_time_rate": on_time / due if due else np.nan,

@@ -62,6 +62,22 @@ def slice_tables(tables: Mapping[str, pd.DataFrame], collab_mask: np.ndarray, *,
     return out
 
 
+def month_slice(tables: Mapping[str, pd.DataFrame], month: pd.Period,
+                today: Any) -> tuple[dict[str, pd.DataFrame], pd.Timestamp, np.ndarray]:
+    """One month's scoring round: (the sliced tables, the date it is scored as of, which
+    collaborations are in it). The trend and the report's ROI ranking both score this slice, so
+    a creator has one score per month everywhere."""
+    col = _typed(tables, "collaborations")
+    mask = (collab_dates(col).dt.to_period("M") == month).fillna(False).to_numpy(dtype=bool)
+    outreach_mask = None
+    if len(frames.table(tables, "outreach")):
+        contacted = _typed(tables, "outreach")["contacted_at"]
+        outreach_mask = (contacted.dt.to_period("M") == month).fillna(False).to_numpy(dtype=bool)
+    end = month.to_timestamp(how="end").normalize()
+    sliced = slice_tables(tables, mask, outreach_mask=outreach_mask, snapshot_until=end)
+    return sliced, min(end, frames.as_date(today)), mask
+
+
 def _scores(tables: Mapping[str, pd.DataFrame], settings: Any, today: Any, keys: set[str]) -> pd.DataFrame:
     from ..engine.evaluation import evaluate
 
@@ -83,17 +99,9 @@ def score_history(tables: Mapping[str, pd.DataFrame], settings: Any = None, *, t
     keys = pd.Series(normalise_key_column(frames.texts(col, "creator_key"))[0], index=col.index, dtype="object")
     rows: list[pd.DataFrame] = []
     if "month" in kinds:
-        months = collab_dates(col).dt.to_period("M")
-        out_when = (_typed(tables, "outreach")["contacted_at"].dt.to_period("M")
-                    if len(frames.table(tables, "outreach")) else None)
-        for month in sorted(months.dropna().unique()):
-            mask = (months == month).to_numpy()
-            end = month.to_timestamp(how="end").normalize()
-            sliced = slice_tables(tables, mask,
-                                  outreach_mask=None if out_when is None else (out_when == month).to_numpy(),
-                                  snapshot_until=end)
-            s = _scores(sliced, settings, min(end, frames.as_date(today)), set(keys[mask]))
-            rows.append(_rows(s, KIND_MONTH, str(month)))
+        for month in sorted(collab_dates(col).dt.to_period("M").dropna().unique()):
+            sliced, day, mask = month_slice(tables, month, today)
+            rows.append(_rows(_scores(sliced, settings, day, set(keys[mask])), KIND_MONTH, str(month)))
     if "campaign" in kinds:
         campaigns = frames.texts(col, "campaign")
         when = collab_dates(col)
@@ -126,3 +134,15 @@ def trend(history: pd.DataFrame, kind: str = KIND_MONTH) -> pd.DataFrame:
     if part.empty:
         return pd.DataFrame()
     return part.pivot_table(index="creator_key", columns="slice", values="score", aggfunc="first", sort=False)
+
+
+def trend_cells(history: pd.DataFrame, kind: str = KIND_MONTH) -> pd.DataFrame:
+    """:func:`trend` as the cells a report shows: "95.5 S", and a score the engine gave no tier
+    (incomplete data) marked as such, never shown as a plain number."""
+    part = history[history["kind"] == kind]
+    if part.empty:
+        return pd.DataFrame()
+    text = [f"{s:.1f} {t}" if isinstance(t, str) and t else f"{s:.1f} 无等级 no tier"
+            for s, t in zip(part["score"], part["tier"])]
+    cells = part.assign(cell=[c if s == s else "–" for c, s in zip(text, part["score"])])
+    return cells.pivot_table(index="creator_key", columns="slice", values="cell", aggfunc="first", sort=False)

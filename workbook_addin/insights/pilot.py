@@ -6,12 +6,19 @@ The pilot is the first ``pilot_size`` creators of the campaign by their first co
 KPI targets typed on those collaborations (kpi_views, kpi_er, kpi_orders, kpi_roas), falling back
 to the Settings targets (er_good, target_roas) where a row has none.
 
+A blank is unknown, never 0: a post counts as measured once its metrics are in (views), each KPI
+is compared on the rows that carry both its result and its target (two posts of 600 views do not
+meet a 1 000-view target typed on one of them), ROAS over the posts with both GMV and cost (the
+one definition of ROAS, as on the Scores sheet), and ER on each platform's basis.
+
 The rule (:data:`RULE`), applied in this order:
-1. fewer than half of the pilot's posts are live -> extend (too early to judge);
-2. ROAS below 1 (the pilot lost money) and fewer than half of the KPIs met -> stop;
-3. no KPI met -> stop;
-4. the ROAS target met and at least 3 of 4 KPIs met (75 % of those with data) -> scale;
-5. otherwise -> extend (mixed results: run a second small round before committing budget).
+1. fewer than half of the pilot's posts are measured -> extend (too early to judge);
+2. no KPI can be compared -> extend;
+3. ROAS below 1 (the pilot lost money) and fewer than half of the KPIs met -> stop;
+4. no KPI met -> stop;
+5. the ROAS target met and at least 3 of 4 KPIs met (75 % of those with data) -> scale, once at
+   least ``pilot_min_live_posts`` (Settings) posts are measured; before that -> extend;
+6. otherwise -> extend (mixed results: run a second small round before committing budget).
 """
 from __future__ import annotations
 
@@ -89,29 +96,32 @@ def pilot_rows(collabs: pd.DataFrame, campaign: str, pilot_size: int) -> pd.Data
         _order=lambda f: frames.texts(f, "creator_key").map(order))
 
 
-def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
-    """The gate for ``campaign`` from the engine's evaluated collaborations."""
-    from ..engine.metrics import roas as engine_roas
+def _compare(actual: pd.Series, target: pd.Series, how: str) -> tuple[float, float]:
+    """(actual, target) over the rows that carry both: summed, or averaged for rates."""
+    both = actual.notna() & target.notna()
+    if not both.any():
+        return np.nan, np.nan
+    if how == "sum":
+        return float(actual[both].sum()), float(target[both].sum())
+    return float(actual[both].mean()), float(target[both].mean())
 
-    col = frames.table(evaluation_tables, "collaborations")
-    size = int(frames.setting(settings, "pilot_size"))
-    rows = pilot_rows(col, campaign, size)
-    creators = list(dict.fromkeys(frames.texts(rows.sort_values("_order", kind="stable"), "creator_key")))
-    live = rows[frames.dates(rows, "publish_date").notna()]
-    er_default = float(frames.setting(settings, "er_good"))
-    roas_default = float(frames.setting(settings, "target_roas"))
-    actual_roas = engine_roas(frames.numbers(live, "gmv_base").sum(),
-                              frames.numbers(live, "total_cost").sum()) if len(live) else np.nan
+
+def pilot_kpis(measured: pd.DataFrame, settings: Any = None) -> pd.DataFrame:
+    """Each KPI's actual and target (columns kpi, actual, target, met) over the measured posts."""
+    from ..engine.metrics import tracked_return
+
+    er = frames.numbers(measured, "er" if "er" in measured.columns else "er_views")
+    er_target = frames.numbers(measured, "kpi_er").fillna(float(frames.setting(settings, "er_good")))
+    roas_target = frames.numbers(measured, "kpi_roas").fillna(float(frames.setting(settings, "target_roas")))
+    gmv, cost = frames.numbers(measured, "gmv_base"), frames.numbers(measured, "total_cost")
+    tracked = gmv.notna() & cost.notna()
+    roas, _ = tracked_return(gmv.to_numpy(), cost.to_numpy(), float(frames.setting(settings, "gross_margin")))
     kpis = pd.DataFrame(
         [
-            ("views", frames.numbers(live, "views").sum(min_count=1),
-             frames.numbers(live, "kpi_views").sum(min_count=1)),
-            ("er", frames.numbers(live, "er_views").mean(),
-             frames.numbers(live, "kpi_er").fillna(er_default).mean() if len(live) else er_default),
-            ("orders", frames.numbers(live, "orders").sum(min_count=1),
-             frames.numbers(live, "kpi_orders").sum(min_count=1)),
-            ("roas", float(actual_roas),
-             frames.numbers(live, "kpi_roas").fillna(roas_default).mean() if len(live) else roas_default),
+            ("views", *_compare(frames.numbers(measured, "views"), frames.numbers(measured, "kpi_views"), "sum")),
+            ("er", *_compare(er, er_target.where(er.notna()), "mean")),
+            ("orders", *_compare(frames.numbers(measured, "orders"), frames.numbers(measured, "kpi_orders"), "sum")),
+            ("roas", roas, float(roas_target[tracked].mean()) if tracked.any() else np.nan),
         ],
         columns=["kpi", "actual", "target"],
     )
@@ -120,27 +130,52 @@ def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, set
     has = kpis["actual"].notna() & kpis["target"].notna()
     kpis["met"] = np.where(has, kpis["actual"] >= kpis["target"], None)
     kpis["label"] = kpis["kpi"].map(lambda k: frames.bilingual(*KPIS[k]))
-    decision, reason = decide(len(rows), len(live), kpis)
+    return kpis
+
+
+def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
+    """The gate for ``campaign`` from the engine's evaluated collaborations."""
+    col = frames.table(evaluation_tables, "collaborations")
+    size = int(frames.setting(settings, "pilot_size"))
+    rows = pilot_rows(col, campaign, size)
+    creators = list(dict.fromkeys(frames.texts(rows.sort_values("_order", kind="stable"), "creator_key")))
+    live = rows[frames.dates(rows, "publish_date").notna()]
+    measured = live[frames.numbers(live, "views").notna().to_numpy()]  # published and its metrics imported
+    kpis = pilot_kpis(measured, settings)
+    decision, reason = decide(len(rows), len(live), kpis, measured=len(measured),
+                              min_live=int(frames.setting(settings, "pilot_min_live_posts")))
     return PilotGate(campaign, creators, len(rows), len(live), kpis, decision, reason)
 
 
-def decide(posts: int, live: int, kpis: pd.DataFrame) -> tuple[str, str]:
+def decide(posts: int, live: int, kpis: pd.DataFrame, *, measured: int | None = None,
+           min_live: int = 1) -> tuple[str, str]:
     """Applies :data:`RULE` to the pilot's numbers; returns (decision, bilingual reason)."""
-    if posts == 0 or live * 2 < posts:
-        return "extend", (f"仅 {live}/{posts} 条试点内容已发布，结果未出。 "
-                          f"Only {live} of {posts} pilot posts are live; too early to judge.")
+    measured = live if measured is None else measured
+    if posts == 0 or measured * 2 < posts:
+        return "extend", (f"仅 {measured}/{posts} 条试点内容已发布并有数据，结果未出。 "
+                          f"Only {measured} of {posts} pilot posts are live "
+                          f"with metrics imported ({live} published); too early to judge.")
     judged = kpis[kpis["met"].notna()]
     met = int(judged["met"].astype(bool).sum())
     n = len(judged)
+    if n == 0:
+        return "extend", ("没有可与目标比较的 KPI（数据未导入或未填目标）。 "
+                          "No KPI has both a result and a target yet: unknown, not failed.")
     roas = kpis.set_index("kpi").loc["roas"]
+    roas_known = not pd.isna(roas["actual"])
     roas_met = bool(roas["met"]) if roas["met"] is not None else False
-    summary_zh = f"{met}/{n} 项 KPI 达标，ROAS {roas['actual']:.2f}（目标 {roas['target']:.2f}）。"
-    summary_en = f"{met} of {n} KPIs met, ROAS {roas['actual']:.2f} (target {roas['target']:.2f})."
-    if n and roas["actual"] < 1 and met * 2 < n:
+    roas_zh = f"ROAS {roas['actual']:.2f}（目标 {roas['target']:.2f}）" if roas_known else "ROAS 未知"
+    roas_en = f"ROAS {roas['actual']:.2f} (target {roas['target']:.2f})" if roas_known else "ROAS unknown (no GMV yet)"
+    summary_zh, summary_en = f"{met}/{n} 项 KPI 达标，{roas_zh}。", f"{met} of {n} KPIs met, {roas_en}."
+    if roas_known and roas["actual"] < 1 and met * 2 < n:
         return "stop", f"{summary_zh} 试点亏损。 {summary_en} The pilot lost money."
-    if n == 0 or met == 0:
+    if met == 0:
         return "stop", f"{summary_zh} {summary_en}"
     if roas_met and met * 4 >= 3 * n:
+        if measured < min_live:
+            return "extend", (f"{summary_zh} 仅 {measured} 条有数据，扩量至少需要 {min_live} 条。 "
+                              f"{summary_en} Only {measured} measured "
+                              f"post(s); scaling needs at least {min_live} (Settings).")
         return "scale", f"{summary_zh} {summary_en}"
     return "extend", (f"{summary_zh} 结果不一，再做一轮小规模测试。 "
                       f"{summary_en} Mixed results: run one more small round.")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine.metrics import FUNNEL_STAGES, stage_reached
+from ..engine.metrics import FUNNEL_STAGES, counted_contacts
 from . import frames
 from .bands import follower_band
 from .stats import MIN_GROUP, proportion
@@ -36,16 +36,21 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("playbook")
 
 
-def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per outreach contact with what the playbook groups and counts by.
+def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFrame | None = None, *, today: Any = None,
+                   settings: Any = None) -> pd.DataFrame:
+    """One row per counted outreach contact with what the playbook groups and counts by.
 
-    Platform, market and follower band come from the creator row with the same creator key
-    (``Evaluation.tables['creators']`` carries the key the engine computed).
+    A contact counts as the Scores sheet counts it (``engine.metrics.counted_contacts``): rows
+    without a status (not sent) and contacts still inside the reply window as of ``today`` are
+    left out, not counted as unanswered. Platform, market and follower band come from the creator
+    row with the same creator key (``Evaluation.tables['creators']`` carries the engine's key).
     """
     out = frames.table(tables, "outreach")
     cre = frames.table(tables, "creators")
     status = frames.codes(out, "status", "funnel")
-    stage = stage_reached(status.to_numpy(dtype=object), frames.dates(out, "replied_at").to_numpy())
+    stage, counted = counted_contacts(status.to_numpy(dtype=object), frames.dates(out, "contacted_at").to_numpy(),
+                                      frames.dates(out, "replied_at").to_numpy(), frames.as_date(today),
+                                      float(frames.setting(settings, "reply_target_hours")))
     facts = pd.DataFrame(
         {
             "outreach_id": frames.texts(out, "outreach_id"),
@@ -59,7 +64,7 @@ def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFra
             "reply_hours": frames.numbers(out, "reply_hours"),
         },
         index=out.index,
-    )
+    )[counted]
     if len(cre):
         info = pd.DataFrame(
             {
@@ -114,12 +119,15 @@ def playbook(
     dimensions: tuple[str, ...] = tuple(DIMENSIONS),
     min_contacts: int = MIN_GROUP,
     er_benchmarks: pd.DataFrame | None = None,
+    today: Any = None,
+    settings: Any = None,
 ) -> pd.DataFrame:
     """The Playbook table: one row per (dimension, group), columns :data:`COLUMNS`.
 
-    ``tables`` is ``Evaluation.tables`` (outreach with ``reply_hours``, creators with their keys).
+    ``tables`` is ``Evaluation.tables`` (outreach with ``reply_hours``, creators with their keys);
+    contacts are counted as of ``today`` (see :func:`outreach_facts`).
     """
-    facts = outreach_facts(tables, er_benchmarks)
+    facts = outreach_facts(tables, er_benchmarks, today=today, settings=settings)
     if facts.empty:
         return pd.DataFrame(columns=list(COLUMNS))
     return pd.concat([summarise(facts, d, min_contacts) for d in dimensions], ignore_index=True)

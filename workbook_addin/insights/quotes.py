@@ -2,15 +2,19 @@
 
 A quote (Creators ``quoted_fee`` in its ``currency``) is converted to the base currency with the
 Settings FX table (the engine's ``fx.to_base``) and compared with the fees the team paid on past
-collaborations (``fee`` in its ``currency``, converted the same way) for creators of the same
-platform, market and follower band. With fewer than :data:`MIN_HISTORY` past fees in that group
-the comparison falls back to a wider group, in this order, and says so:
-platform + market + band -> platform + band -> platform -> all platforms.
+collaborations (``fee`` in its ``currency``, converted the same way). The basis, named in the
+"Compared with" column, is, in this order:
+1. the creator's own past fees (what the team already paid this creator is the best comparison:
+   a quote equal to last time's fee is not overpriced because others in a wider group were cheaper);
+2. creators of the same platform, market and follower band, then the same platform and band,
+   each only with at least :data:`MIN_HISTORY` past fees. Fees are never compared across follower
+   bands: a 1 M-follower creator is not overpriced against nano creators.
+Without enough comparable fees nothing is flagged, and the note says so.
 
-Rule (:data:`RULE`): a quote is flagged as overpriced when it is above Q3 + 0.5 x IQR of the
-group's fees, or above 1.5 x the group's median. Both guards are needed: with few, similar past
-fees the IQR is tiny and Q3 + 0.5 IQR alone would flag quotes a few percent above normal, while
-1.5 x median alone misses a quote that is far out of a wide, skewed spread.
+Rule (:data:`RULE`): against the creator's own fees, a quote above 1.5 x their median is flagged;
+against a group, above Q3 + 0.5 x IQR of the group's fees or above 1.5 x its median. Both guards
+are needed: with few, similar past fees the IQR is tiny and Q3 + 0.5 IQR alone would flag quotes
+a few percent above normal, while 1.5 x median alone misses a quote far out of a wide spread.
 """
 from __future__ import annotations
 
@@ -26,20 +30,24 @@ from .bands import follower_band
 from .stats import Spread, spread
 
 MIN_HISTORY = 3
+MIN_OWN_HISTORY = 1
 IQR_FACTOR = 0.5
 MEDIAN_FACTOR = 1.5
 RULE = (
-    f"报价高于同组历史费用 Q3 + {IQR_FACTOR}×IQR 或高于中位数 {MEDIAN_FACTOR} 倍即标记为偏高。 "
-    f"Flagged as overpriced above Q3 + {IQR_FACTOR} x IQR or above {MEDIAN_FACTOR} x the median of the group's past "
-    "fees."
+    f"先与该达人本人的历史费用比较（高于中位数 {MEDIAN_FACTOR} 倍为偏高），"
+    f"否则与同平台同粉丝段至少 {MIN_HISTORY} 条历史费用比较"
+    f"（高于 Q3 + {IQR_FACTOR}×IQR 或中位数 {MEDIAN_FACTOR} 倍为偏高）；可比费用不足时不标记。 "
+    f"Compared first with the creator's own past fees (above {MEDIAN_FACTOR} x their median is overpriced), "
+    f"else with at least {MIN_HISTORY} past fees of the same platform and follower band "
+    f"(above Q3 + {IQR_FACTOR} x IQR or {MEDIAN_FACTOR} x the median); "
+    "without enough comparable fees nothing is flagged."
 )
 
-#: (group columns, bilingual name) from narrowest to widest
-LEVELS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("platform", "market", "follower_band"), "平台+市场+粉丝段 Platform + market + band"),
-    (("platform", "follower_band"), "平台+粉丝段 Platform + band"),
-    (("platform",), "平台 Platform"),
-    ((), "全部 All platforms"),
+#: (group columns, bilingual name, fees needed) from the most to the least comparable; never across follower bands
+LEVELS: tuple[tuple[tuple[str, ...], str, int], ...] = (
+    (("creator_key",), "本人历史费用 Own past fees", MIN_OWN_HISTORY),
+    (("platform", "market", "follower_band"), "平台+市场+粉丝段 Platform + market + band", MIN_HISTORY),
+    (("platform", "follower_band"), "平台+粉丝段 Platform + band", MIN_HISTORY),
 )
 
 #: Quote-check columns (key -> zh, en): the Quote check sheet of templates/schema.toml.
@@ -109,10 +117,7 @@ def group_spreads(history: pd.DataFrame) -> list[dict[tuple, Spread]]:
     """For each level of :data:`LEVELS`: group values -> spread of past fees (computed once, so
     checking 10 000 quotes is 10 000 look-ups, not 10 000 scans of the history)."""
     out: list[dict[tuple, Spread]] = []
-    for cols, _name in LEVELS:
-        if not cols:
-            out.append({(): spread(history["fee_base"])})
-            continue
+    for cols, _name, _needed in LEVELS:
         table = {}
         for key, g in history.groupby(list(cols), dropna=True):
             table[key if isinstance(key, tuple) else (key,)] = spread(g["fee_base"])
@@ -121,36 +126,30 @@ def group_spreads(history: pd.DataFrame) -> list[dict[tuple, Spread]]:
 
 
 def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> dict[str, Any]:
-    """Compares one quote (platform, market, follower_band, quoted_fee_base) with the spreads."""
+    """Compares one quote (creator_key, platform, market, follower_band, quoted_fee_base) with the
+    first basis of :data:`LEVELS` that has enough past fees; unflagged without one."""
     fee = float(quote["quoted_fee_base"])
     empty = Spread(0, np.nan, np.nan, np.nan)
-    for level, (cols, name) in enumerate(LEVELS):  # noqa: B007 (name: the level found, used below)
-        s = spreads[level].get(tuple(quote[c] for c in cols), empty)
-        if s.n >= MIN_HISTORY:
-            break
-    if s.n == 0:
-        return {
-            "creator_key": quote["creator_key"], "quoted_fee_base": fee, "group": name, "history": 0,
-            "median": np.nan, "q1": np.nan, "q3": np.nan, "ratio_to_median": np.nan, "overpriced": None,
-            "note": "无历史费用可比 No past fees to compare with",
-        }
-    overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
-    notes = []
-    if level > 0:
-        notes.append(f"同组历史费用不足 {MIN_HISTORY} 条，已放宽 Fewer than {MIN_HISTORY} past fees in the narrower "
-                     "group(s): "
-                     "widened")
-    if s.n < MIN_HISTORY:
-        notes.append(f"仅 {s.n} 条历史费用 only {s.n} past fees")
-    return {
-        "creator_key": quote["creator_key"],
-        "quoted_fee_base": fee,
-        "group": name,
-        "history": s.n,
-        "median": s.median,
-        "q1": s.q1,
-        "q3": s.q3,
-        "ratio_to_median": fee / s.median if s.median else np.nan,
-        "overpriced": overpriced,
-        "note": "; ".join(notes),
-    }
+    found = [(level, spreads[level].get(tuple(quote[c] for c in cols), empty))
+             for level, (cols, _n, _k) in enumerate(LEVELS)]
+    usable = [(level, s) for level, s in found if s.n >= LEVELS[level][2]]
+    row = {"creator_key": quote["creator_key"], "quoted_fee_base": fee}
+    if not usable:
+        most = max(found, key=lambda item: item[1].n)
+        level, s = most
+        note = (f"可比费用不足（同粉丝段仅 {s.n} 条，需 {MIN_HISTORY} 条），不标记 "
+                f"Too few comparable fees ({s.n} in the same band, "
+                f"{MIN_HISTORY} needed): not flagged") if s.n else "无可比历史费用 No comparable past fees: not flagged"
+        return {**row, "group": LEVELS[level][1] if s.n else "-", "history": s.n, "median": s.median, "q1": s.q1,
+                "q3": s.q3,
+                "ratio_to_median": fee / s.median if s.n and s.median else np.nan, "overpriced": None, "note": note}
+    level, s = usable[0]
+    if level == 0:
+        overpriced = bool(fee > MEDIAN_FACTOR * s.median)
+        note = f"与本人 {s.n} 条历史费用比较 Compared with {s.n} fee(s) paid to this creator before"
+    else:
+        overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
+        note = (f"本人无历史费用，与同粉丝段 {s.n} 条比较 "
+                f"No fee paid to this creator before: compared with {s.n} in the same band")
+    return {**row, "group": LEVELS[level][1], "history": s.n, "median": s.median, "q1": s.q1, "q3": s.q3,
+            "ratio_to_median": fee / s.median if s.median else np.nan, "overpriced": overpriced, "note": note}

@@ -80,7 +80,7 @@ def tier_review(
     quoted_fee_base: pd.Series | None = None,
     min_creators: int = MIN_GROUP,
 ) -> pd.DataFrame:
-    """The ranked lift table (columns :data:`COLUMNS`), highest lift first."""
+    """The ranked lift table (columns :data:`COLUMNS`), highest lower bound of the lift first."""
     feats = creator_features(evaluation_tables, quoted_fee_base)
     return lifts(feats, min_creators=min_creators)
 
@@ -114,7 +114,8 @@ def lifts(feats: pd.DataFrame, *, min_creators: int = MIN_GROUP) -> pd.DataFrame
                 }
             )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.sort_values(["lift", "creators"], ascending=[False, False], kind="stable",
+    # ranked by the lower bound of the lift: 9 of 10 S/A outranks 1 of 1, whose interval is wide
+    return frame.sort_values(["lift_low", "lift", "creators"], ascending=[False, False, False], kind="stable",
                              na_position="last").reset_index(drop=True)
 
 

@@ -82,7 +82,7 @@ def workbook_tables(evaluation: Any, tables: Mapping[str, pd.DataFrame] | None =
     raw = tables if tables is not None else et
     day = frames.as_date(today)
     found = {
-        "playbook": playbook(et, er_benchmarks=getattr(settings, "er_benchmarks", None)),
+        "playbook": playbook(et, er_benchmarks=getattr(settings, "er_benchmarks", None), today=day, settings=settings),
         "reminders": reminders(et, day, settings=settings),
         "duplicates": duplicates_table(raw, et),
         "agencies": agency_scorecard(et, settings, today=day),

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
+from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
 from ..core.schema import load_schema
 # the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
 # the file reader and writer
@@ -419,6 +420,12 @@ def _diff_computed(report: RefreshReport, run: _Run) -> None:
     for key, frame in run.insights.items():  # Playbook, Reminders, Duplicates, ...: rewritten like Scores
         if key in data.layouts:
             replace_rows(run.changes, key, data.tables[key], as_read(frame), data.layouts[key])
+    if LAST_REFRESH in data.layouts and "scores" in computed and "creators" in computed and "creators" in tables:
+        # what the Python-computed cells fall back to where Python is not running: keys as
+        # computed, the key formula's platform|handle|profile text as the cells hold it
+        creators = tables["creators"].assign(creator_key=computed["creators"]["creator_key"])
+        replace_rows(run.changes, LAST_REFRESH, data.tables[LAST_REFRESH],
+                     as_read(last_refresh_frame(creators, computed["scores"])), data.layouts[LAST_REFRESH])
 
 
 def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) -> None:

@@ -38,6 +38,7 @@ CLASSIC_ONLY = frozenset({
     "workbook_addin.workbook.tables_write",
     "workbook_addin.workbook.dashboard",
     "workbook_addin.workbook.dashboard_cells",
+    "workbook_addin.workbook.formats",  # XlsxWriter formats: the build only
     "workbook_addin.workbook.xlsx.package",
 })
 #: fixed zip timestamps: the same sources give the same bundle, byte for byte
@@ -94,6 +95,10 @@ def imports_of(name: str) -> tuple[Import, ...]:
             for alias in node.names:  # ``from . import metrics`` imports a module
                 if module_path(f"{base}.{alias.name}") is not None:
                     found.append(Import(f"{base}.{alias.name}", node.lineno, in_function, optional))
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:  # the body is for type checkers only: never run, never bundled
+                visit(child, in_function, optional)
+            return
         elif isinstance(node, ast.Try):
             guarded = optional or any(_catches_import_error(h) for h in node.handlers)
             for child in node.body:
@@ -107,6 +112,12 @@ def imports_of(name: str) -> tuple[Import, ...]:
 
     visit(ast.parse(path.read_text(encoding="utf-8")), False, False)
     return tuple(found)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``), whose imports exist for annotations only."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def is_project(name: str) -> bool:

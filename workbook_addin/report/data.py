@@ -16,7 +16,7 @@ from ..core.settings import Settings
 from ..insights import frames
 from ..insights.agencies import agency_scorecard
 from ..insights.duplicates import blacklist_hits, duplicate_creators
-from ..insights.history import KIND_MONTH, score_history, slice_tables, trend
+from ..insights.history import KIND_MONTH, month_slice, score_history, slice_tables, trend_cells
 from ..insights.pilot import PilotGate, collab_dates, pilot_gates
 from ..insights.playbook import outreach_facts, playbook
 from ..insights.quotes import quote_check, quoted_fee_base
@@ -56,7 +56,7 @@ class ReportData:
 
     @property
     def title(self) -> str:
-        return f"达人月报 {self.month} Creator report {self.month}"
+        return f"达人月报 {self.month} Creator report {self.month} · 数据截至 data as of {self.as_of:%Y-%m-%d}"
 
 
 def settings_from_tables(tables: Mapping[str, pd.DataFrame]) -> tuple[Settings, list[str]]:
@@ -93,21 +93,25 @@ def _in_month(when: pd.Series, month: pd.Period) -> np.ndarray:
 
 
 def report_dates(period: pd.Period, today: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """(the month's last day, the as-of date): the month's end, or ``today`` while it runs."""
+    """(the month's last day, the as-of date). The as-of date is ``today`` (the day the data is
+    read: reminders, pending replies and overdue posts count from it), the one date page 1
+    states; only for a month that has not started yet is it the month's end."""
     end = period.to_timestamp(how="end").normalize()
-    as_of = min(end, frames.as_date(today))
+    as_of = frames.as_date(today)
     if as_of < period.to_timestamp(how="start"):
         as_of = end
     return end, as_of
 
 
-def roi_ranking(archive: Mapping[str, pd.DataFrame], month_col: np.ndarray, month_keys: set, settings: Settings,
+def roi_ranking(archive: Mapping[str, pd.DataFrame], period: pd.Period, month_keys: set, settings: Settings,
                 as_of: pd.Timestamp) -> pd.DataFrame:
-    """The month's own scoring round (its collaborations only, scored by the engine), ranked by
-    ROI: the top and bottom :data:`TOP_N` creators with the engine's explanation."""
+    """The month's own scoring round (the same slice the score trend scores, so a creator has one
+    score for the month), ranked by ROI: the top and bottom :data:`TOP_N` creators with the
+    engine's explanation."""
     from ..engine.evaluation import evaluate
 
-    month_ev = evaluate(slice_tables(archive, month_col, snapshot_until=as_of), settings, today=as_of)
+    sliced, day, _ = month_slice(archive, period, as_of)
+    month_ev = evaluate(sliced, settings, today=day)
     scores = month_ev.tables["scores"]
     scores = scores[frames.texts(scores, "creator_key").isin(month_keys).to_numpy()]
     ranked = pd.DataFrame(
@@ -160,14 +164,17 @@ def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month
                   out_month: pd.DataFrame,
                   mix: pd.Series, settings: Settings) -> list[tuple[str, str]]:
     """The summary table's (measure, value) pairs."""
-    from ..engine.metrics import roas as engine_roas
-    from ..engine.metrics import roi as engine_roi
+    from ..engine.metrics import tracked_return
 
     base = settings.base_currency
     live = frames.dates(month_collabs, "publish_date").notna()
     spend = float(frames.numbers(month_collabs, "total_cost").sum())
     gmv = float(frames.numbers(month_collabs, "gmv_base").sum())
-    facts = outreach_facts({"outreach": out_month})
+    # ROAS and ROI over the collaborations with both GMV and cost, as everywhere else
+    roas, roi = tracked_return(frames.numbers(month_collabs, "gmv_base").to_numpy(),
+                               frames.numbers(month_collabs, "total_cost").to_numpy(),
+                               float(frames.setting(settings, "gross_margin")))
+    facts = outreach_facts({"outreach": out_month}, today=as_of, settings=settings)
     reply = proportion(int(facts["replied"].sum()), len(facts))
     return [
         ("报告月份 Month", str(period)),
@@ -178,8 +185,8 @@ def month_summary(period: pd.Period, as_of: pd.Timestamp, month_keys: set, month
         ("本月回复率 Reply rate", pct_ci(reply.rate, reply.low, reply.high, reply.n)),
         (f"花费 Spend ({base})", money(spend)),
         (f"成交额 GMV ({base})", money(gmv)),
-        ("ROAS", num(float(engine_roas(gmv, spend)) if spend else np.nan, 2)),
-        ("ROI", pct(float(engine_roi(gmv, spend, frames.setting(settings, "gross_margin"))) if spend else np.nan)),
+        ("ROAS", num(roas, 2)),
+        ("ROI", pct(roi)),
         ("S/A 达人（档案库）S/A creators (archive)",
          f"{int(mix.get('S', 0)) + int(mix.get('A', 0))} / {int(mix.sum())}"),
     ]
@@ -218,17 +225,17 @@ def build_report(tables: Mapping[str, pd.DataFrame], month: str | pd.Period, *, 
         base_currency=settings.base_currency,
         summary=month_summary(period, as_of, month_keys, mc, out_month, mix, settings),
         tier_mix=mix,
-        roi_ranked=roi_ranking(archive, month_col, month_keys, settings, as_of),
+        roi_ranked=roi_ranking(archive, period, month_keys, settings, as_of),
         funnel=month_funnel(out_month),
         by_market=spend_by_market(cre, mc),
         lifts=tier_review(et, quoted_fee_base=quoted_fee_base(cre, settings)),
-        playbook=playbook(et, er_benchmarks=getattr(settings, "er_benchmarks", None)),
+        playbook=playbook(et, er_benchmarks=getattr(settings, "er_benchmarks", None), today=as_of, settings=settings),
         reminders=reminders(et, as_of, settings=settings),
         agencies=agency_scorecard(et, settings, today=as_of),
         pilots=pilot_gates(et, settings, month_campaigns),
         quotes=quote_check(et, settings),
         duplicates=duplicate_creators(frames.table(tables, "creators")),
         blacklist=blacklist_hits(et),
-        trend=trend(history, KIND_MONTH),
+        trend=trend_cells(history, KIND_MONTH),
         problems=problems,
     )

@@ -59,12 +59,13 @@ def _fit_columns(headers: Sequence[str], rows: Sequence[Sequence[str]], avail: i
     return widths
 
 
-def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, title: str, *, font: float = 7.5) -> None:
+def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, title: str, *, font: float = 7.5) -> int:
     """A table drawn into ``rect`` (left, bottom, width, height as page fractions).
 
     Matplotlib tables neither wrap nor shrink, so the layout is done here: column widths from the
     text's display width (CJK counts double), long columns wrapped to fit the page, fixed line
     height in points, and rows that do not fit replaced by a "more rows in the HTML" note.
+    Returns how many rows were left out.
     """
     import matplotlib.pyplot as plt
 
@@ -79,7 +80,7 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
             ax.text(0, 0.97, "无 None", fontsize=8, color="#777", va="top")
             if table.note:
                 ax.text(0, 0.85, wrap(table.note, 200), fontsize=6, color="#555", va="top")
-            return
+            return 0
         char_w = font * 0.56 / 72 / (rect[2] * page_w)  # one half-width character, in axes width
         line_h = font * 1.3 / 72 / (rect[3] * page_h)  # one text line, in axes height
         avail = int(0.99 / char_w) - 2 * len(table.headers)
@@ -122,21 +123,48 @@ def _draw_table(fig, rect: tuple[float, float, float, float], table: Table, titl
         if foot:
             ax.text(0, 1 - used - 0.04 - 0.4 * line_h, wrap(foot, int(1 / char_w * 0.8)), fontsize=font - 0.5,
                     color="#555", va="top")
+        return max(extra, 0)
+
+
+def actionable_first(table: Table) -> Table:
+    """The table with its red (actionable) rows first, so a page that cannot hold every row
+    drops context rows, never an overdue reminder or an overpriced quote."""
+    if not table.row_classes:
+        return table
+    order = sorted(range(len(table.rows)), key=lambda i: table.row_classes[i] != "bad")
+    return Table(table.headers, [table.rows[i] for i in order], [table.row_classes[i] for i in order], table.note)
+
+
+def omissions_note(left_out: dict[str, int]) -> str:
+    """Page 1's statement of which rows the PDF leaves out (and that the HTML has them)."""
+    parts = [f"{name} {n}" for name, n in left_out.items() if n]
+    if not parts:
+        return "本 PDF 列出全部行。 Every row is in this PDF."
+    return (f"本 PDF 省略的行（完整内容见 HTML 报告）：{'；'.join(parts)}。 "
+            "Rows left out of this PDF (all are in the HTML report): "
+            f"{'; '.join(parts)}.")
 
 
 def render_pdf(data: ReportData, path: str | Path) -> Path:
-    """Writes the report as a PDF with exactly :data:`PDF_PAGES` pages."""
+    """Writes the report as a PDF with exactly :data:`PDF_PAGES` pages; page 1 states the as-of
+    date and which rows, if any, the PDF leaves out."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     path = Path(path)
     t = tables_for(data)
+    left_out: dict[str, int] = {}
+
+    def draw(fig, rect, key: str, title: str, **kw) -> None:
+        table = actionable_first(t[key]) if key in ("reminders", "quotes", "blacklist") else t[key]
+        left_out[title] = _draw_table(fig, rect, table, title, **kw)
+
     pages = []
     # 1 summary + tiers + funnel
-    fig = _page(PDF_PAGES[0], data, 1)
-    _draw_table(fig, (0.04, 0.12, 0.36, 0.75), t["summary"], "本月概览 This month", font=9)
-    charts.tier_chart(data.tier_mix, ax=fig.add_axes((0.50, 0.55, 0.45, 0.33)))
-    charts.funnel_chart(data.funnel, ax=fig.add_axes((0.58, 0.10, 0.37, 0.35)))
-    pages.append(fig)
+    summary = _page(PDF_PAGES[0], data, 1)
+    draw(summary, (0.04, 0.12, 0.36, 0.75), "summary", "本月概览 This month", font=9)
+    charts.tier_chart(data.tier_mix, ax=summary.add_axes((0.50, 0.55, 0.45, 0.33)))
+    charts.funnel_chart(data.funnel, ax=summary.add_axes((0.58, 0.10, 0.37, 0.35)))
+    pages.append(summary)
     # 2 markets + ROI chart
     fig = _page(PDF_PAGES[1], data, 2)
     charts.spend_gmv_chart(data.by_market, data.base_currency, ax=fig.add_axes((0.07, 0.55, 0.88, 0.33)))
@@ -144,35 +172,35 @@ def render_pdf(data: ReportData, path: str | Path) -> Path:
     pages.append(fig)
     # 3 top / bottom creators with the engine's reasons
     fig = _page(PDF_PAGES[2], data, 3)
-    _draw_table(fig, (0.03, 0.08, 0.94, 0.80), t["roi"], SECTIONS[2][1])
+    draw(fig, (0.03, 0.08, 0.94, 0.80), "roi", SECTIONS[2][1])
     pages.append(fig)
     # 4 S-tier review
     fig = _page(PDF_PAGES[3], data, 4)
     charts.lift_chart(data.lifts, ax=fig.add_axes((0.30, 0.52, 0.65, 0.36)))
-    _draw_table(fig, (0.03, 0.06, 0.94, 0.38), t["tier_review"], SECTIONS[5][1])
+    draw(fig, (0.03, 0.06, 0.94, 0.38), "tier_review", SECTIONS[5][1])
     pages.append(fig)
     # 5 reminders + pilot gate
     fig = _page(PDF_PAGES[4], data, 5)
-    _draw_table(fig, (0.03, 0.52, 0.94, 0.36), t["reminders"], SECTIONS[6][1])
-    _draw_table(fig, (0.03, 0.08, 0.94, 0.34), t["pilot"], SECTIONS[8][1])
+    draw(fig, (0.03, 0.46, 0.94, 0.44), "reminders", SECTIONS[6][1], font=6.5)
+    draw(fig, (0.03, 0.06, 0.94, 0.32), "pilot", SECTIONS[8][1])
     pages.append(fig)
     # 6 agencies + playbook (templates only, the rest in the HTML)
     fig = _page(PDF_PAGES[5], data, 6)
-    _draw_table(fig, (0.03, 0.56, 0.94, 0.32), t["agencies"], SECTIONS[7][1])
-    templates_only = Table(t["playbook"].headers, [r for r in t["playbook"].rows if r[0].startswith("话术模板")],
-                           [c for r, c in zip(t["playbook"].rows,
-                                              t["playbook"].row_classes) if r[0].startswith("话术模板")],
-                                              t["playbook"].note)
-    _draw_table(fig, (0.03, 0.08, 0.94, 0.36), templates_only, SECTIONS[9][1] + "：话术模板 by template")
+    draw(fig, (0.03, 0.56, 0.94, 0.32), "agencies", SECTIONS[7][1])
+    pb = t["playbook"]
+    by_template = [i for i, r in enumerate(pb.rows) if r[0].startswith("话术模板")]
+    t["playbook_templates"] = Table(pb.headers, [pb.rows[i] for i in by_template],
+                                    [pb.row_classes[i] for i in by_template] if pb.row_classes else [], pb.note)
+    _draw_table(fig, (0.03, 0.08, 0.94, 0.36), t["playbook_templates"], SECTIONS[9][1] + "：话术模板 by template")
     pages.append(fig)
     # 7 quotes, duplicates and blacklist, trend
     fig = _page(PDF_PAGES[6], data, 7)
-    _draw_table(fig, (0.03, 0.50, 0.94, 0.40), t["quotes"], SECTIONS[10][1], font=6.5)
-    _draw_table(fig, (0.03, 0.28, 0.45, 0.17), t["duplicates"], "重复达人 Duplicates", font=6.5)
-    _draw_table(fig, (0.52, 0.28, 0.45, 0.17), t["blacklist"], "黑名单达人再次建联 Blacklisted creators contacted",
-                font=6.5)
-    _draw_table(fig, (0.03, 0.03, 0.94, 0.20), t["trend"], SECTIONS[12][1], font=6.5)
+    draw(fig, (0.03, 0.50, 0.94, 0.40), "quotes", SECTIONS[10][1], font=6.5)
+    draw(fig, (0.03, 0.28, 0.45, 0.17), "duplicates", "重复达人 Duplicates", font=6.5)
+    draw(fig, (0.52, 0.28, 0.45, 0.17), "blacklist", "黑名单达人再次建联 Blacklisted creators contacted", font=6.5)
+    draw(fig, (0.03, 0.03, 0.94, 0.20), "trend", SECTIONS[12][1], font=6.5)
     pages.append(fig)
+    summary.text(0.04, 0.05, wrap(omissions_note(left_out), 150), fontsize=7, color="#555", va="top")
     assert len(pages) == len(PDF_PAGES)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".pdf.tmp")

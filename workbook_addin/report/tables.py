@@ -47,8 +47,7 @@ def roi_table(r: pd.DataFrame, base: str) -> Table:
 
 
 def lift_table(lifts: pd.DataFrame) -> Table:
-    """What S/A creators share: the strongest and the weakest signals."""
-    lifts = lifts if len(lifts) <= 14 else pd.concat([lifts.head(9), lifts.tail(5)])
+    """What S/A creators share: every feature value, ranked by the lower bound of its lift."""
     return Table(
         headers(LIFT_COLUMNS, ["feature", "value", "creators", "top", "top_rate", "lift", "too_few"]),
         [
@@ -58,8 +57,9 @@ def lift_table(lifts: pd.DataFrame) -> Table:
             for x in lifts.itertuples()
         ],
         ["few" if x.too_few else "" for x in lifts.itertuples()],
-        note="提升度 = P(S/A | 特征) / P(S/A)；括号内为 95% Wilson 区间；灰色行样本不足。 "
-        "Lift = P(S/A | feature) / P(S/A); brackets: 95% Wilson interval; grey rows have too few creators.",
+        note="提升度 = P(S/A | 特征) / P(S/A)，按区间下限排序；括号内为 95% Wilson 区间；灰色行样本不足。 "
+        "Lift = P(S/A | feature) / P(S/A), ranked by its lower bound; brackets: 95% Wilson interval; "
+        "grey rows have too few creators.",
     )
 
 
@@ -169,12 +169,13 @@ def duplicate_tables(d: pd.DataFrame, b: pd.DataFrame) -> tuple[Table, Table]:
 
 
 def trend_table(tr: pd.DataFrame) -> Table:
-    """Each creator's score per month."""
+    """Each creator's score and tier per month (a score without a tier says so)."""
     return Table(
         ["达人键 Creator key", *[str(c) for c in tr.columns]],
-        [[str(k), *[num(v) for v in row]] for k, row in zip(tr.index, tr.to_numpy())],
-        note="每月仅用当月合作重新评分（引擎计算）。 Each month scored by the engine from that month's collaborations "
-             "only.",
+        [[str(k), *[text(v) or "–" for v in row]] for k, row in zip(tr.index, tr.to_numpy())],
+        note="每月仅用当月合作重新评分（引擎计算）；“无等级”为数据不足。 "
+             "Each month scored by the engine from that month's collaborations only; "
+             "\"no tier\": too little data for a tier.",
     )
 
 

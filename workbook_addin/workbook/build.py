@@ -29,10 +29,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from .formats import Formats
 from .settings_sheet import SettingsLayout, build_settings_sheet
-from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet
+from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet, display_value
 from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from ..engine.evaluation import evaluate
-from .formulas import ARRAY_FORMULAS, column_formulas
+from .calc_sheet import CALC_SHEET, build_calc_sheet, last_refresh_frame
+from .formulas import column_formulas
 from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
 from ..insights import workbook_tables
 from ..core.sample import load_sample
@@ -50,7 +51,7 @@ CALC_ID = 191029
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 #: VBA codeNames of the fixed sheets; schema sheets get "sh" + their key in CamelCase.
 FIXED_CODE_NAMES = {DASHBOARD_SHEET: "shDashboard", GUIDE_SHEET: "shGuide", CONF_SHEET: "shXlwingsConf",
-                    LISTS_SHEET: "shLists"}
+                    LISTS_SHEET: "shLists", CALC_SHEET: "shCalc"}
 
 
 class _Worksheet(Worksheet):
@@ -111,6 +112,7 @@ def sheet_plan(schema: Schema) -> list[tuple[str, str, str | None]]:
     plan.append((CONF_SHEET, FIXED_CODE_NAMES[CONF_SHEET], None))
     plan.extend(hidden)
     plan.append((LISTS_SHEET, FIXED_CODE_NAMES[LISTS_SHEET], None))
+    plan.append((CALC_SHEET, FIXED_CODE_NAMES[CALC_SHEET], None))
     return plan
 
 
@@ -124,6 +126,16 @@ def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Sett
         return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[],
                                notes=[])
     return evaluate(tables, settings or Settings.defaults(), today=today)
+
+
+def _as_shown(schema: Schema, creators: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The Creators columns the key formula joins, as the build writes them (enum labels)."""
+    if creators is None or not len(creators):
+        return creators
+    shown = creators.copy()
+    platform = schema.sheet("creators").column("platform")
+    shown["platform"] = [display_value(schema, platform, v) for v in shown["platform"]]
+    return shown
 
 
 def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None = None, *, empty: bool = False,
@@ -147,6 +159,7 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     t_insights = time.perf_counter()
     # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
     frames = {**evaluation.tables, **workbook_tables(evaluation, tables, settings or Settings.defaults(), today)}
+    frames["last_refresh"] = last_refresh_frame(_as_shown(schema, frames.get("creators")), frames.get("scores"))
     report.seconds["insights"] = time.perf_counter() - t_insights
 
     plan = sheet_plan(schema)
@@ -221,7 +234,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
         sheet = schema.sheet(key)
         frame = frames.get(key)
         report.rows[key] = build_table_sheet(book, sheets[name], fmt, schema, sheet, frame, formulas.get(key, {}),
-                                             list_names, ARRAY_FORMULAS.get(key, frozenset()))
+                                             list_names)
         if sheet.hidden:
             sheets[name].hide()
     report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,
@@ -245,11 +258,13 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
                      "xlwings settings: the Python interpreter and the functions' module."))
     build_guide_sheet(sheets[GUIDE_SHEET], fmt, schema, purposes)
     build_conf_sheet(sheets[CONF_SHEET], fmt)
+    build_calc_sheet(sheets[CALC_SHEET], fmt, schema, frames)
     sheets[LISTS_SHEET].hide()
+    sheets[CALC_SHEET].hide()
     sheets[DASHBOARD_SHEET].activate()
     sheets[DASHBOARD_SHEET].set_first_sheet()
     for name, ws in sheets.items():
-        if name not in (DASHBOARD_SHEET, GUIDE_SHEET, CONF_SHEET, LISTS_SHEET):
+        if name not in (DASHBOARD_SHEET, GUIDE_SHEET, CONF_SHEET, LISTS_SHEET, CALC_SHEET):
             ws.set_tab_color("#375623" if name == schema.sheet("scores").name else "#1F4E78")
     sheets[DASHBOARD_SHEET].set_tab_color("#C00000")
     book.close()

@@ -81,8 +81,7 @@ def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | 
 
 
 def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet,
-                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str],
-                      array_formulas: frozenset[str] = frozenset()) -> int:
+                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str]) -> int:
     """Writes ``sheet``'s Table at A1 with ``frame``'s rows; returns the number of data rows.
 
     ``formulas`` maps column keys to the one formula every row of that column carries (structured
@@ -110,10 +109,7 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         if formula is not None:
             for i in range(rows):
                 cached = cached_value(display_value(schema, col, values[i])) if i < n else ""
-                if col.key in array_formulas:
-                    ws.write_array_formula(i + 1, j, i + 1, j, "{" + formula + "}", cell_fmt, cached)
-                else:
-                    ws.write_formula(i + 1, j, formula, cell_fmt, cached)
+                ws.write_formula(i + 1, j, formula, cell_fmt, cached)
         else:
             for i in range(n):
                 write_cell(ws, i + 1, j, display_value(schema, col, values[i]), cell_fmt)
