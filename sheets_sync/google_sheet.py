@@ -48,6 +48,7 @@ between reading and writing is closed as far as it allows:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +209,7 @@ class GoogleSheetBackend(Backend):
         wanted = [k for k in IDENTITY if k in state.col_of]
         wanted += [k for k in written if k in state.col_of and k not in wanted]
         ranges = column_ranges(state, wanted)
-        params = {"ranges": ranges, "includeGridData": "true",
+        params: dict[str, Any] = {"ranges": ranges, "includeGridData": "true",
                   "fields": "sheets(data(startRow,startColumn,rowData(values(effectiveValue))),"
                             "properties(sheetId,title,gridProperties),protectedRanges)"}
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params), f"checking {state.title}")
@@ -331,10 +332,9 @@ class GoogleSheetBackend(Backend):
         for _ in range(rounds):
             names = [k for k in IDENTITY if k in state.col_of]
             names += sorted({c for recs in ours.values() for rec in recs for c in rec} - set(names))
-            got = self._call(lambda names=names: self.http.values_batch_get(
-                self.key, column_ranges(state, names), {"valueRenderOption": "UNFORMATTED_VALUE",
-                                                        "majorDimension": "COLUMNS"}),
-                f"checking {state.title}")
+            read = partial(self.http.values_batch_get, self.key, column_ranges(state, names),
+                           {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"})
+            got = self._call(read, f"checking {state.title}")
             now = {k: ((vr.get("values") or [[]])[0]) for k, vr in zip(names, got.get("valueRanges", []))}
             data = _repairs(state, guard, ours, now)
             if not data:
@@ -342,7 +342,7 @@ class GoogleSheetBackend(Backend):
             repaired = True
             self.race_repairs += len(data)
             body = {"valueInputOption": "RAW", "data": data}
-            self._call(lambda body=body: self.http.values_batch_update(self.key, body), f"repairing {state.title}")
+            self._call(partial(self.http.values_batch_update, self.key, body), f"repairing {state.title}")
         return repaired
 
     def _add_columns(self, state: TabState, guard: Guard, plan: WritePlan, cols: Mapping[str, Column],
@@ -418,7 +418,7 @@ class GoogleSheetBackend(Backend):
         if entry is None:
             return
         row = [str(entry.get(c, "")) for c in LOG_COLUMNS]
-        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        params: dict[str, Any] = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
         target = absolute_range_name(self.log_tab, "A1")
         try:
             try:

@@ -130,16 +130,17 @@ def three_way(
             out.base[key] = dict(out.local_rows[key])
             continue
         virtual = l_row is None  # removed from the workbook: treated as "status -> archived"
-        if virtual:
-            l_row = dict(b_row or empty)
+        if l_row is None:
+            archived_row = dict(b_row or empty)
             if status_column:
-                l_row[status_column] = archived
+                archived_row[status_column] = archived
+            l_row = archived_row
         new_base: dict[str, str] = {}
         pulls: dict[str, str] = {}
         conflicts_before = len(out.conflicts)
         for col in columns:
             l, r = l_row.get(col, ""), r_row.get(col, "")
-            b = (b_row or empty).get(col, "")
+            b = (b_row if b_row is not None else empty).get(col, "")
             open_c = open_conflicts.get((key, col))
             decided = open_c.decided_value(l, r) if open_c is not None else None
             if decided is not None:
@@ -178,10 +179,11 @@ def three_way(
         out.base[key] = new_base
         if virtual:
             row_conflicted = len(out.conflicts) > conflicts_before
-            status = (l_row | pulls).get(status_column, "") if status_column else archived
+            merged = {**l_row, **pulls}
+            status = merged.get(status_column, "") if status_column else archived
             if status != archived and not row_conflicted:
                 # Revived in the archive (or a person chose the archive's status): back into the workbook.
-                out.local_rows[key] = {c: (l_row | pulls).get(c, "") for c in columns}
+                out.local_rows[key] = {c: merged.get(c, "") for c in columns}
             elif b_row is not None and status_column and b_row.get(status_column) != archived:
                 out.archived.append(key)
         elif pulls:

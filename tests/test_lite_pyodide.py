@@ -28,16 +28,37 @@ HANDLES = [("TikTok", "@GlowWithMia"), ("instagram", "https://www.instagram.com/
            ("YouTube", "https://www.youtube.com/@TechTomo"), ("tiktok", "  @Ｍｉａ　"), ("Instagram", ""), ("tiktok", "@a b")]
 
 
+def _stdlib_used() -> list[str]:
+    """The standard-library modules the bundled code imports (what Pyodide must have)."""
+    import sys
+
+    from workbook_addin.lite import bundle
+    from workbook_addin.lite.main_py import ENTRIES
+
+    return sorted({i.module for m in bundle.bundle_modules(ENTRIES) for i in bundle.imports_of(m)
+                   if i.module.split(".")[0] in sys.stdlib_module_names and i.module != "__future__"})
+
+
 def _facts_code() -> str:
     """Python that computes the facts compared below, as the last expression (a JSON string)."""
     return f"""
-import json, sys
+import importlib, json, sys
 import workbook_addin
 from workbook_addin.core.schema import load_schema
 from workbook_addin.core.keys import try_creator_key
 from workbook_addin.workbook.xlwings_version import button_problem, check_function_host, classic_runtime
 
 schema = load_schema()
+
+
+def _imports(name):
+    try:
+        importlib.import_module(name)
+        return True
+    except ImportError:
+        return False
+
+
 json.dumps({{
     "platform": sys.platform,
     "package": workbook_addin.__file__,
@@ -47,6 +68,7 @@ json.dumps({{
     "classic": classic_runtime(),
     "function_check": check_function_host(),
     "button_problem": button_problem(),
+    "stdlib_missing": [m for m in {_stdlib_used()!r} if not _imports(m)],
 }})
 """
 
@@ -80,6 +102,7 @@ def test_the_bundle_unpacks_and_its_pure_python_runs_under_pyodide(node, sample_
     assert got["keys"] == [try_creator_key(p, h) for p, h in HANDLES]
     # no classic xlwings version to match in Lite: the functions run, no version message
     assert got["classic"] is False and got["function_check"] is None and got["button_problem"] is None
+    assert got["stdlib_missing"] == []  # every standard-library module the bundle imports exists in Pyodide
 
 
 def test_running_main_py_again_keeps_one_bundle_and_a_damaged_one_is_refused(node, sample_workbook):

@@ -34,7 +34,7 @@ class _PlainLines:
     """Progress for logs: one line per step (a bar's carriage returns leave fragments in a log file)."""
 
     def __init__(self, quiet: bool):
-        self.quiet, self.last = quiet, None
+        self.quiet, self.last = quiet, ""
 
     def __call__(self, text: str, fraction: float) -> None:
         if not self.quiet and text != self.last:

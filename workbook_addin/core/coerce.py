@@ -138,9 +138,11 @@ def _range_check(values: np.ndarray, col: Column, raw: pd.Series) -> tuple[np.nd
     return bad, []
 
 
-def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str]]:
-    enum = load_schema().enums[col.enum]
-    aliases = ENUM_ALIASES.get(col.enum, {})
+def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[str], np.ndarray]:
+    """(codes, bad mask, reasons, empty mask) of an enum column."""
+    enum_name = col.enum or ""
+    enum = load_schema().enums[enum_name]
+    aliases = ENUM_ALIASES.get(enum_name, {})
 
     def norm(v: Any) -> str:
         if isinstance(v, (bool, np.bool_)) and col.enum == "yes_no":
@@ -161,7 +163,7 @@ def _enum(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, list[s
 
     parsed, bad, info = _by_distinct(series, norm_or_blank)
     reasons = [f"{show(info['uniques'][c])} {info['reasons'][c]}" for c in info["codes"][bad]]
-    what = {"platform": "unknown platform", "currency": "unknown currency"}.get(col.enum)
+    what = {"platform": "unknown platform", "currency": "unknown currency"}.get(enum_name)
     if what:
         reasons = [f"{what}: {r}" for r in reasons]
     return pd.Series(parsed, index=series.index, dtype=object, copy=False), bad, reasons, info["none"]
@@ -206,9 +208,9 @@ def _date_order(series: pd.Series) -> tuple[str, str | None]:
 def _dates(series: pd.Series, col: Column, order: str = "MDY") -> tuple[pd.Series, np.ndarray, list[str]]:
     n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        out = series.dt.tz_localize(None) if getattr(series.dt, "tz",
-                                                     None) else series  # the wall time, as cells.parse_date
-        bad, reasons = np.zeros(n, dtype=bool), []
+        # an offset is dropped and the wall time kept, as cells.parse_date does
+        out = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        bad, reasons = np.zeros(n, dtype=bool), list[str]()
     elif (naive := _naive_datetimes(series)) is not None:
         out, bad, reasons = naive, np.zeros(n, dtype=bool), []
     else:
@@ -266,7 +268,7 @@ def _text(series: pd.Series) -> np.ndarray:
         sample = arr[:: n // 2000]
         if len(set(sample.tolist())) * 20 < len(sample):
             codes, uniques = distinct.factorize(arr)
-            cleaned = np.append(_text_values(np.asarray(uniques, dtype=object)), None)
+            cleaned = np.append(_text_values(np.asarray(uniques, dtype=object)), np.array([None], dtype=object))
             return cleaned[codes]
         out = _stripped_strings(arr)
         if out is not None:

@@ -43,7 +43,7 @@ def _addresses(arr: np.ndarray) -> np.ndarray:
     if len(arr) == 0:
         return np.zeros(0, dtype=np.uintp)
     buf = (ctypes.c_size_t * len(arr)).from_address(arr.ctypes.data)
-    return np.frombuffer(buf, dtype=np.uintp) >> _SHIFT
+    return np.frombuffer(memoryview(buf), dtype=np.uintp) >> _SHIFT
 
 
 def _as_objects(values) -> np.ndarray:

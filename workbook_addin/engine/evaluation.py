@@ -575,7 +575,7 @@ def compliance_stage(reviews: pd.DataFrame, creator_of: np.ndarray, n: int) -> C
     """
     post_raw = _reviewed_posts(reviews)
     known = creator_of >= 0
-    post_codes, post_ids = distinct.factorize(post_raw if known.all() else np.where(known, post_raw, None))
+    post_codes, post_ids = distinct.factorize(post_raw if known.all() else np.where(known, post_raw, np.array(None)))
     n_posts = len(post_ids)
     post_creator = np.full(n_posts, -1, dtype=np.int64)
     has_post = post_codes >= 0

@@ -67,13 +67,12 @@ def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     arrs = np.broadcast_arrays(*[_f(p) for p in parts])
     w = np.asarray(weights, dtype=float)
     # part by part in order: the same additions as summing the stacked parts, without the stack
-    wsum = total = None
+    wsum: Any = 0.0
+    total: Any = 0.0
     for a, wj in zip(arrs, w):
         missing = np.isnan(a)
-        pw = np.where(missing, 0.0, wj)
-        tw = np.nan_to_num(a) * wj
-        wsum = pw if wsum is None else wsum + pw
-        total = tw if total is None else total + tw
+        wsum = wsum + np.where(missing, 0.0, wj)
+        total = total + np.nan_to_num(a) * wj
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
 
@@ -236,7 +235,7 @@ def assign_tier(score: Any, blacklisted: Any = False, cutoffs: Any = (85.0, 70.0
     missing = np.isnan(sc)
     if completeness is not None and min_completeness is not None:
         missing = missing | (_f(completeness) < float(min_completeness) - 1e-12)
-    tier = np.where(missing, None, tier)
+    tier = np.where(missing, np.array(None, dtype=object), tier)
     tier = np.where(bl, "C", tier)
     return tier.item() if np.ndim(tier) == 0 else tier
 
@@ -400,7 +399,8 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
             pieces.append(np.asarray(notes, dtype=object)[rows])
         if has_flags:
             pieces += [" | 风险 flags: ", fl[rows]]
-        out[rows] = join_texts(pieces) if any(not isinstance(p, str) for p in pieces) else "".join(pieces)
+        texts = [p for p in pieces if isinstance(p, str)]
+        out[rows] = join_texts(pieces) if len(texts) < len(pieces) else "".join(texts)
     return out
 
 

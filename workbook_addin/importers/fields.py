@@ -133,7 +133,7 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         order, note = column_date_order(values, order)
         if note:
             problems.append(file_problem(file, None, header, note))
-        out_d = []
+        out_d: list[Any] = []
         seen: dict[Any, Any] = {}  # exports repeat the same dates many times
         for v, row in zip(values, rows):
             key = v if isinstance(v, str) else repr(v)

@@ -142,7 +142,7 @@ def _pick_by_date(cands: list[Any], when: Any, c: _Collabs) -> Any | None:
         return cands[0]
     if when is None or pd.isna(when):
         return None
-    before = [(c.date[i], i) for i in cands if c.date[i] is not None and c.date[i] <= when]
+    before = [(d, i) for i in cands if (d := c.date[i]) is not None and d <= when]
     if not before:
         return None
     before.sort(key=lambda t: t[0])
@@ -226,7 +226,7 @@ def _match_exact(pos: int, r: dict, when: Any, allowed: set[str] | None, c: _Col
     def ok(key: str) -> bool:
         return allowed is None or key in allowed
 
-    steps = []
+    steps: list[tuple[str, list[Any], dict[str, list[Any]], str]] = []
     if ok("post_url") or ok("video_id"):
         steps.append(("post", [r.get("post_key")] if r.get("post_key") else [], c.by_post, "链接 post URL/ID"))
     if ok("promo_code"):
@@ -402,7 +402,8 @@ def duplicate_ids(collabs: pd.DataFrame) -> tuple[set[str], list[Problem]]:
     ids = _collab_ids(collabs)
     rows = collabs.index if collabs.index.name == "excel_row" else pd.RangeIndex(2, len(collabs) + 2)
     dup = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, list[str]] = {}
     for cid, row in zip(ids[dup], rows[dup]):
         seen.setdefault(cid, []).append(str(row))
     for cid, at in seen.items():
@@ -539,7 +540,7 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
     source = sums["source"].to_numpy(dtype=object) if "source" in sums else np.full(len(sums), "", dtype=object)
     changes = []
 
-    def add(i: int, col: str, old: Any, new: Any, src: str) -> None:
+    def add(i: Any, col: str, old: Any, new: Any, src: str) -> None:
         changes.append({"collab": labels[i], "collab_id": cids[i], "column": col, "old": old, "new": new,
                         "source": src, "matched_by": matched_by.get(labels[i], "台账 ledger")})
 
@@ -563,10 +564,10 @@ def _changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fills, m
     blank = [None] * len(labels)
     current = {col: collabs[col].tolist() if col in collabs else blank for col in FILL_IF_EMPTY}
     for collab, vals in fills.items():
-        i = position[collab]
+        at = position[collab]
         for col, (new_v, src) in vals.items():
-            if cids[i] not in dups and col in sheet_cols and is_no_data(current[col][i]):
-                add(i, col, current[col][i], new_v, src)
+            if cids[at] not in dups and col in sheet_cols and is_no_data(current[col][at]):
+                add(at, col, current[col][at], new_v, src)
     return pd.DataFrame(changes, columns=["collab", "collab_id", "column", "old", "new", "source", "matched_by"])
 
 
@@ -580,7 +581,8 @@ def _same(old: Any, new: Any) -> bool:
             return False
         return not math.isnan(o) and abs(o - new) < 1e-6
     if isinstance(new, dt.date):
-        return _date(old) is not None and _date(old).date() == new
+        day = _date(old)
+        return day is not None and day.date() == new
     return str(old).strip().casefold() == str(new).strip().casefold()
 
 

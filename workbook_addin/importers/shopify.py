@@ -87,7 +87,7 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
             note = "已取消 cancelled" if cancelled else f"不计入 not counted: {o.get('financial_status')}"
         else:
             counted = True
-            gmv = round(max(0.0, float(base) - refunded), 2) if not is_blank(base) else math.nan
+            gmv = round(max(0.0, float(base or 0) - refunded), 2) if not is_blank(base) else math.nan
             note = f"部分退款 net of refund {refunded:g}" if refunded else ""
         currency = o.get("gmv_currency") or o.get("subtotal__currency") or o.get("total__currency")
         rows.append({

@@ -14,7 +14,7 @@ an explicit ``today`` so the same workbook gives the same reminders in a test an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -47,10 +47,10 @@ class _Rows:
         self.campaign = frames.texts(col, "campaign")
         self.rows: list[dict[str, Any]] = []
 
-    def who(self, i: int) -> tuple[str, str]:
+    def who(self, i: SupportsIndex) -> tuple[str, str]:
         return self.key.iat[i] or "?", self.cid.iat[i] or "?"
 
-    def add(self, i: int, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
+    def add(self, i: SupportsIndex, kind: str, due: pd.Timestamp, zh: str, en: str) -> None:
         self.rows.append({"kind": _kind(kind), "creator_key": self.key.iat[i], "collab_id": self.cid.iat[i],
                           "campaign": self.campaign.iat[i], "due_date": due, "days_left": int((due - self.day).days),
                           "message": f"{zh} {en}"})

@@ -38,7 +38,7 @@ def _cell_value(col: Column, value: Any) -> Any:
     """A value as the sheet shows it: enum codes and booleans as the enum's bilingual label."""
     if col.type != "enum" or value is None or (isinstance(value, float) and np.isnan(value)):
         return value
-    enum = load_schema().enums[col.enum]
+    enum = load_schema().enums[col.enum or ""]
     if isinstance(value, (bool, np.bool_)):
         value = "yes" if value else "no"
     code = enum.normalise(value)

@@ -38,8 +38,13 @@ LIST_UNMATCHED = 10
 
 
 class WorkbookAdapter(Protocol):
-    folder: Path
-    formulas_recalculate: bool  # live Excel recalculates formula cells itself; files need cached values
+    """A workbook the refresh reads and writes: a file headless, the open book in live Excel."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    @property
+    def formulas_recalculate(self) -> bool: ...  # live Excel recalculates formula cells; files need cached values
 
     def read(self) -> WorkbookData: ...
 
@@ -237,7 +242,7 @@ def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFr
     except ImportError as exc:  # the sync package is part of this product; a broken install is reported
         report.warnings.append(f"同步不可用 sync unavailable: {exc}")
         return None
-    given = {k: tables[k] for k in ("creators", "sync_base", "conflicts") if k in tables}
+    given: dict[str, pd.DataFrame] = {k: tables[k] for k in ("creators", "sync_base", "conflicts") if k in tables}
     result = sync_workbook_tables(given, {**data.settings_values, "user": user}, workbook_dir=folder,
                                   user=user, now=now.strftime("%Y-%m-%d %H:%M:%S"))
     report.sync = dict(result.log)
@@ -351,7 +356,7 @@ def _import_exports(report: RefreshReport, run: _Run) -> None:
     from ..importers import match_exports, read_exports
 
     data, tables, changes = run.data, run.tables, run.changes
-    batch = read_exports(report.exports_dir, data.settings_tables.get("import_map"))
+    batch = read_exports(report.exports_dir or (), data.settings_tables.get("import_map"))
     report.files = list(batch.files)
     report.problems += [str(p) for p in batch.problems]
     report.warnings += [f"{f.name}: {w}" for f in batch.files for w in f.warnings]

@@ -103,12 +103,12 @@ def imports_of(name: str) -> tuple[Import, ...]:
             guarded = optional or any(_catches_import_error(h) for h in node.handlers)
             for child in node.body:
                 visit(child, in_function, guarded)
-            for child in node.handlers + node.orelse + node.finalbody:
-                visit(child, in_function, optional)
+            for handler_or_stmt in [*node.handlers, *node.orelse, *node.finalbody]:
+                visit(handler_or_stmt, in_function, optional)
             return
         inner = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        for child in ast.iter_child_nodes(node):
-            visit(child, inner, optional)
+        for sub in ast.iter_child_nodes(node):
+            visit(sub, inner, optional)
 
     visit(ast.parse(path.read_text(encoding="utf-8")), False, False)
     return tuple(found)

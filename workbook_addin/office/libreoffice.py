@@ -8,6 +8,8 @@ answers in JSON. Every workbook is opened from a temporary COPY and never stored
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import json
 import os
 import shutil
@@ -68,7 +70,7 @@ class LibreOffice:
         shutil.copyfile(workbook, copy)
         return copy
 
-    def probe(self, workbook: str | Path, detail_sheets: list[str] = ()) -> dict[str, Any]:
+    def probe(self, workbook: str | Path, detail_sheets: Sequence[str] = ()) -> dict[str, Any]:
         """Sheets, hidden sheets, Basic modules, shapes and button events, charts, named ranges,
         and the formula cells of ``detail_sheets`` before and after ``calculateAll``."""
         with tempfile.TemporaryDirectory(prefix="lianxing-probe-") as tmp:

@@ -8,6 +8,8 @@ fonts turned into paths so the file needs no font) and into the PDF.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import base64
 import contextlib
 import glob
@@ -111,7 +113,7 @@ def style() -> dict:
 def new_figure(width: float = 6.4, height: float = 3.2, ax: plt.Axes | None = None) -> tuple[Figure, plt.Axes]:
     """A standalone figure, or the figure of ``ax`` when a PDF page passes its own axes."""
     if ax is not None:
-        return ax.figure, ax
+        return cast(Figure, ax.figure), ax
     with plt.rc_context(style()):
         fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
@@ -149,7 +151,7 @@ def tier_chart(mix: pd.Series, ax: plt.Axes | None = None) -> Figure:
         ax.bar_label(bars, padding=2)
         ax.set_title("等级分布 Tier distribution")
         ax.set_ylabel("达人数 Creators")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator
     return fig
 
 
@@ -166,7 +168,7 @@ def funnel_chart(funnel: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
             first = funnel["reached"].iloc[0] or 1
             ax.bar_label(bars, labels=[f"{int(v)} ({v / first:.0%})" for v in funnel["reached"]], padding=3)
             ax.set_xlabel("联系数 Contacts")
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]  # a MaxNLocator
         ax.set_title("建联漏斗 Outreach funnel")
     return fig
 

@@ -104,7 +104,7 @@ def sheet_plan(schema: Schema) -> list[tuple[str, str, str | None]]:
         (DASHBOARD_SHEET, FIXED_CODE_NAMES[DASHBOARD_SHEET], None),
         (GUIDE_SHEET, FIXED_CODE_NAMES[GUIDE_SHEET], None),
     ]
-    hidden = []
+    hidden: list[tuple[str, str, str | None]] = []
     for sheet in schema.sheets:
         entry = (sheet.name, code_name(sheet.key), sheet.key)
         (hidden if sheet.hidden else plan).append(entry)

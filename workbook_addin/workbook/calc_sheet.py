@@ -125,7 +125,7 @@ def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | Non
 def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> dict[str, list[Any]]:
     """What each spill evaluates to (the engine's values per Creators row): the cached results."""
     n = 0 if creators is None else len(creators)
-    keys = list(creators["creator_key"]) if n else []
+    keys = list(creators["creator_key"]) if creators is not None and n else []
     by_key: dict[Any, dict[str, Any]] = {}
     if scores is not None and len(scores):
         for rec in scores[["creator_key", *DIMENSIONS]].to_dict("records"):

@@ -94,7 +94,7 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
         ref = _abs(name, r, 3)
         book.define_name(setting.name, "=" + ref)
         layout.names[setting.name] = ref
-        if setting.type == "enum" and list_names and setting.enum in list_names:
+        if setting.type == "enum" and list_names and setting.enum is not None and setting.enum in list_names:
             ws.data_validation(r, 3, r, 3, {"validate": "list", "source": "=" + list_names[setting.enum],
                                             "error_title": "无效的值 Invalid value",
                                             "error_message": "请从下拉列表选择。Choose a value from the list."})
@@ -136,12 +136,12 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
             "columns": [{"header": c.header, "header_format": fmt.header()} for c in table.columns],
         })
         for i, row in enumerate(table.rows):
-            for j, (col, value) in enumerate(zip(table.columns, row)):
-                if col.type == "date" and isinstance(value, str):
+            for j, (tcol, value) in enumerate(zip(table.columns, row)):
+                if tcol.type == "date" and isinstance(value, str):
                     value = dt.datetime.strptime(value, "%Y-%m-%d")
-                write_cell(ws, r + 1 + i, left + j, value, fmt.for_column(col))
-        for j, col in enumerate(table.columns):
-            enum_name = col.enum if col.type == "enum" else None
+                write_cell(ws, r + 1 + i, left + j, value, fmt.for_column(tcol))
+        for j, tcol in enumerate(table.columns):
+            enum_name = tcol.enum if tcol.type == "enum" else None
             if enum_name and list_names and enum_name in list_names:
                 ws.data_validation(r + 1, left + j, r + n, left + j,
                                    {"validate": "list", "source": "=" + list_names[enum_name]})
@@ -149,10 +149,10 @@ def build_settings_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Sc
         book.define_name(table.name, "=" + ref)
         layout.names[table.name] = ref
         r = r + n + 4
-    widths = {}
+    widths: dict[int, float] = {}
     for table in schema.settings_tables.values():
-        for j, col in enumerate(table.columns):
-            widths[j] = max(widths.get(j, 0), min(column_width(col) if col.width else 14, 30))
+        for j, tcol in enumerate(table.columns):
+            widths[j] = max(widths.get(j, 0), min(column_width(tcol) if tcol.width else 14, 30))
     for j, w in widths.items():
         ws.set_column(left + j, left + j, w if j != 7 else 34)
     ws.set_column(left - 1, left - 1, 3)

@@ -55,7 +55,7 @@ def display_value(schema: Schema, col: Column, value: Any) -> Any:
 
 def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | None:
     label = col.header
-    if col.type == "enum" and col.enum in list_names:
+    if col.type == "enum" and col.enum is not None and col.enum in list_names:
         return {"validate": "list", "source": "=" + list_names[col.enum],
                 "input_title": col.zh[:32], "input_message": "从列表选择 Choose from the list"[:255],
                 "error_type": "warning", "error_title": "不在列表中 Not in the list",
@@ -154,6 +154,7 @@ def _col(sheet: Sheet, key: str) -> int | None:
 def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, rows: int) -> None:
     last_row = rows
     last_col = len(sheet.columns) - 1
+    j: int | None
     tier = _col(sheet, "tier")
     if tier is not None:
         for code, (bg, fg) in TIER_COLOURS.items():

@@ -85,6 +85,7 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
     lookup = header_map(columns)
     offsets: dict[str, int] = {}
     warnings = []
+    i: int | None
     for i, h in enumerate(headers):
         key = lookup.get(normalise_header(h))
         if key is not None and key not in offsets:
@@ -119,6 +120,6 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
 
 def table_specs(schema: Schema) -> list[tuple[str, str, Sequence[Column], bool]]:
     """(key, Excel table name, columns, is a settings table) for every table the workbook holds."""
-    specs = [(s.key, s.table, s.columns, False) for s in schema.sheets]
+    specs: list[tuple[str, str, Sequence[Column], bool]] = [(s.key, s.table, s.columns, False) for s in schema.sheets]
     specs += [(k, t.table, t.columns, True) for k, t in schema.settings_tables.items()]
     return specs

@@ -116,7 +116,7 @@ def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]
     refresh needs them to find that table's cells (their number was fixed by the build)."""
     m = _RANGE_NAME.match((pkg.defined_names.get(MARKETS_NAME) or "").strip())
     sheet = m and ((m.group(1) or "").replace("''", "'") or m.group(2))
-    if not m or sheet not in pkg.sheets:
+    if not m or not sheet or sheet not in pkg.sheets:
         return None
     r1, c1, r2, _ = parse_range(m.group(3).replace("$", ""))
     grid = _grid(book, sheet, grids)

@@ -68,7 +68,10 @@ class XlwingsWorkbook:
 
     def read(self) -> WorkbookData:
         self._find_tables()
-        tables, settings_tables, layouts, warnings = {}, {}, {}, []
+        tables: dict[str, Any] = {}
+        settings_tables: dict[str, Any] = {}
+        layouts: dict[str, TableLayout] = {}
+        warnings: list[str] = []
         for key, table_name, columns, is_setting in table_specs(self.schema):
             if table_name not in self._tables:
                 warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
@@ -100,7 +103,7 @@ class XlwingsWorkbook:
             )
             (settings_tables if is_setting else tables)[key] = frame
         names: dict[str, tuple[str, int, int]] = {}
-        values: dict[str, Any] = {}
+        named_values: dict[str, Any] = {}
         for n in self.book.names:
             try:
                 target = n.refers_to_range
@@ -109,17 +112,16 @@ class XlwingsWorkbook:
             if target is None or target.count != 1:
                 continue
             names[n.name] = (target.sheet.name, target.row, target.column)
-            values[n.name] = target.value
+            named_values[n.name] = target.value
         settings_values = {}
         for s in self.schema.settings:
-            if s.name in values:
-                v = values[s.name]
+            if s.name in named_values:
+                v = named_values[s.name]
                 settings_values[s.key] = (str(int(v)) if s.type == "text" and isinstance(v, float) and v.is_integer()
                                           else v)
             else:
                 warnings.append(f"设置 {s.zh} 缺少名称 {s.name} / setting {s.en}: named cell {s.name} is missing; "
-                                "default "
-                                "used")
+                                "default used")
                 settings_values[s.key] = s.value
         self._data = WorkbookData(tables, settings_values, settings_tables, layouts, names, self.folder, warnings)
         return self._data

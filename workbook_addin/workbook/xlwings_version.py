@@ -51,7 +51,7 @@ def classic_runtime() -> bool:
         import xlwings
     except ImportError:
         return True  # no xlwings at all: the classic message says what to install
-    path = getattr(xlwings, "__path__", None)
+    path = list(getattr(xlwings, "__path__", None) or [])
     return bool(path) and os.path.isfile(os.path.join(path[0], "udfs.py"))
 
 

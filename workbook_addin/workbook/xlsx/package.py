@@ -133,11 +133,11 @@ class XlsxPackage:
         rels_part = _rels_path(part)
         if rels_part not in self.data:
             return {}
-        out = {}
+        out: dict[str, tuple[str, str]] = {}
         for rel in self._xml(rels_part).findall("rel:Relationship", NS):
             if rel.get("TargetMode") == "External":
                 continue
-            out[rel.get("Id")] = (rel.get("Type", "").rsplit("/", 1)[-1], _resolve(part, rel.get("Target", "")))
+            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], _resolve(part, rel.get("Target", "")))
         return out
 
     def _read_workbook(self) -> None:
@@ -147,14 +147,15 @@ class XlsxPackage:
         rels = self._rels("xl/workbook.xml")
         self.sheets: dict[str, SheetPart] = {}
         for s in wb.findall("m:sheets/m:sheet", NS):
-            kind, target = rels.get(s.get(_R_ID), ("", ""))
+            kind, target = rels.get(s.get(_R_ID, ""), ("", ""))
             if kind != "worksheet":
                 continue  # chartsheets, dialog sheets
-            self.sheets[s.get("name")] = SheetPart(s.get("name"), target, s.get("state", "visible"))
+            name = s.get("name", "")
+            self.sheets[name] = SheetPart(name, target, s.get("state", "visible"))
         self.defined_names: dict[str, str] = {}
         for d in wb.findall("m:definedNames/m:definedName", NS):
             if d.get("localSheetId") is None and d.text:
-                self.defined_names[d.get("name")] = d.text
+                self.defined_names[d.get("name", "")] = d.text
         self.tables: dict[str, TablePart] = {}
         for sheet in self.sheets.values():
             for kind, target in self._rels(sheet.part).values():
@@ -164,7 +165,7 @@ class XlsxPackage:
 
     def _read_table(self, part: str, sheet: str) -> TablePart:
         t = self._xml(part)
-        r1, c1, r2, c2 = parse_range(t.get("ref"))
+        r1, c1, r2, c2 = parse_range(t.get("ref", ""))
         cols, calc = [], {}
         for i, tc in enumerate(t.findall("m:tableColumns/m:tableColumn", NS)):
             cols.append(tc.get("name", ""))
@@ -172,7 +173,7 @@ class XlsxPackage:
             if f is not None and f.text:
                 calc[c1 + i] = f.text
         return TablePart(
-            name=t.get("displayName") or t.get("name"), part=part, sheet=sheet, ref=(r1, c1, r2, c2),
+            name=t.get("displayName") or t.get("name") or "", part=part, sheet=sheet, ref=(r1, c1, r2, c2),
             columns=cols, header_rows=int(t.get("headerRowCount", "1")), totals_rows=int(t.get("totalsRowCount", "0")),
             calculated=calc,
         )
@@ -276,10 +277,9 @@ class XlsxPackage:
             self._names_follow(t, ref[2])
             text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
             new = range_ref(*ref)
-            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', lambda m, new=new: m.group(1) + new + m.group(2),
-                          text, count=1)
-            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")',
-                          lambda m, new=new: m.group(1) + new + m.group(2), text)
+            keep_ends = rf"\g<1>{new}\g<2>"  # a range such as A1:Z13 holds no backslash or group reference
+            text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', keep_ends, text, count=1)
+            text = re.sub(r'(<(?:autoFilter|sortState)\b[^>]*?\bref=")[^"]*(")', keep_ends, text)
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()
@@ -351,9 +351,10 @@ class XlsxPackage:
                     if info.filename in self._changed:
                         data = self._changed[info.filename]
                         job = deflated.get(info.filename)
-                        if job is not None and info.compress_type == zipfile.ZIP_DEFLATED and _write_raw(
-                                z, new, *job.result(), len(data)):
-                            continue
+                        if job is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+                            raw_deflated, crc = job.result()
+                            if _write_raw(z, new, raw_deflated, crc, len(data)):
+                                continue
                     else:
                         raw = self.data.raw(info)  # type: ignore[attr-defined]
                         if raw is not None and _write_raw(z, new, raw, info.CRC, info.file_size):
@@ -380,14 +381,15 @@ def _write_raw(z: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, crc: int, 
     info.compress_type = zipfile.ZIP_DEFLATED
     info.CRC, info.compress_size, info.file_size = crc, len(raw), size
     info.flag_bits = 0
-    info.header_offset = z.fp.tell()
-    z._writecheck(info)  # noqa: SLF001 - the same checks writestr makes
-    z._didModify = True  # noqa: SLF001
-    z.fp.write(info.FileHeader(False))
-    z.fp.write(raw)
+    fp: Any = z.fp  # the archive being written (never None here)
+    info.header_offset = fp.tell()
+    z._writecheck(info)  # type: ignore[attr-defined]  # the same checks writestr makes
+    z._didModify = True  # type: ignore[attr-defined]
+    fp.write(info.FileHeader(False))
+    fp.write(raw)
     z.filelist.append(info)
     z.NameToInfo[info.filename] = info
-    z.start_dir = z.fp.tell()
+    z.start_dir = fp.tell()
     return True
 
 

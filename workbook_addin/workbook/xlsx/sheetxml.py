@@ -188,8 +188,9 @@ class _SheetPatcher:
                 key = (i, col)
                 if key not in self._style_cache:
                     tpl = self.template_rows.get(reg.style_row)
-                    if tpl and col in tpl[1] and tpl[1][col].style is not None:
-                        self._style_cache[key] = {"s": tpl[1][col].style}
+                    style = tpl[1][col].style if tpl and col in tpl[1] else None
+                    if style is not None:
+                        self._style_cache[key] = {"s": style}
                     else:
                         self._style_cache[key] = {"s": col_styles[col]} if col in col_styles else {}
                 return self._style_cache[key]
