@@ -14,14 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import (CellError, currency_of, column_date_order, infer_decimal, is_blank, is_no_data, parse_date,
-                          parse_number)
+from ..core.cells import (NO_DATA, CellError, column_date_order, currency_of, infer_decimal, is_blank, is_no_data,
+                          parse_date, parse_number)
 from ..core.problems import show
 from .detect import Detection
 from .formats import FIELD_TYPES, TOTAL_LABELS, norm_header
 from .problems import Problem, file_problem
 from .readers import Decoding
 
+_LONGEST_NO_DATA = max(map(len, NO_DATA))
 _SCIENTIFIC_ID = re.compile(r"^\d(?:[.,]\d+)?[eE]\+\d+$")
 #: whole numbers with thousands separators only (the other character being the decimal mark)
 _GROUPED_POINT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\Z")
@@ -77,7 +78,8 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
         frame[fld], problems = _typed(fld, values, numbers, file, header, default_decimal, det.format.date_order)
         out.problems.extend(problems)
         if FIELD_TYPES.get(fld) == "money":
-            cur = [currency_of(v) for v in values]
+            known: dict[Any, str | None] = {}  # one currency lookup per distinct cell
+            cur = [known[v] if v in known else known.setdefault(v, currency_of(v)) for v in values]
             if any(cur):
                 frame[f"{fld}__currency"] = pd.Series(cur, dtype=object)
             elif fld in det.header_currency:
@@ -91,9 +93,17 @@ def _blank(rec: list[Any]) -> bool:
     return all(map(is_blank, rec))
 
 
+def _no_data(value: Any) -> bool:
+    """:func:`is_no_data`, with the text cells of a CSV (nearly all of them) decided inline."""
+    if type(value) is str:
+        text = value.strip()
+        return not text or (len(text) <= _LONGEST_NO_DATA and text.casefold() in NO_DATA)
+    return is_no_data(value)
+
+
 def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
     """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
-    first = next((c for c in rec if not is_no_data(c)), "")
+    first = next((c for c in rec if not _no_data(c)), "")
     cells = [first] + [rec[j] for j in id_columns if j < len(rec)]
     return (any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS
             for c in cells))
@@ -148,7 +158,7 @@ def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str,
         return pd.Series(pd.to_datetime(out_d), dtype="datetime64[ns]"), problems
     out_t: list[str | None] = []
     for v, row in zip(values, rows):
-        if is_no_data(v):
+        if _no_data(v):
             out_t.append(None)
             continue
         if isinstance(v, float) and kind == "id" and abs(v) > 2**53:

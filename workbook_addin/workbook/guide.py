@@ -168,9 +168,10 @@ LITE_TEXT: tuple[tuple[str, str], ...] = (
      "2. Open this workbook: the xlwings Lite pane opens with it (if not, click the xlwings Lite button at the right "
      "end of the Home tab). The code is already inside the workbook; leave main.py as it is."),
     ("3. 信任一次：第一次打开时按窗格的提示信任本工作簿的代码，等它安装好依赖。"
-     "之后 KOL_SCORE 等函数直接可用，计算时单元格短暂显示 #BUSY!。",
+     "之后 KOL_SCORE 等函数直接可用，计算时单元格短暂显示 #BUSY!；若显示 #NAME?，按 Ctrl+Alt+F9 全部重算。",
      "3. Trust it once: the first time, trust this workbook's code when the pane asks and let it install its "
-     "packages. The KOL_SCORE ... functions then work; cells show #BUSY! for a moment while they compute."),
+     "packages. The KOL_SCORE ... functions then work; cells show #BUSY! for a moment while they compute "
+     "(#NAME?: press Ctrl+Alt+F9 to recalculate everything)."),
     ("4. 放入导出文件：xlwings Lite 菜单 › Files › Import/Export，"
      "把平台/店铺导出文件（或整个 exports 文件夹）拖进去；它们在 /data 中。",
      "4. Drop the exports: xlwings Lite menu > Files > Import/Export, drag the platform and shop export files (or the "
