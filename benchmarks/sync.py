@@ -6,18 +6,23 @@ edits); the sync must push and pull them with few, small requests. Counted by th
 the same table with gspread-dataframe's ``set_with_dataframe`` (a full rewrite) sends.
 
 Targets: at most 5 requests for the sync, at least 20x fewer request bytes than the full rewrite,
-zero writes on a no-op sync.
+zero writes on a no-op sync, and client time (wall time minus the time the fake server spent
+answering, ``srv.stats.server_seconds``; also the client thread's own CPU time) under 2 s for the 1 % sync and under 1 s for the no-op.
+``--profile`` prints where the client's time goes.
 
     python benchmarks/sync.py [--creators 20000] [--changed 0.01]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -56,10 +61,30 @@ def make_creators(n: int, rng: random.Random) -> pd.DataFrame:
     return pd.DataFrame(rows, dtype=object)
 
 
+@contextlib.contextmanager
+def profiled(enabled: bool, name: str) -> Iterator[None]:
+    """cProfile of the calling thread only: the client (the fake server answers in its own threads)."""
+    if not enabled:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        yield
+    finally:
+        prof.disable()
+        print(f"--- client profile: {name} ---")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--creators", type=int, default=20_000)
     ap.add_argument("--changed", type=float, default=0.01, help="share of rows changed on each side")
+    ap.add_argument("--profile", action="store_true", help="print the client's 25 costliest functions per sync")
     args = ap.parse_args(argv)
     rng = random.Random(42)
     schema = load_schema()
@@ -97,17 +122,20 @@ def main(argv: list[str] | None = None) -> int:
             srv.set_values(sid, TAB, [[f"called {i}"]], start=a1)
 
         srv.stats.reset()
-        t = time.perf_counter()
-        second = sync_table(edited, first.base, first.conflicts, backend, user="bench")
-        sync_s = time.perf_counter() - t
+        t, cpu = time.perf_counter(), time.thread_time()
+        with profiled(args.profile, "sync"):
+            second = sync_table(edited, first.base, first.conflicts, backend, user="bench")
+        sync_s, sync_cpu = time.perf_counter() - t, time.thread_time() - cpu
         sync_req, sync_bytes, sync_writes = srv.stats.requests, srv.stats.request_bytes, srv.stats.writes
+        sync_server = srv.stats.server_seconds
         calls = [f"{m} {p.rsplit('/', 1)[-1][:40]}" for m, p, _ in srv.stats.log]
 
         srv.stats.reset()
-        t = time.perf_counter()
-        sync_table(second.local, second.base, second.conflicts, backend, user="bench")
-        noop_s = time.perf_counter() - t
-        noop_req, noop_writes = srv.stats.requests, srv.stats.writes
+        t, cpu = time.perf_counter(), time.thread_time()
+        with profiled(args.profile, "no-op"):
+            sync_table(second.local, second.base, second.conflicts, backend, user="bench")
+        noop_s, noop_cpu = time.perf_counter() - t, time.thread_time() - cpu
+        noop_req, noop_writes, noop_server = srv.stats.requests, srv.stats.writes, srv.stats.server_seconds
 
         # the same table written whole with gspread-dataframe
         ws = srv.gspread_client().open_by_key(sid).worksheet(TAB)
@@ -118,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         set_with_dataframe(ws, table, include_index=False, resize=False)
         full_s = time.perf_counter() - t
+        full_server = srv.stats.server_seconds
         full_req, full_bytes = srv.stats.requests, srv.stats.request_bytes
 
     ratio = full_bytes / max(sync_bytes, 1)
@@ -125,13 +154,20 @@ def main(argv: list[str] | None = None) -> int:
           f"and {n_changed} rows in the shared sheet")
     print(f"first sync (empty sheet):   {first_req:>3} requests, {first_bytes:>12,} request bytes, {first_s:6.2f} s")
     print(f"sync of 1 % + 1 % changes:  {sync_req:>3} requests, {sync_bytes:>12,} request bytes, {sync_s:6.2f} s "
+          f"= client {sync_s - sync_server:5.2f} s (CPU {sync_cpu:5.2f} s) + fake server {sync_server:5.2f} s "
           f"(writes {sync_writes}; pushed {second.log['pushed']} rows, pulled {second.log['pulled']} rows, "
           f"conflicts {second.log['conflicts']})")
     print(f"    calls: {'; '.join(calls)}")
-    print(f"no-op sync:                 {noop_req:>3} requests, {noop_writes} writes, {noop_s:6.2f} s")
-    print(f"set_with_dataframe rewrite: {full_req:>3} requests, {full_bytes:>12,} request bytes, {full_s:6.2f} s")
+    print(f"no-op sync:                 {noop_req:>3} requests, {noop_writes} writes, {noop_s:6.2f} s "
+          f"= client {noop_s - noop_server:5.2f} s (CPU {noop_cpu:5.2f} s) + fake server {noop_server:5.2f} s")
+    print(f"set_with_dataframe rewrite: {full_req:>3} requests, {full_bytes:>12,} request bytes, {full_s:6.2f} s "
+          f"= client {full_s - full_server:5.2f} s + fake server {full_server:5.2f} s")
     print(f"bytes ratio (rewrite / sync): {ratio:,.1f}x")
-    checks = {"<= 5 requests": sync_req <= 5, ">= 20x fewer bytes": ratio >= 20, "no-op sends no write": noop_writes == 0}
+    checks = {"<= 5 requests": sync_req <= 5, ">= 20x fewer bytes": ratio >= 20, "no-op sends no write": noop_writes == 0,
+              "client CPU < 2 s for the 1 % sync": sync_cpu < 2.0,
+              "client CPU < 1 s for the no-op": noop_cpu < 1.0}
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (client CPU time is "
+          "the main thread's own, which load does not inflate)")
     for name, ok in checks.items():
         print(f"  target {name}: {'met' if ok else 'MISSED'}")
     return 0 if all(checks.values()) else 1

@@ -44,6 +44,16 @@ class Guard:
         row = self.row_of.get(key)
         return None if row is None else fingerprint({k: self.cell(k, row) for k in FINGERPRINT})
 
+    def print_after(self, key: str, written: list[dict[str, Any]]) -> tuple[str, ...] | None:
+        """The fingerprint creator ``key``'s row has once ``written`` (identity cells included) lands."""
+        row = self.row_of.get(key)
+        if row is None:
+            return None
+        cells = {k: self.cell(k, row) for k in FINGERPRINT}
+        for rec in written:
+            cells.update({k: v for k, v in rec.items() if k in FINGERPRINT})
+        return fingerprint(cells)
+
     def tab(self, title: str) -> dict[str, Any] | None:
         return next((s for s in self.meta.get("sheets", []) if s["properties"]["title"] == title), None)
 

@@ -305,18 +305,21 @@ class GoogleSheetBackend(Backend):
                 "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
         answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}",
                             retry=False)
-        checked = True
-        for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
-            cells = echo(resp.get("updatedData"), d["_row"], state)
-            if cells is None or fingerprint(cells) != guard.print_of(d["_key"]):
-                checked = False  # not echoed (some endpoints echo only the cells written), or misplaced
-        if checked:
-            return  # Google echoes the requested range atomically: every write is where it should be
         key_of_col = {i: k for k, i in state.col_of.items()}
         ours: dict[str, list[dict[str, Any]]] = {}
         for d in chunk:
             ours.setdefault(d["_key"], []).append({key_of_col[d["_lo"] + j]: v for j, v in enumerate(d["values"][0])
                                                    if v is not None and d["_lo"] + j in key_of_col})
+        checked = True
+        for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
+            cells = echo(resp.get("updatedData"), d["_row"], state)
+            after = guard.print_after(d["_key"], ours[d["_key"]])  # a renamed handle is part of the write
+            if after is not None:
+                guard.key_of_print[after] = d["_key"]
+            if cells is None or fingerprint(cells) != after:
+                checked = False  # not echoed (some endpoints echo only the cells written), or misplaced
+        if checked:
+            return  # Google echoes the requested range atomically: every write is where it should be
         if self._scrub(state, guard, ours):
             raise RaceDetected(f"rows of {state.title} moved under the write; repaired, syncing again")
 
@@ -441,11 +444,6 @@ class GoogleSheetBackend(Backend):
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key), "reading sheet metadata")
         self._protect(sheet, remote.state, meta)
 
-    def log_values(self) -> list[list[Any]]:
-        """The sync-log tab's rows (for tests and reports)."""
-        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)),
-                         "reading the sync log")
-        return got.get("values", [])
 
 
 def locked_cells(tab: dict[str, Any] | None) -> list[tuple[int, float, int, float]]:

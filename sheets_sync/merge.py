@@ -104,9 +104,16 @@ def three_way(
     """
     out = MergeResult()
     empty: dict[str, str] = {}
+    disputed = {k for k, _ in open_conflicts}
     for key in sorted(set(local) | set(remote) | set(base)):
         l_row, r_obj, b_row = local.get(key), remote.get(key), base.get(key)
         r_row = r_obj.values if r_obj is not None else None
+        if l_row is not None and r_row is not None and b_row is not None and key not in disputed \
+                and not r_obj.needs_key:  # type: ignore[union-attr]
+            same = [l_row.get(c, "") for c in columns]
+            if same == [r_row.get(c, "") for c in columns] == [b_row.get(c, "") for c in columns]:
+                out.base[key] = dict(zip(columns, same))  # the usual row: nothing changed anywhere
+                continue
         if l_row is None and r_row is None:
             continue  # gone everywhere: forget it
         if r_row is None:
@@ -135,47 +142,9 @@ def three_way(
             if status_column:
                 archived_row[status_column] = archived
             l_row = archived_row
-        new_base: dict[str, str] = {}
-        pulls: dict[str, str] = {}
         conflicts_before = len(out.conflicts)
-        for col in columns:
-            l, r = l_row.get(col, ""), r_row.get(col, "")
-            b = (b_row if b_row is not None else empty).get(col, "")
-            open_c = open_conflicts.get((key, col))
-            decided = open_c.decided_value(l, r) if open_c is not None else None
-            if decided is not None:
-                assert open_c is not None
-                out.resolved.append(open_c.conflict_id)
-                if r in (open_c.remote_value, decided):
-                    if decided != l:
-                        pulls[col] = decided
-                    if decided != r:
-                        out.remote_cells.append(CellWrite(key, col, decided, r))
-                    new_base[col] = decided
-                else:
-                    # The archive changed again after the person decided: ask again, keep their choice locally.
-                    if decided != l:
-                        pulls[col] = decided
-                    out.conflicts.append(_conflict(sheet, key, col, b, decided, r, r_obj, now, None))
-                    new_base[col] = b
-                continue
-            if l == r:
-                new_base[col] = l
-                if open_c is not None:
-                    out.resolved.append(open_c.conflict_id)
-            elif l == b:
-                pulls[col] = r
-                new_base[col] = r
-                if open_c is not None:
-                    out.resolved.append(open_c.conflict_id)
-            elif r == b:
-                out.remote_cells.append(CellWrite(key, col, l, r))
-                new_base[col] = l
-                if open_c is not None:
-                    out.resolved.append(open_c.conflict_id)
-            else:
-                out.conflicts.append(_conflict(sheet, key, col, b, l, r, r_obj, now, open_c))
-                new_base[col] = b
+        assert r_obj is not None  # r_row is not None above
+        new_base, pulls = _merge_cells(out, sheet, key, columns, l_row, r_obj, b_row or empty, open_conflicts, now)
         out.base[key] = new_base
         if virtual:
             row_conflicted = len(out.conflicts) > conflicts_before
@@ -189,6 +158,55 @@ def three_way(
         elif pulls:
             out.local_cells[key] = pulls
     return out
+
+
+def _merge_cells(out: MergeResult, sheet: str, key: str, columns: list[str], l_row: Mapping[str, str],
+                 r_obj: RemoteRow, b_row: Mapping[str, str], open_conflicts: Mapping[tuple[str, str], Conflict],
+                 now: str) -> tuple[dict[str, str], dict[str, str]]:
+    """One creator both sides have, cell by cell (the rules in the module docstring); returns the new
+    base row and the cells to pull. Pushes, conflicts and resolved conflicts go into ``out``."""
+    new_base: dict[str, str] = {}
+    pulls: dict[str, str] = {}
+    r_row = r_obj.values
+    for col in columns:
+        l, r = l_row.get(col, ""), r_row.get(col, "")
+        b = b_row.get(col, "")
+        open_c = open_conflicts.get((key, col))
+        decided = open_c.decided_value(l, r) if open_c is not None else None
+        if decided is not None:
+            assert open_c is not None
+            out.resolved.append(open_c.conflict_id)
+            if r in (open_c.remote_value, decided):
+                if decided != l:
+                    pulls[col] = decided
+                if decided != r:
+                    out.remote_cells.append(CellWrite(key, col, decided, r))
+                new_base[col] = decided
+            else:
+                # The archive changed again after the person decided: ask again, keep their choice locally.
+                if decided != l:
+                    pulls[col] = decided
+                out.conflicts.append(_conflict(sheet, key, col, b, decided, r, r_obj, now, None))
+                new_base[col] = b
+            continue
+        if l == r:
+            new_base[col] = l
+            if open_c is not None:
+                out.resolved.append(open_c.conflict_id)
+        elif l == b:
+            pulls[col] = r
+            new_base[col] = r
+            if open_c is not None:
+                out.resolved.append(open_c.conflict_id)
+        elif r == b:
+            out.remote_cells.append(CellWrite(key, col, l, r))
+            new_base[col] = l
+            if open_c is not None:
+                out.resolved.append(open_c.conflict_id)
+        else:
+            out.conflicts.append(_conflict(sheet, key, col, b, l, r, r_obj, now, open_c))
+            new_base[col] = b
+    return new_base, pulls
 
 
 def _conflict(sheet: str, key: str, col: str, b: str, l: str, r: str, r_obj: RemoteRow | None, now: str,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -102,6 +103,24 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
     if column is not None and column.type == "enum" and column.enum:
         lookup = (schema or load_schema()).enums[column.enum].lookup
     numeric = column is not None and column.is_numeric
+    types = set(map(type, values))
+    if types <= {str} and lookup is None and not numeric:
+        return list(map(str.strip, values))  # free text: the whole column at C speed
+    if types <= {int} and lookup is None:
+        return list(map(str, values))
+    if bool not in types and len(values) > 64:
+        try:
+            distinct = set(values)
+        except TypeError:
+            distinct = None
+        if distinct is not None and len(distinct) * 4 < len(values):  # codes, flags, owners: few values
+            memo = dict(zip(distinct, _canonical_loop(list(distinct), lookup, numeric, column, schema)))
+            return list(map(memo.__getitem__, values))
+    return _canonical_loop(values, lookup, numeric, column, schema)
+
+
+def _canonical_loop(values: list[Any], lookup: Mapping[str, str] | None, numeric: bool, column: Column | None,
+                    schema: Schema | None) -> list[str]:
     out: list[str] = []
     add = out.append
     for v in values:

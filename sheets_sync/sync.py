@@ -29,6 +29,7 @@ from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, n
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
+from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
 from .safe_values import canonical_many, typed_local
 
@@ -125,9 +126,12 @@ def base_rows(base: pd.DataFrame, sheet_key: str) -> dict[str, dict[str, str]]:
     if base is None or base.empty:
         return out
     part = base[base["sheet"].astype(str) == sheet_key]
-    for key, col, value in zip(part["creator_key"].astype(str).tolist(), part["column"].astype(str).tolist(),
-                               part["value"].tolist()):
-        out.setdefault(key, {})[col] = "" if value is None or value != value else str(value)
+    values = part["value"].where(part["value"].notna(), "").astype(str).tolist()
+    for key, col, value in zip(part["creator_key"].astype(str).tolist(), part["column"].astype(str).tolist(), values):
+        row = out.get(key)
+        if row is None:
+            row = out[key] = {}
+        row[col] = value
     return out
 
 
@@ -196,17 +200,19 @@ def sync_table(
         step("read")
         remote = backend.read(sheet)
         step("merge")
+        renames = pair_renames(mine_keys := dict(mine), base_map, remote.rows, labels := dict(label_of))
         add, skip = column_plan(sheet, remote, base_map, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
         unknown_as_base(remote, add, base_map)
-        mine_now, base_now = forgotten(sheet, forget, mine, base_map, remote)
+        mine_now, base_now = forgotten(sheet, forget, mine_keys, base_map, remote)
         result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, open_conflicts(conflicts, sheet_key),
                            now, status_column=status_column, archived=ARCHIVED)
         keep_base(result, skip + private, base_map)
         plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add,
                          skip)
         forget_locally(sheet, forget, result, label_of)
-        notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe())
+        notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe()) + renames.notes
+        label_of.update(labels)
         entry = _log_entry(now, user, sheet_key, result, problems + notes, len(forget))
         step("write")
         if plan:
@@ -426,27 +432,33 @@ def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: Merg
 
 def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mapping[str, str]],
               new: Mapping[str, Mapping[str, str]], now: str) -> pd.DataFrame:
-    """Long-format sync base: other sheets kept; this sheet's cells replaced, ``synced_at`` kept where unchanged."""
-    keep = None
+    """Long-format sync base: other sheets kept; this sheet's cells replaced, ``synced_at`` kept where
+    unchanged. Only creators whose synced state changed are rebuilt: a 20 000-creator base is half a
+    million rows, and a sync usually changes a few hundred of them."""
+    columns = ["sheet", "creator_key", "column", "value", "synced_at"]
+    changed = {k for k, row in new.items() if old.get(k) != row} | {k for k in old if k not in new}
+    if not changed and base is not None and not base.empty and len(old) == len(new):
+        return base
+    keep: list[pd.DataFrame] = []
     old_at: dict[tuple[str, str], str] = {}
     if base is not None and not base.empty:
         mask = base["sheet"].astype(str) == sheet_key
-        keep = base[~mask]
-        mine = base[mask]
-        if "synced_at" in mine:
+        gone = base["creator_key"].astype(str).isin(changed)
+        keep = [base[~mask].astype(object), base[mask & ~gone].astype(object)]
+        redo = base[mask & gone]
+        if "synced_at" in redo:
             old_at = {(k, c): ("" if t is None or t != t else str(t)) for k, c, t in
-                      zip(mine["creator_key"].astype(str).tolist(), mine["column"].astype(str).tolist(),
-                          mine["synced_at"].tolist())}
+                      zip(redo["creator_key"].astype(str).tolist(), redo["column"].astype(str).tolist(),
+                          redo["synced_at"].tolist())}
     rows = []
-    for key in sorted(new):
+    for key in sorted(k for k in changed if k in new):
         before = old.get(key, {})
         for col, value in new[key].items():
             same = col in before and before[col] == value
             rows.append((sheet_key, key, col, value, old_at.get((key, col), now) if same else now))
-    frame = pd.DataFrame(rows, columns=["sheet", "creator_key", "column", "value", "synced_at"], dtype=object)
-    if keep is not None and len(keep):
-        frame = pd.concat([keep.astype(object), frame], ignore_index=True)
-    return frame
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    parts = [p for p in keep if len(p)] + [frame]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else frame
 
 
 def _new_conflicts(conflicts: pd.DataFrame | None, sheet_key: str, current: list[Conflict]) -> pd.DataFrame:
