@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbook_addin.core.schema import Sheet
+from workbook_addin.core.errors import LianxingError
 
 #: The columns of the sync log kept in the archive (a tab in the shared sheet, a table in SQLite).
 LOG_COLUMNS = ("run_at", "user", "sheet", "pulled", "pushed", "appended", "conflicts", "message")
 
 
-class SyncError(RuntimeError):
+class SyncError(LianxingError, RuntimeError):
     """A problem a person must fix (credentials, access, configuration); the message says what."""
 
 
-class RaceDetected(RuntimeError):
+class RaceDetected(LianxingError, RuntimeError):
     """The archive changed under a write (a sort or insert between read and write); sync again."""
 
 

@@ -444,11 +444,6 @@ class GoogleSheetBackend(Backend):
         meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key), "reading sheet metadata")
         self._protect(sheet, remote.state, meta)
 
-    def log_values(self) -> list[list[Any]]:
-        """The sync-log tab's rows (for tests and reports)."""
-        got = self._call(lambda: self.http.values_get(self.key, absolute_range_name(self.log_tab)),
-                         "reading the sync log")
-        return got.get("values", [])
 
 
 def locked_cells(tab: dict[str, Any] | None) -> list[tuple[int, float, int, float]]:

@@ -17,6 +17,7 @@ from typing import TypeVar
 import requests
 from google.auth import exceptions as auth_exceptions
 from gspread.exceptions import APIError
+from workbook_addin.core.errors import LianxingError
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ class RetryPolicy:
         return True
 
 
-class RetriesExhausted(RuntimeError):
+class RetriesExhausted(LianxingError, RuntimeError):
     """A transient error kept coming back; ``__cause__`` is the last one."""
 
 

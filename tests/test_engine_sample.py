@@ -101,15 +101,41 @@ def test_bad_setting_is_reported_and_default_kept():
     assert s.cutoffs == (85.0, 70.0, 55.0)
 
 
-def test_raising_reply_speed_or_views_in_the_tables_never_lowers_the_score():
-    base = evaluate(load_sample(), today=TODAY).scores.set_index("creator_key")["score"]
+def _scores(tables) -> pd.Series:
+    return evaluate(tables, today=TODAY).scores.set_index("creator_key")["score"]
+
+
+def test_faster_replies_never_lower_any_creators_score():
+    base = _scores(load_sample())
+    tables = load_sample()
+    out = tables["outreach"].copy()
+    contacted, replied = pd.to_datetime(out["contacted_at"]), pd.to_datetime(out["replied_at"])
+    # every reply in half the time it took
+    out["replied_at"] = (contacted + (replied - contacted) / 2).dt.strftime("%Y-%m-%d %H:%M").where(replied.notna(), None)
+    tables["outreach"] = out
+    after = _scores(tables)
+    assert (after >= base - 1e-9).all(), (after - base)[after < base - 1e-9]
+    assert (after > base).sum() >= 3  # the ones not already at 100 for responsiveness gain
+
+
+@pytest.mark.parametrize("factor", [1.1, 2.0, 20.0])
+def test_more_reach_never_lowers_any_creators_score(factor):
+    """Every post's views raised by ``factor``. Where ER is measured by views (TikTok, YouTube) the
+    engagement rises with them, so only the reach changes: more views with the same engagement is a
+    lower ER there, which may rightly cost points. Where ER is by followers (Instagram) views alone."""
+    base = _scores(load_sample())
     tables = load_sample()
     co = tables["collaborations"].copy()
-    # a profitable post (C-003, ROI +53 %): more views, same engagement; Instagram's ER is by followers
-    co.loc[co["collab_id"] == "C-003", "views"] = "30000"
+    bench = Settings.defaults().er_benchmarks
+    by_views = co["platform"].isin(set(bench.loc[bench["basis"] == "views", "platform"]))
+    for metric in ("views", "likes", "comments", "shares", "saves"):
+        scale = np.where(by_views | (metric == "views"), factor, 1.0)
+        values = pd.to_numeric(co[metric], errors="coerce")
+        co[metric] = (values * scale).round().where(values.notna(), None)
     tables["collaborations"] = co
-    after = evaluate(tables, today=TODAY).scores.set_index("creator_key")["score"]
-    assert after["instagram:lena.style_demo"] > base["instagram:lena.style_demo"]
+    after = _scores(tables)
+    assert (after >= base - 1e-9).all(), (after - base)[after < base - 1e-9]
+    assert after["instagram:lena.style_demo"] > base["instagram:lena.style_demo"]  # below her views KPI before
 
 
 def test_score_creator_matches_evaluate_for_the_same_creator(result):

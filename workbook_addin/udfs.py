@@ -21,6 +21,7 @@ import functools
 import hashlib
 import pickle
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,12 +34,13 @@ from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
 from .workbook.xlwings_udf_api import arg, func
 from .workbook.xlwings_version import check_function_host
+from .core.errors import LianxingError
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80
 
 
-class UdfInputError(ValueError):
+class UdfInputError(LianxingError, ValueError):
     """Input a function cannot use; its message is what the cell shows."""
 
 
@@ -278,7 +280,8 @@ def _settings(**values: Any) -> Settings:
     return settings
 
 
-def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables, settings) -> Any:
+def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables: Callable[[], dict[str, pd.DataFrame]],
+                     settings: Callable[[], Settings]) -> Any:
     """``dimension`` of the creator(s) in ``key`` as the engine computes it from the tables that
     ``tables(*args)`` builds; memoised on the content of ``args`` (see MEMO_SIZE)."""
     digest = hashlib.blake2b(pickle.dumps((dimension, args), protocol=5), digest_size=16).digest()

@@ -28,9 +28,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from .errors import LianxingError
 
 
-class CellError(ValueError):
+class CellError(LianxingError, ValueError):
     """A cell that cannot be read as the type its column needs. ``str()`` is the reason only
     ("is not a number"); the caller names the cell and shows its value."""
 

@@ -12,6 +12,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from .schema import load_schema
+from .errors import LianxingError
 
 _HOSTS = {
     "tiktok.com": "TikTok",
@@ -24,7 +25,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _HANDLE_OK = re.compile(r"^[a-z0-9._\-]+$")
 
 
-class CreatorKeyError(ValueError):
+class CreatorKeyError(LianxingError, ValueError):
     """A handle or URL from which no creator key can be made; the message says why."""
 
 

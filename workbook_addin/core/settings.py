@@ -218,3 +218,8 @@ def _fx_table(frame: pd.DataFrame | None, schema, sheet_name: str, base: str,
                                 base, "settings", "fx_rates"))
         rates[base] = 1.0
     return rates
+
+
+#: What the insights accept as settings: the engine's Settings, a mapping of settings.toml keys to
+#: values (a sheet read by hand), or None for the template defaults.
+SettingsLike = Settings | Mapping[str, Any] | None

@@ -61,7 +61,7 @@ def text_column(frame: pd.DataFrame, key: str) -> np.ndarray:
 
 def percent_texts(x: np.ndarray, digits: int = 0) -> np.ndarray:
     """Fractions as "12%" texts, formatted like every other number in the explanations."""
-    return scoring._num(np.asarray(x, dtype=float) * 100.0, digits, "%")
+    return scoring.number_texts(np.asarray(x, dtype=float) * 100.0, digits, "%")
 
 
 #: One flag kind for the creators it concerns: (creator positions, their flag texts).

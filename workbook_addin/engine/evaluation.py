@@ -701,9 +701,10 @@ def explanation_notes(perf: Performance, content: Content) -> np.ndarray:
     moved = np.flatnonzero(np.abs(np.nan_to_num(normalised - raw)) >= 0.05)
     review_note = np.full(n, "", dtype=object)
     if len(moved):
-        review_note[moved] = scoring.join_texts([" | 评审校准 Reviewer normalisation: raw ", scoring._num(raw[moved]),
+        review_note[moved] = scoring.join_texts([" | 评审校准 Reviewer normalisation: raw ",
+                                                 scoring.number_texts(raw[moved]),
                                                  " → ",
-                                                 scoring._num(normalised[moved])])
+                                                 scoring.number_texts(normalised[moved])])
     return roi_note + review_note
 
 
@@ -753,7 +754,8 @@ def red_flags(creators: pd.DataFrame, verdict: Verdict, authenticity: Authentici
         flag(er_dir > 0, "互动率偏高 ER far above band: ", lambda i: percent_texts(a.er[i], 1), " > ",
              lambda i: percent_texts(er_high_cut[i], 1), " (", lambda i: band_txt[i], ")"),
         # the like/comment flag: a ratio, or no comments at all (never both)
-        flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ", lambda i: scoring._num(a.like_comment_ratio[i], 0),
+        flag(lc_on & ~no_comments, "赞评比异常 Likes per comment ",
+             lambda i: scoring.number_texts(a.like_comment_ratio[i], 0),
              f" (normal {auth.LIKE_COMMENT_BAND[0]:g}-{auth.LIKE_COMMENT_BAND[1]:g})"),
         flag(no_comments, "赞评比异常 Likes but no comments"),
         flag(np.nan_to_num(a.jumps["flag"]) > 0, "粉丝突增 Follower jump +",

@@ -30,26 +30,28 @@ from ..core import distinct
 ArrayLike = Any
 
 
-def _f(x: ArrayLike) -> np.ndarray:
+def floats(x: ArrayLike) -> np.ndarray:
+    """A scalar, list, array or Series as a float array (NaN for missing)."""
     if isinstance(x, pd.Series):
         return x.to_numpy(dtype=float, na_value=np.nan)
     return np.asarray(x, dtype=float)
 
 
-def _out(x: np.ndarray) -> Any:
+def as_result(x: np.ndarray) -> Any:
+    """A float for a 0-d result (a scalar call), the array otherwise: every building block answers in kind."""
     return float(x) if np.ndim(x) == 0 else x
 
 
 def safe_div(num: ArrayLike, den: ArrayLike) -> np.ndarray:
     """num / den, NaN where den is missing, zero or negative."""
-    n, d = _f(num), _f(den)
+    n, d = floats(num), floats(den)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
 
 
 def nansum(*parts: ArrayLike) -> np.ndarray:
     """Element-wise sum treating missing parts as 0; NaN only where every part is missing."""
-    arrs = np.broadcast_arrays(*[_f(p) for p in parts])
+    arrs = np.broadcast_arrays(*[floats(p) for p in parts])
     # part by part in order, as np.nansum over the stacked parts adds them (same result, no stack)
     missing = np.isnan(arrs[0])
     total = np.where(missing, 0.0, arrs[0])
@@ -62,71 +64,71 @@ def nansum(*parts: ArrayLike) -> np.ndarray:
 
 def engagements(likes: ArrayLike, comments: ArrayLike, shares: ArrayLike = np.nan, saves: ArrayLike = np.nan) -> Any:
     """likes + comments + shares + saves, missing parts counted as 0 (NaN if all missing)."""
-    return _out(nansum(likes, comments, shares, saves))
+    return as_result(nansum(likes, comments, shares, saves))
 
 
 def er_views(likes: ArrayLike, comments: ArrayLike, shares: ArrayLike, saves: ArrayLike, views: ArrayLike) -> Any:
     """Engagement rate by views: (likes + comments + shares + saves) / views."""
-    return _out(safe_div(nansum(likes, comments, shares, saves), views))
+    return as_result(safe_div(nansum(likes, comments, shares, saves), views))
 
 
 def er_followers(likes: ArrayLike, comments: ArrayLike, followers: ArrayLike) -> Any:
     """Engagement rate by followers: (likes + comments) / followers."""
-    return _out(safe_div(nansum(likes, comments), followers))
+    return as_result(safe_div(nansum(likes, comments), followers))
 
 
 def ctr(clicks: ArrayLike, views: ArrayLike) -> Any:
     """Click-through rate: clicks / views."""
-    return _out(safe_div(clicks, views))
+    return as_result(safe_div(clicks, views))
 
 
 def conversion_rate(orders: ArrayLike, clicks: ArrayLike) -> Any:
     """Orders / clicks."""
-    return _out(safe_div(orders, clicks))
+    return as_result(safe_div(orders, clicks))
 
 
 def cpm(cost: ArrayLike, views: ArrayLike) -> Any:
     """Cost per thousand views."""
-    return _out(safe_div(cost, views) * 1000.0)
+    return as_result(safe_div(cost, views) * 1000.0)
 
 
 def cpe(cost: ArrayLike, engagement_count: ArrayLike) -> Any:
     """Cost per engagement (like, comment, share or save)."""
-    return _out(safe_div(cost, engagement_count))
+    return as_result(safe_div(cost, engagement_count))
 
 
 def cpc(cost: ArrayLike, clicks: ArrayLike) -> Any:
     """Cost per click."""
-    return _out(safe_div(cost, clicks))
+    return as_result(safe_div(cost, clicks))
 
 
 def cpa(cost: ArrayLike, orders: ArrayLike) -> Any:
     """Cost per order (acquisition)."""
-    return _out(safe_div(cost, orders))
+    return as_result(safe_div(cost, orders))
 
 
 def roas(gmv: ArrayLike, cost: ArrayLike) -> Any:
     """Return on ad spend: GMV / cost."""
-    return _out(safe_div(gmv, cost))
+    return as_result(safe_div(gmv, cost))
 
 
 def roi(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.5) -> Any:
     """Return on investment after product cost: (GMV × gross margin − cost) / cost."""
-    c = _f(cost)
-    return _out(safe_div(_f(gmv) * _f(gross_margin) - c, c))
+    c = floats(cost)
+    return as_result(safe_div(floats(gmv) * floats(gross_margin) - c, c))
 
 
 def breakeven_roas(gross_margin: ArrayLike) -> Any:
     """The ROAS at which a sale pays back its cost: 1 / gross margin (2.0 at a 50 % margin).
     A ROAS target at or below it is met by a collaboration that makes no money."""
-    return _out(safe_div(1.0, gross_margin))
+    return as_result(safe_div(1.0, gross_margin))
 
 
 def tracked_return(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.5) -> tuple[float, float]:
     """(ROAS, ROI) of a set of collaborations over those that have both GMV and cost: the one
     definition Scores, every insight and the report use (a post whose GMV is not in yet would
     otherwise count its cost against no sales)."""
-    g, c = _f(gmv), _f(cost)
+    g, c = floats(gmv), floats(cost)
     tracked = ~np.isnan(g) & ~np.isnan(c)
     if not tracked.any():
         return np.nan, np.nan
@@ -137,7 +139,7 @@ def tracked_return(gmv: ArrayLike, cost: ArrayLike, gross_margin: ArrayLike = 0.
 
 def emv(views: ArrayLike, benchmark_cpm: ArrayLike = 20.0) -> Any:
     """Earned media value: views / 1000 × the benchmark CPM."""
-    return _out(_f(views) / 1000.0 * _f(benchmark_cpm))
+    return as_result(floats(views) / 1000.0 * floats(benchmark_cpm))
 
 
 def total_cost(
@@ -154,10 +156,10 @@ def total_cost(
     Missing parts count as 0 (a post without samples has no sample cost); all parts missing gives
     NaN. The engine passes every amount already converted to the base currency.
     """
-    commission = _f(commission_rate) * _f(gmv)
+    commission = floats(commission_rate) * floats(gmv)
     spend = nansum(fee, commission, sample_cost, shipping_cost, tool_cost)
-    agency = np.nan_to_num(_f(agency_fee_pct), nan=0.0)
-    return _out(spend * (1.0 + agency))
+    agency = np.nan_to_num(floats(agency_fee_pct), nan=0.0)
+    return as_result(spend * (1.0 + agency))
 
 
 # ----------------------------------------------------------------------------- outreach

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .metrics import _f, _out  # one scalar/array convention for every building block
+from .metrics import as_result, floats  # one scalar/array convention for every building block
 from ..core.schema import load_schema
 from ..core.settings import DIMENSIONS
 
@@ -64,7 +64,7 @@ TIERS = ("S", "A", "B", "C")
 
 def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Weighted mean of the parts that are present, NaN where none is."""
-    arrs = np.broadcast_arrays(*[_f(p) for p in parts])
+    arrs = np.broadcast_arrays(*[floats(p) for p in parts])
     w = np.asarray(weights, dtype=float)
     # part by part in order: the same additions as summing the stacked parts, without the stack
     wsum: Any = 0.0
@@ -79,31 +79,31 @@ def _wmean(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
 
 def responsiveness_score(reply_rate: Any, median_reply_hours: Any = np.nan, target_hours: Any = 24.0) -> Any:
     """0-100 from the reply rate (0-1) and the median hours to reply against the target."""
-    rr = np.clip(_f(reply_rate), 0.0, 1.0)
-    h = _f(median_reply_hours)
+    rr = np.clip(floats(reply_rate), 0.0, 1.0)
+    h = floats(median_reply_hours)
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = 100.0 * np.clip(_f(target_hours) / np.maximum(h, 1e-9), 0.0, 1.0)
+        speed = 100.0 * np.clip(floats(target_hours) / np.maximum(h, 1e-9), 0.0, 1.0)
     score = np.where(np.isnan(h), 100.0 * rr, 50.0 * rr + 0.5 * speed)
-    return _out(np.where(np.isnan(rr), np.nan, score))
+    return as_result(np.where(np.isnan(rr), np.nan, score))
 
 
 def content_score(visuals: Any, script: Any = np.nan, brand_fit: Any = np.nan) -> Any:
     """0-100 from 1-5 review scores (already reviewer-normalised): (mean − 1) / 4 × 100."""
     m = _wmean([visuals, script, brand_fit], [1.0, 1.0, 1.0])
-    return _out(np.clip((m - 1.0) / 4.0 * 100.0, 0.0, 100.0))
+    return as_result(np.clip((m - 1.0) / 4.0 * 100.0, 0.0, 100.0))
 
 
 def compliance_score(missing_disclosure: Any, false_claims: Any = np.nan, platform_violation: Any = np.nan) -> Any:
     """0-100 from the shares (0-1) of reviewed posts with each problem; NaN where none is known."""
-    parts = np.broadcast_arrays(_f(missing_disclosure), _f(false_claims), _f(platform_violation))
+    parts = np.broadcast_arrays(floats(missing_disclosure), floats(false_claims), floats(platform_violation))
     pen = sum(np.nan_to_num(p) * w for p, w in zip(parts, COMPLIANCE_PENALTIES.values()))
     known = ~np.all(np.isnan(np.stack(parts)), axis=0)
-    return _out(np.where(known, np.clip(100.0 - pen, 0.0, 100.0), np.nan))
+    return as_result(np.where(known, np.clip(100.0 - pen, 0.0, 100.0), np.nan))
 
 
 def kpi_part(actual: Any, target: Any) -> np.ndarray:
     """One KPI: min(actual / target, 1.25) / 1.25 × 100; NaN without a positive target or actual."""
-    a, t = _f(actual), _f(target)
+    a, t = floats(actual), floats(target)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(t > 0, a / np.where(t > 0, t, 1.0), np.nan)
     return np.clip(ratio, 0.0, PERFORMANCE_CAP) / PERFORMANCE_CAP * 100.0
@@ -114,12 +114,12 @@ def performance_score(views: Any, kpi_views: Any = np.nan, er: Any = np.nan, kpi
                       kpi_roas: Any = np.nan) -> Any:
     """0-100 for a post: mean over the KPIs that have both a target and a result."""
     parts = [kpi_part(views, kpi_views), kpi_part(er, kpi_er), kpi_part(orders, kpi_orders), kpi_part(roas, kpi_roas)]
-    return _out(_wmean(parts, [1.0] * 4))
+    return as_result(_wmean(parts, [1.0] * 4))
 
 
 def cost_part(actual_cpm: Any, target_cpm: Any) -> np.ndarray:
     """CPM against its target, lower being better: min(target / actual, 1.25) / 1.25 × 100."""
-    a, t = _f(actual_cpm), _f(target_cpm)
+    a, t = floats(actual_cpm), floats(target_cpm)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where((a > 0) & (t > 0), t / np.where(a > 0, a, 1.0), np.where((a == 0) & (t > 0), PERFORMANCE_CAP,
                                                                                   np.nan))
@@ -143,7 +143,7 @@ def objective_performance(objective: np.ndarray, views: Any, kpi_views: Any, er:
         rows = obj == name
         if rows.any():
             out[rows] = _wmean([np.broadcast_to(parts[k], out.shape)[rows] for k in kpis], [1.0] * len(kpis))
-    lost = (obj == "sales") & (_f(roi) < 0)
+    lost = (obj == "sales") & (floats(roi) < 0)
     return np.where(lost, np.fmin(out, kpi_part(roas, breakeven_roas)), out)
 
 
@@ -155,34 +155,35 @@ def authenticity_score(fake_follower_rate: Any, er_anomaly: Any = np.nan, like_c
     a flag. Without an audit, clean checks prove nothing on their own (bought followers can pass
     them), so only a problem the checks found is scored: NaN when nothing was found.
     """
-    ff, er, lc, jump, views = np.broadcast_arrays(_f(fake_follower_rate), _f(er_anomaly), _f(like_comment_anomaly),
-                                                  _f(follower_jump), _f(views_anomaly))
+    ff, er, lc, jump, views = np.broadcast_arrays(floats(fake_follower_rate), floats(er_anomaly),
+                                                  floats(like_comment_anomaly),
+                                                  floats(follower_jump), floats(views_anomaly))
     with np.errstate(divide="ignore", invalid="ignore"):
-        base = np.where(np.isnan(ff), 100.0, 100.0 * np.clip(1.0 - ff / (2.0 * _f(fake_follower_flag)), 0.0, 1.0))
+        base = np.where(np.isnan(ff), 100.0, 100.0 * np.clip(1.0 - ff / (2.0 * floats(fake_follower_flag)), 0.0, 1.0))
     pen = (AUTHENTICITY_PENALTIES["er"] * (np.nan_to_num(er) != 0)
            + AUTHENTICITY_PENALTIES["views"] * (np.nan_to_num(views) != 0)
            + AUTHENTICITY_PENALTIES["like_comment"] * (np.nan_to_num(lc) != 0)
            + AUTHENTICITY_PENALTIES["jump"] * (np.nan_to_num(jump) != 0))
     known = ~np.isnan(ff) | (pen > 0)
-    return _out(np.where(known, np.clip(base - pen, 0.0, 100.0), np.nan))
+    return as_result(np.where(known, np.clip(base - pen, 0.0, 100.0), np.nan))
 
 
 def audience_fit_score(market_match: Any, language_match: Any = np.nan, category_match: Any = np.nan,
                        audience_target_share: Any = np.nan, audience_country_match: Any = np.nan) -> Any:
     """0-100 from matches (1/0/NaN) with the target lists and the audience share in target markets."""
-    share = _f(audience_target_share)
-    audience = np.where(np.isnan(share), _f(audience_country_match), np.clip(share / AUDIENCE_SHARE_FULL, 0.0, 1.0))
+    share = floats(audience_target_share)
+    audience = np.where(np.isnan(share), floats(audience_country_match), np.clip(share / AUDIENCE_SHARE_FULL, 0.0, 1.0))
     m = _wmean([market_match, language_match, category_match, audience], list(FIT_WEIGHTS.values()))
-    return _out(m * 100.0)
+    return as_result(m * 100.0)
 
 
 def round_half_up(values: Any, digits: int = 1) -> Any:
     """Rounds as Excel's ROUND does: halves away from zero, after dropping the last bits of
     floating-point noise (49.74999999999999 is 49.75, so 49.8), so a score rounded here and the
     workbook's ROUND over the same subscores agree to the last decimal (numpy rounds halves to even)."""
-    x = np.round(_f(values), 9)
+    x = np.round(floats(values), 9)
     scale = 10.0 ** digits
-    return _out(np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale)
+    return as_result(np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale)
 
 
 def weighted_score(subscores: Any, weights: Any) -> tuple[Any, Any]:
@@ -191,10 +192,10 @@ def weighted_score(subscores: Any, weights: Any) -> tuple[Any, Any]:
     Missing subscores are left out and the weight of the present ones rescaled to 1; completeness
     is the share of the total weight that had data (0-1). No data at all: score NaN, completeness 0.
     """
-    s = _f(subscores)
+    s = floats(subscores)
     one = s.ndim == 1
     s = np.atleast_2d(s)
-    w = _f(weights)
+    w = floats(weights)
     w = w / w.sum()
     present = ~np.isnan(s)
     completeness = present @ w
@@ -224,17 +225,17 @@ def assign_tier(score: Any, blacklisted: Any = False, cutoffs: Any = (85.0, 70.0
     completeness below ``min_completeness``: None ("incomplete").
     """
     s_cut, a_cut, b_cut = _cutoffs(cutoffs)
-    sc = _f(score)
+    sc = floats(score)
     if isinstance(blacklisted, pd.Series):
         bl = blacklisted.fillna(False).to_numpy(dtype=bool)
     else:
         bl = np.asarray(blacklisted, dtype=bool)
     tier = np.where(sc >= s_cut, "S", np.where(sc >= a_cut, "A", np.where(sc >= b_cut, "B", "C"))).astype(object)
     if sales_roi is not None:
-        tier = np.where((_f(sales_roi) < 0) & np.isin(tier, ("S", "A")), "B", tier)
+        tier = np.where((floats(sales_roi) < 0) & np.isin(tier, ("S", "A")), "B", tier)
     missing = np.isnan(sc)
     if completeness is not None and min_completeness is not None:
-        missing = missing | (_f(completeness) < float(min_completeness) - 1e-12)
+        missing = missing | (floats(completeness) < float(min_completeness) - 1e-12)
     tier = np.where(missing, np.array(None, dtype=object), tier)
     tier = np.where(bl, "C", tier)
     return tier.item() if np.ndim(tier) == 0 else tier
@@ -256,7 +257,7 @@ def _number_texts(digits: int, suffix: str = "") -> np.ndarray:
                     dtype=object)
 
 
-def _num(x: np.ndarray, digits: int = 1, suffix: str = "") -> np.ndarray:
+def number_texts(x: np.ndarray, digits: int = 1, suffix: str = "") -> np.ndarray:
     """Numbers as texts ("78.2", or "78.2%" with ``suffix="%"``), "" for NaN, as an object array.
 
     Scores, gaps and percentages lie within ±1000, so their texts are looked up in a precomputed
@@ -305,7 +306,7 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
     n = len(score)
     s_cut, a_cut, b_cut = cutoffs
     sc = np.asarray(score, dtype=float)
-    sc_txt = _num(sc)
+    sc_txt = number_texts(sc)
     has_score = ~np.isnan(sc)
     t = np.asarray(tier, dtype=object)
     bl = np.asarray(blacklisted, dtype=bool)
@@ -317,7 +318,7 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
     plain = has_score & ~incomplete & ~capped & ~roi_capped
 
     def gap(cut: float) -> np.ndarray:
-        return _num(cut - sc)
+        return number_texts(cut - sc)
 
     heads: list[tuple[np.ndarray, Callable[[], list[Any]]]] = [
         (plain & (natural == "S"), lambda: ["S: ", sc_txt, f" ≥ {s_cut:g} (top tier)"]),
@@ -325,10 +326,11 @@ def _tier_heads(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, b
         (plain & (natural == "B"), lambda: ["B: ", sc_txt, f" ≥ {b_cut:g}; ", gap(a_cut), f" below A ({a_cut:g})"]),
         (plain & (natural == "C"), lambda: ["C: ", sc_txt, f" < {b_cut:g}; ", gap(b_cut), f" below B ({b_cut:g})"]),
         (capped, lambda: ["C: 黑名单 blacklisted, capped at C (score ", sc_txt, " would be ", natural, ")"]),
-        (roi_capped, lambda: ["B: 亏损封顶 capped at B: ROI ", _num(roi * 100.0, 0, "%"),
+        (roi_capped, lambda: ["B: 亏损封顶 capped at B: ROI ", number_texts(roi * 100.0, 0, "%"),
                               " on sales collaborations (score ", sc_txt,
                               " would be ", natural, ")"]),
-        (incomplete, lambda: ["无等级 no tier: incomplete, ", _num(np.asarray(completeness, dtype=float) * 100, 0),
+        (incomplete, lambda: ["无等级 no tier: incomplete, ", number_texts(np.asarray(completeness, dtype=float) * 100,
+                                                                        0),
                               f"% of the weight has data (needs {min_completeness:.0%}); score ", sc_txt]),
         (~has_score & bl, lambda: ["C: 黑名单 blacklisted; no data to score"]),
         (~has_score & ~bl, lambda: ["无等级 no tier: no data to score"]),
@@ -371,7 +373,7 @@ def explain(score: np.ndarray, tier: np.ndarray, completeness: np.ndarray, subsc
         texts = _dimension_texts(prefix, suffix)[grid[rows, j]]
         off = ~on_grid[rows, j]
         if off.any():  # outside 0-100 (only through the public function): formatted one by one
-            texts[off] = [prefix + t + suffix for t in _num(sub[rows[off], j])]
+            texts[off] = [prefix + t + suffix for t in number_texts(sub[rows[off], j])]
         return texts
 
     have = ~np.isnan(sub)

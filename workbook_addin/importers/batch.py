@@ -65,10 +65,6 @@ class ImportBatch:
     files: list[FileReport]
     problems: list[Problem]
 
-    @property
-    def files_frame(self) -> pd.DataFrame:
-        """:attr:`files` as a table (one row per file)."""
-        return pd.DataFrame([vars(f) for f in self.files])
 
 
 def export_files(source: str | Path | Iterable[str | Path]) -> list[Path]:

@@ -24,8 +24,6 @@ FIELD_TYPES: dict[str, str] = {
     "order_id": "text", "financial_status": "text", "cancelled_at": "datetime", "subtotal": "money",
     "total": "money", "refunded": "money", "landing_site": "text", "note_attributes": "text",
 }
-METRIC_FIELDS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv", "followers")
-
 #: First cells that mark a summary row rather than a post ("Total" in YouTube Studio, 合计 ...).
 TOTAL_LABELS = frozenset({"total", "totals", "gesamt", "summe", "insgesamt", "总计", "合计", "汇总", "總計", "合計",
                           "grand total", "lifetime total"})
@@ -189,10 +187,3 @@ def gmv_basis(fmt: Format, headers: dict[str, str]) -> str | None:
 
 #: Known formats, most specific first: on a tie in matched columns the earlier one wins.
 KNOWN_FORMATS: tuple[Format, ...] = (SHOPIFY, TIKTOK_SHOP, INSTAGRAM, YOUTUBE, TIKTOK)
-
-
-def format_named(name: str) -> Format:
-    for f in KNOWN_FORMATS:
-        if f.name == name:
-            return f
-    raise KeyError(name)

@@ -5,7 +5,7 @@ Ops staff download CSVs from many tools: UTF-8 with or without a BOM, Excel's "U
 semicolon or tab delimited, and XLSX. This module only turns bytes into ``records`` (lists of cells);
 which row is the header and what the columns mean is decided later (:mod:`.detect`).
 
-When the bytes are not UTF-8 the encoding is a guess, so :func:`read_file` returns every plausible
+When the bytes are not UTF-8 the encoding is a guess, so :func:`read_bytes` returns every plausible
 decoding; the caller keeps the first one whose header it recognises, and warns that it guessed.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from ..core.errors import LianxingError
 
 DELIMITERS = (",", ";", "\t", "|")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -29,7 +30,7 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 FALLBACK_ENCODINGS = ("gb18030", "cp1252", "latin-1")
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(LianxingError):
     """The file cannot be read at all (corrupt spreadsheet, not a table); the message says why."""
 
 
@@ -45,16 +46,12 @@ class Decoding:
     truncated: bool = False
 
 
-def read_file(path: Path) -> list[Decoding]:
-    """Every plausible reading of ``path``, best first. An empty list means an empty file.
-
-    Raises :class:`UnreadableFile` for a spreadsheet that cannot be opened.
-    """
-    return read_bytes(path.name, path.read_bytes())
-
-
 def read_bytes(name: str, data: bytes) -> list[Decoding]:
-    """:func:`read_file` for bytes already in memory (a member of a ZIP download)."""
+    """Every plausible reading of a file's bytes, best first; an empty list means an empty file.
+
+    ``name`` (a file or ZIP member name) tells a spreadsheet from text. Raises
+    :class:`UnreadableFile` for a spreadsheet that cannot be opened.
+    """
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         return []
     if Path(name).suffix.lower() in SPREADSHEET_SUFFIXES or data[:4] == b"PK\x03\x04" and _is_xlsx(data):

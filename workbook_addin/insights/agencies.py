@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.settings import SettingsLike
 from . import frames
 from .playbook import outreach_facts
 from .stats import MIN_GROUP, proportion
@@ -44,7 +45,7 @@ def on_time_posts(collabs: pd.DataFrame, today: Any = None) -> pd.DataFrame:
 
 def agency_scorecard(
     evaluation_tables: Mapping[str, pd.DataFrame],
-    settings: Any = None,
+    settings: SettingsLike = None,
     *,
     today: Any = None,
     min_contacts: int = MIN_GROUP,

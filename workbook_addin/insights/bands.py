@@ -88,10 +88,3 @@ def er_band(er: pd.Series) -> pd.Series:
 
 def price_band(fee_base: pd.Series) -> pd.Series:
     return fee_base.map(lambda v: _cut(v, PRICE_BANDS))
-
-
-def band_order() -> list[str]:
-    """Follower bands smallest first, for sorting tables and chart axes."""
-    return [BELOW_NANO] + [b[2] for b in _bench_bands(None)] + [UNKNOWN]
-
-

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.settings import SettingsLike
 from ..core.schema import load_schema
 
 EMPTY = pd.DataFrame()
@@ -71,7 +72,7 @@ def as_date(value: Any) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
-def setting(settings: Any, key: str) -> Any:
+def setting(settings: SettingsLike, key: str) -> Any:
     """A scalar setting by its settings.toml key: from the engine's Settings when it carries it,
     else the template default (so the insights work before a Settings sheet exists)."""
     if settings is not None:

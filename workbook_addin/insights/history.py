@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.settings import Settings
 from ..core.coerce import coerce_table
 from ..core.key_columns import normalise_key_column
 from . import frames
@@ -78,7 +79,7 @@ def month_slice(tables: Mapping[str, pd.DataFrame], month: pd.Period,
     return sliced, min(end, frames.as_date(today)), mask
 
 
-def _scores(tables: Mapping[str, pd.DataFrame], settings: Any, today: Any, keys: set[str]) -> pd.DataFrame:
+def _scores(tables: Mapping[str, pd.DataFrame], settings: Settings | None, today: Any, keys: set[str]) -> pd.DataFrame:
     from ..engine.evaluation import evaluate
 
     ev = evaluate(tables, settings, today=today, explain=False)
@@ -86,7 +87,7 @@ def _scores(tables: Mapping[str, pd.DataFrame], settings: Any, today: Any, keys:
     return scores[frames.texts(scores, "creator_key").isin(keys).to_numpy()]
 
 
-def score_history(tables: Mapping[str, pd.DataFrame], settings: Any = None, *, today: Any = None,
+def score_history(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None, *, today: Any = None,
                   kinds: tuple[str, ...] = ("month", "campaign")) -> pd.DataFrame:
     """Long table (columns :data:`COLUMNS`): one row per creator per month / campaign slice.
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import SettingsLike
 from ..core.schema import load_schema
 from . import frames
 
@@ -106,7 +106,7 @@ def _compare(actual: pd.Series, target: pd.Series, how: str) -> tuple[float, flo
     return float(actual[both].mean()), float(target[both].mean())
 
 
-def pilot_kpis(measured: pd.DataFrame, settings: Any = None) -> pd.DataFrame:
+def pilot_kpis(measured: pd.DataFrame, settings: SettingsLike = None) -> pd.DataFrame:
     """Each KPI's actual and target (columns kpi, actual, target, met) over the measured posts."""
     from ..engine.metrics import tracked_return
 
@@ -133,7 +133,8 @@ def pilot_kpis(measured: pd.DataFrame, settings: Any = None) -> pd.DataFrame:
     return kpis
 
 
-def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str, settings: Any = None) -> PilotGate:
+def pilot_gate(evaluation_tables: Mapping[str, pd.DataFrame], campaign: str,
+               settings: SettingsLike = None) -> PilotGate:
     """The gate for ``campaign`` from the engine's evaluated collaborations."""
     col = frames.table(evaluation_tables, "collaborations")
     size = int(frames.setting(settings, "pilot_size"))
@@ -181,7 +182,7 @@ def decide(posts: int, live: int, kpis: pd.DataFrame, *, measured: int | None = 
                       f"{summary_en} Mixed results: run one more small round.")
 
 
-def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None,
+def pilot_gates(evaluation_tables: Mapping[str, pd.DataFrame], settings: SettingsLike = None,
                 campaigns: list[str] | None = None) -> list[PilotGate]:
     """One gate per campaign (every campaign on the Collaborations sheet unless named)."""
     col = frames.table(evaluation_tables, "collaborations")

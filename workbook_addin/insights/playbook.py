@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.metrics import FUNNEL_STAGES, counted_contacts
+from ..core.settings import SettingsLike
 from . import frames
 from .bands import follower_band
 from .stats import MIN_GROUP, proportion
@@ -37,7 +38,7 @@ COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("playbook")
 
 
 def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFrame | None = None, *, today: Any = None,
-                   settings: Any = None) -> pd.DataFrame:
+                   settings: SettingsLike = None) -> pd.DataFrame:
     """One row per counted outreach contact with what the playbook groups and counts by.
 
     A contact counts as the Scores sheet counts it (``engine.metrics.counted_contacts``): rows
@@ -120,7 +121,7 @@ def playbook(
     min_contacts: int = MIN_GROUP,
     er_benchmarks: pd.DataFrame | None = None,
     today: Any = None,
-    settings: Any = None,
+    settings: SettingsLike = None,
 ) -> pd.DataFrame:
     """The Playbook table: one row per (dimension, group), columns :data:`COLUMNS`.
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.settings import Settings
 from ..core.fx import to_base
 from . import frames
 from .bands import follower_band
@@ -54,10 +55,8 @@ LEVELS: tuple[tuple[tuple[str, ...], str, int], ...] = (
 COLUMNS: dict[str, tuple[str, str]] = frames.schema_labels("quotes")
 
 
-def _rates(settings: Any) -> Mapping[str, float]:
+def _rates(settings: Settings | None) -> Mapping[str, float]:
     if settings is None:
-        from ..core.settings import Settings
-
         settings = Settings.defaults()
     return settings.fx_rates
 
@@ -74,14 +73,14 @@ def _creator_groups(creators: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def quoted_fee_base(creators: pd.DataFrame, settings: Any = None) -> pd.Series:
+def quoted_fee_base(creators: pd.DataFrame, settings: Settings | None = None) -> pd.Series:
     """Each creator's quoted fee in the base currency (NaN without a quote or a rate)."""
     currency = frames.codes(creators, "currency", "currency")
     return pd.Series(to_base(frames.numbers(creators, "quoted_fee").to_numpy(), currency.to_numpy(), _rates(settings)),
                      index=creators.index)
 
 
-def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None) -> pd.DataFrame:
+def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Settings | None = None) -> pd.DataFrame:
     """Past fees in base currency, one per collaboration with a fee above zero, with the
     creator's platform, market and follower band (gifted posts with fee 0 are not a price)."""
     col = frames.table(evaluation_tables, "collaborations")
@@ -101,7 +100,7 @@ def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = N
     return fees.merge(groups, on="creator_key", how="left")
 
 
-def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Any = None) -> pd.DataFrame:
+def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Settings | None = None) -> pd.DataFrame:
     """One row per creator with a quote: the comparison group, its median and quartiles, the flag."""
     cre = frames.table(evaluation_tables, "creators")
     if cre.empty:

@@ -19,6 +19,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 import pandas as pd
 
+from ..core.settings import SettingsLike
 from . import frames
 
 #: Reminders table columns (key -> zh, en): the Reminders sheet of templates/schema.toml.
@@ -116,7 +117,7 @@ def reminders(
     tables: Mapping[str, pd.DataFrame],
     today: Any = None,
     *,
-    settings: Any = None,
+    settings: SettingsLike = None,
     rights_expiry_days: int | None = None,
     sample_no_post_days: int | None = None,
 ) -> pd.DataFrame:
@@ -141,7 +142,7 @@ def reminders(
     return frame.sort_values(["days_left", "kind"], kind="stable").reset_index(drop=True)
 
 
-def reminders_summary(tables: Mapping[str, pd.DataFrame], today: Any = None, *, settings: Any = None) -> str:
+def reminders_summary(tables: Mapping[str, pd.DataFrame], today: Any = None, *, settings: SettingsLike = None) -> str:
     """One short line for the refresh status, e.g.
     ``提醒 Reminders: 授权即将到期 Usage rights expiring 1, 逾期未发布 Promised post overdue 2``."""
     return summary_of(reminders(tables, today, settings=settings))

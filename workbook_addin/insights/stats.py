@@ -8,7 +8,7 @@ honestly wide when n is small, which is exactly the warning the playbook needs t
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,15 +131,3 @@ def reply_rate_from_ranges(replied: Any, contacted: Any) -> Proportion:
         if not _says_no(r):
             k += 1
     return proportion(k, n)
-
-
-def proportions_frame(k: Sequence[float] | pd.Series, n: Sequence[float] | pd.Series, prefix: str) -> pd.DataFrame:
-    """Vectorised :func:`proportion`: columns ``<prefix>``, ``<prefix>_low``, ``<prefix>_high``."""
-    rows = [proportion(a, b) for a, b in zip(k, n)]
-    return pd.DataFrame(
-        {
-            prefix: [r.rate for r in rows],
-            f"{prefix}_low": [r.low for r in rows],
-            f"{prefix}_high": [r.high for r in rows],
-        }
-    )

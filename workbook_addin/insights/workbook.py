@@ -12,11 +12,12 @@ refresh writes these values straight into the cells (as it does for the Scores s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..core.settings import Settings
 from ..core.schema import Column, load_schema
 from . import frames
 from .agencies import agency_scorecard
@@ -25,6 +26,9 @@ from .pilot import gates_table, pilot_gates
 from .playbook import playbook
 from .quotes import quote_check
 from .reminders import reminders
+
+if TYPE_CHECKING:
+    from ..engine.evaluation import Evaluation
 
 #: The insight sheets (schema keys), in workbook order.
 INSIGHT_SHEETS: tuple[str, ...] = ("playbook", "reminders", "duplicates", "agencies", "pilot", "quotes")
@@ -70,7 +74,8 @@ def duplicates_table(tables: Mapping[str, pd.DataFrame], evaluation_tables: Mapp
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind"])
 
 
-def workbook_tables(evaluation: Any, tables: Mapping[str, pd.DataFrame] | None = None, settings: Any = None,
+def workbook_tables(evaluation: Evaluation, tables: Mapping[str, pd.DataFrame] | None = None,
+                    settings: Settings | None = None,
                     today: Any = None) -> dict[str, pd.DataFrame]:
     """Schema sheet key -> the frame its insight sheet shows (keys :data:`INSIGHT_SHEETS`).
 

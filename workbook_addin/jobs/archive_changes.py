@@ -5,14 +5,19 @@ workbook the same way, so the translation lives here once.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..workbook.tables_changes import replace_rows, same_value
+from ..workbook.tables_changes import WorkbookChanges, replace_rows, same_value
+from ..workbook.tables_layout import WorkbookData
+
+if TYPE_CHECKING:
+    from sheets_sync.sync import SyncResult
 
 
-def apply_sync_result(changes: Any, data: Any, tables: dict[str, pd.DataFrame], result: Any, *,
+def apply_sync_result(changes: WorkbookChanges, data: WorkbookData, tables: dict[str, pd.DataFrame],
+                      result: SyncResult, *,
                       log: bool = True) -> None:
     """Adds to ``changes`` the cells a sync pulled into existing creators, the creators team mates
     added to the archive, the new sync base and conflicts, and (``log``) the sync's run-log row."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -31,6 +31,11 @@ from ..core.schema import load_schema
 # the file reader and writer
 from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value
 from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
+from ..core.errors import LianxingError
+from ..core.settings import Settings
+
+if TYPE_CHECKING:
+    from ..engine.evaluation import Evaluation
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 #: how many unmatched rows the run-log message lists by name (all are in the report)
@@ -251,7 +256,7 @@ def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFr
     return result
 
 
-class ExportFolderError(Exception):
+class ExportFolderError(LianxingError):
     """The export folder does not exist: nothing is recomputed or saved (a typo must not look like a quiet day)."""
 
 
@@ -292,7 +297,7 @@ class _Run:
 
     data: WorkbookData
     tables: dict[str, pd.DataFrame]
-    settings: Any
+    settings: Settings
     changes: WorkbookChanges = field(default_factory=WorkbookChanges)
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     insights: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -344,7 +349,7 @@ def _inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {k: tables[k] for k in ("creators", "outreach", "collaborations", "reviews", "snapshots") if k in tables}
 
 
-def _evaluate(inputs: dict[str, pd.DataFrame], settings: Any, today: dt.date) -> Any:
+def _evaluate(inputs: dict[str, pd.DataFrame], settings: Settings, today: dt.date) -> Evaluation:
     from ..engine import evaluation as engine
 
     return engine.evaluate(inputs, settings, today=today)
@@ -512,7 +517,7 @@ def _reason(r: dict[str, Any]) -> str:
     return reason
 
 
-def _insights(report: RefreshReport, evaluation: Any, inputs: dict[str, pd.DataFrame], settings: Any,
+def _insights(report: RefreshReport, evaluation: Evaluation, inputs: dict[str, pd.DataFrame], settings: Settings,
               now: dt.datetime) -> dict[str, pd.DataFrame]:
     """The insight sheets' new contents and the reminders' summary line. A failure here is a warning,
     not a lost refresh: the metrics and scores are still written."""

@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +94,3 @@ def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110) -> list[Path]:
     """Every page of ``pdf`` as ``<out_prefix>-<n>.png`` (poppler's pdftoppm)."""
     subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(out_prefix)], check=True, timeout=120)
     return sorted(out_prefix.parent.glob(out_prefix.name + "-*.png"))
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"LibreOffice did not listen on port {port}")

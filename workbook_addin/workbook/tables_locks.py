@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from ..core.errors import LianxingError
 
 
-class WorkbookError(RuntimeError):
+class WorkbookError(LianxingError, RuntimeError):
     """The workbook cannot be read or written; the message says why, in Chinese and English."""
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from ..core.errors import LianxingError
 
 #: The xlwings release whose standalone VBA module is inside the workbook; pyproject pins it.
 REQUIRED = "0.37.8"
@@ -68,7 +69,7 @@ def problem(installed: str | None = None) -> str | None:
             f"Run {pip_command()} in a terminal, then restart Excel.")
 
 
-class WrongXlwings(RuntimeError):
+class WrongXlwings(LianxingError, RuntimeError):
     """Raised by a function running under classic xlwings of another version. The workbook's VBA
     wrapper recognises the message (it holds the pip command), shows it once and keeps the cell's
     last-refresh value; a traceback never reaches a cell."""

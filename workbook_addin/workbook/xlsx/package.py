@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from .refs import col_letter, parse_range, range_ref, split_ref
 from .sheetxml import Growth, Region, SheetEdit, extend_ranges, follows_table, patch_sheet_xml, update_dimension
+from ...core.errors import LianxingError
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -26,7 +27,7 @@ NS = {
 _R_ID = f"{{{NS['r']}}}id"
 
 
-class PackageError(ValueError):
+class PackageError(LianxingError, ValueError):
     """The file is not a workbook this code can patch (the message says what is wrong)."""
 
 

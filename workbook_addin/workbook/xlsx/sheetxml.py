@@ -26,6 +26,7 @@ from .cells import (
     shift_formula,
 )
 from .refs import col_letter, parse_range, range_ref
+from ...core.errors import LianxingError
 
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _ROW_NUM = re.compile(r'\br="(\d+)"')
@@ -56,7 +57,7 @@ def _scan_rows(body: str, pos: int = 0):
             pos = k + 6
 
 
-class SheetPatchError(ValueError):
+class SheetPatchError(LianxingError, ValueError):
     """A change that would overwrite something a person put there (the message says where)."""
 
 
