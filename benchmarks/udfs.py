@@ -113,7 +113,7 @@ def measure(n: int, tmp: Path) -> None:
           f"{len(columns[refs('collaborations').col('creator_key')])}, snapshots "
           f"{len(columns[refs('snapshots').col('creator_key')])} rows; built and read in {time.perf_counter() - t:.1f} s)")
     calls = {}
-    for formula in spill_formulas().values():
+    for formula in spill_formulas(load_schema()).values():
         name, arg_refs = split_args(formula)
         calls[name] = (getattr(udfs, name), [resolve(a, columns) for a in arg_refs])
     full = timed_calls(calls, list(calls))

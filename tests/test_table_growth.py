@@ -101,7 +101,8 @@ def test_a_shrinking_table_pulls_its_print_area_back(tmp_path, sample_workbook):
     changes.keep_rows["scores"] = 4
     wio.write_changes(path, changes, backup=False)
     pkg = XlsxPackage(path)
-    assert _cover(_ranges(pkg, SCHEMA.sheet("scores").name)["print_area"], 5)
+    # the live-values line above the Scores table, its header and the 4 rows kept
+    assert _cover(_ranges(pkg, SCHEMA.sheet("scores").name)["print_area"], 6)
     assert _cover(_ranges(pkg, SCHEMA.sheet("creators").name)["print_area"], 13)  # other sheets untouched
 
 

@@ -72,6 +72,11 @@ def test_package_is_macro_enabled_with_codenames_and_button(built):
     assert "刷新数据 Refresh metrics" in vml
 
 
+def header_row(ws, sheet) -> int:
+    """The 1-based row of ``sheet``'s Table header on worksheet ``ws`` (openpyxl)."""
+    return int(re.match(r"[A-Z]+(\d+)", ws.tables[sheet.table].ref).group(1))
+
+
 def test_every_schema_sheet_is_a_table_with_bilingual_headers(built):
     schema = load_schema()
     wb = openpyxl.load_workbook(built)
@@ -79,8 +84,10 @@ def test_every_schema_sheet_is_a_table_with_bilingual_headers(built):
     for sheet in schema.sheets:
         ws = wb[sheet.name]
         assert sheet.table in ws.tables
-        assert [c.value for c in ws[1]][: len(sheet.columns)] == sheet.headers
-        assert ws.freeze_panes in ("A2", "B2")
+        top = header_row(ws, sheet)  # the Scores table sits below the live-values line
+        assert top == (2 if sheet.key == "scores" else 1)
+        assert [c.value for c in ws[top]][: len(sheet.columns)] == sheet.headers
+        assert ws.freeze_panes in (f"A{top + 1}", f"B{top + 1}")
         assert (ws.sheet_state == "hidden") == sheet.hidden
     settings = wb[schema.settings_sheet["name"]]
     for table in ("tblSettings", "tblERBench", "tblFX", "tblImportMap"):
@@ -158,7 +165,8 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     cal = CalamineWorkbook.from_path(str(built))
     scores = evaluation.tables["scores"]
     sheet = schema.sheet("scores")
-    formulas = {c.key: wb[sheet.name].cell(2, j + 1).value for j, c in enumerate(sheet.columns)}
+    first = header_row(wb[sheet.name], sheet) + 1
+    formulas = {c.key: wb[sheet.name].cell(first, j + 1).value for j, c in enumerate(sheet.columns)}
     assert not any("KOL_" in f for f in formulas.values() if isinstance(f, str))  # no Table cell calls Python
     assert "Weights" in formulas["score"] and "TierCutoffs" in formulas["tier"] and "set_gross_margin" in formulas["roi"]
     assert formulas["content_quality"].startswith("=IFERROR(INDEX(_calc!$C:$C,MATCH(tblScores[[#This Row],[达人键 Creator key]]")
@@ -189,7 +197,7 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     assert parsed["KOL_COMPLIANCE"]["platform_violation"] == "tblReviews[平台违规 Platform violation]"
     assert parsed["KOL_PERFORMANCE"]["gmv_base"] == "tblCollabs[成交额(本位币) GMV (base)]"
     assert parsed["KOL_PERFORMANCE"]["kpi_roas"].startswith("tblCollabs[") and "KPI ROAS" in parsed["KOL_PERFORMANCE"]["kpi_roas"]
-    values = cal.get_sheet_by_name(sheet.name).to_python()
+    values = cal.get_sheet_by_name(sheet.name).to_python()[1:]  # below the live-values line
     header = values[0]
     for key in ("score", "tier", "roi", "roas", "responsiveness", "audience_fit", "total_cost", "completeness",
                 "content_quality", "compliance", "performance", "authenticity"):

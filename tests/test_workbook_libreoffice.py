@@ -69,7 +69,8 @@ def test_dashboard_has_four_charts(probe):
 
 def _independent_of_python(formula: str) -> bool:
     """Native formulas whose inputs are typed values, not results of the Python functions."""
-    python_fed = ("KOL_", "tblScores[等级", "tblScores[ROI", "tblScores[[#This Row];[总分", "MMULT", "INDEX(tblScores")
+    python_fed = ("ISERROR($_calc",  # the live-values line says whether Python runs
+                  "KOL_", "tblScores[等级", "tblScores[ROI", "tblScores[[#This Row];[总分", "MMULT", "INDEX(tblScores")
     return not any(p in formula for p in python_fed)
 
 

@@ -31,6 +31,8 @@ from workbook_addin.workbook.tables_io import WorkbookChanges, read_tables, writ
 
 SCHEMA = load_schema()
 SHEETS = [SCHEMA.sheet(k).name for k in ("creators", "outreach", "collaborations", "scores")] + [DASHBOARD_SHEET]
+#: sheet -> (row, column) of the live-values line
+LINE = {DASHBOARD_SHEET: (5, 1), SCHEMA.sheet("scores").name: (1, 1)}
 THREE_CREATORS = [
     {"platform": "TikTok", "handle": "@NewOne", "country": "美国 US", "language": "英语 English", "category": "美妆 Beauty",
      "followers": 120000, "blacklisted": "否 No"},
@@ -54,11 +56,16 @@ def _same(before, after) -> bool:
 
 def _lost(probe: dict, *, same: bool = True) -> list[tuple]:
     """Formula cells that turned into an error or went blank on recalculation, or (``same``) whose
-    value changed at all: a workbook the build or refresh wrote holds the engine's values."""
+    value changed at all: a workbook the build or refresh wrote holds the engine's values. The
+    live-values line is checked apart: recalculated without Python it says so."""
     lost = []
     for sheet in SHEETS:
         for before, after in zip(probe["before"][sheet], probe["after"][sheet]):
             assert (before["row"], before["col"]) == (after["row"], after["col"])
+            if (before["row"], before["col"]) == LINE.get(sheet):
+                assert before["value"].startswith("上次刷新（") and after["value"].startswith("○ 未运行 Python："), after
+                assert "Python is not running" in after["value"] and after["error"] == 0
+                continue
             blank = before["value"] not in ("", None) and after["value"] in ("", None)
             if after["error"] or blank or (same and not _same(before["value"], after["value"])):
                 lost.append((sheet, before["row"], before["col"], before["value"], after["value"], before["formula"][:80]))
@@ -80,9 +87,14 @@ def test_refreshed_workbook_keeps_every_value_without_python(office, sample_work
     first = int(tables["reviews"].index[0])
     changes.set("reviews", first, "visuals", 1)
     write_changes(path, changes, backup=False)
-    refresh_workbook(path, sample_exports_folder(), sync=False)  # the sample's export files: metrics change
+    report = refresh_workbook(path, sample_exports_folder(), sync=False)  # the sample's export files: metrics change
     probe = office.probe(path, SHEETS)
     assert _lost(probe) == []
+    when = report.run_at.strftime("%Y-%m-%d %H:%M")
+    for sheet, (row, col) in LINE.items():  # the line names this refresh, before and after recalculation
+        for state in ("before", "after"):
+            (cell,) = [c for c in probe[state][sheet] if (c["row"], c["col"]) == (row, col)]
+            assert f"（{when}）" in cell["value"] and f"({when})" in cell["value"], (sheet, state, cell["value"])
 
 
 def test_new_workbook_with_three_creators_shows_a_marker_not_a_blank(office, tmp_path):

@@ -119,6 +119,7 @@ def sample_book(tmp_path_factory):
     for key in ("creators", "outreach", "reviews", "collaborations", "snapshots", "scores"):
         sheet = schema.sheet(key)
         rows = cal.get_sheet_by_name(sheet.name).to_python()
+        rows = rows[next(i for i, r in enumerate(rows) if r and r[0] == sheet.columns[0].header):]  # the header row
         header = rows[0]
         for col in sheet.columns:
             j = header.index(col.header)

@@ -451,6 +451,13 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
         changes.sheet_values[DASHBOARD_SHEET] = cached_values(schema, {**run.computed, **run.insights}, layout)
     report.status_line = status_line(report)
     changes.names[STATUS_NAME] = report.status_line
+    if not book.formulas_recalculate and data.dashboard_markets is not None:
+        # the live-values line's text as a viewer that does not recalculate shows it: this refresh's time
+        from ..workbook.calc_sheet import LIVE_LINE_CELLS, live_line_text
+
+        for sheet, ref in ((DASHBOARD_SHEET, LIVE_LINE_CELLS["dashboard"]),
+                           (load_schema().sheet("scores").name, LIVE_LINE_CELLS["scores"])):
+            changes.sheet_values.setdefault(sheet, {})[ref] = live_line_text(report.status_line)
     if "run_log" in data.layouts:
         changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
     report.changes = changes

@@ -32,7 +32,8 @@ from .settings_sheet import SettingsLayout, build_settings_sheet
 from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet, display_value
 from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from ..engine.evaluation import evaluate
-from .calc_sheet import CALC_SHEET, build_calc_sheet, last_refresh_frame
+from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, last_refresh_frame, live_line_formula,
+                         live_line_text)
 from .formulas import column_formulas
 from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
 from ..insights import workbook_tables
@@ -126,6 +127,17 @@ def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Sett
         return SimpleNamespace(tables={s.key: pd.DataFrame(columns=s.keys) for s in schema.sheets}, problems=[],
                                notes=[])
     return evaluate(tables, settings or Settings.defaults(), today=today)
+
+
+def _live_lines(dashboard: Worksheet, scores: Worksheet, fmt: Formats, status: str) -> None:
+    """The line saying which values are live and when the last refresh ran, on the Dashboard and
+    above the Scores table (the same formula; the refresh rewrites its cached text)."""
+    style = fmt.get(italic=True, font_color="#7F6000", bg_color="#FFF2CC", text_wrap=True, valign="vcenter")
+    for ws, last_col in ((dashboard, 8), (scores, 11)):
+        ws.merge_range(0 if ws is scores else 4, 0, 0 if ws is scores else 4, last_col, "", style)
+        ws.write_formula(LIVE_LINE_CELLS["scores" if ws is scores else "dashboard"], live_line_formula(), style,
+                         live_line_text(status))
+        ws.set_row(0 if ws is scores else 4, 30)
 
 
 def _as_shown(schema: Schema, creators: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -234,7 +246,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
         sheet = schema.sheet(key)
         frame = frames.get(key)
         report.rows[key] = build_table_sheet(book, sheets[name], fmt, schema, sheet, frame, formulas.get(key, {}),
-                                             list_names)
+                                             list_names, top=1 if key == "scores" else 0)
         if sheet.hidden:
             sheets[name].hide()
     report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,
@@ -259,6 +271,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
     build_guide_sheet(sheets[GUIDE_SHEET], fmt, schema, purposes)
     build_conf_sheet(sheets[CONF_SHEET], fmt)
     build_calc_sheet(sheets[CALC_SHEET], fmt, schema, frames)
+    _live_lines(sheets[DASHBOARD_SHEET], sheets[schema.sheet("scores").name], fmt, status)
     sheets[LISTS_SHEET].hide()
     sheets[CALC_SHEET].hide()
     sheets[DASHBOARD_SHEET].activate()

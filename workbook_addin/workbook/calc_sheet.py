@@ -160,3 +160,45 @@ def build_calc_sheet(ws: Worksheet, fmt: Formats, schema: Schema, frames: Mappin
         ws.set_column(j, j, 16)
     ws.write_string(0, len(CALC_COLUMNS) + 1, "每列一个溢出的 Python 调用，按达人表行排列（勿改）。"
                     "One spilled Python call per column, one row per Creators row (do not edit).", fmt.get(italic=True))
+
+
+# ----------------------------------------------------------------------------- the live-values line
+#: The line saying which values are live and when the last refresh ran: the Dashboard's row 5 and
+#: the row above the Scores table (A1 of each, merged across the sheet's first columns).
+LIVE_LINE_CELLS = {"dashboard": "A5", "scores": "A1"}
+_NOT_REFRESHED = "尚未刷新，生成时的值 not refreshed: values of the build"
+_LIVE = ("● 实时：达人键、六项维度分、总分和等级由 Python 函数实时计算；"
+         "回复率、带货 ROI、风险提示和评分说明来自上次刷新（{when}）。"
+         "Live: keys, the six subscores, score and tier are computed now by the Python functions; reply rate, "
+         "sales ROI, red flags and explanations are from the last refresh ({when}).")
+_STORED = ("○ 未运行 Python：达人键和六项维度分为上次刷新（{when}）的值，总分、等级、成本和 ROI 由表格公式按其计算；"
+           "新增达人显示“未评分”，请刷新。Python is not running: keys and the six subscores are from the last refresh "
+           "({when}); score, tier, costs and ROI are spreadsheet formulas over them; new creators show "
+           "未评分 Not yet scored: press Refresh.")
+_CACHED = ("上次刷新（{when}）的值；表格重新计算后，此行说明哪些值为实时。Values of the last refresh ({when}); once "
+           "the workbook recalculates, this line says which values are live.")
+
+
+def _excel_text(template: str, when: str) -> str:
+    """``template`` as an Excel text expression with ``when`` (an expression) in place of {when};
+    literals cut below Excel's 255 characters a string."""
+    parts = []
+    for i, piece in enumerate(template.split("{when}")):
+        if i:
+            parts.append(when)
+        for start in range(0, len(piece), 200):
+            parts.append('"' + piece[start:start + 200].replace('"', '""') + '"')
+    return "&".join(p for p in parts if p != '""')
+
+
+def live_line_formula(status_name: str = "RefreshStatus") -> str:
+    """Live where the key spill answers (Python runs), last-refresh values elsewhere; the time of
+    the last refresh from the status line the refresh writes ("2026-11-27 23:32 ...")."""
+    when = f'IF(MID({status_name},5,1)="-",LEFT({status_name},16),"{_NOT_REFRESHED}")'
+    return (f"=IF(ISERROR({CALC_SHEET}!$A$2),{_excel_text(_STORED, when)},{_excel_text(_LIVE, when)})")
+
+
+def live_line_text(status: str) -> str:
+    """What the line shows in a viewer that does not recalculate: the values are the last refresh's."""
+    when = status[:16] if len(status) > 16 and status[4:5] == "-" else _NOT_REFRESHED
+    return _CACHED.replace("{when}", when)

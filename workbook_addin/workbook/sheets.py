@@ -81,8 +81,10 @@ def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | 
 
 
 def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet,
-                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str]) -> int:
-    """Writes ``sheet``'s Table at A1 with ``frame``'s rows; returns the number of data rows.
+                      frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str],
+                      top: int = 0) -> int:
+    """Writes ``sheet``'s Table with its header on row ``top`` (0: A1) and ``frame``'s rows; returns
+    the number of data rows. Rows above the Table (the Scores sheet's live-values line) stay free.
 
     ``formulas`` maps column keys to the one formula every row of that column carries (structured
     references make it the same string on each row); the engine's value for the row is stored
@@ -98,7 +100,7 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         if col.key in formulas:
             spec["formula"] = formulas[col.key]
         columns.append(spec)
-    ws.add_table(0, 0, rows, len(sheet.columns) - 1, {
+    ws.add_table(top, 0, top + rows, len(sheet.columns) - 1, {
         "name": sheet.table, "style": "Table Style Light 1", "columns": columns, "autofilter": True,
     })
     for j, col in enumerate(sheet.columns):
@@ -109,27 +111,27 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         if formula is not None:
             for i in range(rows):
                 cached = cached_value(display_value(schema, col, values[i])) if i < n else ""
-                ws.write_formula(i + 1, j, formula, cell_fmt, cached)
+                ws.write_formula(top + i + 1, j, formula, cell_fmt, cached)
         else:
             for i in range(n):
-                write_cell(ws, i + 1, j, display_value(schema, col, values[i]), cell_fmt)
+                write_cell(ws, top + i + 1, j, display_value(schema, col, values[i]), cell_fmt)
         ws.set_column(j, j, column_width(col), cell_fmt)
         rule = _validation(col, list_names) if col.is_input else None
         if rule is not None:
             # Down to a generous limit so rows added below the table keep the drop-down.
-            ws.data_validation(1, j, max(rows, 1000), j, rule)
+            ws.data_validation(top + 1, j, top + max(rows, 1000), j, rule)
         if col.help_zh or col.help_en:
-            ws.write_comment(0, j, f"{col.help_zh}\n{col.help_en}".strip(), {"x_scale": 1.6, "y_scale": 0.8})
-    ws.set_row(0, header_height(sheet))
+            ws.write_comment(top, j, f"{col.help_zh}\n{col.help_en}".strip(), {"x_scale": 1.6, "y_scale": 0.8})
+    ws.set_row(top, header_height(sheet))
     # Printing: the Table only (long explanations would otherwise spill over blank pages), landscape,
     # one page wide, the header row repeated.
-    ws.print_area(0, 0, rows, len(sheet.columns) - 1)
+    ws.print_area(0, 0, top + rows, len(sheet.columns) - 1)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.freeze_panes(1, 1 if sheet.key in ("creators", "scores") else 0)
-    _conditional_formats(ws, fmt, schema, sheet, rows)
+    ws.repeat_rows(top)
+    ws.freeze_panes(top + 1, 1 if sheet.key in ("creators", "scores") else 0)
+    _conditional_formats(ws, fmt, schema, sheet, rows, top)
     return n
 
 
@@ -151,28 +153,28 @@ def _col(sheet: Sheet, key: str) -> int | None:
     return sheet.keys.index(key) if key in sheet.keys else None
 
 
-def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, rows: int) -> None:
-    last_row = rows
+def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, rows: int, top: int = 0) -> None:
+    first, last_row, r = top + 1, top + rows, top + 2  # first and last data row (0-based); r: the first's Excel number
     last_col = len(sheet.columns) - 1
     j: int | None
     tier = _col(sheet, "tier")
     if tier is not None:
         for code, (bg, fg) in TIER_COLOURS.items():
-            ws.conditional_format(1, tier, last_row, tier, {
+            ws.conditional_format(first, tier, last_row, tier, {
                 "type": "cell", "criteria": "==", "value": f'"{code}"',
                 "format": fmt.book.add_format({"bg_color": bg, "font_color": fg, "bold": True})})
     for col in sheet.columns:
         if col.type == "number" and col.min == 0 and col.max == 100 and not col.is_input:
             j = sheet.keys.index(col.key)
-            ws.conditional_format(1, j, last_row, j, {
+            ws.conditional_format(first, j, last_row, j, {
                 "type": "data_bar", "bar_color": "#63BE7B", "min_type": "num", "min_value": 0,
                 "max_type": "num", "max_value": 100, "bar_solid": True})
     blacklisted = _col(sheet, "blacklisted")
     if blacklisted is not None:
         letter = xl_col_to_name(blacklisted)
         yes = schema.enums["yes_no"].label_of("yes")
-        ws.conditional_format(1, 0, last_row, last_col, {
-            "type": "formula", "criteria": f'=OR(${letter}2="{yes}",LOWER(${letter}2)="yes",${letter}2="是")',
+        ws.conditional_format(first, 0, last_row, last_col, {
+            "type": "formula", "criteria": f'=OR(${letter}{r}="{yes}",LOWER(${letter}{r})="yes",${letter}{r}="是")',
             "format": fmt.book.add_format({"bg_color": "#D9D9D9", "font_color": "#7F7F7F", "italic": True})})
     red = fmt.book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
     yes_label = schema.enums["yes_no"].label_of("yes")
@@ -183,31 +185,33 @@ def _conditional_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: She
         if j is not None:
             letter = xl_col_to_name(j)
             code = "no" if bad == no_label else "yes"
-            ws.conditional_format(1, j, last_row, j, {
-                "type": "formula", "criteria": f'=OR(${letter}2="{bad}",LOWER(${letter}2)="{code}")', "format": red})
+            ws.conditional_format(first, j, last_row, j, {
+                "type": "formula", "criteria": f'=OR(${letter}{r}="{bad}",LOWER(${letter}{r})="{code}")',
+                "format": red})
     if sheet.key == "scores":
         j = _col(sheet, "compliance")
         if j is not None:
-            ws.conditional_format(1, j, last_row, j, {"type": "cell", "criteria": "<", "value": 60, "format": red})
+            ws.conditional_format(first, j, last_row, j, {"type": "cell", "criteria": "<", "value": 60, "format": red})
         j = _col(sheet, "flags")
         if j is not None:
             letter = xl_col_to_name(j)
-            ws.conditional_format(1, j, last_row, j, {
-                "type": "formula", "criteria": f'=LEN(${letter}2)>0',
+            ws.conditional_format(first, j, last_row, j, {
+                "type": "formula", "criteria": f'=LEN(${letter}{r})>0',
                 "format": fmt.book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})})
     if sheet.key == "creators":
         j = _col(sheet, "fake_follower_rate")
         if j is not None:
-            ws.conditional_format(1, j, last_row, j, {
+            ws.conditional_format(first, j, last_row, j, {
                 "type": "cell", "criteria": ">=", "value": "set_fake_follower_flag", "format": red})
     if sheet.key == "collaborations":
         j = _col(sheet, "roi")
         if j is not None:
-            ws.conditional_format(1, j, last_row, j, {"type": "cell", "criteria": "<", "value": 0, "format": red})
-    _insight_formats(ws, fmt, schema, sheet, last_row, red)
+            ws.conditional_format(first, j, last_row, j, {"type": "cell", "criteria": "<", "value": 0, "format": red})
+    _insight_formats(ws, fmt, schema, sheet, last_row, red, top)
 
 
-def _insight_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, last_row: int, red: Any) -> None:
+def _insight_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, last_row: int, red: Any,
+                     top: int = 0) -> None:
     """The insight sheets' signals, found by column key: overdue reminders, overpriced quotes and
     blacklisted creators contacted again in red; groups with too few contacts grey; the pilot
     gate's "scale" green and "stop" red."""
@@ -218,8 +222,8 @@ def _insight_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, 
         j = _col(sheet, key)
         if j is not None:
             letter = xl_col_to_name(j)
-            ws.conditional_format(1, 0, last_row, last_col, {
-                "type": "formula", "criteria": "=" + test.format(f"${letter}2"),
+            ws.conditional_format(top + 1, 0, last_row, last_col, {
+                "type": "formula", "criteria": "=" + test.format(f"${letter}{top + 2}"),
                 "format": fmt.book.add_format(style) if isinstance(style, dict) else style})
 
     whole_row("days_left", "AND(ISNUMBER({0}),{0}<0)", red)
@@ -232,5 +236,5 @@ def _insight_formats(ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet, 
             decisions = schema.enums["pilot_decision"]
             green = fmt.book.add_format({"bg_color": "#C6EFCE", "font_color": "#006100", "bold": True})
             for code, style in (("scale", green), ("stop", red)):
-                ws.conditional_format(1, j, last_row, j, {
+                ws.conditional_format(top + 1, j, last_row, j, {
                     "type": "cell", "criteria": "==", "value": f'"{decisions.label_of(code)}"', "format": style})
