@@ -173,3 +173,29 @@ def test_the_sync_log_line_survives_a_transient_error_on_its_write(srv, tmp_path
     assert out.log["pushed"] == 2 and sheet_rows(srv, sid)["tiktok:c1"]["notes"] == "changed"
     signed = [line[1] for line in srv.values(sid, LOG_TAB)[1:]]
     assert signed == ["first", "second"]
+
+
+def test_the_data_filter_value_methods_follow_the_discovery_document(srv):
+    sid = srv.create_spreadsheet("Filters", sheets=("T",))
+    srv.set_values(sid, "T", [["key", "notes"], ["tiktok:a", "x"], ["tiktok:b", "y"]], user_entered=False)
+    gc = srv.gspread_client()
+    book = gc.open_by_key(sid)
+    book.batch_update({"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": "lianxing:creator", "metadataValue": "tiktok:b", "visibility": "DOCUMENT",
+        "location": {"dimensionRange": {"sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}}}}]})
+    url = f"{srv.url}/v4/spreadsheets/{sid}/values"
+    http = gc.http_client
+    lookup = {"developerMetadataLookup": {"metadataKey": "lianxing:creator", "metadataValue": "tiktok:b"}}
+    got = http.request("post", f"{url}:batchGetByDataFilter",
+                       json={"dataFilters": [lookup], "valueRenderOption": "UNFORMATTED_VALUE"}).json()
+    [match] = got["valueRanges"]
+    assert match["valueRange"]["values"] == [["tiktok:b", "y"]] and match["dataFilters"] == [lookup]
+    done = http.request("post", f"{url}:batchUpdateByDataFilter", json={
+        "valueInputOption": "RAW", "data": [{"dataFilter": lookup, "values": [["tiktok:b", "=changed"]]}]}).json()
+    assert done["totalUpdatedCells"] == 2 and done["responses"][0]["dataFilter"] == lookup
+    assert srv.values(sid, "T")[2] == ["tiktok:b", "=changed"]
+    from gspread.exceptions import APIError
+
+    with pytest.raises(APIError) as error:  # held to the discovery document: no such field
+        http.request("post", f"{url}:batchUpdateByDataFilter", json={"valueInputOption": "RAW", "rows": []})
+    assert error.value.response.status_code == 400

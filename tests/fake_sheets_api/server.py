@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import a1, discovery
+from . import a1, data_filters, discovery
 from .auth import TokenIssuer
 from .batch import apply_batch, search_metadata
 from .errors import ApiError, bad_request, not_found
@@ -406,6 +406,8 @@ class FakeSheetsServer:
     def _values(self, method: str, sid: str, parts: list[str], query: dict[str, list[str]], body: bytes,
                 caller: str) -> tuple[int, Any]:
         first = parts[0]
+        if first in ("values:batchGetByDataFilter", "values:batchUpdateByDataFilter") and method == "POST":
+            return 200, self._by_data_filter(first, sid, query, body, caller)
         if first in ("values:batchGet", "values:batchUpdate", "values:batchClear"):
             verb = first.split(":")[1]
             if verb == "batchGet" and method == "GET":
@@ -467,6 +469,24 @@ class FakeSheetsServer:
                 book = self._writable(sid, caller)
                 return 200, {"spreadsheetId": sid, "clearedRange": book.clear_values(rng)}
         raise ApiError(404, "Method not found.")
+
+    def _by_data_filter(self, verb: str, sid: str, query: dict[str, list[str]], body: bytes, caller: str) -> Any:
+        """The two data-filter value methods, bodies held to the discovery document like the rest."""
+        if verb.endswith("batchGetByDataFilter"):
+            discovery.validate_query("spreadsheets.values.batchGetByDataFilter", query)
+            req = self._json(body, "BatchGetValuesByDataFilterRequest")
+            with self.lock:
+                book = self._readable(sid, caller)
+                params = {k: [v] for k, v in req.items() if isinstance(v, str)}
+                return data_filters.batch_get(book, req, lambda rng: self._render_range(book, rng, params))
+        discovery.validate_query("spreadsheets.values.batchUpdateByDataFilter", query)
+        req = self._json(body, "BatchUpdateValuesByDataFilterRequest")
+        with self.lock:
+            book = self._writable(sid, caller)
+            work = copy.deepcopy(book)
+            out = data_filters.batch_update(work, req)
+            self.books[sid] = work
+            return out
 
     @staticmethod
     def _check_body_range(body_range: str | None, url_range: str) -> None:
