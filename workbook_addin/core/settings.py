@@ -88,52 +88,9 @@ class Settings:
         schema = load_schema()
         sheet_name = schema.settings_sheet.get("name", "设置 Settings")
         problems: list[Problem] = []
-        values: dict[str, Any] = {}
-        for s in schema.settings:
-            raw = scalars.get(s.key, s.value)
-            label = f"{s.zh} {s.en}"
-            if s.type in ("number", "percent", "integer"):
-                try:
-                    number = parse_number(raw)
-                    if np.isnan(number):
-                        raise ValueError("is empty")
-                    typed_percent = isinstance(raw, str) and "%" in raw
-                    if s.type == "percent" and number > 1 and not typed_percent and s.group != "weights":
-                        number /= 100.0
-                    if number < 0:
-                        raise ValueError("must not be negative")
-                except ValueError as exc:
-                    problems.append(Problem(sheet_name, None, label, f"{raw!r} {exc}; using the default {s.value!r}",
-                                            raw, "settings", s.key))
-                    number = float(s.value)
-                values[s.key] = int(number) if s.type == "integer" else number
-            elif s.type == "enum":
-                code = schema.enums[s.enum].normalise(raw) if s.enum else raw
-                if code is None:
-                    problems.append(Problem(sheet_name, None, label,
-                                            f"{raw!r} is not an allowed value; using {s.value!r}", raw, "settings",
-                                            s.key))
-                    code = s.value
-                values[s.key] = code
-            else:
-                values[s.key] = "" if raw is None else str(raw)
-        for key, raw in scalars.items():
-            values.setdefault(key, raw)
+        values = _scalar_values(scalars, schema, sheet_name, problems)
         notes: list[str] = []
-        raw_w = np.array([values[f"w_{d}"] for d in DIMENSIONS], dtype=float)
-        # Weights typed as points (15 instead of 15 %) are read as percent when all look like points.
-        if raw_w.sum() > 0 and (raw_w > 1).all():
-            raw_w = raw_w / 100.0
-        total = raw_w.sum()
-        if total <= 0:
-            problems.append(Problem(sheet_name, None, "权重 Weights", "all weights are zero; using the default weights",
-                                    None, "settings", "weights"))
-            raw_w = np.array([float(schema.setting(f"w_{d}").value) for d in DIMENSIONS])
-            total = raw_w.sum()
-        if abs(total - 1.0) > 1e-6:
-            notes.append(f"权重已归一化 Weights summed to {total:.0%}; each was divided by {total:.3g} so they sum to "
-                         "100%")
-        weights = raw_w / total
+        raw_w, weights = _weights(values, schema, sheet_name, problems, notes)
         s_cut, a_cut, b_cut = (float(values[k]) for k in ("tier_s", "tier_a", "tier_b"))
         if not (s_cut >= a_cut >= b_cut):
             problems.append(Problem(sheet_name, None, "等级分数线 Tier cut-offs",
@@ -158,6 +115,61 @@ class Settings:
         )
         return settings, problems
 
+
+
+def _scalar_values(scalars: Mapping[str, Any], schema: Any, sheet_name: str,
+                   problems: list[Problem]) -> dict[str, Any]:
+    """Each setting typed by its settings.toml type (a value that cannot be used is reported and its
+    default used); keys the schema does not know are kept as given."""
+    values: dict[str, Any] = {}
+    for s in schema.settings:
+        raw = scalars.get(s.key, s.value)
+        label = f"{s.zh} {s.en}"
+        if s.type in ("number", "percent", "integer"):
+            try:
+                number = parse_number(raw)
+                if np.isnan(number):
+                    raise ValueError("is empty")
+                typed_percent = isinstance(raw, str) and "%" in raw
+                if s.type == "percent" and number > 1 and not typed_percent and s.group != "weights":
+                    number /= 100.0
+                if number < 0:
+                    raise ValueError("must not be negative")
+            except ValueError as exc:
+                problems.append(Problem(sheet_name, None, label, f"{raw!r} {exc}; using the default {s.value!r}",
+                                        raw, "settings", s.key))
+                number = float(s.value)
+            values[s.key] = int(number) if s.type == "integer" else number
+        elif s.type == "enum":
+            code = schema.enums[s.enum].normalise(raw) if s.enum else raw
+            if code is None:
+                problems.append(Problem(sheet_name, None, label, f"{raw!r} is not an allowed value; using {s.value!r}",
+                                        raw, "settings", s.key))
+                code = s.value
+            values[s.key] = code
+        else:
+            values[s.key] = "" if raw is None else str(raw)
+    for key, raw in scalars.items():
+        values.setdefault(key, raw)
+    return values
+
+
+def _weights(values: Mapping[str, Any], schema: Any, sheet_name: str, problems: list[Problem],
+             notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(weights as typed, weights scaled to sum to 1). Weights typed as points (15 instead of 15 %)
+    are read as percent when all look like points; all zero falls back to the defaults."""
+    raw_w = np.array([values[f"w_{d}"] for d in DIMENSIONS], dtype=float)
+    if raw_w.sum() > 0 and (raw_w > 1).all():
+        raw_w = raw_w / 100.0
+    total = raw_w.sum()
+    if total <= 0:
+        problems.append(Problem(sheet_name, None, "权重 Weights", "all weights are zero; using the default weights",
+                                None, "settings", "weights"))
+        raw_w = np.array([float(schema.setting(f"w_{d}").value) for d in DIMENSIONS])
+        total = raw_w.sum()
+    if abs(total - 1.0) > 1e-6:
+        notes.append(f"权重已归一化 Weights summed to {total:.0%}; each was divided by {total:.3g} so they sum to 100%")
+    return raw_w, raw_w / total
 
 def _codes(text: Any, enum_name: str, schema, sheet_name: str, problems: list[Problem]) -> tuple[str, ...]:
     enum = schema.enums[enum_name]
