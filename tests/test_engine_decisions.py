@@ -80,7 +80,7 @@ def test_1_awareness_posts_are_judged_on_reach_and_cost_and_their_roi_is_not_sco
 def test_1_blank_objective_is_inferred_from_the_kpis():
     blank = {"publish_date": "2026-11-01", "fee": "1000", "views": "80000"}
     co = evaluate(one_creator([blank, {**blank, "kpi_roas": "3"}]), today=TODAY).tables["collaborations"]
-    from workbook_addin.engine.evaluation import post_objectives
+    from workbook_addin.engine.dimensions import post_objectives
     assert post_objectives(co).tolist() == ["awareness", "sales"]
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from workbook_addin.cli import main
-from workbook_addin.engine.evaluation import INPUT_SHEETS, evaluate
+from workbook_addin.engine import INPUT_SHEETS, evaluate
 from workbook_addin.core.sample import load_sample
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.tables_io import read_workbook

@@ -4,6 +4,7 @@ calls it. Change here what changes how a creator is judged.
 
 ``from workbook_addin.engine import evaluate`` is the entry point; :mod:`.evaluation` holds it.
 """
-from .evaluation import INPUT_SHEETS, Evaluation, evaluate, score_creator
+from .evaluation import Evaluation, evaluate, score_creator
+from .inputs import INPUT_SHEETS
 
 __all__ = ["INPUT_SHEETS", "Evaluation", "evaluate", "score_creator"]

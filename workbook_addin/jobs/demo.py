@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..engine.evaluation import INPUT_SHEETS, Evaluation, evaluate
+from ..engine import INPUT_SHEETS, Evaluation, evaluate
 from ..workbook.build import build_workbook
 from ..workbook.tables_io import read_workbook
 from .refresh import RefreshReport, refresh_workbook
