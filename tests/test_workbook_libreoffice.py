@@ -98,3 +98,29 @@ def test_render_pictures_dashboard_and_scores(workbook, tmp_path):
     assert names[0].startswith("dashboard-") and any(n.startswith("scores-") for n in names)
     for png in pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_a_script_that_dies_without_a_word_gets_one_fresh_soffice(workbook, monkeypatch):
+    """soffice or its UNO bridge dying mid-call (exit by signal, nothing on stderr) costs one retry
+    on a new soffice; a second silent death, or any error the script reports, is raised with the
+    exit code."""
+    import subprocess
+
+    with LibreOffice() as lo:
+        real, calls = lo._script, []
+
+        def first_dies(args, timeout):
+            calls.append(args[1])
+            if len(calls) == 1:
+                return subprocess.CompletedProcess(args, -11, "", "")
+            return real(args, timeout)
+
+        monkeypatch.setattr(lo, "_script", first_dies)
+        old_port = lo.port
+        answer = lo.probe(workbook)
+        assert DASHBOARD_SHEET in answer["sheets"]  # the real answer, from the fresh soffice
+        assert calls == [str(old_port), str(lo.port)] and lo.port != old_port
+
+        monkeypatch.setattr(lo, "_script", lambda args, timeout: subprocess.CompletedProcess(args, -9, "", ""))
+        with pytest.raises(RuntimeError, match=r"exit -9"):
+            lo.probe(workbook)

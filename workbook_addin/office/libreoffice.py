@@ -59,10 +59,27 @@ class LibreOffice:
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def _run(self, *args: str, timeout: float = 180) -> dict[str, Any]:
-        done = subprocess.run([UNO_PYTHON, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
+        """Runs one UNO script command. When the script dies without a word (soffice or its UNO
+        bridge went away, seen on an overloaded machine), a fresh soffice gets one more try; any
+        failure the script itself reports is raised at once, with what it printed."""
+        done = self._script(args, timeout)
+        if done.returncode != 0 and not done.stderr.strip():
+            self._restart()
+            done = self._script((args[0], str(self.port), *args[2:]), timeout)  # args[1] is the port
         if done.returncode != 0:
-            raise RuntimeError(f"LibreOffice script failed: {done.stderr.strip()[-2000:]}")
+            said = (done.stderr.strip() or done.stdout.strip())[-2000:]
+            raise RuntimeError(f"LibreOffice script failed (exit {done.returncode}): {said}")
         return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def _restart(self) -> None:
+        """A fresh soffice on a new port with a new profile."""
+        self.__exit__()
+        self.port = _free_port()
+        self.profile = Path(tempfile.mkdtemp(prefix="lianxing-lo-"))
+        self.__enter__()
+
+    def _script(self, args: tuple[str, ...], timeout: float) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([UNO_PYTHON, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
 
     def _copy(self, workbook: Path, tmp: Path) -> Path:
         copy = tmp / ("copy" + workbook.suffix)
