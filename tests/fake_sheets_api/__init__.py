@@ -9,8 +9,8 @@ token endpoint) that real gspread and google-auth talk to over real HTTP on 127.
         gc.open_by_key(sid).sheet1.update([["a", 1]], "A1")
         assert srv.values(sid, "Sheet1") == [["a", 1]]
 
-Request and response shapes follow ../shared/google-api-discovery/sheets.v4.json; the conformance
-test replays the recorded gspread traffic in ../shared/sheets-api-recordings/ against it.
+Request and response shapes follow reference/google-api-discovery/sheets.v4.json; the conformance
+test replays the recorded gspread traffic in reference/sheets-api-recordings/ against it.
 """
 
 from .server import DEFAULT_EMAIL, FakeSheetsServer, Stats

@@ -5,7 +5,7 @@ it over 500 000 rows in one call and an xlwings UDF over one cell or a whole col
 cannot be computed (missing input, division by zero or by a negative) is NaN, never 0: "no data"
 must never look like "bad result".
 
-Definitions (see ../shared/BENCHMARKS.md):
+Definitions (public reference figures; the Settings sheet cites each source):
 
 * ER by views    = (likes + comments + shares + saves) / views. TikTok and YouTube report reach in
   views, and the feed shows posts to non-followers, so engagement is measured against views. A

@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 from ..core.schema import Schema
 from .structured_refs import refs
+from .tables_layout import STATUS_NAME
 from .xlsx.refs import col_letter
 
 DASHBOARD_SHEET = "看板 Dashboard"
-STATUS_NAME = "RefreshStatus"
 BUTTON_CAPTION = "刷新数据 Refresh metrics"
 TOP_N = 10
 #: Funnel stages in order; a contact counts for a stage when its status is that stage or a later one.
