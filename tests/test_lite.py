@@ -25,7 +25,7 @@ from workbook_addin import udfs
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.lite import parts
 from workbook_addin.lite.main_py import requirements_txt
-from workbook_addin.lite.script import NO_EXPORTS, SYNC_NOTE
+from workbook_addin.lite_script import NO_EXPORTS, SYNC_NOTE
 from workbook_addin.workbook.tables_layout import STATUS_NAME
 
 from .test_refresh import EXPORTS
@@ -243,7 +243,7 @@ def test_the_bundle_imports_nothing_pyodide_lacks():
 
     installed = {r.split("=")[0].split("<")[0].replace("-", "_") for r in REQUIREMENTS}
     modules = bundle.bundle_modules(ENTRIES)
-    assert {"workbook_addin.udfs", "workbook_addin.lite.script", "workbook_addin.jobs.refresh"} <= set(modules)
+    assert {"workbook_addin.udfs", "workbook_addin.lite_script", "workbook_addin.jobs.refresh"} <= set(modules)
     bad = []
     for name in modules:
         for imp in bundle.imports_of(name):

@@ -46,7 +46,7 @@ import importlib, json, sys
 import workbook_addin
 from workbook_addin.core.schema import load_schema
 from workbook_addin.core.keys import try_creator_key
-from workbook_addin.workbook.xlwings_version import button_problem, check_function_host, classic_runtime
+from workbook_addin.core.xlwings_version import button_problem, check_function_host, classic_runtime
 
 schema = load_schema()
 

@@ -17,9 +17,10 @@ from oletools.olevba import VBA_Parser
 
 from tests.test_refresh_live import FakeBook
 from workbook_addin import macros, udfs
-from workbook_addin.workbook import guide, vba, vba_problems, xlwings_version
+from workbook_addin.core import xlwings_version
+from workbook_addin.workbook import guide, vba, vba_problems
 from workbook_addin.workbook.vba_problems import CELL_PROBLEM_VBA
-from workbook_addin.workbook.xlwings_version import REQUIRED
+from workbook_addin.core.xlwings_version import REQUIRED
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "Lianxing_Evaluation.xlsm"

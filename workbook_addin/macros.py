@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .workbook import xlwings_version
+from .core import xlwings_version
 from .workbook.xlwings_book import TITLE, XlwingsWorkbook
 
 

@@ -33,7 +33,7 @@ from .core.keys import try_creator_key
 from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
 from .workbook.xlwings_udf_api import arg, func
-from .workbook.xlwings_version import check_function_host
+from .core.xlwings_version import check_function_host
 from .core.errors import LianxingError
 
 CATEGORY = "Lianxing"

@@ -4,7 +4,7 @@ Nothing here restates a rule. The functions are ``workbook_addin/udfs.py``'s, re
 metadata xlwings' decorators record on them (the same metadata the classic VBA wrappers are
 generated from): for every name in ``UDF_NAMES`` main.py gets a Lite ``@func`` with the same name,
 arguments, defaults and argument help, whose body calls the bundled ``workbook_addin.udfs``
-function. The refresh is a ``@script`` calling :mod:`workbook_addin.lite.script`. The engine
+function. The refresh is a ``@script`` calling :mod:`workbook_addin.lite_script`. The engine
 travels as a zip (:mod:`.bundle`) that the verbatim copy of :mod:`.loader` puts on ``sys.path``.
 
 The module naming the functions sits above this folder, so it is imported by name, as
@@ -19,11 +19,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from ..workbook import xlwings_version
+from ..core import xlwings_version
 from . import bundle, loader
 
 UDF_MODULE = "workbook_addin.udfs"
-SCRIPT_MODULE = "workbook_addin.lite.script"
+SCRIPT_MODULE = "workbook_addin.lite_script"
 #: what main.py imports from the bundle; the bundle holds what these need
 ENTRIES = (UDF_MODULE, SCRIPT_MODULE)
 #: the Python packages Lite installs for the bundle: the one xlwings version the project uses (a

@@ -18,7 +18,7 @@ from .formats import Formats
 from ..core.schema import Schema
 from ..core.text_width import wrap
 from .vba import REFRESH_MACRO, UDF_MODULE
-from .xlwings_version import REQUIRED, pip_command
+from ..core.xlwings_version import REQUIRED, pip_command
 
 GUIDE_SHEET = "使用说明 How to use"
 CONF_SHEET = "xlwings.conf"

@@ -1,6 +1,6 @@
 """The VBA that tells a person, in plain words, why the Python behind the workbook did not run.
 
-Where Python cannot start, only VBA can speak. Two cases matter (see :mod:`.xlwings_version`):
+Where Python cannot start, only VBA can speak. Two cases matter (see :mod:`..core.xlwings_version`):
 
 - Windows, a ``KOL_`` function: the standalone module cannot load ``xlwings64-<version>.dll``
   (VBA error 53 "File not found" or 48 "Error in loading DLL"), because xlwings is missing or

@@ -1,7 +1,7 @@
 """The workbook open in Excel, read and written through xlwings' object model.
 
 Classic xlwings (the Refresh button's ``RunPython``, :mod:`workbook_addin.macros`) and xlwings Lite
-(:mod:`workbook_addin.lite.script`) hand the refresh job the same adapter: it reads the Excel Tables
+(:mod:`workbook_addin.lite_script`) hand the refresh job the same adapter: it reads the Excel Tables
 through xlwings ranges into the frames the file reader makes (:mod:`.tables_layout`) and writes back only
 the cells that change, a run of consecutive cells of a column in one range write. Formula cells are
 left to Excel, which recalculates them itself. Only the open-source xlwings API is used (ranges,

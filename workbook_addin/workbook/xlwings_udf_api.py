@@ -23,7 +23,7 @@ from typing import Any
 
 import xlwings
 
-from .xlwings_version import classic_runtime
+from ..core.xlwings_version import classic_runtime
 
 _PRIVATE_NAME = "xlwings._lianxing_udfs"
 

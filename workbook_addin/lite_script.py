@@ -21,9 +21,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..jobs.refresh import ExportFolderError, RefreshReport, run_refresh
-from ..core.cells import flatten
-from ..workbook.xlwings_book import TITLE, XlwingsWorkbook
+from .jobs.refresh import ExportFolderError, RefreshReport, run_refresh
+from .core.cells import flatten
+from .workbook.xlwings_book import TITLE, XlwingsWorkbook
 
 #: where xlwings Lite puts the files dropped into its Import/Export pane
 DATA_DIR = Path("/data")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from ..core.errors import LianxingError
+from .errors import LianxingError
 
 #: The xlwings release whose standalone VBA module is inside the workbook; pyproject pins it.
 REQUIRED = "0.37.8"
