@@ -7,6 +7,6 @@ one source of the functions (``workbook_addin/udfs.py``, named by string: it sit
 folder) with the engine bundled as a zip (:mod:`.bundle`) that :mod:`.loader` puts on ``sys.path``;
 :mod:`.parts` writes it into the workbook's Office web-extension parts. The refresh behind Lite's
 Run button, the classic job through an adapter, is ``workbook_addin/lite_script.py``: like the
-functions it is a front, above the folders the build uses, so it is named by string here too. Change here what changes how
-the workbook meets xlwings Lite.
+functions it is a front, above the folders the build uses, so it is named by string here too.
+Change here what changes how the workbook meets xlwings Lite.
 """
