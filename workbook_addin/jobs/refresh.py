@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_row
 from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
 from ..core.errors import LianxingError
 from ..core.settings import Settings
+from ..core.timing import timed
 
 if TYPE_CHECKING:
     from ..engine.evaluation import Evaluation
@@ -284,11 +284,8 @@ class _Steps:
     @contextmanager
     def step(self, name: str, text: str, fraction: float) -> Iterator[None]:
         self.say(text, fraction)
-        start = time.perf_counter()
-        try:
+        with timed(self.report.timings, name):
             yield
-        finally:
-            self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
 
 
 @dataclass

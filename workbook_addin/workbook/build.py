@@ -16,7 +16,6 @@ import functools
 import io
 import os
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from ..insights import workbook_tables
 from ..core.sample import load_sample
 from ..core.schema import Schema, load_schema
 from ..core.settings import Settings
+from ..core.timing import timed
 from .vba import build_vba_project
 
 #: Document dates are fixed so two builds are byte-for-byte the same.
@@ -158,46 +158,49 @@ def build_workbook(path: str | Path, tables: Mapping[str, pd.DataFrame] | None =
     ``tables`` default to the bundled sample (:func:`workbook_addin.core.sample.load_sample`);
     ``empty=True`` writes the same workbook without data rows (``lianxing new``).
     """
-    t0 = time.perf_counter()
-    path = Path(path)
-    schema = load_schema()
-    if empty:
-        tables = {}
-    elif tables is None:
-        tables = load_sample()
-    evaluation = evaluate_for_build(tables, settings, today)
-    report = BuildReport(path, problems=[str(p) for p in evaluation.problems])
-    report.seconds["evaluate"] = time.perf_counter() - t0
-    t_insights = time.perf_counter()
-    # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
-    frames = {**evaluation.tables, **workbook_tables(evaluation, tables, settings or Settings.defaults(), today)}
-    frames["last_refresh"] = last_refresh_frame(_as_shown(schema, frames.get("creators")), frames.get("scores"))
-    report.seconds["insights"] = time.perf_counter() - t_insights
+    seconds: dict[str, float] = {}
+    with timed(seconds, "total"):
+        with timed(seconds, "evaluate"):
+            path = Path(path)
+            schema = load_schema()
+            if empty:
+                tables = {}
+            elif tables is None:
+                tables = load_sample()
+            evaluation = evaluate_for_build(tables, settings, today)
+        report = BuildReport(path, problems=[str(p) for p in evaluation.problems])
+        with timed(seconds, "insights"):
+            # The insight sheets (Playbook, Reminders, ...): the same function the refresh job rewrites them with.
+            insights = workbook_tables(evaluation, tables, settings or Settings.defaults(), today)
+            frames = {**evaluation.tables, **insights}
+            frames["last_refresh"] = last_refresh_frame(_as_shown(schema, frames.get("creators")), frames.get("scores"))
+        plan = sheet_plan(schema)
+        report.sheets = [(name, code) for name, code, _ in plan]
+        with timed(seconds, "vba"):
+            vba = build_vba_project(report.sheets, WORKBOOK_CODE_NAME, schema.meta.get("workbook", path.name))
+        with timed(seconds, "write"):
+            _write_atomically(path, schema, plan, frames, vba, report, settings_values, status_text,
+                              (settings or Settings.defaults()).target_markets, seconds)
+    report.seconds.update(seconds)
+    return report
 
-    plan = sheet_plan(schema)
-    report.sheets = [(name, code) for name, code, _ in plan]
-    t1 = time.perf_counter()
-    vba = build_vba_project(report.sheets, WORKBOOK_CODE_NAME, schema.meta.get("workbook", path.name))
-    report.seconds["vba"] = time.perf_counter() - t1
 
-    t2 = time.perf_counter()
+def _write_atomically(path: Path, schema: Schema, plan: list[tuple[str, str, str | None]],
+                      frames: Mapping[str, pd.DataFrame], vba: bytes, report: BuildReport,
+                      settings_values: Mapping[str, Any] | None, status_text: str | None,
+                      markets: tuple[str, ...], seconds: dict[str, float]) -> None:
+    """Written next to the target and renamed, so a failed build never leaves half a workbook."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written next to the target and renamed, so a failed build never leaves half a workbook.
     fd, tmp_name = tempfile.mkstemp(prefix=".lianxing-build-", suffix=".xlsm", dir=path.parent)
     os.close(fd)
     try:
-        _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text,
-               (settings or Settings.defaults()).target_markets)
-        t_lite = time.perf_counter()
-        _add_lite_front(tmp_name)
-        report.seconds["lite"] = time.perf_counter() - t_lite
+        _write(tmp_name, schema, plan, frames, vba, report, settings_values, status_text, markets)
+        with timed(seconds, "lite"):
+            _add_lite_front(tmp_name)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    report.seconds["write"] = time.perf_counter() - t2
-    report.seconds["total"] = time.perf_counter() - t0
-    return report
 
 
 def _add_lite_front(filename: str) -> None:
