@@ -73,7 +73,7 @@ def code_digest() -> str:
 
     h = hashlib.sha256()
     for pkg in (workbook_addin, sheets_sync, templates):
-        root = Path(pkg.__file__).parent
+        root = Path(str(pkg.__file__)).parent
         for p in sorted(root.rglob("*")):
             if p.suffix in (".py", ".toml", ".csv") and p.is_file():
                 h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
@@ -116,7 +116,7 @@ def facts_of(report: Any) -> dict[str, Any] | None:
     if sum(len(f) for f in frames.values() if f is not None) > MAX_ROWS:
         return None
     return {
-        "files": [dataclasses.asdict(f) if dataclasses.is_dataclass(f) else dict(vars(f)) for f in report.files],
+        "files": [dataclasses.asdict(f) for f in report.files],  # importers' FileReport
         "warnings": list(report.warnings), "problems": list(report.problems), "reminders": report.reminders,
         "frames": {name: None if f is None else _frame_json(f) for name, f in frames.items()},
     }
