@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -66,17 +67,16 @@ def folder_digest(folder: Path) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """The product's code and templates: an upgrade must not reuse what older code computed."""
-    import sheets_sync
-    import templates
-    import workbook_addin
-
+    """The product's code and templates: an upgrade must not reuse what older code computed.
+    (Found by name, not imported: the xlwings Lite bundle carries this module without the sync.)"""
     h = hashlib.sha256()
-    for pkg in (workbook_addin, sheets_sync, templates):
-        root = Path(str(pkg.__file__)).parent
-        for p in sorted(root.rglob("*")):
-            if p.suffix in (".py", ".toml", ".csv") and p.is_file():
-                h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    for name in ("workbook_addin", "sheets_sync", "templates"):
+        spec = importlib.util.find_spec(name)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            root = Path(folder)
+            for p in sorted(root.rglob("*")):
+                if p.suffix in (".py", ".toml", ".csv") and p.is_file():
+                    h.update(name.encode() + p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
 
 
