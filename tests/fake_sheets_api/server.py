@@ -326,11 +326,16 @@ class FakeSheetsServer:
                 req = self._json(body, "BatchUpdateSpreadsheetRequest")
                 return 200, self._batch_update(sid, req, caller)
             if verb == "getByDataFilter" and method == "POST":
+                discovery.validate_query("spreadsheets.getByDataFilter", query)
                 req = self._json(body, "GetSpreadsheetByDataFilterRequest")
                 with self.lock:
                     book = self._readable(sid, caller)
-                    ranges = [f.get("a1Range") for f in req.get("dataFilters") or [] if f.get("a1Range")]
+                    filters = req.get("dataFilters") or []
+                    ranges = [r for i, f in enumerate(filters)
+                              for r in data_filters.filter_ranges(book, f, f"dataFilters[{i}]")]
                     data = book.to_json(bool(req.get("includeGridData")), ranges or None)
+                    if filters and not ranges:
+                        data["sheets"] = []  # filters that match nothing select no sheet
                 return 200, apply_field_mask(data, _one(query, "fields"))
             raise ApiError(404, "Method not found.")
         sid = unquote(head)
