@@ -709,9 +709,11 @@ def create_developer_metadata(book: Spreadsheet, body: dict[str, Any], where: st
     else:
         loc = {"locationType": "SPREADSHEET", "spreadsheet": True}
     md["location"] = loc
-    used = {m["metadataId"] for m in book.developer_metadata}
+    used = book.metadata_ids()
     md["metadataId"] = md.get("metadataId") or book.new_id(used)
+    used.add(md["metadataId"])
     book.developer_metadata.append(md)
+    book.metadata_changed()
     return {"developerMetadata": copy.deepcopy(md)}
 
 
@@ -720,13 +722,20 @@ def delete_developer_metadata(book: Spreadsheet, body: dict[str, Any], where: st
     hits = search_metadata(book, [body.get("dataFilter") or {}])
     ids = {m["metadataId"] for m in hits}
     book.developer_metadata = [m for m in book.developer_metadata if m["metadataId"] not in ids]
+    book.metadata_changed()
     return {"deletedDeveloperMetadata": hits} if hits else {}
 
 
 def search_metadata(book: Spreadsheet, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """developerMetadata:search with DataFilter.developerMetadataLookup filters."""
     out = []
-    for md in book.developer_metadata:
+    candidates = book.developer_metadata
+    if len(filters) == 1 and (filters[0].get("developerMetadataLookup") or {}).get("metadataValue") is not None:
+        value = filters[0]["developerMetadataLookup"]["metadataValue"]  # one pass per sync of 20 000 rows
+        candidates = book.metadata_by_value().get(value, [])
+    elif len(filters) == 1 and (filters[0].get("developerMetadataLookup") or {}).get("metadataId") is not None:
+        candidates = book.metadata_by_value(by="metadataId").get(filters[0]["developerMetadataLookup"]["metadataId"], [])
+    for md in candidates:
         for flt in filters:
             look = flt.get("developerMetadataLookup")
             if look is None:

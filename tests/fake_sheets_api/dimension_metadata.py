@@ -51,6 +51,7 @@ def shift(book: Spreadsheet, sheet: Sheet, dimension: str, at: int, n: int) -> N
         dr["startIndex"], dr["endIndex"] = s, e
     if gone:
         book.developer_metadata = [m for m in book.developer_metadata if m["metadataId"] not in gone]
+        book.metadata_changed()
 
 
 def permute(book: Spreadsheet, sheet: Sheet, dimension: str, new_of_old: dict[int, int]) -> None:
@@ -69,6 +70,7 @@ def drop_sheet(book: Spreadsheet, sheet_id: int) -> None:
         return "spreadsheet" not in loc and (where or 0) == sheet_id
 
     book.developer_metadata = [m for m in book.developer_metadata if not on_sheet(m)]
+    book.metadata_changed()
 
 
 def by_index(book: Spreadsheet, sheet: Sheet, dimension: str) -> dict[int, list[dict[str, Any]]]:

@@ -317,6 +317,26 @@ class Spreadsheet:
 
     # ---------------------------------------------------------------- sheets
 
+    def metadata_ids(self) -> set[int]:
+        """A superset of the developer metadata ids in use (grows only; shared by snapshots)."""
+        if getattr(self, "_metadata_ids", None) is None:
+            self._metadata_ids = {m["metadataId"] for m in self.developer_metadata}
+        return self._metadata_ids
+
+    def metadata_by_value(self, by: str = "metadataValue") -> dict[Any, list[dict[str, Any]]]:
+        """Developer metadata grouped by value (or id): a sync looks up hundreds of row tags among
+        20 000 in one request. Whatever adds or removes metadata calls :meth:`metadata_changed`."""
+        cache = getattr(self, "_metadata_index", None)
+        if cache is None or cache[0] is not self.developer_metadata or cache[1] != by:
+            index: dict[Any, list[dict[str, Any]]] = {}
+            for md in self.developer_metadata:
+                index.setdefault(md.get(by), []).append(md)
+            cache = self._metadata_index = (self.developer_metadata, by, index)
+        return cache[2]
+
+    def metadata_changed(self) -> None:
+        self._metadata_index = None
+
     def new_id(self, used: set[int]) -> int:
         while True:
             n = self._rng.randint(1, 2_147_483_646)
@@ -854,7 +874,13 @@ class Spreadsheet:
     def _dimension_json(self, sheet: Sheet, dimension: str, meta: dict[int, dict[str, Any]], size: int,
                         lo: int, hi: int) -> list[dict[str, Any]]:
         """``DimensionProperties`` per row/column, with the developer metadata on each."""
-        tags = dimension_metadata.by_index(self, sheet, dimension) if self.developer_metadata else {}
+        cache = getattr(self, "_grid_tags", None)  # one pass per answer, not per grid (see to_json)
+        if cache is not None and (sheet.id, dimension) in cache:
+            tags = cache[(sheet.id, dimension)]
+        else:
+            tags = dimension_metadata.by_index(self, sheet, dimension) if self.developer_metadata else {}
+            if cache is not None:
+                cache[(sheet.id, dimension)] = tags
         out = []
         for i in range(lo, hi):
             props = dict({"pixelSize": size}, **meta.get(i, {}))
@@ -864,6 +890,13 @@ class Spreadsheet:
         return out
 
     def to_json(self, include_grid_data: bool = False, ranges: list[str] | None = None) -> dict[str, Any]:
+        self._grid_tags: dict[tuple[int, str], dict[int, list[dict[str, Any]]]] | None = {}
+        try:
+            return self._to_json(include_grid_data, ranges)
+        finally:
+            self._grid_tags = None
+
+    def _to_json(self, include_grid_data: bool = False, ranges: list[str] | None = None) -> dict[str, Any]:
         boxes: dict[int, list[tuple[int, int, int, int]]] = {}
         selected: list[Sheet] | None = None
         if ranges:
