@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import zip_longest
 from typing import Any
 
 from workbook_addin.core.cells import is_blank
@@ -57,6 +59,13 @@ def _words(text: Any) -> str:
     return " " + _PUNCT.sub(" ", normalise_header(text)).strip() + " "
 
 
+@lru_cache(maxsize=512)
+def _label_words(label: str) -> str:
+    """:func:`_words` of a schema label: the header scan asks for every label against every cell of
+    the first rows (30 rows x 26 cells x 50 labels on each sync), and labels never change."""
+    return _words(label)
+
+
 def recognise(header: list[Any], columns: list[Column]) -> tuple[dict[str, int], dict[str, str]]:
     """Column key -> index for the synced ``columns`` in ``header``, and the keys recognised only
     loosely (key -> the header text, so a message can say "read 'Notes (team)' as 备注 Notes")."""
@@ -73,7 +82,7 @@ def recognise(header: list[Any], columns: list[Column]) -> tuple[dict[str, int],
     claims: dict[str, list[int]] = {}
     for i in loose:
         words = _words(header[i])
-        hits = [c.key for c in left if any(_words(label) in words for label in (c.zh, c.en) if label.strip())]
+        hits = [c.key for c in left if any(_label_words(label) in words for label in (c.zh, c.en) if label.strip())]
         if len(hits) == 1:
             claims.setdefault(hits[0], []).append(i)
     renamed = {}
@@ -123,19 +132,22 @@ def read_table(sheet: Sheet, title: str, values: list[list[Any]]) -> RemoteTable
 def _rows(sheet: Sheet, title: str, values: list[list[Any]], at: int,
           col_of: dict[str, int]) -> tuple[dict[str, RemoteRow], list[str]]:
     """Column-wise canonical values, then one RemoteRow per keyed row (20 000 rows x 25 columns is
-    half a million cells on every sync, so the usual row - key cell filled - takes the short way)."""
+    half a million cells on every sync, so the body is transposed at once and the usual row - key
+    cell filled - takes the short way)."""
     cols = [c for c in sheet.synced_columns if c.key != "creator_key" and c.key in col_of]
     body = values[at + 1:]
-    canon = [canonical_many([(line[col_of[c.key]] if col_of[c.key] < len(line) else None) for line in body], c)
+    by_col = list(zip_longest(*body)) if body else []  # ragged rows (Google trims empty tails) padded
+    width = len(by_col)
+    canon = [canonical_many(list(by_col[col_of[c.key]]) if col_of[c.key] < width else [None] * len(body), c)
              for c in cols]
     names = [c.key for c in cols]
     by_row = list(zip(*canon)) if canon else [()] * len(body)
     key_at = col_of["creator_key"]
+    written_keys = by_col[key_at] if key_at < width else [None] * len(body)
     rows: dict[str, RemoteRow] = {}
     problems: list[str] = []
     first = at + 2
-    for n, raw in enumerate(body, start=first):
-        written = raw[key_at] if key_at < len(raw) else None
+    for n, (raw, written, line) in enumerate(zip(body, written_keys, by_row), start=first):
         if type(written) is str and written.strip():
             key, needs_key = written.strip(), False
         elif not raw or all(v == "" or v is None for v in raw):
@@ -151,5 +163,5 @@ def _rows(sheet: Sheet, title: str, values: list[list[Any]], at: int,
             problems.append(f"共享表 shared sheet '{title}', row {n}: creator {key} already in row "
                             f"{rows[key].row}; row {n} is not synced (merge the two rows by hand)")
             continue
-        rows[key] = RemoteRow(key, dict(zip(names, by_row[n - first])), row=n, needs_key=needs_key)
+        rows[key] = RemoteRow(key, dict(zip(names, line)), row=n, needs_key=needs_key)
     return rows, problems

@@ -20,8 +20,9 @@ there by a person - often on an erasure request - so it stays deleted: the base 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from .backend import CellWrite, RemoteRow
 
@@ -105,14 +106,15 @@ def three_way(
     out = MergeResult()
     empty: dict[str, str] = {}
     disputed = {k for k, _ in open_conflicts}
+    same_row = _unchanged(columns)
     for key in sorted(set(local) | set(remote) | set(base)):
         l_row, r_obj, b_row = local.get(key), remote.get(key), base.get(key)
         r_row = r_obj.values if r_obj is not None else None
         if l_row is not None and r_row is not None and b_row is not None and key not in disputed \
                 and not r_obj.needs_key:  # type: ignore[union-attr]
-            same = [l_row.get(c, "") for c in columns]
-            if same == [r_row.get(c, "") for c in columns] == [b_row.get(c, "") for c in columns]:
-                out.base[key] = dict(zip(columns, same))  # the usual row: nothing changed anywhere
+            same = same_row(l_row, r_row, b_row)
+            if same is not None:
+                out.base[key] = same  # the usual row: nothing changed anywhere
                 continue
         if l_row is None and r_row is None:
             continue  # gone everywhere: forget it
@@ -158,6 +160,35 @@ def three_way(
         elif pulls:
             out.local_cells[key] = pulls
     return out
+
+
+def _unchanged(columns: list[str]) -> Callable[[Mapping[str, str], Mapping[str, str], Mapping[str, str]],
+                                              dict[str, str] | None]:
+    """A test for the usual row - the same in the workbook, the archive and the base - that answers
+    the row as the new base (or None when anything differs).
+
+    Why: a sync compares every creator, and most never change. Picking ``columns`` out of three rows
+    with one C-level ``itemgetter`` each is several times faster than three comprehensions; a row
+    lacking a column (a new column, a tombstone) takes the comprehensions, where a missing cell is ""."""
+    if not columns:
+        return lambda l_row, r_row, b_row: {}
+    pick = itemgetter(*columns)
+    single = len(columns) == 1  # itemgetter of one name answers the value, not a tuple
+
+    def same(l_row: Mapping[str, str], r_row: Mapping[str, str], b_row: Mapping[str, str]) -> dict[str, str] | None:
+        try:
+            values = pick(b_row)
+            if pick(l_row) != values or pick(r_row) != values:
+                return None
+            if single:
+                values = (values,)
+        except KeyError:
+            values = tuple(b_row.get(c, "") for c in columns)
+            if tuple(l_row.get(c, "") for c in columns) != values or tuple(r_row.get(c, "") for c in columns) != values:
+                return None
+        return dict(zip(columns, values))
+
+    return same
 
 
 def _merge_cells(out: MergeResult, sheet: str, key: str, columns: list[str], l_row: Mapping[str, str],

@@ -24,14 +24,14 @@ import re
 import pandas as pd
 
 from workbook_addin.core.cells import is_blank
-from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, normalise_header
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .safe_values import canonical_many, typed_local
+from .rows import base_rows, local_rows
+from .safe_values import typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
 STATUS_COLUMN, ARCHIVED = "status", "archived"
@@ -61,13 +61,6 @@ def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _row_number(frame: pd.DataFrame, position: int) -> Any:
-    """Workbook row of a frame row, as the engine contract numbers them (for messages)."""
-    if frame.index.name == "excel_row":
-        return frame.index[position]
-    return position + 2
-
-
 def empty_table(sheet_key: str, schema: Schema | None = None) -> pd.DataFrame:
     """An empty frame with the schema's columns for ``sheet_key``."""
     sheet = (schema or load_schema()).sheet(sheet_key)
@@ -78,61 +71,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts, built column-wise (``DataFrame.to_dict("records")`` is row-wise and slow)."""
     names = [str(c) for c in frame.columns]
     return [dict(zip(names, vals)) for vals in frame.to_numpy(dtype=object).tolist()]
-
-
-def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> tuple[dict[str, dict[str, str]], dict[str, Any],
-                                                                           list[tuple[Any, str, Any]], list[str]]:
-    """Canonical synced values per creator key, the row label of each key, keys to fill in, problems.
-
-    Rows without a key get one from platform + handle (``@Name``, ``name`` and the profile URL are one
-    creator); rows where no key can be made are reported (sheet, row, column) and left as they are.
-    Works column by column: a 20 000-row table is half a million cells.
-    """
-    cols = [c for c in sheet.synced_columns if c.key != "creator_key"]
-    raw = {k: frame[k].tolist() for k in frame.columns if k in sheet.keys}
-    canon = {c.key: canonical_many(raw[c.key], c, schema) for c in cols if c.key in raw}
-    keys = canonical_many(raw.get("creator_key", [None] * len(frame)))
-    out: dict[str, dict[str, str]] = {}
-    label_of: dict[str, Any] = {}
-    fills: list[tuple[Any, str, Any]] = []
-    problems: list[str] = []
-    handle_col = sheet.column("handle") if "handle" in sheet.keys else None
-    blank = [""] * len(frame)
-    for pos, label in enumerate(frame.index):
-        key = keys[pos]
-        if not key:
-            rec = {k: v[pos] for k, v in raw.items()}
-            if all(is_blank(v) for v in rec.values()):
-                continue  # a blank line in the table
-            try:
-                key = creator_key(rec.get("platform"), rec.get("handle") or rec.get("profile_url"))
-            except CreatorKeyError as error:
-                where = handle_col.header if handle_col else "creator_key"
-                problems.append(f"{sheet.name}, row {_row_number(frame, pos)}, {where}: {error}; not synced")
-                continue
-            fills.append((label, "creator_key", key))
-        if key in out:
-            problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first "
-                            "row is synced")
-            continue
-        out[key] = {c.key: canon.get(c.key, blank)[pos] for c in cols}
-        label_of[key] = label
-    return out, label_of, fills, problems
-
-
-def base_rows(base: pd.DataFrame, sheet_key: str) -> dict[str, dict[str, str]]:
-    """The long ``sync_base`` table (sheet, creator_key, column, value) as key -> column -> text."""
-    out: dict[str, dict[str, str]] = {}
-    if base is None or base.empty:
-        return out
-    part = base[base["sheet"].astype(str) == sheet_key]
-    values = part["value"].where(part["value"].notna(), "").astype(str).tolist()
-    for key, col, value in zip(part["creator_key"].astype(str).tolist(), part["column"].astype(str).tolist(), values):
-        row = out.get(key)
-        if row is None:
-            row = out[key] = {}
-        row[col] = value
-    return out
 
 
 def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple[str, str], Conflict]:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from workbook_addin.core.cells import (
     CellError,
     blank_mask,
+    column_date_order,
     currency_from_header,
     flatten,
     infer_date_order,
@@ -220,6 +221,52 @@ def test_unreadable_cells_are_reported_both_ways():
     assert [p.message for p in problems if p.column_key == "gmv"] == ["'abc' is not a number"]
     _, imported = _typed("gmv", ["abc", "3 Mio"], [2, 3], "export.csv", "GMV", ".", "MDY")
     assert [(p.row, p.message) for p in imported] == [(2, "不是数字 'abc' is not a number")]
+
+
+#: a mixed export column as exports write it: abbreviations, grouping, junk, no-data marks, repeats
+MIXED_NUMBERS = ["1.2万", "3K", "1,234", "n/a", "abc", "1.5万", "1.2万", "3K", "", "12.5%", "$1,200.50", "1.234",
+                 "²", "1234567", "1,234,567", "(12)", "abc", 7.0, True, 1, "1"]
+MIXED_DATES = ["05/10/2026", "13/10/2026", "2026-10-05", "next week", "05/10/2026", "Nov 3, 2026", "n/a",
+               "10/13/2026", 46297.0, "2026年10月5日", "05.10.2026", "next week", dt.date(2026, 10, 5)]
+
+
+def _per_cell(parse, values: list) -> tuple[list, list[int]]:
+    """Each cell read alone by the one parser: (values, the rows refused)."""
+    out, refused = [], []
+    for row, v in enumerate(values, start=2):
+        try:
+            out.append(parse(v))
+        except CellError:
+            out.append(None)
+            refused.append(row)
+    return out, refused
+
+
+@pytest.mark.parametrize("field, integer", [("views", True), ("gmv", False)])
+def test_a_column_read_once_per_distinct_cell_equals_each_cell_read_alone(field, integer):
+    """The importer types a column by reading each distinct cell once and mapping the result back:
+    it must give every cell exactly what the per-cell parser gives it, and refuse the same rows."""
+    rows = list(range(2, len(MIXED_NUMBERS) + 2))
+    series, problems = _typed(field, MIXED_NUMBERS, rows, "export.csv", field, ".", "MDY")
+    decimal = infer_decimal(MIXED_NUMBERS, ".")
+    expected, refused = _per_cell(lambda v: parse_number(v, decimal=decimal, integer=integer), MIXED_NUMBERS)
+    expected = [NaN if v is None else v for v in expected]
+    assert series.tolist() == pytest.approx(expected, nan_ok=True, rel=0, abs=0)
+    assert [p.row for p in problems] == refused == [6, 18, 20]  # abc, abc, True
+    assert series.tolist()[:3] == [12000.0, 3000.0, 1234.0] and series[12] == 2.0  # "²" read as NFKC reads it
+    assert series[19] == series[20] == 1.0 and series[17] == 7.0  # 1 and "1"; True refused, not merged with 1
+
+
+def test_a_date_column_read_once_per_distinct_cell_equals_each_cell_read_alone():
+    rows = list(range(2, len(MIXED_DATES) + 2))
+    series, problems = _typed("published_at", MIXED_DATES, rows, "export.csv", "Date", ".", "MDY")
+    order, note = column_date_order(MIXED_DATES, "MDY")
+    expected, refused = _per_cell(lambda v: parse_date(v, order=order), MIXED_DATES)
+    got = [None if pd.isna(v) else v.to_pydatetime() for v in series]
+    assert got == expected
+    assert [p.row for p in problems if p.row] == refused == [5, 13]
+    assert [p.message for p in problems if p.row is None] == [note] and "disagree" in note
+    assert got[0] == got[4] == dt.datetime(2026, 5, 10) and got[1] == dt.datetime(2026, 10, 13)
 
 
 # ----------------------------------------------------------------------------- blank cells

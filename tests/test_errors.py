@@ -52,3 +52,20 @@ def test_the_message_is_what_the_user_reads_and_builtin_bases_still_catch():
     with pytest.raises(LianxingError) as caught:
         creator_key("TikTok", "")
     assert caught.value.message and caught.value.message == str(caught.value)
+
+
+def test_the_cli_shows_any_lianxing_error_as_a_message_with_exit_2(capsys, tmp_path):
+    """A LibreOffice failure used to escape ``lianxing render`` as a RuntimeError traceback naming a
+    temporary copy; every command now ends in one line naming the user's file."""
+    from workbook_addin.cli import main
+
+    missing = tmp_path / "nope.xlsm"
+    assert main(["render", str(missing), "--out", str(tmp_path / "png")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and str(missing) in err and err.startswith("错误 error:")
+
+    broken = tmp_path / "broken.xlsm"
+    broken.write_text("not a workbook")
+    assert main(["render", str(broken), "--out", str(tmp_path / "png")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "broken.xlsm" in err and "copy.xlsm" not in err

@@ -11,6 +11,7 @@ import sys
 
 # Imported for their effect: each registers its subcommands, in the order ``--help`` lists them.
 from . import schema, score, refresh, build, report, sync  # noqa: F401,I001
+from ..core.errors import LianxingError
 from .registry import COMMANDS
 
 
@@ -25,8 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs one subcommand. An error Lianxing raises on purpose ends the command with its message
+    on stderr and exit code 2, never a traceback: a person reads the message, a script the code.
+    Commands that need a finer exit code (``refresh``: 3 for an unreadable workbook) catch first."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except LianxingError as error:
+        print(f"错误 error: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断 interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ where a lone ``1.234`` is a thousands group). Everything else is one rule:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import unicodedata
@@ -275,13 +276,15 @@ def infer_date_order(values: Iterable[Any], default: str = "MDY") -> str:
     return column_date_order(values, default)[0]
 
 
-def column_date_order(values: Iterable[Any], default: str = "MDY") -> tuple[str, str | None]:
+def column_date_order(values: Iterable[Any], default: str = "MDY",
+                      counts: Iterable[int] | None = None) -> tuple[str, str | None]:
     """``(order, note)``: one day/month order for a whole column, decided from all its values, so
     ``05/10/2026`` and ``13/10/2026`` in one column are both October. A value with a part above 12
     votes; the majority wins. ``note`` says why the order is a guess (the values never settle it, or
-    they disagree), None when they settle it."""
+    they disagree), None when they settle it. ``counts``: how many cells hold each of ``values``
+    (a column given as its distinct values: the same votes, each date read once)."""
     dmy = mdy = unsettled = 0
-    for v in values:
+    for v, n in zip(values, itertools.repeat(1) if counts is None else counts):
         if not isinstance(v, str):
             continue
         m = _NUMERIC_DATE.match(v.strip())
@@ -289,11 +292,11 @@ def column_date_order(values: Iterable[Any], default: str = "MDY") -> tuple[str,
             continue
         a, b = int(m.group(1)), int(m.group(3))
         if a > 12 >= b:
-            dmy += 1
+            dmy += n
         elif b > 12 >= a:
-            mdy += 1
+            mdy += n
         elif a != b:
-            unsettled += 1
+            unsettled += n
     order = "DMY" if dmy > mdy else "MDY" if mdy > dmy else default
     if dmy and mdy:
         return order, (f"日期顺序不一致 dates in this column disagree ({dmy} day-first, {mdy} month-first): "

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.cells import CellError, parse_date
-from .detect import Detection, detect, guess_header_row
+from .detect import HEADER_SCAN_ROWS, Detection, detect, guess_header_row
 from .fields import extract
 from .formats import KNOWN_FORMATS, Format, gmv_basis, norm_header
 from .generic import formats_from_mapping
@@ -163,14 +163,17 @@ def _read_one(name: str, where: str, data: bytes | UnreadableFile | None, mtime:
 
 
 def _has_cells(d: Decoding) -> bool:
-    return any(any(str(c).strip() for c in r) for r in d.records)
+    def filled(records: list[list[Any]]) -> bool:
+        return any(any(str(c).strip() for c in r) for r in records)
+
+    return filled(d.head(HEADER_SCAN_ROWS)) or filled(d.records)
 
 
 def _recognise(decodings: list[Decoding], generic: list[Format]) -> tuple[Decoding, Detection | None]:
     """The first decoding whose header a format explains; mapped formats are tried before built-in ones."""
     for d in decodings:
         for formats in (generic, KNOWN_FORMATS):
-            if formats and (det := detect(d.records, formats)) is not None:
+            if formats and (det := detect(d.head(HEADER_SCAN_ROWS), formats)) is not None:
                 return d, det
     return decodings[0], None
 
@@ -181,7 +184,7 @@ def _as_of(name: str, mtime: float, decoding: Decoding, det: Detection) -> dt.da
     Exports are cumulative, so the newest one holds the truest numbers for a post.
     """
     texts = [Path(name).stem.replace("_", " ")]
-    texts += [" ".join(str(c) for c in r) for r in decoding.records[: det.header_row]]
+    texts += [" ".join(str(c) for c in r) for r in decoding.head(det.header_row)]
     found = []
     for text in texts:
         for m in _DATE_IN_TEXT.finditer(text):

@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core.cells import (NO_DATA, CellError, column_date_order, currency_of, infer_decimal, is_blank, is_no_data,
                           parse_date, parse_number)
 from ..core.problems import show
 from .detect import Detection
-from .formats import FIELD_TYPES, TOTAL_LABELS, norm_header
+from .formats import FIELD_TYPES, is_total_label
 from .problems import Problem, file_problem
 from .readers import Decoding
 
@@ -38,55 +39,60 @@ class Extracted:
 
 
 def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
-    """The data rows under the header, typed; rows that are summaries or cut short are skipped."""
-    records = decoding.records
-    width = len(det.headers)
-    used = sorted(set(det.columns.values()))
-    needed = max(used) + 1
+    """The data rows under the header, typed; rows that are summaries or cut short are skipped.
+
+    Rows are sorted out once, then each used column is typed as a whole (:func:`_typed`)."""
     out = Extracted(pd.DataFrame())
-    keep_rows: list[list[Any]] = []
-    numbers: list[int] = []
+    kept, numbers = _data_rows(decoding, det, file, out)
+    frame = pd.DataFrame({"source_row": pd.Series(numbers, dtype="int64")})
+    default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
+    for fld, j in det.columns.items():
+        header = det.headers[j]
+        column = Column([rec[j] for rec in kept])
+        frame[fld], problems = _typed(fld, column, numbers, file, header, default_decimal, det.format.date_order)
+        out.problems.extend(problems)
+        if FIELD_TYPES.get(fld) == "money":
+            cur = column.mapped([currency_of(v) for v in column.uniques])  # one lookup per distinct cell
+            if any(cur):
+                frame[f"{fld}__currency"] = pd.Series(cur, dtype=object)
+            elif fld in det.header_currency:
+                frame[f"{fld}__currency"] = det.header_currency[fld]
+    del kept
+    out.frame = frame
+    out.problems.sort(key=lambda p: (p.row or 0))
+    return out
+
+
+def _data_rows(decoding: Decoding, det: Detection, file: str, out: Extracted) -> tuple[list[list[Any]], list[int]]:
+    """(rows, their row numbers in the file): the records under the header that hold data; summary
+    rows and rows cut short are counted in ``out`` (the latter also reported)."""
+    records = decoding.records
+    width, needed = len(det.headers), max(det.columns.values()) + 1
     last = len(records) - 1
     while last > det.header_row and _blank(records[last]):
         last -= 1
     id_columns = [j for j in (det.columns.get("video_id"), det.columns.get("post_url"),
                               det.columns.get("order_id")) if j is not None]
+    text = decoding.delimiter is not None  # a CSV's cells are all text: blank rows are told apart faster
+    kept: list[list[Any]] = []
+    numbers: list[int] = []
     for i in range(det.header_row + 1, last + 1):
         rec = records[i]
-        if _blank(rec):
+        if (not "".join(rec).strip()) if text else _blank(rec):
             continue
         if _is_summary(rec, id_columns):
             out.summary_rows += 1
             continue
-        cut_here = i == last and decoding.truncated
-        if len(rec) < needed or cut_here:
+        if len(rec) < needed or (i == last and decoding.truncated):
             why = ("文件在此行中断 the file ends in the middle of this row" if i == last
                    else f"此行只有 {len(rec)} 列 only {len(rec)} of {width} columns")
             out.problems.append(file_problem(file, i + 1, None,
                                              f"{why}; row skipped — 请重新下载 download the export again"))
             out.skipped += 1
             continue
-        keep_rows.append([rec[j] if j < len(rec) else "" for j in range(needed)])
+        kept.append(rec)
         numbers.append(i + 1)
-    raw = pd.DataFrame(keep_rows, columns=range(needed),
-                       dtype=object) if keep_rows else pd.DataFrame(columns=range(needed), dtype=object)
-    frame = pd.DataFrame({"source_row": pd.Series(numbers, dtype="int64")})
-    default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
-    for fld, j in det.columns.items():
-        header = det.headers[j]
-        values = raw[j].tolist()
-        frame[fld], problems = _typed(fld, values, numbers, file, header, default_decimal, det.format.date_order)
-        out.problems.extend(problems)
-        if FIELD_TYPES.get(fld) == "money":
-            known: dict[Any, str | None] = {}  # one currency lookup per distinct cell
-            cur = [known[v] if v in known else known.setdefault(v, currency_of(v)) for v in values]
-            if any(cur):
-                frame[f"{fld}__currency"] = pd.Series(cur, dtype=object)
-            elif fld in det.header_currency:
-                frame[f"{fld}__currency"] = det.header_currency[fld]
-    out.frame = frame
-    out.problems.sort(key=lambda p: (p.row or 0))
-    return out
+    return kept, numbers
 
 
 def _blank(rec: list[Any]) -> bool:
@@ -103,80 +109,128 @@ def _no_data(value: Any) -> bool:
 
 def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
     """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
-    first = next((c for c in rec if not _no_data(c)), "")
+    first = rec[0] if rec and not _no_data(rec[0]) else next((c for c in rec if not _no_data(c)), "")
     cells = [first] + [rec[j] for j in id_columns if j < len(rec)]
-    return (any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and norm_header(c) in TOTAL_LABELS
-            for c in cells))
+    return any(isinstance(c, str) and len(c) < 24 and not c[:1].isdigit() and is_total_label(c) for c in cells)
 
 
-def _typed(fld: str, values: list[Any], rows: list[int], file: str, header: str, decimal: str,
+class Column:
+    """A column's cells as its distinct values and, per cell, which one it is: exports repeat dates,
+    handles and currencies thousands of times, so each distinct cell is read once by the one parser
+    (:mod:`workbook_addin.core.cells`) and the result mapped back, which gives every cell exactly the
+    value reading it alone would. Text cells are told apart by value; any other cell (a spreadsheet's
+    numbers, dates, booleans) by type and ``repr`` too, as ``True == 1 == 1.0`` must not share a reading."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+        if set(map(type, values)) <= {str}:
+            codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+            self.codes, self.uniques = codes, list(uniques)
+            return
+        index: dict[Any, int] = {}
+        self.uniques = []
+        codes_list = []
+        for v in values:
+            key = v if type(v) is str else (type(v), repr(v))
+            if (k := index.get(key)) is None:
+                k = index[key] = len(self.uniques)
+                self.uniques.append(v)
+            codes_list.append(k)
+        self.codes = np.asarray(codes_list, dtype=np.intp)
+
+    def counts(self) -> np.ndarray:
+        """How many cells hold each distinct value."""
+        return np.bincount(self.codes, minlength=len(self.uniques))
+
+    def mapped(self, per_unique: list[Any]) -> list[Any]:
+        """One value per cell from one value per distinct cell."""
+        table = np.empty(len(per_unique), dtype=object)
+        table[:] = per_unique
+        return table[self.codes].tolist()
+
+    def rows_of(self, bad: dict[int, Any], rows: list[int]) -> list[tuple[int, Any, Any]]:
+        """(row, cell, what ``bad`` holds for it) for every cell whose distinct value is in ``bad``, in row order."""
+        if not bad:
+            return []
+        at = np.flatnonzero(np.isin(self.codes, np.fromiter(bad, dtype=np.intp)))
+        return [(rows[i], self.values[i], bad[int(self.codes[i])]) for i in at]
+
+
+def _typed(fld: str, values: list[Any] | Column, rows: list[int], file: str, header: str, decimal: str,
            date_order: str) -> tuple[pd.Series, list[Problem]]:
+    """A column's cells read as its field's type; the cells that cannot be read become empty and a problem each."""
+    column = values if isinstance(values, Column) else Column(list(values))
     kind = FIELD_TYPES.get(fld, "text")
-    problems: list[Problem] = []
     if kind in ("integer", "money"):
-        dec = infer_decimal(values, decimal)
-        cache: dict[Any, float] = {}
-        out = []
-        grouped = _GROUPED_POINT if dec == "." else _GROUPED_COMMA  # "1,234,567" where "." is the decimal mark
-        thousands = "," if dec == "." else "."
-        for v, row in zip(values, rows):
-            if isinstance(v, str):  # the common cases, parsed without parse_number's checks
-                if v.isdigit():
-                    out.append(float(v))
-                    continue
-                if grouped.match(v):  # what parse_number reads it as, whatever the column's type
-                    out.append(float(v.replace(thousands, "")))
-                    continue
-            key = v if isinstance(v, str) else repr(v)
-            if key not in cache:
-                try:
-                    cache[key] = parse_number(v, decimal=dec, integer=kind == "integer")
-                except CellError as exc:
-                    problems.append(file_problem(file, row, header, f"不是数字 {show(v)} {exc}", v))
-                    cache[key] = math.nan
-                    out.append(math.nan)
-                    continue
-            out.append(cache[key])
-        return pd.Series(out, dtype="float64"), problems
+        return _numbers(column, kind, rows, file, header, decimal)
     if kind == "datetime":
-        order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
-        order, note = column_date_order(values, order)
-        if note:
-            problems.append(file_problem(file, None, header, note))
-        out_d: list[Any] = []
-        seen: dict[Any, Any] = {}  # exports repeat the same dates many times
-        for v, row in zip(values, rows):
-            key = v if isinstance(v, str) else repr(v)
-            if key not in seen:
-                try:
-                    seen[key] = parse_date(v, order=order)
-                except CellError as exc:
-                    problems.append(file_problem(file, row, header, f"不是日期 {show(v)} {exc}", v))
-                    out_d.append(None)
-                    continue
-            out_d.append(seen[key])
-        return pd.Series(pd.to_datetime(out_d), dtype="datetime64[ns]"), problems
-    out_t: list[str | None] = []
-    for v, row in zip(values, rows):
+        return _dates(column, rows, file, header, decimal, date_order)
+    return _texts(column, kind, rows, file, header)
+
+
+def _numbers(column: Column, kind: str, rows: list[int], file: str, header: str,
+             decimal: str) -> tuple[pd.Series, list[Problem]]:
+    dec = infer_decimal(column.values, decimal)
+    grouped = _GROUPED_POINT if dec == "." else _GROUPED_COMMA  # "1,234,567" where "." is the decimal mark
+    thousands = "," if dec == "." else "."
+    parsed = np.empty(len(column.uniques), dtype="float64")
+    bad: dict[int, CellError] = {}
+    for k, v in enumerate(column.uniques):
+        if isinstance(v, str):  # the common cases, read without parse_number's checks (same value)
+            if v.isascii() and v.isdigit():
+                parsed[k] = float(v)
+                continue
+            if grouped.match(v):
+                parsed[k] = float(v.replace(thousands, ""))
+                continue
+        try:
+            parsed[k] = parse_number(v, decimal=dec, integer=kind == "integer")
+        except CellError as exc:
+            bad[k], parsed[k] = exc, math.nan
+    problems = [file_problem(file, row, header, f"不是数字 {show(v)} {exc}", v)
+                for row, v, exc in column.rows_of(bad, rows)]
+    return pd.Series(parsed[column.codes], dtype="float64"), problems
+
+
+def _dates(column: Column, rows: list[int], file: str, header: str, decimal: str,
+           date_order: str) -> tuple[pd.Series, list[Problem]]:
+    problems: list[Problem] = []
+    order = date_order if date_order in ("DMY", "MDY") else ("DMY" if decimal == "," else "MDY")
+    order, note = column_date_order(column.uniques, order, counts=column.counts().tolist())
+    if note:
+        problems.append(file_problem(file, None, header, note))
+    parsed: list[Any] = []
+    bad: dict[int, CellError] = {}
+    for k, v in enumerate(column.uniques):
+        try:
+            parsed.append(parse_date(v, order=order))
+        except CellError as exc:
+            bad[k] = exc
+            parsed.append(None)
+    problems += [file_problem(file, row, header, f"不是日期 {show(v)} {exc}", v)
+                 for row, v, exc in column.rows_of(bad, rows)]
+    stamps = pd.DatetimeIndex(pd.to_datetime(parsed), dtype="datetime64[ns]") if parsed else pd.DatetimeIndex(
+        [], dtype="datetime64[ns]")
+    return pd.Series(stamps.take(column.codes), dtype="datetime64[ns]"), problems
+
+
+def _texts(column: Column, kind: str, rows: list[int], file: str, header: str) -> tuple[pd.Series, list[Problem]]:
+    parsed: list[str | None] = []
+    bad: dict[int, str] = {}
+    for k, v in enumerate(column.uniques):
         if _no_data(v):
-            out_t.append(None)
+            parsed.append(None)
             continue
         if isinstance(v, float) and kind == "id" and abs(v) > 2**53:
-            problems.append(file_problem(file, row, header,
-                                         f"ID 存成了数字，末几位已丢失 {v:.0f}: the spreadsheet stored this ID as a "
-                                         "number and "
-                                         "lost its last digits; matched by link or handle instead", v))
-            out_t.append(None)
+            bad[k] = (f"ID 存成了数字，末几位已丢失 {v:.0f}: the spreadsheet stored this ID as a number and lost its "
+                      "last digits; matched by link or handle instead")
+            parsed.append(None)
             continue
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        text = str(v).strip()
+        text = str(int(v) if isinstance(v, float) and v.is_integer() else v).strip()
         if kind == "id" and _SCIENTIFIC_ID.match(text):
-            problems.append(file_problem(file, row, header,
-                                         f"ID 被 Excel 改成科学计数法 {text!r}: Excel shortened this ID; matched by "
-                                         "link or "
-                                         "handle instead", v))
-            out_t.append(None)
+            bad[k] = f"ID 被 Excel 改成科学计数法 {text!r}: Excel shortened this ID; matched by link or handle instead"
+            parsed.append(None)
             continue
-        out_t.append(text)
-    return pd.Series(out_t, dtype=object), problems
+        parsed.append(text)
+    problems = [file_problem(file, row, header, why, v) for row, v, why in column.rows_of(bad, rows)]
+    return pd.Series(column.mapped(parsed), dtype=object), problems

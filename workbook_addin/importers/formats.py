@@ -27,6 +27,18 @@ FIELD_TYPES: dict[str, str] = {
 #: First cells that mark a summary row rather than a post ("Total" in YouTube Studio, 合计 ...).
 TOTAL_LABELS = frozenset({"total", "totals", "gesamt", "summe", "insgesamt", "总计", "合计", "汇总", "總計", "合計",
                           "grand total", "lifetime total"})
+#: every Latin label holds one of these: text of plain ASCII holding none of them cannot be a label
+_TOTAL_WORDS = ("total", "gesamt", "summe")
+
+
+def is_total_label(text: str) -> bool:
+    """``norm_header(text) in TOTAL_LABELS``, with ASCII text (order numbers, links) settled by a
+    substring test: summary rows are looked for in every row of a 200 000-row export."""
+    if text.isascii():
+        lower = text.lower()
+        if not any(word in lower for word in _TOTAL_WORDS):
+            return False
+    return norm_header(text) in TOTAL_LABELS
 
 
 def norm_header(text: object) -> str:

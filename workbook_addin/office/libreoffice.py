@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import LianxingError
+
 UNO_PYTHON = os.environ.get("LIANXING_UNO_PYTHON", "/usr/bin/python3")
 SCRIPT = Path(__file__).with_name("lo_uno.py")
 
@@ -27,6 +29,10 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class OfficeError(LianxingError, RuntimeError):
+    """LibreOffice is missing, or could not open or picture a file: the message says which and why."""
 
 
 class LibreOffice:
@@ -40,7 +46,7 @@ class LibreOffice:
     def __enter__(self) -> LibreOffice:
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
-            raise RuntimeError("LibreOffice (soffice) is not installed")
+            raise OfficeError("未安装 LibreOffice is not installed (soffice not found on PATH)")
         self.proc = subprocess.Popen(
             [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
              f"-env:UserInstallation={self.profile.as_uri()}",
@@ -68,7 +74,7 @@ class LibreOffice:
             done = self._script((args[0], str(self.port), *args[2:]), timeout)  # args[1] is the port
         if done.returncode != 0:
             said = (done.stderr.strip() or done.stdout.strip())[-2000:]
-            raise RuntimeError(f"LibreOffice script failed (exit {done.returncode}): {said}")
+            raise OfficeError(f"LibreOffice 无法完成 could not finish (exit {done.returncode}): {said}")
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def _restart(self) -> None:
@@ -81,29 +87,32 @@ class LibreOffice:
     def _script(self, args: tuple[str, ...], timeout: float) -> subprocess.CompletedProcess[str]:
         return subprocess.run([UNO_PYTHON, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout)
 
-    def _copy(self, workbook: Path, tmp: Path) -> Path:
-        copy = tmp / ("copy" + workbook.suffix)
-        shutil.copyfile(workbook, copy)
-        return copy
+    def _on_copy(self, command: str, workbook: str | Path, *rest: str) -> dict[str, Any]:
+        """Runs ``command`` on a temporary copy of ``workbook``, so the user's file is never touched;
+        a failure names the user's file, not the copy."""
+        workbook = Path(workbook)
+        if not workbook.is_file():
+            raise OfficeError(f"找不到文件 file not found: {workbook}")
+        with tempfile.TemporaryDirectory(prefix=f"lianxing-{command}-") as tmp:
+            copy = Path(tmp) / ("copy" + workbook.suffix)
+            shutil.copyfile(workbook, copy)
+            try:
+                return self._run(command, str(self.port), str(copy), *rest)
+            except OfficeError as error:
+                raise OfficeError(error.message.replace(str(copy), str(workbook))) from None
 
     def probe(self, workbook: str | Path, detail_sheets: Sequence[str] = ()) -> dict[str, Any]:
         """Sheets, hidden sheets, Basic modules, shapes and button events, charts, named ranges,
         and the formula cells of ``detail_sheets`` before and after ``calculateAll``."""
-        with tempfile.TemporaryDirectory(prefix="lianxing-probe-") as tmp:
-            copy = self._copy(Path(workbook), Path(tmp))
-            return self._run("probe", str(self.port), str(copy), *detail_sheets)
+        return self._on_copy("probe", workbook, *detail_sheets)
 
     def layout(self, workbook: str | Path, sheet_rows: dict[str, int]) -> dict[str, Any]:
         """Print areas, conditional-format ranges and the drop-down columns of one row per sheet,
         as LibreOffice reads them from the file."""
-        with tempfile.TemporaryDirectory(prefix="lianxing-layout-") as tmp:
-            copy = self._copy(Path(workbook), Path(tmp))
-            return self._run("layout", str(self.port), str(copy), *(f"{s}={r}" for s, r in sheet_rows.items()))
+        return self._on_copy("layout", workbook, *(f"{s}={r}" for s, r in sheet_rows.items()))
 
     def sheet_pdf(self, workbook: str | Path, sheet: str, out_pdf: str | Path) -> Path:
-        with tempfile.TemporaryDirectory(prefix="lianxing-pdf-") as tmp:
-            copy = self._copy(Path(workbook), Path(tmp))
-            self._run("pdf", str(self.port), str(copy), str(Path(out_pdf).resolve()), sheet)
+        self._on_copy("pdf", workbook, str(Path(out_pdf).resolve()), sheet)
         return Path(out_pdf)
 
 
