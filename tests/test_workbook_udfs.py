@@ -176,8 +176,8 @@ def test_table_subscores_equal_the_engine_for_every_sample_creator(excel_engine,
 def test_table_subscores_memo_computes_once_and_follows_edits(monkeypatch, sample_book):
     columns, scores = sample_book
     runs = []
-    real = udfs.evaluate
-    monkeypatch.setattr(udfs, "evaluate", lambda *a, **k: runs.append(1) or real(*a, **k))
+    real = udfs.subscore
+    monkeypatch.setattr(udfs, "subscore", lambda *a, **k: runs.append(1) or real(*a, **k))
     udfs._MEMO.clear()
     args = _table_args("KOL_CONTENT_SCORE", columns)
     keys = [k for (k,) in columns["scores", "creator_key"]]
@@ -195,3 +195,50 @@ def test_table_subscores_memo_computes_once_and_follows_edits(monkeypatch, sampl
 def test_table_subscore_bad_input_gives_a_reason():
     out = udfs.KOL_CONTENT_SCORE("tiktok:a", [["tiktok:a"]], [["tiktok:a"], ["tiktok:a"]], [["x"]], [[5]], [[4]], [[3]])
     assert isinstance(out, str) and out.startswith("⚠") and "differ in length" in out
+
+
+def _swapped(column):
+    """``column`` (a tuple of 1-tuples) with its first cell that has a different value further
+    down set to that value, or None where every cell holds the same value."""
+    cells = [c for (c,) in column]
+    for i, c in enumerate(cells):
+        other = next((d for d in cells[i + 1:] if d != c or type(d) is not type(c)), None)
+        if other is not None:
+            return tuple((other if j == i else d,) for j, d in enumerate(cells))
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_SUBSCORES))
+def test_table_subscore_memo_never_answers_for_an_edited_column(sample_book, name):
+    """After a call the memo holds its answer; any one cell changed in any column argument gives the
+    answer a fresh computation gives, and some of those edits move the subscore."""
+    columns, _scores = sample_book
+    fn, args = getattr(udfs, name), _table_args(name, columns)
+    keys = columns["scores", "creator_key"]
+    udfs._MEMO.clear()
+    before = fn(keys, *args)
+    edited = moved = 0
+    for j, a in enumerate(args):
+        changed = _swapped(a) if isinstance(a, tuple) and a and len(a[0]) == 1 else None
+        if changed is None:
+            continue
+        fn(keys, *args)  # the memo holds the unedited answer
+        with_memo = fn(keys, *args[:j], changed, *args[j + 1:])
+        udfs._MEMO.clear()
+        assert with_memo == fn(keys, *args[:j], changed, *args[j + 1:]), (name, j)
+        edited += 1
+        moved += with_memo != before
+    assert edited >= 4 and moved >= 2, (name, edited, moved)
+
+
+def test_key_column_equals_the_key_of_each_cell():
+    """KOL_KEY reads whole columns at once (core.key_columns); each row is the key the one-cell rule gives."""
+    from workbook_addin.core.keys import try_creator_key
+
+    platforms = ["TikTok", "Instagram", "YouTube", "tiktok", "抖音 TikTok", None, "TikTok", "Instagram", "Snapchat",
+                 "YouTube", "TikTok", 3.0]
+    handles = ["@GlowWithMia", " lena.style ", "https://www.youtube.com/@TechTomo", "@Mia_2", "@mia", "@nobody", None,
+               "https://www.instagram.com/p/Cx1/", "@snap", "channel/UCabc", "bad handle!", "@x"]
+    got = udfs.KOL_KEY([[p] for p in platforms], [[h] for h in handles])
+    assert got == [[try_creator_key(p, h) if h is not None else None] for p, h in zip(platforms, handles)]
+    assert got[0] == ["tiktok:glowwithmia"] and got[6] == [None] and sum(k is None for (k,) in got) >= 3

@@ -18,8 +18,6 @@ module that "Import Functions" would write is generated from exactly this metada
 from __future__ import annotations
 
 import functools
-import hashlib
-import pickle
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -28,94 +26,17 @@ import numpy as np
 import pandas as pd
 
 from .engine import metrics, scoring
-from .engine.evaluation import evaluate
-from .core.keys import try_creator_key
+from .engine.subscore import subscore
+from .core.key_columns import creator_keys
 from .core.schema import load_schema
 from .core.settings import DIMENSIONS, Settings
+from .workbook.udf_args import (UdfInputError, broadcast, cell, content_key, float_result, grid, is_single,
+                                number, numbers, result, scalar, shape, texts)
 from .workbook.xlwings_udf_api import arg, func
 from .core.xlwings_version import check_function_host
-from .core.errors import LianxingError
 
 CATEGORY = "Lianxing"
 MAX_REASON = 80
-
-
-class UdfInputError(LianxingError, ValueError):
-    """Input a function cannot use; its message is what the cell shows."""
-
-
-# ----------------------------------------------------------------------------- conversion helpers
-def _grid(value: Any) -> list[list[Any]]:
-    """Any Excel argument (scalar, row, column, 2-D list) as a 2-D list."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)):
-        return [[value]]
-    if not value:
-        return [[None]]
-    if not isinstance(value[0], (list, tuple)):
-        return [list(value)]
-    return [list(row) for row in value]
-
-
-def _number(v: Any) -> float:
-    if v is None or v == "":
-        return np.nan
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return float(v)
-    text = str(v).strip().replace(",", "")
-    try:
-        if text.endswith("%"):
-            return float(text[:-1]) / 100.0
-        return float(text)
-    except ValueError:
-        raise UdfInputError(f"not a number: {str(v)[:30]!r}") from None
-
-
-def _column(value: Any, *, numeric: bool = True) -> np.ndarray:
-    """A cell, a row or a column as a flat array (floats, NaN for blanks; or objects)."""
-    cells = [c for row in _grid(value) for c in row]
-    if numeric:
-        return np.array([_number(c) for c in cells], dtype=float)
-    return np.array([None if c == "" else c for c in cells], dtype=object)
-
-
-def _vector(value: Any) -> np.ndarray:
-    """A named range such as Weights (6 cells, as a row or a column) as a flat float array."""
-    return _column(value)
-
-
-def _is_single(*values: Any) -> bool:
-    return all(len(_grid(v)) == 1 and len(_grid(v)[0]) == 1 for v in values)
-
-
-def _broadcast(*arrays: np.ndarray) -> list[np.ndarray]:
-    sizes = {len(a) for a in arrays if len(a) != 1}
-    if len(sizes) > 1:
-        raise UdfInputError(f"ranges differ in length: {sorted(sizes)}")
-    return list(np.broadcast_arrays(*arrays))
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (float, np.floating)):
-        return None if np.isnan(v) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.str_):
-        return str(v)
-    return v
-
-
-def _result(values: Any, single: bool) -> Any:
-    """A scalar for single-cell input, else a one-column 2-D list Excel spills."""
-    arr = np.atleast_1d(np.asarray(values, dtype=object))
-    if single:
-        return _cell(arr[0])
-    return [[_cell(v)] for v in arr]
 
 
 def _safe(fn=None, *, per_row: bool = True):
@@ -136,16 +57,16 @@ def _safe(fn=None, *, per_row: bool = True):
         except Exception as exc:  # noqa: BLE001 - the cell must show a reason, not a stack
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             reason = f"⚠ {type(exc).__name__}: {first}"[:MAX_REASON]
-        rows = len(_grid(args[0])) if args and per_row else 1
+        rows = shape(args[0])[0] if args and per_row else 1
         return reason if rows <= 1 else [[reason] for _ in range(rows)]
 
     return wrapper
 
 
 def _numeric_udf(engine_fn, *values: Any) -> Any:
-    single = _is_single(*values)
-    arrays = _broadcast(*[_column(v) for v in values])
-    return _result(engine_fn(*arrays), single)
+    single = is_single(*values)
+    arrays = broadcast(*[numbers(v) for v in values])
+    return result(engine_fn(*arrays), single)
 
 
 def _opt(value: Any, default: float) -> Any:
@@ -234,29 +155,27 @@ def KOL_RESPONSE_SCORE(reply_rate, median_reply_hours=None, target_hours=24):
 # child Tables with rules no native formula follows (reviewer normalisation pooled over every
 # review, a post counting once however many reviewers marked it, KPI defaults from Settings,
 # benchmark bands). So these functions take the creator's key plus the child Tables' columns as
-# arguments, build small tables from them and run the engine itself (:func:`engine.evaluate`):
-# the same code as the Refresh button, never a second formula.
+# arguments, build small tables from them and run the engine's stages for that one subscore
+# (:func:`engine.subscore.subscore`): the same code as the Refresh button, never a second formula.
 #
-# Why a memo: in a Table each row calls the function with its own key but the SAME column
-# arguments, so 10 000 rows would run the engine 10 000 times over the whole tables (quadratic).
-# The engine's answer for every creator is kept under a hash of the column arguments' content; the
-# first row computes it, the other rows look their key up. Any edit in a column changes the hash,
-# so a changed review recalculates; only the last few argument sets are kept (memory stays small).
+# Why a memo: a function typed per row (``=KOL_CONTENT_SCORE([@key], ...)``) is called with its own
+# key but the SAME column arguments on every row, so 10 000 rows would run the engine 10 000 times
+# over the whole tables (quadratic). The engine's answer for every creator is kept under the
+# content of the column arguments (:func:`workbook.udf_args.content_key`, and the day: pending
+# outreach depends on it); the first row computes it, the other rows look their key up. Any edit
+# in a column changes the content, so a changed review recalculates; only the last few argument
+# sets are kept (memory stays small).
 MEMO_SIZE = 8
-_MEMO: OrderedDict[bytes, dict[Any, Any]] = OrderedDict()
-
-
-def _texts(value: Any) -> np.ndarray:
-    return _column(value, numeric=False)
+_MEMO: OrderedDict[tuple[Any, ...], dict[Any, float]] = OrderedDict()
 
 
 def _frame(**columns: Any) -> pd.DataFrame:
     """One engine input table from Table columns (raw cell values, checked by the engine)."""
-    arrays = {k: _texts(v) for k, v in columns.items()}
+    arrays = {k: texts(v) for k, v in columns.items()}
     sizes = {len(a) for a in arrays.values()}
     if len(sizes) > 1:
         raise UdfInputError(f"table columns differ in length: {sorted(sizes)}")
-    return pd.DataFrame(arrays, dtype=object)
+    return pd.DataFrame(arrays, dtype=object, copy=False)
 
 
 def _creators(keys: Any, **columns: Any) -> pd.DataFrame:
@@ -265,8 +184,8 @@ def _creators(keys: Any, **columns: Any) -> pd.DataFrame:
     in the workbook (and leaves out duplicates and rows without a key the same way)."""
     frame = _frame(creator_key=keys, **columns)
     parts = [str(k).partition(":") if k is not None else ("", "", "") for k in frame["creator_key"]]
-    frame["platform"] = [p or None for p, _sep, _h in parts]
-    frame["handle"] = [h or None for _p, _sep, h in parts]
+    frame["platform"] = np.array([p or None for p, _sep, _h in parts], dtype=object)
+    frame["handle"] = np.array([h or None for _p, _sep, h in parts], dtype=object)
     return frame.drop(columns="creator_key")
 
 
@@ -283,19 +202,19 @@ def _settings(**values: Any) -> Settings:
 def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables: Callable[[], dict[str, pd.DataFrame]],
                      settings: Callable[[], Settings]) -> Any:
     """``dimension`` of the creator(s) in ``key`` as the engine computes it from the tables that
-    ``tables(*args)`` builds; memoised on the content of ``args`` (see MEMO_SIZE)."""
-    digest = hashlib.blake2b(pickle.dumps((dimension, args), protocol=5), digest_size=16).digest()
-    by_key = _MEMO.get(digest)
+    ``tables()`` builds from ``args``; memoised on the content of ``args`` (see MEMO_SIZE)."""
+    today = pd.Timestamp.today().normalize()
+    memo_key = (dimension, today, content_key(args))
+    by_key = _MEMO.get(memo_key)
     if by_key is None:
-        scores = evaluate(tables(), settings(), explain=False).scores
-        by_key = dict(zip(scores["creator_key"].tolist(), scores[dimension].tolist()))
-        _MEMO[digest] = by_key
+        creator_key, values = subscore(dimension, tables(), settings(), today=today)
+        by_key = dict(zip(creator_key.tolist(), values.tolist()))
+        _MEMO[memo_key] = by_key
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     else:
-        _MEMO.move_to_end(digest)
-    keys = _texts(key)
-    return _result(np.array([by_key.get(k) for k in keys], dtype=object), _is_single(key))
+        _MEMO.move_to_end(memo_key)
+    return float_result(np.array([by_key.get(k, np.nan) for k in texts(key)], dtype=float), is_single(key))
 
 
 @func(category=CATEGORY)
@@ -315,7 +234,7 @@ def KOL_RESPONSIVENESS(creator_key, creators, outreach_creator_key, contacted_at
     return _engine_subscore("responsiveness", creator_key, args, lambda: {
         "creators": _creators(creators),
         "outreach": _frame(creator_key=outreach_creator_key, contacted_at=contacted_at, replied_at=replied_at,
-                           status=status)}, lambda: _settings(reply_target_hours=_scalar(reply_target_hours)))
+                           status=status)}, lambda: _settings(reply_target_hours=scalar(reply_target_hours)))
 
 
 @func(category=CATEGORY)
@@ -392,8 +311,8 @@ def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_b
             gross_margin)
 
     def settings() -> Settings:
-        return _settings(target_cpm=_scalar(target_cpm), er_good=_scalar(er_good), target_roas=_scalar(target_roas),
-                         gross_margin=_scalar(gross_margin))
+        return _settings(target_cpm=scalar(target_cpm), er_good=scalar(er_good), target_roas=scalar(target_roas),
+                         gross_margin=scalar(gross_margin))
 
     def tables() -> dict[str, pd.DataFrame]:
         # cost and GMV arrive already in the base currency (the Collaborations table's own
@@ -402,7 +321,7 @@ def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_b
                     comments=comments, shares=shares, saves=saves, orders=orders, kpi_views=kpi_views,
                     kpi_er=kpi_er, kpi_orders=kpi_orders, kpi_roas=kpi_roas)
         if objective is not None:
-            co["objective"] = _texts(objective)
+            co["objective"] = texts(objective)
         co["currency"] = settings().base_currency
         cr = _creators(creators) if followers is None else _creators(creators, followers=followers)
         return {"creators": cr, "collaborations": co}
@@ -443,11 +362,11 @@ def KOL_AUTHENTICITY(creator_key, creators, followers, fake_follower_rate, colla
         bench = None
         if er_benchmarks is not None and er_benchmarks != "":
             keys = load_schema().settings_tables["er_benchmarks"].keys
-            rows = [row[:len(keys)] + [None] * (len(keys) - len(row)) for row in _grid(er_benchmarks)]
+            rows = [row[:len(keys)] + [None] * (len(keys) - len(row)) for row in grid(er_benchmarks)]
             bench = pd.DataFrame(rows, columns=keys)
-        return _settings(er_benchmarks=bench, fake_follower_flag=_scalar(fake_follower_flag),
-                         er_low_factor=_scalar(er_low_factor), er_high_factor=_scalar(er_high_factor),
-                         follower_jump_flag=_scalar(follower_jump_flag))
+        return _settings(er_benchmarks=bench, fake_follower_flag=scalar(fake_follower_flag),
+                         er_low_factor=scalar(er_low_factor), er_high_factor=scalar(er_high_factor),
+                         follower_jump_flag=scalar(follower_jump_flag))
 
     return _engine_subscore("authenticity", creator_key, args, lambda: {
         "creators": _creators(creators, followers=followers, fake_follower_rate=fake_follower_rate),
@@ -457,26 +376,22 @@ def KOL_AUTHENTICITY(creator_key, creators, followers, fake_follower_rate, colla
         settings)
 
 
-def _scalar(value: Any) -> Any:
-    """A named Settings cell (xlwings passes it as a 1 x 1 list with ndim=2)."""
-    if value is None:
-        return None
-    cells = [c for row in _grid(value) for c in row]
-    return cells[0] if cells else None
-
-
 def _matches(values: np.ndarray, enum_name: str, targets: Any) -> np.ndarray:
     """1 where the value (code or label) is in the comma-separated target list, 0 if not, NaN if blank."""
     enum = load_schema().enums[enum_name]
-    text = ",".join(str(c) for c in _column(targets, numeric=False) if c is not None)
+    text = ",".join(str(c) for c in texts(targets) if c is not None)
     wanted = {enum.normalise(t) or t.strip() for t in text.split(",") if t.strip()}
-    out = np.full(len(values), np.nan)
     if not wanted:
-        return out  # no target list: the part is left out, as the engine does
-    for i, v in enumerate(values):
-        if v is not None and str(v).strip():
-            out[i] = 1.0 if (enum.normalise(v) or str(v).strip()) in wanted else 0.0
-    return out
+        return np.full(len(values), np.nan)  # no target list: the part is left out, as the engine does
+    decided: dict[tuple[type, Any], float] = {}  # once per distinct cell: a column holds a few markets
+
+    def match(v: Any) -> float:
+        if v is None or not str(v).strip():
+            return np.nan
+        return 1.0 if (enum.normalise(v) or str(v).strip()) in wanted else 0.0
+
+    return np.array([decided[k] if (k := (type(v), v)) in decided else decided.setdefault(k, match(v))
+                     for v in values], dtype=float)
 
 
 @func(category=CATEGORY)
@@ -492,14 +407,14 @@ def _matches(values: np.ndarray, enum_name: str, targets: Any) -> np.ndarray:
 def KOL_FIT(market, language, category, audience_target_share, audience_top_country, target_markets,
             target_languages, target_categories):
     """受众匹配 Audience fit 0-100: market, language, category and audience share against the targets."""
-    single = _is_single(market, language, category, audience_target_share, audience_top_country)
-    texts = [_column(v, numeric=False) for v in (market, language, category, audience_top_country)]
-    m, lang, cat, top, share = _broadcast(*texts, _column(audience_target_share))
+    single = is_single(market, language, category, audience_target_share, audience_top_country)
+    columns = [texts(v) for v in (market, language, category, audience_top_country)]
+    m, lang, cat, top, share = broadcast(*columns, numbers(audience_target_share))
     score = scoring.audience_fit_score(_matches(m, "market", target_markets), _matches(lang, "language",
                                                                                        target_languages),
                                        _matches(cat, "category", target_categories), share,
                                        _matches(top, "market", target_markets))
-    return _result(score, single)
+    return float_result(score, single)
 
 
 # ----------------------------------------------------------------------------- score and tier
@@ -509,18 +424,18 @@ def KOL_FIT(market, language, category, audience_target_share, audience_top_coun
 @_safe
 def KOL_SCORE(subscores, weights):
     """总分 Score 0-100: the subscores' weighted mean, missing dimensions left out."""
-    rows = _grid(subscores)
-    w = _vector(weights)
+    rows = grid(subscores)
+    w = numbers(weights)
     if len(w) != len(DIMENSIONS) or np.isnan(w).any() or w.sum() <= 0:
         raise UdfInputError("weights must be 6 numbers that add up to more than 0")
-    s = np.array([[_number(c) for c in row] for row in rows], dtype=float)
+    s = np.array([[number(c) for c in row] for row in rows], dtype=float)
     if s.shape[1] != len(w):
         if s.shape[0] == len(w) and s.shape[1] == 1:
             s = s.T
         else:
             raise UdfInputError(f"subscores need {len(w)} columns, got {s.shape[1]}")
     score, _completeness = scoring.weighted_score(s, w)
-    return _result(score, s.shape[0] == 1)
+    return result(score, s.shape[0] == 1)
 
 
 def _yes(values: np.ndarray) -> np.ndarray:
@@ -538,21 +453,21 @@ def _yes(values: np.ndarray) -> np.ndarray:
 @_safe
 def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_completeness=None):
     """等级 Tier S/A/B/C from the score and the cut-offs; blacklisted creators are C."""
-    single = _is_single(score, blacklisted if blacklisted is not None else "",
-                        completeness if completeness is not None else "")
+    single = is_single(score, blacklisted if blacklisted is not None else "",
+                       completeness if completeness is not None else "")
     # the tier of the score as shown (84.96 shows 85.0: S), as the engine does
-    sc = np.atleast_1d(scoring.round_half_up(_column(score), 1))
-    bl = _yes(_column(blacklisted, numeric=False)) if blacklisted is not None else np.zeros(1, dtype=bool)
-    cut = _vector(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])
+    sc = np.atleast_1d(scoring.round_half_up(numbers(score), 1))
+    bl = _yes(texts(blacklisted)) if blacklisted is not None else np.zeros(1, dtype=bool)
+    cut = numbers(cutoffs) if cutoffs is not None else np.array([85.0, 70.0, 55.0])
     if len(cut) != 3 or np.isnan(cut).any():
         raise UdfInputError("cut-offs must be 3 numbers (S, A, B)")
-    comp = _column(completeness) if completeness is not None else None
+    comp = numbers(completeness) if completeness is not None else None
     arrays = [sc, bl] + ([comp] if comp is not None else [])
-    arrays = _broadcast(*arrays)
-    min_comp = None if min_completeness in (None, "") else _number(min_completeness)
+    arrays = broadcast(*arrays)
+    min_comp = None if min_completeness in (None, "") else number(min_completeness)
     tier = scoring.assign_tier(arrays[0], arrays[1], tuple(cut), arrays[2] if comp is not None else None,
                                min_comp if comp is not None else None)
-    return _result(tier, single)
+    return result(tier, single)
 
 
 @func(category=CATEGORY)
@@ -561,10 +476,10 @@ def KOL_TIER(score, blacklisted=None, cutoffs=None, completeness=None, min_compl
 @_safe
 def KOL_KEY(platform, handle):
     """达人键 Creator key: platform + normalised handle, e.g. tiktok:glowwithmia."""
-    single = _is_single(platform, handle)
-    p, h = _broadcast(_column(platform, numeric=False), _column(handle, numeric=False))
-    keys = [try_creator_key(a, b) if b is not None else None for a, b in zip(p, h)]
-    return _result(np.array(keys, dtype=object), single)
+    single = is_single(platform, handle)
+    p, h = broadcast(texts(platform), texts(handle))
+    keys, _reasons = creator_keys(pd.Series(p, dtype=object, copy=False), pd.Series(h, dtype=object, copy=False))
+    return result(keys, single)
 
 
 # ----------------------------------------------------------------------------- outreach insights
@@ -582,8 +497,8 @@ def KOL_REPLY_RATE(replied_range, contacted_range, with_interval=False):
     except ValueError as exc:
         raise UdfInputError(str(exc)) from exc
     if with_interval and str(with_interval).strip().casefold() not in ("false", "0", "否 no", "no"):
-        return [[_cell(r.rate), _cell(r.low), _cell(r.high), r.n]]
-    return _cell(r.rate)
+        return [[cell(r.rate), cell(r.low), cell(r.high), r.n]]
+    return cell(r.rate)
 
 
 #: Every function a user can type, for the VBA generator, the guide and the tests.

@@ -34,7 +34,7 @@ from ..core.schema import Schema, load_schema
 from ..core.settings import DIMENSIONS, Settings
 from ..core.problems import Problem
 
-from .inputs import Creators, Run, child_positions, creator_rows, typed_inputs
+from .inputs import Creators, child_positions, creator_rows, start_run, typed_inputs
 from .dimensions import (
     Authenticity,
     Compliance,
@@ -256,7 +256,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     further Reviews rows (other creators') on which reviewers' habits are measured.
     """
     settings = settings or Settings.defaults()
-    run = Run(load_schema(), settings, pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize())
+    run = start_run(settings, today)
     notes: list[str] = list(settings.notes)
     typed = typed_inputs(tables, run)
     creators = creator_rows(typed["creators"], run)

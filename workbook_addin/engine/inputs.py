@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,11 @@ class Run:
     problems: list[Problem] = field(default_factory=list)
 
 
+def start_run(settings: Settings, today: Any = None) -> Run:
+    """A run on ``today`` (default: the current date; decides which outreach is still pending)."""
+    return Run(load_schema(), settings, pd.Timestamp(today if today is not None else pd.Timestamp.today()).normalize())
+
+
 @dataclass
 class Creators:
     """The Creators rows that are scored: one per distinct creator key, in sheet order.
@@ -69,11 +75,12 @@ class Creators:
 
 
 # ----------------------------------------------------------------------------- stage 1: inputs
-def typed_inputs(tables: Mapping[str, pd.DataFrame], run: Run) -> dict[str, pd.DataFrame]:
-    """Every input sheet typed against the schema (missing sheets count as empty); cells that do
-    not parse are reported and left empty, so one bad cell never stops the run."""
+def typed_inputs(tables: Mapping[str, pd.DataFrame], run: Run,
+                 sheets: tuple[str, ...] = INPUT_SHEETS) -> dict[str, pd.DataFrame]:
+    """Every input sheet in ``sheets`` typed against the schema (missing sheets count as empty);
+    cells that do not parse are reported and left empty, so one bad cell never stops the run."""
     typed: dict[str, pd.DataFrame] = {}
-    for key in INPUT_SHEETS:
+    for key in sheets:
         frame = tables.get(key)
         frame = empty_frame(key) if frame is None else frame
         typed[key], found = coerce_table(key, frame, columns=ENGINE_COLUMNS.get(key))
@@ -141,17 +148,19 @@ def child_positions(typed: dict[str, pd.DataFrame], creators: Creators, run: Run
     """Per child sheet, each row's creator position (-1: no such creator), with the keys written
     back in canonical form and a problem for each key that is malformed or names no creator.
 
-    All four sheets' keys are matched in one go: they name the same creators, so the distinct
-    key texts among them are looked up (and, where not typed as a known key, parsed) once.
+    All the child sheets' keys (those in ``typed``) are matched in one go: they name the same
+    creators, so the distinct key texts among them are looked up (and, where not typed as a known
+    key, parsed) once.
     """
-    raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in CHILD_SHEETS}
-    ends = np.cumsum([len(raw[key]) for key in CHILD_SHEETS])
+    sheets = [key for key in CHILD_SHEETS if key in typed]
+    raw = {key: typed[key]["creator_key"].to_numpy(dtype=object) for key in sheets}
+    ends = np.cumsum([len(raw[key]) for key in sheets])
     all_idx, all_todo, all_canon, all_present = match_creator_keys(
-        np.concatenate([raw[key] for key in CHILD_SHEETS]) if ends[-1] else np.zeros(0, dtype=object),
+        np.concatenate([raw[key] for key in sheets]) if len(ends) and ends[-1] else np.zeros(0, dtype=object),
         creators.key_index)
     positions: dict[str, np.ndarray] = {}
     creators_name = run.schema.sheet("creators").name
-    for key, end in zip(CHILD_SHEETS, ends.tolist()):
+    for key, end in zip(sheets, ends.tolist()):
         table, raw_keys = typed[key], raw[key]
         start = end - len(raw_keys)
         sheet = run.schema.sheet(key)
