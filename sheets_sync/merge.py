@@ -76,6 +76,9 @@ class MergeResult:
     resolved: list[str] = field(default_factory=list)  # conflict ids applied or gone
     archived: list[str] = field(default_factory=list)  # keys archived because the workbook dropped them
     deleted: list[str] = field(default_factory=list)  # keys a person deleted from the archive (tombstoned now)
+    #: keys set aside before merging, the same everywhere (:func:`sheets_sync.rows.unchanged_keys`): not in
+    #: ``base``, their base rows stand as they were
+    unchanged: set[str] = field(default_factory=set)
 
     @property
     def pulled_rows(self) -> int:

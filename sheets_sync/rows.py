@@ -5,10 +5,18 @@ columns is half a million cells) and the whole long ``_sync_base`` table (one ro
 ``creator key -> column -> canonical text`` before it can tell that nothing changed. Done cell by cell
 in Python that was most of a no-op sync's time; here each column is canonicalised at once
 (:func:`~sheets_sync.safe_values.canonical_many`), rows are zipped from the columns, and the base is
-pivoted with array indexing instead of a loop over its half a million rows.
+read by runs of rows instead of cell by cell.
+
+And why rows are made only when asked for: most creators are the same in the workbook, the archive
+and the base at every sync. :func:`unchanged_keys` finds them by comparing whole rows as tuples cut
+from the columns (or from the base's runs); the merge then makes dicts only for the rest, so a
+no-op sync builds no per-creator dict at all.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -18,9 +26,98 @@ from workbook_addin.core.cells import is_blank
 from workbook_addin.core.keys import CreatorKeyError, creator_key
 from workbook_addin.core.schema import Schema, Sheet
 
+from .backend import RemoteRow
 from .safe_values import canonical_many
 
-LocalRows = tuple[dict[str, dict[str, str]], dict[str, Any], list[tuple[Any, str, Any]], list[str]]
+
+
+class Rows(Mapping[str, dict[str, str]]):
+    """key -> column -> canonical text, kept as read; each row's dict is made (once) when asked for."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, dict[str, str]] = {}
+
+    def __getitem__(self, key: str) -> dict[str, str]:
+        row = self._made.get(key)
+        if row is None:
+            row = self._made[key] = self._make(key)
+        return row
+
+    def _make(self, key: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def picked(self, columns: list[str], spare: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
+        """key -> the row's values in ``columns``, for the rows that can be compared whole (others
+        are left out, and so never taken for unchanged); ``spare``: other columns a row may hold."""
+        raise NotImplementedError
+
+
+class ColumnRows(Rows):
+    """Rows held as whole columns (the workbook's table after canonicalisation)."""
+
+    def __init__(self, names: list[str], columns: list[list[str]], where: dict[str, int]) -> None:
+        super().__init__()
+        self.names, self.columns, self.where = names, columns, where  # where: key -> position
+
+    def _make(self, key: str) -> dict[str, str]:
+        pos = self.where[key]
+        return dict(zip(self.names, [c[pos] for c in self.columns]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.where
+
+    def picked(self, columns: list[str], spare: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
+        at = {n: i for i, n in enumerate(self.names)}
+        if any(c not in at for c in columns):
+            return {}
+        lines = list(zip(*[self.columns[at[c]] for c in columns]))
+        return {k: lines[p] for k, p in self.where.items()}
+
+
+class RunRows(Rows):
+    """Rows held as runs of the long base table: creator ``k`` is ``cols[a:b]`` / ``vals[a:b]``."""
+
+    def __init__(self, cols: list[str], vals: list[str], runs: dict[str, tuple[int, int]]) -> None:
+        super().__init__()
+        self.cols, self.vals, self.runs = cols, vals, runs
+
+    def _make(self, key: str) -> dict[str, str]:
+        a, b = self.runs[key]
+        return dict(zip(self.cols[a:b], self.vals[a:b]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.runs)
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.runs
+
+    def picked(self, columns: list[str], spare: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
+        """Only runs holding ``columns`` in that order (as the sync writes the base) and otherwise
+        nothing but ``spare`` columns (left out of the merge, kept as they are): any other base row
+        would change when merged, so it is never "unchanged"."""
+        n, cols, vals, spare = len(columns), self.cols, self.vals, set(spare)
+        out: dict[str, tuple[str, ...]] = {}
+        for key, (a, b) in self.runs.items():
+            if b - a == n:
+                if cols[a:b] == columns:
+                    out[key] = tuple(vals[a:b])
+            elif b - a > n and spare:
+                kept = [i for i in range(a, b) if cols[i] not in spare]
+                if [cols[i] for i in kept] == columns:
+                    out[key] = tuple(vals[i] for i in kept)
+        return out
+
+
+LocalRows = tuple[Rows, dict[str, Any], list[tuple[Any, str, Any]], list[str]]
 
 
 def _row_number(frame: pd.DataFrame, position: int) -> Any:
@@ -41,23 +138,23 @@ def local_rows(frame: pd.DataFrame, sheet: Sheet, schema: Schema) -> LocalRows:
     blank = [""] * len(frame)
     canon = [canonical_many(raw[k], sheet.column(k), schema) if k in raw else blank for k in names]
     keys = canonical_many(raw.get("creator_key", [None] * len(frame)))
-    out: dict[str, dict[str, str]] = {}
+    where: dict[str, int] = {}
     label_of: dict[str, Any] = {}
     fills: list[tuple[Any, str, Any]] = []
     problems: list[str] = []
-    for pos, (label, key, values) in enumerate(zip(frame.index, keys, zip(*canon) if canon else [()] * len(frame))):
+    for pos, (label, key) in enumerate(zip(frame.index, keys)):
         if not key:
             key = _made_key(raw, pos, sheet, frame, problems)
             if not key:
                 continue
             fills.append((label, "creator_key", key))
-        if key in out:
+        if key in where:
             problems.append(f"{sheet.name}, row {_row_number(frame, pos)}: creator {key} appears twice; only the first "
                             "row is synced")
             continue
-        out[key] = dict(zip(names, values))
+        where[key] = pos
         label_of[key] = label
-    return out, label_of, fills, problems
+    return ColumnRows(names, canon, where), label_of, fills, problems
 
 
 def _made_key(raw: dict[str, list[Any]], pos: int, sheet: Sheet, frame: pd.DataFrame, problems: list[str]) -> str:
@@ -74,28 +171,57 @@ def _made_key(raw: dict[str, list[Any]], pos: int, sheet: Sheet, frame: pd.DataF
         return ""
 
 
-def base_rows(base: pd.DataFrame | None, sheet_key: str) -> dict[str, dict[str, str]]:
+def base_rows(base: pd.DataFrame | None, sheet_key: str) -> Rows:
     """The long ``sync_base`` table (sheet, creator_key, column, value) as key -> column -> text.
 
     The base is written one creator after another, so each creator's cells are one run of rows: the
-    runs are found with one array comparison and each becomes its row at once. A base whose creators
-    are not in runs (edited by hand) is read cell by cell, later rows winning, as always."""
+    runs are found with one array comparison and kept as they are. A base whose creators are not in
+    runs (edited by hand) is read cell by cell, later rows winning, as always."""
     if base is None or base.empty:
-        return {}
+        return RunRows([], [], {})
     part = base[base["sheet"].astype(str) == sheet_key]
     if part.empty:
-        return {}
+        return RunRows([], [], {})
     values = part["value"].where(part["value"].notna(), "").astype(str).tolist()
     keys = part["creator_key"].astype(str).to_numpy(dtype=object)
     columns = part["column"].astype(str).tolist()
     bounds = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
-    run_keys = keys[bounds[:-1]].tolist()
-    if len(set(run_keys)) == len(run_keys):
-        return {k: dict(zip(columns[a:b], values[a:b])) for k, a, b in zip(run_keys, bounds[:-1], bounds[1:])}
+    runs = dict(zip(keys[bounds[:-1]].tolist(), zip(bounds[:-1], bounds[1:])))
+    if len(runs) == len(bounds) - 1:
+        return RunRows(columns, values, runs)
     out: dict[str, dict[str, str]] = {}
     for key, col, value in zip(keys.tolist(), columns, values):
         row = out.get(key)
         if row is None:
             row = out[key] = {}
         row[col] = value
-    return out
+    flat_cols = [c for row in out.values() for c in row]
+    flat_vals = [v for row in out.values() for v in row.values()]
+    ends = list(accumulate(len(row) for row in out.values()))
+    return RunRows(flat_cols, flat_vals, {k: (e - len(row), e) for (k, row), e in zip(out.items(), ends)})
+
+
+def unchanged_keys(columns: list[str], local: Rows, base: Rows, remote: Mapping[str, RemoteRow],
+                   exclude: Collection[str] = (), spare: Collection[str] = ()) -> set[str]:
+    """Creators the same in the workbook, the archive and the base in every merged column, and whose
+    base row holds exactly those columns: the merge would change nothing for them (no pull, no push,
+    the same base row), so it never looks at them. Compared as whole tuples, a row at a time in C.
+    ``exclude``: keys the merge must see anyway (open conflicts, creators being forgotten); ``spare``:
+    columns left out of the merge whose base cells are kept as they are (:func:`sheets_sync.sync.keep_base`)."""
+    if not columns:
+        return set()
+    mine, last = local.picked(columns), base.picked(columns, spare)
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda values: (values[columns[0]],))
+    same = set()
+    for key, line in mine.items():
+        if last.get(key) != line or key in exclude:
+            continue
+        row = remote.get(key)
+        if row is None or row.needs_key:
+            continue
+        try:
+            if pick(row.values) == line:
+                same.add(key)
+        except KeyError:
+            continue
+    return same

@@ -13,7 +13,7 @@ blindly, the whole attempt (read, merge, write) runs again: the three-way merge 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, W
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .rows import base_rows, local_rows
+from .rows import base_rows, local_rows, unchanged_keys
 from .safe_values import typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
@@ -138,13 +138,19 @@ def sync_table(
         step("read")
         remote = backend.read(sheet)
         step("merge")
-        renames = pair_renames(mine_keys := dict(mine), base_map, remote.rows, labels := dict(label_of))
         add, skip = column_plan(sheet, remote, base_map, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
+        disputed = open_conflicts(conflicts, sheet_key)
+        exclude = {k for k, _ in disputed} | set(forget)
+        same = set() if add else unchanged_keys(columns, mine, base_map, remote.rows, exclude, skip + private)
+        remote.rows = {k: r for k, r in remote.rows.items() if k not in same}
+        mine_keys, base_left = ({k: rows[k] for k in rows if k not in same} for rows in (mine, base_map))
+        renames = pair_renames(mine_keys, base_left, remote.rows, labels := dict(label_of))
         unknown_as_base(remote, add, base_map)
-        mine_now, base_now = forgotten(sheet, forget, mine_keys, base_map, remote)
-        result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, open_conflicts(conflicts, sheet_key),
+        mine_now, base_now = forgotten(sheet, forget, mine_keys, base_left, remote)
+        result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, disputed,
                            now, status_column=status_column, archived=ARCHIVED)
+        result.unchanged = same
         keep_base(result, skip + private, base_map)
         plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add,
                          skip)
@@ -164,7 +170,7 @@ def sync_table(
     step("done")
     problems = problems + notes + deleted_notes(sheet, result)
     new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
-    new_base = _new_base(base, sheet_key, base_map, result.base, now)
+    new_base = _new_base(base, sheet_key, base_map, result.base, now, result.unchanged)
     new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
     log = _run_log_row(now, user, result, problems, len(patches) + len(added), len(forget))
     return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
@@ -369,13 +375,15 @@ def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: Merg
 
 
 def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mapping[str, str]],
-              new: Mapping[str, Mapping[str, str]], now: str) -> pd.DataFrame:
+              new: Mapping[str, Mapping[str, str]], now: str, unchanged: Collection[str] = ()) -> pd.DataFrame:
     """Long-format sync base: other sheets kept; this sheet's cells replaced, ``synced_at`` kept where
     unchanged. Only creators whose synced state changed are rebuilt: a 20 000-creator base is half a
-    million rows, and a sync usually changes a few hundred of them."""
+    million rows, and a sync usually changes a few hundred of them. ``unchanged``: creators the merge
+    set aside as the same everywhere (:attr:`MergeResult.unchanged`): their old rows stand."""
     columns = ["sheet", "creator_key", "column", "value", "synced_at"]
-    changed = {k for k, row in new.items() if old.get(k) != row} | {k for k in old if k not in new}
-    if not changed and base is not None and not base.empty and len(old) == len(new):
+    changed = {k for k, row in new.items() if old.get(k) != row} | {k for k in old if k not in new and
+                                                                     k not in unchanged}
+    if not changed and base is not None and not base.empty and len(old) == len(new) + len(unchanged):
         return base
     keep: list[pd.DataFrame] = []
     old_at: dict[tuple[str, str], str] = {}

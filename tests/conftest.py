@@ -17,3 +17,20 @@ def sample_workbook(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sample_wb") / "Lianxing_Evaluation.xlsm"
     build_workbook(path)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def refresh_memo_folder(tmp_path_factory):
+    """Refresh memos (workbook_addin.jobs.refresh_memo) go to a folder of this test run, not the
+    user's cache: a test never meets a memo an earlier run left."""
+    import os
+
+    from workbook_addin.jobs.refresh_memo import CACHE_ENV
+
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("lianxing-cache"))
+    yield
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workbook_addin.insights.stats import MIN_GROUP, lift, proportion, reply_rate_from_ranges, spread, wilson_interval
+from workbook_addin.insights.stats import (MIN_GROUP, lift, proportion, reply_rate_from_ranges, spread, spreads_by,
+                                          wilson_interval)
 
 
 def test_wilson_three_of_four_by_hand():
@@ -98,3 +99,30 @@ def test_kol_reply_rate_udf_is_a_thin_wrapper():
     assert udfs.KOL_REPLY_RATE([[None]], [[None]]) is None  # nothing contacted: an empty cell
     assert udfs.KOL_REPLY_RATE([[1], [2]], [[1]]).startswith("⚠")
     assert "KOL_REPLY_RATE" in udfs.UDF_NAMES
+
+
+def test_spreads_by_group_equal_spread_of_each_group_to_the_last_bit():
+    # the quote check's one-sort grouping must give exactly what spread() gives group by group
+    rng = np.random.default_rng(3)
+    n = 2_000
+    keys = pd.DataFrame({"platform": rng.choice(["TikTok", "YouTube", None], n),
+                         "band": rng.choice(["nano", "micro", "macro", "mega"], n)})
+    values = pd.Series(np.round(rng.lognormal(6, 1.2, n), 2), dtype="object")
+    values[rng.choice(n, 50, replace=False)] = None  # no value: left out, as spread() drops it
+    values[:5] = [1e-9, 3.3, 3.3, 3.3, "n/a"]
+    got = spreads_by(keys, values)
+    expected = {k: spread(g) for k, g in values.groupby([keys["platform"], keys["band"]], dropna=True)}
+    assert set(got) == {k for k, s in expected.items() if s.n}
+    assert got == {k: s for k, s in expected.items() if s.n}
+    one = spreads_by(pd.DataFrame({"k": ["a"]}), [7.0])[("a",)]
+    assert (one.n, one.q1, one.median, one.q3) == (1, 7.0, 7.0, 7.0)
+    assert spreads_by(pd.DataFrame({"k": [None]}), [7.0]) == {}
+
+
+def test_insight_text_columns_read_each_value_as_itself_when_equal_values_differ_in_kind():
+    from workbook_addin.insights import frames
+
+    mixed = pd.DataFrame({"a": [" x ", None, np.nan, pd.NaT, 3, 3.0, "", "x", True, 1]}, dtype=object)
+    assert frames.texts(mixed, "a").tolist() == ["x", None, None, None, "3", "3.0", None, "x", "True", "1"]
+    markets = pd.DataFrame({"c": ["US", "美国 US", None, " us", "zz"] * 3}, dtype=object)
+    assert frames.codes(markets, "c", "market").tolist() == ["US", "US", None, "US", None] * 3

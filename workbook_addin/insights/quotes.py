@@ -28,7 +28,7 @@ from ..core.settings import Settings
 from ..core.fx import to_base
 from . import frames
 from .bands import follower_band
-from .stats import Spread, spread
+from .stats import Spread, spreads_by
 
 MIN_HISTORY = 3
 MIN_OWN_HISTORY = 1
@@ -115,13 +115,9 @@ def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Setting
 def group_spreads(history: pd.DataFrame) -> list[dict[tuple, Spread]]:
     """For each level of :data:`LEVELS`: group values -> spread of past fees (computed once, so
     checking 10 000 quotes is 10 000 look-ups, not 10 000 scans of the history)."""
-    out: list[dict[tuple, Spread]] = []
-    for cols, _name, _needed in LEVELS:
-        table = {}
-        for key, g in history.groupby(list(cols), dropna=True):
-            table[key if isinstance(key, tuple) else (key,)] = spread(g["fee_base"])
-        out.append(table)
-    return out
+    if history.empty:
+        return [{} for _ in LEVELS]
+    return [spreads_by(history[list(cols)], history["fee_base"]) for cols, _name, _needed in LEVELS]
 
 
 def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> dict[str, Any]:

@@ -102,6 +102,33 @@ def spread(values: Iterable[Any]) -> Spread:
     return Spread(int(arr.size), float(med), float(q1), float(q3))
 
 
+def spreads_by(keys: pd.DataFrame, values: Any) -> dict[tuple, Spread]:
+    """:func:`spread` of ``values`` for every distinct row of ``keys``, all groups in one sort.
+
+    The quote check needs the spread of 50 000 past fees in 10 000 groups; one ``spread`` call per
+    group costs seconds. The numbers are numpy's linear quantile to the last bit (same positions,
+    same interpolation), so a group's figures do not depend on how they were computed. Rows with a
+    blank key or a value that is not a number are left out, as :func:`spread` drops them.
+    """
+    vals = pd.to_numeric(pd.Series(values, index=keys.index, dtype="object"), errors="coerce").to_numpy(float)
+    ok = ~np.isnan(vals) & keys.notna().all(axis=1).to_numpy()
+    if not ok.any():
+        return {}
+    gid, groups = pd.MultiIndex.from_frame(keys[ok]).factorize()
+    vals = vals[ok]
+    order = np.lexsort((vals, gid))
+    ordered = vals[order]
+    counts = np.bincount(gid, minlength=len(groups))
+    starts = (np.cumsum(counts) - counts)[:, None]
+    virtual = (counts[:, None] - 1) * np.array([0.25, 0.5, 0.75])
+    lower = np.floor(virtual)
+    upper = np.minimum(lower + 1, counts[:, None] - 1).astype(int)
+    a, b, t = ordered[starts + lower.astype(int)], ordered[starts + upper], virtual - lower
+    q = np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t)  # numpy's _lerp
+    return {key: Spread(int(n), float(m), float(q1), float(q3))
+            for key, n, q1, m, q3 in zip(groups, counts.tolist(), q[:, 0].tolist(), q[:, 1].tolist(), q[:, 2].tolist())}
+
+
 def _says_no(value: Any) -> bool:
     """A blank cell, or one that answers no: 0, FALSE, "否 No"."""
     if is_blank(value) or value is False:

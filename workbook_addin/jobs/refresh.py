@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from .archive_changes import apply_sync_result
+from .refresh_tables import apply_updates, as_read, confirm_rows, new_snapshots, unmatched_rows
 from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
 from ..core.schema import load_schema
 # the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
 # the file reader and writer
-from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows, same_value
+from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows
 from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
 from ..core.errors import LianxingError
 from ..core.settings import Settings
@@ -187,58 +188,6 @@ def _exports_dir(data: WorkbookData, folder: Path, exports_dir: str | Path | Non
     return path if path.is_absolute() else folder / path
 
 
-def _apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.DataFrame) -> tuple[pd.DataFrame, int,
-                                                                                                    int]:
-    """Writes the importers' metric updates into a copy of the collaborations frame and records the
-    cells that really change; returns (frame, rows changed, cells changed)."""
-    frame = collabs.copy()
-    cols = [c for c in updates.columns if c in frame.columns]
-    rows, cells = set(), 0
-    labels = [label for label in updates.index if label in frame.index]
-    positions = frame.index.get_indexer(labels).tolist()
-    for col in cols:  # column by column: plain lists, no per-cell pandas lookups or assignments
-        current = frame[col].reindex(labels).tolist()
-        wanted = updates[col].reindex(labels).tolist()
-        new_values = None
-        for label, at, a, b in zip(labels, positions, current, wanted):
-            if b is None or b is pd.NaT or (isinstance(b, float) and b != b):
-                continue
-            if not same_value(a, b):
-                if new_values is None:
-                    new_values = frame[col].astype(object).tolist()
-                new_values[at] = b
-                changes.set("collaborations", label, col, b)
-                rows.add(label)
-                cells += 1
-        if new_values is not None:
-            frame[col] = pd.Series(new_values, index=frame.index, dtype=object)
-    return frame, len(rows), cells
-
-
-def _new_snapshots(snapshots: pd.DataFrame, followers: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Follower counts from the exports not yet in the Snapshots sheet (same creator and date)."""
-    if followers is None or followers.empty:
-        return []
-    have = set()
-    for key, date in zip(snapshots.get("creator_key", []), snapshots.get("date", [])):
-        try:
-            have.add((str(key), pd.Timestamp(date).date()))
-        except (TypeError, ValueError):
-            continue
-    out = []
-    for r in followers.to_dict("records"):
-        try:
-            day = pd.Timestamp(r["date"]).date()
-        except (TypeError, ValueError, KeyError):
-            continue
-        if pd.isna(r.get("followers")) or (str(r.get("creator_key")), day) in have:
-            continue
-        have.add((str(r["creator_key"]), day))
-        out.append({"creator_key": r["creator_key"], "date": day, "followers": r["followers"],
-                    "source": r.get("source")})
-    return out
-
-
 def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFrame], folder: Path,
           now: dt.datetime, user: str):
     """Runs the archive sync on the recomputed creators; returns its SyncResult (None when skipped)."""
@@ -298,6 +247,9 @@ class _Run:
     changes: WorkbookChanges = field(default_factory=WorkbookChanges)
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     insights: dict[str, pd.DataFrame] = field(default_factory=dict)
+    memo: dict[str, Any] | None = None  # the last refresh's findings, when this one repeats it
+    memo_key: str | None = None  # a file's refresh memo key (None: live Excel)
+    facts: dict[str, Any] | None = None  # what this refresh remembers for a repeat
 
 
 def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: RefreshReport, *, sync: bool,
@@ -306,23 +258,9 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
     user = user or _user()
     steps = _Steps(report, progress)
     with steps.step("read", "读取工作簿 Reading the workbook", 0.0):
-        run = _read_book(book, report)
-        report.exports_dir = _exports_dir(run.data, Path(book.folder), exports_dir)
-        if not report.exports_dir.is_dir():
-            raise ExportFolderError(f"导出文件夹不存在 export folder not found: {report.exports_dir} — "
-                                    "未保存任何更改 nothing was changed; 请检查路径或设置表的导出文件夹 "
-                                    "check the path or the Settings sheet's export folder")
-    with steps.step("match", "读取导出文件 Reading exports", 0.15):
-        _import_exports(report, run)
-    with steps.step("compute", "重新计算 Recomputing scores", 0.5):
-        inputs = _inputs(run.tables)
-        evaluation = _evaluate(inputs, run.settings, now.date())
-        report.problems += [str(p) for p in evaluation.problems]
-        run.computed = dict(evaluation.tables)
-    with steps.step("insights", "更新分析表 Updating the insight sheets", 0.6):
-        run.insights = _insights(report, evaluation, inputs, run.settings, now)
-    with steps.step("write", "比较单元格 Comparing cells", 0.65):
-        _diff_computed(report, run)
+        run = _read_book(book, report, exports_dir, sync)
+    if run.memo is None:
+        _recompute(steps, report, run)
     with steps.step("sync", "同步档案库 Syncing the archive", 0.7):
         if sync:
             result = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now, user)
@@ -330,16 +268,77 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
                 apply_sync_result(run.changes, run.data, run.tables, result, log=False)
     with steps.step("write", "写入结果 Writing results", 0.85):
         _finish(report, run, book, user)
+        _remember(report, run, book)
     steps.say("完成 Done", 1.0)
     return report
 
 
-def _read_book(book: WorkbookAdapter, report: RefreshReport) -> _Run:
+def _recompute(steps: _Steps, report: RefreshReport, run: _Run) -> None:
+    """Import, recompute, insight sheets, and the cells that change: the refresh proper."""
+    with steps.step("match", "读取导出文件 Reading exports", 0.15):
+        _import_exports(report, run)
+    with steps.step("compute", "重新计算 Recomputing scores", 0.5):
+        inputs = _inputs(run.tables)
+        evaluation = _evaluate(inputs, run.settings, report.run_at.date())
+        report.problems += [str(p) for p in evaluation.problems]
+        run.computed = dict(evaluation.tables)
+    with steps.step("insights", "更新分析表 Updating the insight sheets", 0.6):
+        run.insights = _insights(report, evaluation, inputs, run.settings, report.run_at)
+    with steps.step("write", "比较单元格 Comparing cells", 0.65):
+        _diff_computed(report, run)
+        if run.memo_key is not None:  # what a repeat of this refresh must tell again (the sync adds its own)
+            from . import refresh_memo
+
+            run.facts = refresh_memo.facts_of(report)
+
+
+#: the tables a repeat of the last refresh reads (the run log it appends to) and those the sync needs
+_REPEAT_KEYS = frozenset({"run_log"})
+_SYNC_KEYS = frozenset({"creators", "sync_base", "conflicts"})
+
+
+def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | Path | None, sync: bool) -> _Run:
+    """Reads the workbook; a file whose bytes, exports, day and code are those the last refresh
+    left is read only as far as a repeat needs (:mod:`.refresh_memo`), and its findings retold."""
+    digest = getattr(book, "digest", None)
+    key = None
+    if digest is not None:  # a file (live Excel is never memoised: its workbook has no bytes to compare)
+        from . import refresh_memo
+
+        data = book.read(keys=_REPEAT_KEYS | (_SYNC_KEYS if sync else frozenset()))  # type: ignore[call-arg]
+        report.exports_dir = _checked_exports(data, book, exports_dir)
+        key = refresh_memo.inputs_key(digest(), report.exports_dir, report.run_at.date())
+        memo = refresh_memo.recall(key)
+        if memo is not None:
+            refresh_memo.retell(report, memo)
+            settings, _problems = data.settings()  # remembered in the memo
+            return _Run(data, dict(data.tables), settings, memo=memo, memo_key=key, facts=memo)
     data = book.read()
+    report.exports_dir = _checked_exports(data, book, exports_dir)
     report.warnings += data.warnings
     settings, problems = data.settings()
     report.problems += [str(p) for p in problems]
-    return _Run(data, dict(data.tables), settings)
+    return _Run(data, dict(data.tables), settings, memo_key=key)
+
+
+def _checked_exports(data: WorkbookData, book: WorkbookAdapter, exports_dir: str | Path | None) -> Path:
+    folder = _exports_dir(data, Path(book.folder), exports_dir)
+    if not folder.is_dir():
+        raise ExportFolderError(f"导出文件夹不存在 export folder not found: {folder} — "
+                                "未保存任何更改 nothing was changed; 请检查路径或设置表的导出文件夹 "
+                                "check the path or the Settings sheet's export folder")
+    return folder
+
+
+def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
+    """Memoises this refresh under the workbook it just wrote, unless the sync pulled changes into
+    it (then the next refresh must recompute them)."""
+    if run.memo_key is None or run.facts is None or (report.sync or {}).get("pulled"):
+        return
+    from . import refresh_memo
+
+    key = refresh_memo.inputs_key(book.written_digest(), report.exports_dir or Path(), report.run_at.date())  # type: ignore[attr-defined]
+    refresh_memo.remember(key, run.facts)
 
 
 def _inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -371,7 +370,7 @@ def _import_exports(report: RefreshReport, run: _Run) -> None:
     report.proposals, report.rejected = matched.proposals, matched.rejected
     report.order_changes = matched.ledger_changes
     report.problems += [str(p) for p in matched.problems]
-    tables["collaborations"], report.rows_updated, report.cells_updated = _apply_updates(
+    tables["collaborations"], report.rows_updated, report.cells_updated = apply_updates(
         changes, tables["collaborations"], matched.updates)
     _add_snapshots(report, run, getattr(matched, "followers", None))
     report.unmatched_sheet = unmatched_rows(report, batch.problems)
@@ -384,22 +383,11 @@ def _import_exports(report: RefreshReport, run: _Run) -> None:
             tables[key] = frame
 
 
-def as_read(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its values spelled as the workbook reader gives them back (blank: None, a date
-    at midnight: a date), so a table rewritten unchanged is recognised a column at a time."""
-    out = frame.astype(object).where(frame.notna(), None)
-    for col in frame.columns[[pd.api.types.is_datetime64_any_dtype(t) for t in frame.dtypes]]:
-        stamps = frame[col]
-        midnight = stamps.notna().all() and (stamps == stamps.dt.normalize()).all()
-        out[col] = [None if v is None else (v.date() if midnight else v.to_pydatetime()) for v in out[col]]
-    return out
-
-
 def _add_snapshots(report: RefreshReport, run: _Run, followers: pd.DataFrame | None) -> None:
     data, tables = run.data, run.tables
     if "snapshots" not in data.layouts:
         return
-    new = _new_snapshots(tables.get("snapshots", pd.DataFrame()), followers)
+    new = new_snapshots(tables.get("snapshots", pd.DataFrame()), followers)
     if not new:
         return
     run.changes.appends["snapshots"] = new
@@ -438,7 +426,7 @@ def _diff_computed(report: RefreshReport, run: _Run) -> None:
 def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) -> None:
     """Dashboard values, status line, run-log row; then the one write."""
     data, changes = run.data, run.changes
-    if not book.formulas_recalculate and data.dashboard_markets is not None:
+    if not book.formulas_recalculate and data.dashboard_markets is not None and run.memo is None:
         # A file on disk is not recalculated on open, so the dashboard's formulas get the values
         # the build would store (same function). Live Excel recalculates its native formulas itself.
         from ..workbook.dashboard_cells import DASHBOARD_SHEET, cached_values, dashboard_layout
@@ -451,6 +439,7 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
     if not book.formulas_recalculate and data.dashboard_markets is not None:
         # the live-values line's text as a viewer that does not recalculate shows it: this refresh's time
         from ..workbook.calc_sheet import LIVE_LINE_CELLS, live_line_text
+        from ..workbook.dashboard_cells import DASHBOARD_SHEET
 
         for sheet, ref in ((DASHBOARD_SHEET, LIVE_LINE_CELLS["dashboard"]),
                            (load_schema().sheet("scores").name, LIVE_LINE_CELLS["scores"])):
@@ -459,66 +448,6 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
         changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
     report.changes = changes
     book.write(changes)
-
-
-def confirm_rows(current: pd.DataFrame | None, proposals: pd.DataFrame) -> pd.DataFrame:
-    """The Matches to confirm sheet's new rows: every answered row kept where it is (the choice is
-    kept for later refreshes), unanswered rows still proposed refreshed, new proposals appended."""
-    cols = list(load_schema().sheet("confirm").keys)
-    proposals = proposals.reindex(columns=cols) if proposals is not None else pd.DataFrame(columns=cols)
-    if current is None or current.empty:
-        return proposals.reset_index(drop=True)
-    current = current.reindex(columns=cols).reset_index(drop=True)
-    current = current[current["item_id"].notna() & current["collab_id"].notna()]
-    key = lambda f: f["item_id"].astype(str) + "\x1f" + f["collab_id"].astype(str)  # noqa: E731
-    fresh = proposals.set_index(key(proposals)) if len(proposals) else proposals
-    rows = []
-    for k, row in zip(key(current), current.to_dict("records")):
-        answered = isinstance(row.get("decision"), str) and row["decision"].strip()
-        if answered:
-            rows.append(row)
-        elif k in fresh.index:
-            rows.append({**fresh.loc[k].to_dict(), "decision": None})
-    kept = set(key(current))
-    rows += [r for k, r in zip(fresh.index, fresh.to_dict("records")) if k not in kept]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def unmatched_rows(report: RefreshReport, problems: list[Any]) -> pd.DataFrame:
-    """The Unmatched exports sheet: every export row left over and every value rejected, in full."""
-    cols = list(load_schema().sheet("unmatched").keys)
-    rows = []
-    for frame, kind in ((report.unmatched, "未匹配 unmatched"), (report.ambiguous, "多个匹配 ambiguous")):
-        for r in (frame.to_dict("records") if frame is not None and len(frame) else []):
-            column, value = _what(r)
-            rows.append({"file": r.get("source_file"), "row": r.get("source_row"), "kind": kind, "column": column,
-                         "value": value, "reason": _reason(r)})
-    if report.rejected is not None and len(report.rejected):
-        rows += report.rejected.reindex(columns=cols).to_dict("records")
-    for p in problems:  # cells the importers could not read, files they could not use
-        rows.append({"file": p.sheet, "row": p.row, "kind": "无法读取 unreadable", "column": p.column,
-                     "value": None if p.value is None else str(p.value), "reason": p.message})
-    return pd.DataFrame(rows, columns=cols)
-
-
-_WHAT = (("post_url", "内容链接 Post URL"), ("video_id", "视频ID Video ID"), ("promo_code", "优惠码 Promo code"),
-         ("utm_campaign", "UTM 活动 UTM campaign"), ("order_id", "订单 Order"), ("handle", "达人账号 Handle"))
-
-
-def _what(r: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(column, value) that identifies an unmatched export row to a person."""
-    for key, label in _WHAT:
-        v = r.get(key)
-        if v is not None and not (isinstance(v, float) and v != v) and str(v).strip():
-            return label, str(v)
-    return None, None
-
-
-def _reason(r: dict[str, Any]) -> str:
-    reason = r.get("reason") or ""
-    if r.get("candidates"):
-        reason = f"{reason} ({r['candidates']})" if reason else str(r["candidates"])
-    return reason
 
 
 def _insights(report: RefreshReport, evaluation: Evaluation, inputs: dict[str, pd.DataFrame], settings: Settings,

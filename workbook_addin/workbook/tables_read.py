@@ -6,6 +6,7 @@ Excel Table parts say where each table sits.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,18 @@ def read_workbook(path: str | Path, *, schema: Schema | None = None) -> Workbook
         return read_package(pkg, book, path, schema)
 
 
-def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema) -> WorkbookData:
+def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema,
+                 keys: Collection[str] | None = None) -> WorkbookData:
+    """The workbook's tables (only the schema sheets in ``keys``, when given: a refresh that finds
+    nothing changed reads its run log, not 50 000 collaborations), Settings and layout."""
     grids: dict[str, list[list[Any]]] = {}
     tables: dict[str, pd.DataFrame] = {}
     settings_tables: dict[str, pd.DataFrame] = {}
     layouts: dict[str, TableLayout] = {}
     warnings: list[str] = []
     for key, table_name, columns, is_setting in table_specs(schema):
+        if keys is not None and not is_setting and key not in keys:
+            continue
         t = pkg.tables.get(table_name)
         if t is None:
             warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")

@@ -8,10 +8,12 @@ refused while Excel or LibreOffice has the file open.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from ..core.schema import Schema, load_schema
@@ -173,7 +175,8 @@ class WorkbookFile:
 
     formulas_recalculate = False  # nobody recalculates a file on disk: formula cells get cached values
 
-    def read(self) -> WorkbookData:
+    def read(self, keys: Collection[str] | None = None) -> WorkbookData:
+        """The workbook's tables (only the schema sheets in ``keys`` when given), Settings and layout."""
         from python_calamine import CalamineWorkbook
 
         if not self.path.exists():
@@ -189,8 +192,19 @@ class WorkbookFile:
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
         with gc_paused():
-            self._data = read_package(self._pkg, book, self.path, self.schema)
+            self._data = read_package(self._pkg, book, self.path, self.schema, keys)
         return self._data
+
+    def digest(self) -> str:
+        """SHA-256 of the file as :meth:`read` read it (the refresh memo's key)."""
+        if self._pkg is None:
+            raise WorkbookError("read() the workbook before asking for its digest")
+        return self._pkg.digest()
+
+    def written_digest(self) -> str:
+        """SHA-256 of the file as :meth:`write` left it."""
+        with open(self.path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
 
     def write(self, changes: WorkbookChanges, *, now: dt.datetime | None = None) -> None:
         if self._pkg is None or self._data is None:

@@ -2,6 +2,7 @@
 that rewrites only the parts that changed and copies every other zip member byte for byte."""
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -111,6 +112,7 @@ class XlsxPackage:
             self.infos = zf.infolist()
         except (zipfile.BadZipFile, OSError, KeyError) as exc:
             raise PackageError(f"{source}: not a readable .xlsx/.xlsm file ({exc}) / 无法读取工作簿文件") from exc
+        self._raw = raw
         #: every member's bytes, inflated when first asked for (a refresh reads a few parts of 60)
         self.data: Mapping[str, bytes] = _Members(zf, raw, self.infos, str(source))
         if "xl/workbook.xml" not in self.data:
@@ -121,6 +123,10 @@ class XlsxPackage:
         self._table_refs: dict[str, tuple[int, int, int, int]] = {}
         self._regions: set[str] = set()
         self._read_workbook()
+
+    def digest(self) -> str:
+        """SHA-256 of the package's bytes as read."""
+        return hashlib.sha256(self._raw).hexdigest()
 
     # ------------------------------------------------------------------ reading the layout
     def _xml(self, part: str) -> ET.Element:
