@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from workbook_addin.importers import match_exports, read_exports
-from workbook_addin.importers.match import checked_values
+from workbook_addin.importers.changes import checked_values
 from workbook_addin.jobs.refresh import RefreshReport, run_log_row
 
 GMV = Path(__file__).parent / "data" / "exports" / "gmv"

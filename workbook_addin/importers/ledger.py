@@ -51,12 +51,22 @@ def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
         return empty_ledger()
     out = ledger.reindex(columns=ledger_columns()).reset_index(drop=True)
     for c in _TEXT:
-        out[c] = out[c].map(lambda v: None if v is None or v != v or v == "" else str(v)).astype(object)
+        out[c] = _text(out[c])
     for c in METRICS:
         out[c] = pd.to_numeric(out[c], errors="coerce")
     for c in ("first_seen", "last_seen"):
         out[c] = pd.to_datetime(out[c], errors="coerce")
     return out[out["source"].notna() & out["item_id"].notna()].reset_index(drop=True)
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """A text column with one spelling of "missing" (None); a column that already has it (the
+    ledger is normalised several times a refresh, 50 000 rows) is checked without a Python loop."""
+    values = col.to_numpy(dtype=object)
+    if set(map(type, values)) <= {str, type(None)} and not (values == "").any():
+        return pd.Series(values, index=col.index, dtype=object)
+    return pd.Series([None if v is None or v != v or v == "" else str(v) for v in values], index=col.index,
+                     dtype=object)
 
 
 def entries_from(matched: pd.DataFrame, collab_ids: pd.Series) -> pd.DataFrame:
