@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from tests.sync_support import SHEET, TAB, FakeSheetsServer, backend_for, canon, new_archive, sheet_rows
+from tests.sync_support import (SHEET, TAB, FakeSheetsServer, canon, sheet_rows,
+                                synced_by_an_older_release)
 
 from sheets_sync.sync import sync_table
 
@@ -23,20 +24,11 @@ def test_the_blacklist_columns_are_all_synced():
 
 
 def test_an_existing_sheet_without_blacklisted_on_gets_the_column_and_the_dates(srv, tmp_path):
-    sid = new_archive(srv)
-    old = [c for c in SHEET.synced_columns if c.key != "blacklisted_on"]
-    book = srv.spreadsheet(sid)
-    with srv.lock:
-        book.sheet_by_title(TAB).resize(rows=10, cols=len(old))  # the sheet exactly as wide as its header
-    srv.set_values(sid, TAB, [[c.header for c in old], ["tiktok:a", "TikTok", "a"], ["tiktok:b", "TikTok", "b"]],
-                   user_entered=False)
-    be = backend_for(srv, tmp_path, sid)
-    first = sync_table(pd.DataFrame(dtype=object), None, None, be)  # a workbook of the release before
+    sid, be, first = synced_by_an_older_release(srv, tmp_path, without="blacklisted_on")
     local = first.local.copy()
     local["blacklisted"] = ["yes", None]
     local["blacklisted_on"] = [dt.datetime(2026, 3, 9), None]  # a date cell, as the workbook holds it
-    base = first.base[first.base["column"] != "blacklisted_on"]  # that release never synced it
-    out = sync_table(local, base, first.conflicts, be)
+    out = sync_table(local, first.base, first.conflicts, be)
     rows = sheet_rows(srv, sid)
     assert rows["tiktok:a"]["blacklisted_on"] == "2026-03-09" and rows["tiktok:b"]["blacklisted_on"] == ""
     assert canon(out.local)["tiktok:a"]["blacklisted_on"] == "2026-03-09"
