@@ -15,8 +15,9 @@ Modules, in the order a sync uses them:
 * :mod:`sheets_sync.sqlite_archive` and :mod:`sheets_sync.google_sheet` - the two archives; the
   Google one in four parts: :mod:`~sheets_sync.google_auth` (credentials, plain-language access
   errors without paths or e-mails), :mod:`~sheets_sync.google_table` (finding the header and the
-  columns wherever people put them), :mod:`~sheets_sync.google_guard` (the guard read and the checks
-  that keep writes on their rows) and :mod:`~sheets_sync.google_sheet` (reading, writing, logging);
+  columns wherever people put them), :mod:`~sheets_sync.google_rows` (row tags: developer
+  metadata that follows each creator's row through sorts, so writes land on it) and
+  :mod:`~sheets_sync.google_sheet` (reading, writing, logging);
 * :mod:`sheets_sync.retry` - back-off with jitter for 5xx / dropped connections, and waits that
   span Google's per-minute write quota on 429;
 * :mod:`sheets_sync.endpoint` - point gspread at another API endpoint (tests, proxies).

@@ -2,23 +2,25 @@
 
 Requests per sync, steady state (``srv.stats`` in the tests and ``benchmarks/sync.py`` count them):
 
-1. ``values.batchGet`` of the whole tab (UNFORMATTED values): the only request of a no-op sync.
+1. ``values.batchGet`` of the whole tab (UNFORMATTED values), and of the hidden register tab
+   (:mod:`.google_register`): the only request of a no-op sync.
    The header row and columns are found by their text wherever they are (:mod:`.google_table`).
-2. ``spreadsheets.get`` with grid data for the identity columns (creator key, platform, handle,
-   profile URL) and the columns about to be written, plus sheet metadata and protected ranges: the
-   guard read, made right before writing (:mod:`.google_guard`).
-3. ``values.batchUpdate`` with every changed cell, ``valueInputOption=RAW``: one request per ~1 MB
-   chunk, so one in practice. RAW keeps ``=``, ``+``, ``-``, ``@`` text as text.
-4. Only if the answer to 3 does not echo the identity cells: ``values.batchGet`` of the identity
-   columns, to check.
-5. New creators (only when there are any): one ``spreadsheets.batchUpdate`` that inserts rows right
-   below the last data row the guard read saw and fills them (``insertDimension`` + ``updateCells``),
-   so the rows go to an explicit place, never where Google's append "table detection" guesses (with
-   a blank column A or a title row it guesses above the header), and two workbooks appending at once
-   each insert their own rows.
-6. ``values.append`` of one row to the sync-log tab (retried: a lost log line is worse than a double).
+2. ``spreadsheets.getByDataFilter``: the guard read, right before writing. The tab's properties
+   and protected ranges, and the row of each creator about to be written, found by its row tag
+   (developer metadata, :mod:`.google_rows`) with its cells, to check the tag is on that creator.
+3. ``values:batchUpdateByDataFilter`` with every changed cell, each row addressed by its tag's
+   metadata id, ``valueInputOption=RAW``: one request per ~1 MB chunk, so one in practice. RAW
+   keeps ``=``, ``+``, ``-``, ``@`` text as text.
+4. New creators (only when there are any): one ``spreadsheets.batchUpdate`` that inserts rows right
+   below the last data row, fills them and tags them (``insertDimension`` + ``updateCells`` +
+   ``createDeveloperMetadata``), so the rows go to an explicit place, never where Google's append
+   "table detection" guesses (with a blank column A or a title row it guesses above the header),
+   and two workbooks appending at once each insert their own rows.
+5. ``values.append`` of one row to the sync-log tab (retried: a lost log line is worse than a double).
 (+1 ``spreadsheets.batchUpdate`` on the first sync, when a protection is missing or moved, or when a
-synced column new in this release is added: ``appendDimension`` first, so the grid is wide enough.)
+synced column new in this release is added: ``appendDimension`` first, so the grid is wide enough.
++2 when rows about to be written have no tag yet - typed in by a person, or from a version before
+tags: one ``spreadsheets.batchUpdate`` tagging them, one ``getByDataFilter`` reading them back.)
 
 A synced column the tab lacks (renamed beyond recognition, deleted) is never read as blank; the sync
 leaves it out and says so (:mod:`sheets_sync.sync`). The tab records the synced columns it has had in
@@ -26,24 +28,15 @@ developer metadata (``lianxing:columns``), so a column the team deleted is not p
 workbook, while a column new in a release is added.
 
 Rows are located by creator key, never by a remembered row number, because team mates sort, filter,
-insert and delete rows while others sync. The Sheets API has no conditional write, so the window
-between reading and writing is closed as far as it allows:
-
-* Guard read: step 2 re-reads the identity columns just before the write and row numbers come from
-  it, so a sort or insert during the seconds a sync spends merging is harmless. A creator that
-  vanished meanwhile, or a "new" one someone else appended meanwhile, is left for another attempt.
-* Self-marking, verified write: every written range spans the row's identity cells; the key cell is
-  written (with the key the row should hold), platform/handle are sent as null (left alone). A write
-  that lands on the wrong row therefore puts key K on a row whose platform/handle belong to another
-  creator, which the echo of step 3 (or the read of step 4) shows, even if rows moved again since.
-* Repair: such rows get their own key and the values the guard read saw back, only in cells that
-  still hold what we wrote (a newer edit there is kept); the check repeats, since a sort can also
-  hit the repair; then the sync runs again (:class:`RaceDetected`) and writes what is still missing.
-* Remaining window, honestly: a sort must land inside one round trip (guard read -> write) to
-  misplace anything, and then the repair restores the guard read's value. If in that same instant
-  someone else also changed the very cell the misplaced write hit, the repair puts back the older
-  value and that edit is lost (the tests keep this out of the parallel test with a gate and pin the
-  single-writer case).
+insert and delete rows while others sync. Writes go to the row tag, which Google keeps on its row
+through sorts, inserts, deletes and moves, so a sort that lands between the guard read and the
+write moves the write with the row: no cell lands on another creator, and nothing a team mate types
+meanwhile is overwritten or put back. What remains, honestly: a person who, in that one round trip,
+types another creator's identity over a tagged row (not a sort: retyping or pasting cells) gets
+the write meant for the row's old creator; and a creator's row deleted in that round trip loses
+the write (the next sync sees the deletion). One short tag per row is what the feature is for
+(Google's guide: "responseId = 1234 with row 7"); a cap on the metadata of a very large sheet
+could not be checked against Google here.
 """
 from __future__ import annotations
 
@@ -61,10 +54,12 @@ from workbook_addin.core.schema import Column, Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .google_auth import explain, load_credentials
-from .google_guard import (Guard, build_guard, chunks, column_ranges, echo, fingerprint, grid_columns, row_range)
-from .google_table import IDENTITY, TabState, read_table
+from .google_register import append_register, read_register, read_with_register
+from .google_rows import (GUARD_FIELDS, RowTags, chunks, create_tag, guard_request, read_tags, tag_requests,
+                          write_ranges)
+from .google_table import TabState, read_table
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
-from .safe_values import canonical, cell_for_sheet
+from .safe_values import cell_for_sheet
 
 PROTECT_TAG = "lianxing:computed:"
 COLUMNS_TAG = "lianxing:columns"
@@ -93,7 +88,6 @@ class GoogleSheetBackend(Backend):
         self.after_read = None  # test hooks: run after the main read, and between the guard read and the write
         self.before_write = before_write
         self.user = ""
-        self.race_repairs = 0
         self.log_problems: list[str] = []
         self.withheld: list[CellWrite] = []  # planned writes a strict protected range does not allow
 
@@ -151,14 +145,12 @@ class GoogleSheetBackend(Backend):
     def read(self, sheet: Sheet) -> RemoteTable:
         title = self.tab_of(sheet)
         try:
-            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)],
-                                                                   dict(READ_PARAMS)),
-                                f"reading {title}")
+            answer, register = read_with_register(self, title, READ_PARAMS)
         except APIError as error:
             if status_of(error) != 400:
                 raise
             self._create_tab(title)  # first sync: the tab does not exist yet
-            answer = {}
+            answer, register = {}, read_register(self)
         values = (answer.get("valueRanges") or [{}])[0].get("values", [])
         if not any(v not in ("", None) for line in values for v in line):
             table = RemoteTable(sheet, {}, [], TabState(title, [], {}, [c.key for c in sheet.synced_columns]))
@@ -166,9 +158,13 @@ class GoogleSheetBackend(Backend):
         else:
             table = read_table(sheet, title, values)
             table.missing = list(table.state.missing)
+        table.register = register
         if self.after_read is not None:
             self.after_read()
         return table
+
+    def add_register_rows(self, rows: list[list[str]]) -> None:
+        append_register(self, rows)
 
     def _create_tab(self, title: str) -> None:
         body = {"addSheet": {"properties": {"title": title, "gridProperties": {
@@ -200,88 +196,99 @@ class GoogleSheetBackend(Backend):
         return next((s["properties"]["sheetId"] for s in meta.get("sheets", []) if s["properties"]["title"] == title),
                     None)
 
-    # -- the guard read -----------------------------------------------------------------------
-    def _guard(self, state: TabState, written: list[str]) -> Guard:
-        """Sheet metadata, the identity columns and the columns about to be written, as they are now.
+    def _post(self, url: str, body: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A Sheets API method gspread has no call for (the data-filter ones), through its HTTP client."""
+        return self.http.request("post", url, params=params, json=body).json()
 
-        The identity columns say which row each creator is in; the written columns are what a repair
-        puts back if a sort still slips in before the write lands (see the module docstring)."""
-        wanted = [k for k in IDENTITY if k in state.col_of]
-        wanted += [k for k in written if k in state.col_of and k not in wanted]
-        ranges = column_ranges(state, wanted)
-        params: dict[str, Any] = {"ranges": ranges, "includeGridData": "true",
-                  "fields": "sheets(data(startRow,startColumn,rowData(values(effectiveValue))),"
-                            "properties(sheetId,title,gridProperties),protectedRanges)"}
-        meta = self._call(lambda: self.http.fetch_sheet_metadata(self.key, params=params), f"checking {state.title}")
-        tab = next((s for s in meta.get("sheets", []) if s["properties"]["title"] == state.title), None)
-        columns = grid_columns(tab, {state.col_of[k]: k for k in wanted})
-        if wanted and not any(columns.values()):  # an endpoint without grid data: one more (cheap) read
-            got = self._call(lambda: self.http.values_batch_get(
-                self.key, ranges, {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"}),
-                f"re-reading keys of {state.title}")
-            columns = {k: (vr.get("values") or [[]])[0] for k, vr in zip(wanted, got.get("valueRanges", []))}
-        return build_guard(meta, columns, state)
+    # -- the guard read -----------------------------------------------------------------------
+    def _guard(self, state: TabState, keys: list[str]) -> RowTags:
+        """Sheet metadata, protections and the tagged rows of ``keys`` as they are now, in one
+        ``spreadsheets.getByDataFilter`` (see :mod:`.google_rows`)."""
+        url = SPREADSHEET_URL % self.key + ":getByDataFilter"
+        body = guard_request(state, keys)
+        meta = self._call(partial(self._post, url, body, {"fields": GUARD_FIELDS}), f"checking {state.title}")
+        return read_tags(meta, state, keys)
+
+    def _tag_untagged(self, state: TabState, remote: RemoteTable, tags: RowTags, keys: list[str]) -> bool:
+        """Tag the rows of ``keys`` that have no trusted tag yet, where the main read saw them, and
+        read them back by their new tags; True when one could not be trusted (a sort moved the row
+        in between: its tag is deleted again and the creator waits for the next attempt)."""
+        rows = {k: remote.rows[k].row for k in keys if k not in tags.found and k in remote.rows}
+        if not rows and not tags.stale:
+            return False
+        tab = tags.tab(state.title)
+        if tab is None:
+            raise RaceDetected(f"tab {state.title} vanished while syncing")
+        sheet_id = tab["properties"]["sheetId"]
+        self._batch(tag_requests(sheet_id, {k: r for k, r in rows.items() if r}, tags.stale),
+                    f"tagging rows of {state.title}")
+        tags.stale = set()
+        if not rows:
+            return False
+        again = self._guard(state, sorted(rows))
+        tags.found.update(again.found)
+        if again.stale:
+            self._batch(tag_requests(sheet_id, {}, again.stale), f"untagging rows of {state.title}")
+        return len(again.found) != len(rows)
 
     # -- writing ------------------------------------------------------------------------------
     def commit(self, sheet: Sheet, remote: RemoteTable, plan: WritePlan, entry: dict[str, Any]) -> None:
         state: TabState = remote.state
         cols = {c.key: c for c in sheet.columns}
-        guard = self._guard(state, sorted({c.column for c in plan.cells}))
+        written = sorted({c.key for c in plan.cells})
+        tags = self._guard(state, written + [r["creator_key"] for r in plan.appends])
         if plan.columns or getattr(state, "recorded", None) is False:
-            self._add_columns(state, guard, plan, cols, remote)
+            self._add_columns(state, tags, plan, cols, remote)
         if self.before_write is not None:
             self.before_write()
-        locked = locked_cells(guard.tab(state.title))
+        raced = self._tag_untagged(state, remote, tags, written)
+        locked = locked_cells(tags.tab(state.title))
         key_col = state.col_of["creator_key"]
-        self.withheld = [c for c in plan.cells if any(_is_locked(locked, guard.row_of.get(c.key), i)
-                                                      for i in (state.col_of.get(c.column), key_col))]
+        self.withheld = [c for c in plan.cells if c.key in tags.found and any(
+            _is_locked(locked, tags.found[c.key].row, i) for i in (state.col_of.get(c.column), key_col))]
         cells = [c for c in plan.cells if c not in self.withheld]
-        data, raced = self._cell_ranges(state, guard, cells, cols)
-        for chunk in chunks(data, self.chunk_bytes):
-            self._write_chunk(state, guard, chunk)
-        appends = [r for r in plan.appends if r["creator_key"] not in guard.row_of]
+        raced = self._write_cells(state, tags, cells, cols) or raced
+        appends = [r for r in plan.appends if r["creator_key"] not in tags.found]
         raced = raced or len(appends) != len(plan.appends)
         if appends:
-            self._append(state, guard, appends, cols, locked)
-        self._protect(sheet, state, guard.meta)
+            self._append(state, tags, appends, cols, locked)
+        self._protect(sheet, state, tags.meta)
         if raced:
             raise RaceDetected(f"{state.title} changed while syncing; syncing again")
         self.log_sync(entry)
 
-    def _cell_ranges(self, state: TabState, guard: Guard, cells: list[CellWrite],
-                     cols: Mapping[str, Column]) -> tuple[list[dict[str, Any]], bool]:
-        """One range per row, spanning the row's identity cells (see "self-marking" above)."""
-        raced = False
-        by_row: dict[int, dict[int, Any]] = {}
-        expected: dict[int, str] = {}
+    def _write_cells(self, state: TabState, tags: RowTags, cells: list[CellWrite], cols: Mapping[str, Column]) -> bool:
+        """Every changed cell, addressed by its creator's row tag (``values:batchUpdateByDataFilter``,
+        ``RAW``), one request per ~1 MB. True when a creator's row could not be found (deleted,
+        or its tag not trusted yet): the next attempt sees why."""
+        by_key: dict[str, dict[int, Any]] = {}
         for cell in cells:
-            row = guard.row_of.get(cell.key)
-            if row is None:  # deleted or re-keyed since the read: the next attempt sees it
-                raced = True
-                continue
-            by_row.setdefault(row, {})[state.col_of[cell.column]] = cell_for_sheet(cell.value, cols.get(cell.column))
-            expected[row] = cell.key
-        data = []
-        ident = [state.col_of[k] for k in IDENTITY if k in state.col_of]
-        key_col = state.col_of["creator_key"]
-        for row, values in sorted(by_row.items()):
-            values[key_col] = expected[row]
-            lo, hi = min([*ident, *values]), max([*ident, *values])
-            line = [values.get(i) for i in range(lo, hi + 1)]
-            data.append({"range": row_range(state.title, row, lo, hi), "values": [line], "_row": row, "_lo": lo,
-                         "_key": expected[row]})
-        return data, raced
+            value = cell_for_sheet(cell.value, cols.get(cell.column))
+            by_key.setdefault(cell.key, {})[state.col_of[cell.column]] = value
+        raced = any(k not in tags.found for k in by_key)
+        data = write_ranges(state, tags, {k: v for k, v in by_key.items() if k in tags.found})
+        url = SPREADSHEET_URL % self.key + "/values:batchUpdateByDataFilter"
+        for chunk in chunks(data, self.chunk_bytes):
+            body = {"valueInputOption": "RAW", "data": [{k: v for k, v in d.items() if not k.startswith("_")}
+                                                        for d in chunk]}
+            answer = self._call(partial(self._post, url, body), f"writing {state.title}", retry=False)
+            landed = {r.get("dataFilter", {}).get("developerMetadataLookup", {}).get("metadataId")
+                      for r in answer.get("responses", [])}
+            raced = raced or any(tags.found[d["_key"]].metadata_id not in landed for d in chunk)
+        return raced
 
-    def _append(self, state: TabState, guard: Guard, rows: list[dict[str, str]], cols: Mapping[str, Column],
+    def _append(self, state: TabState, tags: RowTags, rows: list[dict[str, str]], cols: Mapping[str, Column],
                 locked: list[tuple[int, float, int, float]]) -> None:
-        """New creators into rows inserted right below the last data row, in one atomic request
-        (cells in columns a strict protection locks for the sync's account stay empty, withheld)."""
-        tab = guard.tab(state.title)
+        """New creators into rows inserted right below the last data row, filled and tagged in one
+        atomic request (cells in columns a strict protection locks for the sync's account stay
+        empty, withheld)."""
+        tab = tags.tab(state.title)
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
         sheet_id = tab["properties"]["sheetId"]
         lo, hi = min(state.col_of.values()), max(state.col_of.values())
-        at = guard.height  # 0-based index of the first row below the data
+        height = tab["properties"].get("gridProperties", {}).get("rowCount", state.last_row)
+        at = min(max(state.last_row, state.header_row), height)  # 0-based index of the first row below the data
         lines = []
         for n, rec in enumerate(rows):
             line: list[dict[str, Any]] = [{} for _ in range(lo, hi + 1)]
@@ -295,65 +302,17 @@ class GoogleSheetBackend(Backend):
         dims = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": at, "endIndex": at + len(rows)}
         target = {"sheetId": sheet_id, "startRowIndex": at, "endRowIndex": at + len(rows),
                   "startColumnIndex": lo, "endColumnIndex": hi + 1}
-        self._batch([{"insertDimension": {"range": dims, "inheritFromBefore": True}},
-                     {"updateCells": {"rows": lines, "fields": "userEnteredValue", "range": target}}],
-                    f"adding rows to {state.title}")
+        requests = [{"insertDimension": {"range": dims, "inheritFromBefore": at > 0}},
+                    {"updateCells": {"rows": lines, "fields": "userEnteredValue", "range": target}}]
+        requests += [create_tag(sheet_id, rec["creator_key"], at + n) for n, rec in enumerate(rows)]
+        self._batch(requests, f"adding rows to {state.title}")
 
-    def _write_chunk(self, state: TabState, guard: Guard, chunk: list[dict[str, Any]]) -> None:
-        body = {"valueInputOption": "RAW", "includeValuesInResponse": True,
-                "responseValueRenderOption": "UNFORMATTED_VALUE",
-                "data": [{"range": d["range"], "values": d["values"]} for d in chunk]}
-        answer = self._call(lambda: self.http.values_batch_update(self.key, body), f"writing {state.title}",
-                            retry=False)
-        key_of_col = {i: k for k, i in state.col_of.items()}
-        ours: dict[str, list[dict[str, Any]]] = {}
-        for d in chunk:
-            ours.setdefault(d["_key"], []).append({key_of_col[d["_lo"] + j]: v for j, v in enumerate(d["values"][0])
-                                                   if v is not None and d["_lo"] + j in key_of_col})
-        checked = True
-        for d, resp in zip(chunk, answer.get("responses", [{}] * len(chunk))):
-            cells = echo(resp.get("updatedData"), d["_row"], state)
-            after = guard.print_after(d["_key"], ours[d["_key"]])  # a renamed handle is part of the write
-            if after is not None:
-                guard.key_of_print[after] = d["_key"]
-            if cells is None or fingerprint(cells) != after:
-                checked = False  # not echoed (some endpoints echo only the cells written), or misplaced
-        if checked:
-            return  # Google echoes the requested range atomically: every write is where it should be
-        if self._scrub(state, guard, ours):
-            raise RaceDetected(f"rows of {state.title} moved under the write; repaired, syncing again")
-
-    def _scrub(self, state: TabState, guard: Guard, ours: dict[str, list[dict[str, Any]]], rounds: int = 4) -> bool:
-        """Find rows our write hit by mistake and give them back their own key and values.
-
-        A misplaced write marks itself: it puts key K on a row whose platform/handle belong to another
-        creator. Each round reads the identity columns and the written ones (rows may have moved again),
-        restores - in cells that still hold exactly what we wrote, so a team mate's newer edit is kept -
-        the key and the values the guard read saw for the creator the row really is, and checks again,
-        because a sort can slip in before the repair lands too. True when anything was repaired."""
-        repaired = False
-        for _ in range(rounds):
-            names = [k for k in IDENTITY if k in state.col_of]
-            names += sorted({c for recs in ours.values() for rec in recs for c in rec} - set(names))
-            read = partial(self.http.values_batch_get, self.key, column_ranges(state, names),
-                           {"valueRenderOption": "UNFORMATTED_VALUE", "majorDimension": "COLUMNS"})
-            got = self._call(read, f"checking {state.title}")
-            now = {k: ((vr.get("values") or [[]])[0]) for k, vr in zip(names, got.get("valueRanges", []))}
-            data = _repairs(state, guard, ours, now)
-            if not data:
-                return repaired
-            repaired = True
-            self.race_repairs += len(data)
-            body = {"valueInputOption": "RAW", "data": data}
-            self._call(partial(self.http.values_batch_update, self.key, body), f"repairing {state.title}")
-        return repaired
-
-    def _add_columns(self, state: TabState, guard: Guard, plan: WritePlan, cols: Mapping[str, Column],
+    def _add_columns(self, state: TabState, tags: RowTags, plan: WritePlan, cols: Mapping[str, Column],
                      remote: RemoteTable) -> None:
         """Header cells for synced columns the tab lacks, after its last column, growing the grid first
         (``appendDimension``: a header written past the grid is an HTTP 400); and the record of the
         columns the tab has had. One atomic request."""
-        tab = guard.tab(state.title)
+        tab = tags.tab(state.title)
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
         sheet_id = tab["properties"]["sheetId"]
@@ -475,44 +434,6 @@ def _cell_data(value: Any) -> dict[str, Any]:
     if isinstance(value, (int, float)):
         return {"userEnteredValue": {"numberValue": value}}
     return {"userEnteredValue": {"stringValue": str(value)}}
-
-
-def _repairs(state: TabState, guard: Guard, ours: dict[str, list[dict[str, Any]]],
-             now: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The ranges that give rows our write hit by mistake their own key and values back."""
-    height = max((len(c) for c in now.values()), default=0)
-    data = []
-    for r in range(state.header_row, height):
-        at = {k: (c[r] if r < len(c) else None) for k, c in now.items()}
-        claimed = canonical(at.get("creator_key"))
-        if claimed not in ours:
-            continue
-        owner = guard.key_of_print.get(fingerprint(at))
-        if owner == claimed:
-            continue
-        source = guard.row_of.get(owner) if owner else None
-        wrote: dict[str, set[str]] = {}
-        for rec in ours[claimed]:
-            for col, value in rec.items():
-                wrote.setdefault(col, set()).add(canonical(value))
-        fix: dict[str, Any] = {}
-        for col, values in wrote.items():
-            if canonical(at.get(col)) not in values:
-                continue  # someone wrote here after us: theirs stays
-            old = guard.cell(col, source) if source else ("" if col == "creator_key" else None)
-            if old is not None or col == "creator_key":
-                fix[col] = "" if old is None else old
-        if not fix:
-            continue
-        lo = min(state.col_of[c] for c in fix)
-        hi = max(state.col_of[c] for c in fix)
-        line = [None] * (hi - lo + 1)
-        for col, value in fix.items():
-            line[state.col_of[col] - lo] = value
-        data.append({"range": row_range(state.title, r + 1, lo, hi), "values": [line]})
-        if owner:
-            ours.setdefault(owner, []).append(fix)
-    return data
 
 
 __all__ = ["GoogleSheetBackend", "load_credentials", "is_transient"]

@@ -171,7 +171,7 @@ def test_large_writes_are_chunked_under_the_request_size_limit(srv, tmp_path):
     be.chunk_bytes = 1500
     srv.stats.reset()
     out = sync_table(local, first.base, first.conflicts, be)
-    batch_writes = [p for m, p, _ in srv.stats.log if p.endswith("values:batchUpdate")]
+    batch_writes = [p for m, p, _ in srv.stats.log if p.endswith("values:batchUpdateByDataFilter")]
     assert len(batch_writes) > 1 and out.log["pushed"] == 30
     rows = sheet_rows(srv, sid)
     assert all(rows[f"tiktok:c{i}"]["notes"].endswith(f" {i}") for i in range(30))

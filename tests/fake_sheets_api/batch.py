@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
+from . import dimension_metadata
 from .errors import bad_request
 from .model import Cell, Sheet, Spreadsheet, color_style, gridrange_out, norm_colors
 
@@ -104,6 +105,7 @@ def delete_sheet(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
     if len(book.sheets) == 1:
         raise bad_request(f"Invalid {where}: You can't remove all the sheets in a document.")
     book.sheets.remove(sheet)
+    dimension_metadata.drop_sheet(book, sheet.id)
     for nr_id in [k for k, nr in book.named_ranges.items() if (nr["range"].get("sheetId") or 0) == sheet.id]:
         del book.named_ranges[nr_id]
     book.reindex()
@@ -211,6 +213,35 @@ def insert_dimension(book: Spreadsheet, body: dict[str, Any], where: str) -> Non
 def delete_dimension(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
     sheet, dim, start, end = _dim_range(book, body, where)
     book.delete_dimension(sheet, dim, start, end)
+    return None
+
+
+@handler("moveDimension")
+def move_dimension(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
+    """Rows (columns) with their cells, sizes and developer metadata; ``destinationIndex`` counts
+    before the source is removed (see ``dimension_metadata.moved_order``)."""
+    sheet, dim, start, end = _dim_range(book, {"range": body.get("source")}, where)
+    total = sheet.row_count if dim == "ROWS" else sheet.col_count
+    dest = body.get("destinationIndex") or 0
+    if not (0 <= start < end <= total) or not 0 <= dest <= total:
+        raise bad_request(f"Invalid {where}: source or destinationIndex is outside the sheet")
+    order = dimension_metadata.moved_order(start, end, dest, total)
+    new_of_old = {old: new for new, old in enumerate(order) if old != new}
+    if dim == "ROWS":
+        rows = sheet.rows + [[] for _ in range(total - len(sheet.rows))]
+        sheet.rows = [rows[old] for old in order]
+        while sheet.rows and not any(sheet.rows[-1]):
+            sheet.rows.pop()
+        meta = sheet.row_meta
+    else:
+        for n, row in enumerate(sheet.rows):
+            row = row + [None] * (total - len(row))
+            sheet.rows[n] = [row[old] for old in order]
+        meta = sheet.col_meta
+    moved = {new_of_old.get(i, i): m for i, m in meta.items()}
+    meta.clear()
+    meta.update(moved)
+    dimension_metadata.permute(book, sheet, dim, new_of_old)
     return None
 
 
@@ -397,6 +428,7 @@ def sort_range(book: Spreadsheet, body: dict[str, Any], where: str) -> None:
         filled.sort(key=lambda i: sort_key(keys[i][k]), reverse=desc)
         order = filled + empty
     sorted_block = [block[i] for i in order]
+    dimension_metadata.permute(book, sheet, "ROWS", {r0 + old: r0 + new for new, old in enumerate(order)})
     for i, r in enumerate(range(r0, r1)):
         for j, c in enumerate(range(c0, c1)):
             cell = sorted_block[i][j]
@@ -677,9 +709,11 @@ def create_developer_metadata(book: Spreadsheet, body: dict[str, Any], where: st
     else:
         loc = {"locationType": "SPREADSHEET", "spreadsheet": True}
     md["location"] = loc
-    used = {m["metadataId"] for m in book.developer_metadata}
+    used = book.metadata_ids()
     md["metadataId"] = md.get("metadataId") or book.new_id(used)
+    used.add(md["metadataId"])
     book.developer_metadata.append(md)
+    book.metadata_changed()
     return {"developerMetadata": copy.deepcopy(md)}
 
 
@@ -688,13 +722,20 @@ def delete_developer_metadata(book: Spreadsheet, body: dict[str, Any], where: st
     hits = search_metadata(book, [body.get("dataFilter") or {}])
     ids = {m["metadataId"] for m in hits}
     book.developer_metadata = [m for m in book.developer_metadata if m["metadataId"] not in ids]
+    book.metadata_changed()
     return {"deletedDeveloperMetadata": hits} if hits else {}
 
 
 def search_metadata(book: Spreadsheet, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """developerMetadata:search with DataFilter.developerMetadataLookup filters."""
     out = []
-    for md in book.developer_metadata:
+    candidates = book.developer_metadata
+    if len(filters) == 1 and (filters[0].get("developerMetadataLookup") or {}).get("metadataValue") is not None:
+        value = filters[0]["developerMetadataLookup"]["metadataValue"]  # one pass per sync of 20 000 rows
+        candidates = book.metadata_by_value().get(value, [])
+    elif len(filters) == 1 and (filters[0].get("developerMetadataLookup") or {}).get("metadataId") is not None:
+        candidates = book.metadata_by_value(by="metadataId").get(filters[0]["developerMetadataLookup"]["metadataId"], [])
+    for md in candidates:
         for flt in filters:
             look = flt.get("developerMetadataLookup")
             if look is None:

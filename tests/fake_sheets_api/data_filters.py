@@ -1,8 +1,6 @@
 """``values:batchGetByDataFilter`` and ``values:batchUpdateByDataFilter``: DataFilters resolved to
-ranges (an A1 range, a grid range, or the rows/columns developer metadata sits on).
-
-Known difference (see README.md): metadata on a row keeps its row index when rows are sorted,
-inserted or deleted here; Google moves it with the row.
+ranges (an A1 range, a grid range, or the rows/columns developer metadata sits on; that metadata
+follows its rows through sorts, inserts, deletes and moves, see ``dimension_metadata``).
 """
 from __future__ import annotations
 

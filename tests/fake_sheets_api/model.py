@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import a1
+from . import a1, dimension_metadata
 from .errors import ApiError, bad_request
 from .formula import FormulaError, evaluate
 from .values import DATE_TYPES, format_value, raw_value, user_entered_value
@@ -290,8 +290,9 @@ class Spreadsheet:
     def __deepcopy__(self, memo: dict[int, Any]) -> "Spreadsheet":
         """Snapshot for atomic batches: cells cloned directly (generic deepcopy is ~50x slower)."""
         new = copy.copy(self)
-        for name in ("properties", "named_ranges", "developer_metadata", "readers", "writers"):
+        for name in ("properties", "named_ranges", "readers", "writers"):
             setattr(new, name, copy.deepcopy(getattr(self, name), memo))
+        new.developer_metadata = dimension_metadata.clone_all(self.developer_metadata)
         new.sheets = []
         for sheet in self.sheets:
             rows = sheet.rows
@@ -315,6 +316,26 @@ class Spreadsheet:
         self.modified = now_rfc3339()
 
     # ---------------------------------------------------------------- sheets
+
+    def metadata_ids(self) -> set[int]:
+        """A superset of the developer metadata ids in use (grows only; shared by snapshots)."""
+        if getattr(self, "_metadata_ids", None) is None:
+            self._metadata_ids = {m["metadataId"] for m in self.developer_metadata}
+        return self._metadata_ids
+
+    def metadata_by_value(self, by: str = "metadataValue") -> dict[Any, list[dict[str, Any]]]:
+        """Developer metadata grouped by value (or id): a sync looks up hundreds of row tags among
+        20 000 in one request. Whatever adds or removes metadata calls :meth:`metadata_changed`."""
+        cache = getattr(self, "_metadata_index", None)
+        if cache is None or cache[0] is not self.developer_metadata or cache[1] != by:
+            index: dict[Any, list[dict[str, Any]]] = {}
+            for md in self.developer_metadata:
+                index.setdefault(md.get(by), []).append(md)
+            cache = self._metadata_index = (self.developer_metadata, by, index)
+        return cache[2]
+
+    def metadata_changed(self) -> None:
+        self._metadata_index = None
 
     def new_id(self, used: set[int]) -> int:
         while True:
@@ -725,6 +746,7 @@ class Spreadsheet:
         sheet.protected = [p for p in sheet.protected if "range" not in p or shift(p["range"])]
         if sheet.basic_filter and not shift(sheet.basic_filter["range"]):
             sheet.basic_filter = None
+        dimension_metadata.shift(self, sheet, "ROWS" if axis == "row" else "COLUMNS", at, n)
         meta = sheet.row_meta if axis == "row" else sheet.col_meta
         moved = {}
         for idx, m in meta.items():
@@ -755,6 +777,10 @@ class Spreadsheet:
             out["rowGroups"] = copy.deepcopy(sheet.row_groups)
         if sheet.col_groups:
             out["columnGroups"] = copy.deepcopy(sheet.col_groups)
+        own = [md for md in self.developer_metadata if dimension_metadata.located(md, "sheet")
+               and md["location"]["sheetId"] == sheet.id]
+        if own:
+            out["developerMetadata"] = copy.deepcopy(own)
         return out
 
     def may_edit(self, p: dict[str, Any]) -> bool:
@@ -841,11 +867,36 @@ class Spreadsheet:
             row_data.pop()
         if row_data:
             out["rowData"] = row_data
-        out["rowMetadata"] = [dict({"pixelSize": 21}, **sheet.row_meta.get(r, {})) for r in range(r0, r1)]
-        out["columnMetadata"] = [dict({"pixelSize": 100}, **sheet.col_meta.get(c, {})) for c in range(c0, c1)]
+        out["rowMetadata"] = self._dimension_json(sheet, "ROWS", sheet.row_meta, 21, r0, r1)
+        out["columnMetadata"] = self._dimension_json(sheet, "COLUMNS", sheet.col_meta, 100, c0, c1)
+        return out
+
+    def _dimension_json(self, sheet: Sheet, dimension: str, meta: dict[int, dict[str, Any]], size: int,
+                        lo: int, hi: int) -> list[dict[str, Any]]:
+        """``DimensionProperties`` per row/column, with the developer metadata on each."""
+        cache = getattr(self, "_grid_tags", None)  # one pass per answer, not per grid (see to_json)
+        if cache is not None and (sheet.id, dimension) in cache:
+            tags = cache[(sheet.id, dimension)]
+        else:
+            tags = dimension_metadata.by_index(self, sheet, dimension) if self.developer_metadata else {}
+            if cache is not None:
+                cache[(sheet.id, dimension)] = tags
+        out = []
+        for i in range(lo, hi):
+            props = dict({"pixelSize": size}, **meta.get(i, {}))
+            if i in tags:
+                props["developerMetadata"] = copy.deepcopy(tags[i])
+            out.append(props)
         return out
 
     def to_json(self, include_grid_data: bool = False, ranges: list[str] | None = None) -> dict[str, Any]:
+        self._grid_tags: dict[tuple[int, str], dict[int, list[dict[str, Any]]]] | None = {}
+        try:
+            return self._to_json(include_grid_data, ranges)
+        finally:
+            self._grid_tags = None
+
+    def _to_json(self, include_grid_data: bool = False, ranges: list[str] | None = None) -> dict[str, Any]:
         boxes: dict[int, list[tuple[int, int, int, int]]] = {}
         selected: list[Sheet] | None = None
         if ranges:
@@ -867,8 +918,9 @@ class Spreadsheet:
         out["sheets"] = sheets
         if self.named_ranges:
             out["namedRanges"] = [self.named_json(nr) for nr in self.named_ranges.values()]
-        if self.developer_metadata:
-            out["developerMetadata"] = copy.deepcopy(self.developer_metadata)
+        top = [md for md in self.developer_metadata if dimension_metadata.located(md, "spreadsheet")]
+        if top:  # metadata on a sheet is listed with the sheet, on rows/columns in their grid data
+            out["developerMetadata"] = copy.deepcopy(top)
         out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{self.id}/edit"
         return out
 

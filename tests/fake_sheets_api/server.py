@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import a1, data_filters, discovery
@@ -95,6 +95,11 @@ class FakeSheetsServer:
         self.faults = Faults()
         self.quota = WriteQuota()
         self.stats = Stats()
+        #: Test hook: called as ``intercept(method, path, account)`` when a request arrives, before
+        #: it is answered, so a test can make a team mate act at an exact moment of a sync (a sort
+        #: landing between its read and its write). Runs in the server's request thread, outside
+        #: the lock, so it may itself call the fake over HTTP.
+        self.intercept: Callable[[str, str, str], None] | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -326,11 +331,17 @@ class FakeSheetsServer:
                 req = self._json(body, "BatchUpdateSpreadsheetRequest")
                 return 200, self._batch_update(sid, req, caller)
             if verb == "getByDataFilter" and method == "POST":
+                discovery.validate_query("spreadsheets.getByDataFilter", query)
                 req = self._json(body, "GetSpreadsheetByDataFilterRequest")
                 with self.lock:
                     book = self._readable(sid, caller)
-                    ranges = [f.get("a1Range") for f in req.get("dataFilters") or [] if f.get("a1Range")]
+                    book.caller = caller  # requestingUserCanEdit is per caller
+                    filters = req.get("dataFilters") or []
+                    ranges = [r for i, f in enumerate(filters)
+                              for r in data_filters.filter_ranges(book, f, f"dataFilters[{i}]")]
                     data = book.to_json(bool(req.get("includeGridData")), ranges or None)
+                    if filters and not ranges:
+                        data["sheets"] = []  # filters that match nothing select no sheet
                 return 200, apply_field_mask(data, _one(query, "fields"))
             raise ApiError(404, "Method not found.")
         sid = unquote(head)
@@ -772,6 +783,8 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.stats.token_requests += 1
             self._send(status, self._encode(data))
             return
+        if fake.intercept is not None:
+            fake.intercept(self.command, path, self._account())
         fault = fake.faults.next()
         is_write = self.command in ("PUT", "PATCH", "DELETE") or (
             self.command == "POST" and not any(path.endswith(s) for s in READ_ONLY_POSTS))
