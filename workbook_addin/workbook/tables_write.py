@@ -168,6 +168,7 @@ class WorkbookFile:
         self.schema = schema or load_schema()
         self.backup = backup
         self.upgrade = upgrade  # add the sheets an older build lacks (workbook.upgrade) to what write() saves
+        self.upgraded: list[str] = []  # the sheets read() added
         self._pkg: XlsxPackage | None = None
         self._book: Any = None  # the calamine workbook read() parses sheets from
         self._grids: dict[str, list[list[Any]]] = {}  # sheet -> cell rows parsed so far
@@ -191,6 +192,7 @@ class WorkbookFile:
             self._open()  # else a second read (the whole workbook after a repeat's check) reuses the first's
         self._stamp = (st.st_mtime_ns, st.st_size)
         added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
+        self.upgraded += list(added)
         self._grids.update({name: [headers] for name, headers in added.items()})
         with gc_paused():
             self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids)
