@@ -144,8 +144,9 @@ def append_batches(sheet_id: int, at: int, cols: tuple[int, int], lines: list[di
     """New rows as ``spreadsheets.batchUpdate`` request lists, each under ~``limit`` bytes of JSON:
     insert the rows at 0-based ``at`` (below the rows the batches before put there), fill columns
     ``cols`` (first, last) with ``lines`` (``RowData``) and tag each row with its creator in ``keys``.
-    Each batch is atomic, so a row is never there untagged; Google refuses request bodies over
-    10 MB and recommends 2 MB, and a first sync of 20 000 creators is ~30 MB."""
+    Each batch is atomic, so a row is never there untagged. Google recommends at most 2 MB per
+    request and answers a body over 10 MB with HTTP 400 ("Request payload size exceeds the limit:
+    10485760 bytes.", as users report it); a first sync of 20 000 creators is ~30 MB."""
     out: list[list[dict[str, Any]]] = []
     start = 0
     while start < len(lines):
