@@ -242,3 +242,20 @@ def test_key_column_equals_the_key_of_each_cell():
     got = udfs.KOL_KEY([[p] for p in platforms], [[h] for h in handles])
     assert got == [[try_creator_key(p, h) if h is not None else None] for p, h in zip(platforms, handles)]
     assert got[0] == ["tiktok:glowwithmia"] and got[6] == [None] and sum(k is None for (k,) in got) >= 3
+
+
+def test_table_subscore_memo_holds_for_one_day(monkeypatch, sample_book):
+    """Pending outreach depends on the day: the memo answers on the day it computed, not the next."""
+    import pandas as pd
+
+    columns, _scores = sample_book
+    runs = []
+    real = udfs.subscore
+    monkeypatch.setattr(udfs, "subscore", lambda *a, **k: runs.append(k["today"]) or real(*a, **k))
+    args = _table_args("KOL_RESPONSIVENESS", columns)
+    keys = columns["scores", "creator_key"]
+    udfs._MEMO.clear()
+    for day in ("2026-11-25", "2026-11-25", "2026-11-26"):
+        monkeypatch.setattr(udfs, "_today", lambda day=day: pd.Timestamp(day))
+        udfs.KOL_RESPONSIVENESS(keys, *args)
+    assert runs == [pd.Timestamp("2026-11-25"), pd.Timestamp("2026-11-26")]

@@ -199,11 +199,16 @@ def _settings(**values: Any) -> Settings:
     return settings
 
 
+def _today() -> pd.Timestamp:
+    """The day of the calculation: outreach contacted less than the reply target ago is pending."""
+    return pd.Timestamp.today().normalize()
+
+
 def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables: Callable[[], dict[str, pd.DataFrame]],
                      settings: Callable[[], Settings]) -> Any:
     """``dimension`` of the creator(s) in ``key`` as the engine computes it from the tables that
     ``tables()`` builds from ``args``; memoised on the content of ``args`` (see MEMO_SIZE)."""
-    today = pd.Timestamp.today().normalize()
+    today = _today()
     memo_key = (dimension, today, content_key(args))
     by_key = _MEMO.get(memo_key)
     if by_key is None:

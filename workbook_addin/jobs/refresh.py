@@ -527,4 +527,5 @@ def refresh_workbook(path: str | Path, exports_dir: str | Path | None = None, *,
     """
     from ..workbook.tables_io import WorkbookFile
 
-    return run_refresh(WorkbookFile(path, backup=backup), exports_dir, sync=sync, progress=progress, now=now)
+    book = WorkbookFile(path, backup=backup, upgrade=True)  # a workbook built before the ledger gains its sheets
+    return run_refresh(book, exports_dir, sync=sync, progress=progress, now=now)

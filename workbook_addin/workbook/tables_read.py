@@ -65,11 +65,12 @@ def read_workbook(path: str | Path, *, schema: Schema | None = None) -> Workbook
         return read_package(pkg, book, path, schema)
 
 
-def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema,
-                 keys: Collection[str] | None = None) -> WorkbookData:
+def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Collection[str] | None = None,
+                 grids: dict[str, list[list[Any]]] | None = None) -> WorkbookData:
     """The workbook's tables (only the schema sheets in ``keys``, when given: a refresh that finds
-    nothing changed reads its run log, not 50 000 collaborations), Settings and layout."""
-    grids: dict[str, list[list[Any]]] = {}
+    nothing changed reads its run log, not 50 000 collaborations), Settings and layout. ``grids``:
+    cell rows of sheets the package holds but the file does not yet (sheets an upgrade added)."""
+    grids = dict(grids or {})
     tables: dict[str, pd.DataFrame] = {}
     settings_tables: dict[str, pd.DataFrame] = {}
     layouts: dict[str, TableLayout] = {}

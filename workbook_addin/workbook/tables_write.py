@@ -24,6 +24,7 @@ from .tables_changes import WorkbookChanges
 from .tables_layout import WorkbookData, gc_paused
 from .tables_locks import WorkbookError, check_not_open
 from .tables_read import read_package
+from .upgrade import add_missing_sheets
 
 BACKUP_DIR = "backups"
 KEEP_BACKUPS = 10
@@ -160,10 +161,12 @@ def _running(pid: int) -> bool:
 class WorkbookFile:
     """The headless adapter: a workbook file read with calamine, written by zip/XML patching."""
 
-    def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True):
+    def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True,
+                 upgrade: bool = False):
         self.path = Path(path)
         self.schema = schema or load_schema()
         self.backup = backup
+        self.upgrade = upgrade  # add the sheets an older build lacks (workbook.upgrade) to what write() saves
         self._pkg: XlsxPackage | None = None
         self._data: WorkbookData | None = None
         self._stamp: tuple[int, int] | None = None
@@ -191,8 +194,12 @@ class WorkbookFile:
             raise WorkbookError(str(exc)) from exc
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
+        added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
         with gc_paused():
-            self._data = read_package(self._pkg, book, self.path, self.schema, keys)
+            self._data = read_package(self._pkg, book, self.path, self.schema, keys,
+                                      {name: [headers] for name, headers in added.items()})
+        self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
+                                "this workbook was built before it existed" for name in added]
         return self._data
 
     def digest(self) -> str:

@@ -26,6 +26,11 @@ NS = {
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
 _R_ID = f"{{{NS['r']}}}id"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 class PackageError(LianxingError, ValueError):
@@ -118,6 +123,7 @@ class XlsxPackage:
         if "xl/workbook.xml" not in self.data:
             raise PackageError(f"{source}: no xl/workbook.xml inside: not an Excel workbook / 不是 Excel 工作簿")
         self._changed: dict[str, bytes] = {}
+        self._added: list[str] = []  # new members, saved after the ones read
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
         self._table_refs: dict[str, tuple[int, int, int, int]] = {}
@@ -197,7 +203,66 @@ class XlsxPackage:
 
     def sheet_xml(self, sheet: str) -> str:
         part = self.sheets[sheet].part
-        return self._changed.get(part, self.data[part]).decode("utf-8")
+        return self.part_text(part)
+
+    # ------------------------------------------------------------------ new parts
+    def part_text(self, part: str) -> str:
+        """A member's text as it stands (edited, added or as read)."""
+        return (self._changed[part] if part in self._changed else self.data[part]).decode("utf-8")
+
+    def infos_size(self, part: str) -> int:
+        """A member's size as stored (0 for a new one): what it costs to read."""
+        info = next((i for i in self.infos if i.filename == part), None)
+        return info.compress_size if info is not None else 0
+
+    def has_part(self, part: str) -> bool:
+        return part in self.data or part in self._added
+
+    def add_part(self, part: str, data: bytes, content_type: str) -> None:
+        """A new member with its content type (written after the members read)."""
+        if self.has_part(part):
+            raise PackageError(f"part {part} already exists")
+        self._changed[part] = data
+        self._added.append(part)
+        ct = self.part_text("[Content_Types].xml")
+        override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+        self._changed["[Content_Types].xml"] = ct.replace("</Types>", override + "</Types>").encode("utf-8")
+
+    def add_worksheet(self, name: str, sheet_xml: str, *, hidden: bool, table: TablePart | None = None,
+                      table_xml: str | None = None) -> None:
+        """A new worksheet (with its Excel Table), appended after the last sheet so that no sheet's
+        position, which sheet-scoped names and print areas go by, moves."""
+        names = [*self.data, *self._added]
+        n = 1 + max([int(m) for p in names for m in re.findall(r"^xl/worksheets/sheet(\d+)\.xml$", p)] or [0])
+        part = f"xl/worksheets/sheet{n}.xml"
+        self.add_part(part, sheet_xml.encode("utf-8"), _CT + "worksheet+xml")
+        if table is not None and table_xml is not None:
+            self.add_part(table.part, table_xml.encode("utf-8"), _CT + "table+xml")
+            rel = posixpath.relpath(table.part, posixpath.dirname(part))
+            self.add_part(_rels_path(part), (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                             f'<Relationships xmlns="{NS["rel"]}"><Relationship Id="rId1" '
+                                             f'Type="{NS["r"]}/table" Target="{rel}"/></Relationships>').encode(),
+                          "application/vnd.openxmlformats-package.relationships+xml")
+            self.tables[table.name] = table
+        rels = self.part_text("xl/_rels/workbook.xml.rels")
+        rid = 1 + max([int(m) for m in re.findall(r'Id="rId(\d+)"', rels)] or [0])
+        rels = rels.replace("</Relationships>", f'<Relationship Id="rId{rid}" Type="{NS["r"]}/worksheet" '
+                                                f'Target="worksheets/sheet{n}.xml"/></Relationships>')
+        self._changed["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
+        wb = self.part_text("xl/workbook.xml")
+        sheet_id = 1 + max([int(m) for m in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', wb)] or [0])
+        state = ' state="hidden"' if hidden else ""
+        entry = f'<sheet name="{_attr(name)}" sheetId="{sheet_id}"{state} r:id="rId{rid}"/>'
+        wb = wb.replace("</sheets>", entry + "</sheets>")
+        self._changed["xl/workbook.xml"] = wb.encode("utf-8")
+        self.sheets[name] = SheetPart(name, part, "hidden" if hidden else "visible")
+
+    def next_table_id(self) -> tuple[int, str]:
+        """(id, part name) for a new Excel Table: ids are unique in the workbook."""
+        ids = [int(m) for t in self.tables.values() for m in re.findall(r'<table\b[^>]*?\bid="(\d+)"',
+                                                                         self.part_text(t.part))]
+        parts = [int(m) for p in [*self.data, *self._added] for m in re.findall(r"^xl/tables/table(\d+)\.xml$", p)]
+        return 1 + max(ids or [0]), f"xl/tables/table{1 + max(parts or [0])}.xml"
 
     # ------------------------------------------------------------------ edits
     def _edit(self, sheet: str) -> SheetEdit:
@@ -282,7 +347,7 @@ class XlsxPackage:
             if ref == t.ref:
                 continue
             self._names_follow(t, ref[2])
-            text = self._changed.get(t.part, self.data[t.part]).decode("utf-8")
+            text = self.part_text(t.part)
             new = range_ref(*ref)
             keep_ends = rf"\g<1>{new}\g<2>"  # a range such as A1:Z13 holds no backslash or group reference
             text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*(")', keep_ends, text, count=1)
@@ -295,7 +360,7 @@ class XlsxPackage:
         """Defined names over a table's rows (its sheet's print area, a settings table's name) end
         where the table now ends, so a printed sheet shows every row and no empty pages."""
         part = "xl/workbook.xml"
-        text = self._changed.get(part, self.data[part]).decode("utf-8")
+        text = self.part_text(part)
         old_last = t.last_data_row  # as read; the table may have been resized more than once since
 
         def area(m: re.Match) -> str:
@@ -320,10 +385,10 @@ class XlsxPackage:
         """calcChain.xml lists formula cells; a stale entry makes Excel offer to repair the file, while a
         missing chain is simply rebuilt. It goes whenever a formula cell is removed (openpyxl always drops it)."""
         self._removed.add("xl/calcChain.xml")
-        ct = self._changed.get("[Content_Types].xml", self.data["[Content_Types].xml"]).decode("utf-8")
+        ct = self.part_text("[Content_Types].xml")
         ct = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", ct)
         self._changed["[Content_Types].xml"] = ct.encode("utf-8")
-        rels = self._changed.get("xl/_rels/workbook.xml.rels", self.data["xl/_rels/workbook.xml.rels"]).decode("utf-8")
+        rels = self.part_text("xl/_rels/workbook.xml.rels")
         rels = re.sub(r'<Relationship\b[^>]*Target="(?:/xl/)?calcChain\.xml"[^>]*/>', "", rels)
         self._changed["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
 
@@ -368,6 +433,10 @@ class XlsxPackage:
                             continue
                         data = self.data[info.filename]
                     z.writestr(new, data, compresslevel=1 if len(data) > BIG_PART else None)
+                stamp = self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0)
+                for part in self._added:
+                    z.writestr(zipfile.ZipInfo(part, date_time=stamp), self._changed[part],
+                               compress_type=zipfile.ZIP_DEFLATED)
 
 
 #: parts above this size are deflated at level 1 (speed over a few per cent of file size)

@@ -112,7 +112,7 @@ def _row_attrs(attr_text: str) -> dict[str, str]:
     return dict(ATTR_RE.findall(attr_text))
 
 
-def _find_row(body: str, row: int) -> tuple[dict[str, str], list[Cell]] | None:
+def find_row(body: str, row: int) -> tuple[dict[str, str], list[Cell]] | None:
     m = re.search(rf'<row\b[^>]*?\br="{row}"', body)
     if not m:
         return None
@@ -122,7 +122,7 @@ def _find_row(body: str, row: int) -> tuple[dict[str, str], list[Cell]] | None:
     return _row_attrs(rm.group(1).rstrip("/")), parse_cells(rm.group(3) or "")
 
 
-def _col_styles(xml: str) -> dict[int, str]:
+def col_styles(xml: str) -> dict[int, str]:
     """Column default styles from ``<cols>`` (used for cells no row template covers)."""
     out: dict[int, str] = {}
     cols = re.search(r"<cols>(.*?)</cols>", xml, re.S)
@@ -163,10 +163,10 @@ class _SheetPatcher:
         # Templates: the rows whose styles/formulas new or missing cells copy.
         self.template_rows: dict[int, tuple[dict[str, str], dict[int, Cell]]] = {}
         for r in {g.template_row for g in edit.growths} | {reg.style_row for reg in edit.regions}:
-            found = _find_row(body, r)
+            found = find_row(body, r)
             if found:
                 self.template_rows[r] = (found[0], {c.col: c for c in found[1]})
-        self.col_styles = _col_styles(xml)
+        self.col_styles = col_styles(xml)
         self.growth_rows: dict[int, Growth] = {}
         for g in edit.growths:
             for r in range(g.first_new, g.last_new + 1):
