@@ -107,6 +107,8 @@ def main() -> None:
         t4 = time.perf_counter()
         same = again.changes[["collab_id", "column", "new"]].equals(result.changes[["collab_id", "column", "new"]])
         print(f"re-import x2 : {t4 - t3:6.2f} s  {2 * n / (t4 - t3):10,.0f} rows/s  identical result: {same}  ratio to single: {(t4 - t3) / (t2 - t0):.2f}x")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {os.cpu_count()} CPUs "
+          "(wall time well above CPU time means other jobs had the CPUs)")
 
 
 def peak_mb() -> float:

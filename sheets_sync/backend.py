@@ -15,6 +15,8 @@ from typing import Any
 from workbook_addin.core.schema import Sheet
 from workbook_addin.core.errors import LianxingError
 
+from .register import Register
+
 #: The columns of the sync log kept in the archive (a tab in the shared sheet, a table in SQLite).
 LOG_COLUMNS = ("run_at", "user", "sheet", "pulled", "pushed", "appended", "conflicts", "message")
 
@@ -52,6 +54,8 @@ class RemoteTable:
     missing: list[str] = field(default_factory=list)
     #: Synced columns the archive has ever had (:meth:`Backend.known_columns`), once asked.
     known: set[str] | None = None
+    #: The archive's register of creators (:mod:`sheets_sync.register`); None where the backend keeps none.
+    register: Register | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class Backend(ABC):
     @abstractmethod
     def log_sync(self, entry: dict[str, Any]) -> None:
         """Record one sync (``LOG_COLUMNS``) in the archive's own log."""
+
+    def add_register_rows(self, rows: list[list[str]]) -> None:
+        """Append events to the archive's register (:mod:`sheets_sync.register`); only called with rows."""
 
     def known_columns(self, remote: RemoteTable) -> set[str] | None:
         """The synced columns the archive has ever had, where it records that (None: no record)."""

@@ -2,7 +2,8 @@
 
 Requests per sync, steady state (``srv.stats`` in the tests and ``benchmarks/sync.py`` count them):
 
-1. ``values.batchGet`` of the whole tab (UNFORMATTED values): the only request of a no-op sync.
+1. ``values.batchGet`` of the whole tab (UNFORMATTED values), and of the hidden register tab
+   (:mod:`.google_register`): the only request of a no-op sync.
    The header row and columns are found by their text wherever they are (:mod:`.google_table`).
 2. ``spreadsheets.getByDataFilter``: the guard read, right before writing. The tab's properties
    and protected ranges, and the row of each creator about to be written, found by its row tag
@@ -54,6 +55,7 @@ from workbook_addin.core.schema import Column, Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .google_auth import explain, load_credentials
+from .google_register import append_register, read_register, read_with_register
 from .google_rows import (GUARD_FIELDS, RowTags, append_batches, chunks, guard_request, read_tags, tag_requests,
                           write_ranges)
 from .google_table import TabState, read_table
@@ -144,14 +146,12 @@ class GoogleSheetBackend(Backend):
     def read(self, sheet: Sheet) -> RemoteTable:
         title = self.tab_of(sheet)
         try:
-            answer = self._call(lambda: self.http.values_batch_get(self.key, [absolute_range_name(title)],
-                                                                   dict(READ_PARAMS)),
-                                f"reading {title}")
+            answer, register = read_with_register(self, title, READ_PARAMS)
         except APIError as error:
             if status_of(error) != 400:
                 raise
             self._create_tab(title)  # first sync: the tab does not exist yet
-            answer = {}
+            answer, register = {}, read_register(self)
         values = (answer.get("valueRanges") or [{}])[0].get("values", [])
         if not any(v not in ("", None) for line in values for v in line):
             table = RemoteTable(sheet, {}, [], TabState(title, [], {}, [c.key for c in sheet.synced_columns]))
@@ -159,9 +159,13 @@ class GoogleSheetBackend(Backend):
         else:
             table = read_table(sheet, title, values)
             table.missing = list(table.state.missing)
+        table.register = register
         if self.after_read is not None:
             self.after_read()
         return table
+
+    def add_register_rows(self, rows: list[list[str]]) -> None:
+        append_register(self, rows)
 
     def _create_tab(self, title: str) -> None:
         body = {"addSheet": {"properties": {"title": title, "gridProperties": {

@@ -34,8 +34,18 @@ from .safe_values import canonical_many
 class Rows(Mapping[str, dict[str, str]]):
     """key -> column -> canonical text, kept as read; each row's dict is made (once) when asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, index: Mapping[str, Any]) -> None:
+        self._index = index  # key -> where its row is held (a position, a run)
         self._made: dict[str, dict[str, str]] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
 
     def __getitem__(self, key: str) -> dict[str, str]:
         row = self._made.get(key)
@@ -56,21 +66,12 @@ class ColumnRows(Rows):
     """Rows held as whole columns (the workbook's table after canonicalisation)."""
 
     def __init__(self, names: list[str], columns: list[list[str]], where: dict[str, int]) -> None:
-        super().__init__()
+        super().__init__(where)
         self.names, self.columns, self.where = names, columns, where  # where: key -> position
 
     def _make(self, key: str) -> dict[str, str]:
         pos = self.where[key]
         return dict(zip(self.names, [c[pos] for c in self.columns]))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.where)
-
-    def __len__(self) -> int:
-        return len(self.where)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.where
 
     def picked(self, columns: list[str], spare: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
         at = {n: i for i, n in enumerate(self.names)}
@@ -84,21 +85,12 @@ class RunRows(Rows):
     """Rows held as runs of the long base table: creator ``k`` is ``cols[a:b]`` / ``vals[a:b]``."""
 
     def __init__(self, cols: list[str], vals: list[str], runs: dict[str, tuple[int, int]]) -> None:
-        super().__init__()
+        super().__init__(runs)
         self.cols, self.vals, self.runs = cols, vals, runs
 
     def _make(self, key: str) -> dict[str, str]:
         a, b = self.runs[key]
         return dict(zip(self.cols[a:b], self.vals[a:b]))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.runs)
-
-    def __len__(self) -> int:
-        return len(self.runs)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.runs
 
     def picked(self, columns: list[str], spare: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
         """Only runs holding ``columns`` in that order (as the sync writes the base) and otherwise

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from workbook_addin.core.cells import CellError, is_blank, parse_number
+from workbook_addin.core.cells import CellError, column_date_order, is_blank, parse_date, parse_number
 from workbook_addin.core.schema import Column, Schema, load_schema
 
 _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -67,6 +67,16 @@ def _parse_number(text: str) -> float | None:
     return round(number, 12) if "%" in text else number
 
 
+def _date_text(value: Any, order: str = "MDY") -> str | None:
+    """``YYYY-MM-DD`` for a date column's cell as the one cell parser reads it (a date, an Excel
+    serial, ``2026-01-05``, ``1/5/2026``, ``2026年1月5日``), None when it is not a date."""
+    try:
+        when = parse_date(value, order=order)
+    except CellError:
+        return None
+    return "" if when is None else when.strftime("%Y-%m-%d")
+
+
 def canonical(value: Any, column: Column | None = None, schema: Schema | None = None) -> str:
     """The one text spelling of ``value`` used for comparing and for the sync base.
 
@@ -76,6 +86,10 @@ def canonical(value: Any, column: Column | None = None, schema: Schema | None = 
     """
     if is_blank(value):
         return ""
+    if column is not None and column.type == "date" and not isinstance(value, bool):
+        text = _date_text(value)  # a date typed in the browser, a datetime from the workbook: one spelling
+        if text is not None:
+            return text
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -103,6 +117,8 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
     if column is not None and column.type == "enum" and column.enum:
         lookup = (schema or load_schema()).enums[column.enum].lookup
     numeric = column is not None and column.is_numeric
+    if column is not None and column.type == "date":
+        return _date_column(values, column)
     types = set(map(type, values))
     if types <= {str} and lookup is None and not numeric:
         return list(map(str.strip, values))  # free text: the whole column at C speed
@@ -117,6 +133,25 @@ def canonical_many(values: list[Any], column: Column | None = None, schema: Sche
             memo = dict(zip(distinct, _canonical_loop(list(distinct), lookup, numeric, column, schema)))
             return list(map(memo.__getitem__, values))
     return _canonical_loop(values, lookup, numeric, column, schema)
+
+
+def _date_column(values: list[Any], column: Column) -> list[str]:
+    """A date column: one day/month order for the whole column (``05/10`` and ``13/10`` are both
+    October), each distinct value read once; text that is no date is kept as typed."""
+    distinct = list(dict.fromkeys(v for v in values if isinstance(v, str)))
+    order = column_date_order(distinct)[0]
+    memo: dict[Any, str] = {}
+    out = []
+    for v in values:
+        hit = memo.get(v) if isinstance(v, (str, int, float)) else None
+        if hit is None:
+            hit = _date_text(v, order) if not is_blank(v) else ""
+            if hit is None:
+                hit = canonical(v)
+            if isinstance(v, (str, int, float)):
+                memo[v] = hit
+        out.append(hit)
+    return out
 
 
 def _canonical_loop(values: list[Any], lookup: Mapping[str, str] | None, numeric: bool, column: Column | None,
@@ -177,6 +212,11 @@ def typed_local(text: str, column: Column | None = None) -> Any:
     exactly however long, empty as None)."""
     if text == "":
         return None
+    if column is not None and column.type == "date":
+        try:
+            return datetime.strptime(text, "%Y-%m-%d")  # a date cell in the workbook, not text
+        except ValueError:
+            return text
     if column is None or not column.is_numeric:
         return text
     return _typed_number(text)

@@ -21,8 +21,10 @@ from typing import Any
 from workbook_addin.core.schema import Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RemoteRow, RemoteTable, SyncError
+from .register import Register
 
 LOG_TABLE = "sync_log"
+REGISTER_TABLE = "register"  # see sheets_sync.register
 
 
 def _q(name: str) -> str:
@@ -82,6 +84,7 @@ class SqliteArchive(Backend):
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} ("
             + ", ".join(f"{_q(c)} TEXT NOT NULL DEFAULT ''" for c in LOG_COLUMNS) + ")"
         )
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS {REGISTER_TABLE} (event TEXT, at TEXT, hashes TEXT)")
         return cols
 
     # -- the Backend interface ----------------------------------------------------------------
@@ -91,7 +94,11 @@ class SqliteArchive(Backend):
         rows: dict[str, RemoteRow] = {}
         for rec in self.db.execute(f"SELECT {select} FROM {_q(sheet.key)}"):
             rows[rec[0]] = RemoteRow(rec[0], dict(zip(cols, rec[1:-2])), by=rec[-2], at=rec[-1])
-        return RemoteTable(sheet, rows)
+        events = self.db.execute(f"SELECT event, at, hashes FROM {REGISTER_TABLE} ORDER BY rowid")
+        return RemoteTable(sheet, rows, register=Register.from_rows(map(list, events)))
+
+    def add_register_rows(self, rows: list[list[str]]) -> None:
+        self.db.executemany(f"INSERT INTO {REGISTER_TABLE} (event, at, hashes) VALUES (?, ?, ?)", rows)
 
     def _stamp(self) -> tuple[str, str]:
         return self.user, datetime.now(UTC).isoformat(timespec="seconds")

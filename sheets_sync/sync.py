@@ -28,6 +28,7 @@ from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, n
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
+from .deletions import erasure_notes, keep_out, record, shared_erasures, start_register
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
 from .rows import base_rows, local_rows, unchanged_keys
@@ -119,15 +120,9 @@ def sync_table(
     user = user or getattr(backend, "user", "") or _default_user()
     now = now or _now()
     step = progress or (lambda _stage: None)
-    status_column = STATUS_COLUMN if STATUS_COLUMN in sheet.keys else None
-    if status_column and ARCHIVED not in schema.enums[sheet.column(status_column).enum or ""].codes:
-        raise SyncError(f"schema: {sheet.name} column {status_column!r} has no code {ARCHIVED!r}")
+    status_column = _status_column(schema, sheet)
     backend.user = user  # type: ignore[attr-defined]
-
-    frame = local.copy()
-    for key in sheet.keys:
-        if key not in frame.columns:
-            frame[key] = None
+    frame = _with_columns(local, sheet)
     mine, label_of, fills, problems = local_rows(frame, sheet, schema)
     base_map = base_rows(base if base is not None else pd.DataFrame(), sheet_key)
     private = private_columns(sheet, schema, share_personal)
@@ -138,30 +133,35 @@ def sync_table(
         step("read")
         remote = backend.read(sheet)
         step("merge")
+        reg = start_register(remote, now)
+        erased = shared_erasures(reg, sheet, mine, remote.rows)
+        erase = forget + erased
         add, skip = column_plan(sheet, remote, base_map, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
         disputed = open_conflicts(conflicts, sheet_key)
-        exclude = {k for k, _ in disputed} | set(forget)
+        exclude = {k for k, _ in disputed} | set(erase)
         same = set() if add else unchanged_keys(columns, mine, base_map, remote.rows, exclude, skip + private)
         remote.rows = {k: r for k, r in remote.rows.items() if k not in same}
         mine_keys, base_left = ({k: rows[k] for k in rows if k not in same} for rows in (mine, base_map))
         renames = pair_renames(mine_keys, base_left, remote.rows, labels := dict(label_of))
         unknown_as_base(remote, add, base_map)
-        mine_now, base_now = forgotten(sheet, forget, mine_keys, base_left, remote)
-        result = three_way(sheet_key, columns, mine_now, base_now, remote.rows, disputed,
+        mine_now, base_now = forgotten(sheet, erase, mine_keys, base_left, remote)
+        told = keep_out(reg, mine_now, remote.rows, base_now)  # creators the team deleted: tombstones
+        result = three_way(sheet_key, columns, mine_now, {**base_now, **told}, remote.rows, disputed,
                            now, status_column=status_column, archived=ARCHIVED)
-        result.unchanged = same
+        result.unchanged, result.deleted = same, result.deleted + list(told)
         keep_base(result, skip + private, base_map)
-        plan = WritePlan(result.remote_cells + forget_cells(sheet, forget, remote, private), result.remote_rows, add,
+        plan = WritePlan(result.remote_cells + forget_cells(sheet, erase, remote, private), result.remote_rows, add,
                          skip)
-        forget_locally(sheet, forget, result, label_of)
+        forget_locally(sheet, erase, result, label_of)
         notes[:] = remote.problems + column_problems(sheet, remote, skip, backend.describe()) + renames.notes
+        notes.extend(erasure_notes(erased))
         label_of.update(labels)
-        entry = _log_entry(now, user, sheet_key, result, problems + notes, len(forget))
+        entry = _log_entry(now, user, sheet_key, result, problems + notes, len(erase))
         step("write")
         if plan:
             backend.commit(sheet, remote, plan, entry)
-        notes.extend(getattr(backend, "log_problems", []))
+        notes.extend(getattr(backend, "log_problems", []) + record(backend, reg, result, forget))
         notes.extend(withheld(sheet, result, getattr(backend, "withheld", []) if plan else [], backend.describe()))
         return result
 
@@ -174,6 +174,23 @@ def sync_table(
     new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
     log = _run_log_row(now, user, result, problems, len(patches) + len(added), len(forget))
     return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
+
+
+def _with_columns(local: pd.DataFrame, sheet: Sheet) -> pd.DataFrame:
+    """A copy of the workbook table with every schema column (missing ones empty)."""
+    frame = local.copy()
+    for key in sheet.keys:
+        if key not in frame.columns:
+            frame[key] = None
+    return frame
+
+
+def _status_column(schema: Schema, sheet: Sheet) -> str | None:
+    """The column that marks a creator archived, checked against the schema."""
+    status_column = STATUS_COLUMN if STATUS_COLUMN in sheet.keys else None
+    if status_column and ARCHIVED not in schema.enums[sheet.column(status_column).enum or ""].codes:
+        raise SyncError(f"schema: {sheet.name} column {status_column!r} has no code {ARCHIVED!r}")
+    return status_column
 
 
 def _attempts(backend: Backend, once: Callable[[], MergeResult], policy: RetryPolicy,
@@ -276,7 +293,8 @@ def deleted_notes(sheet: Sheet, result: MergeResult) -> list[str]:
     """What the workbook is told about creators a person deleted from the archive."""
     return [f"达人 {key} 已从共享档案删除 creator {key} was deleted from the shared archive (for example on an "
             "erasure request) and is no longer shared. This workbook still holds the row: delete it here too if "
-            f"the data must go, or run `lianxing sync --forget {key}` to clear its personal data."
+            f"the data must go, or run `lianxing sync --forget {key}` to clear its personal data. To bring the "
+            "creator back on purpose, add its row to the shared sheet again by hand: every workbook then syncs it."
             for key in result.deleted]
 
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sheets_sync.google_sheet import GoogleSheetBackend  # noqa: E402
 from sheets_sync.retry import RetryPolicy  # noqa: E402
-from sheets_sync.sync import local_rows  # noqa: E402
+from sheets_sync.sync import local_rows, sync_table  # noqa: E402
 from tests.fake_sheets_api import FakeSheetsServer  # noqa: E402,F401
 from workbook_addin.core.schema import load_schema  # noqa: E402
 
@@ -48,6 +48,23 @@ def backend_for(srv: Any, tmp_path: Path, sid: str, policy: RetryPolicy | None =
 def new_archive(srv: Any) -> str:
     sid = srv.create_spreadsheet("Archive", sheets=(TAB,))
     return sid
+
+
+def synced_by_an_older_release(srv: Any, tmp_path: Path, without: str) -> tuple[str, GoogleSheetBackend, Any]:
+    """An archive and a workbook as a release without synced column ``without`` left them: the tab
+    holds two creators and is exactly as wide as its header (adding the column must grow the grid);
+    the workbook has synced once and its base never had the column. Returns (sheet id, backend, that
+    first sync's result)."""
+    sid = new_archive(srv)
+    old = [c for c in SHEET.synced_columns if c.key != without]
+    with srv.lock:
+        srv.spreadsheet(sid).sheet_by_title(TAB).resize(rows=10, cols=len(old))
+    srv.set_values(sid, TAB, [[c.header for c in old], ["tiktok:a", "TikTok", "a"], ["tiktok:b", "TikTok", "b"]],
+                   user_entered=False)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(pd.DataFrame(dtype=object), None, None, be)
+    first.base = first.base[first.base["column"] != without]
+    return sid, be, first
 
 
 def sheet_rows(srv: Any, sid: str) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
-                               settings_for, sheet_rows)
+                               settings_for, sheet_rows, synced_by_an_older_release)
 
 from sheets_sync.sync import sync_table, sync_workbook_tables
 
@@ -101,21 +101,10 @@ def test_a_deleted_column_keeps_its_values_and_the_next_syncs_do_not_crash(srv, 
 
 
 def test_a_synced_column_new_in_this_release_is_added_growing_the_grid(srv, tmp_path):
-    sid = new_archive(srv)
-    from tests.sync_support import SHEET
-
-    old = [c for c in SHEET.synced_columns if c.key != "w8ben_received"]
-    book = srv.spreadsheet(sid)
-    with srv.lock:
-        book.sheet_by_title(TAB).resize(rows=10, cols=len(old))  # the sheet exactly as wide as its header
-    srv.set_values(sid, TAB, [[c.header for c in old],
-                              ["tiktok:a", "TikTok", "a"], ["tiktok:b", "TikTok", "b"]], user_entered=False)
-    be = backend_for(srv, tmp_path, sid)
-    first = sync_table(pd.DataFrame(dtype=object), None, None, be)  # a workbook of the old release
+    sid, be, first = synced_by_an_older_release(srv, tmp_path, without="w8ben_received")
     local = first.local.copy()
     local["w8ben_received"] = ["yes", None]
-    base = first.base[first.base["column"] != "w8ben_received"]  # the old release never synced it
-    out = sync_table(local, base, first.conflicts, be)
+    out = sync_table(local, first.base, first.conflicts, be)
     rows = sheet_rows(srv, sid)
     assert rows["tiktok:a"]["w8ben_received"] == "yes" and rows["tiktok:b"]["w8ben_received"] == ""
     assert canon(out.local)["tiktok:a"]["w8ben_received"] == "yes"

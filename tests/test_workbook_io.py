@@ -303,3 +303,18 @@ def test_libreoffice_opens_the_patched_workbook(book, tmp_path):
     creators = next(v for k, v in files.items() if "Creators" in k)
     assert "LibreOffice 读得到 can read this" in creators and "lo_check_demo" in creators
     assert any("Do not delete" in v for k, v in files.items() if "My notes" in k)
+
+
+def test_the_diffs_inline_number_test_decides_as_same_value_does():
+    # the refresh's 50 000-row diffs decide numbers inline; every pair of kinds must agree with same_value
+    import itertools
+
+    import numpy as np
+    import pandas as pd
+
+    from workbook_addin.workbook.tables_changes import _differs, same_value
+
+    values = [None, "", " ", "a", "1", 1, 1.0, 1.0000000000001, 1.1, 2, True, False, 0, 0.0, -0.0, float("nan"),
+              np.float64(1.0), np.int64(1), pd.NaT, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), 46023, 46023.0,
+              1e-13, 1e300, float("inf")]
+    assert [(a, b) for a, b in itertools.product(values, values) if _differs(a, b) == same_value(a, b)] == []

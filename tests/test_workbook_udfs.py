@@ -259,3 +259,11 @@ def test_table_subscore_memo_holds_for_one_day(monkeypatch, sample_book):
         monkeypatch.setattr(udfs, "_today", lambda day=day: pd.Timestamp(day))
         udfs.KOL_RESPONSIVENESS(keys, *args)
     assert runs == [pd.Timestamp("2026-11-25"), pd.Timestamp("2026-11-26")]
+
+
+def test_table_subscore_with_a_cell_python_cannot_hash_is_computed_not_kept():
+    udfs._MEMO.clear()
+    args = ([["tiktok:a"]], [["tiktok:a"]], [[{"name": "Ann"}]], [[5]], [[4]], [[3]])
+    assert udfs.KOL_CONTENT_SCORE("tiktok:a", *args) == udfs.KOL_CONTENT_SCORE("tiktok:a", *args[:2], [["Ann"]],
+                                                                                 *args[3:])
+    assert len(udfs._MEMO) == 1  # only the hashable call is kept

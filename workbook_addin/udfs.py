@@ -210,11 +210,15 @@ def _engine_subscore(dimension: str, key: Any, args: tuple[Any, ...], tables: Ca
     ``tables()`` builds from ``args``; memoised on the content of ``args`` (see MEMO_SIZE)."""
     today = _today()
     memo_key = (dimension, today, content_key(args))
-    by_key = _MEMO.get(memo_key)
+    try:
+        by_key, kept = _MEMO.get(memo_key), True
+    except TypeError:  # a cell Python cannot hash (no Excel hands one over): computed, not kept
+        by_key, kept = None, False
     if by_key is None:
         creator_key, values = subscore(dimension, tables(), settings(), today=today)
         by_key = dict(zip(creator_key.tolist(), values.tolist()))
-        _MEMO[memo_key] = by_key
+        if kept:
+            _MEMO[memo_key] = by_key
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     else:

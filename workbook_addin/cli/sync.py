@@ -37,7 +37,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                                   "never the login name)")
     p.add_argument("--forget", action="append", default=[], metavar="KEY",
                    help="clear the personal columns (name, e-mail, contact) of creator KEY (e.g. tiktok:mia) in the "
-                        "shared archive and in the workbook, then sync; repeat for several creators")
+                        "shared archive and in the workbook, then sync; the archive's register tells every other "
+                        "workbook to clear them too; repeat for several creators")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

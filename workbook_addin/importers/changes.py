@@ -20,7 +20,7 @@ import pandas as pd
 from ..core.cells import CellError, is_no_data, parse_number
 from ..core.keys import platform_from_url
 from ..core.schema import load_schema
-from .collabs import collab_date
+from .collabs import collab_date, present
 
 #: Post metrics a post export replaces; the collaborations sheet decides which of them exist.
 POST_METRICS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv")
@@ -99,17 +99,19 @@ def matched_by(matched: pd.DataFrame) -> dict[Any, str]:
     return {k: ",".join(sorted(v)) for k, v in ways.items()}
 
 
-def fills(matched: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
+def fills(matched: pd.DataFrame, collabs: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
     """Post URL and publish date for collaborations whose cells are empty: from the earliest export."""
     out: dict[Any, dict[str, tuple[Any, str]]] = defaultdict(dict)
-    posts = matched[matched["kind"] != "orders"].sort_values(["as_of", "source_file"], kind="stable")
+    empty = {col: set(collabs.index[[v is None for v in present(collabs[col].tolist())]]) if col in collabs
+             else set(collabs.index) for col in FILL_IF_EMPTY}
+    posts = matched[(matched["kind"] != "orders").to_numpy() & matched["collab"].isin(set().union(*empty.values()))]
+    posts = posts.sort_values(["as_of", "source_file"], kind="stable")
     for collab, url, when, file, row in zip(posts["collab"], posts["post_url"], posts["published_at"],
                                             posts["source_file"], posts["source_row"]):
-        src = source_of(file, row)
-        if url is not None:
-            out[collab].setdefault("post_url", (url, src))
-        if when is not None and not pd.isna(when):
-            out[collab].setdefault("publish_date", (pd.Timestamp(when).date(), src))
+        if url is not None and collab in empty["post_url"]:
+            out[collab].setdefault("post_url", (url, source_of(file, row)))
+        if when is not None and not pd.isna(when) and collab in empty["publish_date"]:
+            out[collab].setdefault("publish_date", (pd.Timestamp(when).date(), source_of(file, row)))
     return out
 
 

@@ -81,30 +81,47 @@ def collab_date(value: Any, cache: dict[Any, dt.datetime | None] | None = None) 
 
 def index_collabs(collabs: pd.DataFrame) -> Collabs:
     def get(col: str) -> list[Any]:
-        return collabs[col].tolist() if col in collabs else [None] * len(collabs)
+        return present(collabs[col].tolist()) if col in collabs else [None] * len(collabs)
 
     c = Collabs(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list), {}, {})
     seen: dict[Any, dt.datetime | None] = {}
+    platforms = [None if p is None else str(p) for p in get("platform")]
     for idx, url, plat, promo, utm, key, pub, promised in zip(
-        collabs.index, get("post_url"), get("platform"), get("promo_code"), get("utm_campaign"),
+        collabs.index, get("post_url"), platforms, get("promo_code"), get("utm_campaign"),
         get("creator_key"), get("publish_date"), get("promised_date"),
     ):
-        plat_s = None if is_no_data(plat) else str(plat)
-        pk = post_key(url, plat_s) if not is_no_data(url) else None
+        pk = post_key(url, plat) if url is not None else None
         if pk and pk.startswith("url:") and platform_from_url(str(url)):
             pk = None  # a profile link typed where the post link belongs: not a post, so handles may match
         if pk:
             c.by_post[pk].append(idx)
         c.has_post[idx] = pk is not None
-        for code in norm_code(promo):
+        for code in () if promo is None else _codes(str(promo)):
             c.by_promo[code].append(idx)
-        for code in norm_code(utm):
+        for code in () if utm is None else _codes(str(utm)):
             c.by_utm[code].append(idx)
-        if ck := collab_key(plat_s, key):
+        if key is not None and (ck := _collab_key(plat, str(key).strip())):
             c.by_creator[ck].append(idx)
         c.date[idx] = collab_date(pub, seen) or collab_date(promised, seen)
     c.order = {idx: n for n, idx in enumerate(collabs.index)}
     return c
+
+
+def present(values: list[Any]) -> list[Any]:
+    """The cells with every blank or "no data" cell as None, decided once per distinct cell."""
+    known: dict[Any, bool] = {}
+    out = []
+    for v in values:
+        try:
+            missing = known[v]
+        except (KeyError, TypeError):  # new, or unhashable
+            missing = is_no_data(v)
+            try:
+                known[v] = missing
+            except TypeError:
+                pass
+        out.append(None if missing else v)
+    return out
 
 
 def creator_keys(creators_df: pd.DataFrame | None) -> set[str] | None:

@@ -279,7 +279,7 @@ def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd
     sums = totals(new_ledger)
     dups, problems = duplicate_ids(collabs, ids)
     problems += sums.problems
-    changes_df = changes(collabs, ids, sums.values, fills(matched_rows), matched_by(matched_rows), dups)
+    changes_df = changes(collabs, ids, sums.values, fills(matched_rows, collabs), matched_by(matched_rows), dups)
     um = rows.iloc[[p for p, _ in out.unmatched]].assign(reason=[w for _, w in out.unmatched])
     amb = rows.iloc[[p for p, _, _ in out.ambiguous]].assign(
         candidates=[", ".join(str(ids[i]) for i in cands) for _, cands, _ in out.ambiguous],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -122,13 +123,20 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
         cur = out["gmv_currency"] if "gmv_currency" in out else pd.Series([None] * n, dtype=object)
         if "gmv__currency" in out:
             cur = cur.where(cur.notna(), out["gmv__currency"])
-        out["gmv_currency"] = cur.map(lambda c: str(c).strip().upper() if c else None).astype(object)
+        spelled: dict[Any, str | None] = {}  # one spelling per distinct currency cell
+        out["gmv_currency"] = pd.Series([spelled[c] if c in spelled else spelled.setdefault(
+            c, str(c).strip().upper() if c else None) for c in cur.tolist()], index=out.index, dtype=object)
         if "refunded" in out:  # one GMV for every shop source: net of refunds, never below zero
             out["gmv"] = (out["gmv"] - out["refunded"].fillna(0)).clip(lower=0).round(2)
-    dates = out["published_at"].dt.strftime("%Y-%m-%d") if "published_at" in out else pd.Series([""] * n)
-    out["row_id"] = pd.Series(
-        [f"{fmt.name}:{k}" if k else f"{fmt.name}:{c or h or ''}:{d or ''}" for k, c, h,
-         d in zip(keys, out["creator_key"], out["handle"], dates)],
-        dtype=object,
-    )
+    out["row_id"] = pd.Series(_row_ids(out, keys, fmt.name), dtype=object)
     return out
+
+
+def _row_ids(out: pd.DataFrame, keys: list[str | None], name: str) -> list[str]:
+    """What identifies a post across exports: its key, else its creator (or handle) and day."""
+    ids: list[str | None] = [f"{name}:{k}" if k else None for k in keys]
+    if all(ids):
+        return ids  # type: ignore[return-value]
+    dates = out["published_at"].dt.strftime("%Y-%m-%d").tolist() if "published_at" in out else [""] * len(out)
+    return [i or f"{name}:{c or h or ''}:{d or ''}" for i, c, h, d in zip(ids, out["creator_key"], out["handle"],
+                                                                        dates)]

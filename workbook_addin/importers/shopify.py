@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 from urllib.parse import unquote_plus
 
 import pandas as pd
@@ -58,52 +59,51 @@ def order_rows(frame: pd.DataFrame, fmt: Format, file: str) -> tuple[pd.DataFram
     problems: list[Problem] = []
     if frame.empty:
         return frame.assign(row_id=pd.Series(dtype=object)), problems
-    cols = [c for c in frame.columns if c != "source_row"]
-    orders: dict[str, dict] = {}
-    for rec in frame.to_dict("records"):
-        name = rec.get("order_id")
-        if not name:
-            problems.append(file_problem(file, rec["source_row"], "Name",
-                                         "订单号为空 order name is empty; row skipped"))
-            continue
-        name = str(name).strip()
-        cur = orders.get(name)
-        if cur is None:
-            orders[name] = dict(rec)
-            continue
-        for c in cols:  # order-level fields are on the first line-item row only
-            if is_blank(cur.get(c)) and not is_blank(rec.get(c)):
-                cur[c] = rec[c]
-    rows = []
-    for name, o in orders.items():
-        status = status_code(o.get("financial_status"))
-        cancelled = not is_blank(o.get("cancelled_at"))
-        base = o.get("subtotal")
-        if is_blank(base):
-            base = o.get("total")
-        refunded = 0.0 if is_blank(o.get("refunded")) else float(o["refunded"])
-        if cancelled or status in EXCLUDED_STATUSES or status in UNPAID_STATUSES:
-            counted, gmv = False, 0.0
-            note = "已取消 cancelled" if cancelled else f"不计入 not counted: {o.get('financial_status')}"
-        else:
-            counted = True
-            gmv = round(max(0.0, float(base or 0) - refunded), 2) if not is_blank(base) else math.nan
-            note = f"部分退款 net of refund {refunded:g}" if refunded else ""
-        currency = o.get("gmv_currency") or o.get("subtotal__currency") or o.get("total__currency")
-        rows.append({
-            "source_row": o["source_row"],
-            "order_id": name,
-            "promo_code": o.get("promo_code"),
-            "utm_campaign": o.get("utm_campaign") or utm_campaign_from(o.get("landing_site"), o.get("note_attributes")),
-            "published_at": o.get("published_at"),
-            "orders": 1.0 if counted else 0.0,
-            "gmv": gmv,
-            "gmv_currency": str(currency).strip().upper() if currency else None,
-            "counted": counted,
-            "note": note,
-            "row_id": f"{fmt.name}:{name}",
-        })
-    out = pd.DataFrame(rows)
+    names = frame["order_id"].astype(object)
+    missing = names.isna().to_numpy() | (names == "").to_numpy()
+    for row in frame["source_row"][missing].tolist():
+        problems.append(file_problem(file, row, "Name", "订单号为空 order name is empty; row skipped"))
+    # order-level fields are on the first line-item row only: per order, each field's first filled value
+    # (typed cells are None, NaN or NaT when blank, which is what first() skips)
+    orders = frame[~missing].groupby("order_id", sort=False).first()
+
+    def col(name: str) -> list[Any]:
+        if name not in orders:
+            return [None] * len(orders)
+        return [None if is_blank(v) else v for v in orders[name].astype(object).tolist()]
+
+    status = col("financial_status")
+    codes = {v: status_code(v) for v in set(status)}
+    cancelled = [v is not None for v in col("cancelled_at")]
+    base = [s if s is not None else t for s, t in zip(col("subtotal"), col("total"))]
+    refunded = [0.0 if r is None else float(r) for r in col("refunded")]
+    void = EXCLUDED_STATUSES | UNPAID_STATUSES
+    counted = [not (c or codes[s] in void) for s, c in zip(status, cancelled)]
+    currency = [a or b or c for a, b, c in zip(col("gmv_currency"), col("subtotal__currency"), col("total__currency"))]
+    utm = [u or utm_campaign_from(site, note) for u, site, note in zip(col("utm_campaign"), col("landing_site"),
+                                                                      col("note_attributes"))]
+    out = pd.DataFrame({
+        "source_row": orders["source_row"].tolist(),
+        "order_id": orders.index.tolist(),
+        "promo_code": col("promo_code"),
+        "utm_campaign": utm,
+        "published_at": col("published_at"),
+        "orders": [1.0 if k else 0.0 for k in counted],
+        "gmv": [(round(max(0.0, float(b or 0) - r), 2) if b is not None else math.nan) if k else 0.0
+                for b, r, k in zip(base, refunded, counted)],
+        "gmv_currency": [str(c).strip().upper() if c else None for c in currency],
+        "counted": counted,
+        "note": [_note(k, c, s, r) for k, c, s, r in zip(counted, cancelled, status, refunded)],
+        "row_id": [f"{fmt.name}:{name}" for name in orders.index.tolist()],
+    })
     out["published_at"] = pd.to_datetime(out["published_at"])
     return out, problems
 
+
+def _note(counted: bool, cancelled: bool, status: Any, refunded: float) -> str:
+    """Why an order counts, or not, as the ledger's status column says it."""
+    if cancelled:
+        return "已取消 cancelled"
+    if not counted:
+        return f"不计入 not counted: {status}"
+    return f"部分退款 net of refund {refunded:g}" if refunded else ""

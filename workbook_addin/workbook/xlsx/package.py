@@ -327,16 +327,23 @@ class XlsxPackage:
             if not edit:
                 continue
             part = self.sheets[sheet].part
-            result = patch_sheet_xml(self.sheet_xml(sheet), edit, self.date1904)
+            current = self._changed[part] if part in self._changed else self.data[part]
+            result = patch_sheet_xml(current, edit, self.date1904)
+            del current
             result_removed_formula = result.removed_formula
-            xml = update_dimension(result.xml, result.max_row, result.max_col)
-            if edit.growths:  # validations and conditional formats follow </sheetData>: only that tail is searched
-                cut = max(xml.rfind("</sheetData>"), 0)
-                tail = xml[cut:]
+            xml = result.xml
+            body = xml.find(b"<sheetData")  # the dimension is above the rows, the ranges that follow a table below
+            head = update_dimension(xml[:body].decode("utf-8"), result.max_row, result.max_col).encode("utf-8")
+            cut = max(xml.rfind(b"</sheetData>"), body)
+            tail = xml[cut:]
+            if edit.growths:
+                text = tail.decode("utf-8")
                 for g in edit.growths:
-                    tail = extend_ranges(tail, g.c1, g.c2, g.template_row, g.last_new, g.first_row)
-                xml = xml[:cut] + tail
-            self._changed[part] = xml.encode("utf-8")
+                    text = extend_ranges(text, g.c1, g.c2, g.template_row, g.last_new, g.first_row)
+                tail = text.encode("utf-8")
+            if head != xml[:body] or tail != xml[cut:]:
+                xml = b"".join((head, xml[body:cut], tail))
+            self._changed[part] = xml
             del xml, result
             if ready is not None:
                 ready(part)

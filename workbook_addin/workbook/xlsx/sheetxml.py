@@ -24,33 +24,35 @@ from .cells import (
     new_cell,
     parse_cells,
     shift_formula,
+    value_xml,
 )
 from .refs import col_letter, parse_range, range_ref
 from ...core.errors import LianxingError
 
 ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
-_ROW_NUM = re.compile(r'\br="(\d+)"')
+_ROW_RE_B = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
+_ROW_NUM = re.compile(rb'\br="(\d+)"')
 
 
-def _scan_rows(body: str, pos: int = 0):
-    """``(start, end, attribute text, inner text start, inner end)`` of each ``<row>`` from ``pos``
-    (inner end -1 for ``<row .../>``). What :data:`ROW_RE` finds, by ``str.find``: a lazy regex
+def _scan_rows(body: bytes, pos: int = 0):
+    """``(start, end, attribute bytes, inner start, inner end)`` of each ``<row>`` from ``pos``
+    (inner end -1 for ``<row .../>``). What :data:`ROW_RE` finds, by ``bytes.find``: a lazy regex
     over a 190 MB sheet costs seconds, these finds a tenth of that."""
     find = body.find
     while True:
-        i = find("<row", pos)
+        i = find(b"<row", pos)
         if i < 0:
             return
         after = body[i + 4:i + 5]
-        if after not in (" ", ">", "/", "\t", "\n", "\r"):
+        if after not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
             pos = i + 4
             continue
-        j = find(">", i)
-        if body[j - 1] == "/":
+        j = find(b">", i)
+        if body[j - 1:j] == b"/":
             yield i, j + 1, body[i + 4:j - 1], j + 1, -1
             pos = j + 1
         else:
-            k = find("</row>", j)
+            k = find(b"</row>", j)
             if k < 0:
                 raise SheetPatchError("a <row> without its </row>: the worksheet XML is damaged")
             yield i, k + 6, body[i + 4:j], j + 1, k
@@ -102,7 +104,7 @@ class SheetEdit:
 
 @dataclass
 class PatchResult:
-    xml: str
+    xml: bytes
     removed_formula: bool
     max_row: int
     max_col: int
@@ -122,6 +124,15 @@ def find_row(body: str, row: int) -> tuple[dict[str, str], list[Cell]] | None:
     return _row_attrs(rm.group(1).rstrip("/")), parse_cells(rm.group(3) or "")
 
 
+def _find_row_bytes(body: bytes, row: int) -> tuple[dict[str, str], list[Cell]] | None:
+    """:func:`find_row` in an undecoded ``<sheetData>`` body: only that row is decoded."""
+    m = re.search(rb'<row\b[^>]*?\br="%d"' % row, body)
+    rm = _ROW_RE_B.match(body, m.start()) if m else None
+    if rm is None:
+        return None
+    return _row_attrs(rm.group(1).rstrip(b"/").decode("utf-8")), parse_cells((rm.group(3) or b"").decode("utf-8"))
+
+
 def col_styles(xml: str) -> dict[int, str]:
     """Column default styles from ``<cols>`` (used for cells no row template covers)."""
     out: dict[int, str] = {}
@@ -136,21 +147,23 @@ def col_styles(xml: str) -> dict[int, str]:
     return out
 
 
-def patch_sheet_xml(xml: str, edit: SheetEdit, date1904: bool = False) -> PatchResult:
-    start = xml.find("<sheetData")
+def patch_sheet_xml(xml: bytes, edit: SheetEdit, date1904: bool = False) -> PatchResult:
+    """The worksheet part's bytes with ``edit`` applied. It stays bytes: decoding a 270 MB sheet
+    (and encoding it again) cost more than patching it; only the rows rebuilt are decoded."""
+    start = xml.find(b"<sheetData")
     if start < 0:
         raise SheetPatchError("worksheet has no <sheetData>")
-    open_end = xml.index(">", start) + 1
-    if xml[open_end - 2] == "/":  # <sheetData/>
+    open_end = xml.index(b">", start) + 1
+    if xml[open_end - 2:open_end - 1] == b"/":  # <sheetData/>
         body_start = body_end = open_end
-        head, tail = xml[:start] + "<sheetData>", "</sheetData>" + xml[open_end:]
+        head, tail = xml[:start] + b"<sheetData>", b"</sheetData>" + xml[open_end:]
     else:
         body_start = open_end
-        body_end = xml.index("</sheetData>", body_start)
+        body_end = xml.index(b"</sheetData>", body_start)
         head, tail = xml[:body_start], xml[body_end:]
-    patcher = _SheetPatcher(xml, xml[body_start:body_end], edit, date1904)
+    patcher = _SheetPatcher(head.decode("utf-8"), xml[body_start:body_end], edit, date1904)
     out = [head, *patcher.patched_rows(), tail]
-    return PatchResult("".join(out), patcher.removed_formula, patcher.max_row, patcher.max_col)
+    return PatchResult(b"".join(out), patcher.removed_formula, patcher.max_row, patcher.max_col)
 
 
 class _SheetPatcher:
@@ -158,15 +171,15 @@ class _SheetPatcher:
     copy (a growing table's last row, a table region's style row, the column styles), and the
     caches that keep appending thousands of rows cheap."""
 
-    def __init__(self, xml: str, body: str, edit: SheetEdit, date1904: bool):
+    def __init__(self, head: str, body: bytes, edit: SheetEdit, date1904: bool):
         self.body, self.edit, self.date1904 = body, edit, date1904
         # Templates: the rows whose styles/formulas new or missing cells copy.
         self.template_rows: dict[int, tuple[dict[str, str], dict[int, Cell]]] = {}
         for r in {g.template_row for g in edit.growths} | {reg.style_row for reg in edit.regions}:
-            found = find_row(body, r)
+            found = _find_row_bytes(body, r)
             if found:
                 self.template_rows[r] = (found[0], {c.col: c for c in found[1]})
-        self.col_styles = col_styles(xml)
+        self.col_styles = col_styles(head)
         self.growth_rows: dict[int, Growth] = {}
         for g in edit.growths:
             for r in range(g.first_new, g.last_new + 1):
@@ -315,17 +328,17 @@ class _SheetPatcher:
         self.max_col = max(self.max_col, max(by_col))
         return head + ">" + "".join(by_col[c].xml for c in sorted(by_col)) + "</row>"
 
-    def patched_rows(self) -> list[str]:
+    def patched_rows(self) -> list[bytes]:
         """The body with the pending rows rebuilt, inserted or emptied; the rest copied as it is."""
         body, pending = self.body, self.pending
-        out: list[str] = []
+        out: list[bytes] = []
         pos = 0
         pi = 0
-        kept_cache: dict[str, str] = {}
+        kept_cache: dict[bytes, bytes] = {}
         for start, end, attr_text, inner_start, inner_end in _scan_rows(body):
             if pi >= len(pending):  # nothing left to change: copy the rest; rows are in order, the last is the highest
-                last = body.rfind("<row", start)
-                rn = _ROW_NUM.search(body, last, body.find(">", last))
+                last = body.rfind(b"<row", start)
+                rn = _ROW_NUM.search(body, last, body.find(b">", last))
                 if rn is None:
                     raise SheetPatchError("a row without an r= number "
                                           "(not written by Excel, LibreOffice or XlsxWriter)")
@@ -338,65 +351,76 @@ class _SheetPatcher:
             while pi < len(pending) and pending[pi] < r:
                 out.append(body[pos:start])
                 pos = start
-                out.append(self.build_row(pending[pi], None, []))
+                out.append(self.build_row(pending[pi], None, []).encode("utf-8"))
                 pi += 1
             if pi < len(pending) and pending[pi] == r:
                 out.append(body[pos:start])
-                inner = body[inner_start:inner_end] if inner_end >= 0 else None
-                fast = None
-                if r not in self.growth_rows and r not in self.clear_rows and inner:
-                    fast = _patch_existing_cells(body[start:inner_start], inner, r, self.edit.values.get(r, {}),
-                                                 self.date1904, kept_cache)
-                if fast is not None:
-                    out.append(fast)
-                    self.max_row = max(self.max_row, r)
-                else:
-                    out.append(self.build_row(r, _row_attrs(attr_text), parse_cells(inner or "")))
+                out += self._changed_row(body, r, start, attr_text, inner_start, inner_end, kept_cache)
                 pos = end
                 pi += 1
             else:
                 self.max_row = max(self.max_row, r)
         out.append(body[pos:])
         while pi < len(pending):
-            out.append(self.build_row(pending[pi], None, []))
+            out.append(self.build_row(pending[pi], None, []).encode("utf-8"))
             pi += 1
         return out
 
+    def _changed_row(self, body: bytes, r: int, start: int, attr_text: bytes, inner_start: int, inner_end: int,
+                     kept_cache: dict[bytes, bytes]) -> list[bytes]:
+        """Row ``r`` with its edits, in pieces: cells patched in place where they all exist, else rebuilt."""
+        inner = body[inner_start:inner_end] if inner_end >= 0 else None
+        if r not in self.growth_rows and r not in self.clear_rows and inner:
+            fast = _patch_existing_cells(body[start:inner_start], inner, r, self.edit.values.get(r, {}),
+                                         self.date1904, kept_cache)
+            if fast is not None:
+                self.max_row = max(self.max_row, r)
+                return fast
+        cells = parse_cells(inner.decode("utf-8")) if inner else []
+        return [self.build_row(r, _row_attrs(attr_text.decode("utf-8")), cells).encode("utf-8")]
 
-def _patch_existing_cells(start_tag: str, inner: str, r: int, values: dict[int, Any], date1904: bool,
-                          kept_cache: dict[str, str]) -> str | None:
+
+def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[int, Any], date1904: bool,
+                          kept_cache: dict[bytes, bytes]) -> list[bytes] | None:
     """Rewrites cells that already exist in a row by finding them by reference, leaving the rest of
-    the row's text untouched (no full parse: a changed row usually changes a few of its 40 cells).
+    the row's bytes untouched (no full parse: a changed row usually changes a few of its 40 cells).
     None when a cell is missing (then the caller rebuilds the row in column order).
 
+    A formula cell whose value keeps its kind (a number stays a number) gets only its cached
+    ``<v>`` replaced: its formula, often kilobytes of structured references, is never copied.
     ``kept_cache``: the kept attributes per attribute text after ``r="..."`` (a sheet has a few
     dozen such texts, one per style and type)."""
     edits = []
-    suffix = str(r)
+    suffix = str(r).encode()
     find = inner.find
     for c, value in values.items():
-        head = '<c r="' + col_letter(c) + suffix + '"'
+        head = b'<c r="' + col_letter(c).encode() + suffix + b'"'
         i = find(head)
         if i < 0:
             return None
-        j = find(">", i)
-        if inner[j - 1] == "/":
-            end, rest, content = j + 1, inner[i + len(head):j - 1], ""
+        j = find(b">", i)
+        if inner[j - 1:j] == b"/":
+            end, rest, content = j + 1, inner[i + len(head):j - 1], b""
         else:
-            end = inner.index("</c>", j) + 4
+            end = inner.index(b"</c>", j) + 4
             rest, content = inner[i + len(head):j], inner[j + 1:end - 4]
+        if content.startswith(b"<f"):
+            spliced = _cached_value_only(rest, content, j + 1, end - 4, value, date1904)
+            if spliced is not None:
+                edits.append(spliced)
+                continue
         kept = kept_cache.get(rest)
         if kept is None:
-            kept = kept_cache[rest] = kept_attrs(rest)
+            kept = kept_cache[rest] = kept_attrs(rest.decode("utf-8")).encode("utf-8")
         formula = None
-        if "<f" in content:
-            k = content.find("</f>") if content.startswith("<f>") else -1
+        if b"<f" in content:
+            k = content.find(b"</f>") if content.startswith(b"<f>") else -1
             if k >= 0:  # what FORMULA_RE finds, found without the regex
-                formula = content[:k + 4]
+                formula = content[:k + 4].decode("utf-8")
             else:
-                fm = FORMULA_RE.search(content)
+                fm = FORMULA_RE.search(content.decode("utf-8"))
                 formula = fm.group(0) if fm else None
-        edits.append((i, end, finish_cell(head + kept, value, formula, date1904)))
+        edits.append((i, end, finish_cell((head + kept).decode("utf-8"), value, formula, date1904).encode("utf-8")))
     edits.sort()
     parts, pos = [start_tag], 0
     for i, end, xml in edits:
@@ -404,8 +428,29 @@ def _patch_existing_cells(start_tag: str, inner: str, r: int, values: dict[int, 
         parts.append(xml)
         pos = end
     parts.append(inner[pos:])
-    parts.append("</row>")
-    return "".join(parts)
+    parts.append(b"</row>")
+    return parts  # joined once with the whole sheet, not row by row
+
+
+_TYPE_ATTR = re.compile(rb'\bt="([^"]*)"')
+
+
+def _cached_value_only(rest: bytes, content: bytes, content_start: int, content_end: int, value: Any,
+                       date1904: bool) -> tuple[int, int, bytes] | None:
+    """(start, end, new bytes) replacing only what follows a formula cell's ``<f>`` element, when
+    the new value's type attribute is the cell's own; None when the cell must be rewritten."""
+    t, value_inner = value_xml(value, True, date1904)
+    m = _TYPE_ATTR.search(rest)
+    if (m.group(1).decode() if m else None) != t:
+        return None
+    if content.startswith(b"<f>"):
+        k = content.find(b"</f>") + 4
+    else:
+        gt = content.find(b">")
+        k = gt + 1 if content[gt - 1:gt] == b"/" else content.find(b"</f>") + 4
+    if k < 4:
+        return None
+    return content_start + k, content_end, value_inner.encode("utf-8")
 
 
 def update_dimension(xml: str, max_row: int, max_col: int) -> str:

@@ -1,0 +1,72 @@
+"""The register (:mod:`sheets_sync.register`) in the shared Google Sheet: a hidden tab of its own.
+
+Why its own module: where the register lives and how it is read and appended to change with the
+Sheets API, not with the rules of the register or with how the creators tab is read and written.
+
+* Read in the very request that reads the creators tab (``values.batchGet`` of both ranges), so a
+  no-op sync still sends one request. Before the tab exists that request fails (400, an unknown
+  range); then the two tabs are read one at a time, and a missing register reads as empty.
+* Appended to (``values.append``, ``RAW``, one row per event), never rewritten, so two workbooks
+  syncing at once both keep their events; a repeated event changes nothing, so the append is retried.
+* The tab is hidden and named for what it is ("do not edit" by convention: people see it only under
+  View › Hidden sheets); it holds key hashes and dates, no personal data.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name
+
+from .register import HEADER, REGISTER_TAB, Register
+from .retry import status_of
+
+#: Columns of the tab (event, when, hashes).
+WIDTH = len(HEADER)
+
+
+def read_with_register(backend: Any, title: str, params: dict[str, Any]) -> tuple[dict[str, Any], Register | None]:
+    """The ``values.batchGet`` answer for the creators tab ``title`` and the register it shares the
+    request with. Raises the API's 400 when the creators tab itself is missing (first sync)."""
+    ranges = [absolute_range_name(title), absolute_range_name(REGISTER_TAB)]
+    try:
+        answer = backend._call(lambda: backend.http.values_batch_get(backend.key, ranges, dict(params)),
+                               f"reading {title}")
+    except APIError as error:
+        if status_of(error) != 400:
+            raise
+        answer = backend._call(lambda: backend.http.values_batch_get(backend.key, ranges[:1], dict(params)),
+                               f"reading {title}")
+        return answer, read_register(backend)
+    parts = answer.get("valueRanges") or [{}, {}]
+    return {"valueRanges": parts[:1]}, Register.from_rows(parts[1].get("values", []) if len(parts) > 1 else [])
+
+
+def read_register(backend: Any) -> Register:
+    """The register alone (empty while the tab does not exist)."""
+    try:
+        got = backend._call(lambda: backend.http.values_batch_get(
+            backend.key, [absolute_range_name(REGISTER_TAB)], {"valueRenderOption": "UNFORMATTED_VALUE"}),
+            "reading the register")
+    except APIError as error:
+        if status_of(error) != 400:
+            raise
+        return Register()
+    return Register.from_rows((got.get("valueRanges") or [{}])[0].get("values", []))
+
+
+def append_register(backend: Any, rows: list[list[str]]) -> None:
+    """Append event rows; the hidden tab (with its header) is made on first use."""
+    params: dict[str, Any] = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+    target = absolute_range_name(REGISTER_TAB, "A1")
+    try:
+        backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": rows}),
+                      "writing the register")
+    except APIError as error:
+        if status_of(error) != 400:
+            raise
+        add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
+            "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
+        backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
+        backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": [HEADER, *rows]}),
+                      "writing the register")
