@@ -40,6 +40,7 @@ could not be checked against Google here.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
@@ -55,7 +56,7 @@ from workbook_addin.core.schema import Column, Sheet
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .google_auth import explain, load_credentials
 from .google_register import append_register, read_register, read_with_register
-from .google_rows import (GUARD_FIELDS, RowTags, chunks, create_tag, guard_request, read_tags, tag_requests,
+from .google_rows import (GUARD_FIELDS, RowTags, append_batches, chunks, guard_request, read_tags, tag_requests,
                           write_ranges)
 from .google_table import TabState, read_table
 from .retry import RetryPolicy, call_with_retry, is_transient, status_of
@@ -197,8 +198,11 @@ class GoogleSheetBackend(Backend):
                     None)
 
     def _post(self, url: str, body: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A Sheets API method gspread has no call for (the data-filter ones), through its HTTP client."""
-        return self.http.request("post", url, params=params, json=body).json()
+        """A Sheets API method gspread has no call for (the data-filter ones), through its HTTP
+        client; compact JSON, since a row written by its tag spells out a null per cell before it."""
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self.http.request("post", url, params=params, data=data,
+                                 headers={"Content-Type": "application/json; charset=UTF-8"}).json()
 
     # -- the guard read -----------------------------------------------------------------------
     def _guard(self, state: TabState, keys: list[str]) -> RowTags:
@@ -279,9 +283,9 @@ class GoogleSheetBackend(Backend):
 
     def _append(self, state: TabState, tags: RowTags, rows: list[dict[str, str]], cols: Mapping[str, Column],
                 locked: list[tuple[int, float, int, float]]) -> None:
-        """New creators into rows inserted right below the last data row, filled and tagged in one
-        atomic request (cells in columns a strict protection locks for the sync's account stay
-        empty, withheld)."""
+        """New creators into rows inserted right below the last data row, filled and tagged in
+        atomic requests of ~1 MB (cells in columns a strict protection locks for the sync's account
+        stay empty, withheld)."""
         tab = tags.tab(state.title)
         if tab is None:
             raise RaceDetected(f"tab {state.title} vanished while syncing")
@@ -299,13 +303,9 @@ class GoogleSheetBackend(Backend):
                     continue
                 line[i - lo] = _cell_data(cell_for_sheet(rec.get(k, ""), cols.get(k)))
             lines.append({"values": line})
-        dims = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": at, "endIndex": at + len(rows)}
-        target = {"sheetId": sheet_id, "startRowIndex": at, "endRowIndex": at + len(rows),
-                  "startColumnIndex": lo, "endColumnIndex": hi + 1}
-        requests = [{"insertDimension": {"range": dims, "inheritFromBefore": at > 0}},
-                    {"updateCells": {"rows": lines, "fields": "userEnteredValue", "range": target}}]
-        requests += [create_tag(sheet_id, rec["creator_key"], at + n) for n, rec in enumerate(rows)]
-        self._batch(requests, f"adding rows to {state.title}")
+        keys = [rec["creator_key"] for rec in rows]
+        for requests in append_batches(sheet_id, at, (lo, hi), lines, keys, self.chunk_bytes):
+            self._batch(requests, f"adding rows to {state.title}")
 
     def _add_columns(self, state: TabState, tags: RowTags, plan: WritePlan, cols: Mapping[str, Column],
                      remote: RemoteTable) -> None:

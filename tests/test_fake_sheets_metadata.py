@@ -137,3 +137,9 @@ def test_deleting_a_sheet_deletes_the_metadata_on_its_rows(srv, tagged):
     tagged.batch_update({"requests": [tag_request("elsewhere", 0, other.id)]})
     tagged.del_worksheet(other)
     assert set(rows_of(tagged)) == {"k0", "k1", "k2", "k3", "k4"}
+
+
+def test_a_request_body_over_10_mb_is_refused_as_google_does(srv, tagged):
+    with pytest.raises(APIError) as error:
+        tagged.sheet1.update([["x" * 1000] * 2] * 5300, "A1", raw=True)
+    assert error.value.response.status_code == 400 and "10485760 bytes" in str(error.value)

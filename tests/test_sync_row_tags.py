@@ -128,3 +128,99 @@ def test_a_sort_and_a_persons_edits_between_read_and_write_lose_nothing(srv, tmp
 
 def order(key: str) -> int:
     return int(key.rsplit("c", 1)[1])
+
+
+# ------------------------------------------------------------------ how tags are made and trusted
+
+def tags_on_rows(srv, sid: str) -> dict[str, str]:
+    """Row tag value -> the creator key in the row the tag sits on now (read from the fake's model)."""
+    book = srv.spreadsheet(sid)
+    values = srv.values(sid, TAB)
+    out = {}
+    for md in book.developer_metadata:
+        if md["metadataKey"] == "lianxing.row":
+            row = md["location"]["dimensionRange"]["startIndex"]
+            out[md["metadataValue"]] = values[row][0] if row < len(values) else None
+    return out
+
+
+def untag_everything(srv, sid: str) -> None:
+    """An archive written by a version before row tags (or whose tags someone removed)."""
+    book = srv.gspread_client().open_by_key(sid)
+    book.batch_update({"requests": [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+        "metadataKey": "lianxing.row"}}}}]})
+    assert tags_on_rows(srv, sid) == {}
+
+
+def with_notes(frame: pd.DataFrame, which: set[str], text: str) -> pd.DataFrame:
+    out = frame.copy()
+    out["notes"] = [f"{text} {k}" if k in which else n for k, n in zip(out["creator_key"], out["notes"])]
+    return out
+
+
+def test_every_row_the_sync_adds_is_tagged_on_its_own_row(srv, tmp_path):
+    sid = new_archive(srv)
+    sync_table(creators(N), None, None, backend_for(srv, tmp_path, sid))
+    tags = tags_on_rows(srv, sid)
+    assert tags == {k: k for k in keys(range(N))}
+
+
+def test_rows_without_tags_are_tagged_where_they_are_and_written(srv, tmp_path):
+    sid = new_archive(srv)
+    first = sync_table(creators(N), None, None, backend_for(srv, tmp_path, sid))
+    untag_everything(srv, sid)
+    srv.stats.reset()
+    out = sync_table(with_notes(first.local, keys(range(3)), "tagged now"), first.base, first.conflicts,
+                     backend_for(srv, tmp_path, sid))
+    assert out.attempts == 1
+    rows = sheet_rows(srv, sid)
+    assert [rows[f"tiktok:c{i}"]["notes"] for i in range(4)] == [
+        "tagged now tiktok:c0", "tagged now tiktok:c1", "tagged now tiktok:c2", "note 3"]
+    assert tags_on_rows(srv, sid) == {k: k for k in keys(range(3))}  # only the rows written, each on its own
+    kinds = [p.rsplit("/", 1)[-1].split(":")[-1] for _, p, _ in srv.stats.log]
+    assert kinds.count("batchUpdate") == 1 and kinds.count("getByDataFilter") == 2  # tag, read back, then write
+
+
+def test_a_sort_between_the_read_and_the_tagging_never_misplaces_a_write(srv, tmp_path):
+    sid = new_archive(srv)
+    first = sync_table(creators(N), None, None, backend_for(srv, tmp_path, sid))
+    untag_everything(srv, sid)
+    sorter = srv.gspread_client().open_by_key(sid).worksheet(TAB)
+    be = backend_for(srv, tmp_path, sid)
+    struck: list[int] = []
+    # after the main read: the rows the sync saw are elsewhere when it tags them by position
+    be.after_read = lambda: None if struck else (struck.append(1), sorter.sort((1, "des"), range=f"A2:Z{N + 1}"))
+    out = sync_table(with_notes(first.local, keys(range(N)), "mine"), first.base, first.conflicts, be)
+    assert struck and out.attempts == 2  # misplaced tags found on read-back, removed, made again
+    rows = sheet_rows(srv, sid)
+    assert all(rows[k]["notes"] == f"mine {k}" and rows[k]["handle"] == k.split(":")[1] for k in keys(range(N)))
+    assert tags_on_rows(srv, sid) == {k: k for k in keys(range(N))}
+
+
+def test_a_tag_on_a_row_that_now_holds_another_creator_is_not_trusted(srv, tmp_path):
+    sid = new_archive(srv)
+    first = sync_table(creators(N), None, None, backend_for(srv, tmp_path, sid))
+    # a person cut and pasted the cells of rows 2 and 3 over each other: the tags stayed with the rows
+    srv.share(sid, PERSON)
+    ws = srv.gspread_client(PERSON).open_by_key(sid).worksheet(TAB)
+    top, second = ws.row_values(2), ws.row_values(3)
+    ws.update([second, top], "A2", raw=True)
+    assert tags_on_rows(srv, sid)["tiktok:c0"] == "tiktok:c1"
+    out = sync_table(with_notes(first.local, {"tiktok:c0"}, "only c0"), first.base, first.conflicts,
+                     backend_for(srv, tmp_path, sid))
+    rows = sheet_rows(srv, sid)
+    assert rows["tiktok:c0"]["notes"] == "only c0 tiktok:c0" and rows["tiktok:c1"]["notes"] == "note 1"
+    assert tags_on_rows(srv, sid)["tiktok:c0"] == "tiktok:c0" and out.attempts == 1
+
+
+def test_many_new_rows_go_in_several_atomic_batches_each_row_tagged(srv, tmp_path):
+    sid = new_archive(srv)
+    sync_table(creators(2), None, None, backend_for(srv, tmp_path, sid))
+    be = backend_for(srv, tmp_path, sid, chunk_bytes=1500)  # a 20 000-creator first sync is ~30 MB
+    srv.stats.reset()
+    first = sync_table(creators(N), None, None, be)
+    batches = [p for m, p, _ in srv.stats.log if p.endswith(":batchUpdate")]
+    assert len(batches) > 2 and len(first.merge.remote_rows) == N - 2
+    rows = sheet_rows(srv, sid)
+    assert set(rows) == keys(range(N)) and all(rows[k]["handle"] == k.split(":")[1] for k in rows)
+    assert tags_on_rows(srv, sid) == {k: k for k in keys(range(N))}

@@ -100,6 +100,9 @@ class FakeSheetsServer:
         #: landing between its read and its write). Runs in the server's request thread, outside
         #: the lock, so it may itself call the fake over HTTP.
         self.intercept: Callable[[str, str, str], None] | None = None
+        #: Google refuses larger request bodies (HTTP 400, "Request payload size exceeds the limit:
+        #: 10485760 bytes."; undocumented, reported by users of every client library).
+        self.max_body = 10_485_760
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -785,6 +788,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fake.intercept is not None:
             fake.intercept(self.command, path, self._account())
+        if len(body) > fake.max_body:
+            fake.stats.record(self.command, path, 400, len(body), False)
+            message = f"Request payload size exceeds the limit: {fake.max_body} bytes."
+            self._send(400, self._encode(ApiError(400, message).body()))
+            return
         fault = fake.faults.next()
         is_write = self.command in ("PUT", "PATCH", "DELETE") or (
             self.command == "POST" and not any(path.endswith(s) for s in READ_ONLY_POSTS))
