@@ -43,7 +43,9 @@ def read_with_register(backend: Any, title: str, params: dict[str, Any]) -> tupl
 
 
 def read_register(backend: Any) -> Register:
-    """The register alone (empty while the tab does not exist)."""
+    """The register alone (empty while the tab does not exist; the backend then remembers to make
+    it before its first append, instead of learning it from a refused append)."""
+    backend.register_missing = False
     try:
         got = backend._call(lambda: backend.http.values_batch_get(
             backend.key, [absolute_range_name(REGISTER_TAB)], {"valueRenderOption": "UNFORMATTED_VALUE"}),
@@ -51,6 +53,7 @@ def read_register(backend: Any) -> Register:
     except APIError as error:
         if status_of(error) != 400:
             raise
+        backend.register_missing = True
         return Register()
     return Register.from_rows((got.get("valueRanges") or [{}])[0].get("values", []))
 
@@ -59,14 +62,17 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
     """Append event rows; the hidden tab (with its header) is made on first use."""
     params: dict[str, Any] = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
     target = absolute_range_name(REGISTER_TAB, "A1")
-    try:
-        backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": rows}),
-                      "writing the register")
-    except APIError as error:
-        if status_of(error) != 400:
-            raise
-        add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
-            "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
-        backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
-        backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": [HEADER, *rows]}),
-                      "writing the register")
+    if not getattr(backend, "register_missing", False):
+        try:
+            backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": rows}),
+                          "writing the register")
+            return
+        except APIError as error:
+            if status_of(error) != 400:
+                raise
+    add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
+        "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
+    backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
+    backend.register_missing = False
+    backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": [HEADER, *rows]}),
+                  "writing the register")

@@ -28,6 +28,7 @@ from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, n
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
+from .gc_pause import paused_gc
 from .deletions import erasure_notes, keep_out, record, shared_erasures, start_register
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
@@ -95,6 +96,7 @@ def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple
     return out
 
 
+@paused_gc
 def sync_table(
     local: pd.DataFrame,
     base: pd.DataFrame | None,
