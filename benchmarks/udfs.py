@@ -9,9 +9,10 @@ For each N a workbook is built from ``scaled_sample(N)`` (tests/generated.py), t
 - timed on the Python side, in CPU time of this process (``time.process_time``: what Python
   spends, whatever else the machine runs; the wall time and the load average are printed beside
   it): every spilled call on the ``_calc`` sheet, exactly as its formula passes the arguments
-  (the cell values read back with python-calamine), through xlwings' own argument and result
-  conversion (``xlwings.conversion``, as ``xlwings.udfs.call_udf`` does; its per-cell cleaning
-  and the garbage collection it sets off are counted). A full recalculation is all seven calls,
+  (the cell values read back with python-calamine, handed to each call as fresh objects, as COM
+  makes them), through xlwings' own argument and result conversion (``xlwings.conversion``, as
+  ``xlwings.udfs.call_udf`` does; its per-cell cleaning and the garbage collection it sets off
+  are counted). A full recalculation is all seven calls,
   memo cleared first (Excel just opened); a one-review edit is then the calls that read Reviews,
   with one review mark changed, as in a session after that recalculation. Each is timed
   ``--repeats`` times; the median run is printed with the spread.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import pickle
 import re
 import sys
 import tempfile
@@ -105,6 +107,13 @@ class Timing:
     load: float = 0.0
 
 
+def new_objects(args: list) -> list:
+    """The arguments as new objects, made one argument after another (not timed): Excel hands
+    every call its cells as objects COM makes for that call, not objects read back from a file row
+    by row and reused, whose scattered memory would make every call slower than in Excel."""
+    return pickle.loads(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def timed_calls(calls: dict[str, tuple], names: list[str], *, fresh: bool) -> Timing:
     if fresh:
         udfs._MEMO.clear()
@@ -112,6 +121,7 @@ def timed_calls(calls: dict[str, tuple], names: list[str], *, fresh: bool) -> Ti
     timing = Timing()
     for name in names:
         fn, args = calls[name]
+        args = new_objects(args)
         cpu, wall = time.process_time(), time.perf_counter()
         out = call_like_excel(fn, *args)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

@@ -183,10 +183,12 @@ def _creators(keys: Any, **columns: Any) -> pd.DataFrame:
     ``platform:handle`` gives back the same key, so the engine matches the child rows as it does
     in the workbook (and leaves out duplicates and rows without a key the same way)."""
     frame = _frame(creator_key=keys, **columns)
-    parts = [str(k).partition(":") if k is not None else ("", "", "") for k in frame["creator_key"]]
-    frame["platform"] = np.array([p or None for p, _sep, _h in parts], dtype=object)
-    frame["handle"] = np.array([h or None for _p, _sep, h in parts], dtype=object)
-    return frame.drop(columns="creator_key")
+    texts_ = ["" if k is None else str(k) for k in frame.pop("creator_key")]
+    # two passes, no list of (platform, ":", handle) tuples kept: 10 000 of them would keep
+    # Python's garbage collector walking the process's objects
+    frame["platform"] = np.array([t.partition(":")[0] or None for t in texts_], dtype=object)
+    frame["handle"] = np.array([t.partition(":")[2] or None for t in texts_], dtype=object)
+    return frame
 
 
 def _settings(**values: Any) -> Settings:

@@ -58,9 +58,15 @@ def is_blank(value: Any) -> bool:
         return False
 
 
+_LONGEST_NO_DATA = max(map(len, NO_DATA))
+
+
 def is_no_data(value: Any) -> bool:
     """Blank, or a placeholder for "no data" (:data:`NO_DATA`): use it where a number, date, key or
     link is expected; free text keeps its placeholders as typed."""
+    if type(value) is str:  # most cells: decided without case-folding long text (casefold never shortens)
+        text = value.strip()
+        return not text or (len(text) <= _LONGEST_NO_DATA and text.casefold() in NO_DATA)
     return is_blank(value) or (isinstance(value, str) and value.strip().casefold() in NO_DATA)
 
 

@@ -128,6 +128,17 @@ class _Changes:
                                                self.how.get(label, "台账 ledger"))):
             self.cols[key].append(value)
 
+    def extend(self, at: np.ndarray, col: str, old: np.ndarray, new: np.ndarray, src: np.ndarray) -> None:
+        """:meth:`add` for many cells of one column at once (positions ``at``, ascending)."""
+        labels = [self.labels[i] for i in at]
+        self.cols["collab"] += labels
+        self.cols["collab_id"] += [self.cids[i] for i in at]
+        self.cols["column"] += [col] * len(at)
+        self.cols["old"] += old.tolist()
+        self.cols["new"] += new.tolist()
+        self.cols["source"] += src.tolist()
+        self.cols["matched_by"] += [self.how.get(label, "台账 ledger") for label in labels]
+
     def frame(self) -> pd.DataFrame:
         if not self.cols["collab"]:  # as a frame of no records: object columns
             return pd.DataFrame([], columns=CHANGE_COLUMNS)
@@ -150,9 +161,12 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
         old = collabs[m].to_numpy(dtype=object) if m in collabs else np.full(len(collabs), None, dtype=object)
         old_num = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(dtype=float)
         differ = ~np.isnan(new) & ~(np.abs(old_num - new) < 1e-6)
-        for i in np.flatnonzero(differ):  # text such as "38,477" is read as a person typed it
-            if not isinstance(old[i], str) or not same(old[i], float(new[i])):
-                out.add(i, m, old[i], float(new[i]), source[t[i]])
+        text = np.fromiter((isinstance(v, str) for v in old), dtype=bool, count=len(old))
+        for i in np.flatnonzero(differ & text):  # text such as "38,477" is read as a person typed it
+            if same(old[i], float(new[i])):
+                differ[i] = False
+        at = np.flatnonzero(differ)
+        out.extend(at, m, old[at], new[at], source[t[at]])
     if "gmv_currency" in sheet_cols and "gmv_currency" in sums:
         cur = sums["gmv_currency"].to_numpy(dtype=object)
         old_cur = collabs["gmv_currency"].tolist() if "gmv_currency" in collabs else [None] * len(collabs)

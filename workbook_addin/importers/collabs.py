@@ -108,20 +108,8 @@ def index_collabs(collabs: pd.DataFrame) -> Collabs:
 
 
 def present(values: list[Any]) -> list[Any]:
-    """The cells with every blank or "no data" cell as None, decided once per distinct cell."""
-    known: dict[Any, bool] = {}
-    out = []
-    for v in values:
-        try:
-            missing = known[v]
-        except (KeyError, TypeError):  # new, or unhashable
-            missing = is_no_data(v)
-            try:
-                known[v] = missing
-            except TypeError:
-                pass
-        out.append(None if missing else v)
-    return out
+    """The cells with every blank or "no data" cell as None."""
+    return [None if is_no_data(v) else v for v in values]
 
 
 def creator_keys(creators_df: pd.DataFrame | None) -> set[str] | None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.cells import (NO_DATA, CellError, column_date_order, currency_of, infer_decimal, is_blank, is_no_data,
+from ..core.cells import (CellError, column_date_order, currency_of, infer_decimal, is_blank, is_no_data,
                           parse_date, parse_number)
 from ..core.problems import show
 from .detect import Detection
@@ -23,7 +23,6 @@ from .formats import FIELD_TYPES, is_total_label
 from .problems import Problem, file_problem
 from .readers import Decoding
 
-_LONGEST_NO_DATA = max(map(len, NO_DATA))
 _SCIENTIFIC_ID = re.compile(r"^\d(?:[.,]\d+)?[eE]\+\d+$")
 #: whole numbers with thousands separators only (the other character being the decimal mark)
 _GROUPED_POINT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\Z")
@@ -115,17 +114,9 @@ def _blank(rec: list[Any]) -> bool:
     return all(map(is_blank, rec))
 
 
-def _no_data(value: Any) -> bool:
-    """:func:`is_no_data`, with the text cells of a CSV (nearly all of them) decided inline."""
-    if type(value) is str:
-        text = value.strip()
-        return not text or (len(text) <= _LONGEST_NO_DATA and text.casefold() in NO_DATA)
-    return is_no_data(value)
-
-
 def _is_summary(rec: list[Any], id_columns: list[int]) -> bool:
     """A "Total"/合计 row: its first filled cell, or its id/link cell, is a total label."""
-    first = rec[0] if rec and not _no_data(rec[0]) else next((c for c in rec if not _no_data(c)), "")
+    first = rec[0] if rec and not is_no_data(rec[0]) else next((c for c in rec if not is_no_data(c)), "")
     if _label(first):
         return True
     width = len(rec)
@@ -246,13 +237,10 @@ def _texts(column: Column, kind: str, rows: list[int], file: str, header: str) -
     parsed: list[str | None] = []
     bad: dict[int, str] = {}
     if column.text and kind != "id":  # a CSV's text column: each distinct cell stripped, "no data" as None
-        for v in column.uniques:
-            text = v.strip()
-            parsed.append(None if not text or (len(text) <= _LONGEST_NO_DATA and text.casefold() in NO_DATA)
-                          else text)
+        parsed = [None if is_no_data(v) else v.strip() for v in column.uniques]
         return pd.Series(column.mapped(parsed), dtype=object), []
     for k, v in enumerate(column.uniques):
-        if _no_data(v):
+        if is_no_data(v):
             parsed.append(None)
             continue
         if isinstance(v, float) and kind == "id" and abs(v) > 2**53:
