@@ -30,7 +30,6 @@ from .backend import RemoteRow
 from .safe_values import canonical_many
 
 
-
 class Rows(Mapping[str, dict[str, str]]):
     """key -> column -> canonical text, kept as read; each row's dict is made (once) when asked for."""
 

@@ -107,9 +107,14 @@ def test_nothing_typed_changes_and_the_ledger_keeps_history_from_then_on(upgrade
     shutil.copy(old, book)
     shutil.copytree(old.parent / "exports", tmp_path / "exports")
     totals = after.tables["collaborations"].set_index("collab_id")[["orders", "gmv"]]
+    report = refresh_workbook(book, now=NOW + dt.timedelta(minutes=5), sync=False)  # the upgrade is told once
+    assert "match" in report.timings and not any("added the sheet" in w for w in report.warnings)
     for shop in (tmp_path / "exports").glob("*shopify*"):
         shop.unlink()  # last month's shop export leaves the folder
-    refresh_workbook(book, now=NOW + dt.timedelta(days=1), sync=False)
+    report = refresh_workbook(book, now=NOW + dt.timedelta(days=1), sync=False)
+    assert not any("added the sheet" in w for w in report.warnings)
+    report = refresh_workbook(book, now=NOW + dt.timedelta(days=1, hours=1), sync=False)  # a repeat says it neither
+    assert "match" not in report.timings and not any("added the sheet" in w for w in report.warnings)
     again = wio.read_workbook(book).tables["collaborations"].set_index("collab_id")[["orders", "gmv"]]
     assert wio.frames_equal_cells({"t": totals}, {"t": again}) == []
 

@@ -224,3 +224,35 @@ def test_many_new_rows_go_in_several_atomic_batches_each_row_tagged(srv, tmp_pat
     rows = sheet_rows(srv, sid)
     assert set(rows) == keys(range(N)) and all(rows[k]["handle"] == k.split(":")[1] for k in rows)
     assert tags_on_rows(srv, sid) == {k: k for k in keys(range(N))}
+
+
+def test_rows_moved_inserted_and_deleted_between_read_and_write(srv, tmp_path):
+    sid = new_archive(srv)
+    first = sync_table(creators(N), None, None, backend_for(srv, tmp_path, sid))
+    srv.share(sid, SORTER)
+    book = srv.gspread_client(SORTER).open_by_key(sid)
+    ws = book.worksheet(TAB)
+    struck: list[int] = []
+
+    def strike(method: str, path: str, account: str) -> None:
+        if account == SORTER or struck or not path.endswith(WORKBOOK_WRITES):
+            return
+        struck.append(1)
+        gone = ws.col_values(1).index("tiktok:c3") + 1
+        ws.delete_rows(gone)  # an erasure request, right now
+        ws.insert_rows([["", "YouTube", "@typed"]], row=2, value_input_option="RAW")
+        book.batch_update({"requests": [{"moveDimension": {"source": {  # drag rows 3-5 to the bottom
+            "sheetId": ws.id, "dimension": "ROWS", "startIndex": 2, "endIndex": 5}, "destinationIndex": N + 1}}]})
+
+    srv.intercept = strike
+    try:
+        out = sync_table(with_notes(first.local, keys(range(N)), "mine"), first.base, first.conflicts,
+                         backend_for(srv, tmp_path, sid))
+    finally:
+        srv.intercept = None
+    assert struck and out.attempts == 2  # c3's row was gone when the write came: the next attempt saw why
+    rows = sheet_rows(srv, sid)
+    assert "tiktok:c3" not in rows and "tiktok:c3" in out.merge.deleted  # not put back, and the workbook is told
+    for key in keys(range(N)) - {"tiktok:c3"}:
+        assert rows[key]["notes"] == f"mine {key}" and rows[key]["handle"] == key.split(":")[1]
+    assert rows["youtube:typed"]["handle"] == "@typed" and rows["youtube:typed"].get("notes", "") == ""

@@ -318,3 +318,25 @@ def test_the_diffs_inline_number_test_decides_as_same_value_does():
               np.float64(1.0), np.int64(1), pd.NaT, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), 46023, 46023.0,
               1e-13, 1e300, float("inf")]
     assert [(a, b) for a, b in itertools.product(values, values) if _differs(a, b) == same_value(a, b)] == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.integers(-10**18, 10**18), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                          st.text(max_size=8), st.none()), min_size=3, max_size=3))
+def test_patched_cells_are_what_cell_xml_writes_whatever_path_wrote_them(values):
+    # the patcher's shortcuts (a number into a plain cell, a cached value spliced after a formula) must
+    # write exactly the cell a full rewrite writes
+    from workbook_addin.workbook.xlsx.cells import cell_xml
+    from workbook_addin.workbook.xlsx.sheetxml import SheetEdit, patch_sheet_xml
+
+    row = ('<row r="2"><c r="A2" s="3"><v>1</v></c><c r="B2" s="4"><f>A2*2</f><v>2</v></c>'
+           '<c r="C2" s="5" t="str"><f>"x"&amp;A2</f><v>x1</v></c></row>')
+    xml = f'<worksheet><sheetData>{row}</sheetData></worksheet>'.encode()
+    edit = SheetEdit()
+    for col, v in zip((1, 2, 3), values):
+        edit.set(2, col, v)
+    out = patch_sheet_xml(xml, edit).xml.decode()
+    expected = (cell_xml("A2", values[0], attrs={"s": "3"})
+                + cell_xml("B2", values[1], attrs={"s": "4"}, formula="<f>A2*2</f>")
+                + cell_xml("C2", values[2], attrs={"s": "5"}, formula='<f>"x"&amp;A2</f>'))
+    assert out == f'<worksheet><sheetData><row r="2">{expected}</row></sheetData></worksheet>'

@@ -332,8 +332,8 @@ def _checked_exports(data: WorkbookData, book: WorkbookAdapter, exports_dir: str
 
 def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
     """Memoises this refresh under the workbook it just wrote, unless the sync pulled changes into
-    it (then the next refresh must recompute them)."""
-    if run.memo_key is None or run.facts is None or (report.sync or {}).get("pulled"):
+    it (then the next refresh must recompute them) or it added sheets (a repeat must not say so again)."""
+    if run.memo_key is None or run.facts is None or (report.sync or {}).get("pulled") or getattr(book, "upgraded", []):
         return
     from . import refresh_memo
 

@@ -69,8 +69,9 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
                  grids: dict[str, list[list[Any]]] | None = None) -> WorkbookData:
     """The workbook's tables (only the schema sheets in ``keys``, when given: a refresh that finds
     nothing changed reads its run log, not 50 000 collaborations), Settings and layout. ``grids``:
-    cell rows of sheets the package holds but the file does not yet (sheets an upgrade added)."""
-    grids = dict(grids or {})
+    cell rows by sheet parsed before (kept and added to: a second read parses no sheet twice), and of
+    sheets the package holds but the file does not yet (sheets an upgrade added)."""
+    grids = {} if grids is None else grids
     tables: dict[str, pd.DataFrame] = {}
     settings_tables: dict[str, pd.DataFrame] = {}
     layouts: dict[str, TableLayout] = {}

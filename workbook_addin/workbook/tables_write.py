@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 from ..core.schema import Schema, load_schema
 from .xlsx import XlsxPackage
@@ -167,7 +168,10 @@ class WorkbookFile:
         self.schema = schema or load_schema()
         self.backup = backup
         self.upgrade = upgrade  # add the sheets an older build lacks (workbook.upgrade) to what write() saves
+        self.upgraded: list[str] = []  # the sheets read() added
         self._pkg: XlsxPackage | None = None
+        self._book: Any = None  # the calamine workbook read() parses sheets from
+        self._grids: dict[str, list[list[Any]]] = {}  # sheet -> cell rows parsed so far
         self._data: WorkbookData | None = None
         self._stamp: tuple[int, int] | None = None
         self.last_backup: Path | None = None
@@ -180,27 +184,33 @@ class WorkbookFile:
 
     def read(self, keys: Collection[str] | None = None) -> WorkbookData:
         """The workbook's tables (only the schema sheets in ``keys`` when given), Settings and layout."""
-        from python_calamine import CalamineWorkbook
-
         if not self.path.exists():
             raise WorkbookError(f"{self.path}: 文件不存在 / no such workbook")
         check_not_open(self.path)
         st = self.path.stat()
+        if self._pkg is None or self._book is None or (st.st_mtime_ns, st.st_size) != self._stamp:
+            self._open()  # else a second read (the whole workbook after a repeat's check) reuses the first's
         self._stamp = (st.st_mtime_ns, st.st_size)
+        added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
+        self.upgraded += list(added)
+        self._grids.update({name: [headers] for name, headers in added.items()})
+        with gc_paused():
+            self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids)
+        self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
+                                "this workbook was built before it existed" for name in added]
+        return self._data
+
+    def _open(self) -> None:
+        from python_calamine import CalamineWorkbook
+
         try:
             self._pkg = XlsxPackage(self.path)
-            book = CalamineWorkbook.from_path(str(self.path))
+            self._book = CalamineWorkbook.from_path(str(self.path))
         except PackageError as exc:
             raise WorkbookError(str(exc)) from exc
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
-        added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
-        with gc_paused():
-            self._data = read_package(self._pkg, book, self.path, self.schema, keys,
-                                      {name: [headers] for name, headers in added.items()})
-        self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
-                                "this workbook was built before it existed" for name in added]
-        return self._data
+        self._grids = {}
 
     def digest(self) -> str:
         """SHA-256 of the file as :meth:`read` read it (the refresh memo's key)."""

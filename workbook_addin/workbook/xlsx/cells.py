@@ -110,7 +110,8 @@ def escape_text(text: str) -> str:
     return text.replace("\r", "_x000D_") if "\r" in text else text
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
+    """A number as a cell's ``<v>`` holds it: whole numbers without a decimal point, else repr."""
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
@@ -123,7 +124,7 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
         if value != value:
             return None, ""
         if value not in (math.inf, -math.inf):
-            return None, f"<v>{_number(value)}</v>"
+            return None, f"<v>{number_text(value)}</v>"
     elif kind is str and value:
         text = escape_text(value)
         return ("str", f"<v>{text}</v>") if has_formula else ("inlineStr",
@@ -147,13 +148,13 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
         f = float(value)
         if math.isinf(f):
             return ("e", "<v>#DIV/0!</v>") if has_formula else (None, "")
-        return None, f"<v>{_number(f)}</v>"
+        return None, f"<v>{number_text(f)}</v>"
     if isinstance(value, (dt.datetime, dt.date)):
         if hasattr(value, "to_pydatetime"):
             value = value.to_pydatetime()
-        return None, f"<v>{_number(excel_serial(value, date1904))}</v>"
+        return None, f"<v>{number_text(excel_serial(value, date1904))}</v>"
     if isinstance(value, dt.timedelta):
-        return None, f"<v>{_number(value.total_seconds() / 86400)}</v>"
+        return None, f"<v>{number_text(value.total_seconds() / 86400)}</v>"
     text = escape_text(str(value))
     if has_formula:
         return "str", f"<v>{text}</v>"

@@ -8,8 +8,10 @@ the ``<dimension>`` and the validation / format ranges that follow a growing tab
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .cells import (
@@ -22,6 +24,7 @@ from .cells import (
     finish_cell,
     kept_attrs,
     new_cell,
+    number_text,
     parse_cells,
     shift_formula,
     value_xml,
@@ -391,27 +394,39 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
     ``kept_cache``: the kept attributes per attribute text after ``r="..."`` (a sheet has a few
     dozen such texts, one per style and type)."""
     edits = []
-    suffix = str(r).encode()
+    suffix = str(r).encode() + b'"'
     find = inner.find
-    for c, value in values.items():
-        head = b'<c r="' + col_letter(c).encode() + suffix + b'"'
-        i = find(head)
+    after = 0  # cells are in column order: each search starts past the last cell found
+    for c, value in sorted(values.items()):
+        head = _cell_head(c) + suffix
+        i = find(head, after)
         if i < 0:
-            return None
+            i = find(head)
+            if i < 0:
+                return None
         j = find(b">", i)
         if inner[j - 1:j] == b"/":
-            end, rest, content = j + 1, inner[i + len(head):j - 1], b""
+            end, rest, cs, ce = j + 1, inner[i + len(head):j - 1], j + 1, j + 1
         else:
             end = inner.index(b"</c>", j) + 4
-            rest, content = inner[i + len(head):j], inner[j + 1:end - 4]
-        if content.startswith(b"<f"):
-            spliced = _cached_value_only(rest, content, j + 1, end - 4, value, date1904)
+            rest, cs, ce = inner[i + len(head):j], j + 1, end - 4
+        after = end
+        has_formula = inner.startswith(b"<f", cs) if cs < ce else False
+        if has_formula:  # the content is not copied: formulas run to kilobytes
+            spliced = _cached_value_only(rest, inner, cs, ce, value, date1904)
             if spliced is not None:
                 edits.append(spliced)
                 continue
         kept = kept_cache.get(rest)
         if kept is None:
             kept = kept_cache[rest] = kept_attrs(rest.decode("utf-8")).encode("utf-8")
+        kind = type(value)
+        content = inner[cs:ce]
+        if (kind is int or (kind is float and value == value and abs(value) != math.inf)) and b"<f" not in content:
+            # a number in a plain cell, the most common write: what finish_cell would make, made directly
+            text = number_text(value) if kind is float else str(value)
+            edits.append((i, end, b"".join((head, kept, b"><v>", text.encode(), b"</v></c>"))))
+            continue
         formula = None
         if b"<f" in content:
             k = content.find(b"</f>") if content.startswith(b"<f>") else -1
@@ -432,25 +447,31 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
     return parts  # joined once with the whole sheet, not row by row
 
 
+@lru_cache(maxsize=4096)
+def _cell_head(col: int) -> bytes:
+    return b'<c r="' + col_letter(col).encode()
+
+
 _TYPE_ATTR = re.compile(rb'\bt="([^"]*)"')
 
 
-def _cached_value_only(rest: bytes, content: bytes, content_start: int, content_end: int, value: Any,
+def _cached_value_only(rest: bytes, inner: bytes, start: int, end: int, value: Any,
                        date1904: bool) -> tuple[int, int, bytes] | None:
-    """(start, end, new bytes) replacing only what follows a formula cell's ``<f>`` element, when
-    the new value's type attribute is the cell's own; None when the cell must be rewritten."""
+    """(start, end, new bytes) replacing only what follows the ``<f>`` element that opens a cell's
+    content ``inner[start:end]``, when the new value's type attribute is the cell's own; None when
+    the cell must be rewritten."""
     t, value_inner = value_xml(value, True, date1904)
     m = _TYPE_ATTR.search(rest)
     if (m.group(1).decode() if m else None) != t:
         return None
-    if content.startswith(b"<f>"):
-        k = content.find(b"</f>") + 4
+    if inner.startswith(b"<f>", start):
+        k = inner.find(b"</f>", start, end) + 4
     else:
-        gt = content.find(b">")
-        k = gt + 1 if content[gt - 1:gt] == b"/" else content.find(b"</f>") + 4
+        gt = inner.find(b">", start, end)
+        k = gt + 1 if gt > 0 and inner[gt - 1:gt] == b"/" else inner.find(b"</f>", start, end) + 4
     if k < 4:
         return None
-    return content_start + k, content_end, value_inner.encode("utf-8")
+    return k, end, value_inner.encode("utf-8")
 
 
 def update_dimension(xml: str, max_row: int, max_col: int) -> str:
