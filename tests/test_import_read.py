@@ -6,6 +6,8 @@ platform writes.
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbook_addin.importers import read_exports
 
@@ -220,3 +222,14 @@ def test_export_dates_take_one_order_per_column_and_an_unsettled_order_is_report
     unsettled = read_exports(tmp_path / "tiktok_b.csv")
     assert [(p.row, p.column) for p in unsettled.problems] == [(None, "Post time")]
     assert "settles day/month order" in unsettled.problems[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aé,;\"\r\n \x0b\u2028\x85", max_size=80),
+       st.integers(0, 6))
+def test_the_first_lines_read_for_recognition_are_the_files_first_records(text, n):
+    """Format recognition reads only a file's first records (the rest is parsed once, for the
+    decoding kept): they must be exactly the first records of the whole parse, whatever the line ends."""
+    from workbook_addin.importers.readers import Decoding
+
+    assert Decoding(None, "utf-8", ",", text=text).head(n) == Decoding(None, "utf-8", ",", text=text).records[:n]

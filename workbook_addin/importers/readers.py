@@ -34,6 +34,10 @@ class UnreadableFile(LianxingError):
     """The file cannot be read at all (corrupt spreadsheet, not a table); the message says why."""
 
 
+#: one line as ``io.StringIO(text, newline="")`` yields it: up to and with its \r\n, \r or \n
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|\Z)")
+
+
 class Decoding:
     """One way of reading the file: its records and what we had to assume to get them.
 
@@ -64,7 +68,8 @@ class Decoding:
         """The first ``rows`` records, without parsing the rest of a text file."""
         if self._records is not None or self._text is None:
             return self.records[:rows]
-        reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self.delimiter or ",", strict=False)
+        lines = (m.group() for m in _LINE.finditer(self._text) if m.group())  # only the lines read are split
+        reader = csv.reader(lines, delimiter=self.delimiter or ",", strict=False)
         return list(itertools.islice(reader, rows))
 
     @property
