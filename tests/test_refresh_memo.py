@@ -116,3 +116,24 @@ def test_a_repeat_on_the_built_workbook_moves_only_the_status_lines_and_the_run_
                        (wio.read_workbook(book).layouts["scores"].sheet, LIVE_LINE_CELLS["scores"])):
         row, col = split_ref(ref)
         assert LATER.strftime("%Y-%m-%d %H:%M") in wb.get_sheet_by_name(sheet).to_python()[row - 1][col - 1]
+
+
+def test_an_export_arriving_while_the_refresh_runs_is_read_by_the_next_one(book, monkeypatch):
+    import workbook_addin.importers as importers
+
+    folder = book.parent / "exports"
+    newest = sorted(folder.glob("*.csv"))[-1]
+    late = folder / f"late_{newest.name}"
+    read = importers.read_exports
+
+    def read_then_a_file_arrives(*args, **kwargs):
+        batch = read(*args, **kwargs)
+        late.write_bytes(newest.read_bytes())  # dropped into the folder after the refresh read it
+        return batch
+
+    monkeypatch.setattr(importers, "read_exports", read_then_a_file_arrives)
+    first = refresh_workbook(book, now=NOW)
+    monkeypatch.setattr(importers, "read_exports", read)
+    assert late.name not in [f.name for f in first.files]
+    second = refresh_workbook(book, now=LATER)
+    assert not repeated(second) and late.name in [f.name for f in second.files]

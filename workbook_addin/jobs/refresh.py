@@ -248,7 +248,7 @@ class _Run:
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     insights: dict[str, pd.DataFrame] = field(default_factory=dict)
     memo: dict[str, Any] | None = None  # the last refresh's findings, when this one repeats it
-    memo_key: str | None = None  # a file's refresh memo key (None: live Excel)
+    memo_exports: str | None = None  # a file's export-folder digest for its memo (None: live Excel)
     facts: dict[str, Any] | None = None  # what this refresh remembers for a repeat
 
 
@@ -286,7 +286,7 @@ def _recompute(steps: _Steps, report: RefreshReport, run: _Run) -> None:
         run.insights = _insights(report, evaluation, inputs, run.settings, report.run_at)
     with steps.step("write", "比较单元格 Comparing cells", 0.65):
         _diff_computed(report, run)
-        if run.memo_key is not None:  # what a repeat of this refresh must tell again (the sync adds its own)
+        if run.memo_exports is not None:  # what a repeat of this refresh must tell again (the sync adds its own)
             from . import refresh_memo
 
             run.facts = refresh_memo.facts_of(report)
@@ -301,24 +301,25 @@ def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | 
     """Reads the workbook; a file whose bytes, exports, day and code are those the last refresh
     left is read only as far as a repeat needs (:mod:`.refresh_memo`), and its findings retold."""
     digest = getattr(book, "digest", None)
-    key = None
+    exports = None
     if digest is not None:  # a file (live Excel is never memoised: its workbook has no bytes to compare)
         from . import refresh_memo
 
         data = book.read(keys=_REPEAT_KEYS | (_SYNC_KEYS if sync else frozenset()))  # type: ignore[call-arg]
         report.exports_dir = _checked_exports(data, book, exports_dir)
-        key = refresh_memo.inputs_key(digest(), report.exports_dir, report.run_at.date())
+        exports = refresh_memo.folder_digest(report.exports_dir)
+        key = refresh_memo.inputs_key(digest(), exports, report.run_at.date())
         memo = refresh_memo.recall(key)
         if memo is not None:
             refresh_memo.retell(report, memo)
             settings, _problems = data.settings()  # remembered in the memo
-            return _Run(data, dict(data.tables), settings, memo=memo, memo_key=key, facts=memo)
+            return _Run(data, dict(data.tables), settings, memo=memo, memo_exports=exports, facts=memo)
     data = book.read()
     report.exports_dir = _checked_exports(data, book, exports_dir)
     report.warnings += data.warnings
     settings, problems = data.settings()
     report.problems += [str(p) for p in problems]
-    return _Run(data, dict(data.tables), settings, memo_key=key)
+    return _Run(data, dict(data.tables), settings, memo_exports=exports)
 
 
 def _checked_exports(data: WorkbookData, book: WorkbookAdapter, exports_dir: str | Path | None) -> Path:
@@ -333,11 +334,12 @@ def _checked_exports(data: WorkbookData, book: WorkbookAdapter, exports_dir: str
 def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
     """Memoises this refresh under the workbook it just wrote, unless the sync pulled changes into
     it (then the next refresh must recompute them) or it added sheets (a repeat must not say so again)."""
-    if run.memo_key is None or run.facts is None or (report.sync or {}).get("pulled") or getattr(book, "upgraded", []):
+    pulled = (report.sync or {}).get("pulled")
+    if run.memo_exports is None or run.facts is None or pulled or getattr(book, "upgraded", []):
         return
     from . import refresh_memo
 
-    key = refresh_memo.inputs_key(book.written_digest(), report.exports_dir or Path(), report.run_at.date())  # type: ignore[attr-defined]
+    key = refresh_memo.inputs_key(book.written_digest(), run.memo_exports, report.run_at.date())  # type: ignore[attr-defined]
     refresh_memo.remember(key, run.facts)
 
 

@@ -80,10 +80,11 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def inputs_key(workbook: str, exports: Path, today: dt.date) -> str:
-    """The memo's key: the workbook's and the exports' digests, the day, the code."""
-    parts = (workbook, folder_digest(exports) if exports.is_dir() else "-", today.isoformat(), code_digest())
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+def inputs_key(workbook: str, exports: str, today: dt.date) -> str:
+    """The memo's key: the workbook's and the export folder's digests (:func:`folder_digest`,
+    taken once before the exports are read, so a file arriving mid-refresh is not counted as
+    read), the day, the code."""
+    return hashlib.sha256("\n".join((workbook, exports, today.isoformat(), code_digest())).encode()).hexdigest()
 
 
 def recall(key: str) -> dict[str, Any] | None:
