@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.schema import load_schema
-from ..workbook.tables_changes import WorkbookChanges, same_value
+from ..workbook.tables_changes import WorkbookChanges, differs
 
 
 def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.DataFrame) -> tuple[pd.DataFrame, int,
@@ -30,7 +30,7 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
         for label, at, a, b in zip(labels, positions, current, wanted):
             if b is None or b is pd.NaT or (isinstance(b, float) and b != b):
                 continue
-            if not same_value(a, b):
+            if differs(a, b):
                 if new_values is None:
                     new_values = frame[col].astype(object).tolist()
                 new_values[at] = b

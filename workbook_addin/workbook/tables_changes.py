@@ -46,7 +46,7 @@ def same_value(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
-def _differs(a: Any, b: Any) -> bool:
+def differs(a: Any, b: Any) -> bool:
     """``not same_value(a, b)``, with the cases a 50 000-row diff meets most decided inline:
     equal plain values, and two numbers (not NaN) that differ or not by same_value's tolerance."""
     ta = type(a)
@@ -94,7 +94,7 @@ def diff_columns(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
         old_values = current[key].reindex(common).tolist()
         new_values = new[key].reindex(common).tolist()
         for row, a, b in zip(common, old_values, new_values):
-            if _differs(a, b):
+            if differs(a, b):
                 changes.set(table, row, key, plain_value(b))
                 n += 1
     return n
@@ -115,7 +115,7 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
         for i, (a, b) in enumerate(zip(old, values[:n])):
-            if _differs(a, b):
+            if differs(a, b):
                 changes.set(table, rows[i], k, plain_value(b))
     if count > len(rows):
         extra = [values[len(rows):] for values in columns]
