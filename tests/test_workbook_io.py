@@ -370,3 +370,14 @@ def test_a_big_sheet_part_round_trips_through_the_fast_deflate_and_inflate(tmp_p
     rows = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx")).get_sheet_by_name("Data").to_python()
     assert rows[19_999][2] == 12345.25 and rows[29_998][0] == "改 changed"
     assert rows[100] == ["row 100", 100, 50, "text 3"]
+
+
+def test_reading_the_largest_sheet_on_a_second_thread_reads_the_same_tables(sample_workbook, monkeypatch):
+    from workbook_addin.workbook import tables_read
+
+    alone = wio.read_workbook(sample_workbook)
+    monkeypatch.setattr(tables_read, "PREFETCH_BYTES", 0)  # the sample's sheets are small: prefetch them all the same
+    threaded = wio.read_workbook(sample_workbook)
+    assert set(threaded.tables) == set(alone.tables) and threaded.settings_values == alone.settings_values
+    assert wio.frames_equal_cells(threaded.tables, alone.tables) == []
+    assert threaded.layouts == alone.layouts and threaded.dashboard_markets == alone.dashboard_markets

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,29 @@ def _grid(book, sheet: str, cache: dict[str, list[list[Any]]]) -> list[list[Any]
     return cache[sheet]
 
 
+#: a sheet part this large (as stored) is parsed on a second thread while the others are parsed
+PREFETCH_BYTES = 2_000_000
+
+
+def _prefetch(pkg: XlsxPackage, book, path: Path, sheets: list[str], grids: dict[str, list[list[Any]]]) -> None:
+    """Parses the sheets' cells, the largest on a second thread: calamine releases the GIL, so where
+    a core is free the 50 000-row Collaborations sheet is read while the other sheets are."""
+    todo = sorted((s for s in dict.fromkeys(sheets) if s not in grids and s in pkg.sheets),
+                  key=lambda s: pkg.infos_size(pkg.sheets[s].part), reverse=True)
+    if len(todo) < 2 or pkg.infos_size(pkg.sheets[todo[0]].part) < PREFETCH_BYTES:
+        return
+    from python_calamine import CalamineWorkbook
+
+    def parse_biggest() -> list[list[Any]]:  # its own workbook handle: one handle is not shared across threads
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(todo[0]).to_python(skip_empty_area=False)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        biggest = pool.submit(parse_biggest)
+        for sheet in todo[1:]:
+            _grid(book, sheet, grids)
+        grids[todo[0]] = biggest.result()
+
+
 def _cell(grid: list[list[Any]], row: int, col: int) -> Any:
     if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
         v = grid[row - 1][col - 1]
@@ -72,13 +96,13 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
     cell rows by sheet parsed before (kept and added to: a second read parses no sheet twice), and of
     sheets the package holds but the file does not yet (sheets an upgrade added)."""
     grids = {} if grids is None else grids
+    specs = [spec for spec in table_specs(schema) if keys is None or spec[3] or spec[0] in keys]
+    _prefetch(pkg, book, path, [pkg.tables[spec[1]].sheet for spec in specs if spec[1] in pkg.tables], grids)
     tables: dict[str, pd.DataFrame] = {}
     settings_tables: dict[str, pd.DataFrame] = {}
     layouts: dict[str, TableLayout] = {}
     warnings: list[str] = []
-    for key, table_name, columns, is_setting in table_specs(schema):
-        if keys is not None and not is_setting and key not in keys:
-            continue
+    for key, table_name, columns, is_setting in specs:
         t = pkg.tables.get(table_name)
         if t is None:
             warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
