@@ -9,7 +9,7 @@ Targets: at most 5 requests for the sync, at least 20x fewer request bytes than 
 zero writes on a no-op sync, and client time (wall time minus the time the fake server spent
 answering, ``srv.stats.server_seconds``; also the client thread's own CPU time) under 2 s for the 1 % sync and under 1 s for the no-op.
 ``--profile`` prints where the client's time goes. The fake runs in this process (its own threads):
-the sync pauses Python's cycle collector while it runs (``sheets_sync/gc_pause.py``), which spares the
+the sync pauses Python's cycle collector while it runs (``workbook_addin/core/gc_pause.py``), which spares the
 fake's threads some collections too, so compare client figures, not server ones, across that change.
 
     python benchmarks/sync.py [--creators 20000] [--changed 0.01]

@@ -24,11 +24,11 @@ import re
 import pandas as pd
 
 from workbook_addin.core.cells import is_blank
+from workbook_addin.core.gc_pause import gc_paused
 from workbook_addin.core.schema import Schema, Sheet, header_map, load_schema, normalise_header
 
 from .backend import Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .merge import TOMBSTONE, Conflict, MergeResult, three_way
-from .gc_pause import paused_gc
 from .deletions import erasure_notes, keep_out, record, shared_erasures, start_register
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
@@ -96,7 +96,7 @@ def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple
     return out
 
 
-@paused_gc
+@gc_paused()
 def sync_table(
     local: pd.DataFrame,
     base: pd.DataFrame | None,

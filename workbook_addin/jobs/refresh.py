@@ -30,7 +30,8 @@ from ..core.schema import load_schema
 # the layout and changes modules, not the tables_io facade: xlwings Lite loads this job without
 # the file reader and writer
 from ..workbook.tables_changes import WorkbookChanges, diff_columns, replace_rows
-from ..workbook.tables_layout import STATUS_NAME, WorkbookData, gc_paused
+from ..core.gc_pause import gc_paused
+from ..workbook.tables_layout import STATUS_NAME, WorkbookData
 from ..core.errors import LianxingError
 from ..core.settings import Settings
 from ..core.timing import timed

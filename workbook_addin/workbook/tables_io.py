@@ -13,7 +13,7 @@ The live Excel paths (:mod:`.xlwings_book`: classic xlwings and xlwings Lite) bu
 adapter differs.
 """
 from .tables_changes import WorkbookChanges, diff_columns, frames_equal_cells, plain_value, replace_rows, same_value
-from .tables_layout import STATUS_NAME, TableLayout, WorkbookData, frame_from_rows, gc_paused, table_specs
+from .tables_layout import STATUS_NAME, TableLayout, WorkbookData, frame_from_rows, table_specs
 from .tables_locks import WorkbookError, WorkbookLockedError, check_not_open, lock_files
 from .tables_read import SETTINGS_FRAME, read_settings, read_tables, read_workbook
 from .tables_write import (
@@ -31,7 +31,7 @@ from .tables_write import (
 __all__ = [
     "BACKUP_DIR", "KEEP_BACKUPS", "SETTINGS_FRAME", "STATUS_NAME", "TableLayout", "WorkbookChanges",
     "WorkbookData", "WorkbookError", "WorkbookFile", "WorkbookLockedError", "apply_to_package", "backup_file",
-    "check_not_open", "diff_columns", "frame_from_rows", "frames_equal_cells", "gc_paused", "glob_escape",
+    "check_not_open", "diff_columns", "frame_from_rows", "frames_equal_cells", "glob_escape",
     "lock_files", "plain_value", "read_settings", "read_tables", "read_workbook", "remove_stale_temps",
     "replace_rows", "same_value", "save_package", "table_specs", "write_changes",
 ]

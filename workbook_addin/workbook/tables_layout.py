@@ -6,9 +6,7 @@ bundle carries it (with :mod:`.tables_changes`) without the file reader and writ
 """
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,22 +18,6 @@ from ..core.schema import Column, Schema, header_map, normalise_header
 STATUS_NAME = "RefreshStatus"
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pauses Python's cyclic garbage collector for a bulk job (restored after, even on error).
-
-    Reading a 50 000-row workbook creates millions of cell values and row lists that hold no
-    reference cycles; the collector still walks all of them every time allocations pass its
-    threshold, which cost a refresh of the 10 000-creator workbook several seconds. Reference
-    counting frees everything as usual meanwhile.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

@@ -18,7 +18,8 @@ from .dashboard_cells import MARKETS_NAME, markets_from_labels
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range
-from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_rows, gc_paused, table_specs
+from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_rows, table_specs
+from ..core.gc_pause import gc_paused
 from .tables_locks import WorkbookError
 
 #: a defined name pointing at a range on one sheet: 'Sheet'!$A$1:$C$9

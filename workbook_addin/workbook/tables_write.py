@@ -22,7 +22,8 @@ from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import split_ref
 from .tables_changes import WorkbookChanges
-from .tables_layout import WorkbookData, gc_paused
+from ..core.gc_pause import gc_paused
+from .tables_layout import WorkbookData
 from .tables_locks import WorkbookError, check_not_open
 from .tables_read import read_package
 from .upgrade import add_missing_sheets
