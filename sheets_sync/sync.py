@@ -32,7 +32,8 @@ from .merge import TOMBSTONE, Conflict, MergeResult, three_way
 from .deletions import erasure_notes, keep_out, record, shared_erasures, start_register
 from .renames import pair_renames
 from .retry import RetriesExhausted, RetryPolicy, describe, is_transient
-from .rows import base_rows, local_rows, unchanged_keys
+from .known_base import BaseSide, KnownBase
+from .rows import local_rows
 from .safe_values import typed_local
 
 #: The column that marks a creator archived, and its code; checked against the schema on use.
@@ -47,7 +48,7 @@ class SyncResult:
     """The outcome of one sync. ``tables`` holds the new workbook tables (same keys as given)."""
 
     local: pd.DataFrame
-    base: pd.DataFrame
+    base: pd.DataFrame | KnownBase  # KnownBase: the base given, not read and unchanged (sheets_sync.known_base)
     conflicts: pd.DataFrame
     log: dict[str, Any]
     merge: MergeResult | None = None
@@ -99,7 +100,7 @@ def open_conflicts(conflicts: pd.DataFrame | None, sheet_key: str) -> dict[tuple
 @gc_paused()
 def sync_table(
     local: pd.DataFrame,
-    base: pd.DataFrame | None,
+    base: pd.DataFrame | KnownBase | None,
     conflicts: pd.DataFrame | None,
     backend: Backend,
     *,
@@ -116,7 +117,7 @@ def sync_table(
 
     ``share_personal``: the personal columns the archive gets (default: Settings' default); the
     others are neither pushed nor pulled. ``forget``: creator keys whose personal data is cleared in
-    the archive and in the workbook (an erasure request)."""
+    the archive and in the workbook (an erasure request). ``base``: the ``sync_base`` frame or a KnownBase."""
     schema = load_schema()
     sheet = schema.sheet(sheet_key)
     user = user or getattr(backend, "user", "") or _default_user()
@@ -126,7 +127,7 @@ def sync_table(
     backend.user = user  # type: ignore[attr-defined]
     frame = _with_columns(local, sheet)
     mine, label_of, fills, problems = local_rows(frame, sheet, schema)
-    base_map = base_rows(base if base is not None else pd.DataFrame(), sheet_key)
+    side = BaseSide(base, mine, sheet_key)
     private = private_columns(sheet, schema, share_personal)
     forget = sorted(set(forget))
     notes: list[str] = []
@@ -138,11 +139,11 @@ def sync_table(
         reg = start_register(remote, now)
         erased = shared_erasures(reg, sheet, mine, remote.rows)
         erase = forget + erased
-        add, skip = column_plan(sheet, remote, base_map, private, backend)
+        add, skip = column_plan(sheet, remote, side.rows, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
         disputed = open_conflicts(conflicts, sheet_key)
         exclude = {k for k, _ in disputed} | set(erase)
-        same = set() if add else unchanged_keys(columns, mine, base_map, remote.rows, exclude, skip + private)
+        same, base_map = side.unchanged(columns, mine, remote.rows, exclude, skip + private, merge_all=bool(add))
         remote.rows = {k: r for k, r in remote.rows.items() if k not in same}
         mine_keys, base_left = ({k: rows[k] for k in rows if k not in same} for rows in (mine, base_map))
         renames = pair_renames(mine_keys, base_left, remote.rows, labels := dict(label_of))
@@ -172,7 +173,7 @@ def sync_table(
     step("done")
     problems = problems + notes + deleted_notes(sheet, result)
     new_local, patches, added = _apply_local(frame, sheet, schema, result, label_of, fills)
-    new_base = _new_base(base, sheet_key, base_map, result.base, now, result.unchanged)
+    new_base = side.known or _new_base(side.frame, sheet_key, side.rows, result.base, now, result.unchanged)
     new_conflicts = _new_conflicts(conflicts, sheet_key, result.conflicts)
     log = _run_log_row(now, user, result, problems, len(patches) + len(added), len(forget))
     return SyncResult(new_local, new_base, new_conflicts, log, result, patches, added, problems, attempt)
@@ -502,7 +503,7 @@ def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[s
                          backend: Backend | None = None, *, workbook_dir: str | Path | None = None,
                          user: str | None = None, now: str | None = None,
                          policy: RetryPolicy | None = None, progress: Progress | None = None,
-                         forget: Iterable[str] = ()) -> SyncResult:
+                         forget: Iterable[str] = (), base: KnownBase | None = None) -> SyncResult:
     """Sync the workbook's creators table; takes and returns the "creators", "sync_base",
     "conflicts" and "run_log" frames (missing ones start empty).
 
@@ -510,6 +511,8 @@ def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[s
     and a run-log row whose message says what to fix, so the workbook can show it in its status line.
     ``user`` names the person in this workbook's own run log; the archive (seen by the whole team)
     gets Settings › sync_name instead, never a login name. ``forget``: see :func:`sync_table`.
+    ``base``: the sync base known without reading it (:mod:`sheets_sync.known_base`), in place of
+    ``tables["sync_base"]``; the result's tables then hold a "sync_base" only if it was read.
     """
     schema = load_schema()
     given = {k: (tables[k] if k in tables and tables[k] is not None else empty_table(k, schema)) for k in SYNC_TABLES}
@@ -522,7 +525,7 @@ def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[s
     try:
         if backend is None:
             backend = open_backend(settings, workbook_dir, policy)
-        result = sync_table(given["creators"], given["sync_base"], given["conflicts"], backend,
+        result = sync_table(given["creators"], base or given["sync_base"], given["conflicts"], backend,
                             user=shared_name, now=now, policy=policy, progress=progress, forget=forget,
                             share_personal=None if share is None else parse_column_list(share))
         result.log["user"] = user
@@ -533,13 +536,14 @@ def sync_workbook_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[s
         row = {"run_at": now, "job": "sync", "user": user, "files_read": 0, "rows_updated": 0,
                "rows_unmatched": 0, "pushed": 0, "pulled": 0, "conflicts": 0, "status": "error",
                "message": str(error)}
-        result = SyncResult(given["creators"], given["sync_base"], given["conflicts"], row, ok=False,
+        result = SyncResult(given["creators"], base or given["sync_base"], given["conflicts"], row, ok=False,
                             problems=[str(error)])
     finally:
         if own and backend is not None:
             backend.close()
     log_row = pd.DataFrame([result.log], columns=schema.sheet("run_log").keys, dtype=object)
     new_log = pd.concat([run_log.astype(object), log_row], ignore_index=True) if len(run_log) else log_row
-    result.tables = {"creators": result.local, "sync_base": result.base, "conflicts": result.conflicts,
-                     "run_log": new_log}
+    result.tables = {"creators": result.local, "conflicts": result.conflicts, "run_log": new_log}
+    if isinstance(result.base, pd.DataFrame):  # else a known base, not read and unchanged
+        result.tables["sync_base"] = result.base
     return result

@@ -31,6 +31,8 @@ def apply_sync_result(changes: WorkbookChanges, data: WorkbookData, tables: dict
         changes.appends.setdefault("creators", []).extend(
             {k: v for k, v in r.items() if v is not None and v == v} for r in added.to_dict("records"))
     for key in ("sync_base", "conflicts"):
+        if result.tables.get(key) is tables.get(key):
+            continue  # the frame the workbook holds, handed back unchanged (a no-op sync's base)
         if key in data.layouts and key in result.tables:
             replace_rows(changes, key, tables.get(key, pd.DataFrame()), result.tables[key], data.layouts[key])
     if log and "run_log" in data.layouts:

@@ -190,8 +190,9 @@ def _exports_dir(data: WorkbookData, folder: Path, exports_dir: str | Path | Non
 
 
 def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFrame], folder: Path,
-          now: dt.datetime, user: str):
-    """Runs the archive sync on the recomputed creators; returns its SyncResult (None when skipped)."""
+          now: dt.datetime, user: str, base: Any = None):
+    """Runs the archive sync on the recomputed creators; returns its SyncResult (None when skipped).
+    ``base``: the sync base known without reading it, on a repeat (:mod:`.refresh_base`)."""
     try:
         from sheets_sync.sync import sync_workbook_tables
     except ImportError as exc:  # the sync package is part of this product; a broken install is reported
@@ -199,7 +200,7 @@ def _sync(report: RefreshReport, data: WorkbookData, tables: dict[str, pd.DataFr
         return None
     given: dict[str, pd.DataFrame] = {k: tables[k] for k in ("creators", "sync_base", "conflicts") if k in tables}
     result = sync_workbook_tables(given, {**data.settings_values, "user": user}, workbook_dir=folder,
-                                  user=user, now=now.strftime("%Y-%m-%d %H:%M:%S"))
+                                  user=user, now=now.strftime("%Y-%m-%d %H:%M:%S"), base=base)
     report.sync = dict(result.log)
     report.sync_ok = bool(result.ok)
     report.warnings += [f"同步 sync: {p}" for p in result.problems[:LIST_UNMATCHED]]
@@ -251,6 +252,8 @@ class _Run:
     memo: dict[str, Any] | None = None  # the last refresh's findings, when this one repeats it
     memo_exports: str | None = None  # a file's export-folder digest for its memo (None: live Excel)
     facts: dict[str, Any] | None = None  # what this refresh remembers for a repeat
+    known_base: Any = None  # a repeat's sync base, certified by the memo and not read (.refresh_base)
+    synced: Any = None  # this refresh's SyncResult, when the sync ran
 
 
 def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: RefreshReport, *, sync: bool,
@@ -264,7 +267,8 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
         _recompute(steps, report, run)
     with steps.step("sync", "同步档案库 Syncing the archive", 0.7):
         if sync:
-            result = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now, user)
+            result = run.synced = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now,
+                                        user, run.known_base)
             if result is not None and result.ok:  # the refresh writes its own run-log row
                 apply_sync_result(run.changes, run.data, run.tables, result, log=False)
     with steps.step("write", "写入结果 Writing results", 0.85):
@@ -294,8 +298,9 @@ def _recompute(steps: _Steps, report: RefreshReport, run: _Run) -> None:
 
 
 #: the tables a repeat of the last refresh reads (the run log it appends to) and those the sync needs
+#: (its base only when the memo cannot vouch for it: see .refresh_base)
 _REPEAT_KEYS = frozenset({"run_log"})
-_SYNC_KEYS = frozenset({"creators", "sync_base", "conflicts"})
+_SYNC_KEYS = frozenset({"creators", "conflicts"})
 
 
 def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | Path | None, sync: bool) -> _Run:
@@ -306,7 +311,8 @@ def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | 
     if digest is not None:  # a file (live Excel is never memoised: its workbook has no bytes to compare)
         from . import refresh_memo
 
-        data = book.read(keys=_REPEAT_KEYS | (_SYNC_KEYS if sync else frozenset()))  # type: ignore[call-arg]
+        keys = _REPEAT_KEYS | (_SYNC_KEYS if sync else frozenset())
+        data = book.read(keys=keys)  # type: ignore[call-arg]
         report.exports_dir = _checked_exports(data, book, exports_dir)
         exports = refresh_memo.folder_digest(report.exports_dir)
         key = refresh_memo.inputs_key(digest(), exports, report.run_at.date())
@@ -314,7 +320,12 @@ def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | 
         if memo is not None:
             refresh_memo.retell(report, memo)
             settings, _problems = data.settings()  # remembered in the memo
-            return _Run(data, dict(data.tables), settings, memo=memo, memo_exports=exports, facts=memo)
+            run = _Run(data, dict(data.tables), settings, memo=memo, memo_exports=exports, facts=memo)
+            if sync:
+                from . import refresh_base
+
+                run.known_base = refresh_base.known_base(book, run, keys)
+            return run
     data = book.read()
     report.exports_dir = _checked_exports(data, book, exports_dir)
     report.warnings += data.warnings
@@ -340,8 +351,12 @@ def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
         return
     from . import refresh_memo
 
+    from . import refresh_base
+
     key = refresh_memo.inputs_key(book.written_digest(), run.memo_exports, report.run_at.date())  # type: ignore[attr-defined]
-    refresh_memo.remember(key, run.facts)
+    facts = {k: v for k, v in run.facts.items() if k != refresh_base.MEMO_KEY}
+    cert = refresh_base.certificate_after(run, run.synced)
+    refresh_memo.remember(key, {**facts, refresh_base.MEMO_KEY: cert} if cert else facts)
 
 
 def _inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
