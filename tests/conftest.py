@@ -34,3 +34,14 @@ def refresh_memo_folder(tmp_path_factory):
         os.environ.pop(CACHE_ENV, None)
     else:
         os.environ[CACHE_ENV] = before
+
+
+@pytest.fixture(scope="module")
+def srv():
+    """The fake Sheets API on loopback, one per test module (its spreadsheets outlive each test,
+    so a module's tests make their own archive with ``new_archive``). A module that needs a
+    differently set-up fake (faults, delays) defines its own ``srv``."""
+    from tests.fake_sheets_api import FakeSheetsServer
+
+    with FakeSheetsServer() as server:
+        yield server

@@ -19,12 +19,6 @@ from tests.fake_sheets_api.values import format_value, parse_user_entered
 
 
 @pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def gc(srv):
     return srv.gspread_client()
 

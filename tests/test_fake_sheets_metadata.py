@@ -10,15 +10,8 @@ from __future__ import annotations
 import pytest
 from gspread.exceptions import APIError
 
-from tests.fake_sheets_api import FakeSheetsServer
 
 TAG = "lianxing.row"
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 @pytest.fixture

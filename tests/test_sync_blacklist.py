@@ -5,17 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
-from tests.sync_support import (SHEET, TAB, FakeSheetsServer, canon, sheet_rows,
+from tests.sync_support import (SHEET, TAB, canon, sheet_rows,
                                 synced_by_an_older_release)
 
 from sheets_sync.sync import sync_table
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def test_the_blacklist_columns_are_all_synced():

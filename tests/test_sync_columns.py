@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (TAB, backend_for, canon, creators, fast_policy, new_archive,
                                settings_for, sheet_rows, synced_by_an_older_release)
 
 from sheets_sync.sync import sync_table, sync_workbook_tables
 
 
 ALL_PERSONAL = ["display_name", "email", "contact"]
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def _rename(srv, sid: str, old: str, new: str) -> None:

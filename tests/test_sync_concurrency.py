@@ -12,21 +12,14 @@ import random
 import threading
 
 import pandas as pd
-import pytest
 
 from sheets_sync.sync import sync_table
-from tests.sync_support import (run_threads, TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (run_threads, TAB, backend_for, canon, creators, fast_policy, new_archive,
                                      sheet_rows)
 
 N = 24
 ROUNDS = 3
 SORT_BY = ["达人键 Creator key", "账号 Handle", "粉丝数 Followers", "备注 Notes"]
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 class Shuffler:

@@ -5,18 +5,12 @@ import json
 
 import pandas as pd
 import pytest
-from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (TAB, backend_for, canon, creators, fast_policy, new_archive,
                                settings_for, sheet_rows)
 
 from sheets_sync.backend import SyncError
 from sheets_sync.google_sheet import GoogleSheetBackend
 from sheets_sync.sync import sync_table, sync_workbook_tables
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def test_first_sync_builds_the_tab_protects_computed_columns_and_logs(srv, tmp_path):

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.sync_support import (SHEET, TAB, FakeSheetsServer, backend_for, canon, creators, new_archive)
+from tests.sync_support import (SHEET, TAB, backend_for, canon, creators, new_archive)
 
 from sheets_sync.sync import sync_table
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def _moved_table(srv, sid: str, title_rows: int = 2, blank_cols: int = 1) -> None:

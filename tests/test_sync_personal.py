@@ -6,18 +6,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
-from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (TAB, backend_for, canon, creators, fast_policy, new_archive,
                                settings_for, sheet_rows)
 
 from sheets_sync.sync import sync_table, sync_workbook_tables
 from workbook_addin.cli import main
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def _people(n: int = 2) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import local_rows, sync_table
-from tests.sync_support import FakeSheetsServer, backend_for, new_archive
+from tests.sync_support import backend_for, new_archive
 from workbook_addin.core.schema import load_schema
 
 SCHEMA = load_schema()
@@ -66,12 +66,6 @@ def test_sync_converges_and_loses_nothing(n, local_edits, remote_edits, local_ne
     db = CountingArchive(":memory:")
     check(db, lambda: db.commits, n, local_edits, remote_edits, local_new, remote_new, removed, choices)
     db.close()
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

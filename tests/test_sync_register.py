@@ -5,19 +5,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
-from tests.sync_support import (TAB, FakeSheetsServer, canon, creators, fast_policy, new_archive, settings_for,
+from tests.sync_support import (TAB, canon, creators, fast_policy, new_archive, settings_for,
                                 sheet_rows)
 
 from sheets_sync.register import REGISTER_TAB, Register, key_hash
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import sync_table, sync_workbook_tables
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def _sync(srv, tmp_path, sid, tables, **settings):

@@ -4,16 +4,9 @@ the pair is listed for a person. Real gspread against the fake Sheets API over H
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-from tests.sync_support import TAB, FakeSheetsServer, backend_for, canon, new_archive, sheet_rows
+from tests.sync_support import TAB, backend_for, canon, new_archive, sheet_rows
 
 from sheets_sync.sync import sync_table
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def _channels(n: int = 3) -> pd.DataFrame:

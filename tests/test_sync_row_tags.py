@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import pytest
 
 from sheets_sync.sync import sync_table
 from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, new_archive, sheet_rows)
@@ -25,12 +24,6 @@ N = 12
 PERSON = "person@team.example"
 SORTER = "sorter@team.example"
 WORKBOOK_WRITES = ("values:batchUpdate", "values:batchUpdateByDataFilter")
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 class TeamMates:

@@ -7,7 +7,7 @@ import threading
 
 import pandas as pd
 import pytest
-from tests.sync_support import (TAB, FakeSheetsServer, backend_for, canon, creators, fast_policy, new_archive,
+from tests.sync_support import (TAB, backend_for, canon, creators, fast_policy, new_archive,
                                run_threads, settings_for, sheet_rows)
 
 from sheets_sync.retry import RetryPolicy
@@ -15,12 +15,6 @@ from sheets_sync.sync import sync_table, sync_workbook_tables
 from tests.fake_sheets_api import DEFAULT_EMAIL
 
 LOG_TAB = "同步日志 Sync log"
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 class TeamClock:

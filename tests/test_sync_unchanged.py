@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-from tests.sync_support import (SCHEMA, SHEET, FakeSheetsServer, backend_for, creators, new_archive, settings_for,
+from tests.sync_support import (SCHEMA, SHEET, backend_for, creators, new_archive, settings_for,
                                 fast_policy)
 
 from sheets_sync.backend import RemoteRow
@@ -52,12 +51,6 @@ def test_a_base_not_written_in_runs_is_read_cell_by_cell_with_later_rows_winning
     rows = base_rows(pd.concat([frame, late], ignore_index=True), "creators")
     assert dict(rows) == {"a": {"notes": "3", "handle": "x"}, "b": {"notes": "2"}}
     assert rows.picked(["notes", "handle"]) == {"a": ("3", "x")}
-
-
-@pytest.fixture(scope="module")
-def srv():
-    with FakeSheetsServer() as server:
-        yield server
 
 
 def test_a_no_op_sync_sets_every_creator_aside_and_keeps_the_base_frame(srv, tmp_path):

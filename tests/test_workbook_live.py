@@ -12,7 +12,6 @@ import math
 import re
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 
