@@ -23,9 +23,9 @@ def reads_of(monkeypatch) -> list:
     seen: list = []
     read = wio.WorkbookFile.read
 
-    def recording(self, keys=None):
+    def recording(self, keys=None, **kwargs):
         seen.append(None if keys is None else frozenset(keys))
-        return read(self, keys)
+        return read(self, keys, **kwargs)
 
     monkeypatch.setattr(wio.WorkbookFile, "read", recording)
     return seen
@@ -56,7 +56,7 @@ def test_a_repeat_reads_no_base_yet_pulls_a_team_mates_change_like_a_full_refres
     shutil.copytree(book.parent, control)  # the workbook, its archive and exports as they are now
     seen.clear()
     pulled = refresh_workbook(book, now=LATER + dt.timedelta(minutes=5))
-    assert repeated(pulled) and pulled.sync["pulled"] == 1
+    assert repeated(pulled) and pulled.sync_ok and pulled.sync["pulled"] == 1
     assert any(keys is not None and "sync_base" in keys for keys in seen)  # read once the merge had work
     after = wio.read_tables(book)
     assert after["creators"].set_index("creator_key").loc[key, "notes"] == "改了 changed by a team mate"
@@ -87,3 +87,31 @@ def test_a_memo_whose_certificate_does_not_match_only_costs_reading_the_base(boo
     after = wio.read_tables(book)
     assert wio.frames_equal_cells({k: v for k, v in before.items() if k != "run_log"},
                                   {k: v for k, v in after.items() if k != "run_log"}) == []
+
+
+def test_a_workbook_changed_while_a_repeat_syncs_is_neither_read_again_nor_written(book, monkeypatch):
+    import os
+
+    import pytest
+
+    refresh_workbook(book, now=NOW)
+    key = str(wio.read_workbook(book).tables["creators"]["creator_key"].iloc[0])
+    team_mate_edits(book.parent / "lianxing_archive.sqlite", key, "a team mate's edit")  # the base must be read
+    given = refresh_base.known_base
+
+    def then_saved_in_excel(book_file, run, keys):
+        out = given(book_file, run, keys)
+        st = book.stat()
+        os.utime(book, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # saved by someone meanwhile
+        return out
+
+    monkeypatch.setattr(refresh_base, "known_base", then_saved_in_excel)
+    before = book.read_bytes()
+    with pytest.raises(wio.WorkbookError, match="changed on disk"):
+        refresh_workbook(book, now=LATER)
+    assert book.read_bytes() == before
+    archive = SqliteArchive(book.parent / "lianxing_archive.sqlite")
+    try:  # the failed sync wrote nothing into the archive either
+        assert archive.read(load_schema().sheet("creators")).rows[key].values["notes"] == "a team mate's edit"
+    finally:
+        archive.close()

@@ -24,11 +24,12 @@ def known_base(book: Any, run: Any, keys: Collection[str]) -> Any:
     """The sync base for a repeat (``run.memo`` set, ``keys`` read so far): a KnownBase when the
     memo certifies one, else None after reading the sheet into ``run`` now. The loader reads the
     same tables again with the base (parsed sheets are kept, so only the base is parsed) and makes
-    that read the one the write goes by."""
+    that read the one the write goes by; a file changed meanwhile is not read (and not written: the
+    write refuses it too)."""
     cert = (run.memo or {}).get(MEMO_KEY)
 
     def load() -> Any:
-        run.data = book.read(keys=frozenset(keys) | {"sync_base"})
+        run.data = book.read(keys=frozenset(keys) | {"sync_base"}, same_file=True)
         base = run.data.tables.get("sync_base")
         if base is not None:
             run.tables["sync_base"] = base

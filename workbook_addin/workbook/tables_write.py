@@ -183,12 +183,16 @@ class WorkbookFile:
 
     formulas_recalculate = False  # nobody recalculates a file on disk: formula cells get cached values
 
-    def read(self, keys: Collection[str] | None = None) -> WorkbookData:
-        """The workbook's tables (only the schema sheets in ``keys`` when given), Settings and layout."""
+    def read(self, keys: Collection[str] | None = None, *, same_file: bool = False) -> WorkbookData:
+        """The workbook's tables (only the schema sheets in ``keys`` when given), Settings and layout.
+        ``same_file``: a further read for the same job, refused if the file changed since the last
+        (its tables would not be those the job has read so far)."""
         if not self.path.exists():
             raise WorkbookError(f"{self.path}: 文件不存在 / no such workbook")
         check_not_open(self.path)
         st = self.path.stat()
+        if same_file and self._pkg is not None and (st.st_mtime_ns, st.st_size) != self._stamp:
+            raise WorkbookError(f"{self.path.name} 在刷新期间被修改 / changed on disk while the job ran")
         if self._pkg is None or self._book is None or (st.st_mtime_ns, st.st_size) != self._stamp:
             self._open()  # else a second read (the whole workbook after a repeat's check) reuses the first's
         self._stamp = (st.st_mtime_ns, st.st_size)
