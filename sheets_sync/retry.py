@@ -9,14 +9,12 @@ injectable so tests run instantly and deterministically.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import requests
-from google.auth import exceptions as auth_exceptions
-from gspread.exceptions import APIError
 from workbook_addin.core.errors import LianxingError
 
 T = TypeVar("T")
@@ -25,11 +23,23 @@ T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
+def _loaded(module: str, *names: str) -> tuple[type, ...]:
+    """The exception classes ``names`` of ``module`` if it is loaded, else none. Why not import
+    them: gspread and requests take a tenth of a second to import, which a sync with the local
+    archive never needs; and an error of a class whose module was never imported cannot exist."""
+    found = sys.modules.get(module)
+    return tuple(getattr(found, name) for name in names) if found is not None else ()
+
+
+def _api_error(error: BaseException) -> bool:
+    return isinstance(error, _loaded("gspread.exceptions", "APIError"))
+
+
 def status_of(error: BaseException) -> int | None:
     """The HTTP status of a gspread ``APIError`` (None for other errors)."""
-    if isinstance(error, APIError):
+    if _api_error(error):
         try:
-            return int(error.response.status_code)
+            return int(getattr(error, "response", None).status_code)  # type: ignore[union-attr]
         except (AttributeError, TypeError, ValueError):
             return None
     return None
@@ -40,14 +50,15 @@ def is_transient(error: BaseException) -> bool:
     status = status_of(error)
     if status is not None:
         return status in RETRY_STATUS
-    return isinstance(error, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                              ConnectionError, TimeoutError, auth_exceptions.TransportError))
+    return isinstance(error, (ConnectionError, TimeoutError,
+                              *_loaded("requests.exceptions", "ConnectionError", "Timeout", "ChunkedEncodingError"),
+                              *_loaded("google.auth.exceptions", "TransportError")))
 
 
 def retry_after(error: BaseException) -> float | None:
     """Seconds the server asked us to wait (``Retry-After`` header), when it said so."""
-    if isinstance(error, APIError):
-        value = getattr(error.response, "headers", {}).get("Retry-After")
+    if _api_error(error):
+        value = getattr(getattr(error, "response", None), "headers", {}).get("Retry-After")
         try:
             return float(value) if value is not None else None
         except ValueError:

@@ -74,3 +74,16 @@ def test_non_transient_errors_are_not_retried():
     with pytest.raises(APIError):
         call_with_retry(lambda: (_ for _ in ()).throw(api_error(403)), p)
     assert slept == []
+
+
+def test_a_sync_with_the_local_archive_does_not_import_the_google_client():
+    """gspread and requests are imported by the Google backend only; the retry rules still know
+    their errors once they are (the tests above import both)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sheets_sync.sync, sheets_sync.sqlite_archive; "
+            "print(sorted(m for m in ('gspread', 'requests', 'google.auth') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert is_transient(requests.ConnectionError("dropped")) and is_transient(requests.Timeout("slow"))
