@@ -111,3 +111,22 @@ def test_any_change_reads_the_real_base_and_syncs_exactly_as_with_it(synced, tmp
         assert out.log["pulled"] == 2
         assert out.local.set_index("creator_key").loc["tiktok:c7", "notes"] == "from a team mate"
         assert "tiktok:new0" in set(out.local["creator_key"])
+
+
+def test_with_the_google_sheet_too_a_team_mates_edit_is_pulled_and_nothing_else_reads_the_base(srv, tmp_path):
+    from tests.sync_support import backend_for, new_archive
+
+    sid = new_archive(srv)
+    first = sync_table(creators(12), None, None, backend_for(srv, tmp_path, sid), now=T1)
+    loads: list[int] = []
+    quiet = sync_table(first.local, known(first.base, loads), first.conflicts, backend_for(srv, tmp_path, sid), now=T2)
+    assert loads == [] and isinstance(quiet.base, KnownBase) and quiet.log["pulled"] == quiet.log["pushed"] == 0
+    mate = sync_table(pd.DataFrame(), None, None, backend_for(srv, tmp_path, sid), now=T1, user="mate")
+    edited = mate.local.copy()
+    edited.loc[edited["creator_key"] == "tiktok:c3", "notes"] = "from a team mate"
+    sync_table(edited, mate.base, mate.conflicts, backend_for(srv, tmp_path, sid), now=T1, user="mate")
+    out = sync_table(first.local, known(first.base, loads), first.conflicts, backend_for(srv, tmp_path, sid), now=T2)
+    real = sync_table(first.local, first.base, first.conflicts, backend_for(srv, tmp_path, sid), now=T2)
+    assert loads == [1] and out.log["pulled"] == real.log["pulled"] == 1
+    assert out.local.equals(real.local) and isinstance(out.base, pd.DataFrame) and out.base.equals(real.base)
+    assert out.local.set_index("creator_key").loc["tiktok:c3", "notes"] == "from a team mate"
