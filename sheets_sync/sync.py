@@ -317,10 +317,11 @@ def column_plan(sheet: Sheet, remote: RemoteTable, base: Mapping[str, Mapping[st
     out - neither pulled nor pushed - because reading it as blank would wipe it in every workbook."""
     add: list[str] = []
     skip: list[str] = []
-    for key in remote.missing:
-        if key in private:
-            continue  # not shared by this workbook: never added
-        known = remote.known if remote.known is not None or backend is None else backend.known_columns(remote)
+    shared = [key for key in remote.missing if key not in private]  # columns not shared are never added
+    known = remote.known
+    if shared and known is None and backend is not None:
+        known = backend.known_columns(remote)  # asked once, and only when a shared column is missing
+    for key in shared:
         if known is not None:
             new = key not in known
         else:
