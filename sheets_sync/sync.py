@@ -130,6 +130,7 @@ def sync_table(
     side = BaseSide(base, mine, sheet_key)
     private = private_columns(sheet, schema, share_personal)
     forget = sorted(set(forget))
+    disputed = open_conflicts(conflicts, sheet_key)
     notes: list[str] = []
 
     def once() -> MergeResult:
@@ -141,7 +142,6 @@ def sync_table(
         erase = forget + erased
         add, skip = column_plan(sheet, remote, side.rows, private, backend)
         columns = [c.key for c in sheet.synced_columns if c.key != "creator_key" and c.key not in skip + private]
-        disputed = open_conflicts(conflicts, sheet_key)
         exclude = {k for k, _ in disputed} | set(erase)
         same, base_map = side.unchanged(columns, mine, remote.rows, exclude, skip + private, merge_all=bool(add))
         remote.rows = {k: r for k, r in remote.rows.items() if k not in same}
