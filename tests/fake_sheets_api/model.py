@@ -197,18 +197,6 @@ class Sheet:
             cell = row[c] = Cell()
         return cell
 
-    def extent(self) -> tuple[int, int]:
-        """(rows, cols) that hold any value: trailing empties are what the API trims."""
-        last_row, last_col = 0, 0
-        for r, row in enumerate(self.rows):
-            for c in range(len(row) - 1, -1, -1):
-                cell = row[c]
-                if cell is not None and cell.value:
-                    last_row = r + 1
-                    last_col = max(last_col, c + 1)
-                    break
-        return last_row, last_col
-
     def clear_box(self, r0: int, r1: int, c0: int, c1: int, what: str = "value") -> None:
         for r in range(r0, min(r1, len(self.rows))):
             row = self.rows[r]
@@ -242,13 +230,6 @@ class Sheet:
                 del row[cols:]
         if gp["rowCount"] * gp["columnCount"] > MAX_CELLS:
             raise bad_request("This action would increase the number of cells in the workbook above the limit of 10000000 cells.")
-
-    def grid_range(self, r0: int, r1: int, c0: int, c1: int) -> dict[str, int]:
-        out: dict[str, int] = {}
-        if self.id:
-            out["sheetId"] = self.id
-        out.update({"startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0, "endColumnIndex": c1})
-        return out
 
 
 def gridrange_out(gr: dict[str, Any]) -> dict[str, Any]:
@@ -927,11 +908,6 @@ class Spreadsheet:
     @staticmethod
     def named_json(nr: dict[str, Any]) -> dict[str, Any]:
         return {"namedRangeId": nr["namedRangeId"], "name": nr["name"], "range": gridrange_out(nr["range"])}
-
-    def iter_cells(self, sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> Iterator[tuple[int, int]]:
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                yield r, c
 
 
 def apply_field_mask(obj: Any, mask: str | None) -> Any:
