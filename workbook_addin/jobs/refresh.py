@@ -349,9 +349,7 @@ def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
     pulled = (report.sync or {}).get("pulled")
     if run.memo_exports is None or run.facts is None or pulled or getattr(book, "upgraded", []):
         return
-    from . import refresh_memo
-
-    from . import refresh_base
+    from . import refresh_base, refresh_memo
 
     key = refresh_memo.inputs_key(book.written_digest(), run.memo_exports, report.run_at.date())  # type: ignore[attr-defined]
     facts = {k: v for k, v in run.facts.items() if k != refresh_base.MEMO_KEY}
