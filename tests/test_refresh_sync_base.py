@@ -31,14 +31,14 @@ def reads_of(monkeypatch) -> list:
     return seen
 
 
-def team_mate_edits(archive_path, key: str, notes: str) -> None:
+def team_mate_edits(archive_path, key: str, notes: str, column: str = "notes") -> None:
     """What a team mate's sync does to the archive: one cell of one creator changed."""
     sheet = load_schema().sheet("creators")
     archive = SqliteArchive(archive_path, user="mate")
     try:
         with archive.session():
             remote = archive.read(sheet)
-            archive.write_cells(sheet, remote, [CellWrite(key, "notes", notes, remote.rows[key].values["notes"])])
+            archive.write_cells(sheet, remote, [CellWrite(key, column, notes, remote.rows[key].values[column])])
     finally:
         archive.close()
 
@@ -115,3 +115,27 @@ def test_a_workbook_changed_while_a_repeat_syncs_is_neither_read_again_nor_writt
         assert archive.read(load_schema().sheet("creators")).rows[key].values["notes"] == "a team mate's edit"
     finally:
         archive.close()
+
+
+def test_a_pulled_scoring_input_is_flagged_for_rescoring_and_a_pulled_note_is_not(book):
+    """The sync runs after the scoring (it shares the scores), so followers pulled from the archive
+    are scored only by the next refresh: this refresh must say so, and the next one rescores."""
+    refresh_workbook(book, now=NOW)
+    archive = book.parent / "lianxing_archive.sqlite"
+    key = str(wio.read_workbook(book).tables["creators"]["creator_key"].iloc[0])
+
+    def rescore_lines(report) -> list[str]:
+        return [w for w in report.warnings if "refresh again to rescore" in w]
+
+    team_mate_edits(archive, key, "只是备注 just a note")
+    noted = refresh_workbook(book, now=LATER)
+    assert noted.sync["pulled"] == 1 and rescore_lines(noted) == []
+    score_before = wio.read_tables(book)["creators"].set_index("creator_key").loc[key, "score"]
+    team_mate_edits(archive, key, "9000000", column="followers")
+    pulled = refresh_workbook(book, now=LATER + dt.timedelta(minutes=5))
+    assert pulled.sync["pulled"] == 1 and pulled.status == "warnings"
+    assert [line.split("请再刷新一次")[0] for line in rescore_lines(pulled)] == ["档案库带来 1 位达人的评分数据更改（或新达人），本次评分在更改之前："]
+    assert wio.read_tables(book)["creators"].set_index("creator_key").loc[key, "score"] == score_before
+    again = refresh_workbook(book, now=LATER + dt.timedelta(minutes=10))
+    assert rescore_lines(again) == []
+    assert wio.read_tables(book)["creators"].set_index("creator_key").loc[key, "score"] != score_before

@@ -77,6 +77,8 @@ def test_workbook_file_syncs_and_a_second_workbook_pulls_the_archive(tmp_path, c
     assert main(["sync", str(first), "--archive", archive, "--no-progress"]) == 0
     assert "pushed 0 cells in 0 rows, appended 0 rows" in capsys.readouterr().out.splitlines()[-1]
     assert main(["sync", str(second), "--archive", archive, "--no-progress"]) == 0
+    # the sync does not score: the creators it brought in are unscored until a refresh, and it says so
+    assert f"{n} creators' scoring inputs changed in the archive (or were added)" in capsys.readouterr().out
     pulled = read_tables(second)["creators"]
     assert len(pulled) == n
     assert set(pulled["creator_key"]) == set(tables["creators"]["creator_key"])

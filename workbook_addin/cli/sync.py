@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         print("lianxing sync: give a WORKBOOK or --tables-dir DIR (one of them)")
         return 2
     bar, step = _progress(not args.no_progress)
+    stale = 0  # creators whose scores the pull left out of date (the workbook path only)
     try:
         if args.tables_dir is not None:
             folder = args.tables_dir
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 write_tables_dir(folder, {"run_log": result.tables["run_log"]})
         else:
-            from ..jobs.archive_changes import apply_sync_result
+            from ..jobs.archive_changes import apply_sync_result, rescore_note
             from ..workbook.tables_io import WorkbookChanges, WorkbookError, WorkbookFile
 
             book = WorkbookFile(args.workbook)
@@ -163,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
                                           forget=_keys(args.forget))
             changes = WorkbookChanges()
             if result.ok:
-                apply_sync_result(changes, data, tables, result)
+                stale = apply_sync_result(changes, data, tables, result)
             elif "run_log" in data.layouts:
                 changes.appends.setdefault("run_log", []).append(dict(result.log))
             try:
@@ -177,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'同步完成 Synced' if result.ok else '同步失败 Sync failed'}: {log['message']}")
     for problem in (result.problems[:20] if result.ok else []):
         print(f"  - {problem}")
+    if stale:
+        print(rescore_note(stale))
     if result.ok and log.get("conflicts"):
         print(f"{log['conflicts']} 个冲突 conflicts: choose keep_local / keep_remote / custom in the Conflicts sheet, "
               "then sync again")

@@ -84,6 +84,13 @@ def outreach_stage(outreach: pd.DataFrame, creator_of: np.ndarray, n: int, run: 
 
 
 # ----------------------------------------------------------------------------- stage 5: collaborations
+def creator_bands(creators: Creators, settings: Settings) -> dict[str, np.ndarray]:
+    """Each scored creator's ER benchmark band (by platform and followers), which the
+    collaborations and authenticity stages both read."""
+    return auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"),
+                               settings.er_benchmarks)
+
+
 def _unreadable_cells(collabs: pd.DataFrame, column: str, run: Run) -> dict[int, Any]:
     """Row position -> the text of ``column`` cells that held something that is not an allowed
     value (already reported): the cell reads as empty, but it was not empty, so nothing may be

@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import authenticity as auth
 from . import metrics, scoring
-from .arrays import Flag, flag, join_flags, number_column, percent_texts, text_column
+from .arrays import Flag, flag, join_flags, percent_texts, text_column
 from ..core.keys import try_creator_key
 from ..core.schema import Schema, load_schema
 from ..core.settings import DIMENSIONS, Settings
@@ -46,6 +46,7 @@ from .dimensions import (
     collaborations_stage,
     compliance_stage,
     content_stage,
+    creator_bands,
     outreach_stage,
 )
 
@@ -262,8 +263,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     creators = creator_rows(typed["creators"], run)
     creator_of = child_positions(typed, creators, run)
     n = creators.count
-    band = auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"),
-                               settings.er_benchmarks)
+    band = creator_bands(creators, settings)
     reply = outreach_stage(typed["outreach"], creator_of["outreach"], n, run)
     perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, band, run)
     content = content_stage(typed["reviews"], creator_of["reviews"], n, settings, reviewer_pool)

@@ -5,7 +5,7 @@ has reviewed has no content score, not a content score of 0. The weighted score 
 dimensions out and shares their weight among the others; ``completeness`` says how much of the
 total weight had data, and below ``min_completeness`` the creator gets no tier ("incomplete").
 
-The six subscores (the model from the brief; DESIGN.md):
+The six subscores (the model the README's "Evaluation model" section describes):
 
 responsiveness   50 % reply rate × 100 + 50 % speed, speed = 100 × min(1, target hours / median
                  hours to reply). Without reply times, the reply rate alone. No outreach: NaN.

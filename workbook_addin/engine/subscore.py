@@ -15,30 +15,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import authenticity as auth
-from .arrays import number_column, text_column
 from .dimensions import (authenticity_stage, collaborations_stage, compliance_stage, content_stage,
-                         outreach_stage)
+                         creator_bands, outreach_stage)
 from .inputs import Creators, Run, child_positions, creator_rows, start_run, typed_inputs
 from ..core.settings import Settings
 
 _Stage = Callable[[dict[str, pd.DataFrame], dict[str, np.ndarray], Creators, Run], np.ndarray]
 
 
-def _band(creators: Creators, run: Run) -> dict[str, np.ndarray]:
-    return auth.benchmark_band(text_column(creators.scored, "platform"), number_column(creators.scored, "followers"),
-                               run.settings.er_benchmarks)
-
-
 def _performance(typed: dict[str, pd.DataFrame], creator_of: dict[str, np.ndarray], creators: Creators,
                  run: Run) -> Any:
     return collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators,
-                                _band(creators, run), run)
+                                creator_bands(creators, run.settings), run)
 
 
 def _authenticity(typed: dict[str, pd.DataFrame], creator_of: dict[str, np.ndarray], creators: Creators,
                   run: Run) -> np.ndarray:
-    band = _band(creators, run)
+    band = creator_bands(creators, run.settings)
     perf = collaborations_stage(typed["collaborations"], creator_of["collaborations"], creators, band, run)
     return authenticity_stage(typed["snapshots"], creator_of["snapshots"], creators, perf, band, run.settings).score
 

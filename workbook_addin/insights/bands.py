@@ -16,7 +16,7 @@ from ..core.schema import load_schema
 BELOW_NANO = "<1k"
 UNKNOWN = "未知 Unknown"
 
-#: ER bands from BENCHMARKS.md (HypeAuditor's generic bands): below 1 % low ... above 6 % very high
+#: HypeAuditor's generic engagement-rate bands: below 1 % low ... above 6 % very high
 ER_BANDS: tuple[tuple[float, str], ...] = (
     (0.01, "<1% 偏低 low"),
     (0.035, "1-3.5% 一般 average"),

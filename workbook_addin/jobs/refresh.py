@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from .archive_changes import apply_sync_result
+from .archive_changes import apply_sync_result, rescore_note
 from .refresh_tables import apply_updates, as_read, confirm_rows, new_snapshots, unmatched_rows
 from ..workbook.calc_sheet import LAST as LAST_REFRESH, last_refresh_frame
 from ..core.schema import load_schema
@@ -270,7 +270,8 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
             result = run.synced = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now,
                                         user, run.known_base)
             if result is not None and result.ok:  # the refresh writes its own run-log row
-                apply_sync_result(run.changes, run.data, run.tables, result, log=False)
+                if stale := apply_sync_result(run.changes, run.data, run.tables, result, log=False):
+                    report.warnings.append(rescore_note(stale))
     with steps.step("write", "写入结果 Writing results", 0.85):
         _finish(report, run, book, user)
         _remember(report, run, book)
@@ -349,9 +350,7 @@ def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
     pulled = (report.sync or {}).get("pulled")
     if run.memo_exports is None or run.facts is None or pulled or getattr(book, "upgraded", []):
         return
-    from . import refresh_memo
-
-    from . import refresh_base
+    from . import refresh_base, refresh_memo
 
     key = refresh_memo.inputs_key(book.written_digest(), run.memo_exports, report.run_at.date())  # type: ignore[attr-defined]
     facts = {k: v for k, v in run.facts.items() if k != refresh_base.MEMO_KEY}

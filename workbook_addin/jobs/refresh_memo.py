@@ -49,11 +49,6 @@ def cache_dir() -> Path:
     return base / "lianxing" / "refresh"
 
 
-def file_digest(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def folder_digest(folder: Path) -> str:
     """Every file under the export folder: its path inside the folder and its bytes."""
     h = hashlib.sha256()

@@ -22,8 +22,6 @@ from .calc_sheet import calc_column, last_value
 from .settings_sheet import TIERS_NAME, WEIGHTS_NAME
 from .structured_refs import TableRefs, refs
 
-#: Formulas that must be stored as array (CSE) formulas for Excel versions without dynamic arrays.
-ARRAY_FORMULAS: dict[str, frozenset[str]] = {}
 #: What a Creators row shows where nothing has scored it yet (no Python, no refresh since it was typed).
 NOT_SCORED = "未评分 Not yet scored: press Refresh"
 NOT_SCORED_TIER = "未评分 Not scored"

@@ -76,9 +76,6 @@ class WorkbookChanges:
         tables = [table] if table else list(self.cells)
         return sum(len(cols) for t in tables for cols in self.cells.get(t, {}).values())
 
-    def rows_changed(self, table: str) -> int:
-        return len(self.cells.get(table, {}))
-
     def __bool__(self) -> bool:
         return bool(self.cells or self.appends or self.keep_rows or self.names or self.sheet_values)
 

@@ -400,11 +400,6 @@ class XlsxPackage:
         rels = re.sub(r'<Relationship\b[^>]*Target="(?:/xl/)?calcChain\.xml"[^>]*/>', "", rels)
         self._changed["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
 
-    @property
-    def changed_parts(self) -> set[str]:
-        self._apply()
-        return set(self._changed) | self._removed
-
     def save(self, target: str | Path | IO[bytes]) -> None:
         """Writes the package: changed parts re-serialised, every other member copied as it was read.
 
