@@ -51,7 +51,7 @@ def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0
     if not numbers:
         return [body[start:end]], rest
     columns = {c for row in numbers.values() for c in row}
-    pattern = re.compile(_CELL % b"|".join(sorted(columns, key=len, reverse=True)))
+    pattern = re.compile(_CELL % b"|".join(sorted(columns, key=lambda c: -len(c))))
     pieces: list[bytes] = []
     pos, done = start, dict.fromkeys(numbers, 0)
     kept_cache: dict[bytes, bytes] = {}
@@ -59,8 +59,8 @@ def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0
     for m in pattern.finditer(body, start, end):
         column, number, attrs, formula = m.groups()
         r = int(number)
-        row = get(r)
-        text = row.get(column) if row is not None else None
+        cells = get(r)
+        text = cells.get(column) if cells is not None else None
         if text is None:
             continue
         kept = kept_cache.get(attrs)
