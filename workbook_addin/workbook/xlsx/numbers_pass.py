@@ -50,8 +50,8 @@ def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0
     end = len(body) if end is None else end
     if not numbers:
         return [body[start:end]], rest
-    columns = {c for row in numbers.values() for c in row}
-    pattern = re.compile(_CELL % b"|".join(sorted(columns, key=lambda c: -len(c))))
+    columns: list[bytes] = sorted({c for row in numbers.values() for c in row}, key=len, reverse=True)
+    pattern = re.compile(_CELL % b"|".join(columns))  # longest first: AB before A
     pieces: list[bytes] = []
     pos, done = start, dict.fromkeys(numbers, 0)
     kept_cache: dict[bytes, bytes] = {}
