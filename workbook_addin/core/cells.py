@@ -70,6 +70,13 @@ def is_no_data(value: Any) -> bool:
     return is_blank(value) or (isinstance(value, str) and value.strip().casefold() in NO_DATA)
 
 
+def stripped_texts(values: Iterable[str]) -> list[str | None]:
+    """Each text stripped, None where it is "no data" (:func:`is_no_data`): a column of text cells read
+    at once (a 200 000-row export has several)."""
+    return [t if t and not (len(t) <= _LONGEST_NO_DATA and t.casefold() in NO_DATA) else None
+            for t in map(str.strip, values)]
+
+
 def blank_mask(values: Any) -> np.ndarray:
     """:func:`is_blank` for a whole column (a Series or array), as a boolean array."""
     if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values.dtype):
