@@ -37,15 +37,14 @@ _NO_CURRENCY = re.compile(r"[0-9.,%()+\- ]*\Z")
 
 def _lines(cell: str) -> re.Pattern[str]:
     """Text of lines that each match ``cell`` whole (a column's cells joined by line breaks)."""
-    return re.compile(rf"(?:{cell})(?:\n(?:{cell}))*\Z")
+    return re.compile(rf"(?:{cell})(?:\n(?:{cell}))*+\Z")
 
 
-#: digits, or digits in thousands groups of "," or "." (cells that never settle the decimal mark)
-_GROUPED_LINES = _lines(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:\.[0-9]{3})+")
-#: by thousands separator: digits, or digits in thousands groups of that separator
-_PLAIN_LINES = {sep: _lines(rf"[0-9]+|[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}})+") for sep in ",."}
+#: by thousands separator: digits, or digits in thousands groups of that separator (possessive: a
+#: column of 200 000 cells is matched without backtracking)
+_PLAIN_LINES = {sep: _lines(rf"[0-9]{{1,3}}+(?:(?:{re.escape(sep)}[0-9]{{3}})++|[0-9]*+)") for sep in ",."}
 #: money as :data:`_PLAIN_MONEY` reads it
-_MONEY_LINES = _lines(r"\$?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+_MONEY_LINES = _lines(r"\$?+[0-9]{1,3}+(?:(?:,[0-9]{3})++|[0-9]*+)(?:\.[0-9]++)?+")
 
 
 @dataclass
@@ -117,26 +116,18 @@ def _data_rows(decoding: Decoding, det: Detection, file: str, out: Extracted) ->
 
 
 def _summaries(body: list[list[Any]], id_columns: list[int]) -> np.ndarray:
-    """:func:`_is_summary` of each row; a row whose first cell is plainly data (a link, a number) and
-    whose id cells cannot be labels is settled without the call."""
+    """:func:`_is_summary` of each row; a row whose first cell is plainly data (long text, text starting
+    with a digit, a number) and whose id cells cannot be labels is settled without the call."""
     first = [rec[0] if rec else None for rec in body]
-    open_ = np.fromiter((not _plain_first(c) for c in first), dtype=bool, count=len(body))
+    maybe = np.array([not ((type(c) is str and (c[:1].isdigit() or (len(c) >= 24 and not c.isspace())))
+                           or ((type(c) is float or type(c) is int) and c == c)) for c in first], dtype=bool)
     for j in id_columns:
         cells = [rec[j] if j < len(rec) else None for rec in body]
-        open_ |= np.fromiter((type(c) is str and len(c) < 24 and not c[:1].isdigit() for c in cells), dtype=bool,
-                             count=len(body))
+        maybe |= np.array([type(c) is str and len(c) < 24 and not c[:1].isdigit() for c in cells], dtype=bool)
     out = np.zeros(len(body), dtype=bool)
-    for p in np.flatnonzero(open_).tolist():
+    for p in np.flatnonzero(maybe).tolist():
         out[p] = _is_summary(body[p], id_columns)
     return out
-
-
-def _plain_first(cell: Any) -> bool:
-    """A first cell that is data and cannot be a total label: long text, text starting with a digit, a number."""
-    kind = type(cell)
-    if kind is str:
-        return (len(cell) >= 24 and not cell.isspace()) or cell[:1].isdigit()
-    return (kind is float or kind is int) and cell == cell
 
 
 def _currency(value: Any) -> str | None:
@@ -271,19 +262,19 @@ def _numbers(column: Column, kind: str, rows: list[int], file: str, header: str,
 
 
 def _plain_numbers(column: Column, kind: str, decimal: str) -> np.ndarray | None:
-    """Every cell of a text column at once when all are plain (digits, thousands groups, and for money
-    where "." is the decimal mark "$1,234.56"), as :func:`_numbers` reads them one by one: none of
-    them settles the decimal mark, and each is its digits without the thousands separators and "$".
-    None: some cell is not plain."""
+    """Every cell of a text column at once when all are plain, as :func:`_numbers` reads them one by
+    one; None: some cell is not plain. Plain: digits and thousands groups that settle no decimal mark
+    (:func:`infer_decimal` keeps ``decimal``, which then says the separator groups thousands), or for
+    money where "." is the decimal mark, "$1,234.56" (only "." settles any of them). Each is its
+    digits without the thousands separators and "$"."""
     if not column.text or not column.values:
         return None
     joined = "\n".join(column.values)
-    if _GROUPED_LINES.match(joined):  # no cell settles the decimal mark: infer_decimal keeps ``decimal``
-        thousands = "," if decimal == "." else "."
-        if not _PLAIN_LINES[thousands].match(joined):
-            return None
-        joined = joined.replace(thousands, "")
-    elif kind == "money" and decimal == "." and _MONEY_LINES.match(joined):  # only "." settles any cell
+    comma, point = "," in joined, "." in joined
+    sep = "," if not point and (not comma or decimal == ".") else "." if not comma and decimal == "," else None
+    if sep is not None and _PLAIN_LINES[sep].match(joined):
+        joined = joined.replace(sep, "")
+    elif kind == "money" and decimal == "." and _MONEY_LINES.match(joined):
         joined = joined.replace("$", "").replace(",", "")
     else:
         return None
