@@ -26,6 +26,7 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
+import inspect
 import os
 import random
 import resource
@@ -38,7 +39,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbook_addin.workbook import table_worksheet
 from workbook_addin.workbook.build import build_workbook
+from workbook_addin.workbook.formulas import column_formulas
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.jobs.refresh_memo import CACHE_ENV
 
@@ -96,10 +99,13 @@ def write_export(folder: Path, collabs: pd.DataFrame, seed: int = 8) -> int:
 
 
 def template_fingerprint() -> str:
-    """A short hash of templates/schema.toml and settings.toml: the layout a cached workbook has."""
+    """A short hash of templates/schema.toml, settings.toml and the calculated columns' formulas
+    and stored form: the layout a cached workbook has."""
     digest = hashlib.sha256()
     for name in ("schema.toml", "settings.toml"):
         digest.update(resources.files("templates").joinpath(name).read_bytes())
+    digest.update(repr(sorted(column_formulas().items())).encode())
+    digest.update(inspect.getsource(table_worksheet).encode())
     return digest.hexdigest()[:10]
 
 

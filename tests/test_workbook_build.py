@@ -169,7 +169,7 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     formulas = {c.key: wb[sheet.name].cell(first, j + 1).value for j, c in enumerate(sheet.columns)}
     assert not any("KOL_" in f for f in formulas.values() if isinstance(f, str))  # no Table cell calls Python
     assert "Weights" in formulas["score"] and "TierCutoffs" in formulas["tier"] and "set_gross_margin" in formulas["roi"]
-    assert formulas["content_quality"].startswith("=IFERROR(INDEX(_calc!$C:$C,MATCH(tblScores[[#This Row],[达人键 Creator key]]")
+    assert formulas["content_quality"].startswith(f"=IFERROR(INDEX(_calc!$C:$C,MATCH(A{first},")  # A: the key column
     calc = wb[CALC_SHEET]
     spills = {calc.cell(1, j + 1).value: calc.cell(2, j + 1).value.text for j in range(7)}
     table_args = {  # the pooled subscores: function, then each argument after the key column

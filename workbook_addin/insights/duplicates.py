@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..core.keys import try_creator_key
+from ..core.key_columns import creator_keys
 from ..core.problems import excel_rows
 from . import frames
 
@@ -56,14 +57,13 @@ def creator_identities(creators: pd.DataFrame) -> pd.DataFrame:
     """Per creator row: its Excel row, platform, key from the handle, key from the profile URL,
     normalised e-mail and display name (what :func:`duplicate_creators` compares)."""
     platform = frames.codes(creators, "platform", "platform")
-    handle = frames.texts(creators, "handle")
-    url = frames.texts(creators, "profile_url")
     return pd.DataFrame(
         {
             "row": excel_rows(creators).tolist(),
             "platform": platform.to_numpy(),
-            "handle_key": [try_creator_key(p, h) if h else None for p, h in zip(platform, handle)],
-            "url_key": [try_creator_key(p, u) if u else None for p, u in zip(platform, url)],
+            # the engine's column-wise keys: creator_key() of each cell, None where none can be made
+            "handle_key": creator_keys(platform, frames.texts(creators, "handle"))[0],
+            "url_key": creator_keys(platform, frames.texts(creators, "profile_url"))[0],
             "email": frames.texts(creators, "email").map(_norm_email).to_numpy(),
             "name": frames.texts(creators, "display_name").map(_norm_text).to_numpy(),
         }
@@ -138,18 +138,17 @@ def blacklist_hits(tables: Mapping[str, pd.DataFrame], pairs: pd.DataFrame | Non
     outreach = frames.table(tables, "outreach")
     if creators.empty or outreach.empty:
         return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
-    ids = creator_identities(creators)
-    black = frames.codes(creators, "blacklisted", "yes_no").to_numpy() == "yes"
-    if not black.any():
+    black = np.flatnonzero(frames.codes(creators, "blacklisted", "yes_no").to_numpy() == "yes")
+    if not len(black):
         return pd.DataFrame(columns=list(BLACKLIST_COLUMNS))
-    reasons = frames.texts(creators, "blacklist_reason").to_numpy()
-    since = frames.dates(creators, "blacklisted_on").to_numpy()
+    blacklisted = creators.iloc[black]  # only their keys are needed: 10 000 creators hold a handful
+    ids = creator_identities(blacklisted)
+    reasons = frames.texts(blacklisted, "blacklist_reason").to_numpy()
+    since = frames.dates(blacklisted, "blacklisted_on").to_numpy()
     # key -> (blacklisted key, reason, evidence, blacklisted on); the engine's key column wins when present
-    engine_keys = frames.texts(creators, "creator_key").to_numpy()
+    engine_keys = frames.texts(blacklisted, "creator_key").to_numpy()
     watch: dict[str, tuple[str, str | None, str, Any]] = {}
     for pos in range(len(ids)):
-        if not black[pos]:
-            continue
         key = engine_keys[pos] or ids.at[pos, "handle_key"]
         when = None if pd.isna(since[pos]) else pd.Timestamp(since[pos]).normalize()
         evidence = "黑名单达人 Blacklisted creator" + (f" since {when:%Y-%m-%d}" if when is not None else

@@ -19,8 +19,6 @@ a few percent above normal, while 1.5 x median alone misses a quote far out of a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -28,7 +26,7 @@ from ..core.settings import Settings
 from ..core.fx import to_base
 from . import frames
 from .bands import follower_band
-from .stats import Spread, spreads_by
+from .stats import SpreadTable, spread_table
 
 MIN_HISTORY = 3
 MIN_OWN_HISTORY = 1
@@ -80,9 +78,11 @@ def quoted_fee_base(creators: pd.DataFrame, settings: Settings | None = None) ->
                      index=creators.index)
 
 
-def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Settings | None = None) -> pd.DataFrame:
+def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Settings | None = None,
+                groups: pd.DataFrame | None = None) -> pd.DataFrame:
     """Past fees in base currency, one per collaboration with a fee above zero, with the
-    creator's platform, market and follower band (gifted posts with fee 0 are not a price)."""
+    creator's platform, market and follower band (gifted posts with fee 0 are not a price).
+    ``groups`` is ``_creator_groups`` of the Creators table, when the caller has it already."""
     col = frames.table(evaluation_tables, "collaborations")
     cre = frames.table(evaluation_tables, "creators")
     if col.empty or cre.empty:
@@ -96,8 +96,8 @@ def fee_history(evaluation_tables: Mapping[str, pd.DataFrame], settings: Setting
         }
     )
     fees = fees[fees["fee_base"] > 0]
-    groups = _creator_groups(cre).dropna(subset=["creator_key"]).drop_duplicates("creator_key")
-    return fees.merge(groups, on="creator_key", how="left")
+    groups = (_creator_groups(cre) if groups is None else groups).dropna(subset=["creator_key"])
+    return fees.merge(groups.drop_duplicates("creator_key"), on="creator_key", how="left")
 
 
 def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Settings | None = None) -> pd.DataFrame:
@@ -105,46 +105,74 @@ def quote_check(evaluation_tables: Mapping[str, pd.DataFrame], settings: Setting
     cre = frames.table(evaluation_tables, "creators")
     if cre.empty:
         return pd.DataFrame(columns=list(COLUMNS))
-    history = fee_history(evaluation_tables, settings)
-    quotes = _creator_groups(cre).assign(quoted_fee_base=quoted_fee_base(cre, settings))
+    groups = _creator_groups(cre)
+    history = fee_history(evaluation_tables, settings, groups)
+    quotes = groups.assign(quoted_fee_base=quoted_fee_base(cre, settings))
     quotes = quotes[quotes["quoted_fee_base"].notna()]
-    spreads = group_spreads(history)
-    return pd.DataFrame([check_one(q, spreads) for q in quotes.to_dict("records")], columns=list(COLUMNS))
+    if quotes.empty:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return check_all(quotes, group_spreads(history))
 
 
-def group_spreads(history: pd.DataFrame) -> list[dict[tuple, Spread]]:
-    """For each level of :data:`LEVELS`: group values -> spread of past fees (computed once, so
-    checking 10 000 quotes is 10 000 look-ups, not 10 000 scans of the history)."""
+def group_spreads(history: pd.DataFrame) -> list[SpreadTable]:
+    """For each level of :data:`LEVELS`: the spread of past fees of every group
+    (:func:`~.stats.spread_table`), computed once, so checking 10 000 quotes is 10 000 look-ups,
+    not 10 000 scans of the history."""
     if history.empty:
-        return [{} for _ in LEVELS]
-    return [spreads_by(history[list(cols)], history["fee_base"]) for cols, _name, _needed in LEVELS]
+        return [([], np.zeros(0, dtype=np.int64), np.zeros((0, 3))) for _ in LEVELS]
+    return [spread_table(history[list(cols)], history["fee_base"]) for cols, _name, _needed in LEVELS]
 
 
-def check_one(quote: Mapping[str, Any], spreads: list[dict[tuple, Spread]]) -> dict[str, Any]:
-    """Compares one quote (creator_key, platform, market, follower_band, quoted_fee_base) with the
-    first basis of :data:`LEVELS` that has enough past fees; unflagged without one."""
-    fee = float(quote["quoted_fee_base"])
-    empty = Spread(0, np.nan, np.nan, np.nan)
-    found = [(level, spreads[level].get(tuple(quote[c] for c in cols), empty))
-             for level, (cols, _n, _k) in enumerate(LEVELS)]
-    usable = [(level, s) for level, s in found if s.n >= LEVELS[level][2]]
-    row = {"creator_key": quote["creator_key"], "quoted_fee_base": fee}
+def _found(quotes: pd.DataFrame, spreads: list[SpreadTable]) -> np.ndarray:
+    """(level, n / median / q1 / q3, quote): each quote's spread at every level of :data:`LEVELS`
+    (0 fees and NaN where its group has no past fee)."""
+    out = np.empty((len(LEVELS), 4, len(quotes)))
+    for level, (cols, _name, _needed) in enumerate(LEVELS):
+        groups, counts, q = spreads[level]
+        at = {key: i for i, key in enumerate(groups)}
+        pos = np.array([at.get(key, -1) for key in zip(*(quotes[c].tolist() for c in cols))], dtype=np.int64)
+        known = pos >= 0
+        n, quartiles = np.zeros(len(quotes)), np.full((len(quotes), 3), np.nan)
+        n[known], quartiles[known] = counts[pos[known]], q[pos[known]]
+        out[level] = [n, quartiles[:, 1], quartiles[:, 0], quartiles[:, 2]]
+    return out
+
+
+def _note(usable: bool, level: int, n: int) -> str:
     if not usable:
-        most = max(found, key=lambda item: item[1].n)
-        level, s = most
-        note = (f"可比费用不足（同粉丝段仅 {s.n} 条，需 {MIN_HISTORY} 条），不标记 "
-                f"Too few comparable fees ({s.n} in the same band, "
-                f"{MIN_HISTORY} needed): not flagged") if s.n else "无可比历史费用 No comparable past fees: not flagged"
-        return {**row, "group": LEVELS[level][1] if s.n else "-", "history": s.n, "median": s.median, "q1": s.q1,
-                "q3": s.q3,
-                "ratio_to_median": fee / s.median if s.n and s.median else np.nan, "overpriced": None, "note": note}
-    level, s = usable[0]
+        return (f"可比费用不足（同粉丝段仅 {n} 条，需 {MIN_HISTORY} 条），不标记 "
+                f"Too few comparable fees ({n} in the same band, "
+                f"{MIN_HISTORY} needed): not flagged") if n else "无可比历史费用 No comparable past fees: not flagged"
     if level == 0:
-        overpriced = bool(fee > MEDIAN_FACTOR * s.median)
-        note = f"与本人 {s.n} 条历史费用比较 Compared with {s.n} fee(s) paid to this creator before"
-    else:
-        overpriced = bool(fee > s.q3 + IQR_FACTOR * s.iqr or fee > MEDIAN_FACTOR * s.median)
-        note = (f"本人无历史费用，与同粉丝段 {s.n} 条比较 "
-                f"No fee paid to this creator before: compared with {s.n} in the same band")
-    return {**row, "group": LEVELS[level][1], "history": s.n, "median": s.median, "q1": s.q1, "q3": s.q3,
-            "ratio_to_median": fee / s.median if s.median else np.nan, "overpriced": overpriced, "note": note}
+        return f"与本人 {n} 条历史费用比较 Compared with {n} fee(s) paid to this creator before"
+    return (f"本人无历史费用，与同粉丝段 {n} 条比较 "
+            f"No fee paid to this creator before: compared with {n} in the same band")
+
+
+def check_all(quotes: pd.DataFrame, spreads: list[SpreadTable]) -> pd.DataFrame:
+    """Compares each quote (creator_key, platform, market, follower_band, quoted_fee_base) with the
+    first basis of :data:`LEVELS` that has enough past fees; unflagged without one (the basis with
+    the most fees is then named, "-" when there is none). Column at a time: 10 000 quotes at once."""
+    fee = quotes["quoted_fee_base"].to_numpy(dtype=float)
+    found = _found(quotes, spreads)
+    counts = found[:, 0, :]
+    usable = counts >= np.array([needed for _c, _n, needed in LEVELS])[:, None]
+    ok = np.any(usable, axis=0).astype(bool)
+    level = np.where(ok, usable.argmax(axis=0), counts.argmax(axis=0))  # the first usable, else the first fullest
+    n, median, q1, q3 = found[level, :, np.arange(len(fee))].T
+    n = n.astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(median != 0, fee / median, np.nan)
+    high = np.where(level == 0, fee > MEDIAN_FACTOR * median,
+                    (fee > q3 + IQR_FACTOR * (q3 - q1)) | (fee > MEDIAN_FACTOR * median))
+    names = [name for _c, name, _k in LEVELS]
+    notes: dict[tuple[bool, int, int], str] = {}
+    oks = list(map(bool, ok))
+    cases = list(zip(oks, level.tolist(), n.tolist()))
+    return pd.DataFrame({
+        "creator_key": quotes["creator_key"].tolist(), "quoted_fee_base": fee,
+        "group": [names[lv] if u or k else "-" for u, lv, k in cases], "history": n,
+        "median": median, "q1": q1, "q3": q3, "ratio_to_median": ratio,
+        "overpriced": [bool(h) if u else None for u, h in zip(oks, high)],
+        "note": [notes[c] if c in notes else notes.setdefault(c, _note(*c)) for c in cases],
+    }, columns=list(COLUMNS))

@@ -102,6 +102,10 @@ def spread(values: Iterable[Any]) -> Spread:
     return Spread(int(arr.size), float(med), float(q1), float(q3))
 
 
+#: :func:`spread_table`'s answer: (group keys, count per group, Q1 / median / Q3 per group as columns)
+SpreadTable = tuple[list[tuple], np.ndarray, np.ndarray]
+
+
 def spreads_by(keys: pd.DataFrame, values: Any) -> dict[tuple, Spread]:
     """:func:`spread` of ``values`` for every distinct row of ``keys``, all groups in one sort.
 
@@ -110,23 +114,53 @@ def spreads_by(keys: pd.DataFrame, values: Any) -> dict[tuple, Spread]:
     same interpolation), so a group's figures do not depend on how they were computed. Rows with a
     blank key or a value that is not a number are left out, as :func:`spread` drops them.
     """
-    vals = pd.to_numeric(pd.Series(values, index=keys.index, dtype="object"), errors="coerce").to_numpy(float)
-    ok = ~np.isnan(vals) & keys.notna().all(axis=1).to_numpy()
+    groups, counts, q = spread_table(keys, values)
+    return {key: Spread(int(n), float(m), float(q1), float(q3))
+            for key, n, q1, m, q3 in zip(groups, counts.tolist(), q[:, 0].tolist(), q[:, 1].tolist(), q[:, 2].tolist())}
+
+
+def spread_table(keys: pd.DataFrame, values: Any) -> SpreadTable:
+    """:func:`spreads_by` as arrays: (group keys, count per group, Q1 / median / Q3 per group as
+    columns), for callers that look up thousands of groups and need no Spread objects."""
+    vals = _numbers(values, keys.index)
+    ok = ~np.isnan(vals)
+    for name in keys.columns:
+        ok &= ~pd.isna(keys[name].to_numpy())
     if not ok.any():
-        return {}
-    gid, groups = pd.MultiIndex.from_frame(keys[ok]).factorize()
+        return [], np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+    gid, groups = _group_rows(keys[ok])
     vals = vals[ok]
-    order = np.lexsort((vals, gid))
-    ordered = vals[order]
+    by_value = np.argsort(vals, kind="stable")  # then stably by group (a radix sort for small codes): lexsort's order
+    ordered = vals[by_value[np.argsort(gid.astype(np.uint16 if len(groups) < 2 ** 16 else np.int64)[by_value],
+                                       kind="stable")]]
     counts = np.bincount(gid, minlength=len(groups))
     starts = (np.cumsum(counts) - counts)[:, None]
     virtual = (counts[:, None] - 1) * np.array([0.25, 0.5, 0.75])
     lower = np.floor(virtual)
     upper = np.minimum(lower + 1, counts[:, None] - 1).astype(int)
     a, b, t = ordered[starts + lower.astype(int)], ordered[starts + upper], virtual - lower
-    q = np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t)  # numpy's _lerp
-    return {key: Spread(int(n), float(m), float(q1), float(q3))
-            for key, n, q1, m, q3 in zip(groups, counts.tolist(), q[:, 0].tolist(), q[:, 1].tolist(), q[:, 2].tolist())}
+    return groups, counts, np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t)  # numpy's _lerp
+
+
+def _numbers(values: Any, index: pd.Index) -> np.ndarray:
+    """``values`` as floats, NaN where not a number (float columns as they are)."""
+    if isinstance(values, pd.Series) and pd.api.types.is_float_dtype(values.dtype) and values.index.equals(index):
+        return values.to_numpy(dtype=float)
+    return pd.to_numeric(pd.Series(values, index=index, dtype="object"), errors="coerce").to_numpy(float)
+
+
+def _group_rows(keys: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
+    """(group of each row, each group's key tuple) for rows without blank keys, groups in order of
+    first appearance: what ``MultiIndex.from_frame(keys).factorize()`` gives, without building a
+    tuple per row (one column at a time, each step's codes renumbered so they stay small)."""
+    gid = np.zeros(len(keys), dtype=np.int64)
+    levels = []
+    for name in keys.columns:
+        codes, values = pd.factorize(keys[name].to_numpy())
+        gid = pd.factorize(gid * len(values) + codes)[0]
+        levels.append((codes, np.asarray(values, dtype=object)))
+    first = np.unique(gid, return_index=True)[1]  # each group's first row
+    return gid, list(zip(*(values[codes[first]].tolist() for codes, values in levels)))
 
 
 def _says_no(value: Any) -> bool:

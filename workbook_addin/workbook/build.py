@@ -12,7 +12,6 @@ committed workbook is exactly what ``lianxing build`` writes, and a test can pro
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import os
 import tempfile
@@ -24,7 +23,6 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 from .formats import Formats
 from .settings_sheet import SettingsLayout, build_settings_sheet
@@ -34,6 +32,8 @@ from ..engine.evaluation import evaluate
 from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, last_refresh_frame, live_line_formula,
                          live_line_text)
 from .formulas import column_formulas
+from .structured_refs import first_data_row
+from .table_worksheet import TableWorksheet
 from .guide import CONF_SHEET, GUIDE_SHEET, build_conf_sheet, build_guide_sheet
 from ..insights import workbook_tables
 from ..core.sample import load_sample
@@ -53,33 +53,6 @@ WORKBOOK_CODE_NAME = "ThisWorkbook"
 #: VBA codeNames of the fixed sheets; schema sheets get "sh" + their key in CamelCase.
 FIXED_CODE_NAMES = {DASHBOARD_SHEET: "shDashboard", GUIDE_SHEET: "shGuide", CONF_SHEET: "shXlwingsConf",
                     LISTS_SHEET: "shLists", CALC_SHEET: "shCalc"}
-
-
-class _Worksheet(Worksheet):
-    """XlsxWriter leaves a formula whose cached result is "" untyped (to force a recalculation in
-    other programs); LibreOffice then recalculates it and shows #VALUE! for a Python function it
-    cannot call. Excel itself stores an empty text result as ``t="str"`` with an empty value; so do we."""
-
-    # Every row of a Table column carries the same formula: prepare it once, not once a row
-    # (XlsxWriter runs some 40 regular expressions over each formula it writes).
-    _prepared: dict[tuple[str, bool], str] = {}
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        key = (formula, expand_future_functions)
-        prepared = self._prepared.get(key)
-        if prepared is None:
-            prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
-        return prepared
-
-    @staticmethod
-    @functools.lru_cache(maxsize=512)
-    def _prepare_table_formula(formula):
-        return Worksheet._prepare_table_formula(formula)
-
-    def _xml_formula_element(self, formula, result, attributes=[]) -> None:  # noqa: B006 - XlsxWriter's signature
-        if result == "" and not any(key == "t" for key, _ in attributes):
-            attributes = [*attributes, ("t", "str")]
-        super()._xml_formula_element(formula, result, attributes)
 
 
 def code_name(sheet_key: str) -> str:
@@ -129,7 +102,7 @@ def evaluate_for_build(tables: Mapping[str, pd.DataFrame] | None, settings: Sett
     return evaluate(tables, settings or Settings.defaults(), today=today)
 
 
-def _live_lines(dashboard: Worksheet, scores: Worksheet, fmt: Formats, status: str) -> None:
+def _live_lines(dashboard: TableWorksheet, scores: TableWorksheet, fmt: Formats, status: str) -> None:
     """The line saying which values are live and when the last refresh ran, on the Dashboard and
     above the Scores table (the same formula; the refresh rewrites its cached text)."""
     style = fmt.get(italic=True, font_color="#7F6000", bg_color="#FFF2CC", text_wrap=True, valign="vcenter")
@@ -238,7 +211,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
     fmt = Formats(book)
     sheets = {}
     for name, code, _key in plan:
-        ws = book.add_worksheet(name, worksheet_class=_Worksheet)
+        ws = book.add_worksheet(name, worksheet_class=TableWorksheet)
         ws.set_vba_name(code)
         sheets[name] = ws
     list_names = build_lists_sheet(book, sheets[LISTS_SHEET], fmt, schema)
@@ -249,7 +222,7 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
         sheet = schema.sheet(key)
         frame = frames.get(key)
         report.rows[key] = build_table_sheet(book, sheets[name], fmt, schema, sheet, frame, formulas.get(key, {}),
-                                             list_names, top=1 if key == "scores" else 0)
+                                             list_names, top=first_data_row(key) - 2)
         if sheet.hidden:
             sheets[name].hide()
     report.settings = build_settings_sheet(book, sheets[schema.settings_sheet["name"]], fmt, schema,

@@ -26,7 +26,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..core.cells import is_blank
 from ..core.schema import Schema
@@ -89,37 +91,55 @@ def last_value(schema: Schema, column: str, creator_key: str) -> str:
     return f"INDEX({last.col(column)},MATCH({creator_key},{last.col('creator_key')},0))"
 
 
+def _identity_part(v: Any) -> str:
+    """A cell as Excel's ``&`` shows it: blank -> "", a whole number without ".0"."""
+    if is_blank(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
 def identity_text(platform: Any, handle: Any, profile_url: Any) -> str:
     """``platform|handle|profile URL`` as Excel's ``&`` joins the three cells (blank -> "",
     a whole number without ".0"): the Creators key formula finds the last refresh's key by it."""
-    def text(v: Any) -> str:
-        if is_blank(v):
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-    return "|".join(text(v) for v in (platform, handle, profile_url))
+    return "|".join(_identity_part(v) for v in (platform, handle, profile_url))
+
+
+def _identity_parts(frame: pd.DataFrame, key: str) -> list[str]:
+    """:func:`_identity_part` of a column (blanks where the sheet has none); an all-text column in one pass."""
+    if key not in frame.columns:
+        return [""] * len(frame)
+    values = frame[key].tolist()
+    if infer_dtype(values, skipna=False) == "string":
+        return ["" if not v or v.isspace() else str(v) for v in values]
+    return [_identity_part(v) for v in values]
 
 
 def last_refresh_frame(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> pd.DataFrame:
     """tblLastRefresh: one row per Creators row (its key as computed, its identity as the cells
-    show it), with the engine's subscores, score, flags and explanation for that key."""
+    show it), with the engine's subscores, score, flags and explanation for that key (the first
+    Scores row of the key). Built a column at a time: 10 000 creators are one look-up per column."""
     columns = ["creator_key", "identity", *DIMENSIONS, "score", "flags", "explanation"]
     if creators is None or not len(creators):
         return pd.DataFrame(columns=columns, dtype=object)
-    by_key: dict[Any, dict[str, Any]] = {}
-    if scores is not None and len(scores):
-        wanted = [c for c in (*DIMENSIONS, "score", "flags", "explanation") if c in scores.columns]
-        for rec in scores[["creator_key", *wanted]].to_dict("records"):
-            by_key.setdefault(rec["creator_key"], rec)
-    rows = []
-    for rec in creators.to_dict("records"):
-        key = rec.get("creator_key")
-        found = by_key.get(key, {}) if not is_blank(key) else {}
-        rows.append({"creator_key": None if is_blank(key) else key,
-                     "identity": identity_text(rec.get("platform"), rec.get("handle"), rec.get("profile_url")),
-                     **{c: found.get(c) for c in (*DIMENSIONS, "score", "flags", "explanation")}})
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    keys = creators["creator_key"].tolist() if "creator_key" in creators.columns else [None] * len(creators)
+    keys = [None if is_blank(k) else k for k in keys]
+    parts = (_identity_parts(creators, k) for k in ("platform", "handle", "profile_url"))
+    out: dict[str, list[Any]] = {"creator_key": keys, "identity": [f"{p}|{h}|{u}" for p, h, u in zip(*parts)]}
+    first = scores.drop_duplicates("creator_key") if scores is not None and len(scores) else None
+    at = (pd.Index(first["creator_key"].to_numpy(dtype=object)).get_indexer(np.asarray(keys, dtype=object))
+          if first is not None else np.full(len(keys), -1))
+    at[[k is None for k in keys]] = -1
+    for c in columns[2:]:
+        found = _plain(first[c].tolist()) + [None] if first is not None and c in first.columns else [None]
+        out[c] = [found[i] for i in at.tolist()]  # -1: the None at the end
+    return pd.DataFrame(out, columns=columns, dtype=object)
+
+
+def _plain(values: list[Any]) -> list[Any]:
+    """Numpy scalars in an object column as the Python values ``to_dict`` would give."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
 def calc_values(creators: pd.DataFrame | None, scores: pd.DataFrame | None) -> dict[str, list[Any]]:

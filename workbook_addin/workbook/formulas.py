@@ -20,7 +20,7 @@ from ..core.schema import Schema, load_schema
 from ..core.settings import DIMENSIONS
 from .calc_sheet import calc_column, last_value
 from .settings_sheet import TIERS_NAME, WEIGHTS_NAME
-from .structured_refs import TableRefs, refs
+from .structured_refs import RowRefs, refs, row_refs
 
 #: What a Creators row shows where nothing has scored it yet (no Python, no refresh since it was typed).
 NOT_SCORED = "未评分 Not yet scored: press Refresh"
@@ -78,7 +78,7 @@ def _live_or_last(schema: Schema, column: str, position: str, key: str) -> str:
     return f'IFERROR({live},IFERROR({last_value(schema, column, key)},""))'
 
 
-def _creators(schema: Schema, cr: TableRefs, sc: TableRefs) -> dict[str, str]:
+def _creators(schema: Schema, cr: RowRefs, sc: RowRefs) -> dict[str, str]:
     position = f"ROW()-ROW({cr.table}[#Headers])+1"
     key = cr.this("creator_key")
     live_key = f"INDEX({calc_column('creator_key')},{position})&\"\""
@@ -101,7 +101,7 @@ def _creators(schema: Schema, cr: TableRefs, sc: TableRefs) -> dict[str, str]:
     }
 
 
-def _collaborations(co: TableRefs, fx: str) -> dict[str, str]:
+def _collaborations(co: RowRefs, fx: str) -> dict[str, str]:
     cur = co.this("currency")
     gmv_cur = f'IF({co.this("gmv_currency")}="",{cur},{co.this("gmv_currency")})'
     money = [co.this(k) for k in ("fee", "sample_cost", "shipping_cost", "tool_cost")]
@@ -123,7 +123,7 @@ def _collaborations(co: TableRefs, fx: str) -> dict[str, str]:
     }
 
 
-def _scores(schema: Schema, sc: TableRefs, cr: TableRefs, co: TableRefs, out: TableRefs) -> dict[str, str]:
+def _scores(schema: Schema, sc: RowRefs, cr: RowRefs, co: RowRefs, out: RowRefs) -> dict[str, str]:
     key = sc.this("creator_key")
     position = f"MATCH({key},{cr.col('creator_key')},0)+1"
     tracked_gmv = f'SUMIFS({co.col("gmv_base")},{co.col("creator_key")},{key},{co.col("total_cost")},">=0")'
@@ -153,10 +153,17 @@ def _scores(schema: Schema, sc: TableRefs, cr: TableRefs, co: TableRefs, out: Ta
     return f
 
 
+def shareable(formula: str) -> bool:
+    """Whether a calculated column's formula can be stored once for the whole column (a shared
+    formula): Excel's shared formulas cannot hold a reference to another sheet (``_calc!$B:$B``)."""
+    return "!" not in formula
+
+
 def column_formulas(schema: Schema | None = None) -> dict[str, dict[str, str]]:
-    """sheet key -> column key -> formula (the same string on every row of the Table)."""
+    """sheet key -> column key -> formula, as its Table's first data row carries it (each row
+    below shifts its own-row references, see :class:`~.structured_refs.RowRefs`)."""
     schema = schema or load_schema()
-    cr, out, co, sc = (refs(k, schema) for k in ("creators", "outreach", "collaborations", "scores"))
+    cr, out, co, sc = (row_refs(k, schema) for k in ("creators", "outreach", "collaborations", "scores"))
     fx = schema.settings_tables["fx_rates"].table
     fx_cols = {c.key: c.header for c in schema.settings_tables["fx_rates"].columns}
     assert fx_cols["rate"] == "兑本位币汇率 Rate to base" and fx_cols["currency"] == "币种 Currency"

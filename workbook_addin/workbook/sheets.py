@@ -19,6 +19,8 @@ from ..core.cells import is_blank
 from .formats import TIER_COLOURS, Formats, cached_value, column_width, write_cell
 from ..core.schema import Column, Schema, Sheet
 from ..core.text_width import wrap
+from .formulas import shareable
+from .table_worksheet import TableWorksheet
 
 LISTS_SHEET = "_lists"
 
@@ -80,15 +82,15 @@ def _validation(col: Column, list_names: Mapping[str, str]) -> dict[str, Any] | 
     return None
 
 
-def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schema, sheet: Sheet,
+def build_table_sheet(book: Workbook, ws: TableWorksheet, fmt: Formats, schema: Schema, sheet: Sheet,
                       frame: pd.DataFrame | None, formulas: Mapping[str, str], list_names: Mapping[str, str],
                       top: int = 0) -> int:
     """Writes ``sheet``'s Table with its header on row ``top`` (0: A1) and ``frame``'s rows; returns
     the number of data rows. Rows above the Table (the Scores sheet's live-values line) stay free.
 
-    ``formulas`` maps column keys to the one formula every row of that column carries (structured
-    references make it the same string on each row); the engine's value for the row is stored
-    with it as the cached result, so any viewer shows real numbers before Excel recalculates.
+    ``formulas`` maps column keys to the formula of that calculated column, as its first data row
+    carries it (see :mod:`.table_worksheet`); the engine's value for the row is stored with it as
+    the cached result, so any viewer shows real numbers before Excel recalculates.
     """
     n = 0 if frame is None else len(frame)
     rows = max(n, 1)  # an Excel Table needs at least one data row
@@ -109,6 +111,7 @@ def build_table_sheet(book: Workbook, ws: Worksheet, fmt: Formats, schema: Schem
         values = frame[col.key].tolist() if frame is not None and col.key in frame.columns else [None] * n
         formula = formulas.get(col.key)
         if formula is not None:
+            ws.calculated_column(xl_col_to_name(j), top + 2, top + rows + 1, shareable(formula))
             for i in range(rows):
                 cached = cached_value(display_value(schema, col, values[i])) if i < n else ""
                 ws.write_formula(top + i + 1, j, formula, cell_fmt, cached)

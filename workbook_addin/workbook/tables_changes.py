@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..core.cells import excel_serial, is_blank
 from .tables_layout import TableLayout
@@ -57,6 +59,51 @@ def differs(a: Any, b: Any) -> bool:
     return not same_value(a, b)
 
 
+#: what ``infer_dtype(..., skipna=True)`` says of a column whose non-blank cells are all ints or floats
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
+
+
+def _floats(values: Any) -> np.ndarray | None:
+    """A column as floats (NaN for a blank) when every non-blank cell is an int or a float (no
+    bool, text or date), else None: such columns are compared with numpy."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if arr.dtype.kind in "fiu":
+        return arr.astype(float, copy=False)
+    if arr.dtype != object or infer_dtype(arr, skipna=True) not in _NUMBER_KINDS:
+        return None
+    blank = pd.isna(arr)
+    out = np.full(len(arr), np.nan)
+    out[~blank] = arr[~blank].astype(float)
+    return out
+
+
+def changed_cells(old: Any, new: Any) -> np.ndarray:
+    """``[differs(a, b) for a, b in zip(old, new)]`` as a boolean array, for two aligned columns
+    (Series or lists): a 50 000-row column of numbers is compared at once (blank against blank
+    equal, numbers by :func:`math.isclose`'s own test); a column of text at once but for the cells
+    that differ as typed; only other cells one by one."""
+    a, b = _floats(old), _floats(new)
+    if a is not None and b is not None:
+        blank_a, blank_b = np.isnan(a), np.isnan(b)
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = np.abs(a - b)  # isclose: equal, or both finite within 1e-12 relative or absolute
+            near = (gap <= 1e-12 * np.abs(a)) | (gap <= 1e-12 * np.abs(b)) | (gap <= 1e-12)
+            close = (a == b) | (np.isfinite(a) & np.isfinite(b) & near)
+        return np.where(blank_a | blank_b, blank_a != blank_b, ~close)
+    old_l = old.tolist() if isinstance(old, pd.Series) else list(old)
+    new_l = new.tolist() if isinstance(new, pd.Series) else list(new)
+    old_o, new_o = np.asarray(old_l, dtype=object), np.asarray(new_l, dtype=object)  # cells: scalars
+    unsure = np.arange(len(old_l))
+    if infer_dtype(old_o, skipna=True) == "string" and infer_dtype(new_o, skipna=True) == "string":
+        try:  # equal text (or None against None) is never a change; blanks of other kinds never equal here
+            unsure = np.flatnonzero(old_o != new_o)
+        except TypeError:  # pd.NA has no truth value: cell by cell
+            pass
+    out = np.zeros(len(old_l), dtype=bool)
+    out[unsure] = [differs(old_l[i], new_l[i]) for i in unsure.tolist()]
+    return out
+
+
 @dataclass
 class WorkbookChanges:
     """What a job wants changed, in schema terms; both adapters (file, live Excel) apply it."""
@@ -72,6 +119,17 @@ class WorkbookChanges:
     def set(self, table: str, row: int, key: str, value: Any) -> None:
         self.cells.setdefault(table, {}).setdefault(int(row), {})[key] = value
 
+    def set_column(self, table: str, key: str, rows: Iterable[Any], values: Iterable[Any]) -> None:
+        """:meth:`set` of ``key`` for each row and value, in that order."""
+        cells = self.cells.setdefault(table, {})
+        get = cells.get
+        for row, value in zip(map(int, rows), values):
+            found = get(row)
+            if found is None:
+                cells[row] = {key: value}
+            else:
+                found[key] = value
+
     def cell_count(self, table: str | None = None) -> int:
         tables = [table] if table else list(self.cells)
         return sum(len(cols) for t in tables for cols in self.cells.get(t, {}).values())
@@ -85,16 +143,21 @@ def diff_columns(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
     """Records the cells of ``columns`` where ``new`` differs from ``current`` (aligned by index)."""
     n = 0
     common = current.index.intersection(new.index)
+    rows = np.asarray(common)
     for key in columns:
         if key not in new.columns or key not in current.columns:
             continue
-        old_values = current[key].reindex(common).tolist()
-        new_values = new[key].reindex(common).tolist()
-        for row, a, b in zip(common, old_values, new_values):
-            if differs(a, b):
-                changes.set(table, row, key, plain_value(b))
-                n += 1
+        old_values, new_values = _aligned(current[key], common), _aligned(new[key], common)
+        at = np.flatnonzero(changed_cells(old_values, new_values))
+        if len(at):
+            wanted = new_values.iloc[at].tolist()
+            changes.set_column(table, key, rows[at].tolist(), plain_values(wanted))
+            n += len(at)
     return n
+
+
+def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
+    return column if column.index.equals(index) else column.reindex(index)
 
 
 def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, new: pd.DataFrame,
@@ -111,9 +174,8 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
         old = full[k].tolist()[:n] if k in full.columns else [None] * n
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
-        for i, (a, b) in enumerate(zip(old, values[:n])):
-            if differs(a, b):
-                changes.set(table, rows[i], k, plain_value(b))
+        at = np.flatnonzero(changed_cells(old, values[:n])).tolist()
+        changes.set_column(table, k, [rows[i] for i in at], plain_values([values[i] for i in at]))
     if count > len(rows):
         extra = [values[len(rows):] for values in columns]
         changes.appends.setdefault(table, []).extend(
@@ -121,6 +183,12 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
             else ({} for _ in range(count - len(rows))))
     elif count < len(rows) and (current.index > layout.first_data_row + count - 1).any():
         changes.keep_rows[table] = count
+
+
+def plain_values(values: list[Any]) -> list[Any]:
+    """:func:`plain_value` of each value, the usual text and numbers decided inline."""
+    return [v if ((t := type(v)) is float and v == v) or t is int or (t is str and v) else plain_value(v)
+            for v in values]
 
 
 def plain_value(value: Any) -> Any:

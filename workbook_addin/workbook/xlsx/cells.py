@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from numbers import Integral, Real
 from typing import Any
 
@@ -200,15 +201,23 @@ def shift_formula(text: str, delta: int) -> str:
     """
     if not delta:
         return text
+    return "".join(p if isinstance(p, str) else f"{p[0]}{p[1] + delta}" for p in _row_parts(text))
 
-    def repl(m: re.Match[str]) -> str:
-        if m.group(2) is None:
-            return m.group(0)
+
+@lru_cache(maxsize=256)
+def _row_parts(text: str) -> tuple[str | tuple[str, int], ...]:
+    """``text`` cut into literal pieces and (column part, row) of each relative row reference,
+    once per formula: a calculated column shifts the same text for thousands of rows."""
+    parts: list[str | tuple[str, int]] = []
+    pos = 0
+    for m in _SHIFT_TOKEN.finditer(text):
         start = m.start()
+        if m.group(2) is None or m.group(3):
+            continue  # a string, a quoted sheet name, a structured reference, or an absolute row
         if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            return m.group(0)  # part of a longer name such as LOG10
-        if m.group(3):
-            return m.group(0)
-        return f"{m.group(1)}{m.group(2)}{int(m.group(4)) + delta}"
-
-    return _SHIFT_TOKEN.sub(repl, text)
+            continue  # part of a longer name such as LOG10
+        parts.append(text[pos:start])
+        parts.append((m.group(1) + m.group(2), int(m.group(4))))
+        pos = m.end()
+    parts.append(text[pos:])
+    return tuple(parts)

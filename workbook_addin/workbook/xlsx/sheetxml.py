@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from .cells import (
     NEEDS_ESCAPE,
@@ -165,7 +166,8 @@ def patch_sheet_xml(xml: bytes, edit: SheetEdit, date1904: bool = False) -> Patc
         body_end = xml.index(b"</sheetData>", body_start)
         head, tail = xml[:body_start], xml[body_end:]
     patcher = _SheetPatcher(head.decode("utf-8"), xml[body_start:body_end], edit, date1904)
-    out = [head, *patcher.patched_rows(), tail]
+    rows = patcher.rows_in_place() if not (edit.growths or edit.clears) else None
+    out = [head, *(rows if rows is not None else patcher.patched_rows()), tail]
     return PatchResult(b"".join(out), patcher.removed_formula, patcher.max_row, patcher.max_col)
 
 
@@ -193,9 +195,9 @@ class _SheetPatcher:
         self.removed_formula = False
         self.max_row = self.max_col = 0
         self._style_cache: dict[tuple[int, int], dict[str, str]] = {}
-        # Per growth and column: (attributes, formula text, whether the formula has A1 rows to move).
-        self._growth_templates: dict[tuple[int, int], tuple[dict[str, str], str | None, bool]] = {}
-        self._row_templates: dict[int, list[tuple[int, str, str, str | None, bool]]] = {}
+        # Per growth and column: (attributes, formula text, the row it is written for or None).
+        self._growth_templates: dict[tuple[int, int], tuple[dict[str, str], str | None, int | None]] = {}
+        self._row_templates: dict[int, list[tuple[int, str, str, str | None, int | None]]] = {}
         self._row_extras: dict[int, str] = {}
 
     def region_style(self, row: int, col: int) -> dict[str, str]:
@@ -213,27 +215,31 @@ class _SheetPatcher:
                 return self._style_cache[key]
         return {"s": col_styles[col]} if col in col_styles else {}
 
-    def growth_template(self, growth: Growth, c: int, r: int) -> tuple[dict[str, str], str | None, bool]:
+    def growth_template(self, growth: Growth, c: int, r: int) -> tuple[dict[str, str], str | None, int | None]:
+        """(attributes, formula XML text, the row that text is written for, None when it holds no
+        relative row) of column ``c`` in the rows a table grows by: the last row's own formula, or
+        (where that row shares its formula, or holds a typed value) the calculated column's, which
+        is written for the table's first data row."""
         key = (id(growth), c)
         if key not in self._growth_templates:
             tpl = self.template_rows.get(growth.template_row, ({}, {}))[1].get(c)
-            text = tpl.formula_text if tpl else None
-            if text is None:
-                text = growth.column_formulas.get(c)
+            text, base = (tpl.formula_text if tpl else None), growth.template_row
+            if text is None and c in growth.column_formulas:
+                text, base = xml_escape(growth.column_formulas[c]), growth.first_row
             moves = text is not None and shift_formula(text, 1) != text
             a = {"s": tpl.style} if tpl is not None and tpl.style is not None else self.region_style(r, c)
-            self._growth_templates[key] = (a, text, moves)
+            self._growth_templates[key] = (a, text, base if moves else None)
         return self._growth_templates[key]
 
-    def _growth_columns(self, growth: Growth, r: int) -> list[tuple[int, str, str, str | None, bool]]:
-        """Per column of a growing table: head before and after the row number, formula, whether it moves."""
+    def _growth_columns(self, growth: Growth, r: int) -> list[tuple[int, str, str, str | None, int | None]]:
+        """Per column of a growing table: head before and after the row number, formula, the row it is written for."""
         columns = self._row_templates.get(id(growth))
         if columns is None:
             columns = self._row_templates[id(growth)] = []
             for c in range(growth.c1, growth.c2 + 1):
-                a, text, moves = self.growth_template(growth, c, r)
+                a, text, base = self.growth_template(growth, c, r)
                 kept = "".join(f' {name}="{a[name]}"' for name in KEPT_ATTRS if name in a)
-                columns.append((c, '<c r="' + col_letter(c), '"' + kept, text, moves))
+                columns.append((c, '<c r="' + col_letter(c), '"' + kept, text, base))
         return columns
 
     def new_table_row(self, r: int, growth: Growth) -> str:
@@ -243,9 +249,8 @@ class _SheetPatcher:
         values = self.edit.values.get(r, {})
         parts = []
         number = str(r)
-        shift = r - growth.template_row
         get = values.get
-        for c, before, after, text, moves in self._growth_columns(growth, r):
+        for c, before, after, text, base in self._growth_columns(growth, r):
             v = get(c)
             # plain cells, inlined: hundreds of thousands of them when the archive state is first written
             if text is None:
@@ -257,7 +262,7 @@ class _SheetPatcher:
                     continue
                 parts.append(finish_cell(before + number + after, v, None, date1904))
                 continue
-            formula = f"<f>{shift_formula(text, shift) if moves else text}</f>"
+            formula = f"<f>{text if base is None else shift_formula(text, r - base)}</f>"
             parts.append(finish_cell(before + number + after, v, formula, date1904))
         if values and (min(values) < growth.c1 or max(values) > growth.c2):
             outside = sorted(set(values) - set(range(growth.c1, growth.c2 + 1)))
@@ -309,10 +314,10 @@ class _SheetPatcher:
             old = by_col.get(c)
             ref = f"{col_letter(c)}{r}"
             if growth and growth.c1 <= c <= growth.c2:
-                a, text, moves = self.growth_template(growth, c, r)
+                a, text, base = self.growth_template(growth, c, r)
                 formula = None
                 if text is not None:
-                    formula = f"<f>{shift_formula(text, r - growth.template_row) if moves else text}</f>"
+                    formula = f"<f>{text if base is None else shift_formula(text, r - base)}</f>"
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=a, formula=formula, date1904=date1904))
             elif old is not None:
                 by_col[c] = new_cell(r, c, cell_xml(ref, value, attrs=old.attrs, formula=old.formula,
@@ -330,6 +335,39 @@ class _SheetPatcher:
             return head + "/>"
         self.max_col = max(self.max_col, max(by_col))
         return head + ">" + "".join(by_col[c].xml for c in sorted(by_col)) + "</row>"
+
+    def rows_in_place(self) -> list[bytes] | None:
+        """The body with each pending row found by its ``<row r="N"`` tag (the form Excel,
+        LibreOffice and XlsxWriter write) and its cells patched where they stand, no other row
+        looked at; None when a pending row is not there in that form (then :meth:`patched_rows`)."""
+        body, values, date1904 = self.body, self.edit.values, self.date1904
+        find = body.find
+        out: list[bytes] = []
+        pos = 0
+        kept_cache: dict[bytes, bytes] = {}
+        for r in self.pending:
+            i = find(b'<row r="%d"' % r, pos)
+            if i < 0:
+                return None
+            j = find(b">", i)
+            k = find(b"</row>", j) if body[j - 1] != 47 else -1  # 47: "/" of an empty <row .../>
+            edits = _cell_edits(body, j + 1, k, r, values.get(r, {}), date1904, kept_cache) if k > 0 else None
+            out.append(body[pos:i])
+            if edits is None:
+                attr_end = j if k > 0 else j - 1
+                out += self._changed_row(body, r, i, body[i + 4:attr_end], j + 1, k, kept_cache)
+                pos = k + 6 if k > 0 else j + 1
+                continue
+            pos = i
+            for start, end, xml in edits:
+                out.append(body[pos:start])
+                out.append(xml)
+                pos = end
+        out.append(body[pos:])
+        last = body.rfind(b"<row")
+        rn = _ROW_NUM.search(body, last, body.find(b">", last)) if last >= 0 else None
+        self.max_row = max(self.max_row, int(rn.group(1)) if rn else 0, *self.pending)
+        return out
 
     def patched_rows(self) -> list[bytes]:
         """The body with the pending rows rebuilt, inserted or emptied; the rest copied as it is."""
@@ -445,6 +483,64 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
     parts.append(inner[pos:])
     parts.append(b"</row>")
     return parts  # joined once with the whole sheet, not row by row
+
+
+def _cell_edits(body: bytes, lo: int, hi: int, r: int, values: dict[int, Any], date1904: bool,
+                kept_cache: dict[bytes, bytes]) -> list[tuple[int, int, bytes]] | None:
+    """(start, end, new bytes) for each cell of ``values`` in row ``r``, whose cells are
+    ``body[lo:hi]``; None when a cell is missing or is not one of the forms rewritten here.
+
+    The hot path of a big refresh (every post's metrics, 300 000 cells): a number into a plain
+    cell, or into a formula cell without a type attribute, where only the cached ``<v>`` after the
+    formula changes. Anything else goes through :func:`_patch_existing_cells`."""
+    suffix = b'%d"' % r
+    find = body.find
+    edits = []
+    after = lo
+    for c in sorted(values):
+        value = values[c]
+        kind = type(value)
+        if kind is float and value == value and value != math.inf and value != -math.inf:
+            text = (b"%d" % value) if value.is_integer() and abs(value) < 1e15 else repr(value).encode()
+        elif kind is int:
+            text = b"%d" % value
+        else:
+            return None
+        head = _cell_head(c) + suffix
+        i = find(head, after, hi)
+        if i < 0:
+            return None
+        j = find(b">", i, hi)
+        rest = body[i + len(head):j]
+        if b't="' in rest or b"/" in rest:  # a typed cell, or an empty <c .../>: the general path
+            return None
+        end = find(b"</c>", j, hi)
+        if end < 0:
+            return None
+        after = end + 4
+        if body.startswith(b"<f", j + 1):
+            k = _formula_end(body, j + 1, end)
+            if k < 0:
+                return None
+            edits.append((k, end, b"<v>" + text + b"</v>"))
+            continue
+        kept = kept_cache.get(rest)
+        if kept is None:
+            kept = kept_cache[rest] = kept_attrs(rest.decode("utf-8")).encode("utf-8")
+        edits.append((i, after, b"".join((head, kept, b"><v>", text, b"</v></c>"))))
+    return edits
+
+
+def _formula_end(body: bytes, start: int, end: int) -> int:
+    """Where the ``<f>`` element opening ``body[start:end]`` ends, or -1."""
+    if body.startswith(b"<f>", start):
+        k = body.find(b"</f>", start, end)
+        return k + 4 if k >= 0 else -1
+    gt = body.find(b">", start, end)
+    if gt > 0 and body[gt - 1] == 47:
+        return gt + 1
+    k = body.find(b"</f>", start, end)
+    return k + 4 if k >= 0 else -1
 
 
 @lru_cache(maxsize=4096)
