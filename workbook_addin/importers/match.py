@@ -172,7 +172,7 @@ def _match_rows(rows: ExportRows, c: Collabs, known_creators: set[str] | None, o
         if kind == "orders" and not promos[pos] and not utms[pos]:
             out.unattributed.append(pos)
             continue
-        if pk and by_post[how] and len(found := c.by_post.get(pk, ())) == 1:
+        if pk and by_post[how] and len(found := c.by_post.get(pk, [])) == 1:
             out.assigned.append((pos, found[0], "post"))
             continue
         allowed, when = allowed_by[how], rows.when[pos]
