@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 
 from ..core.cells import CellError, is_no_data, parse_date
 from ..core.keys import platform_from_url, try_creator_key
-from .platforms import post_key
+from .platforms import post_keys
 from .problems import Problem
 
 _SEPARATORS = re.compile(r"[,;/\s]+")
@@ -80,31 +81,70 @@ def collab_date(value: Any, cache: dict[Any, dt.datetime | None] | None = None) 
 
 
 def index_collabs(collabs: pd.DataFrame) -> Collabs:
-    def get(col: str) -> list[Any]:
-        return present(collabs[col].tolist()) if col in collabs else [None] * len(collabs)
+    """The lookup tables; each distinct platform and creator, date cell and code is read once."""
+    n = len(collabs)
 
+    def get(col: str) -> list[Any]:
+        return present(collabs[col].tolist()) if col in collabs else [None] * n
+
+    labels = collabs.index.tolist()
     c = Collabs(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list), {}, {})
-    seen: dict[Any, dt.datetime | None] = {}
     platforms = [None if p is None else str(p) for p in get("platform")]
-    for idx, url, plat, promo, utm, key, pub, promised in zip(
-        collabs.index, get("post_url"), platforms, get("promo_code"), get("utm_campaign"),
-        get("creator_key"), get("publish_date"), get("promised_date"),
-    ):
-        pk = post_key(url, plat) if url is not None else None
-        if pk and pk.startswith("url:") and platform_from_url(str(url)):
-            pk = None  # a profile link typed where the post link belongs: not a post, so handles may match
+    posts = _post_keys(get("post_url"), platforms)
+    for idx, pk in zip(labels, posts):
         if pk:
             c.by_post[pk].append(idx)
-        c.has_post[idx] = pk is not None
-        for code in () if promo is None else _codes(str(promo)):
-            c.by_promo[code].append(idx)
-        for code in () if utm is None else _codes(str(utm)):
-            c.by_utm[code].append(idx)
-        if key is not None and (ck := _collab_key(plat, str(key).strip())):
+    c.has_post = dict(zip(labels, [pk is not None for pk in posts]))
+    for col, table in (("promo_code", c.by_promo), ("utm_campaign", c.by_utm)):
+        for idx, value in zip(labels, get(col)):
+            for code in () if value is None else _codes(str(value)):
+                table[code].append(idx)
+    keys = get("creator_key")
+    if set(map(type, keys)) <= {str, type(None)}:  # text: one key per distinct platform and handle
+        keys = _per_distinct(_pairs(platforms, keys), lambda pair: _row_key(*pair))
+    else:
+        keys = [_row_key(p, k) for p, k in zip(platforms, keys)]
+    for idx, ck in zip(labels, keys):
+        if ck:
             c.by_creator[ck].append(idx)
-        c.date[idx] = collab_date(pub, seen) or collab_date(promised, seen)
-    c.order = {idx: n for n, idx in enumerate(collabs.index)}
+    published, promised = _dates(get("publish_date")), _dates(get("promised_date"))
+    c.date = dict(zip(labels, [p if p is not None else q for p, q in zip(published, promised)]))
+    c.order = {idx: pos for pos, idx in enumerate(labels)}
     return c
+
+
+def _post_keys(urls: list[Any], platforms: list[str | None]) -> list[str | None]:
+    """Each post link's key; a profile link typed where the post link belongs is not a post, so
+    handles may match that collaboration."""
+    keys = post_keys(urls, platforms)
+    for at, pk in enumerate(keys):
+        if pk and pk.startswith("url:") and platform_from_url(str(urls[at])):
+            keys[at] = None
+    return keys
+
+
+def _row_key(platform: str | None, key: Any) -> str | None:
+    return None if key is None else _collab_key(platform, str(key).strip())
+
+
+def _pairs(a: list[Any], b: list[Any]) -> list[tuple[Any, Any]]:
+    return list(zip(a, b))
+
+
+def _dates(values: list[Any]) -> list[dt.datetime | None]:
+    """:func:`collab_date` of each cell; a date cell repeated thousands of times is read once."""
+    if set(map(type, values)) <= {str, dt.date, dt.datetime, pd.Timestamp, type(None)}:
+        return _per_distinct(values, collab_date)  # the cells collab_date's own cache would share
+    seen: dict[Any, dt.datetime | None] = {}
+    return [collab_date(v, seen) for v in values]
+
+
+def _per_distinct(values: list[Any], read: Callable[[Any], Any]) -> list[Any]:
+    """``[read(v) for v in values]`` with ``read`` called once per distinct value (equal as dict keys)."""
+    table: dict[Any, Any] = {}
+    for v in dict.fromkeys(values):
+        table[v] = read(v)
+    return [table[v] for v in values]
 
 
 def present(values: list[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.cells import (CellError, column_date_order, currency_of, infer_decimal, is_blank, is_no_data,
-                          parse_date, parse_number)
+                          parse_date, parse_number, stripped_texts)
 from ..core.problems import show
 from .detect import Detection
 from .formats import FIELD_TYPES, is_total_label
@@ -32,6 +33,18 @@ _GROUPED_COMMA = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+\Z")
 _PLAIN_MONEY = re.compile(r"\$?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\Z")
 #: text that cannot name a currency (no letters, no currency sign)
 _NO_CURRENCY = re.compile(r"[0-9.,%()+\- ]*\Z")
+
+
+def _lines(cell: str) -> re.Pattern[str]:
+    """Text of lines that each match ``cell`` whole (a column's cells joined by line breaks)."""
+    return re.compile(rf"(?:{cell})(?:\n(?:{cell}))*+\Z")
+
+
+#: by thousands separator: digits, or digits in thousands groups of that separator (possessive: a
+#: column of 200 000 cells is matched without backtracking)
+_PLAIN_LINES = {sep: _lines(rf"[0-9]{{1,3}}+(?:(?:{re.escape(sep)}[0-9]{{3}})++|[0-9]*+)") for sep in ",."}
+#: money as :data:`_PLAIN_MONEY` reads it
+_MONEY_LINES = _lines(r"\$?+[0-9]{1,3}+(?:(?:,[0-9]{3})++|[0-9]*+)(?:\.[0-9]++)?+")
 
 
 @dataclass
@@ -52,7 +65,7 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
     for fld, j in det.columns.items():
         header = det.headers[j]
-        column = Column([rec[j] for rec in kept])
+        column = Column(list(map(itemgetter(j), kept)))
         frame[fld], problems = _typed(fld, column, numbers, file, header, default_decimal, det.format.date_order)
         out.problems.extend(problems)
         if FIELD_TYPES.get(fld) == "money":
@@ -69,7 +82,8 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
 
 def _data_rows(decoding: Decoding, det: Detection, file: str, out: Extracted) -> tuple[list[list[Any]], list[int]]:
     """(rows, their row numbers in the file): the records under the header that hold data; summary
-    rows and rows cut short are counted in ``out`` (the latter also reported)."""
+    rows and rows cut short are counted in ``out`` (the latter also reported). Sorted out a column
+    at a time (a 200 000-row export is read row by row only where a row may be a summary)."""
     records = decoding.records
     width, needed = len(det.headers), max(det.columns.values()) + 1
     last = len(records) - 1
@@ -77,26 +91,43 @@ def _data_rows(decoding: Decoding, det: Detection, file: str, out: Extracted) ->
         last -= 1
     id_columns = [j for j in (det.columns.get("video_id"), det.columns.get("post_url"),
                               det.columns.get("order_id")) if j is not None]
-    text = decoding.delimiter is not None  # a CSV's cells are all text: blank rows are told apart faster
-    kept: list[list[Any]] = []
-    numbers: list[int] = []
-    for i in range(det.header_row + 1, last + 1):
-        rec = records[i]
-        if (not "".join(rec).strip()) if text else _blank(rec):
-            continue
-        if _is_summary(rec, id_columns):
-            out.summary_rows += 1
-            continue
-        if len(rec) < needed or (i == last and decoding.truncated):
-            why = ("文件在此行中断 the file ends in the middle of this row" if i == last
-                   else f"此行只有 {len(rec)} 列 only {len(rec)} of {width} columns")
-            out.problems.append(file_problem(file, i + 1, None,
-                                             f"{why}; row skipped — 请重新下载 download the export again"))
-            out.skipped += 1
-            continue
-        kept.append(rec)
-        numbers.append(i + 1)
-    return kept, numbers
+    start = det.header_row + 1
+    body = records[start:last + 1]
+    n = len(body)
+    if decoding.delimiter is not None:  # a CSV's cells are all text: blank rows are told apart faster
+        filled = np.fromiter(map(bool, map(str.strip, map("".join, body))), dtype=bool, count=n)
+    else:
+        filled = np.fromiter((not _blank(rec) for rec in body), dtype=bool, count=n)
+    summary = filled & _summaries(body, id_columns)
+    out.summary_rows += int(summary.sum())
+    lens = np.fromiter(map(len, body), dtype=np.intp, count=n)
+    short = filled & ~summary & (lens < needed)
+    if n and decoding.truncated and filled[-1] and not summary[-1]:
+        short[-1] = True  # the row the file ends in
+    for p in np.flatnonzero(short).tolist():
+        why = ("文件在此行中断 the file ends in the middle of this row" if p == n - 1
+               else f"此行只有 {lens[p]} 列 only {lens[p]} of {width} columns")
+        out.problems.append(file_problem(file, start + p + 1, None,
+                                         f"{why}; row skipped — 请重新下载 download the export again"))
+    out.skipped += len(np.flatnonzero(short))
+    keep = np.flatnonzero(filled & ~summary & ~short)
+    kept = body if len(keep) == n else [body[p] for p in keep.tolist()]
+    return kept, (keep + start + 1).tolist()
+
+
+def _summaries(body: list[list[Any]], id_columns: list[int]) -> np.ndarray:
+    """:func:`_is_summary` of each row; a row whose first cell is plainly data (long text, text starting
+    with a digit, a number) and whose id cells cannot be labels is settled without the call."""
+    first = [rec[0] if rec else None for rec in body]
+    maybe = np.array([not ((type(c) is str and (c[:1].isdigit() or (len(c) >= 24 and not c.isspace())))
+                           or ((type(c) is float or type(c) is int) and c == c)) for c in first], dtype=bool)
+    for j in id_columns:
+        cells = [rec[j] if j < len(rec) else None for rec in body]
+        maybe |= np.array([type(c) is str and len(c) < 24 and not c[:1].isdigit() for c in cells], dtype=bool)
+    out = np.zeros(len(body), dtype=bool)
+    for p in np.flatnonzero(maybe).tolist():
+        out[p] = _is_summary(body[p], id_columns)
+    return out
 
 
 def _currency(value: Any) -> str | None:
@@ -132,26 +163,43 @@ class Column:
     handles and currencies thousands of times, so each distinct cell is read once by the one parser
     (:mod:`workbook_addin.core.cells`) and the result mapped back, which gives every cell exactly the
     value reading it alone would. Text cells are told apart by value; any other cell (a spreadsheet's
-    numbers, dates, booleans) by type and ``repr`` too, as ``True == 1 == 1.0`` must not share a reading."""
+    numbers, dates, booleans) by type and ``repr`` too, as ``True == 1 == 1.0`` must not share a reading.
+    The distinct values are found when first asked for: a column of plain numbers or of links (every
+    cell distinct) is read without them."""
 
     def __init__(self, values: list[Any]) -> None:
         self.values = values
         #: every cell is text (a CSV's columns): the readers may take text-only shortcuts
         self.text = set(map(type, values)) <= {str}
+        self._codes: np.ndarray | None = None
+        self._uniques: list[Any] = []
+
+    @property
+    def codes(self) -> np.ndarray:
+        if self._codes is None:
+            self._distinct()
+        return self._codes  # type: ignore[return-value]
+
+    @property
+    def uniques(self) -> list[Any]:
+        if self._codes is None:
+            self._distinct()
+        return self._uniques
+
+    def _distinct(self) -> None:
         if self.text:
-            codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-            self.codes, self.uniques = codes, list(uniques)
+            codes, uniques = pd.factorize(np.asarray(self.values, dtype=object), use_na_sentinel=False)
+            self._codes, self._uniques = codes, list(uniques)
             return
         index: dict[Any, int] = {}
-        self.uniques = []
         codes_list = []
-        for v in values:
+        for v in self.values:
             key = v if type(v) is str else (type(v), repr(v))
             if (k := index.get(key)) is None:
-                k = index[key] = len(self.uniques)
-                self.uniques.append(v)
+                k = index[key] = len(self._uniques)
+                self._uniques.append(v)
             codes_list.append(k)
-        self.codes = np.asarray(codes_list, dtype=np.intp)
+        self._codes = np.asarray(codes_list, dtype=np.intp)
 
     def counts(self) -> np.ndarray:
         """How many cells hold each distinct value."""
@@ -185,6 +233,8 @@ def _typed(fld: str, values: list[Any] | Column, rows: list[int], file: str, hea
 
 def _numbers(column: Column, kind: str, rows: list[int], file: str, header: str,
              decimal: str) -> tuple[pd.Series, list[Problem]]:
+    if (plain := _plain_numbers(column, kind, decimal)) is not None:
+        return pd.Series(plain, dtype="float64"), []
     dec = infer_decimal(column.values, decimal)
     grouped = _GROUPED_POINT if dec == "." else _GROUPED_COMMA  # "1,234,567" where "." is the decimal mark
     thousands = "," if dec == "." else "."
@@ -209,6 +259,29 @@ def _numbers(column: Column, kind: str, rows: list[int], file: str, header: str,
     problems = [file_problem(file, row, header, f"不是数字 {show(v)} {exc}", v)
                 for row, v, exc in column.rows_of(bad, rows)]
     return pd.Series(parsed[column.codes], dtype="float64"), problems
+
+
+def _plain_numbers(column: Column, kind: str, decimal: str) -> np.ndarray | None:
+    """Every cell of a text column at once when all are plain, as :func:`_numbers` reads them one by
+    one; None: some cell is not plain. Plain: digits and thousands groups that settle no decimal mark
+    (:func:`infer_decimal` keeps ``decimal``, which then says the separator groups thousands), or for
+    money where "." is the decimal mark, "$1,234.56" (only "." settles any of them). Each is its
+    digits without the thousands separators and "$"."""
+    if not column.text or not column.values:
+        return None
+    joined = "\n".join(column.values)
+    comma, point = "," in joined, "." in joined
+    sep = "," if not point and (not comma or decimal == ".") else "." if not comma and decimal == "," else None
+    if sep is not None and _PLAIN_LINES[sep].match(joined):
+        joined = joined.replace(sep, "")
+    elif kind == "money" and decimal == "." and _MONEY_LINES.match(joined):
+        joined = joined.replace("$", "").replace(",", "")
+    else:
+        return None
+    parts = joined.split("\n")
+    if len(parts) != len(column.values):  # a cell holding a line break
+        return None
+    return np.fromiter(map(float, parts), dtype=np.float64, count=len(parts))
 
 
 def _dates(column: Column, rows: list[int], file: str, header: str, decimal: str,
@@ -236,9 +309,8 @@ def _dates(column: Column, rows: list[int], file: str, header: str, decimal: str
 def _texts(column: Column, kind: str, rows: list[int], file: str, header: str) -> tuple[pd.Series, list[Problem]]:
     parsed: list[str | None] = []
     bad: dict[int, str] = {}
-    if column.text and kind != "id":  # a CSV's text column: each distinct cell stripped, "no data" as None
-        parsed = [None if is_no_data(v) else v.strip() for v in column.uniques]
-        return pd.Series(column.mapped(parsed), dtype=object), []
+    if column.text and kind != "id":  # a CSV's text column: each cell stripped, "no data" as None
+        return pd.Series(stripped_texts(column.values), dtype=object), []
     for k, v in enumerate(column.uniques):
         if is_no_data(v):
             parsed.append(None)

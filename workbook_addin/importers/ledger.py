@@ -101,73 +101,98 @@ def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
 
     A row in both is updated only when the new export is not older than what the ledger holds; a
     value the newer export leaves empty keeps the older value. Rows keep their order, new ones are
-    appended, so the hidden sheet is rewritten with the fewest cell writes.
+    appended, so the hidden sheet is rewritten with the fewest cell writes. Worked column by column
+    on arrays: a next-day export updates every one of 50 000 rows.
     """
     old = normalise(old)
     new = normalise(new)
     if new.empty:
         return old, _changed_frame([])
-    key_old = old["source"] + "\x1f" + old["item_id"]
-    key_new = new["source"] + "\x1f" + new["item_id"]
-    at = pd.Index(key_old).get_indexer(key_new)
+    at = pd.Index(old["source"] + "\x1f" + old["item_id"]).get_indexer(new["source"] + "\x1f" + new["item_id"])
     both, fresh = at >= 0, at < 0
     merged = {c: _cells(old[c]).copy() for c in ledger_columns()}  # written in place below
     changes = _changed_frame([])
     if both.any():
-        rows, incoming = at[both], new[both].reset_index(drop=True)
-        current = old.iloc[rows].reset_index(drop=True)
-        newer = (current["last_seen"].isna() | (incoming["last_seen"] >= current["last_seen"])).to_numpy()
-        updated = current.copy()
-        for c in ledger_columns():
-            take = incoming[c].where(incoming[c].notna(), current[c]) if c in METRICS else incoming[c]
-            updated[c] = np.where(newer, _cells(take), _cells(current[c]))
-        updated["first_seen"] = pd.concat([current["first_seen"], incoming["first_seen"]], axis=1).min(axis=1)
-        changes = _order_changes(current, updated)
-        for c in ledger_columns():
-            merged[c][rows] = _cells(updated[c])
-    out = pd.DataFrame(merged)
+        changes = _fold_in(merged, at[both], {c: _cells(new[c])[both] for c in ledger_columns()})
     if fresh.any():
+        out = pd.DataFrame({c: pd.Series(v, dtype=v.dtype) for c, v in merged.items()})
         out = pd.concat([out, new[fresh].astype({c: object for c in ledger_columns() if c not in _DATES})],
                         ignore_index=True)
-    return normalise(out), changes
+        return normalise(out), changes
+    return _as_normalised(merged), changes
+
+
+def _fold_in(merged: dict[str, np.ndarray], rows: np.ndarray, incoming: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Writes the incoming ledger rows over rows ``rows`` of ``merged`` where the export is not older
+    (a metric it leaves empty keeps the older value; first seen is the earlier); returns the orders
+    whose count or GMV changed."""
+    current = {c: v[rows] for c, v in merged.items()}
+    last = current["last_seen"]
+    newer = np.isnat(last) | (incoming["last_seen"] >= last)
+    updated = {}
+    for c in ledger_columns():
+        take = incoming[c]
+        if c in METRICS:
+            take = np.where(pd.isna(take), current[c], take)
+        updated[c] = np.where(newer, take, current[c])
+    updated["first_seen"] = np.fmin(current["first_seen"], incoming["first_seen"])
+    for c in ledger_columns():
+        if merged[c].dtype != updated[c].dtype:  # numbers that were whole in one and not the other
+            merged[c] = merged[c].astype(object)
+        merged[c][rows] = updated[c]
+    return _order_changes(current, updated)
 
 
 def _cells(col: pd.Series) -> np.ndarray:
     """A ledger column as an array to merge in: dates as datetime64 (a Timestamp object per cell cost
-    most of a 50 000-row merge), everything else as objects."""
+    most of a 50 000-row merge), decimal numbers as floats, everything else as objects."""
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return col.to_numpy(dtype="datetime64[us]")  # the unit pandas gives dates read from cells
+    if col.dtype == np.float64:
+        return col.to_numpy()
     return col.to_numpy(dtype=object)
+
+
+def _as_normalised(merged: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The merged columns as :func:`normalise` types them (text as objects, metrics as numbers, dates)."""
+    out = {}
+    for c, values in merged.items():
+        if c in METRICS:
+            out[c] = pd.to_numeric(pd.Series(values, dtype=values.dtype), errors="coerce")
+        elif c in _DATES:
+            out[c] = pd.to_datetime(pd.Series(values, dtype=values.dtype), errors="coerce")
+        else:
+            out[c] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out)
 
 
 def _changed_frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["source", "item_id", "collab_id", "column", "old", "new", "file"])
 
 
-def _order_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+def _order_changes(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> pd.DataFrame:
     """Orders whose count or net GMV changed: (source, item_id, collab_id, column, old, new, file)."""
     records = []
-    is_order = (after["kind"] == "order").to_numpy()
+    is_order = np.asarray(after["kind"] == "order", dtype=bool)
     for c in ("orders", "gmv"):
-        a = pd.to_numeric(before[c], errors="coerce").to_numpy(dtype=float)
-        b = pd.to_numeric(after[c], errors="coerce").to_numpy(dtype=float)
+        a = pd.to_numeric(pd.Series(before[c], dtype=before[c].dtype), errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(pd.Series(after[c], dtype=after[c].dtype), errors="coerce").to_numpy(dtype=float)
         differ = is_order & ~((a == b) | (np.isnan(a) & np.isnan(b)))
         for i in np.flatnonzero(differ):
-            records.append({"source": after.at[i, "source"], "item_id": after.at[i, "item_id"],
-                            "collab_id": after.at[i, "collab_id"], "column": c, "old": a[i], "new": b[i],
-                            "file": after.at[i, "file"]})
+            records.append({"source": after["source"][i], "item_id": after["item_id"][i],
+                            "collab_id": after["collab_id"][i], "column": c, "old": a[i], "new": b[i],
+                            "file": after["file"][i]})
     return _changed_frame(records)
 
 
-def totals(ledger: pd.DataFrame) -> Totals:
-    """Per collab ID: post metrics (newest reading per post, summed over posts) plus shop orders."""
-    ledger = normalise(ledger)
+def totals(ledger: pd.DataFrame, *, normalised: bool = False) -> Totals:
+    """Per collab ID: post metrics (newest reading per post, summed over posts) plus shop orders.
+    ``normalised``: the ledger is :func:`merge_ledger`'s, already typed (not typed again)."""
+    ledger = ledger if normalised else normalise(ledger)
     if ledger.empty:
         return Totals(pd.DataFrame(columns=[*METRICS, "gmv_currency", "source"]))
     ledger = ledger.sort_values("last_seen", kind="stable")
-    posts = ledger[ledger["kind"] == "post"]
-    per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()  # last non-empty
-    post_sum = per_post.groupby(level="collab_id").sum(min_count=1)
+    post_sum = _post_sums(ledger[ledger["kind"] == "post"])
     orders = ledger[ledger["kind"] == "order"]
     order_sum = orders.groupby("collab_id")[["orders", "gmv"]].sum(min_count=1)
     values = post_sum.reindex(post_sum.index.union(order_sum.index))
@@ -192,22 +217,47 @@ def totals(ledger: pd.DataFrame) -> Totals:
     return Totals(values, problems)
 
 
+def _post_sums(posts: pd.DataFrame) -> pd.DataFrame:
+    """Per collab ID (sorted), each post's newest non-empty reading of each metric, summed over the
+    collaboration's posts. Grouped on integer codes of the IDs (grouping twice on 50 000 text keys
+    cost most of the totals): the same groups, rows and order of addition as grouping on the text."""
+    posts = posts[posts["collab_id"].notna()]  # as groupby, which leaves rows without a key out
+    if posts.empty:
+        per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()
+        return per_post.groupby(level="collab_id").sum(min_count=1)
+    cid, cids = pd.factorize(posts["collab_id"], sort=True)
+    item = pd.factorize(posts["item_id"])[0]  # never empty in a normalised ledger
+    width = int(item.max()) + 1
+    pair = cid.astype(np.int64) * width + item
+    metrics = posts[list(METRICS)].reset_index(drop=True)
+    if pd.Series(pair).duplicated().any():  # several readings of a post: the newest non-empty one
+        metrics = metrics.groupby(pair, sort=False).last()
+        cid = metrics.index.to_numpy() // width
+    sums = metrics.groupby(cid).sum(min_count=1)
+    sums.index = pd.Index(cids.to_numpy()[sums.index.to_numpy()], name="collab_id")  # typed as groupby types it
+    return sums
+
+
 def _sources(ledger: pd.DataFrame) -> pd.Series:
-    """Per collab ID, where its numbers come from: the files, and how many orders counted (plain
-    loops: a groupby with a Python function per group costs seconds at 50 000 collaborations)."""
-    files: dict[str, set[str]] = {}
+    """Per collab ID, where its numbers come from: the files, and how many orders counted (columns at
+    once, and Python only where a collaboration has several files or orders: a groupby with a Python
+    function per group costs seconds at 50 000 collaborations)."""
+    cid, file = ledger["collab_id"].to_numpy(dtype=object), ledger["file"].to_numpy(dtype=object)
+    has = pd.notna(file)  # normalised: a file is text or None
+    pairs = pd.DataFrame({"cid": cid[has], "file": file[has]}, dtype=object).drop_duplicates()
+    pairs = pairs.sort_values("file", kind="stable")
+    many = pairs["cid"].duplicated(keep=False).to_numpy()
+    text = dict(zip(pairs["cid"].to_numpy()[~many].tolist(), pairs["file"].to_numpy()[~many].tolist()))
+    several: dict[str, list[str]] = {}
+    for key, name in zip(pairs["cid"].to_numpy()[many].tolist(), pairs["file"].to_numpy()[many].tolist()):
+        several.setdefault(key, []).append(name)
+    text.update((key, ", ".join(names)) for key, names in several.items())
+    orders = (ledger["kind"] == "order").to_numpy()
     counted: dict[str, list[float]] = {}
-    for cid, file, kind, n in zip(ledger["collab_id"].tolist(), ledger["file"].tolist(), ledger["kind"].tolist(),
-                                  ledger["orders"].tolist()):
-        if isinstance(file, str):
-            files.setdefault(cid, set()).add(file)
-        if kind == "order":
-            c = counted.setdefault(cid, [0.0, 0.0])
-            c[0] += 0.0 if n != n else n
-            c[1] += 1
-    text = {}
-    for cid in set(files) | set(counted):
-        text[cid] = ", ".join(sorted(files.get(cid, ())))
-        if cid in counted:
-            text[cid] += f": {int(counted[cid][0])} 笔订单 orders counted of {int(counted[cid][1])}"
+    for key, n in zip(cid[orders].tolist(), ledger["orders"].to_numpy()[orders].tolist()):
+        c = counted.setdefault(key, [0.0, 0.0])
+        c[0] += 0.0 if n != n else n
+        c[1] += 1
+    for key, (n, m) in counted.items():
+        text[key] = text.get(key, "") + f": {int(n)} 笔订单 orders counted of {int(m)}"
     return pd.Series(text, dtype=object)

@@ -160,17 +160,21 @@ class _Outcome:
 
 
 def _match_rows(rows: ExportRows, c: Collabs, known_creators: set[str] | None, out: _Outcome) -> None:
-    """Each row through the precedence: exact keys first, then the creator's nearest collaboration."""
+    """Each row through the precedence: exact keys first, then the creator's nearest collaboration. A
+    post whose key names one collaboration (most rows of a next-day export) is settled at once."""
     kinds, match_by = rows.columns["kind"], rows.columns["match_by"]
     promos, utms = rows.columns["promo_code"], rows.columns["utm_campaign"]
     allowed_by: dict[Any, set[str] | None] = {}
-    for pos in range(rows.n):
-        if kinds[pos] == "orders" and not promos[pos] and not utms[pos]:
+    for how in dict.fromkeys(match_by):
+        allowed_by[how] = set(how.split(",")) if isinstance(how, str) and how else None
+    by_post = {how: a is None or "post_url" in a or "video_id" in a for how, a in allowed_by.items()}
+    for pos, (kind, how, pk) in enumerate(zip(kinds, match_by, rows.post_key)):
+        if kind == "orders" and not promos[pos] and not utms[pos]:
             out.unattributed.append(pos)
             continue
-        how = match_by[pos]
-        if how not in allowed_by:
-            allowed_by[how] = set(how.split(",")) if isinstance(how, str) and how else None
+        if pk and by_post[how] and len(found := c.by_post.get(pk, [])) == 1:
+            out.assigned.append((pos, found[0], "post"))
+            continue
         allowed, when = allowed_by[how], rows.when[pos]
         tried: list[str] = []
         if not _match_exact(pos, rows, when, allowed, c, out, tried):
@@ -276,7 +280,7 @@ def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd
                                                                  matched_by=[h for _, _, h in assigned])
     matched_rows, rejected = checked_values(matched_rows.reset_index(drop=True), collabs)
     new_ledger, order_changes = merge_ledger(ledger, entries_from(matched_rows, ids))
-    sums = totals(new_ledger)
+    sums = totals(new_ledger, normalised=True)
     dups, problems = duplicate_ids(collabs, ids)
     problems += sums.problems
     changes_df = changes(collabs, ids, sums.values, fills(matched_rows, collabs), matched_by(matched_rows), dups)
