@@ -477,3 +477,4 @@ def test_reading_the_largest_sheet_on_a_second_thread_reads_the_same_tables(samp
     assert set(threaded.tables) == set(alone.tables) and threaded.settings_values == alone.settings_values
     assert wio.frames_equal_cells(threaded.tables, alone.tables) == []
     assert threaded.layouts == alone.layouts and threaded.dashboard_markets == alone.dashboard_markets
+    assert list(threaded.tables) == list(alone.tables) and threaded.warnings == alone.warnings
