@@ -245,7 +245,7 @@ def test_save_keeps_timestamped_backups_and_prunes_old_ones(book):
 def test_a_crash_mid_write_leaves_the_original_intact(book, monkeypatch):
     original = book.read_bytes()
 
-    def crash(self, target):
+    def crash(self, target, helper=None):
         target.write(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
