@@ -44,10 +44,11 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
                  else [None] * len(matched))
     rejected = []
     bad_url = np.zeros(len(matched), dtype=bool)
-    for i, (url, plat) in enumerate(zip(matched["post_url"].tolist(), platforms)):
-        if url is not None and (why := _url_problem(url, None if is_no_data(plat) else str(plat))):
+    urls = matched["post_url"].tolist()
+    for i, why in enumerate(_url_problems(urls, platforms)):
+        if why:
             bad_url[i] = True
-            rejected.append((i, "post_url", url, why))
+            rejected.append((i, "post_url", urls[i], why))
     cur = matched["gmv_currency"].tolist()
     bad_cur = np.array([c is not None and str(c).strip().upper() not in known for c in cur], dtype=bool)
     for at in np.flatnonzero(bad_cur):
@@ -72,6 +73,29 @@ _SPACE = re.compile(r"\s")
 _HOST = re.compile(r"^(?:https?://)?([^/?#\s:@]+\.[^/?#\s:@]+)(?::\d+)?(?:[/?#]|$)", re.I)
 
 
+#: :data:`_HOST` over a column of links joined by line breaks, one match per line: the host, or
+#: nothing when the line is no link or holds a space
+_HOST_LINES = re.compile(r"^(?:(?=\S*$)" + _HOST.pattern.removeprefix("^") + r")?[^\n]*$", re.I | re.M)
+
+
+def _url_problems(urls: list[Any], platforms: list[Any]) -> list[str | None]:
+    """:func:`_url_problem` of each link (None for an empty cell) with its collaboration's platform
+    cell: the hosts found in one pass over the column, each host and platform judged once."""
+    texts = [u.strip() if type(u) is str else "" if u is None else str(u).strip() for u in urls]
+    hosts = _HOST_LINES.findall("\n".join(texts)) if texts else []
+    if len(hosts) != len(texts):  # a link holding a line break: each on its own
+        return [None if u is None else _url_problem(u, _platform(p)) for u, p in zip(urls, platforms)]
+    named = {p: _platform(p) for p in dict.fromkeys(platforms)}
+    pairs = [(h.lower(), named[p]) for h, p in zip(hosts, platforms)]
+    judged = {pair: _host_problem(*pair) if pair[0] else "不是有效链接 not a valid link"
+              for pair in dict.fromkeys(pairs)}
+    return [None if u is None else judged[pair] for u, pair in zip(urls, pairs)]
+
+
+def _platform(cell: Any) -> str | None:
+    return None if is_no_data(cell) else str(cell)
+
+
 def _url_problem(url: Any, platform: str | None) -> str | None:
     """Why ``url`` cannot be a post link of ``platform`` (None: it can)."""
     text = str(url).strip()
@@ -93,11 +117,17 @@ def _host_problem(host: str, platform: str | None) -> str | None:
 
 
 def matched_by(matched: pd.DataFrame) -> dict[Any, str]:
-    """Per collaboration, how its rows were matched ("post", "promo_code,utm_campaign", ...)."""
+    """Per collaboration, how its rows were matched ("post", "promo_code,utm_campaign", ...): each
+    collaboration and way once (a next-day export matches 50 000 rows)."""
+    pairs = pd.DataFrame({"collab": matched["collab"].to_numpy(), "how": matched["matched_by"].to_numpy(dtype=object)})
+    pairs = pairs.drop_duplicates()
+    several = pairs["collab"].duplicated(keep=False).to_numpy()
+    out = dict(zip(pairs["collab"].to_numpy()[~several].tolist(), pairs["how"].to_numpy()[~several].tolist()))
     ways: dict[Any, set[str]] = {}
-    for collab, how in zip(matched["collab"].tolist(), matched["matched_by"].tolist()):
+    for collab, how in zip(pairs["collab"].to_numpy()[several].tolist(), pairs["how"].to_numpy()[several].tolist()):
         ways.setdefault(collab, set()).add(how)
-    return {k: ",".join(sorted(v)) for k, v in ways.items()}
+    out.update((k, ",".join(sorted(v))) for k, v in ways.items())
+    return out
 
 
 def fills(matched: pd.DataFrame, collabs: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:

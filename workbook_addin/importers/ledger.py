@@ -87,13 +87,21 @@ def entries_from(matched: pd.DataFrame, collab_ids: pd.Series) -> pd.DataFrame:
         out[m] = pd.to_numeric(matched[m], errors="coerce").to_numpy()
     out["gmv"] = out["gmv"].round(2)
     out["gmv_currency"] = matched["gmv_currency"].astype(object).to_numpy()
-    note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
-    counted = matched["counted"].map(lambda v: "计入 counted" if v is True else "不计入 not counted")
-    out["status"] = np.where(orders, note.fillna(counted).to_numpy(), None)
+    out["status"] = _statuses(matched, orders)
     out["file"] = matched["source_file"].astype(str).to_numpy()
     out["first_seen"] = out["last_seen"] = pd.to_datetime(matched["as_of"]).to_numpy()
     out = out.sort_values("last_seen", kind="stable").drop_duplicates(_KEY, keep="last")
     return out[ledger_columns()].reset_index(drop=True)
+
+
+def _statuses(matched: pd.DataFrame, orders: np.ndarray) -> np.ndarray:
+    """An order's note ("已退款 refunded"), else whether it counted; nothing for posts."""
+    if not orders.any():
+        return np.full(len(matched), None, dtype=object)
+    note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
+    counted = pd.Series(["计入 counted" if v is True else "不计入 not counted" for v in matched["counted"].tolist()],
+                        index=matched.index, dtype=object)
+    return np.where(orders, note.fillna(counted).to_numpy(), None)
 
 
 def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

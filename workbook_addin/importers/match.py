@@ -296,7 +296,8 @@ def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd
 
 def _followers(rows: pd.DataFrame) -> pd.DataFrame:
     """creator_key, date, followers, source: the follower counts exports carry, for the snapshots sheet."""
-    fol = rows[rows["followers"].notna()] if "followers" in rows else rows.iloc[0:0]
+    wanted = [c for c in ("creator_key", "as_of", "followers", "source_file") if c in rows]
+    fol = rows.loc[rows["followers"].notna().to_numpy(), wanted] if "followers" in rows else rows.iloc[0:0]
     if not len(fol):
         return pd.DataFrame(columns=["creator_key", "date", "followers", "source"])
     return pd.DataFrame({

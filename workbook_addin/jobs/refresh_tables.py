@@ -24,7 +24,7 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
     cols = [c for c in updates.columns if c in frame.columns]
     rows: set[Any] = set()
     cells = 0
-    labels = [label for label in updates.index if label in frame.index]
+    labels = updates.index[updates.index.isin(frame.index)].tolist()
     positions = frame.index.get_indexer(labels)
     for col in cols:
         current = frame[col].to_numpy(dtype=object)[positions].tolist()
