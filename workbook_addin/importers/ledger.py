@@ -57,13 +57,20 @@ def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
         out[c] = pd.to_numeric(out[c], errors="coerce")
     for c in _DATES:
         out[c] = pd.to_datetime(out[c], errors="coerce")
-    return out[out["source"].notna() & out["item_id"].notna()].reset_index(drop=True)
+    keep = (out["source"].notna() & out["item_id"].notna()).to_numpy()
+    return out if keep.all() else out[keep].reset_index(drop=True)
 
 
 def _text(col: pd.Series) -> pd.Series:
     """A text column with one spelling of "missing" (None); a column that already has it (the
     ledger is normalised several times a refresh, 50 000 rows) is checked without a Python loop."""
     values = col.to_numpy(dtype=object)
+    if isinstance(col.dtype, pd.StringDtype):  # text, NaN for missing: blanks found at once
+        blank = col.isna().to_numpy().copy()
+        values = values.copy()
+        blank[~blank] = values[~blank] == ""
+        values[blank] = None
+        return pd.Series(values, index=col.index, dtype=object)
     if set(map(type, values)) <= {str, type(None)} and not (values == "").any():
         return pd.Series(values, index=col.index, dtype=object)
     return pd.Series([None if v is None or v != v or v == "" else str(v) for v in values], index=col.index,
