@@ -108,7 +108,7 @@ def _statuses(matched: pd.DataFrame, orders: np.ndarray) -> np.ndarray:
     note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
     counted = pd.Series(["计入 counted" if v is True else "不计入 not counted" for v in matched["counted"].tolist()],
                         index=matched.index, dtype=object)
-    return np.where(orders, note.fillna(counted).to_numpy(), None)
+    return np.asarray(np.where(orders, note.fillna(counted).to_numpy(), None))
 
 
 def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -81,7 +81,7 @@ _NO_DAY = object()
 def _day(value: Any, days: dict[Any, Any]) -> Any:
     """``pd.Timestamp(value).date()``, or :data:`_NO_DAY` where that cannot be read; ``days``: the
     values read so far (by type too: ``True == 1`` must not share a reading)."""
-    key = (type(value), value)
+    key: tuple[type, Any] | None = (type(value), value)
     try:
         return days[key]
     except KeyError:
