@@ -342,6 +342,50 @@ def test_patched_cells_are_what_cell_xml_writes_whatever_path_wrote_them(values)
     assert out == f'<worksheet><sheetData><row r="2">{expected}</row></sheetData></worksheet>'
 
 
+_ODD_ROWS = (
+    # a plain number, an empty styled cell, a formula holding "" (t="str"), a shared formula, an
+    # array formula, an inline string, a missing cell, a row whose r= is not its first attribute
+    '<row r="2" spans="1:8"><c r="A2" s="3"><v>1</v></c><c r="B2" s="3"/>'
+    '<c r="C2" s="4" t="str"><f>IF(A2&gt;0,"","x")</f><v></v></c>'
+    '<c r="D2" s="4"><f t="shared" ref="D2:D4" si="0">A2*2</f><v>2</v></c>'
+    '<c r="E2" s="5" cm="1"><f t="array" ref="E2">A2:B2*1</f><v>1</v></c>'
+    '<c r="F2" t="inlineStr"><is><t>abc</t></is></c><c r="H2" s="3"><v>7</v></c></row>'
+    '<row r="3"><c r="A3" s="3"><v>3</v></c><c r="D3" s="4"><f t="shared" si="0"/><v>6</v></c></row>'
+    '<row r="4"><c r="A4" s="3"><v>4</v></c><c r="D4" s="4"><f t="shared" si="0"/><v>8</v></c></row>'
+    '<row spans="1:8" r="5"><c r="A5" s="3"><v>5</v></c></row>'
+)
+_ODD_EDITS = [
+    {(2, 1): 10.5, (2, 2): 3, (2, 3): 0.25, (2, 4): 21.0, (2, 5): 1e20},  # numbers into every form
+    {(2, 6): 4.0},  # a number over an inline string: the row patch
+    {(2, 7): 4.0, (3, 1): 30.0},  # a missing cell: the row patch inserts it in column order
+    {(3, 4): "text", (4, 4): 8.5, (4, 1): True},  # text and a boolean: the row patch
+    {(3, 1): float("nan"), (4, 1): None},  # blanks: the row patch
+    {(5, 1): 50.0, (2, 1): 1.0},  # a row tag in another order: the row-by-row scan
+]
+
+
+@pytest.mark.parametrize("cells", _ODD_EDITS)
+def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
+    # write_numbers (one regular expression over the sheet) and rows_in_place are shortcuts: the
+    # sheet they write must be byte for byte what the full row-by-row patch writes
+    from workbook_addin.workbook.xlsx.sheetxml import SheetEdit, _SheetPatcher, patch_sheet_xml
+
+    xml = f'<worksheet><dimension ref="A1:H5"/><sheetData>{_ODD_ROWS}</sheetData></worksheet>'.encode()
+    edit = SheetEdit()
+    for (r, c), v in cells.items():
+        edit.set(r, c, v)
+    got = patch_sheet_xml(xml, edit)
+    head, body = xml.split(b"<sheetData>")
+    body = body.split(b"</sheetData>")[0]
+    full = _SheetPatcher(head.decode(), body, edit, False)
+    expected = head + b"<sheetData>" + b"".join(full.patched_rows()) + b"</sheetData></worksheet>"
+    assert got.xml == expected
+    assert (got.max_row, got.removed_formula) == (full.max_row, full.removed_formula) == (5, False)
+    for (r, c), v in cells.items():  # and every value is there
+        if isinstance(v, float) and v == v and not v.is_integer():
+            assert repr(v).encode() in got.xml
+
+
 def test_a_big_sheet_part_round_trips_through_the_fast_deflate_and_inflate(tmp_path):
     # parts over BIG_PART are deflated and inflated with ISA-L (zlib where isal is missing): the saved
     # file must be a valid zip whose every member checks out, and read back to what was written
@@ -381,3 +425,4 @@ def test_reading_the_largest_sheet_on_a_second_thread_reads_the_same_tables(samp
     assert set(threaded.tables) == set(alone.tables) and threaded.settings_values == alone.settings_values
     assert wio.frames_equal_cells(threaded.tables, alone.tables) == []
     assert threaded.layouts == alone.layouts and threaded.dashboard_markets == alone.dashboard_markets
+    assert list(threaded.tables) == list(alone.tables) and threaded.warnings == alone.warnings

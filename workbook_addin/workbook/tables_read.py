@@ -6,14 +6,14 @@ Excel Table parts say where each table sits.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..core.schema import Schema, load_schema
+from ..core.schema import Column, Schema, load_schema
 from .dashboard_cells import MARKETS_NAME, markets_from_labels
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
@@ -47,23 +47,26 @@ def _grid(book, sheet: str, cache: dict[str, list[list[Any]]]) -> list[list[Any]
 PREFETCH_BYTES = 2_000_000
 
 
-def _prefetch(pkg: XlsxPackage, book, path: Path, sheets: list[str], grids: dict[str, list[list[Any]]]) -> None:
-    """Parses the sheets' cells, the largest on a second thread: calamine releases the GIL, so where
-    a core is free the 50 000-row Collaborations sheet is read while the other sheets are."""
+def _prefetch(pkg: XlsxPackage, path: Path, sheets: list[str], grids: dict[str, list[list[Any]]]
+              ) -> tuple[str, Future] | None:
+    """Starts parsing the largest sheet's cells on a second thread and returns (sheet, its future),
+    or None when no sheet is worth it. calamine releases the GIL while it parses, so where a core
+    is free the 50 000-row Collaborations sheet is parsed while this thread parses the other sheets
+    and builds their frames."""
     todo = sorted((s for s in dict.fromkeys(sheets) if s not in grids and s in pkg.sheets),
                   key=lambda s: pkg.infos_size(pkg.sheets[s].part), reverse=True)
     if len(todo) < 2 or pkg.infos_size(pkg.sheets[todo[0]].part) < PREFETCH_BYTES:
-        return
+        return None
     from python_calamine import CalamineWorkbook
 
     def parse_biggest() -> list[list[Any]]:  # its own workbook handle: one handle is not shared across threads
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(todo[0]).to_python(skip_empty_area=False)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        biggest = pool.submit(parse_biggest)
-        for sheet in todo[1:]:
-            _grid(book, sheet, grids)
-        grids[todo[0]] = biggest.result()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return todo[0], pool.submit(parse_biggest)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def _cell(grid: list[list[Any]], row: int, col: int) -> Any:
@@ -98,32 +101,25 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
     sheets the package holds but the file does not yet (sheets an upgrade added)."""
     grids = {} if grids is None else grids
     specs = [spec for spec in table_specs(schema) if keys is None or spec[3] or spec[0] in keys]
-    _prefetch(pkg, book, path, [pkg.tables[spec[1]].sheet for spec in specs if spec[1] in pkg.tables], grids)
+    sheet_of = [pkg.tables[spec[1]].sheet if spec[1] in pkg.tables else None for spec in specs]
+    pending = _prefetch(pkg, path, [s for s in sheet_of if s is not None], grids)
+    read: dict[int, tuple[pd.DataFrame, TableLayout, list[str]] | None] = {}
+    # the prefetched sheet's tables last: the other sheets are parsed and framed while it is parsed
+    for i in sorted(range(len(specs)), key=lambda i: pending is not None and sheet_of[i] == pending[0]):
+        if pending is not None and sheet_of[i] == pending[0] and pending[0] not in grids:
+            grids[pending[0]] = pending[1].result()
+        read[i] = _read_table(pkg, book, specs[i], grids)
     tables: dict[str, pd.DataFrame] = {}
     settings_tables: dict[str, pd.DataFrame] = {}
     layouts: dict[str, TableLayout] = {}
     warnings: list[str] = []
-    for key, table_name, columns, is_setting in specs:
-        t = pkg.tables.get(table_name)
-        if t is None:
+    for i, (key, table_name, _columns, is_setting) in enumerate(specs):
+        found = read[i]
+        if found is None:
             warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
             continue
-        grid = _grid(book, t.sheet, grids)
-        r1, c1, r2, c2 = t.ref
-        headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
-        width = c2 - c1 + 1
-        body = [cells[c1 - 1:c2] for cells in grid[t.first_data_row - 1:t.last_data_row]]
-        if any(len(cells) != width for cells in body):  # rows cut short by the sheet's used area
-            body = [cells if len(cells) == width else list(cells) + [None] * (width - len(cells)) for cells in body]
-        body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]
-        frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, f"{t.sheet} [{table_name}]")
+        frame, layouts[key], warn = found
         warnings += warn
-        layouts[key] = TableLayout(
-            key=key, table=table_name, sheet=t.sheet, header_row=t.header_row, first_data_row=t.first_data_row,
-            last_row=t.last_data_row, next_row=(int(frame.index.max()) + 1) if len(frame) else t.first_data_row,
-            columns={k: c1 + off for k, off in offsets.items()},
-            formula_columns={k for k, off in offsets.items() if c1 + off in t.calculated},
-        )
         (settings_tables if is_setting else tables)[key] = frame
     names: dict[str, tuple[str, int, int]] = {}
     for name in pkg.defined_names:
@@ -142,6 +138,31 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
         settings_values[s.key] = _clean(value, s.type in TEXT_TYPES)
     return WorkbookData(tables, settings_values, settings_tables, layouts, names, path.parent, warnings,
                         _dashboard_markets(pkg, book, grids))
+
+
+def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], bool],
+                grids: dict[str, list[list[Any]]]) -> tuple[pd.DataFrame, TableLayout, list[str]] | None:
+    """One table's frame, layout and warnings (None when the workbook has no such Excel Table)."""
+    key, table_name, columns, _is_setting = spec
+    t = pkg.tables.get(table_name)
+    if t is None:
+        return None
+    grid = _grid(book, t.sheet, grids)
+    r1, c1, r2, c2 = t.ref
+    headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
+    width = c2 - c1 + 1
+    body = [cells[c1 - 1:c2] for cells in grid[t.first_data_row - 1:t.last_data_row]]
+    if any(len(cells) != width for cells in body):  # rows cut short by the sheet's used area
+        body = [cells if len(cells) == width else list(cells) + [None] * (width - len(cells)) for cells in body]
+    body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]
+    frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, f"{t.sheet} [{table_name}]")
+    layout = TableLayout(
+        key=key, table=table_name, sheet=t.sheet, header_row=t.header_row, first_data_row=t.first_data_row,
+        last_row=t.last_data_row, next_row=(int(frame.index.max()) + 1) if len(frame) else t.first_data_row,
+        columns={k: c1 + off for k, off in offsets.items()},
+        formula_columns={k for k, off in offsets.items() if c1 + off in t.calculated},
+    )
+    return frame, layout, warn
 
 
 def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]) -> list[str] | None:

@@ -30,6 +30,7 @@ from .cells import (
     shift_formula,
     value_xml,
 )
+from .numbers_pass import write_numbers
 from .refs import col_letter, parse_range, range_ref
 from ...core.errors import LianxingError
 
@@ -165,10 +166,27 @@ def patch_sheet_xml(xml: bytes, edit: SheetEdit, date1904: bool = False) -> Patc
         body_start = open_end
         body_end = xml.index(b"</sheetData>", body_start)
         head, tail = xml[:body_start], xml[body_end:]
-    patcher = _SheetPatcher(head.decode("utf-8"), xml[body_start:body_end], edit, date1904)
-    rows = patcher.rows_in_place() if not (edit.growths or edit.clears) else None
-    out = [head, *(rows if rows is not None else patcher.patched_rows()), tail]
+    if edit.growths or edit.clears:
+        patcher = _SheetPatcher(head.decode("utf-8"), xml[body_start:body_end], edit, date1904)
+        rows = patcher.patched_rows()
+    else:  # numbers in one pass, the rest row by row
+        rows, rest = write_numbers(xml, edit.values, body_start, body_end)
+        body = b"".join(rows) if rest else b""
+        patcher = _SheetPatcher(head.decode("utf-8"), body, SheetEdit(values=rest, regions=edit.regions), date1904)
+        if rest:
+            found = patcher.rows_in_place()
+            rows = found if found is not None else patcher.patched_rows()
+        else:
+            patcher.max_row = last_row_number(xml, body_start, body_end)
+    out = [head, *rows, tail]
     return PatchResult(b"".join(out), patcher.removed_formula, patcher.max_row, patcher.max_col)
+
+
+def last_row_number(body: bytes, start: int = 0, end: int | None = None) -> int:
+    """The number of the last ``<row>`` of a ``<sheetData>`` body (rows are in order), 0 without one."""
+    last = body.rfind(b"<row", start, len(body) if end is None else end)
+    rn = _ROW_NUM.search(body, last, body.find(b">", last)) if last >= 0 else None
+    return int(rn.group(1)) if rn else 0
 
 
 class _SheetPatcher:
@@ -338,9 +356,9 @@ class _SheetPatcher:
 
     def rows_in_place(self) -> list[bytes] | None:
         """The body with each pending row found by its ``<row r="N"`` tag (the form Excel,
-        LibreOffice and XlsxWriter write) and its cells patched where they stand, no other row
-        looked at; None when a pending row is not there in that form (then :meth:`patched_rows`)."""
-        body, values, date1904 = self.body, self.edit.values, self.date1904
+        LibreOffice and XlsxWriter write) and patched, no other row looked at; None when a pending
+        row is not there in that form (then :meth:`patched_rows` scans every row)."""
+        body = self.body
         find = body.find
         out: list[bytes] = []
         pos = 0
@@ -350,23 +368,13 @@ class _SheetPatcher:
             if i < 0:
                 return None
             j = find(b">", i)
-            k = find(b"</row>", j) if body[j - 1] != 47 else -1  # 47: "/" of an empty <row .../>
-            edits = _cell_edits(body, j + 1, k, r, values.get(r, {}), date1904, kept_cache) if k > 0 else None
+            empty = body[j - 1] == 47  # "/": <row .../>
+            k = -1 if empty else find(b"</row>", j)
             out.append(body[pos:i])
-            if edits is None:
-                attr_end = j if k > 0 else j - 1
-                out += self._changed_row(body, r, i, body[i + 4:attr_end], j + 1, k, kept_cache)
-                pos = k + 6 if k > 0 else j + 1
-                continue
-            pos = i
-            for start, end, xml in edits:
-                out.append(body[pos:start])
-                out.append(xml)
-                pos = end
+            out += self._changed_row(body, r, i, body[i + 4:j - 1 if empty else j], j + 1, k, kept_cache)
+            pos = j + 1 if empty else k + 6
         out.append(body[pos:])
-        last = body.rfind(b"<row")
-        rn = _ROW_NUM.search(body, last, body.find(b">", last)) if last >= 0 else None
-        self.max_row = max(self.max_row, int(rn.group(1)) if rn else 0, *self.pending)
+        self.max_row = max(self.max_row, last_row_number(body), *self.pending)
         return out
 
     def patched_rows(self) -> list[bytes]:
@@ -483,64 +491,6 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
     parts.append(inner[pos:])
     parts.append(b"</row>")
     return parts  # joined once with the whole sheet, not row by row
-
-
-def _cell_edits(body: bytes, lo: int, hi: int, r: int, values: dict[int, Any], date1904: bool,
-                kept_cache: dict[bytes, bytes]) -> list[tuple[int, int, bytes]] | None:
-    """(start, end, new bytes) for each cell of ``values`` in row ``r``, whose cells are
-    ``body[lo:hi]``; None when a cell is missing or is not one of the forms rewritten here.
-
-    The hot path of a big refresh (every post's metrics, 300 000 cells): a number into a plain
-    cell, or into a formula cell without a type attribute, where only the cached ``<v>`` after the
-    formula changes. Anything else goes through :func:`_patch_existing_cells`."""
-    suffix = b'%d"' % r
-    find = body.find
-    edits = []
-    after = lo
-    for c in sorted(values):
-        value = values[c]
-        kind = type(value)
-        if kind is float and value == value and value != math.inf and value != -math.inf:
-            text = (b"%d" % value) if value.is_integer() and abs(value) < 1e15 else repr(value).encode()
-        elif kind is int:
-            text = b"%d" % value
-        else:
-            return None
-        head = _cell_head(c) + suffix
-        i = find(head, after, hi)
-        if i < 0:
-            return None
-        j = find(b">", i, hi)
-        rest = body[i + len(head):j]
-        if b't="' in rest or b"/" in rest:  # a typed cell, or an empty <c .../>: the general path
-            return None
-        end = find(b"</c>", j, hi)
-        if end < 0:
-            return None
-        after = end + 4
-        if body.startswith(b"<f", j + 1):
-            k = _formula_end(body, j + 1, end)
-            if k < 0:
-                return None
-            edits.append((k, end, b"<v>" + text + b"</v>"))
-            continue
-        kept = kept_cache.get(rest)
-        if kept is None:
-            kept = kept_cache[rest] = kept_attrs(rest.decode("utf-8")).encode("utf-8")
-        edits.append((i, after, b"".join((head, kept, b"><v>", text, b"</v></c>"))))
-    return edits
-
-
-def _formula_end(body: bytes, start: int, end: int) -> int:
-    """Where the ``<f>`` element opening ``body[start:end]`` ends, or -1."""
-    if body.startswith(b"<f>", start):
-        k = body.find(b"</f>", start, end)
-        return k + 4 if k >= 0 else -1
-    gt = body.find(b">", start, end)
-    if gt > 0 and body[gt - 1] == 47:
-        return gt + 1
-    k = body.find(b"</f>", start, end)
-    return k + 4 if k >= 0 else -1
 
 
 @lru_cache(maxsize=4096)

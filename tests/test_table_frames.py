@@ -1,0 +1,70 @@
+"""A table's cells become its frame by the per-cell rule, whole columns at a time: an empty cell is
+None, a whole number in a text column is its digits, all-blank rows are left out, headers are found
+wherever they are and a missing column is blank with a warning."""
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbook_addin.core.schema import load_schema
+from workbook_addin.workbook.tables_layout import TEXT_TYPES, frame_from_rows
+
+_CELLS = ["", None, "x", " y ", 1001.0, 1001.5, 7, True, False, 0.0, float("inf"), dt.date(2026, 11, 28),
+          dt.datetime(2026, 11, 28, 9, 30), dt.time(9, 30), "C-001", -3.0, 1e20]
+
+
+def _by_hand(columns, headers, rows):
+    """The rule, cell by cell."""
+    where = {}
+    for i, h in enumerate(headers):
+        for c in columns:
+            if h in (c.header, c.zh, c.en, c.key) and c.key not in where:
+                where[c.key] = i
+    out = {}
+    for c in columns:
+        values = []
+        for r in rows:
+            v = r[where[c.key]] if c.key in where else None
+            if v == "" or v is None:
+                v = None
+            elif c.type in TEXT_TYPES and type(v) is float and v.is_integer():
+                v = str(int(v))
+            values.append(v)
+        out[c.key] = values
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_frame_from_rows_follows_the_per_cell_rule(seed):
+    rng = np.random.default_rng(seed)
+    columns = load_schema().sheet("collaborations").columns
+    shown = [c for c in columns if rng.random() < 0.8]  # some columns missing from the sheet
+    headers = [c.header for c in shown] + ["用户自加 User column"]
+    order = rng.permutation(len(headers))
+    headers = [headers[i] for i in order]
+    n = 400
+    rows = [[_CELLS[k] for k in rng.integers(0, len(_CELLS), len(headers))] for _ in range(n)]
+    for i in rng.choice(n, 40, replace=False):
+        rows[i] = [rng.choice(["", None]) for _ in headers]  # a row without a value is left out
+    frame, offsets, warnings = frame_from_rows(columns, headers, rows, 5, "Sheet [tbl]")
+    expected = _by_hand(columns, headers, rows)
+    kept = [i for i in range(n) if any(expected[c.key][i] is not None for c in columns)]
+    assert frame.index.tolist() == [5 + i for i in kept] and frame.index.name == "excel_row"
+    assert list(frame.columns) == [c.key for c in columns] and set(frame.dtypes) == {np.dtype(object)}
+    for c in columns:
+        got = frame[c.key].tolist()
+        assert [(type(v), v) for v in got] == [(type(expected[c.key][i]), expected[c.key][i]) for i in kept], c.key
+    assert offsets == {c.key: headers.index(c.header) for c in shown}
+    assert len(warnings) == len(columns) - len(shown) and all("missing column" in w for w in warnings)
+
+
+def test_rows_cut_short_and_empty_tables():
+    columns = load_schema().sheet("creators").columns[:3]
+    headers = [c.header for c in columns]
+    frame, _, _ = frame_from_rows(columns, headers, [["a", 2.0, "b"], ["c"], []], 2, "w")
+    assert frame.index.tolist() == [2, 3]
+    assert frame.iloc[1].tolist() == ["c", None, None]
+    empty, _, _ = frame_from_rows(columns, headers, [], 2, "w")
+    assert empty.empty and list(empty.columns) == [c.key for c in columns] and empty.index.name == "excel_row"
+    assert pd.api.types.is_integer_dtype(empty.index)
