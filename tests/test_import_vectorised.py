@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbook_addin.core.cells import is_blank, is_no_data, stripped_texts
-from workbook_addin.importers import fields
+from workbook_addin.core.cells import is_blank, is_no_data, present_cells, stripped_texts
+from workbook_addin.importers import changes, fields
 from workbook_addin.importers.platforms import post_key, post_keys
 
 LINKS = [
@@ -90,3 +90,26 @@ def test_summary_rows_found_by_columns_equal_the_row_by_row_rule():
     for id_columns in ([], [0], [1, 2], [3]):
         expected = [fields._is_summary(rec, id_columns) for rec in body]
         assert fields._summaries(body, id_columns).tolist() == expected
+
+
+def test_present_cells_keep_each_cell_or_none_as_the_blank_rule_says():
+    cells = [None, "", " ", "n/a", " N/A ", "x", " x ", 1, 0, 1.5, float("nan"), np.nan, pd.NaT, pd.NA, dt.date(2026, 1, 1),
+             dt.datetime(2026, 1, 1), pd.Timestamp("2026-01-01"), True, False, np.int64(3), "暂无", "-", "—", "nana",
+             np.datetime64("NaT"), "none", "\u3000"]
+    got = present_cells(cells)
+    assert all(g is (None if is_no_data(c) else c) for g, c in zip(got, cells)) and len(got) == len(cells)
+
+
+def test_link_checks_of_a_column_equal_checking_each_link():
+    links = ["https://www.tiktok.com/@a/video/1", "tiktok.com/x", "https://youtube.com/watch?v=1", "http://example.com:80/x",
+             "not a link", "https://www.tiktok.com/@a b/video/1", "", " ", "ftp://x.com/a", "https://x",
+             "HTTPS://WWW.TIKTOK.COM/A", "https://user@tiktok.com/x", "tiktok.com?x", None, 5.0, "a.b", "=cmd|' /C calc'!A0",
+             "https://www.tiktok.com/@a/video/1\u00a0x"]
+    platforms = ["TikTok", "YouTube", None, "n/a", float("nan"), "Instagram", "tiktok"]
+    rng = random.Random(7)
+    for _ in range(20):
+        urls = [rng.choice(links) for _ in range(60)]
+        plats = [rng.choice(platforms) for _ in urls]
+        assert changes._url_problems(urls, plats) == [None if u is None else changes._url_problem(u, changes._platform(p))
+                                                      for u, p in zip(urls, plats)]
+    assert changes._url_problems(["a.com/x\ny"], ["TikTok"]) == [changes._url_problem("a.com/x\ny", "TikTok")]

@@ -83,6 +83,14 @@ def stripped_texts(values: Iterable[str]) -> list[str | None]:
             for t in map(str.strip, values)]
 
 
+def present_cells(values: Iterable[Any]) -> list[Any]:
+    """The cells, None where a cell is blank or "no data" (:func:`is_no_data`): a column read at once,
+    text, empty cells and dates decided inline (50 000-row columns)."""
+    longest, no_data, never = _LONGEST_NO_DATA, NO_DATA, _NEVER_BLANK
+    return [v if ((kind := type(v)) is str and (t := v.strip()) and not (len(t) <= longest and t.casefold() in no_data))
+            or kind in never or (kind is not str and v is not None and not is_no_data(v)) else None for v in values]
+
+
 def blank_mask(values: Any) -> np.ndarray:
     """:func:`is_blank` for a whole column (a Series or array), as a boolean array."""
     if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values.dtype):

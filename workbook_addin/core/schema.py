@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from collections.abc import Iterable
 from typing import Any
@@ -40,8 +40,10 @@ class Enum:
     def labels(self) -> list[str]:
         return [v.label for v in self.values]
 
-    @property
+    @cached_property
     def lookup(self) -> dict[str, str]:
+        """Kept on the value: finding it by the enum's hash hashed every value each call (10 000 creator
+        keys an export)."""
         return _enum_lookup(self)
 
     def normalise(self, value: Any) -> str | None:

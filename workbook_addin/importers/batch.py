@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core.cells import CellError, parse_date
@@ -205,7 +206,7 @@ def _dedupe(frames: list[pd.DataFrame], files: list[FileReport]) -> pd.DataFrame
     for c in ROW_COLUMNS:
         if c not in rows:
             rows[c] = None
-    rows = rows.sort_values(["as_of", "_file_order", "source_row"], kind="stable")
+    rows = _sorted(rows, ["as_of", "_file_order", "source_row"])
     dup = rows.duplicated("row_id", keep="last")
     if dup.any():
         lost = rows.loc[dup, "source_file"].value_counts()
@@ -215,8 +216,23 @@ def _dedupe(frames: list[pd.DataFrame], files: list[FileReport]) -> pd.DataFrame
                 rep.warnings.append(f"{rep.rows_superseded} 行在更新的导出中重复 rows also in a newer export: the "
                                     "newer values "
                                     "are used")
-    rows = rows.loc[~dup].sort_values(["_file_order", "source_row"], kind="stable")
+        rows = rows.loc[~dup]
+    rows = _sorted(rows, ["_file_order", "source_row"])
     rows = rows[list(ROW_COLUMNS)].reset_index(drop=True)
     for c in TEXT_COLUMNS:  # one spelling of "missing" in text columns: None
-        rows[c] = rows[c].astype(object).where(rows[c].notna(), None)
+        missing = rows[c].isna().to_numpy()
+        if rows[c].dtype != object or missing.any():
+            values = rows[c].to_numpy(dtype=object, copy=True)
+            values[missing] = None
+            rows[c] = pd.Series(values, index=rows.index, dtype=object)
     return rows
+
+
+def _sorted(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``rows.sort_values(keys, kind="stable")``, without reordering a frame already in order (one
+    export, read top to bottom)."""
+    columns = [pd.to_datetime(rows[k]).to_numpy() if k == "as_of" else rows[k].to_numpy() for k in reversed(keys)]
+    if rows[keys].isna().to_numpy().any() or any(c.dtype.kind not in "iuM" for c in columns):
+        return rows.sort_values(keys, kind="stable")
+    order = np.lexsort(columns)
+    return rows if (order == np.arange(len(rows))).all() else rows.take(order)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..core.cells import CellError, is_no_data, parse_number
 from ..core.keys import platform_from_url
@@ -43,10 +44,11 @@ def checked_values(matched: pd.DataFrame, collabs: pd.DataFrame) -> tuple[pd.Dat
                  else [None] * len(matched))
     rejected = []
     bad_url = np.zeros(len(matched), dtype=bool)
-    for i, (url, plat) in enumerate(zip(matched["post_url"].tolist(), platforms)):
-        if url is not None and (why := _url_problem(url, None if is_no_data(plat) else str(plat))):
+    urls = matched["post_url"].tolist()
+    for i, why in enumerate(_url_problems(urls, platforms)):
+        if why:
             bad_url[i] = True
-            rejected.append((i, "post_url", url, why))
+            rejected.append((i, "post_url", urls[i], why))
     cur = matched["gmv_currency"].tolist()
     bad_cur = np.array([c is not None and str(c).strip().upper() not in known for c in cur], dtype=bool)
     for at in np.flatnonzero(bad_cur):
@@ -71,6 +73,29 @@ _SPACE = re.compile(r"\s")
 _HOST = re.compile(r"^(?:https?://)?([^/?#\s:@]+\.[^/?#\s:@]+)(?::\d+)?(?:[/?#]|$)", re.I)
 
 
+#: :data:`_HOST` over a column of links joined by line breaks, one match per line: the host, or
+#: nothing when the line is no link or holds a space
+_HOST_LINES = re.compile(r"^(?:(?=\S*$)" + _HOST.pattern.removeprefix("^") + r")?[^\n]*$", re.I | re.M)
+
+
+def _url_problems(urls: list[Any], platforms: list[Any]) -> list[str | None]:
+    """:func:`_url_problem` of each link (None for an empty cell) with its collaboration's platform
+    cell: the hosts found in one pass over the column, each host and platform judged once."""
+    texts = [u.strip() if type(u) is str else "" if u is None else str(u).strip() for u in urls]
+    hosts = _HOST_LINES.findall("\n".join(texts)) if texts else []
+    if len(hosts) != len(texts):  # a link holding a line break: each on its own
+        return [None if u is None else _url_problem(u, _platform(p)) for u, p in zip(urls, platforms)]
+    named = {p: _platform(p) for p in dict.fromkeys(platforms)}
+    pairs = [(h.lower(), named[p]) for h, p in zip(hosts, platforms)]
+    judged = {pair: _host_problem(*pair) if pair[0] else "不是有效链接 not a valid link"
+              for pair in dict.fromkeys(pairs)}
+    return [None if u is None else judged[pair] for u, pair in zip(urls, pairs)]
+
+
+def _platform(cell: Any) -> str | None:
+    return None if is_no_data(cell) else str(cell)
+
+
 def _url_problem(url: Any, platform: str | None) -> str | None:
     """Why ``url`` cannot be a post link of ``platform`` (None: it can)."""
     text = str(url).strip()
@@ -92,11 +117,17 @@ def _host_problem(host: str, platform: str | None) -> str | None:
 
 
 def matched_by(matched: pd.DataFrame) -> dict[Any, str]:
-    """Per collaboration, how its rows were matched ("post", "promo_code,utm_campaign", ...)."""
+    """Per collaboration, how its rows were matched ("post", "promo_code,utm_campaign", ...): each
+    collaboration and way once (a next-day export matches 50 000 rows)."""
+    pairs = pd.DataFrame({"collab": matched["collab"].to_numpy(), "how": matched["matched_by"].to_numpy(dtype=object)})
+    pairs = pairs.drop_duplicates()
+    several = pairs["collab"].duplicated(keep=False).to_numpy()
+    out = dict(zip(pairs["collab"].to_numpy()[~several].tolist(), pairs["how"].to_numpy()[~several].tolist()))
     ways: dict[Any, set[str]] = {}
-    for collab, how in zip(matched["collab"].tolist(), matched["matched_by"].tolist()):
+    for collab, how in zip(pairs["collab"].to_numpy()[several].tolist(), pairs["how"].to_numpy()[several].tolist()):
         ways.setdefault(collab, set()).add(how)
-    return {k: ",".join(sorted(v)) for k, v in ways.items()}
+    out.update((k, ",".join(sorted(v))) for k, v in ways.items())
+    return out
 
 
 def fills(matched: pd.DataFrame, collabs: pd.DataFrame) -> dict[Any, dict[str, tuple[Any, str]]]:
@@ -121,6 +152,10 @@ class _Changes:
     def __init__(self, collabs: pd.DataFrame, ids: pd.Series, how: dict[Any, str]) -> None:
         self.labels, self.cids, self.how = collabs.index.tolist(), ids.tolist(), how
         self.cols: dict[str, list[Any]] = {c: [] for c in CHANGE_COLUMNS}
+        #: per sheet position: label, collab ID and how it was matched, to take many at once
+        self.per_row = {key: _objects(values) for key, values in (
+            ("collab", self.labels), ("collab_id", self.cids),
+            ("matched_by", [how.get(label, "台账 ledger") for label in self.labels]))}
 
     def add(self, i: int | np.integer, col: str, old: Any, new: Any, src: str) -> None:
         label = self.labels[i]
@@ -130,19 +165,23 @@ class _Changes:
 
     def extend(self, at: np.ndarray, col: str, old: np.ndarray, new: np.ndarray, src: np.ndarray) -> None:
         """:meth:`add` for many cells of one column at once (positions ``at``, ascending)."""
-        labels = [self.labels[i] for i in at]
-        self.cols["collab"] += labels
-        self.cols["collab_id"] += [self.cids[i] for i in at]
+        for key, values in self.per_row.items():
+            self.cols[key] += values[at].tolist()
         self.cols["column"] += [col] * len(at)
         self.cols["old"] += old.tolist()
         self.cols["new"] += new.tolist()
         self.cols["source"] += src.tolist()
-        self.cols["matched_by"] += [self.how.get(label, "台账 ledger") for label in labels]
 
     def frame(self) -> pd.DataFrame:
         if not self.cols["collab"]:  # as a frame of no records: object columns
             return pd.DataFrame([], columns=CHANGE_COLUMNS)
         return pd.DataFrame(self.cols, columns=CHANGE_COLUMNS)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dict, how: dict[Any, str],
@@ -161,7 +200,7 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
         old = collabs[m].to_numpy(dtype=object) if m in collabs else np.full(len(collabs), None, dtype=object)
         old_num = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(dtype=float)
         differ = ~np.isnan(new) & ~(np.abs(old_num - new) < 1e-6)
-        text = np.fromiter((isinstance(v, str) for v in old), dtype=bool, count=len(old))
+        text = _texts(old)
         for i in np.flatnonzero(differ & text):  # text such as "38,477" is read as a person typed it
             if same(old[i], float(new[i])):
                 differ[i] = False
@@ -170,12 +209,24 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
     if "gmv_currency" in sheet_cols and "gmv_currency" in sums:
         cur = sums["gmv_currency"].to_numpy(dtype=object)
         old_cur = collabs["gmv_currency"].tolist() if "gmv_currency" in collabs else [None] * len(collabs)
-        for i in np.flatnonzero(has):
+        named = np.append(_texts(cur), False)  # position -1: no total
+        for i in np.flatnonzero(has & named[t]):
             new_c = cur[t[i]]
             if isinstance(new_c, str) and not same(old_cur[i], new_c):
                 out.add(i, "gmv_currency", old_cur[i], new_c, source[t[i]])
     _fill_empty(out, collabs, fill, dups, sheet_cols)
     return out.frame()
+
+
+#: what ``infer_dtype(..., skipna=True)`` says of cells none of which is text
+_NO_TEXT = frozenset({"floating", "integer", "mixed-integer-float", "empty", "boolean", "datetime", "date"})
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Which cells are text, a column of numbers settled at once."""
+    if infer_dtype(values, skipna=True) in _NO_TEXT:
+        return np.zeros(len(values), dtype=bool)
+    return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
 
 
 def _fill_empty(out: _Changes, collabs: pd.DataFrame, fill: dict, dups: set[str], sheet_cols: set[str]) -> None:
@@ -211,24 +262,49 @@ def _nan(v: Any) -> bool:
 
 def wide(changes: pd.DataFrame, collabs: pd.DataFrame) -> pd.DataFrame:
     """The changes as one row per changed collaboration, one column per changed column, plus
-    ``matched_by`` (the first) and ``source`` (every distinct source, in order)."""
+    ``matched_by`` (the first) and ``source`` (every distinct source, in order). Built column by
+    column on arrays (a next-day export changes 200 000 cells); what a pivot of the long frame gives."""
     if changes.empty:
         return pd.DataFrame(columns=["matched_by", "source"], index=collabs.index[:0])
-    present = set(changes["column"].tolist())
+    column = changes["column"].to_numpy(dtype=object)
+    present = set(column.tolist())
     cols = [c for c in load_schema().sheet("collaborations").keys if c in present]
-    pivot = changes.pivot(index="collab", columns="column", values="new").reindex(columns=cols)
-    pivot = pivot.astype(object).where(pivot.notna(), None)
-    first: dict[Any, Any] = {}
-    sources: dict[Any, dict[str, None]] = {}
-    for collab, how, src in zip(changes["collab"].tolist(), changes["matched_by"].tolist(), changes["source"].tolist()):
-        if not _nan(how):
-            first.setdefault(collab, how)
-        sources.setdefault(collab, {})[src] = None
-    keys = sorted(sources)
-    meta = pd.DataFrame({"matched_by": [first.get(k, math.nan) for k in keys],
-                         "source": ["; ".join(sources[k]) for k in keys]},
-                        index=pd.Index(keys, name="collab", dtype=changes["collab"].dtype))
-    out = pivot.join(meta)
+    codes, labels = pd.factorize(changes["collab"])
+    new = changes["new"].to_numpy(dtype=object)
+    table = {}
+    for col in cols:
+        at = np.flatnonzero(column == col)
+        values = np.full(len(labels), None, dtype=object)
+        values[codes[at]] = new[at]
+        values[pd.isna(values)] = None  # a blank new value reads as no change
+        table[col] = pd.Series(values, dtype=object)
+    first, sources = _first_how(changes, codes, len(labels)), _sources_of(changes, codes, len(labels))
+    out = pd.DataFrame({**table, "matched_by": first, "source": sources})
+    out.index = pd.Index(labels, name="collab", dtype=changes["collab"].dtype)
     out = out.reindex(collabs.index[collabs.index.isin(out.index)])
     out.index.name = collabs.index.name
     return out
+
+
+def _first_how(changes: pd.DataFrame, codes: np.ndarray, n: int) -> list[Any]:
+    """Per collaboration (by code), its first given ``matched_by``, NaN when none is given."""
+    how = changes["matched_by"].to_numpy(dtype=object)
+    given = np.flatnonzero(pd.notna(how))
+    seen, first = np.unique(codes[given], return_index=True)
+    out = np.full(n, math.nan, dtype=object)
+    out[seen] = how[given[first]]
+    return out.tolist()
+
+
+def _sources_of(changes: pd.DataFrame, codes: np.ndarray, n: int) -> list[str]:
+    """Per collaboration (by code), its distinct sources in the order they come, joined by "; "."""
+    source, names = pd.factorize(changes["source"], use_na_sentinel=False)
+    pair = codes.astype(np.int64) * max(len(names), 1) + source
+    first = np.sort(np.unique(pair, return_index=True)[1])  # each collaboration's source once, in order
+    code, name = codes[first], np.asarray(names, dtype=object)[source[first]]
+    single = np.bincount(code, minlength=n)[code] == 1
+    out = np.full(n, None, dtype=object)
+    out[code[single]] = name[single]
+    for at, text in zip(code[~single].tolist(), name[~single].tolist()):  # several sources: joined in order
+        out[at] = text if out[at] is None else out[at] + "; " + text
+    return out.tolist()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import CellError, is_no_data, parse_date
+from ..core.cells import CellError, is_no_data, parse_date, present_cells
 from ..core.keys import platform_from_url, try_creator_key
 from .platforms import post_keys
 from .problems import Problem
@@ -133,6 +133,8 @@ def _pairs(a: list[Any], b: list[Any]) -> list[tuple[Any, Any]]:
 
 def _dates(values: list[Any]) -> list[dt.datetime | None]:
     """:func:`collab_date` of each cell; a date cell repeated thousands of times is read once."""
+    if values.count(None) == len(values):
+        return list(values)
     if set(map(type, values)) <= {str, dt.date, dt.datetime, pd.Timestamp, type(None)}:
         return _per_distinct(values, collab_date)  # the cells collab_date's own cache would share
     seen: dict[Any, dt.datetime | None] = {}
@@ -149,7 +151,7 @@ def _per_distinct(values: list[Any], read: Callable[[Any], Any]) -> list[Any]:
 
 def present(values: list[Any]) -> list[Any]:
     """The cells with every blank or "no data" cell as None."""
-    return [None if is_no_data(v) else v for v in values]
+    return present_cells(values)
 
 
 def creator_keys(creators_df: pd.DataFrame | None) -> set[str] | None:

@@ -57,13 +57,20 @@ def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
         out[c] = pd.to_numeric(out[c], errors="coerce")
     for c in _DATES:
         out[c] = pd.to_datetime(out[c], errors="coerce")
-    return out[out["source"].notna() & out["item_id"].notna()].reset_index(drop=True)
+    keep = (out["source"].notna() & out["item_id"].notna()).to_numpy()
+    return out if keep.all() else out[keep].reset_index(drop=True)
 
 
 def _text(col: pd.Series) -> pd.Series:
     """A text column with one spelling of "missing" (None); a column that already has it (the
     ledger is normalised several times a refresh, 50 000 rows) is checked without a Python loop."""
     values = col.to_numpy(dtype=object)
+    if isinstance(col.dtype, pd.StringDtype):  # text, NaN for missing: blanks found at once
+        blank = col.isna().to_numpy().copy()
+        values = values.copy()
+        blank[~blank] = values[~blank] == ""
+        values[blank] = None
+        return pd.Series(values, index=col.index, dtype=object)
     if set(map(type, values)) <= {str, type(None)} and not (values == "").any():
         return pd.Series(values, index=col.index, dtype=object)
     return pd.Series([None if v is None or v != v or v == "" else str(v) for v in values], index=col.index,
@@ -87,13 +94,21 @@ def entries_from(matched: pd.DataFrame, collab_ids: pd.Series) -> pd.DataFrame:
         out[m] = pd.to_numeric(matched[m], errors="coerce").to_numpy()
     out["gmv"] = out["gmv"].round(2)
     out["gmv_currency"] = matched["gmv_currency"].astype(object).to_numpy()
-    note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
-    counted = matched["counted"].map(lambda v: "计入 counted" if v is True else "不计入 not counted")
-    out["status"] = np.where(orders, note.fillna(counted).to_numpy(), None)
+    out["status"] = _statuses(matched, orders)
     out["file"] = matched["source_file"].astype(str).to_numpy()
     out["first_seen"] = out["last_seen"] = pd.to_datetime(matched["as_of"]).to_numpy()
     out = out.sort_values("last_seen", kind="stable").drop_duplicates(_KEY, keep="last")
     return out[ledger_columns()].reset_index(drop=True)
+
+
+def _statuses(matched: pd.DataFrame, orders: np.ndarray) -> np.ndarray:
+    """An order's note ("已退款 refunded"), else whether it counted; nothing for posts."""
+    if not orders.any():
+        return np.full(len(matched), None, dtype=object)
+    note = matched["note"].astype(object).where(matched["note"].notna() & (matched["note"] != ""), None)
+    counted = pd.Series(["计入 counted" if v is True else "不计入 not counted" for v in matched["counted"].tolist()],
+                        index=matched.index, dtype=object)
+    return np.asarray(np.where(orders, note.fillna(counted).to_numpy(), None))
 
 
 def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

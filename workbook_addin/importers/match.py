@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,11 @@ class ExportRows:
         self.frame, self.n = rows, len(rows)
         self.columns = {k: _values(rows[k]) if k in rows else [None] * self.n for k in _LOOP_COLUMNS}
         self.post_key = self.columns["post_key"]
-        self.when = _python_times(rows["published_at"]) if "published_at" in rows else [None] * self.n
+
+    @cached_property
+    def when(self) -> list[Any]:
+        """Each row's publish time (read when a row is first matched by more than its post)."""
+        return _python_times(self.frame["published_at"]) if "published_at" in self.frame else [None] * self.n
 
     def record(self, pos: int) -> dict[str, Any]:
         part = self.frame.iloc[pos:pos + 1]
@@ -125,7 +130,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     c = index_collabs(collaborations_df)
     view = ExportRows(rows)
     out = _Outcome()
-    _match_rows(view, c, creator_keys(creators_df), out)
+    _match_rows(view, c, None if creators_df is None else _KnownCreators(creators_df), out)
     proposals = settle_guesses(out.by_handle, view, collaborations_df, decisions_of(decisions), out.assigned,
                                out.unmatched)
     result = _result(rows, collaborations_df, out, ledger)
@@ -148,6 +153,21 @@ def _newest_first_once(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.take(keep)
 
 
+class _KnownCreators:
+    """Every key the creators sheet knows a creator by (:func:`creator_keys`), read when a row first
+    asks: only rows that match no collaboration do (10 000 creators' keys are 20 000 handles read)."""
+
+    def __init__(self, creators: pd.DataFrame) -> None:
+        self.creators = creators
+        self.keys: set[str] | None = None
+
+    def __contains__(self, key: object) -> bool:
+        keys = self.keys
+        if keys is None:
+            keys = self.keys = creator_keys(self.creators) or set()
+        return key in keys
+
+
 @dataclass
 class _Outcome:
     """Where each export row went, by its position in the rows."""
@@ -159,7 +179,7 @@ class _Outcome:
     by_handle: dict[Any, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _match_rows(rows: ExportRows, c: Collabs, known_creators: set[str] | None, out: _Outcome) -> None:
+def _match_rows(rows: ExportRows, c: Collabs, known_creators: _KnownCreators | None, out: _Outcome) -> None:
     """Each row through the precedence: exact keys first, then the creator's nearest collaboration. A
     post whose key names one collaboration (most rows of a next-day export) is settled at once."""
     kinds, match_by = rows.columns["kind"], rows.columns["match_by"]
@@ -172,7 +192,7 @@ def _match_rows(rows: ExportRows, c: Collabs, known_creators: set[str] | None, o
         if kind == "orders" and not promos[pos] and not utms[pos]:
             out.unattributed.append(pos)
             continue
-        if pk and by_post[how] and len(found := c.by_post.get(pk, [])) == 1:
+        if pk and by_post[how] and (found := c.by_post.get(pk)) is not None and len(found) == 1:
             out.assigned.append((pos, found[0], "post"))
             continue
         allowed, when = allowed_by[how], rows.when[pos]
@@ -246,7 +266,7 @@ def _nearest(cands: list[Any], when: Any, c: Collabs) -> tuple[Any | None, str, 
 
 
 def _match_creator(pos: int, rows: ExportRows, when: Any, allowed: set[str] | None, c: Collabs,
-                   known_creators: set[str] | None, out: _Outcome, tried: list[str]) -> None:
+                   known_creators: _KnownCreators | None, out: _Outcome, tried: list[str]) -> None:
     """The creator's collaboration dated nearest the post (a guess, settled later), or why none."""
     ck = rows.columns["creator_key"][pos]
     if ck and (allowed is None or "handle" in allowed) and rows.columns["kind"][pos] != "orders":
@@ -296,7 +316,8 @@ def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd
 
 def _followers(rows: pd.DataFrame) -> pd.DataFrame:
     """creator_key, date, followers, source: the follower counts exports carry, for the snapshots sheet."""
-    fol = rows[rows["followers"].notna()] if "followers" in rows else rows.iloc[0:0]
+    wanted = [c for c in ("creator_key", "as_of", "followers", "source_file") if c in rows]
+    fol = rows.loc[rows["followers"].notna().to_numpy(), wanted] if "followers" in rows else rows.iloc[0:0]
     if not len(fol):
         return pd.DataFrame(columns=["creator_key", "date", "followers", "source"])
     return pd.DataFrame({

@@ -123,22 +123,21 @@ def post_rows(frame: pd.DataFrame, fmt: Format) -> pd.DataFrame:
         if col not in out:
             out[col] = pd.Series([None] * n, dtype=object)
     if "platform" in out:
-        platforms = [p if p else fmt.platform for p in out["platform"]]
+        platforms = [p if p else fmt.platform for p in out["platform"].tolist()]
     else:
         platforms = [fmt.platform] * n
-    platforms = [p or platform_from_url(u or "") for p, u in zip(platforms, out["post_url"])]
+    urls = out["post_url"].tolist()
+    platforms = [p or platform_from_url(u or "") for p, u in zip(platforms, urls)]
     out["platform"] = pd.Series(platforms, dtype=object)
-    keys = post_keys([u if u else None for u in out["post_url"].tolist()], platforms)
-    for at, (vid, plat) in enumerate(zip(out["video_id"].tolist(), platforms)):
-        if keys[at] is None or keys[at].startswith("url:"):  # type: ignore[union-attr]
-            keys[at] = post_key(vid, plat) or keys[at]
+    keys = post_keys([u if u else None for u in urls], platforms)
+    by_id = [at for at, key in enumerate(keys) if key is None or key.startswith("url:")]
+    videos = out["video_id"].tolist() if by_id else []
+    for at in by_id:  # no post link, or one no platform writes: the video id keys the post
+        keys[at] = post_key(videos[at], platforms[at]) or keys[at]
     out["post_key"] = pd.Series(keys, dtype=object)
-    creator_keys: dict[tuple[object, object], str | None] = {}  # one creator posts many videos
-    for p, h in zip(platforms, out["handle"]):
-        if h and (p, h) not in creator_keys:
-            creator_keys[(p, h)] = try_creator_key(p, h)
-    out["creator_key"] = pd.Series([creator_keys[(p, h)] if h else None for p, h in zip(platforms, out["handle"])],
-                                   dtype=object)
+    pairs = list(zip(platforms, out["handle"].tolist()))
+    known = {pair: try_creator_key(*pair) for pair in dict.fromkeys(pairs) if pair[1]}  # one creator, many videos
+    out["creator_key"] = pd.Series([known[pair] if pair[1] else None for pair in pairs], dtype=object)
     if "gmv" in out:
         cur = out["gmv_currency"] if "gmv_currency" in out else pd.Series([None] * n, dtype=object)
         if "gmv__currency" in out:
