@@ -65,7 +65,7 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
     for fld, j in det.columns.items():
         header = det.headers[j]
-        column = Column(list(map(itemgetter(j), kept)))
+        column = Column(list(map(itemgetter(j), kept)), text=decoding.delimiter is not None or None)
         frame[fld], problems = _typed(fld, column, numbers, file, header, default_decimal, det.format.date_order)
         out.problems.extend(problems)
         if FIELD_TYPES.get(fld) == "money":
@@ -167,10 +167,10 @@ class Column:
     The distinct values are found when first asked for: a column of plain numbers or of links (every
     cell distinct) is read without them."""
 
-    def __init__(self, values: list[Any]) -> None:
+    def __init__(self, values: list[Any], text: bool | None = None) -> None:
         self.values = values
-        #: every cell is text (a CSV's columns): the readers may take text-only shortcuts
-        self.text = set(map(type, values)) <= {str}
+        #: every cell is text (a CSV's columns, ``text``): the readers may take text-only shortcuts
+        self.text = set(map(type, values)) <= {str} if text is None else text
         self._codes: np.ndarray | None = None
         self._uniques: list[Any] = []
 

@@ -241,13 +241,14 @@ def _post_sums(posts: pd.DataFrame) -> pd.DataFrame:
         per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()
         return per_post.groupby(level="collab_id").sum(min_count=1)
     cid, cids = pd.factorize(posts["collab_id"], sort=True)
-    item = pd.factorize(posts["item_id"])[0]  # never empty in a normalised ledger
-    width = int(item.max()) + 1
-    pair = cid.astype(np.int64) * width + item
     metrics = posts[list(METRICS)].reset_index(drop=True)
-    if pd.Series(pair).duplicated().any():  # several readings of a post: the newest non-empty one
-        metrics = metrics.groupby(pair, sort=False).last()
-        cid = metrics.index.to_numpy() // width
+    if len(cids) < len(cid):  # a collaboration with several rows: several posts, or readings of one
+        item = pd.factorize(posts["item_id"])[0]  # never empty in a normalised ledger
+        width = int(item.max()) + 1
+        pair = cid.astype(np.int64) * width + item
+        if pd.Series(pair).duplicated().any():  # several readings of a post: the newest non-empty one
+            metrics = metrics.groupby(pair, sort=False).last()
+            cid = metrics.index.to_numpy() // width
     sums = metrics.groupby(cid).sum(min_count=1)
     sums.index = pd.Index(cids.to_numpy()[sums.index.to_numpy()], name="collab_id")  # typed as groupby types it
     return sums

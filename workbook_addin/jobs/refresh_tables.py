@@ -27,10 +27,11 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
     labels = updates.index[updates.index.isin(frame.index)].tolist()
     positions = frame.index.get_indexer(labels)
     for col in cols:
-        current = frame[col].to_numpy(dtype=object)[positions].tolist()
         wanted = updates[col].reindex(labels).tolist()
-        given = np.array([not (b is None or b is pd.NaT or (isinstance(b, float) and b != b)) for b in wanted],
-                         dtype=bool)
+        given = _given(wanted)
+        if not given.any():
+            continue
+        current = frame[col].to_numpy(dtype=object)[positions].tolist()
         at = np.flatnonzero(given & changed_cells(current, wanted))
         if not len(at):
             continue
@@ -42,6 +43,16 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
         cells += len(at)
         frame[col] = pd.Series(new_values, index=frame.index, dtype=object)
     return frame, len(rows), cells
+
+
+def _given(values: list[Any]) -> np.ndarray:
+    """Which values are given (not None, NaT or NaN): the blanks pandas finds, unless one of them is a
+    blank of another kind (pd.NA), which counts as given."""
+    cells = _objects(values)
+    blank = pd.isna(cells)
+    if set(map(type, cells[blank].tolist())) <= {type(None), float, type(pd.NaT)}:
+        return ~blank
+    return np.array([not (b is None or b is pd.NaT or (isinstance(b, float) and b != b)) for b in values], dtype=bool)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
