@@ -198,9 +198,8 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
         new = np.full(len(collabs), np.nan)
         new[has] = sums[m].to_numpy(dtype=float)[t[has]]
         old = collabs[m].to_numpy(dtype=object) if m in collabs else np.full(len(collabs), None, dtype=object)
-        old_num = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(dtype=float)
+        old_num, text = _numbers(old)
         differ = ~np.isnan(new) & ~(np.abs(old_num - new) < 1e-6)
-        text = _texts(old)
         for i in np.flatnonzero(differ & text):  # text such as "38,477" is read as a person typed it
             if same(old[i], float(new[i])):
                 differ[i] = False
@@ -222,11 +221,23 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
 _NO_TEXT = frozenset({"floating", "integer", "mixed-integer-float", "empty", "boolean", "datetime", "date"})
 
 
-def _texts(values: np.ndarray) -> np.ndarray:
+def _texts(values: np.ndarray, kind: str | None = None) -> np.ndarray:
     """Which cells are text, a column of numbers settled at once."""
-    if infer_dtype(values, skipna=True) in _NO_TEXT:
+    if (kind or infer_dtype(values, skipna=True)) in _NO_TEXT:
         return np.zeros(len(values), dtype=bool)
     return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+
+
+def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each cell as ``pd.to_numeric`` reads it, NaN where it reads none; which cells are text): a
+    column of numbers and blanks is converted at once."""
+    kind = infer_dtype(values, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
+        blank = pd.isna(values)
+        number = np.full(len(values), np.nan)
+        number[~blank] = values[~blank].astype(float)
+        return number, np.zeros(len(values), dtype=bool)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float), _texts(values, kind)
 
 
 def _fill_empty(out: _Changes, collabs: pd.DataFrame, fill: dict, dups: set[str], sheet_cols: set[str]) -> None:

@@ -20,7 +20,7 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
     """Writes the importers' metric updates into a copy of the collaborations frame and records the
     cells that really change; returns (frame, rows changed, cells changed). Column by column, the
     cells compared at once (:func:`changed_cells`: a next-day export updates 200 000 cells)."""
-    frame = collabs.copy()
+    frame = collabs.copy(deep=not _COPY_ON_WRITE)  # only whole columns are replaced below
     cols = [c for c in updates.columns if c in frame.columns]
     rows: set[Any] = set()
     cells = 0
@@ -43,6 +43,11 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
         cells += len(at)
         frame[col] = pd.Series(new_values, index=frame.index, dtype=object)
     return frame, len(rows), cells
+
+
+#: pandas copies a shared column before anything writes into it (pandas 3, or the option turned on):
+#: a shallow copy of the 50 000-row collaborations frame is then as safe as a deep one
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
 
 
 def _given(values: list[Any]) -> np.ndarray:
