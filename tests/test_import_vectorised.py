@@ -11,7 +11,7 @@ import pytest
 
 from workbook_addin.core.cells import is_blank, is_no_data, present_cells, stripped_texts
 from workbook_addin.core.keys import CreatorKeyError, creator_key
-from workbook_addin.importers import changes, fields
+from workbook_addin.importers import changes, fields, ledger
 from workbook_addin.importers.platforms import post_key, post_keys
 
 LINKS = [
@@ -131,3 +131,17 @@ def _key_or_error(platform, handle):
         return creator_key(platform, handle)
     except CreatorKeyError as exc:
         return f"error: {exc}".replace(repr(handle + " "), repr(handle))
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_floats_of_a_column_equal_pandas_reading_it(seed):
+    rng = random.Random(seed)
+    pool = rng.sample([1.5, 2.0, 0.0, -3.25, 7, 12, None, float("nan"), np.float64(4.5), "3", "x", True, pd.NA, pd.NaT],
+                      rng.randint(1, 5))
+    values = np.empty(rng.randint(1, 30), dtype=object)
+    values[:] = [rng.choice(pool) for _ in range(len(values))]
+    got = ledger.floats(values)
+    if got is not None:
+        expected = pd.to_numeric(pd.Series(values), errors="coerce")
+        assert expected.dtype == np.float64
+        np.testing.assert_array_equal(got, expected.to_numpy())

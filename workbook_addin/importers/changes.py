@@ -22,6 +22,7 @@ from ..core.cells import CellError, is_no_data, parse_number
 from ..core.keys import platform_from_url
 from ..core.schema import load_schema
 from .collabs import collab_date, present
+from .ledger import floats
 
 #: Post metrics a post export replaces; the collaborations sheet decides which of them exist.
 POST_METRICS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv")
@@ -221,9 +222,9 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
 _NO_TEXT = frozenset({"floating", "integer", "mixed-integer-float", "empty", "boolean", "datetime", "date"})
 
 
-def _texts(values: np.ndarray, kind: str | None = None) -> np.ndarray:
+def _texts(values: np.ndarray) -> np.ndarray:
     """Which cells are text, a column of numbers settled at once."""
-    if (kind or infer_dtype(values, skipna=True)) in _NO_TEXT:
+    if infer_dtype(values, skipna=True) in _NO_TEXT:
         return np.zeros(len(values), dtype=bool)
     return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
 
@@ -231,13 +232,9 @@ def _texts(values: np.ndarray, kind: str | None = None) -> np.ndarray:
 def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(each cell as ``pd.to_numeric`` reads it, NaN where it reads none; which cells are text): a
     column of numbers and blanks is converted at once."""
-    kind = infer_dtype(values, skipna=True)
-    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
-        blank = pd.isna(values)
-        number = np.full(len(values), np.nan)
-        number[~blank] = values[~blank].astype(float)
+    if (number := floats(values)) is not None:
         return number, np.zeros(len(values), dtype=bool)
-    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float), _texts(values, kind)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float), _texts(values)
 
 
 def _fill_empty(out: _Changes, collabs: pd.DataFrame, fill: dict, dups: set[str], sheet_cols: set[str]) -> None:
