@@ -136,8 +136,8 @@ def _key_or_error(platform, handle):
 @pytest.mark.parametrize("seed", range(80))
 def test_floats_of_a_column_equal_pandas_reading_it(seed):
     rng = random.Random(seed)
-    pool = rng.sample([1.5, 2.0, 0.0, -3.25, 7, 12, None, float("nan"), np.float64(4.5), "3", "x", True, pd.NA, pd.NaT],
-                      rng.randint(1, 5))
+    pool = rng.sample([1.5, 2.0, 0.0, -3.25, 7, 12, None, float("nan"), np.float64(4.5), "3", "x", True, pd.NA, pd.NaT,
+                       2**60 + 1, 1e300], rng.randint(1, 5))
     values = np.empty(rng.randint(1, 30), dtype=object)
     values[:] = [rng.choice(pool) for _ in range(len(values))]
     got = ledger.floats(values)

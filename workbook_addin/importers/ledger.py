@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
 from ..core.schema import load_schema
 from .problems import Problem
@@ -29,8 +28,6 @@ METRICS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", 
 _KEY = ["source", "item_id"]
 _TEXT = ("source", "item_id", "collab_id", "kind", "gmv_currency", "status", "file")
 _DATES = ("first_seen", "last_seen")
-#: what ``infer_dtype(..., skipna=True)`` says of a column of numbers and blanks
-_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
 
 
 def ledger_columns() -> list[str]:
@@ -66,14 +63,16 @@ def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def floats(values: np.ndarray) -> np.ndarray | None:
-    """``pd.to_numeric`` of a column of numbers and blanks (None, NaN) read as decimals at once (a
-    Python call per cell cost milliseconds a column); None for any other column, and for one of whole
-    numbers only, which ``pd.to_numeric`` keeps whole."""
-    if values.dtype != object or not len(values) or infer_dtype(values, skipna=True) not in _NUMBER_KINDS:
+    """``pd.to_numeric`` of a column of Python numbers and blanks (None, NaN) that it reads as
+    decimals, converted at once (a Python call per cell cost milliseconds a column); None for any
+    other column (whole numbers without a blank, which it keeps whole, text, other types)."""
+    if values.dtype != object or not len(values):
+        return None
+    kinds = set(map(type, values.tolist()))
+    if not kinds <= {float, int, type(None)}:
         return None
     blank = pd.isna(values)
-    if not set(map(type, values[blank].tolist())) <= {type(None), float} or not (blank.any() or any(
-            type(v) is float for v in values)):
+    if int in kinds and (not blank.any() or any(abs(v) >= 2**53 for v in values[~blank].tolist())):
         return None
     out = np.full(len(values), np.nan)
     out[~blank] = values[~blank].astype(float)
