@@ -139,3 +139,11 @@ def test_creator_identities_keys_equal_creator_key_cell_by_cell():
     for col, key in (("handle", "handle_key"), ("profile_url", "url_key")):
         expected = [try_creator_key(p, h) if h else None for p, h in zip(platform, frames.texts(creators, col))]
         assert [None if pd.isna(k) else k for k in ids[key]] == expected
+
+
+def test_labels_equal_the_label_of_each_code():
+    rng = np.random.default_rng(11)
+    codes = pd.Series(rng.choice(np.array(["US", "JP", None, np.nan, "zz", 3], dtype=object), 2000), name="c",
+                      index=pd.RangeIndex(2, 2002))
+    expected = codes.map(lambda c: frames.label("market", c))
+    pd.testing.assert_series_equal(frames.labels("market", codes), expected)

@@ -245,7 +245,7 @@ def test_save_keeps_timestamped_backups_and_prunes_old_ones(book):
 def test_a_crash_mid_write_leaves_the_original_intact(book, monkeypatch):
     original = book.read_bytes()
 
-    def crash(self, target):
+    def crash(self, target, helper=None):
         target.write(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
@@ -386,12 +386,64 @@ def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
             assert repr(v).encode() in got.xml
 
 
+def _edited_sample(path):
+    """The sample workbook with numbers, text and a grown table on three sheets (a save's usual mix)."""
+    pkg = XlsxPackage(path)
+    schema = load_schema()
+    collabs, scores, creators = (schema.sheet(k) for k in ("collaborations", "scores", "creators"))
+    t = pkg.tables[collabs.table]
+    for r in range(t.first_data_row, t.last_data_row + 1):
+        pkg.set_cell(collabs.name, r, 26, 1000.5 + r)  # views
+    pkg.set_cell(scores.name, pkg.tables[scores.table].first_data_row, 24, "改 changed <&>")
+    pkg.resize_table(creators.table, pkg.tables[creators.table].last_data_row + 2)
+    return pkg
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_sheet_patched_in_the_second_process_saves_the_same_bytes(sample_workbook, tmp_path, monkeypatch, fails):
+    # the largest edited sheet goes to a spawned process at the save (xlsx.part_patch); the file
+    # must hold, member for member, what the one patched here holds (a small part may be deflated at
+    # another level), and a failed process must change nothing either
+    from workbook_addin.workbook.xlsx import package
+    from workbook_addin.workbook.xlsx.part_patch import SecondProcess
+
+    here, there = tmp_path / "here.xlsm", tmp_path / "there.xlsm"
+    _edited_sample(sample_workbook).save(here)
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    helper = SecondProcess.start()
+    assert helper is not None  # this machine has two cores and a python executable
+    pkg = _edited_sample(sample_workbook)
+    if fails:
+        helper.close()  # a pool that is gone: submit() gives nothing, the save patches here
+        helper._pool = _Failing()
+    try:
+        pkg.save(there, helper)
+    finally:
+        helper.close()
+    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
+        assert b.testzip() is None and a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert bool(pkg._deflated) is not fails  # it did go to the other process (or did not)
+
+
+class _Failing:
+    def submit(self, *args):
+        from concurrent.futures import Future
+
+        job: Future = Future()
+        job.set_exception(RuntimeError("the second process died"))
+        return job
+
+    def shutdown(self, **kwargs):
+        pass
+
+
 def test_a_big_sheet_part_round_trips_through_the_fast_deflate_and_inflate(tmp_path):
     # parts over BIG_PART are deflated and inflated with ISA-L (zlib where isal is missing): the saved
     # file must be a valid zip whose every member checks out, and read back to what was written
     from python_calamine import CalamineWorkbook
 
-    from workbook_addin.workbook.xlsx import package
+    from workbook_addin.workbook.xlsx import members
 
     path = tmp_path / "big.xlsx"
     wb = xlsxwriter.Workbook(str(path))
@@ -401,7 +453,7 @@ def test_a_big_sheet_part_round_trips_through_the_fast_deflate_and_inflate(tmp_p
     wb.close()
     pkg = XlsxPackage(path)
     part = pkg.sheets["Data"].part
-    assert pkg.infos_size(part) > 0 and len(pkg.data[part]) > package.BIG_PART
+    assert pkg.infos_size(part) > 0 and len(pkg.data[part]) > members.BIG_PART
     pkg.set_cell("Data", 20_000, 3, 12345.25)
     pkg.set_cell("Data", 29_999, 1, "改 changed")
     with open(tmp_path / "out.xlsx", "wb") as f:

@@ -149,6 +149,11 @@ def label(enum: str, code: Any) -> str:
         return str(code)
 
 
+def labels(enum: str, codes: pd.Series) -> pd.Series:
+    """:func:`label` of every code, as ``codes.map`` would give them, worked out once per distinct code."""
+    return pd.Series(_per_distinct(codes, lambda c: label(enum, c)), index=codes.index, name=codes.name)
+
+
 def creator_keys(frame: pd.DataFrame, sheet: str) -> pd.Series:
     """Canonical creator keys of a sheet's rows, whether or not the engine has filled them in:
     child sheets' typed keys through the engine's ``normalise_key_column``; on the Creators sheet

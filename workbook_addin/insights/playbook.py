@@ -58,7 +58,7 @@ def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFra
             "creator_key": frames.texts(out, "creator_key"),
             "contacted_at": frames.dates(out, "contacted_at"),
             "template": frames.texts(out, "template").fillna("未填 Blank"),
-            "channel": frames.codes(out, "channel", "channel").map(lambda c: frames.label("channel", c)),
+            "channel": frames.labels("channel", frames.codes(out, "channel", "channel")),
             "status": status,
             "replied": stage >= REPLIED_STAGE,
             "agreed": stage >= AGREED_STAGE,
@@ -71,7 +71,7 @@ def outreach_facts(tables: Mapping[str, pd.DataFrame], er_benchmarks: pd.DataFra
             {
                 "creator_key": frames.texts(cre, "creator_key"),
                 "platform": frames.codes(cre, "platform", "platform"),
-                "market": frames.codes(cre, "country", "market").map(lambda c: frames.label("market", c)),
+                "market": frames.labels("market", frames.codes(cre, "country", "market")),
                 "follower_band": follower_band(frames.numbers(cre, "followers"), er_benchmarks),
             }
         ).dropna(subset=["creator_key"]).drop_duplicates("creator_key")

@@ -14,6 +14,7 @@ an explicit ``today`` so the same workbook gives the same reminders in a test an
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, SupportsIndex
 
 import numpy as np
@@ -43,10 +44,21 @@ class _Rows:
 
     def __init__(self, col: pd.DataFrame, day: pd.Timestamp) -> None:
         self.day = day
-        self.key = frames.creator_keys(col, "collaborations")
-        self.cid = frames.texts(col, "collab_id")
-        self.campaign = frames.texts(col, "campaign")
+        self.col = col
         self.rows: list[dict[str, Any]] = []
+
+    # read when a row needs a reminder: most refreshes of a 50 000-row sheet find a handful or none
+    @cached_property
+    def key(self) -> pd.Series:
+        return frames.creator_keys(self.col, "collaborations")
+
+    @cached_property
+    def cid(self) -> pd.Series:
+        return frames.texts(self.col, "collab_id")
+
+    @cached_property
+    def campaign(self) -> pd.Series:
+        return frames.texts(self.col, "campaign")
 
     def who(self, i: SupportsIndex) -> tuple[str, str]:
         return self.key.iat[i] or "?", self.cid.iat[i] or "?"
@@ -96,13 +108,17 @@ def _posts(out: _Rows, col: pd.DataFrame, sample_days: int) -> None:
 
 def _w8ben(out: _Rows, col: pd.DataFrame, cre: pd.DataFrame) -> None:
     """Payments scheduled or made without a W-8BEN on file, due when the post goes live."""
+    payment = frames.codes(col, "payment_status", "payment_status")
+    paying = payment.isin(["scheduled", "paid"]).to_numpy()
+    if not paying.any():
+        return
     w8 = {}
     if len(cre):
         w8 = dict(zip(frames.creator_keys(cre, "creators"), frames.codes(cre, "w8ben_received", "yes_no")))
-    payment = frames.codes(col, "payment_status", "payment_status")
+    on_file = {k for k, v in w8.items() if v == "yes"}
     due = frames.dates(col, "publish_date").fillna(frames.dates(col, "promised_date")).fillna(out.day)
-    has_w8 = out.key.map(lambda k: w8.get(k) == "yes").to_numpy(dtype=bool)
-    for i in np.flatnonzero(payment.isin(["scheduled", "paid"]).to_numpy() & ~has_w8):
+    has_w8 = np.fromiter(map(on_file.__contains__, out.key), dtype=bool, count=len(out.key))
+    for i in np.flatnonzero(paying & ~has_w8):
         who, ref = out.who(i)
         if payment.iat[i] == "paid":
             out.add(i, "w8ben_missing", min(due.iat[i], out.day),

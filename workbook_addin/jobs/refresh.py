@@ -544,5 +544,6 @@ def refresh_workbook(path: str | Path, exports_dir: str | Path | None = None, *,
     """
     from ..workbook.tables_io import WorkbookFile
 
-    book = WorkbookFile(path, backup=backup, upgrade=True)  # a workbook built before the ledger gains its sheets
+    book = WorkbookFile(path, backup=backup, upgrade=True,  # a workbook built before the ledger gains its sheets
+                        second_process=True)
     return run_refresh(book, exports_dir, sync=sync, progress=progress, now=now)

@@ -93,9 +93,9 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
 def _cell_block(columns: Sequence[Column], offsets: dict[str, int], rows: Sequence[Sequence[Any]]) -> np.ndarray:
     """The table's cells as an object array, one row per schema column (None where the table has
     no such column): 50 000 rows x 40 columns converted at once, not cell by cell in Python."""
-    widths = set(map(len, rows))
-    width = max(widths)
-    if len(widths) == 1:
+    widths = set(map(len, rows))  # rows cut short by the sheet's used area are blank to the right
+    width = max(max(widths), max(offsets.values(), default=-1) + 1)
+    if widths == {width}:
         grid = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(len(rows), width)
     else:
         grid = np.full((len(rows), width), None, dtype=object)

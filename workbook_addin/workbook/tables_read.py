@@ -151,10 +151,10 @@ def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], 
     r1, c1, r2, c2 = t.ref
     headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
     width = c2 - c1 + 1
-    body = [cells[c1 - 1:c2] for cells in grid[t.first_data_row - 1:t.last_data_row]]
-    if any(len(cells) != width for cells in body):  # rows cut short by the sheet's used area
-        body = [cells if len(cells) == width else list(cells) + [None] * (width - len(cells)) for cells in body]
-    body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]
+    body = grid[t.first_data_row - 1:t.last_data_row]
+    if c1 > 1:  # a table from column A takes its rows as parsed: cells right of it are never looked at
+        body = [cells[c1 - 1:c2] for cells in body]
+    body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]  # below the used area
     frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, f"{t.sheet} [{table_name}]")
     layout = TableLayout(
         key=key, table=table_name, sheet=t.sheet, header_row=t.header_row, first_data_row=t.first_data_row,

@@ -20,6 +20,7 @@ from typing import Any
 from ..core.schema import Schema, load_schema
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
+from .xlsx.part_patch import SecondProcess
 from .xlsx.refs import split_ref
 from .tables_changes import WorkbookChanges
 from ..core.gc_pause import gc_paused
@@ -97,7 +98,7 @@ def glob_escape(text: str) -> str:
 
 
 def save_package(pkg: XlsxPackage, path: str | Path, *, backup: bool = True, keep: int = KEEP_BACKUPS,
-                 now: dt.datetime | None = None) -> Path | None:
+                 now: dt.datetime | None = None, helper: SecondProcess | None = None) -> Path | None:
     """Atomic save: write a temp file beside the workbook, fsync, back the old file up, os.replace.
 
     A crash at any point leaves either the old workbook or the new one, never half of each.
@@ -109,7 +110,7 @@ def save_package(pkg: XlsxPackage, path: str | Path, *, backup: bool = True, kee
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         with open(tmp, "wb") as f:
-            pkg.save(f)
+            pkg.save(f, helper)
             f.flush()
             os.fsync(f.fileno())
         made = backup_file(path, keep=keep, now=now) if backup and path.exists() else None
@@ -164,7 +165,7 @@ class WorkbookFile:
     """The headless adapter: a workbook file read with calamine, written by zip/XML patching."""
 
     def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True,
-                 upgrade: bool = False):
+                 upgrade: bool = False, second_process: bool = False):
         self.path = Path(path)
         self.schema = schema or load_schema()
         self.backup = backup
@@ -176,6 +177,9 @@ class WorkbookFile:
         self._data: WorkbookData | None = None
         self._stamp: tuple[int, int] | None = None
         self.last_backup: Path | None = None
+        # a job that will write a big workbook starts the save's second process as it reads (xlsx.part_patch)
+        self.second_process = second_process
+        self._helper: SecondProcess | None = None
 
     @property
     def folder(self) -> Path:
@@ -216,6 +220,8 @@ class WorkbookFile:
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
         self._grids = {}
+        if self.second_process and self._helper is None and self._pkg.worth_a_second_process():
+            self._helper = SecondProcess.start()
 
     def digest(self) -> str:
         """SHA-256 of the file as :meth:`read` read it (the refresh memo's key)."""
@@ -236,9 +242,15 @@ class WorkbookFile:
             raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; "
                                 "nothing was "
                                 "written")
-        with gc_paused():
-            apply_to_package(self._pkg, self._data, changes)
-            self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now)
+        try:
+            with gc_paused():
+                apply_to_package(self._pkg, self._data, changes)
+                self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now,
+                                                helper=self._helper)
+        finally:
+            if self._helper is not None:
+                self._helper.close()
+                self._helper = None
 
     def status(self, text: str) -> None:  # the headless front shows progress itself
         pass

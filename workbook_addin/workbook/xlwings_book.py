@@ -19,7 +19,7 @@ from ..core.schema import Schema, load_schema
 from .tables_changes import WorkbookChanges, plain_value
 from .tables_layout import TableLayout, WorkbookData, frame_from_rows, table_specs
 from .xlsx.refs import col_letter, parse_range
-from .xlsx.sheetxml import follows_table
+from .xlsx.ranges import follows_table
 
 TITLE = "刷新数据 Refresh metrics"
 

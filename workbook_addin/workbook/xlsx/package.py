@@ -6,20 +6,19 @@ import hashlib
 import io
 import posixpath
 import re
-import struct
-import types
 import xml.etree.ElementTree as ET
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .refs import col_letter, parse_range, range_ref, split_ref
-from .sheetxml import Growth, Region, SheetEdit, extend_ranges, follows_table, patch_sheet_xml, update_dimension
-from ...core.errors import LianxingError
+from .ranges import follows_table
+from .sheetxml import Growth, Region, SheetEdit
+from .members import BIG_PART, Members, PackageError, deflate, inflate, write_raw
+from .part_patch import SecondProcess, patch_part
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -32,10 +31,6 @@ _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 
 def _attr(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-
-
-class PackageError(LianxingError, ValueError):
-    """The file is not a workbook this code can patch (the message says what is wrong)."""
 
 
 @dataclass
@@ -101,6 +96,8 @@ _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 #: one area of a defined name: 'Sheet'!$A$1:$Z$13 (sheet group 2 quoted, 3 plain; range group 4)
 _NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))"
                         r"!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
+#: a changed sheet part this large (XML) is patched in the second process, when there is one
+OFFLOAD_BYTES = 20_000_000
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
 
 
@@ -120,10 +117,11 @@ class XlsxPackage:
             raise PackageError(f"{source}: not a readable .xlsx/.xlsm file ({exc}) / 无法读取工作簿文件") from exc
         self._raw = raw
         #: every member's bytes, inflated when first asked for (a refresh reads a few parts of 60)
-        self.data: Mapping[str, bytes] = _Members(zf, raw, self.infos, str(source))
+        self.data: Mapping[str, bytes] = Members(zf, raw, self.infos, str(source))
         if "xl/workbook.xml" not in self.data:
             raise PackageError(f"{source}: no xl/workbook.xml inside: not an Excel workbook / 不是 Excel 工作簿")
         self._changed: dict[str, bytes] = {}
+        self._deflated: dict[str, tuple[bytes, int, int]] = {}  # parts patched in a second process, as stored
         self._added: list[str] = []  # new members, saved after the ones read
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
@@ -215,6 +213,12 @@ class XlsxPackage:
         """A member's size as stored (0 for a new one): what it costs to read."""
         info = next((i for i in self.infos if i.filename == part), None)
         return info.compress_size if info is not None else 0
+
+    def worth_a_second_process(self) -> bool:
+        """Whether a save of this package may hand a sheet to a second process (a sheet part as big
+        as :data:`OFFLOAD_BYTES`): the caller starts one early, as the file is read."""
+        parts = {s.part for s in self.sheets.values()}
+        return any(i.file_size >= OFFLOAD_BYTES for i in self.infos if i.filename in parts)
 
     def has_part(self, part: str) -> bool:
         return part in self.data or part in self._added
@@ -322,33 +326,22 @@ class XlsxPackage:
         self._table_refs[table] = (r1, c1, last_data_row, c2)
 
     # ------------------------------------------------------------------ saving
-    def _apply(self, ready: Callable[[str], None] | None = None) -> None:
-        """Applies the collected edits; ``ready(part)`` is called as each sheet part is final."""
+    def _apply(self, ready: Callable[[str], None] | None = None, helper: SecondProcess | None = None) -> None:
+        """Applies the collected edits; ``ready(part)`` is called as each sheet part is final. The
+        largest part may go to ``helper`` (see :mod:`.part_patch`), its result kept deflated."""
+        offloaded = self._offload(helper)
         for sheet, edit in self._edits.items():
-            if not edit:
-                continue
             part = self.sheets[sheet].part
-            current = self._changed[part] if part in self._changed else self.data[part]
-            result = patch_sheet_xml(current, edit, self.date1904)
-            del current
-            result_removed_formula = result.removed_formula
-            xml = result.xml
-            body = xml.find(b"<sheetData")  # the dimension is above the rows, the ranges that follow a table below
-            head = update_dimension(xml[:body].decode("utf-8"), result.max_row, result.max_col).encode("utf-8")
-            cut = max(xml.rfind(b"</sheetData>"), body)
-            tail = xml[cut:]
-            if edit.growths:
-                text = tail.decode("utf-8")
-                for g in edit.growths:
-                    text = extend_ranges(text, g.c1, g.c2, g.template_row, g.last_new, g.first_row)
-                tail = text.encode("utf-8")
-            if head != xml[:body] or tail != xml[cut:]:
-                xml = b"".join((head, xml[body:cut], tail))
-            self._changed[part] = xml
-            del xml, result
-            if ready is not None:
-                ready(part)
-            if result_removed_formula and "xl/calcChain.xml" in self.data:
+            if edit and part not in offloaded:
+                self._patch(part, edit, ready)
+        for part, (job, edit) in offloaded.items():
+            try:
+                raw, crc, size, removed = job.result()
+            except Exception:  # noqa: BLE001 - the second process failed or vanished: patched here
+                self._patch(part, edit, ready)
+                continue
+            self._deflated[part] = (raw, crc, size)
+            if removed and "xl/calcChain.xml" in self.data:
                 self._drop_calc_chain()
         for table, ref in self._table_refs.items():
             t = self.tables[table]
@@ -363,6 +356,30 @@ class XlsxPackage:
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()
+
+    def _patch(self, part: str, edit: SheetEdit, ready: Callable[[str], None] | None) -> None:
+        current = self._changed[part] if part in self._changed else self.data[part]
+        self._changed[part], removed = patch_part(current, edit, self.date1904)
+        del current
+        if ready is not None:
+            ready(part)
+        if removed and "xl/calcChain.xml" in self.data:
+            self._drop_calc_chain()
+
+    def _offload(self, helper: SecondProcess | None) -> dict[str, tuple[Future, SheetEdit]]:
+        """The largest edited sheet part, sent to ``helper`` when it is big and another sheet is
+        patched here meanwhile (nothing to gain otherwise)."""
+        edited = [(self.infos_size(self.sheets[s].part), s) for s, e in self._edits.items() if e]
+        if helper is None or len(edited) < 2:
+            return {}
+        _, sheet = max(edited)
+        part = self.sheets[sheet].part
+        info = next((i for i in self.infos if i.filename == part), None)
+        raw = self.data.raw(info) if info is not None and part not in self._changed else None  # type: ignore[attr-defined]
+        if raw is None or info is None or info.file_size < OFFLOAD_BYTES:
+            return {}
+        job = helper.submit(raw, info.file_size, info.CRC, self._edits[sheet], self.date1904)
+        return {part: (job, self._edits[sheet])} if job is not None else {}
 
     def _names_follow(self, t: TablePart, new_last: int) -> None:
         """Defined names over a table's rows (its sheet's print area, a settings table's name) end
@@ -400,11 +417,12 @@ class XlsxPackage:
         rels = re.sub(r'<Relationship\b[^>]*Target="(?:/xl/)?calcChain\.xml"[^>]*/>', "", rels)
         self._changed["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
 
-    def save(self, target: str | Path | IO[bytes]) -> None:
+    def save(self, target: str | Path | IO[bytes], helper: SecondProcess | None = None) -> None:
         """Writes the package: changed parts re-serialised, every other member copied as it was read.
 
         Unchanged members are copied still compressed (no inflate/deflate round trip); large changed
-        parts are deflated on a second thread while the next sheet is patched (zlib releases the GIL).
+        parts are deflated on a second thread while the next sheet is patched (zlib releases the GIL),
+        the largest in ``helper``'s process when there is one. The package is not read after a save.
         """
         with ThreadPoolExecutor(max_workers=2) as pool:
             deflated: dict[str, Future] = {}
@@ -412,9 +430,9 @@ class XlsxPackage:
             def ready(part: str) -> None:
                 data = self._changed[part]
                 if len(data) > BIG_PART:
-                    deflated[part] = pool.submit(_deflate, data)
+                    deflated[part] = pool.submit(deflate, data)
 
-            self._apply(ready)
+            self._apply(ready, helper)
             with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
                 for info in self.infos:
                     if info.filename in self._removed:
@@ -423,16 +441,21 @@ class XlsxPackage:
                     new.compress_type = info.compress_type
                     new.external_attr = info.external_attr
                     new.create_system = info.create_system
-                    if info.filename in self._changed:
+                    if info.filename in self._deflated:
+                        raw_deflated, crc, size = self._deflated[info.filename]
+                        if write_raw(z, new, raw_deflated, crc, size):
+                            continue
+                        data = inflate(raw_deflated, size, crc) or b""
+                    elif info.filename in self._changed:
                         data = self._changed[info.filename]
                         job = deflated.get(info.filename)
                         if job is not None and info.compress_type == zipfile.ZIP_DEFLATED:
                             raw_deflated, crc = job.result()
-                            if _write_raw(z, new, raw_deflated, crc, len(data)):
+                            if write_raw(z, new, raw_deflated, crc, len(data)):
                                 continue
                     else:
                         raw = self.data.raw(info)  # type: ignore[attr-defined]
-                        if raw is not None and _write_raw(z, new, raw, info.CRC, info.file_size):
+                        if raw is not None and write_raw(z, new, raw, info.CRC, info.file_size):
                             continue
                         data = self.data[info.filename]
                     z.writestr(new, data, compresslevel=1 if len(data) > BIG_PART else None)
@@ -440,101 +463,3 @@ class XlsxPackage:
                 for part in self._added:
                     z.writestr(zipfile.ZipInfo(part, date_time=stamp), self._changed[part],
                                compress_type=zipfile.ZIP_DEFLATED)
-
-
-#: parts above this size are deflated at level 1 (speed over a few per cent of file size)
-BIG_PART = 1_000_000
-
-_FAST_ZLIB: types.ModuleType = zlib
-try:  # ISA-L: the same deflate streams as zlib, several times faster (see _deflate)
-    from isal import isal_zlib
-
-    _FAST_ZLIB = isal_zlib
-except ImportError:  # pragma: no cover - a platform without isal wheels
-    pass
-
-
-def _deflate(data: bytes) -> tuple[bytes, int]:
-    """(raw deflate stream at level 1, CRC-32) of a big changed part. ISA-L's deflate (``isal``)
-    is about ten times faster than zlib's at level 1 and compresses these sheets a little better;
-    zlib (exactly what ``ZipFile.writestr(compresslevel=1)`` stores) where it is not installed."""
-    z = _FAST_ZLIB.compressobj(1, zlib.DEFLATED, -15)
-    return z.compress(data) + z.flush(), zlib.crc32(data)
-
-
-def _inflate(raw: bytes, size: int, crc: int) -> bytes | None:
-    """A member's bytes from its raw deflate stream (ISA-L's inflate is twice zlib's), or None when
-    they do not come out as the directory says (then zipfile reads it, and says what is wrong)."""
-    try:
-        data = _FAST_ZLIB.decompressobj(-15).decompress(raw)
-    except Exception:  # noqa: BLE001 - isal and zlib raise their own error types; zipfile reports it
-        return None
-    return data if len(data) == size and zlib.crc32(data) == crc else None
-
-
-def _write_raw(z: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, crc: int, size: int) -> bool:
-    """Appends a member whose deflated bytes are already at hand, as ``writestr`` would have written
-    it. False (nothing written) when this Python's zipfile lacks what it needs, or Zip64 would be."""
-    if len(raw) >= zipfile.ZIP64_LIMIT or size >= zipfile.ZIP64_LIMIT or not hasattr(z, "start_dir"):
-        return False
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.CRC, info.compress_size, info.file_size = crc, len(raw), size
-    info.flag_bits = 0
-    fp: Any = z.fp  # the archive being written (never None here)
-    info.header_offset = fp.tell()
-    z._writecheck(info)  # type: ignore[attr-defined]  # the same checks writestr makes
-    z._didModify = True  # type: ignore[attr-defined]
-    fp.write(info.FileHeader(False))
-    fp.write(raw)
-    z.filelist.append(info)
-    z.NameToInfo[info.filename] = info
-    z.start_dir = fp.tell()
-    return True
-
-
-class _Members(Mapping):
-    """A package's members by name: inflated on first access and kept; raw (still deflated) bytes
-    of an untouched member for copying it into the saved file as it is."""
-
-    def __init__(self, zf: zipfile.ZipFile, raw: bytes, infos: list[zipfile.ZipInfo], source: str):
-        self._zf, self._raw, self._source = zf, raw, source
-        self._infos = {i.filename: i for i in infos}
-        self._cache: dict[str, bytes] = {}
-
-    def __getitem__(self, name: str) -> bytes:
-        data = self._cache.get(name)
-        if data is None:
-            if name not in self._infos:
-                raise KeyError(name)
-            info = self._infos[name]
-            raw = self.raw(info) if info.file_size > BIG_PART else None
-            data = _inflate(raw, info.file_size, info.CRC) if raw is not None else None
-            if data is not None:
-                self._cache[name] = data
-                return data
-            try:
-                data = self._cache[name] = self._zf.read(name)
-            except (zipfile.BadZipFile, zlib.error, OSError) as exc:
-                raise PackageError(f"{self._source}: part {name} is damaged ({exc}) / 工作簿文件已损坏") from exc
-        return data
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._infos
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._infos)
-
-    def __len__(self) -> int:
-        return len(self._infos)
-
-    def raw(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The member's deflated bytes as stored, or None when they cannot be copied as they are."""
-        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
-            return None
-        head = self._raw[info.header_offset:info.header_offset + 30]
-        if len(head) < 30 or head[:4] != b"PK\x03\x04":
-            return None
-        name_len, extra_len = struct.unpack("<HH", head[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
-        data = self._raw[start:start + info.compress_size]
-        return data if len(data) == info.compress_size else None
