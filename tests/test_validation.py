@@ -174,3 +174,40 @@ def test_a_columns_day_month_order_is_decided_from_all_its_dates():
     assert typed["publish_date"].iloc[0].strftime("%Y-%m-%d") == "2026-05-10"
     note = [p for p in problems if p.column_key == "publish_date"]
     assert len(note) == 1 and note[0].row is None and "settles day/month order" in note[0].message
+
+
+_urls = st.builds(
+    lambda scheme, www, host, sep, handle, tail: f"{scheme}{www}{host}{sep}{handle}{tail}",
+    st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", ""]), st.sampled_from(["www.", "", "m.", "WWW."]),
+    st.sampled_from(["tiktok.com", "youtube.com", "instagram.com", "TikTok.com", "tiktok.co", "instagr.am", "youtu.be"]),
+    st.sampled_from(["/@", "/", "/@@", "//@", "/c/", "/channel/"]),
+    st.one_of(st.sampled_from(["p", "reel", "stories", "explore", "Mia", "mia.b_c-1", ".", "-"]), _handles),
+    st.sampled_from(["", "/", "?lang=en", "/video/1", " ", "//"]))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["TikTok", "Instagram", "YouTube", None, "", "Snapchat", "tiktok"]), _urls),
+                     min_size=1, max_size=20))
+def test_vectorised_creator_keys_of_profile_links_match_the_scalar_function(rows):
+    # plain profile links take a fast path: it must agree with creator_key on every link, plain or not
+    platforms, urls = zip(*rows)
+    keys, reasons = creator_keys(pd.Series(platforms, dtype=object), pd.Series([None] * len(urls), dtype=object),
+                                 pd.Series(urls, dtype=object))
+    for p, u, k, r in zip(platforms, urls, keys, reasons):
+        expected = try_creator_key(p or None, u)
+        assert k == expected, (p, u)
+        assert (r != "") == (expected is None)
+
+
+def test_every_kind_of_profile_link_gets_the_scalar_functions_key():
+    import itertools
+
+    urls = ["".join(parts) for parts in itertools.product(
+        ["https://", "http://", "HTTPS://", ""], ["www.", "", "m."],
+        ["tiktok.com", "youtube.com", "instagram.com", "TikTok.com", "instagr.am"], ["/@", "/", "//@", "/channel/"],
+        ["p", "reel", "stories", "tv", "Mia", "mia.b_c-1", ".", "é", "a b"], ["", "/", "?lang=en", "/video/1", " "])]
+    platforms = [["TikTok", "Instagram", "YouTube", None, "", "Snapchat", "tiktok"][i % 7] for i in range(len(urls))]
+    keys, _ = creator_keys(pd.Series(platforms, dtype=object), pd.Series([None] * len(urls), dtype=object),
+                           pd.Series(urls, dtype=object))
+    assert [k for k in keys] == [try_creator_key(p or None, u) for p, u in zip(platforms, urls)]
+    assert sum(k is not None for k in keys) > 100

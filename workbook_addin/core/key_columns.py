@@ -21,6 +21,12 @@ _KEY_OK = re.compile(r"^(?:tiktok|instagram|youtube):(?:[a-z0-9._\-]+|channel/[A
 _SIMPLE_HANDLE = re.compile(r"[ \t]*@?[ \t]*([A-Za-z0-9._\-]+)[ \t]*\Z")
 #: A line of "\n"-joined handles that is not a plain ASCII handle (see _SIMPLE_HANDLE).
 _NOT_SIMPLE_LINE = re.compile(r"^(?![ \t]*@?[ \t]*[A-Za-z0-9._\-]+[ \t]*$).*$", re.M)
+#: A plain profile link (scheme, optional "www.", a platform's host, one handle): the URL fast path
+#: of creator_keys(); anything else (queries, other hosts, spaces, non-ASCII) goes through creator_key.
+_PROFILE_URL = re.compile(r"https?://(?:www\.)?(tiktok\.com/@|youtube\.com/@|instagram\.com/)([A-Za-z0-9._\-]+)/?")
+_URL_PLATFORM = {"tiktok.com/@": "TikTok", "youtube.com/@": "YouTube", "instagram.com/": "Instagram"}
+#: Instagram paths that are posts or pages, not profiles
+_INSTAGRAM_PAGES = frozenset({"p", "reel", "reels", "tv", "stories", "explore"})
 #: The characters of a plain handle, and the line break that joins them.
 _HANDLE_BYTES = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-\n"
 
@@ -89,11 +95,27 @@ def creator_keys(platform: pd.Series, handle: pd.Series, profile_url: pd.Series 
     reasons = np.full(len(keys), "", dtype=object)
     for i in np.flatnonzero(keys == None):  # noqa: E711 (element-wise)
         p, h = plat[i], hnd[i]
+        p, h = None if p is None or p != p else p, None if h is None or h != h else h
+        if (key := _profile_url_key(p, h)) is not None:
+            keys[i] = key
+            continue
         try:
-            keys[i] = creator_key(None if p is None or p != p else p, None if h is None or h != h else h)
+            keys[i] = creator_key(p, h)
         except CreatorKeyError as exc:
             reasons[i] = str(exc)
     return keys, reasons
+
+
+def _profile_url_key(platform: object, url: object) -> str | None:
+    """creator_key(platform, url) for a plain profile link of the platform (or without a platform),
+    without the general URL parsing; None for anything else (creator_key decides those)."""
+    m = _PROFILE_URL.fullmatch(url) if type(url) is str else None
+    if m is None:
+        return None
+    code = _URL_PLATFORM[m.group(1)]
+    if platform not in (None, "", code) or (code == "Instagram" and m.group(2) in _INSTAGRAM_PAGES):
+        return None
+    return f"{code.lower()}:{m.group(2).lower()}"
 
 
 def match_creator_keys(values: pd.Series | np.ndarray, known: pd.Index | None) -> tuple[np.ndarray, np.ndarray,

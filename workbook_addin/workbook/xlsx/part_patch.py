@@ -4,16 +4,18 @@ A big refresh patches a few large sheets one after the other (50 000 collaborati
 Creators, Scores) on one core, while a laptop has two or more. :class:`SecondProcess` is a
 process started when a big workbook is opened for writing (starting one and importing this code
 takes about 0.3 s, paid while the workbook is read); at the save it takes the largest sheet,
-deflated bytes in, deflated bytes out, while this process patches the others. Where a process
+deflated bytes in, deflated bytes out (a tenth of the XML to send), while this process patches
+the others. Where a process
 cannot be started (one core, Pyodide, an embedded interpreter) or fails, the part is patched here,
 as it always was: the saved file is the same byte for byte either way.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import subprocess
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from .members import deflate, inflate
 from .ranges import extend_ranges, update_dimension
@@ -53,15 +55,15 @@ def patch_deflated(raw: bytes, size: int, crc: int, edit: SheetEdit,
     return out, new_crc, len(new), removed
 
 
-def _started() -> bool:
-    return True
-
-
 class SecondProcess:
-    """A process that patches one sheet part of a save (see the module's docstring)."""
+    """A Python process running only this module (``python -m``), fed one job through its standard
+    input and answering on its standard output. Not ``multiprocessing``: its spawn start runs the
+    caller's script again in the child, and a scheduled script without a ``__main__`` guard would
+    refresh twice."""
 
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self._proc: subprocess.Popen | None = proc
+        self._thread = ThreadPoolExecutor(max_workers=1)  # waits for the answer while this process works
 
     @classmethod
     def start(cls) -> SecondProcess | None:
@@ -70,24 +72,55 @@ class SecondProcess:
             return None
         if not os.path.basename(sys.executable or "").lower().startswith("python"):
             return None  # embedded (Excel, Pyodide): sys.executable would not start Python
-        helper = cls()
         try:
-            helper._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            helper._pool.submit(_started)  # imports this module there now, not at the save
-        except Exception:  # noqa: BLE001 - no process: the save patches every part itself
-            helper.close()
+            proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        except OSError:
             return None
-        return helper
+        return cls(proc)
 
     def submit(self, raw: bytes, size: int, crc: int, edit: SheetEdit, date1904: bool) -> Future | None:
-        if self._pool is None:
+        """The job's future (:func:`patch_deflated`'s answer), or None when the process is gone."""
+        if self._proc is None:
             return None
-        try:
-            return self._pool.submit(patch_deflated, raw, size, crc, edit, date1904)
-        except Exception:  # noqa: BLE001 - a broken pool: patched here
-            return None
+        return self._thread.submit(self._run, (raw, size, crc, edit, date1904))
+
+    def _run(self, job: tuple) -> tuple[bytes, int, int, bool]:
+        proc = self._proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            raise RuntimeError("the second process is closed")
+        pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.close()
+        answer = pickle.load(proc.stdout)  # EOFError when it died: the caller patches the part itself
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        proc, self._proc = self._proc, None
+        self._thread.shutdown(wait=False)
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None and not pipe.closed:
+                    pipe.close()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+
+
+def _serve() -> None:
+    """The second process: one job from standard input, its answer (or its error) to standard output."""
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:  # closed without a job: the save needed no help
+        return
+    try:
+        answer: object = patch_deflated(*job)
+    except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller, which patches it itself
+        answer = exc
+    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _serve()
