@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from workbook_addin.core.cells import is_blank, is_no_data, present_cells, stripped_texts
-from workbook_addin.importers import changes, fields
+from workbook_addin.core.keys import CreatorKeyError, creator_key
+from workbook_addin.importers import changes, fields, ledger
 from workbook_addin.importers.platforms import post_key, post_keys
 
 LINKS = [
@@ -70,7 +71,8 @@ def test_plain_number_columns_are_read_at_once():
 
 
 def test_stripped_texts_equal_the_blank_rule():
-    values = ["", " ", "a", " a ", "n/a", "N/A ", "-", "—", "none", "无", "暂无", "nan", "NaN", "null x", "\u3000", "--"]
+    values = ["", " ", "a", " a ", "n/a", "N/A ", "-", "—", "none", "无", "暂无", "nan", "NaN", "null x", "\u3000",
+              "--"]
     assert stripped_texts(values) == [None if is_no_data(v) else v.strip() for v in values]
 
 
@@ -93,23 +95,53 @@ def test_summary_rows_found_by_columns_equal_the_row_by_row_rule():
 
 
 def test_present_cells_keep_each_cell_or_none_as_the_blank_rule_says():
-    cells = [None, "", " ", "n/a", " N/A ", "x", " x ", 1, 0, 1.5, float("nan"), np.nan, pd.NaT, pd.NA, dt.date(2026, 1, 1),
-             dt.datetime(2026, 1, 1), pd.Timestamp("2026-01-01"), True, False, np.int64(3), "暂无", "-", "—", "nana",
-             np.datetime64("NaT"), "none", "\u3000"]
+    cells = [None, "", " ", "n/a", " N/A ", "x", " x ", 1, 0, 1.5, float("nan"), np.nan, pd.NaT, pd.NA,
+             dt.date(2026, 1, 1), dt.datetime(2026, 1, 1), pd.Timestamp("2026-01-01"), True, False, np.int64(3),
+             "暂无", "-", "—", "nana", np.datetime64("NaT"), "none", "\u3000"]
     got = present_cells(cells)
     assert all(g is (None if is_no_data(c) else c) for g, c in zip(got, cells)) and len(got) == len(cells)
 
 
 def test_link_checks_of_a_column_equal_checking_each_link():
-    links = ["https://www.tiktok.com/@a/video/1", "tiktok.com/x", "https://youtube.com/watch?v=1", "http://example.com:80/x",
-             "not a link", "https://www.tiktok.com/@a b/video/1", "", " ", "ftp://x.com/a", "https://x",
-             "HTTPS://WWW.TIKTOK.COM/A", "https://user@tiktok.com/x", "tiktok.com?x", None, 5.0, "a.b", "=cmd|' /C calc'!A0",
-             "https://www.tiktok.com/@a/video/1\u00a0x"]
+    links = ["https://www.tiktok.com/@a/video/1", "tiktok.com/x", "https://youtube.com/watch?v=1",
+             "http://example.com:80/x", "not a link", "https://www.tiktok.com/@a b/video/1", "", " ", "ftp://x.com/a",
+             "https://x", "HTTPS://WWW.TIKTOK.COM/A", "https://user@tiktok.com/x", "tiktok.com?x", None, 5.0, "a.b",
+             "=cmd|' /C calc'!A0", "https://www.tiktok.com/@a/video/1\u00a0x"]
     platforms = ["TikTok", "YouTube", None, "n/a", float("nan"), "Instagram", "tiktok"]
     rng = random.Random(7)
     for _ in range(20):
         urls = [rng.choice(links) for _ in range(60)]
         plats = [rng.choice(platforms) for _ in urls]
-        assert changes._url_problems(urls, plats) == [None if u is None else changes._url_problem(u, changes._platform(p))
-                                                      for u, p in zip(urls, plats)]
+        one_by_one = [None if u is None else changes._url_problem(u, changes._platform(p)) for u, p in zip(urls, plats)]
+        assert changes._url_problems(urls, plats) == one_by_one
     assert changes._url_problems(["a.com/x\ny"], ["TikTok"]) == [changes._url_problem("a.com/x\ny", "TikTok")]
+
+
+def test_plain_handles_get_the_key_the_full_reading_gives():
+    rng = random.Random(3)
+    for _ in range(2000):
+        handle = "".join(rng.choice("@aZ09_-") for _ in range(rng.randint(1, 8)))
+        platform = rng.choice(["TikTok", "tiktok", " YouTube ", "instagram", "Snap", "", "ig"])
+        # a trailing space is stripped, so the same handle read the long way must give the same key or error
+        assert _key_or_error(platform, handle) == _key_or_error(platform, handle + " ")
+
+
+def _key_or_error(platform, handle):
+    try:
+        return creator_key(platform, handle)
+    except CreatorKeyError as exc:
+        return f"error: {exc}".replace(repr(handle + " "), repr(handle))
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_floats_of_a_column_equal_pandas_reading_it(seed):
+    rng = random.Random(seed)
+    pool = rng.sample([1.5, 2.0, 0.0, -3.25, 7, 12, None, float("nan"), np.float64(4.5), "3", "x", True, pd.NA, pd.NaT,
+                       2**60 + 1, 1e300], rng.randint(1, 5))
+    values = np.empty(rng.randint(1, 30), dtype=object)
+    values[:] = [rng.choice(pool) for _ in range(len(values))]
+    got = ledger.floats(values)
+    if got is not None:
+        expected = pd.to_numeric(pd.Series(values), errors="coerce")
+        assert expected.dtype == np.float64
+        np.testing.assert_array_equal(got, expected.to_numpy())

@@ -23,6 +23,8 @@ _HOSTS = {
 }
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _HANDLE_OK = re.compile(r"^[a-z0-9._\-]+$")
+#: a handle as typed that needs no normalising: ASCII letters, digits, "_" and "-" after any "@"
+_PLAIN_HANDLE = re.compile(r"@*[A-Za-z0-9_\-]+")
 
 
 class CreatorKeyError(LianxingError, ValueError):
@@ -82,6 +84,10 @@ def creator_key(platform: str | None, handle: str | None) -> str:
     ``platform`` may be empty when ``handle`` is a profile URL (the host decides). Raises
     :class:`CreatorKeyError` with a plain-language reason when no key can be made.
     """
+    if type(handle) is str and type(platform) is str and _PLAIN_HANDLE.fullmatch(handle):
+        # the common case, read without the steps below (which give it the same key): 10 000 handles an export
+        if (plain := load_schema().enums["platform"].normalise(platform)) is not None:
+            return f"{plain.lower()}:{handle.lstrip('@').lower()}"
     raw = "" if handle is None else unicodedata.normalize("NFKC", str(handle)).translate(_INVISIBLE).strip()
     if not raw:
         raise CreatorKeyError("handle is empty")

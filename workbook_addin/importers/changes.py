@@ -22,6 +22,7 @@ from ..core.cells import CellError, is_no_data, parse_number
 from ..core.keys import platform_from_url
 from ..core.schema import load_schema
 from .collabs import collab_date, present
+from .ledger import floats
 
 #: Post metrics a post export replaces; the collaborations sheet decides which of them exist.
 POST_METRICS = ("views", "likes", "comments", "shares", "saves", "clicks", "orders", "gmv")
@@ -198,9 +199,8 @@ def changes(collabs: pd.DataFrame, ids: pd.Series, sums: pd.DataFrame, fill: dic
         new = np.full(len(collabs), np.nan)
         new[has] = sums[m].to_numpy(dtype=float)[t[has]]
         old = collabs[m].to_numpy(dtype=object) if m in collabs else np.full(len(collabs), None, dtype=object)
-        old_num = pd.to_numeric(pd.Series(old), errors="coerce").to_numpy(dtype=float)
+        old_num, text = _numbers(old)
         differ = ~np.isnan(new) & ~(np.abs(old_num - new) < 1e-6)
-        text = _texts(old)
         for i in np.flatnonzero(differ & text):  # text such as "38,477" is read as a person typed it
             if same(old[i], float(new[i])):
                 differ[i] = False
@@ -227,6 +227,14 @@ def _texts(values: np.ndarray) -> np.ndarray:
     if infer_dtype(values, skipna=True) in _NO_TEXT:
         return np.zeros(len(values), dtype=bool)
     return np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+
+
+def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each cell as ``pd.to_numeric`` reads it, NaN where it reads none; which cells are text): a
+    column of numbers and blanks is converted at once."""
+    if (number := floats(values)) is not None:
+        return number, np.zeros(len(values), dtype=bool)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float), _texts(values)
 
 
 def _fill_empty(out: _Changes, collabs: pd.DataFrame, fill: dict, dups: set[str], sheet_cols: set[str]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.cells import CellError, is_no_data, parse_date, present_cells
+from ..core.cells import CellError, is_no_data, parse_date, present_cells, stripped_texts
 from ..core.keys import platform_from_url, try_creator_key
 from .platforms import post_keys
 from .problems import Problem
@@ -173,8 +173,10 @@ def creator_keys(creators_df: pd.DataFrame | None) -> set[str] | None:
 def collab_ids(collabs: pd.DataFrame) -> pd.Series:
     """Collab ID per index label, as text (the index itself for frames without the column)."""
     if "collab_id" in collabs:
-        return pd.Series([None if is_no_data(v) else str(v).strip() for v in collabs["collab_id"].tolist()],
-                         index=collabs.index, dtype=object)
+        values = collabs["collab_id"].tolist()
+        texts = (stripped_texts(values) if set(map(type, values)) <= {str}  # IDs as typed: read at once
+                 else [None if is_no_data(v) else str(v).strip() for v in values])
+        return pd.Series(texts, index=collabs.index, dtype=object)
     return pd.Series([str(i) for i in collabs.index], index=collabs.index, dtype=object)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,9 +62,9 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     kept, numbers = _data_rows(decoding, det, file, out)
     frame = pd.DataFrame({"source_row": pd.Series(numbers, dtype="int64")})
     default_decimal = det.format.decimal if det.format.decimal != "." or decoding.delimiter != ";" else ","
-    for fld, j in det.columns.items():
+    for fld, j, values in _columns(kept, det):
         header = det.headers[j]
-        column = Column(list(map(itemgetter(j), kept)))
+        column = Column(values, text=decoding.delimiter is not None or None)
         frame[fld], problems = _typed(fld, column, numbers, file, header, default_decimal, det.format.date_order)
         out.problems.extend(problems)
         if FIELD_TYPES.get(fld) == "money":
@@ -78,6 +77,15 @@ def extract(decoding: Decoding, det: Detection, file: str) -> Extracted:
     out.frame = frame
     out.problems.sort(key=lambda p: (p.row or 0))
     return out
+
+
+def _columns(kept: list[list[Any]], det: Detection) -> list[tuple[str, int, list[Any]]]:
+    """(field, column index, cells) of each used column: the rows turned into columns at once where
+    the file has few other columns (every kept row has all the used ones), else column by column."""
+    if kept and len(det.headers) <= 2 * len(det.columns):
+        cells = list(zip(*kept))
+        return [(fld, j, list(cells[j])) for fld, j in det.columns.items()]
+    return [(fld, j, [rec[j] for rec in kept]) for fld, j in det.columns.items()]
 
 
 def _data_rows(decoding: Decoding, det: Detection, file: str, out: Extracted) -> tuple[list[list[Any]], list[int]]:
@@ -167,10 +175,10 @@ class Column:
     The distinct values are found when first asked for: a column of plain numbers or of links (every
     cell distinct) is read without them."""
 
-    def __init__(self, values: list[Any]) -> None:
+    def __init__(self, values: list[Any], text: bool | None = None) -> None:
         self.values = values
-        #: every cell is text (a CSV's columns): the readers may take text-only shortcuts
-        self.text = set(map(type, values)) <= {str}
+        #: every cell is text (a CSV's columns, ``text``): the readers may take text-only shortcuts
+        self.text = set(map(type, values)) <= {str} if text is None else text
         self._codes: np.ndarray | None = None
         self._uniques: list[Any] = []
 

@@ -54,11 +54,29 @@ def normalise(ledger: pd.DataFrame | None) -> pd.DataFrame:
     for c in _TEXT:
         out[c] = _text(out[c])
     for c in METRICS:
-        out[c] = pd.to_numeric(out[c], errors="coerce")
+        number = floats(out[c].to_numpy())
+        out[c] = pd.to_numeric(out[c], errors="coerce") if number is None else pd.Series(number, index=out.index)
     for c in _DATES:
         out[c] = pd.to_datetime(out[c], errors="coerce")
     keep = (out["source"].notna() & out["item_id"].notna()).to_numpy()
     return out if keep.all() else out[keep].reset_index(drop=True)
+
+
+def floats(values: np.ndarray) -> np.ndarray | None:
+    """``pd.to_numeric`` of a column of Python numbers and blanks (None, NaN) that it reads as
+    decimals, converted at once (a Python call per cell cost milliseconds a column); None for any
+    other column (whole numbers without a blank, which it keeps whole, text, other types)."""
+    if values.dtype != object or not len(values):
+        return None
+    kinds = set(map(type, values.tolist()))
+    if not kinds <= {float, int, type(None)}:
+        return None
+    blank = pd.isna(values)
+    if int in kinds and (not blank.any() or any(abs(v) >= 2**53 for v in values[~blank].tolist())):
+        return None
+    out = np.full(len(values), np.nan)
+    out[~blank] = values[~blank].astype(float)
+    return out
 
 
 def _text(col: pd.Series) -> pd.Series:
@@ -97,7 +115,9 @@ def entries_from(matched: pd.DataFrame, collab_ids: pd.Series) -> pd.DataFrame:
     out["status"] = _statuses(matched, orders)
     out["file"] = matched["source_file"].astype(str).to_numpy()
     out["first_seen"] = out["last_seen"] = pd.to_datetime(matched["as_of"]).to_numpy()
-    out = out.sort_values("last_seen", kind="stable").drop_duplicates(_KEY, keep="last")
+    if not out["last_seen"].is_monotonic_increasing:  # (one export's rows share their date)
+        out = out.sort_values("last_seen", kind="stable")
+    out = out.drop_duplicates(_KEY, keep="last")
     return out[ledger_columns()].reset_index(drop=True)
 
 
@@ -123,7 +143,8 @@ def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
     new = normalise(new)
     if new.empty:
         return old, _changed_frame([])
-    at = pd.Index(old["source"] + "\x1f" + old["item_id"]).get_indexer(new["source"] + "\x1f" + new["item_id"])
+    key_old, key_new = _keys(old, new)
+    at = pd.Index(key_old).get_indexer(key_new)
     both, fresh = at >= 0, at < 0
     merged = {c: _cells(old[c]).copy() for c in ledger_columns()}  # written in place below
     changes = _changed_frame([])
@@ -135,6 +156,19 @@ def merge_ledger(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFr
                         ignore_index=True)
         return normalise(out), changes
     return _as_normalised(merged), changes
+
+
+def _keys(old: pd.DataFrame, new: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's (source, item ID) as one number, the same numbering in both ledgers: 50 000 integers
+    hashed instead of joined texts. Neither is ever empty in a normalised ledger."""
+    def codes(col: str) -> tuple[np.ndarray, int]:
+        both = np.concatenate([old[col].to_numpy(dtype=object), new[col].to_numpy(dtype=object)])
+        found, distinct = pd.factorize(both)
+        return found.astype(np.int64), len(distinct)
+
+    (source, _), (item, items) = codes("source"), codes("item_id")
+    key = source * items + item
+    return key[:len(old)], key[len(old):]
 
 
 def _fold_in(merged: dict[str, np.ndarray], rows: np.ndarray, incoming: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -241,13 +275,14 @@ def _post_sums(posts: pd.DataFrame) -> pd.DataFrame:
         per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()
         return per_post.groupby(level="collab_id").sum(min_count=1)
     cid, cids = pd.factorize(posts["collab_id"], sort=True)
-    item = pd.factorize(posts["item_id"])[0]  # never empty in a normalised ledger
-    width = int(item.max()) + 1
-    pair = cid.astype(np.int64) * width + item
     metrics = posts[list(METRICS)].reset_index(drop=True)
-    if pd.Series(pair).duplicated().any():  # several readings of a post: the newest non-empty one
-        metrics = metrics.groupby(pair, sort=False).last()
-        cid = metrics.index.to_numpy() // width
+    if len(cids) < len(cid):  # a collaboration with several rows: several posts, or readings of one
+        item = pd.factorize(posts["item_id"])[0]  # never empty in a normalised ledger
+        width = int(item.max()) + 1
+        pair = cid.astype(np.int64) * width + item
+        if pd.Series(pair).duplicated().any():  # several readings of a post: the newest non-empty one
+            metrics = metrics.groupby(pair, sort=False).last()
+            cid = metrics.index.to_numpy() // width
     sums = metrics.groupby(cid).sum(min_count=1)
     sums.index = pd.Index(cids.to_numpy()[sums.index.to_numpy()], name="collab_id")  # typed as groupby types it
     return sums

@@ -20,17 +20,18 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
     """Writes the importers' metric updates into a copy of the collaborations frame and records the
     cells that really change; returns (frame, rows changed, cells changed). Column by column, the
     cells compared at once (:func:`changed_cells`: a next-day export updates 200 000 cells)."""
-    frame = collabs.copy()
+    frame = collabs.copy(deep=not _COPY_ON_WRITE)  # only whole columns are replaced below
     cols = [c for c in updates.columns if c in frame.columns]
     rows: set[Any] = set()
     cells = 0
     labels = updates.index[updates.index.isin(frame.index)].tolist()
     positions = frame.index.get_indexer(labels)
     for col in cols:
-        current = frame[col].to_numpy(dtype=object)[positions].tolist()
         wanted = updates[col].reindex(labels).tolist()
-        given = np.array([not (b is None or b is pd.NaT or (isinstance(b, float) and b != b)) for b in wanted],
-                         dtype=bool)
+        given = _given(wanted)
+        if not given.any():
+            continue
+        current = frame[col].to_numpy(dtype=object)[positions].tolist()
         at = np.flatnonzero(given & changed_cells(current, wanted))
         if not len(at):
             continue
@@ -42,6 +43,21 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
         cells += len(at)
         frame[col] = pd.Series(new_values, index=frame.index, dtype=object)
     return frame, len(rows), cells
+
+
+#: pandas copies a shared column before anything writes into it (pandas 3, or the option turned on):
+#: a shallow copy of the 50 000-row collaborations frame is then as safe as a deep one
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+
+
+def _given(values: list[Any]) -> np.ndarray:
+    """Which values are given (not None, NaT or NaN): the blanks pandas finds, unless one of them is a
+    blank of another kind (pd.NA), which counts as given."""
+    cells = _objects(values)
+    blank = pd.isna(cells)
+    if set(map(type, cells[blank].tolist())) <= {type(None), float, type(pd.NaT)}:
+        return ~blank
+    return np.array([not (b is None or b is pd.NaT or (isinstance(b, float) and b != b)) for b in values], dtype=bool)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
