@@ -89,18 +89,30 @@ def post_key(value: object, platform: str | None = None) -> str | None:
 
 def post_keys(values: list[Any], platforms: list[str | None]) -> list[str | None]:
     """:func:`post_key` of each value with its row's platform: the links platforms write are keyed in
-    one pass over the column (a Python call per link cost most of keying a 50 000-row export), the
-    rest one by one."""
+    one pass over the column (a Python call per link cost most of keying a 50 000-row export), or
+    found among the links keyed before (a refresh keys the export's links, then the collaborations'
+    same links), the rest one by one."""
     texts = [v.strip() if type(v) is str else "" for v in values]
-    found = _FAST_LINES.findall("\n".join(texts)) if texts else []
-    if len(found) != len(texts):  # a cell holding a line break: every cell on its own
-        found = [("",) * len(_FAST)] * len(texts)
+    known = _KEYED.get
+    keys = [known(t) for t in texts]
+    todo = [at for at, key in enumerate(keys) if key is None]
+    found = _FAST_LINES.findall("\n".join([texts[at] for at in todo])) if todo else []
+    if len(found) != len(todo):  # a cell holding a line break: every cell on its own
+        found = [("",) * len(_FAST)] * len(todo)
     (_, tiktok), (_, youtube), (_, youtu_be), (_, instagram) = _FAST
-    keys: list[str | None] = [tiktok + a if a else youtube + b if b else youtu_be + c if c else instagram + d if d
-                              else None for a, b, c, d in found]
-    for at in [at for at, key in enumerate(keys) if key is None]:
-        keys[at] = post_key(values[at], platforms[at])
+    fast = [tiktok + a if a else youtube + b if b else youtu_be + c if c else instagram + d if d else None
+            for a, b, c, d in found]
+    if len(_KEYED) > _KEYED_MAX:
+        _KEYED.clear()
+    _KEYED.update((texts[at], key) for at, key in zip(todo, fast) if key is not None)
+    for at, key in zip(todo, fast):
+        keys[at] = key if key is not None else post_key(values[at], platforms[at])
     return keys
+
+
+#: keys :data:`_FAST_LINES` found, by stripped link text (they do not depend on the platform); bounded
+_KEYED: dict[str, str] = {}
+_KEYED_MAX = 500_000
 
 
 def _id_key(text: str, platform: str | None) -> str | None:
