@@ -94,24 +94,30 @@ def post_keys(values: list[Any], platforms: list[str | None]) -> list[str | None
     same links), the rest one by one."""
     texts = [v.strip() if type(v) is str else "" for v in values]
     known = _KEYED.get
-    keys = [known(t) for t in texts]
+    keys: list[str | None] = [known(t) for t in texts] if _KEYED else [None] * len(texts)
     todo = [at for at, key in enumerate(keys) if key is None]
-    found = _FAST_LINES.findall("\n".join([texts[at] for at in todo])) if todo else []
-    if len(found) != len(todo):  # a cell holding a line break: every cell on its own
-        found = [("",) * len(_FAST)] * len(todo)
+    asked = texts if len(todo) == len(texts) else [texts[at] for at in todo]
+    found = _FAST_LINES.findall("\n".join(asked)) if asked else []
+    if len(found) != len(asked):  # a cell holding a line break: every cell on its own
+        found = [("",) * len(_FAST)] * len(asked)
     (_, tiktok), (_, youtube), (_, youtu_be), (_, instagram) = _FAST
     fast = [tiktok + a if a else youtube + b if b else youtu_be + c if c else instagram + d if d else None
             for a, b, c, d in found]
     if len(_KEYED) > _KEYED_MAX:
         _KEYED.clear()
-    _KEYED.update((texts[at], key) for at, key in zip(todo, fast) if key is not None)
-    for at, key in zip(todo, fast):
-        keys[at] = key if key is not None else post_key(values[at], platforms[at])
+    _KEYED.update(zip(asked, fast))  # None: a text no pattern keys (asked again next time)
+    if len(todo) == len(keys):
+        keys = fast
+    else:
+        for at, key in zip(todo, fast):
+            keys[at] = key
+    for at in [at for at, key in enumerate(keys) if key is None]:
+        keys[at] = post_key(values[at], platforms[at])
     return keys
 
 
 #: keys :data:`_FAST_LINES` found, by stripped link text (they do not depend on the platform); bounded
-_KEYED: dict[str, str] = {}
+_KEYED: dict[str, str | None] = {}
 _KEYED_MAX = 500_000
 
 
