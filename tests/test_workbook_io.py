@@ -427,6 +427,26 @@ def test_a_sheet_patched_in_the_second_process_saves_the_same_members(sample_wor
     assert bool(pkg._deflated) is not fails  # it did go to the other process (or was patched here)
 
 
+def test_a_second_process_that_hangs_is_waited_for_only_so_long(sample_workbook, tmp_path, monkeypatch):
+    from concurrent.futures import Future
+
+    from workbook_addin.workbook.xlsx import package
+
+    class Hanging:  # answers never come
+        def submit(self, *job):
+            return Future()
+
+    here, there = tmp_path / "here.xlsm", tmp_path / "there.xlsm"
+    _edited_sample(sample_workbook).save(here)
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    monkeypatch.setattr(package, "OFFLOAD_WAIT", 0.2)
+    pkg = _edited_sample(sample_workbook)
+    pkg.save(there, Hanging())  # type: ignore[arg-type]
+    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert not pkg._deflated
+
+
 def test_the_second_process_runs_only_its_own_module(tmp_path):
     # a scheduled script without a __main__ guard must not run twice: the child is `python -m`
     # of the patching module, never a re-import of the caller's script

@@ -96,8 +96,10 @@ _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 #: one area of a defined name: 'Sheet'!$A$1:$Z$13 (sheet group 2 quoted, 3 plain; range group 4)
 _NAME_AREA = re.compile(r"((?:'((?:[^']|'')+)'|([A-Za-z0-9_.\u0080-\uffff]+)))"
                         r"!(\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+)")
-#: a changed sheet part this large (XML) is patched in the second process, when there is one
+#: a changed sheet part this large (XML) is patched in the second process, when there is one;
+#: seconds to wait for it before patching the part here (it takes about one a 100 MB sheet)
 OFFLOAD_BYTES = 20_000_000
+OFFLOAD_WAIT = 120
 _NAME_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+)$")
 
 
@@ -336,8 +338,8 @@ class XlsxPackage:
                 self._patch(part, edit, ready)
         for part, (job, edit) in offloaded.items():
             try:
-                raw, crc, size, removed = job.result()
-            except Exception:  # noqa: BLE001 - the second process failed or vanished: patched here
+                raw, crc, size, removed = job.result(timeout=OFFLOAD_WAIT)
+            except Exception:  # noqa: BLE001 - the second process failed, vanished or hangs: patched here
                 self._patch(part, edit, ready)
                 continue
             self._deflated[part] = (raw, crc, size)
