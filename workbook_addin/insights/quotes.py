@@ -139,6 +139,7 @@ def _found(quotes: pd.DataFrame, spreads: list[SpreadTable]) -> np.ndarray:
 
 
 def _note(usable: bool, level: int, n: int) -> str:
+    """The Note cell: which fees the quote was compared with, or why it was not."""
     if not usable:
         return (f"可比费用不足（同粉丝段仅 {n} 条，需 {MIN_HISTORY} 条），不标记 "
                 f"Too few comparable fees ({n} in the same band, "

@@ -161,6 +161,7 @@ def diff_columns(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
 
 
 def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
+    """``column`` on ``index`` (reindexed only when it is not on it already: the usual case)."""
     return column if column.index.equals(index) else column.reindex(index)
 
 
