@@ -68,3 +68,22 @@ def test_rows_cut_short_and_empty_tables():
     empty, _, _ = frame_from_rows(columns, headers, [], 2, "w")
     assert empty.empty and list(empty.columns) == [c.key for c in columns] and empty.index.name == "excel_row"
     assert pd.api.types.is_integer_dtype(empty.index)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_columns_of_one_kind_follow_the_per_cell_rule(seed):
+    # whole columns of numbers, dates, text, booleans or blanks: each kind is decided a column at a time
+    rng = np.random.default_rng(seed)
+    kinds = [[1.5, 2.0, None], [dt.date(2026, 1, 2), None], [dt.datetime(2026, 1, 2, 3), ""], ["a", "", None],
+             [True, False, None], ["", None], [None], [1001.0, 7.0, ""], [3, 4.5, None], ["x", 1001.0]]
+    columns = load_schema().sheet("collaborations").columns
+    pools = [kinds[i % len(kinds)] for i in range(len(columns))]
+    headers = [c.header for c in columns]
+    rows = [[pool[k] for pool, k in zip(pools, (rng.integers(0, len(p)) for p in pools))] for _ in range(300)]
+    rows += [[None] * len(columns), [""] * len(columns)]
+    frame, _, _ = frame_from_rows(columns, headers, rows, 2, "w")
+    expected = _by_hand(columns, headers, rows)
+    kept = [i for i in range(len(rows)) if any(expected[c.key][i] is not None for c in columns)]
+    assert frame.index.tolist() == [2 + i for i in kept] and len(kept) < len(rows)
+    for c in columns:
+        assert [(type(v), v) for v in frame[c.key]] == [(type(expected[c.key][i]), expected[c.key][i]) for i in kept]

@@ -86,7 +86,7 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
     cells = _cell_block(columns, offsets, rows)
     frame = pd.DataFrame(cells.T, index=pd.RangeIndex(first_row, first_row + len(rows), name="excel_row"),
                          columns=keys, dtype=object, copy=False)
-    keep = ~pd.isna(cells).all(axis=0)
+    keep = _kept_rows(cells)
     return (frame if keep.all() else frame[keep]), offsets, warnings
 
 
@@ -102,13 +102,39 @@ def _cell_block(columns: Sequence[Column], offsets: dict[str, int], rows: Sequen
         for i, r in enumerate(rows):
             grid[i, :len(r)] = r  # a row cut short: the rest is blank
     present = [j for j, c in enumerate(columns) if c.key in offsets]
-    out = np.full((len(columns), len(rows)), None, dtype=object)
-    out[present] = grid[:, [offsets[columns[j].key] for j in present]].T
-    out[out == ""] = None
+    picked = grid.T[[offsets[columns[j].key] for j in present]]  # one copy, a schema column per row
+    if len(present) == len(columns):
+        out = picked
+    else:
+        out = np.full((len(columns), len(rows)), None, dtype=object)
+        out[present] = picked
     for j in present:
-        if columns[j].type in TEXT_TYPES and infer_dtype(out[j], skipna=True) not in ("string", "empty"):
-            out[j] = [str(int(v)) if type(v) is float and v.is_integer() else v for v in out[j]]
+        column = out[j]  # a view: changed in place
+        kind = infer_dtype(column, skipna=True)
+        if kind not in _WITHOUT_TEXT and (empty := column == "").any():
+            column[empty] = None
+            kind = infer_dtype(column, skipna=True)
+        if columns[j].type in TEXT_TYPES and kind not in ("string", "empty"):
+            out[j] = [str(int(v)) if type(v) is float and v.is_integer() else v for v in column]
     return out
+
+
+#: what ``infer_dtype(..., skipna=True)`` says of a column that holds no text, so no empty text ("")
+_WITHOUT_TEXT = frozenset({"empty", "floating", "integer", "mixed-integer-float", "boolean", "datetime", "date",
+                           "time", "timedelta", "datetime64", "timedelta64", "decimal"})
+
+
+def _kept_rows(cells: np.ndarray) -> np.ndarray:
+    """Rows holding a value in any column (``~pd.isna(cells).all(axis=0)``), found column by column
+    over the rows still blank: after the first filled column there are few or none left to look at."""
+    blank = np.arange(cells.shape[1])
+    for column in cells:
+        blank = blank[pd.isna(column[blank])]
+        if not len(blank):
+            break
+    keep = np.ones(cells.shape[1], dtype=bool)
+    keep[blank] = False
+    return keep
 
 
 def table_specs(schema: Schema) -> list[tuple[str, str, Sequence[Column], bool]]:
