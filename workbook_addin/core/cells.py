@@ -86,9 +86,19 @@ def stripped_texts(values: Iterable[str]) -> list[str | None]:
 def present_cells(values: Iterable[Any]) -> list[Any]:
     """The cells, None where a cell is blank or "no data" (:func:`is_no_data`): a column read at once,
     text, empty cells and dates decided inline (50 000-row columns)."""
+    values = values if isinstance(values, list) else list(values)
+    if values and values[0] is None and _all_none(values):  # an empty column
+        return values.copy()
     longest, no_data, never = _LONGEST_NO_DATA, NO_DATA, _NEVER_BLANK
     return [v if ((kind := type(v)) is str and (t := v.strip()) and not (len(t) <= longest and t.casefold() in no_data))
             or kind in never or (kind is not str and v is not None and not is_no_data(v)) else None for v in values]
+
+
+def _all_none(values: list[Any]) -> bool:
+    try:
+        return values.count(None) == len(values)
+    except (TypeError, ValueError):  # a cell that cannot say whether it equals None (pd.NA)
+        return False
 
 
 def blank_mask(values: Any) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .schema import load_schema
@@ -86,7 +87,7 @@ def creator_key(platform: str | None, handle: str | None) -> str:
     """
     if type(handle) is str and type(platform) is str and _PLAIN_HANDLE.fullmatch(handle):
         # the common case, read without the steps below (which give it the same key): 10 000 handles an export
-        if (plain := load_schema().enums["platform"].normalise(platform)) is not None:
+        if (plain := _platform_code(platform)) is not None:
             return f"{plain.lower()}:{handle.lstrip('@').lower()}"
     raw = "" if handle is None else unicodedata.normalize("NFKC", str(handle)).translate(_INVISIBLE).strip()
     if not raw:
@@ -108,6 +109,12 @@ def creator_key(platform: str | None, handle: str | None) -> str:
     if not name.startswith("channel/") and not _HANDLE_OK.match(name):
         raise CreatorKeyError(f"handle {raw!r} has characters no {code} handle can have")
     return f"{code.lower()}:{name}"
+
+
+@lru_cache(maxsize=256)
+def _platform_code(platform: str) -> str | None:
+    """The platform's code (exports and sheets spell a handful of platforms 10 000 times)."""
+    return load_schema().enums["platform"].normalise(platform)
 
 
 def try_creator_key(platform: str | None, handle: str | None) -> str | None:

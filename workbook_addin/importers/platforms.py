@@ -89,18 +89,36 @@ def post_key(value: object, platform: str | None = None) -> str | None:
 
 def post_keys(values: list[Any], platforms: list[str | None]) -> list[str | None]:
     """:func:`post_key` of each value with its row's platform: the links platforms write are keyed in
-    one pass over the column (a Python call per link cost most of keying a 50 000-row export), the
-    rest one by one."""
+    one pass over the column (a Python call per link cost most of keying a 50 000-row export), or
+    found among the links keyed before (a refresh keys the export's links, then the collaborations'
+    same links), the rest one by one."""
     texts = [v.strip() if type(v) is str else "" for v in values]
-    found = _FAST_LINES.findall("\n".join(texts)) if texts else []
-    if len(found) != len(texts):  # a cell holding a line break: every cell on its own
-        found = [("",) * len(_FAST)] * len(texts)
+    known = _KEYED.get
+    keys: list[str | None] = [known(t) for t in texts] if _KEYED else [None] * len(texts)
+    todo = [at for at, key in enumerate(keys) if key is None]
+    asked = texts if len(todo) == len(texts) else [texts[at] for at in todo]
+    found = _FAST_LINES.findall("\n".join(asked)) if asked else []
+    if len(found) != len(asked):  # a cell holding a line break: every cell on its own
+        found = [("",) * len(_FAST)] * len(asked)
     (_, tiktok), (_, youtube), (_, youtu_be), (_, instagram) = _FAST
-    keys: list[str | None] = [tiktok + a if a else youtube + b if b else youtu_be + c if c else instagram + d if d
-                              else None for a, b, c, d in found]
+    fast = [tiktok + a if a else youtube + b if b else youtu_be + c if c else instagram + d if d else None
+            for a, b, c, d in found]
+    if len(_KEYED) > _KEYED_MAX:
+        _KEYED.clear()
+    _KEYED.update(zip(asked, fast))  # None: a text no pattern keys (asked again next time)
+    if len(todo) == len(keys):
+        keys = fast
+    else:
+        for at, key in zip(todo, fast):
+            keys[at] = key
     for at in [at for at, key in enumerate(keys) if key is None]:
         keys[at] = post_key(values[at], platforms[at])
     return keys
+
+
+#: keys :data:`_FAST_LINES` found, by stripped link text (they do not depend on the platform); bounded
+_KEYED: dict[str, str | None] = {}
+_KEYED_MAX = 500_000
 
 
 def _id_key(text: str, platform: str | None) -> str | None:

@@ -26,6 +26,7 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
     cells = 0
     labels = updates.index[updates.index.isin(frame.index)].tolist()
     positions = frame.index.get_indexer(labels)
+    label_cells = _objects(labels)
     for col in cols:
         wanted = updates[col].reindex(labels).tolist()
         given = _given(wanted)
@@ -36,8 +37,9 @@ def apply_updates(changes: WorkbookChanges, collabs: pd.DataFrame, updates: pd.D
         if not len(at):
             continue
         new_values = frame[col].to_numpy(dtype=object, copy=True)
-        at_labels, at_values = [labels[i] for i in at], [wanted[i] for i in at]
-        new_values[positions[at]] = _objects(at_values)
+        picked = _objects(wanted)[at]
+        at_labels, at_values = label_cells[at].tolist(), picked.tolist()
+        new_values[positions[at]] = picked
         changes.set_column("collaborations", col, at_labels, at_values)
         rows.update(at_labels)
         cells += len(at)
