@@ -448,8 +448,8 @@ def test_a_second_process_that_hangs_is_waited_for_only_so_long(sample_workbook,
 
 
 def test_the_second_process_runs_only_its_own_module(tmp_path):
-    # a scheduled script without a __main__ guard must not run twice: the child is `python -m`
-    # of the patching module, never a re-import of the caller's script
+    # a scheduled script without a __main__ guard must not run twice: the child runs the patching
+    # module only, never a re-import of the caller's script
     script = tmp_path / "daily.py"
     marker = tmp_path / "ran.txt"
     script.write_text(
