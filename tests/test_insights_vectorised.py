@@ -147,3 +147,19 @@ def test_labels_equal_the_label_of_each_code():
                       index=pd.RangeIndex(2, 2002))
     expected = codes.map(lambda c: frames.label("market", c))
     pd.testing.assert_series_equal(frames.labels("market", codes), expected)
+
+
+def test_follower_bands_of_a_number_column_equal_the_band_of_each_count():
+    from workbook_addin.insights.bands import follower_band
+
+    rng = np.random.default_rng(5)
+    counts = pd.Series(np.concatenate([rng.choice([np.nan, np.inf, -np.inf, -5.0, 0.0, 999.0, 1000.0, 9999.99,
+                                                   10_000.0, 50_000.0, 1e6, 1e12], 500),
+                                       np.round(rng.lognormal(9, 3, 2000))]), name="followers",
+                       index=pd.RangeIndex(3, 2503))
+    benchmarks = pd.DataFrame({"band": ["b", "a", "c", "a"], "min_followers": [10_000, 1_000, 5_000, 2],
+                               "max_followers": [60_000, 20_000, 1e9, 3]})  # overlapping bands: the first holds
+    for table in (None, benchmarks):
+        got = follower_band(counts, table)
+        pd.testing.assert_series_equal(got, follower_band(counts.astype(object), table))
+        assert got.tolist() == [follower_band(v, table) for v in counts]

@@ -26,7 +26,8 @@ def test_changed_cells_equal_differs_cell_by_cell(seed):
     rng = np.random.default_rng(seed)
     n = 3000
     numbers = list(np.round(rng.normal(100, 50, 40), 3)) + [1e300, -1e300, 0.0, -0.0, 1e-13]
-    pools = {"odd": _ODD, "numbers": numbers + [None, np.nan, np.inf], "ints": [0, 1, 2, 10 ** 17, 2 ** 60, None],
+    pools = {"odd": _ODD, "numbers": numbers + [None, np.nan, np.inf], "numbers_na": numbers + [pd.NA, None],
+             "ints": [0, 1, 2, 10 ** 17, 2 ** 60, None],
              "text": ["S", "A", "B", "", None, " S"]}
     for old_pool in pools.values():
         for new_pool in pools.values():
@@ -78,7 +79,8 @@ def test_last_refresh_rows_equal_the_per_row_rule():
                            **{d: rng.choice([50.0, np.nan], n // 2 + 10) for d in DIMENSIONS},
                            "score": rng.choice([88.4, np.nan], n // 2 + 10),
                            "flags": _column(rng, n // 2 + 10, ["", "假粉 Fake", None]),
-                           "explanation": np.array(_column(rng, n // 2 + 10, ["S: 88", np.float64(1.0)]), dtype=object)})
+                           "explanation": np.array(_column(rng, n // 2 + 10, ["S: 88", np.float64(1.0)]),
+                                                   dtype=object)})
     got = last_refresh_frame(creators, scores)
     by_key = {}
     for rec in scores.to_dict("records"):

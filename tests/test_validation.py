@@ -179,15 +179,16 @@ def test_a_columns_day_month_order_is_decided_from_all_its_dates():
 _urls = st.builds(
     lambda scheme, www, host, sep, handle, tail: f"{scheme}{www}{host}{sep}{handle}{tail}",
     st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", ""]), st.sampled_from(["www.", "", "m.", "WWW."]),
-    st.sampled_from(["tiktok.com", "youtube.com", "instagram.com", "TikTok.com", "tiktok.co", "instagr.am", "youtu.be"]),
+    st.sampled_from(["tiktok.com", "youtube.com", "instagram.com", "TikTok.com", "tiktok.co", "instagr.am",
+                     "youtu.be"]),
     st.sampled_from(["/@", "/", "/@@", "//@", "/c/", "/channel/"]),
     st.one_of(st.sampled_from(["p", "reel", "stories", "explore", "Mia", "mia.b_c-1", ".", "-"]), _handles),
     st.sampled_from(["", "/", "?lang=en", "/video/1", " ", "//"]))
 
 
 @hsettings(max_examples=300, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(["TikTok", "Instagram", "YouTube", None, "", "Snapchat", "tiktok"]), _urls),
-                     min_size=1, max_size=20))
+@given(rows=st.lists(st.tuples(st.sampled_from(["TikTok", "Instagram", "YouTube", None, "", "Snapchat", "tiktok"]),
+                               _urls), min_size=1, max_size=20))
 def test_vectorised_creator_keys_of_profile_links_match_the_scalar_function(rows):
     # plain profile links take a fast path: it must agree with creator_key on every link, plain or not
     platforms, urls = zip(*rows)
@@ -209,5 +210,5 @@ def test_every_kind_of_profile_link_gets_the_scalar_functions_key():
     platforms = [["TikTok", "Instagram", "YouTube", None, "", "Snapchat", "tiktok"][i % 7] for i in range(len(urls))]
     keys, _ = creator_keys(pd.Series(platforms, dtype=object), pd.Series([None] * len(urls), dtype=object),
                            pd.Series(urls, dtype=object))
-    assert [k for k in keys] == [try_creator_key(p or None, u) for p, u in zip(platforms, urls)]
+    assert list(keys) == [try_creator_key(p or None, u) for p, u in zip(platforms, urls)]
     assert sum(k is not None for k in keys) > 100

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core.schema import load_schema
@@ -64,8 +65,22 @@ def follower_band(followers: Any, er_benchmarks: pd.DataFrame | None = None) -> 
         return bands[-1][2]
 
     if isinstance(v := followers, pd.Series):
+        if pd.api.types.is_float_dtype(v.dtype):  # frames.numbers(): 10 000 creators banded at once
+            return pd.Series(_bands_of(v.to_numpy(dtype=float), bands), index=v.index, name=v.name)
         return v.map(one)
     return one(v)
+
+
+def _bands_of(values: np.ndarray, bands: list[tuple[float, float, str]]) -> np.ndarray:
+    """follower_band's rule for an array of floats: the first band holding the count, the last
+    band above them all, "<1k" below the first, unknown for NaN."""
+    out = np.full(len(values), bands[-1][2], dtype=object)
+    with np.errstate(invalid="ignore"):
+        for lo, hi, name in reversed(bands):  # the first band that holds a count wins
+            out[(lo <= values) & (values < hi)] = name
+        out[values < bands[0][0]] = BELOW_NANO
+    out[np.isnan(values)] = UNKNOWN
+    return out
 
 
 def _cut(value: Any, bands: tuple[tuple[float, str], ...]) -> str:

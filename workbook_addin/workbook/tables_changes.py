@@ -71,6 +71,10 @@ def _floats(values: Any) -> np.ndarray | None:
         return arr.astype(float, copy=False)
     if arr.dtype != object or infer_dtype(arr, skipna=True) not in _NUMBER_KINDS:
         return None
+    try:
+        return arr.astype(float)  # numpy reads None as NaN
+    except TypeError:  # pd.NA: blanks found one by one
+        pass
     blank = pd.isna(arr)
     out = np.full(len(arr), np.nan)
     out[~blank] = arr[~blank].astype(float)
