@@ -97,15 +97,17 @@ class SecondProcess:
         return answer
 
     def close(self) -> None:
+        """Ends the process (an unfinished job's reader then sees the end of its output and stops)."""
         proc, self._proc = self._proc, None
-        self._thread.shutdown(wait=False)
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self._thread.shutdown(wait=True)
         if proc is not None:
             for pipe in (proc.stdin, proc.stdout):
                 if pipe is not None and not pipe.closed:
                     pipe.close()
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
 
 
 def _serve() -> None:
