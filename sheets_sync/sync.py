@@ -21,6 +21,7 @@ from typing import Any
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from workbook_addin.core.cells import is_blank
@@ -396,6 +397,9 @@ def _apply_local(frame: pd.DataFrame, sheet: Sheet, schema: Schema, result: Merg
     return frame, patches, added
 
 
+_MISSING = object()
+
+
 def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mapping[str, str]],
               new: Mapping[str, Mapping[str, str]], now: str, unchanged: Collection[str] = ()) -> pd.DataFrame:
     """Long-format sync base: other sheets kept; this sheet's cells replaced, ``synced_at`` kept where
@@ -407,26 +411,41 @@ def _new_base(base: pd.DataFrame | None, sheet_key: str, old: Mapping[str, Mappi
                                                                      k not in unchanged}
     if not changed and base is not None and not base.empty and len(old) == len(new) + len(unchanged):
         return base
-    keep: list[pd.DataFrame] = []
-    old_at: dict[tuple[str, str], str] = {}
-    if base is not None and not base.empty:
-        mask = base["sheet"].astype(str) == sheet_key
-        gone = base["creator_key"].astype(str).isin(changed)
-        keep = [base[~mask].astype(object), base[mask & ~gone].astype(object)]
-        redo = base[mask & gone]
-        if "synced_at" in redo:
-            old_at = {(k, c): ("" if t is None or t != t else str(t)) for k, c, t in
-                      zip(redo["creator_key"].astype(str).tolist(), redo["column"].astype(str).tolist(),
-                          redo["synced_at"].tolist())}
-    rows = []
-    for key in sorted(k for k in changed if k in new):
-        before = old.get(key, {})
-        for col, value in new[key].items():
-            same = col in before and before[col] == value
-            rows.append((sheet_key, key, col, value, old_at.get((key, col), now) if same else now))
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    parts = [p for p in keep if len(p)] + [frame]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else frame
+    rows = [(sheet_key, key, col, value) for key in sorted(k for k in changed if k in new)
+            for col, value in new[key].items()]
+    fresh = pd.DataFrame(rows, columns=columns[:4], dtype=object)
+    if base is None or base.empty:
+        return fresh.assign(synced_at=now)
+    base = base.astype(object)
+    redo = ((base["sheet"].astype(str) == sheet_key) & base["creator_key"].astype(str).isin(changed)).to_numpy()
+    return _rebuilt_in_place(base, redo, fresh, old, now)
+
+
+def _rebuilt_in_place(base: pd.DataFrame, redo: np.ndarray, fresh: pd.DataFrame,
+                      old: Mapping[str, Mapping[str, str]], now: str) -> pd.DataFrame:
+    """``base`` with its ``redo`` rows replaced by ``fresh``: a cell still there keeps its row (and its
+    ``synced_at`` when its value is the same), a cell gone loses it, a new one goes at the end.
+    The workbook writes the base by position, so on a day every creator's score moves only the
+    cells that changed are written, not all 240 000 rows of a 10 000-creator base."""
+    sheet, key, col = (base[c].astype(str) for c in ("sheet", "creator_key", "column"))
+    first = ~pd.MultiIndex.from_arrays([sheet, key, col]).duplicated()  # a cell listed twice keeps one row
+    where = pd.MultiIndex.from_arrays([fresh["creator_key"], fresh["column"]]).get_indexer(
+        pd.MultiIndex.from_arrays([key, col]))
+    where = np.where(redo & first, where, -1)  # each rebuilt row's place among the fresh cells, -1: gone
+    stays = ~redo | (where >= 0)
+    out, hit = base[stays].copy(), where[stays]
+    update = hit >= 0
+    values = fresh["value"].to_numpy()[hit[update]]
+    stamps = [stamp if old.get(str(k), {}).get(str(c), _MISSING) == v else now for k, c, v, stamp in
+              zip(out["creator_key"].to_numpy()[update], out["column"].to_numpy()[update], values,
+                  out["synced_at"].to_numpy()[update])]
+    rows = np.flatnonzero(update)
+    out.iloc[rows, out.columns.get_loc("value")] = values
+    out.iloc[rows, out.columns.get_loc("synced_at")] = stamps
+    added = fresh[~np.isin(np.arange(len(fresh)), hit[update])]
+    if len(added):
+        out = pd.concat([out, added.assign(synced_at=now)], ignore_index=True)
+    return out.reset_index(drop=True)
 
 
 def _new_conflicts(conflicts: pd.DataFrame | None, sheet_key: str, current: list[Conflict]) -> pd.DataFrame:

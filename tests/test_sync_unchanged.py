@@ -89,3 +89,23 @@ def test_a_base_holding_a_column_no_longer_shared_keeps_it_and_still_takes_the_f
     private = sync_workbook_tables(tables, settings_for(srv, tmp_path, sid), policy=fast_policy())
     assert private.ok and private.merge is not None and len(private.merge.unchanged) == 5
     assert private.base is first.base
+
+
+def test_a_day_that_changes_most_creators_keeps_each_base_cell_in_its_row(srv, tmp_path):
+    # the workbook writes the base by position: rebuilt creators keep their rows, so a sync that
+    # changes one cell of most creators rewrites those cells (and their synced_at), not every row
+    sid = new_archive(srv)
+    be = backend_for(srv, tmp_path, sid)
+    first = sync_table(creators(30), None, None, be, now="2026-01-01 00:00:00")
+    local = first.local.copy()
+    moved = local.index % 3 != 0  # two creators in three
+    local.loc[moved, "notes"] = [f"day two {i}" for i in range(int(moved.sum()))]
+    out = sync_table(local, first.base, first.conflicts, be, now="2026-01-02 00:00:00")
+    assert out.merge is not None and len(out.merge.base) == 20 and out.log["pushed"] == 20
+    before, after = first.base.reset_index(drop=True), out.base.reset_index(drop=True)
+    assert len(after) == len(before)
+    assert before[["sheet", "creator_key", "column"]].equals(after[["sheet", "creator_key", "column"]])
+    changed = before["value"] != after["value"]
+    assert changed.sum() == 20 and (after.loc[changed, "column"] == "notes").all()
+    assert (after.loc[changed, "synced_at"] == "2026-01-02 00:00:00").all()
+    assert (after.loc[~changed, "synced_at"] == "2026-01-01 00:00:00").all()  # the same cell keeps its time

@@ -411,6 +411,10 @@ def test_a_sheet_patched_in_the_second_process_saves_the_same_members(sample_wor
     here, there = tmp_path / "here.xlsm", tmp_path / "there.xlsm"
     _edited_sample(sample_workbook).save(here)
     monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    decoy = tmp_path / "elsewhere" / "workbook_addin"  # another copy in the working folder is not used
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('the working folder copy was imported')\n")
+    monkeypatch.chdir(decoy.parent)
     helper = SecondProcess.start()
     assert helper is not None  # this machine has two cores and a python executable
     pkg = _edited_sample(sample_workbook)
@@ -448,8 +452,8 @@ def test_a_second_process_that_hangs_is_waited_for_only_so_long(sample_workbook,
 
 
 def test_the_second_process_runs_only_its_own_module(tmp_path):
-    # a scheduled script without a __main__ guard must not run twice: the child is `python -m`
-    # of the patching module, never a re-import of the caller's script
+    # a scheduled script without a __main__ guard must not run twice: the child runs the patching
+    # module only, never a re-import of the caller's script
     script = tmp_path / "daily.py"
     marker = tmp_path / "ran.txt"
     script.write_text(

@@ -240,9 +240,11 @@ def totals(ledger: pd.DataFrame, *, normalised: bool = False) -> Totals:
     ledger = ledger if normalised else normalise(ledger)
     if ledger.empty:
         return Totals(pd.DataFrame(columns=[*METRICS, "gmv_currency", "source"]))
-    ledger = ledger.sort_values("last_seen", kind="stable")
-    post_sum = _post_sums(ledger[ledger["kind"] == "post"])
-    orders = ledger[ledger["kind"] == "order"]
+    if not ledger["last_seen"].is_monotonic_increasing:  # (a next-day export dates every row alike)
+        ledger = ledger.sort_values("last_seen", kind="stable")
+    kind = ledger["kind"].to_numpy()
+    post_sum = _post_sums(_rows(ledger, kind == "post"))
+    orders = _rows(ledger, kind == "order")
     order_sum = orders.groupby("collab_id")[["orders", "gmv"]].sum(min_count=1)
     values = post_sum.reindex(post_sum.index.union(order_sum.index))
     for c in ("orders", "gmv"):
@@ -266,11 +268,16 @@ def totals(ledger: pd.DataFrame, *, normalised: bool = False) -> Totals:
     return Totals(values, problems)
 
 
+def _rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]``, without copying a frame all of whose rows are kept."""
+    return frame if keep.all() else frame[keep]
+
+
 def _post_sums(posts: pd.DataFrame) -> pd.DataFrame:
     """Per collab ID (sorted), each post's newest non-empty reading of each metric, summed over the
     collaboration's posts. Grouped on integer codes of the IDs (grouping twice on 50 000 text keys
     cost most of the totals): the same groups, rows and order of addition as grouping on the text."""
-    posts = posts[posts["collab_id"].notna()]  # as groupby, which leaves rows without a key out
+    posts = _rows(posts, posts["collab_id"].notna().to_numpy())  # as groupby, which leaves rows without a key out
     if posts.empty:
         per_post = posts.groupby(["collab_id", "item_id"], sort=False)[list(METRICS)].last()
         return per_post.groupby(level="collab_id").sum(min_count=1)

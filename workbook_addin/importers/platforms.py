@@ -118,7 +118,7 @@ def post_keys(values: list[Any], platforms: list[str | None]) -> list[str | None
 
 #: keys :data:`_FAST_LINES` found, by stripped link text (they do not depend on the platform); bounded
 _KEYED: dict[str, str | None] = {}
-_KEYED_MAX = 500_000
+_KEYED_MAX = 120_000  # about 25 MB of link texts and keys at the most
 
 
 def _id_key(text: str, platform: str | None) -> str | None:

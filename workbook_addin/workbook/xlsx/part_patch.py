@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from .members import deflate, inflate
 from .ranges import extend_ranges, update_dimension
@@ -55,8 +56,14 @@ def patch_deflated(raw: bytes, size: int, crc: int, edit: SheetEdit,
     return out, new_crc, len(new), removed
 
 
+#: what the second process runs: this module's :func:`_serve`, imported from the folder this very
+#: code was loaded from (not whatever ``workbook_addin`` the working folder may hold)
+_CHILD = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r}); "
+          f"from {__name__} import _serve; _serve()")
+
+
 class SecondProcess:
-    """A Python process running only this module (``python -m``), fed one job through its standard
+    """A Python process running only this module's :func:`_serve`, fed one job through its standard
     input and answering on its standard output. Not ``multiprocessing``: its spawn start runs the
     caller's script again in the child, and a scheduled script without a ``__main__`` guard would
     refresh twice."""
@@ -73,7 +80,7 @@ class SecondProcess:
         if not os.path.basename(sys.executable or "").lower().startswith("python"):
             return None  # embedded (Excel, Pyodide): sys.executable would not start Python
         try:
-            proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
         except OSError:
             return None
@@ -97,15 +104,17 @@ class SecondProcess:
         return answer
 
     def close(self) -> None:
+        """Ends the process (an unfinished job's reader then sees the end of its output and stops)."""
         proc, self._proc = self._proc, None
-        self._thread.shutdown(wait=False)
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self._thread.shutdown(wait=True)
         if proc is not None:
             for pipe in (proc.stdin, proc.stdout):
                 if pipe is not None and not pipe.closed:
                     pipe.close()
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
 
 
 def _serve() -> None:
@@ -121,6 +130,3 @@ def _serve() -> None:
     pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
 
-
-if __name__ == "__main__":
-    _serve()
