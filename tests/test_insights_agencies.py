@@ -62,3 +62,17 @@ def test_sample_agencies_use_engine_money():
     card = agency_scorecard(ev.tables, today="2026-11-25")
     assert card["spend"].sum() == pytest.approx(ev.tables["collaborations"]["total_cost"].sum())
     assert card["creators"].sum() == len(ev.tables["creators"])
+
+
+def test_the_playbooks_contacts_give_the_same_scorecard():
+    # workbook_tables hands the Playbook's outreach facts (its own follower bands) to the scorecard
+    from workbook_addin.insights.playbook import outreach_facts, playbook
+
+    ev = evaluate(load_sample(), today="2026-11-25")
+    bands = pd.DataFrame({"band": ["all"], "min_followers": [0], "max_followers": [1e12]})
+    facts = outreach_facts(ev.tables, bands, today="2026-11-25")
+    shared = agency_scorecard(ev.tables, today="2026-11-25", facts=facts)
+    pd.testing.assert_frame_equal(shared, agency_scorecard(ev.tables, today="2026-11-25"))
+    assert len(shared) > 1 and "agency" not in facts.columns  # the caller's facts are left as they were
+    pd.testing.assert_frame_equal(playbook(ev.tables, er_benchmarks=bands, today="2026-11-25", facts=facts),
+                                  playbook(ev.tables, er_benchmarks=bands, today="2026-11-25"))

@@ -49,8 +49,11 @@ def agency_scorecard(
     *,
     today: Any = None,
     min_contacts: int = MIN_GROUP,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The scorecard (columns :data:`COLUMNS`), agencies by ROI, the Direct baseline last."""
+    """The scorecard (columns :data:`COLUMNS`), agencies by ROI, the Direct baseline last.
+    ``facts``: :func:`.playbook.outreach_facts` of the same tables, day and settings, when the
+    caller has them (the Playbook counts the same contacts; their follower bands are not used here)."""
     from ..engine.metrics import tracked_return
 
     cre = frames.table(evaluation_tables, "creators")
@@ -66,8 +69,8 @@ def agency_scorecard(
         }
     ).dropna(subset=["creator_key"]).drop_duplicates("creator_key")
     agency_of = dict(zip(info["creator_key"], info["agency"]))
-    facts = outreach_facts(evaluation_tables, today=today, settings=settings)
-    facts["agency"] = facts["creator_key"].map(agency_of)
+    facts = (outreach_facts(evaluation_tables, today=today, settings=settings) if facts is None else facts).assign(
+        agency=lambda f: f["creator_key"].map(agency_of))
     money = pd.DataFrame(
         {
             "agency": frames.texts(col, "creator_key").map(agency_of),

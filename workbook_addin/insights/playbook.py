@@ -122,13 +122,16 @@ def playbook(
     er_benchmarks: pd.DataFrame | None = None,
     today: Any = None,
     settings: SettingsLike = None,
+    facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The Playbook table: one row per (dimension, group), columns :data:`COLUMNS`.
 
     ``tables`` is ``Evaluation.tables`` (outreach with ``reply_hours``, creators with their keys);
-    contacts are counted as of ``today`` (see :func:`outreach_facts`).
+    contacts are counted as of ``today`` (see :func:`outreach_facts`; ``facts``: those the caller
+    has already, for the same tables, benchmarks, day and settings).
     """
-    facts = outreach_facts(tables, er_benchmarks, today=today, settings=settings)
+    if facts is None:
+        facts = outreach_facts(tables, er_benchmarks, today=today, settings=settings)
     if facts.empty:
         return pd.DataFrame(columns=list(COLUMNS))
     return pd.concat([summarise(facts, d, min_contacts) for d in dimensions], ignore_index=True)

@@ -23,7 +23,7 @@ from . import frames
 from .agencies import agency_scorecard
 from .duplicates import blacklist_hits, duplicate_creators
 from .pilot import gates_table, pilot_gates
-from .playbook import playbook
+from .playbook import outreach_facts, playbook
 from .quotes import quote_check
 from .reminders import reminders
 
@@ -86,11 +86,13 @@ def workbook_tables(evaluation: Evaluation, tables: Mapping[str, pd.DataFrame] |
     et = evaluation.tables
     raw = tables if tables is not None else et
     day = frames.as_date(today)
+    benchmarks = getattr(settings, "er_benchmarks", None)
+    facts = outreach_facts(et, benchmarks, today=day, settings=settings)  # the Playbook's and the Agencies'
     found = {
-        "playbook": playbook(et, er_benchmarks=getattr(settings, "er_benchmarks", None), today=day, settings=settings),
+        "playbook": playbook(et, er_benchmarks=benchmarks, today=day, settings=settings, facts=facts),
         "reminders": reminders(et, day, settings=settings),
         "duplicates": duplicates_table(raw, et),
-        "agencies": agency_scorecard(et, settings, today=day),
+        "agencies": agency_scorecard(et, settings, today=day, facts=facts),
         "pilot": gates_table(pilot_gates(et, settings)),
         "quotes": quote_check(et, settings),
     }
