@@ -177,7 +177,7 @@ class WorkbookFile:
         self._data: WorkbookData | None = None
         self._stamp: tuple[int, int] | None = None
         self.last_backup: Path | None = None
-        # a job that will write a big workbook starts the save's second process as it reads (xlsx.part_patch)
+        # a job that will write a big workbook starts the save's second process after reading it (xlsx.part_patch)
         self.second_process = second_process
         self._helper: SecondProcess | None = None
 
@@ -205,6 +205,9 @@ class WorkbookFile:
         self._grids.update({name: [headers] for name, headers in added.items()})
         with gc_paused():
             self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids)
+        if (self.second_process and keys is None and self._helper is None and self._pkg is not None
+                and self._pkg.worth_a_second_process()):
+            self._helper = SecondProcess.start()  # starts while the job works on one core, not during the read
         self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
                                 "this workbook was built before it existed" for name in added]
         return self._data
@@ -220,8 +223,6 @@ class WorkbookFile:
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
         self._grids = {}
-        if self.second_process and self._helper is None and self._pkg.worth_a_second_process():
-            self._helper = SecondProcess.start()
 
     def digest(self) -> str:
         """SHA-256 of the file as :meth:`read` read it (the refresh memo's key)."""

@@ -218,7 +218,7 @@ class XlsxPackage:
 
     def worth_a_second_process(self) -> bool:
         """Whether a save of this package may hand a sheet to a second process (a sheet part as big
-        as :data:`OFFLOAD_BYTES`): the caller starts one early, as the file is read."""
+        as :data:`OFFLOAD_BYTES`): the caller starts one early, before the save."""
         parts = {s.part for s in self.sheets.values()}
         return any(i.file_size >= OFFLOAD_BYTES for i in self.infos if i.filename in parts)
 

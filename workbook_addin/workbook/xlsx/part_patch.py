@@ -2,12 +2,12 @@
 
 A big refresh patches a few large sheets one after the other (50 000 collaborations, the ledger,
 Creators, Scores) on one core, while a laptop has two or more. :class:`SecondProcess` is a
-process started when a big workbook is opened for writing (starting one and importing this code
-takes about 0.3 s, paid while the workbook is read); at the save it takes the largest sheet,
-deflated bytes in, deflated bytes out (a tenth of the XML to send), while this process patches
-the others. Where a process
-cannot be started (one core, Pyodide, an embedded interpreter) or fails, the part is patched here,
-as it always was: the saved file is the same byte for byte either way.
+process started once a big workbook has been read by a job that will write it (starting one and
+importing this code takes about 0.3 s, paid while the job matches exports on one core); at the
+save it takes the largest sheet, deflated bytes in, deflated bytes out (a tenth of the XML to
+send), while this process patches the others. Where a process cannot be started (one core,
+Pyodide, an embedded interpreter) or fails, the part is patched here, as it always was: the
+saved file holds the same bytes either way.
 """
 from __future__ import annotations
 
