@@ -321,6 +321,7 @@ def KOL_PERFORMANCE(creator_key, creators, collab_creator_key, total_cost, gmv_b
             kpi_views, kpi_er, kpi_orders, kpi_roas, target_cpm, er_good, target_roas, objective, followers,
             gross_margin)
 
+    @functools.cache  # tables() reads the base currency from it too: built once a call
     def settings() -> Settings:
         return _settings(target_cpm=scalar(target_cpm), er_good=scalar(er_good), target_roas=scalar(target_roas),
                          gross_margin=scalar(gross_margin))
