@@ -117,6 +117,17 @@ def number_text(value: float) -> str:
     return repr(value)
 
 
+def number_bytes(value: Any) -> bytes | None:
+    """:func:`number_text` of a plain number (an int, or a float neither NaN nor infinite) as
+    bytes, the form the sheet patches splice in; None for anything else (bool included)."""
+    kind = type(value)
+    if kind is int:
+        return b"%d" % value
+    if kind is float and value == value and value != math.inf and value != -math.inf:
+        return (b"%d" % value) if value.is_integer() and abs(value) < 1e15 else repr(value).encode()
+    return None
+
+
 def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:
     """(t attribute or None, inner XML after any formula) for a Python value."""
     kind = type(value)

@@ -9,25 +9,14 @@ patch in :mod:`.sheetxml`, which also takes every cell of a row this pass could 
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-from .cells import kept_attrs
+from .cells import kept_attrs, number_bytes
 from .refs import col_letter
 
 #: a cell of the columns being written, and its formula if any; the value, if any, is replaced
 _CELL = (rb'<c r="(%s)(\d+)"([^>]*?)(?:/>|>(<f\b[^>]*?/>|<f\b[^>]*>[^<]*</f>)?(?:<v>[^<]*</v>)?</c>)')
-
-
-def _number_text(value: Any) -> bytes | None:
-    """A plain number as a cell's ``<v>`` holds it (as :func:`.cells.number_text`), else None."""
-    kind = type(value)
-    if kind is int:
-        return b"%d" % value
-    if kind is float and value == value and value != math.inf and value != -math.inf:
-        return (b"%d" % value) if value.is_integer() and abs(value) < 1e15 else repr(value).encode()
-    return None
 
 
 def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0,
@@ -42,7 +31,7 @@ def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0
     numbers: dict[int, dict[bytes, bytes]] = {}
     rest: dict[int, dict[int, Any]] = {}
     for r, row in values.items():
-        texts = {letter[c]: _number_text(v) for c, v in row.items()}
+        texts = {letter[c]: number_bytes(v) for c, v in row.items()}
         if row and None not in texts.values():
             numbers[r] = texts  # type: ignore[assignment]
         else:

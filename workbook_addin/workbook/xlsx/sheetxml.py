@@ -8,7 +8,6 @@ the ``<dimension>`` and the validation / format ranges that follow a growing tab
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +24,7 @@ from .cells import (
     finish_cell,
     kept_attrs,
     new_cell,
-    number_text,
+    number_bytes,
     parse_cells,
     shift_formula,
     value_xml,
@@ -466,12 +465,11 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
         kept = kept_cache.get(rest)
         if kept is None:
             kept = kept_cache[rest] = kept_attrs(rest.decode("utf-8")).encode("utf-8")
-        kind = type(value)
         content = inner[cs:ce]
-        if (kind is int or (kind is float and value == value and abs(value) != math.inf)) and b"<f" not in content:
+        number = number_bytes(value)
+        if number is not None and b"<f" not in content:
             # a number in a plain cell, the most common write: what finish_cell would make, made directly
-            text = number_text(value) if kind is float else str(value)
-            edits.append((i, end, b"".join((head, kept, b"><v>", text.encode(), b"</v></c>"))))
+            edits.append((i, end, b"".join((head, kept, b"><v>", number, b"</v></c>"))))
             continue
         formula = None
         if b"<f" in content:
