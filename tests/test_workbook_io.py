@@ -451,6 +451,26 @@ def test_a_second_process_that_hangs_is_waited_for_only_so_long(sample_workbook,
     assert not pkg._deflated
 
 
+def test_a_part_from_the_second_process_that_does_not_check_out_is_never_saved(sample_workbook, tmp_path,
+                                                                                  monkeypatch):
+    # where the deflated answer cannot be copied as it is (Zip64), it is inflated and checked
+    # against its CRC; a part that does not check out stops the save, never an empty sheet
+    from concurrent.futures import Future
+
+    from workbook_addin.workbook.xlsx import package
+
+    class Garbled:
+        def submit(self, *job):
+            answer: Future = Future()
+            answer.set_result((b"not a deflate stream", 12345, 99, False))
+            return answer
+
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    monkeypatch.setattr(package, "write_raw", lambda *args: False)
+    with pytest.raises(package.PackageError, match="does not check out"):
+        _edited_sample(sample_workbook).save(tmp_path / "out.xlsm", Garbled())  # type: ignore[arg-type]
+
+
 def test_the_second_process_runs_only_its_own_module(tmp_path):
     # a scheduled script without a __main__ guard must not run twice: the child runs the patching
     # module only, never a re-import of the caller's script

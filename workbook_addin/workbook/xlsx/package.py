@@ -211,9 +211,13 @@ class XlsxPackage:
         """A member's text as it stands (edited, added or as read)."""
         return (self._changed[part] if part in self._changed else self.data[part]).decode("utf-8")
 
+    def info(self, part: str) -> zipfile.ZipInfo | None:
+        """A member's zip entry as read (None for a new one)."""
+        return next((i for i in self.infos if i.filename == part), None)
+
     def infos_size(self, part: str) -> int:
         """A member's size as stored (0 for a new one): what it costs to read."""
-        info = next((i for i in self.infos if i.filename == part), None)
+        info = self.info(part)
         return info.compress_size if info is not None else 0
 
     def worth_a_second_process(self) -> bool:
@@ -343,7 +347,7 @@ class XlsxPackage:
                 self._patch(part, edit, ready)
                 continue
             self._deflated[part] = (raw, crc, size)
-            if removed and "xl/calcChain.xml" in self.data:
+            if removed:
                 self._drop_calc_chain()
         for table, ref in self._table_refs.items():
             t = self.tables[table]
@@ -365,7 +369,7 @@ class XlsxPackage:
         del current
         if ready is not None:
             ready(part)
-        if removed and "xl/calcChain.xml" in self.data:
+        if removed:
             self._drop_calc_chain()
 
     def _offload(self, helper: SecondProcess | None) -> dict[str, tuple[Future, SheetEdit]]:
@@ -376,9 +380,11 @@ class XlsxPackage:
             return {}
         _, sheet = max(edited)
         part = self.sheets[sheet].part
-        info = next((i for i in self.infos if i.filename == part), None)
-        raw = self.data.raw(info) if info is not None and part not in self._changed else None  # type: ignore[attr-defined]
-        if raw is None or info is None or info.file_size < OFFLOAD_BYTES:
+        info = self.info(part)
+        if info is None or part in self._changed or info.file_size < OFFLOAD_BYTES:
+            return {}
+        raw = self.data.raw(info)  # type: ignore[attr-defined]
+        if raw is None:
             return {}
         job = helper.submit(raw, info.file_size, info.CRC, self._edits[sheet], self.date1904)
         return {part: (job, self._edits[sheet])} if job is not None else {}
@@ -411,6 +417,8 @@ class XlsxPackage:
     def _drop_calc_chain(self) -> None:
         """calcChain.xml lists formula cells; a stale entry makes Excel offer to repair the file, while a
         missing chain is simply rebuilt. It goes whenever a formula cell is removed (openpyxl always drops it)."""
+        if "xl/calcChain.xml" not in self.data or "xl/calcChain.xml" in self._removed:
+            return
         self._removed.add("xl/calcChain.xml")
         ct = self.part_text("[Content_Types].xml")
         ct = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", ct)
@@ -447,7 +455,11 @@ class XlsxPackage:
                         raw_deflated, crc, size = self._deflated[info.filename]
                         if write_raw(z, new, raw_deflated, crc, size):
                             continue
-                        data = inflate(raw_deflated, size, crc) or b""
+                        inflated = inflate(raw_deflated, size, crc)
+                        if inflated is None:
+                            raise PackageError(f"{info.filename}: the second process's part does not check out; "
+                                               "nothing was saved / 工作表数据校验失败，未保存")
+                        data = inflated
                     elif info.filename in self._changed:
                         data = self._changed[info.filename]
                         job = deflated.get(info.filename)
