@@ -67,6 +67,12 @@ def is_blank(value: Any) -> bool:
 _LONGEST_NO_DATA = max(map(len, NO_DATA))
 
 
+def is_missing(value: Any) -> bool:
+    """None, NaN or NaT: a value pandas holds for "no value". Narrower than :func:`is_blank`
+    (empty text stays text): for encoding, formatting and typing frames, not for reading cells."""
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
 def is_no_data(value: Any) -> bool:
     """Blank, or a placeholder for "no data" (:data:`NO_DATA`): use it where a number, date, key or
     link is expected; free text keeps its placeholders as typed."""

@@ -264,10 +264,6 @@ def same(old: Any, new: Any) -> bool:
     return str(old).strip().casefold() == str(new).strip().casefold()
 
 
-def _nan(v: Any) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
-
-
 def wide(changes: pd.DataFrame, collabs: pd.DataFrame) -> pd.DataFrame:
     """The changes as one row per changed collaboration, one column per changed column, plus
     ``matched_by`` (the first) and ``source`` (every distinct source, in order). Built column by

@@ -18,6 +18,7 @@ from pandas.api.types import infer_dtype
 
 from ..core.settings import SettingsLike
 from ..core.schema import load_schema
+from ..core.cells import is_missing
 
 EMPTY = pd.DataFrame()
 
@@ -29,7 +30,7 @@ def table(tables: Mapping[str, pd.DataFrame], key: str) -> pd.DataFrame:
 
 
 def _text(v: Any) -> str | None:
-    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+    if is_missing(v):
         return None
     text = str(v).strip()
     return text or None

@@ -20,13 +20,14 @@ import functools
 import hashlib
 import importlib.util
 import json
-import math
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from ..core.cells import is_missing
 
 CACHE_ENV = "LIANXING_CACHE_DIR"
 #: memos kept (one per workbook state; the oldest go first)
@@ -132,12 +133,8 @@ def retell(report: Any, facts: dict[str, Any]) -> None:
 
 
 def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
-    rows = [[None if _missing(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
+    rows = [[None if is_missing(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
     return {"columns": [str(c) for c in frame.columns], "rows": rows}
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 
 def _encoded(v: Any) -> Any:

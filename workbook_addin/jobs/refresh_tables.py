@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.cells import is_missing
 from ..core.schema import load_schema
 from ..workbook.tables_changes import WorkbookChanges, changed_cells
 
@@ -59,7 +60,7 @@ def _given(values: list[Any]) -> np.ndarray:
     blank = pd.isna(cells)
     if set(map(type, cells[blank].tolist())) <= {type(None), float, type(pd.NaT)}:
         return ~blank
-    return np.array([not (b is None or b is pd.NaT or (isinstance(b, float) and b != b)) for b in values], dtype=bool)
+    return np.array([not is_missing(b) for b in values], dtype=bool)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
