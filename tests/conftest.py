@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook_addin.office.libreoffice import LibreOffice
 from workbook_addin.workbook.build import build_workbook
 
 
@@ -45,3 +46,10 @@ def srv():
 
     with FakeSheetsServer() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def office():
+    """One headless LibreOffice per test module (a module that kills it does not affect the next)."""
+    with LibreOffice() as lo:
+        yield lo

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from workbook_addin.core.schema import load_schema
-from workbook_addin.office.libreoffice import LibreOffice
 from workbook_addin.workbook import tables_io as wio
 from workbook_addin.workbook.formulas import column_formulas, shareable
 from workbook_addin.workbook.xlsx import XlsxPackage
@@ -64,12 +63,6 @@ def test_the_collaborations_row_no_longer_spells_out_its_headers(sample_workbook
     table = pkg.tables[sheet.table]
     row = re.search(rf'<row r="{table.last_data_row}".*?</row>', pkg.sheet_xml(sheet.name), re.S).group(0)
     assert "tblCollabs" not in row and len(row.encode()) < 2500  # was 5 900 bytes a row
-
-
-@pytest.fixture(scope="module")
-def office():
-    with LibreOffice() as lo:
-        yield lo
 
 
 def test_rows_added_below_shared_columns_compute_their_own_row(office, sample_workbook, tmp_path):

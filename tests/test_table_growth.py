@@ -20,7 +20,7 @@ from PIL import Image
 
 from workbook_addin.core.schema import load_schema
 from workbook_addin.jobs.refresh import refresh_workbook
-from workbook_addin.office.libreoffice import LibreOffice, pdf_to_png
+from workbook_addin.office.libreoffice import pdf_to_png
 from workbook_addin.workbook import tables_io as wio
 from workbook_addin.workbook.build import build_workbook
 from workbook_addin.workbook.dashboard_cells import DASHBOARD_SHEET, dashboard_layout
@@ -123,10 +123,6 @@ def test_dashboard_and_charts_read_whole_table_columns(grown):
 
 
 # ------------------------------------------------------------------------------------- LibreOffice
-@pytest.fixture(scope="module")
-def office():
-    with LibreOffice() as lo:
-        yield lo
 
 
 def test_libreoffice_reads_the_grown_ranges(office, grown, sample_workbook):

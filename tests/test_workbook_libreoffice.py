@@ -26,12 +26,6 @@ def workbook(sample_workbook) -> Path:
 
 
 @pytest.fixture(scope="module")
-def office():
-    with LibreOffice() as lo:
-        yield lo
-
-
-@pytest.fixture(scope="module")
 def probe(office, workbook):
     return office.probe(workbook, DETAIL)
 

@@ -21,7 +21,6 @@ from workbook_addin import udfs
 from workbook_addin.core.schema import load_schema
 from workbook_addin.importers import sample_exports_folder
 from workbook_addin.jobs.refresh import refresh_workbook
-from workbook_addin.office.libreoffice import LibreOffice
 from workbook_addin.workbook.build import build_workbook
 from workbook_addin.workbook.calc_sheet import CALC_SHEET
 from workbook_addin.workbook.dashboard import DASHBOARD_SHEET
@@ -38,12 +37,6 @@ THREE_CREATORS = [
     {"platform": "Instagram", "handle": "new.two", "country": "德国 DE", "followers": 56000, "blacklisted": "否 No"},
     {"platform": "YouTube", "handle": "@NewThree", "followers": 9000, "blacklisted": "是 Yes"},
 ]
-
-
-@pytest.fixture(scope="module")
-def office():
-    with LibreOffice() as lo:
-        yield lo
 
 
 def _same(before, after) -> bool:
