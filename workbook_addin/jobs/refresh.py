@@ -38,6 +38,7 @@ from ..core.timing import timed
 
 if TYPE_CHECKING:
     from ..engine.evaluation import Evaluation
+    from ..importers.batch import ImportBatch
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 #: how many unmatched rows the run-log message lists by name (all are in the report)
@@ -254,6 +255,7 @@ class _Run:
     facts: dict[str, Any] | None = None  # what this refresh remembers for a repeat
     known_base: Any = None  # a repeat's sync base, certified by the memo and not read (.refresh_base)
     synced: Any = None  # this refresh's SyncResult, when the sync ran
+    written_early: list[WorkbookChanges] = field(default_factory=list)  # handed to the writer before the end
 
 
 def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: RefreshReport, *, sync: bool,
@@ -264,7 +266,7 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
     with steps.step("read", "读取工作簿 Reading the workbook", 0.0):
         run = _read_book(book, report, exports_dir, sync)
     if run.memo is None:
-        _recompute(steps, report, run)
+        _recompute(steps, report, run, book)
     with steps.step("sync", "同步档案库 Syncing the archive", 0.7):
         if sync:
             result = run.synced = _sync(report, run.data, {**run.tables, **run.computed}, Path(book.folder), now,
@@ -279,24 +281,47 @@ def _run_refresh(book: WorkbookAdapter, exports_dir: str | Path | None, report: 
     return report
 
 
-def _recompute(steps: _Steps, report: RefreshReport, run: _Run) -> None:
+#: tables final once the exports are in (the ledger) and once scored (Collaborations: nothing after
+#: the engine changes them; the sync changes Creators): written early, see _write_early
+_FINAL_AFTER_IMPORT = ("ledger",)
+_FINAL_AFTER_SCORING = ("collaborations",)
+
+
+def _recompute(steps: _Steps, report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
     """Import, recompute, insight sheets, and the cells that change: the refresh proper."""
     with steps.step("match", "读取导出文件 Reading exports", 0.15):
-        _import_exports(report, run)
+        from ..importers import read_exports
+
+        batch = read_exports(report.exports_dir or (), run.data.settings_tables.get("import_map"))
+    with steps.step("read", "读取工作簿 Reading the workbook", 0.2):
+        _read_later(report, run, book, _READ_FOR_IMPORT)
+    with steps.step("match", "匹配导出行 Matching exports", 0.25):
+        _import_exports(report, run, batch)
+        _write_early(run, book, _FINAL_AFTER_IMPORT)
     with steps.step("compute", "重新计算 Recomputing scores", 0.5):
         inputs = _inputs(run.tables)
         evaluation = _evaluate(inputs, run.settings, report.run_at.date())
         report.problems += [str(p) for p in evaluation.problems]
         run.computed = dict(evaluation.tables)
+        _diff_computed_columns(report, run)
+        _write_early(run, book, _FINAL_AFTER_SCORING)
     with steps.step("insights", "更新分析表 Updating the insight sheets", 0.6):
         run.insights = _insights(report, evaluation, inputs, run.settings, report.run_at)
+    with steps.step("read", "读取工作簿 Reading the workbook", 0.62):
+        _read_later(report, run, book, None)
     with steps.step("write", "比较单元格 Comparing cells", 0.65):
-        _diff_computed(report, run)
+        _diff_computed_sheets(run)
         if run.memo_exports is not None:  # what a repeat of this refresh must tell again (the sync adds its own)
             from . import refresh_memo
 
             run.facts = refresh_memo.facts_of(report)
 
+
+#: the tables a refresh frames first (with the Settings); the others are parsed in the background
+#: while it works and framed when needed: those the import needs once the exports are read (the
+#: 50 000-row Collaborations sheet is parsed meanwhile), the rest once the scores are computed
+_READ_FIRST = frozenset({"creators", "outreach", "reviews", "snapshots", "confirm", "run_log"})
+_READ_FOR_IMPORT = ("collaborations", "ledger", "unmatched")
 
 #: the tables a repeat of the last refresh reads (the run log it appends to) and those the sync needs
 #: (its base only when the memo cannot vouch for it: see .refresh_base)
@@ -327,7 +352,7 @@ def _read_book(book: WorkbookAdapter, report: RefreshReport, exports_dir: str | 
 
                 run.known_base = refresh_base.known_base(book, run, keys)
             return run
-    data = book.read()
+    data = book.read(first=_READ_FIRST) if hasattr(book, "read_later") else book.read()  # type: ignore[call-arg]
     report.exports_dir = _checked_exports(data, book, exports_dir)
     report.warnings += data.warnings
     settings, problems = data.settings()
@@ -342,6 +367,14 @@ def _checked_exports(data: WorkbookData, book: WorkbookAdapter, exports_dir: str
                                 "未保存任何更改 nothing was changed; 请检查路径或设置表的导出文件夹 "
                                 "check the path or the Settings sheet's export folder")
     return folder
+
+
+def _read_later(report: RefreshReport, run: _Run, book: WorkbookAdapter, keys: tuple[str, ...] | None) -> None:
+    """The tables a file's first read left for later (``keys``, or all the rest), into the run."""
+    read_later = getattr(book, "read_later", None)
+    if read_later is not None:
+        report.warnings += read_later(keys)
+        run.tables.update({k: v for k, v in run.data.tables.items() if k not in run.tables})
 
 
 def _remember(report: RefreshReport, run: _Run, book: WorkbookAdapter) -> None:
@@ -368,13 +401,12 @@ def _evaluate(inputs: dict[str, pd.DataFrame], settings: Settings, today: dt.dat
     return engine.evaluate(inputs, settings, today=today)
 
 
-def _import_exports(report: RefreshReport, run: _Run) -> None:
-    """Reads the export folder, matches it, folds it into the ledger and applies the ledger's totals;
+def _import_exports(report: RefreshReport, run: _Run, batch: ImportBatch) -> None:
+    """Matches the exports read, folds them into the ledger and applies the ledger's totals;
     rewrites the Matches to confirm, Unmatched exports and ledger sheets."""
-    from ..importers import match_exports, read_exports
+    from ..importers import match_exports
 
     data, tables, changes = run.data, run.tables, run.changes
-    batch = read_exports(report.exports_dir or (), data.settings_tables.get("import_map"))
     report.files = list(batch.files)
     report.problems += [str(p) for p in batch.problems]
     report.warnings += [f"{f.name}: {w}" for f in batch.files for w in f.warnings]
@@ -415,8 +447,18 @@ def _add_snapshots(report: RefreshReport, run: _Run, followers: pd.DataFrame | N
     tables["snapshots"] = pd.concat([tables["snapshots"], extra]) if len(tables["snapshots"]) else extra
 
 
-def _diff_computed(report: RefreshReport, run: _Run) -> None:
-    """Records the computed cells whose value changed: what people typed is never rewritten."""
+def _write_early(run: _Run, book: WorkbookAdapter, tables: tuple[str, ...]) -> None:
+    """Hands a file's tables the job will not change again to its writer now (their big sheets are
+    then patched in a second process while this one goes on computing). Live Excel writes at the end."""
+    write_early = getattr(book, "write_early", None)
+    if write_early is not None:
+        taken = run.changes.take(tables)
+        write_early(taken)
+        run.written_early.append(taken)
+
+
+def _diff_computed_columns(report: RefreshReport, run: _Run) -> None:
+    """Records the computed cells of the input sheets whose value changed: what people typed is never rewritten."""
     data, tables, computed, inputs = run.data, run.tables, run.computed, _inputs(run.tables)
     for sheet in load_schema().sheets:
         key = sheet.key
@@ -426,6 +468,11 @@ def _diff_computed(report: RefreshReport, run: _Run) -> None:
             present = data.layouts[key].columns
             report.computed_cells += diff_columns(run.changes, key, tables[key], computed[key],
                                                   [c.key for c in sheet.computed_columns if c.key in present])
+
+
+def _diff_computed_sheets(run: _Run) -> None:
+    """Records the rows of the sheets Python fills (Scores, the insight sheets, the fallbacks) that changed."""
+    data, tables, computed = run.data, run.tables, run.computed
     if "scores" in computed and "scores" in data.layouts:
         replace_rows(run.changes, "scores", data.tables["scores"], as_read(computed["scores"].reset_index(drop=True)),
                      data.layouts["scores"])
@@ -463,8 +510,10 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
             changes.sheet_values.setdefault(sheet, {})[ref] = live_line_text(report.status_line)
     if "run_log" in data.layouts:
         changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
-    report.changes = changes
     book.write(changes)
+    for early in run.written_early:
+        changes.merge(early)
+    report.changes = changes  # everything written, the early tables too
 
 
 def _insights(report: RefreshReport, evaluation: Evaluation, inputs: dict[str, pd.DataFrame], settings: Settings,
@@ -546,4 +595,7 @@ def refresh_workbook(path: str | Path, exports_dir: str | Path | None = None, *,
 
     book = WorkbookFile(path, backup=backup, upgrade=True,  # a workbook built before the ledger gains its sheets
                         second_process=True)
-    return run_refresh(book, exports_dir, sync=sync, progress=progress, now=now)
+    try:
+        return run_refresh(book, exports_dir, sync=sync, progress=progress, now=now)
+    finally:
+        book.close()  # the second process ends with the job, also when the job stopped before writing

@@ -141,6 +141,30 @@ class WorkbookChanges:
     def __bool__(self) -> bool:
         return bool(self.cells or self.appends or self.keep_rows or self.names or self.sheet_values)
 
+    def tables(self) -> set[str]:
+        """The tables with cells to write, rows to append or rows to clear."""
+        return set(self.cells) | set(self.appends) | set(self.keep_rows)
+
+    def take(self, tables: Iterable[str]) -> WorkbookChanges:
+        """Moves these tables' cells, appends and row counts out into changes of their own (a job
+        writes them early, see ``WorkbookFile.write_early``; :meth:`merge` puts them back on record)."""
+        out = WorkbookChanges()
+        for table in tables:
+            for mine, theirs in ((self.cells, out.cells), (self.appends, out.appends), (self.keep_rows, out.keep_rows)):
+                if table in mine:
+                    theirs[table] = mine.pop(table)  # type: ignore[index]
+        return out
+
+    def merge(self, earlier: WorkbookChanges) -> None:
+        """Adds back changes :meth:`take` moved out, under the ones made since (those win)."""
+        for table, rows in earlier.cells.items():
+            later = self.cells.get(table, {})
+            self.cells[table] = {**rows, **{r: {**rows.get(r, {}), **v} for r, v in later.items()}}
+        for table, records in earlier.appends.items():
+            self.appends[table] = records + self.appends.get(table, [])
+        for table, keep in earlier.keep_rows.items():
+            self.keep_rows.setdefault(table, keep)
+
 
 def diff_columns(changes: WorkbookChanges, table: str, current: pd.DataFrame, new: pd.DataFrame,
                  columns: Iterable[str]) -> int:

@@ -37,36 +37,54 @@ def _clean(value: Any, text_column: bool) -> Any:
     return value
 
 
-def _grid(book, sheet: str, cache: dict[str, list[list[Any]]]) -> list[list[Any]]:
-    if sheet not in cache:
-        cache[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return cache[sheet]
+class Grids:
+    """Cell rows by sheet, each sheet parsed once: here when first needed, or ahead of need on a
+    background thread (calamine releases the GIL while it parses, so where a core is free the
+    50 000-row Collaborations sheet is parsed while this thread frames the other sheets, and the
+    sheets a refresh needs last while it matches exports). Kept by the file adapter, so a second
+    read of the same file parses no sheet twice."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[str, list[list[Any]]] = {}
+        self.behind: dict[str, Future] = {}  # sheet -> its rows, being parsed on the background thread
+
+    def get(self, book, sheet: str) -> list[list[Any]]:
+        if sheet not in self.parsed:
+            job = self.behind.pop(sheet, None)
+            self.parsed[sheet] = (job.result() if job is not None
+                                  else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+        return self.parsed[sheet]
+
+    def parse_behind(self, path: Path, sheets: list[str]) -> None:
+        """Starts parsing ``sheets`` (in this order, one after the other) on a background thread,
+        with a workbook handle of its own (one handle is not shared across threads)."""
+        sheets = [s for s in dict.fromkeys(sheets) if s not in self.parsed and s not in self.behind]
+        if not sheets:
+            return
+        from python_calamine import CalamineWorkbook
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        handle: list[Any] = []
+
+        def parse(sheet: str) -> list[list[Any]]:
+            if not handle:
+                handle.append(CalamineWorkbook.from_path(str(path)))
+            return handle[0].get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+        try:
+            self.behind.update({sheet: pool.submit(parse, sheet) for sheet in sheets})
+        finally:
+            pool.shutdown(wait=False)  # the thread ends with its last sheet
 
 
 #: a sheet part this large (as stored) is parsed on a second thread while the others are parsed
 PREFETCH_BYTES = 2_000_000
 
 
-def _prefetch(pkg: XlsxPackage, path: Path, sheets: list[str], grids: dict[str, list[list[Any]]]
-              ) -> tuple[str, Future] | None:
-    """Starts parsing the largest sheet's cells on a second thread and returns (sheet, its future),
-    or None when no sheet is worth it. calamine releases the GIL while it parses, so where a core
-    is free the 50 000-row Collaborations sheet is parsed while this thread parses the other sheets
-    and builds their frames."""
-    todo = sorted((s for s in dict.fromkeys(sheets) if s not in grids and s in pkg.sheets),
+def _by_size(pkg: XlsxPackage, sheets: Collection[str]) -> list[str]:
+    """The sheets the package holds, the biggest (as stored) first."""
+    return sorted((s for s in dict.fromkeys(sheets) if s in pkg.sheets),
                   key=lambda s: pkg.infos_size(pkg.sheets[s].part), reverse=True)
-    if len(todo) < 2 or pkg.infos_size(pkg.sheets[todo[0]].part) < PREFETCH_BYTES:
-        return None
-    from python_calamine import CalamineWorkbook
-
-    def parse_biggest() -> list[list[Any]]:  # its own workbook handle: one handle is not shared across threads
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(todo[0]).to_python(skip_empty_area=False)
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return todo[0], pool.submit(parse_biggest)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def _cell(grid: list[list[Any]], row: int, col: int) -> Any:
@@ -94,38 +112,75 @@ def read_workbook(path: str | Path, *, schema: Schema | None = None) -> Workbook
 
 
 def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Collection[str] | None = None,
-                 grids: dict[str, list[list[Any]]] | None = None) -> WorkbookData:
+                 grids: Grids | None = None, first: Collection[str] | None = None) -> WorkbookData:
     """The workbook's tables (only the schema sheets in ``keys``, when given: a refresh that finds
     nothing changed reads its run log, not 50 000 collaborations), Settings and layout. ``grids``:
-    cell rows by sheet parsed before (kept and added to: a second read parses no sheet twice), and of
-    sheets the package holds but the file does not yet (sheets an upgrade added)."""
-    grids = {} if grids is None else grids
+    the sheets parsed before (kept and added to), and those of sheets the package holds but the
+    file does not yet (sheets an upgrade added). ``first``: only these tables (and the Settings) are
+    framed now; the others are parsed on a background thread, biggest first, for :func:`read_later`."""
+    grids = Grids() if grids is None else grids
     specs = [spec for spec in table_specs(schema) if keys is None or spec[3] or spec[0] in keys]
-    sheet_of = [pkg.tables[spec[1]].sheet if spec[1] in pkg.tables else None for spec in specs]
-    pending = _prefetch(pkg, path, [s for s in sheet_of if s is not None], grids)
+    now = [spec for spec in specs if first is None or spec[3] or spec[0] in first]
+    sheet_of = {spec[0]: pkg.tables[spec[1]].sheet for spec in specs if spec[1] in pkg.tables}
+    wanted = [sheet_of[spec[0]] for spec in now if spec[0] in sheet_of]
+    later = {sheet_of[spec[0]] for spec in specs if spec not in now and spec[0] in sheet_of} - set(wanted)
+    if later:
+        grids.parse_behind(path, _by_size(pkg, later))
+    else:
+        biggest = _by_size(pkg, (s for s in wanted if s not in grids.parsed))
+        if len(biggest) > 1 and pkg.infos_size(pkg.sheets[biggest[0]].part) >= PREFETCH_BYTES:
+            grids.parse_behind(path, biggest[:1])
+    data = WorkbookData({}, {}, {}, {}, _single_cell_names(pkg), path.parent, [])
+    _frame_tables(pkg, book, now, grids, data)
+    data.settings_values = _settings_values(book, schema, grids, data.names, data.warnings)
+    data.dashboard_markets = _dashboard_markets(pkg, book, grids)
+    return data
+
+
+def read_later(pkg: XlsxPackage, book, data: WorkbookData, schema: Schema, keys: Collection[str] | None,
+               grids: Grids) -> list[str]:
+    """Frames tables :func:`read_package` left for later (all of them when ``keys`` is None) into
+    ``data``, waiting for their sheets' background parse; returns the warnings it added."""
+    specs = [spec for spec in table_specs(schema)
+             if not spec[3] and spec[0] not in data.tables and (keys is None or spec[0] in keys)]
+    before = len(data.warnings)
+    _frame_tables(pkg, book, specs, grids, data)
+    return data.warnings[before:]
+
+
+def _frame_tables(pkg: XlsxPackage, book, specs: list[tuple[str, str, Sequence[Column], bool]], grids: Grids,
+                  data: WorkbookData) -> None:
+    """Frames ``specs`` into ``data`` (tables on sheets parsed behind last: the others are framed
+    while those are parsed), in the schema's order."""
     read: dict[int, tuple[pd.DataFrame, TableLayout, list[str]] | None] = {}
-    # the prefetched sheet's tables last: the other sheets are parsed and framed while it is parsed
-    for i in sorted(range(len(specs)), key=lambda i: pending is not None and sheet_of[i] == pending[0]):
-        if pending is not None and sheet_of[i] == pending[0] and pending[0] not in grids:
-            grids[pending[0]] = pending[1].result()
+
+    def behind(i: int) -> bool:
+        t = pkg.tables.get(specs[i][1])
+        return t is not None and t.sheet in grids.behind
+
+    for i in sorted(range(len(specs)), key=behind):
         read[i] = _read_table(pkg, book, specs[i], grids)
-    tables: dict[str, pd.DataFrame] = {}
-    settings_tables: dict[str, pd.DataFrame] = {}
-    layouts: dict[str, TableLayout] = {}
-    warnings: list[str] = []
     for i, (key, table_name, _columns, is_setting) in enumerate(specs):
         found = read[i]
         if found is None:
-            warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
+            data.warnings.append(f"表格 {table_name} 不存在 / table {table_name} is missing")
             continue
-        frame, layouts[key], warn = found
-        warnings += warn
-        (settings_tables if is_setting else tables)[key] = frame
+        frame, data.layouts[key], warn = found
+        data.warnings.extend(warn)
+        (data.settings_tables if is_setting else data.tables)[key] = frame
+
+
+def _single_cell_names(pkg: XlsxPackage) -> dict[str, tuple[str, int, int]]:
     names: dict[str, tuple[str, int, int]] = {}
     for name in pkg.defined_names:
         cell = pkg.defined_cell(name)
         if cell is not None and cell.sheet in pkg.sheets:
             names[name] = (cell.sheet, cell.row, cell.col)
+    return names
+
+
+def _settings_values(book, schema: Schema, grids: Grids, names: dict[str, tuple[str, int, int]],
+                     warnings: list[str]) -> dict[str, Any]:
     settings_values: dict[str, Any] = {}
     for s in schema.settings:
         where = names.get(s.name)
@@ -134,20 +189,19 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
                             "used")
             settings_values[s.key] = s.value
             continue
-        value = _cell(_grid(book, where[0], grids), where[1], where[2])
+        value = _cell(grids.get(book, where[0]), where[1], where[2])
         settings_values[s.key] = _clean(value, s.type in TEXT_TYPES)
-    return WorkbookData(tables, settings_values, settings_tables, layouts, names, path.parent, warnings,
-                        _dashboard_markets(pkg, book, grids))
+    return settings_values
 
 
 def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], bool],
-                grids: dict[str, list[list[Any]]]) -> tuple[pd.DataFrame, TableLayout, list[str]] | None:
+                grids: Grids) -> tuple[pd.DataFrame, TableLayout, list[str]] | None:
     """One table's frame, layout and warnings (None when the workbook has no such Excel Table)."""
     key, table_name, columns, _is_setting = spec
     t = pkg.tables.get(table_name)
     if t is None:
         return None
-    grid = _grid(book, t.sheet, grids)
+    grid = grids.get(book, t.sheet)
     r1, c1, r2, c2 = t.ref
     headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
     width = c2 - c1 + 1
@@ -165,7 +219,7 @@ def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], 
     return frame, layout, warn
 
 
-def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]) -> list[str] | None:
+def _dashboard_markets(pkg: XlsxPackage, book, grids: Grids) -> list[str] | None:
     """The market labels in the first column of the dashboard's ``Dashboard_Markets`` range: the
     refresh needs them to find that table's cells (their number was fixed by the build)."""
     m = _RANGE_NAME.match((pkg.defined_names.get(MARKETS_NAME) or "").strip())
@@ -173,7 +227,7 @@ def _dashboard_markets(pkg: XlsxPackage, book, grids: dict[str, list[list[Any]]]
     if not m or not sheet or sheet not in pkg.sheets:
         return None
     r1, c1, r2, _ = parse_range(m.group(3).replace("$", ""))
-    grid = _grid(book, sheet, grids)
+    grid = grids.get(book, sheet)
     return markets_from_labels([_cell(grid, r, c1) for r in range(r1, r2 + 1)])
 
 

@@ -26,7 +26,7 @@ from .tables_changes import WorkbookChanges
 from ..core.gc_pause import gc_paused
 from .tables_layout import WorkbookData
 from .tables_locks import WorkbookError, check_not_open
-from .tables_read import read_package
+from .tables_read import Grids, read_later, read_package
 from .upgrade import add_missing_sheets
 
 BACKUP_DIR = "backups"
@@ -173,13 +173,14 @@ class WorkbookFile:
         self.upgraded: list[str] = []  # the sheets read() added
         self._pkg: XlsxPackage | None = None
         self._book: Any = None  # the calamine workbook read() parses sheets from
-        self._grids: dict[str, list[list[Any]]] = {}  # sheet -> cell rows parsed so far
+        self._grids = Grids()  # the sheets' cell rows parsed so far
         self._data: WorkbookData | None = None
         self._stamp: tuple[int, int] | None = None
         self.last_backup: Path | None = None
         # a job that will write a big workbook starts the save's second process after reading it (xlsx.part_patch)
         self.second_process = second_process
         self._helper: SecondProcess | None = None
+        self._written_early: set[str] = set()  # tables write_early took: the job may not change them again
 
     @property
     def folder(self) -> Path:
@@ -187,10 +188,13 @@ class WorkbookFile:
 
     formulas_recalculate = False  # nobody recalculates a file on disk: formula cells get cached values
 
-    def read(self, keys: Collection[str] | None = None, *, same_file: bool = False) -> WorkbookData:
+    def read(self, keys: Collection[str] | None = None, *, same_file: bool = False,
+             first: Collection[str] | None = None) -> WorkbookData:
         """The workbook's tables (only the schema sheets in ``keys`` when given), Settings and layout.
         ``same_file``: a further read for the same job, refused if the file changed since the last
-        (its tables would not be those the job has read so far)."""
+        (its tables would not be those the job has read so far). ``first``: only these tables are
+        framed now, the others parsed in the background and framed by :meth:`read_later`, so a job
+        starts on what it needs first (the refresh reads its exports meanwhile)."""
         if not self.path.exists():
             raise WorkbookError(f"{self.path}: 文件不存在 / no such workbook")
         check_not_open(self.path)
@@ -202,15 +206,23 @@ class WorkbookFile:
         self._stamp = (st.st_mtime_ns, st.st_size)
         added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
         self.upgraded += list(added)
-        self._grids.update({name: [headers] for name, headers in added.items()})
+        self._grids.parsed.update({name: [headers] for name, headers in added.items()})
         with gc_paused():
-            self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids)
+            self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids, first)
         if (self.second_process and keys is None and self._helper is None and self._pkg is not None
                 and self._pkg.worth_a_second_process()):
             self._helper = SecondProcess.start()  # starts while the job works on one core, not during the read
         self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
                                 "this workbook was built before it existed" for name in added]
         return self._data
+
+    def read_later(self, keys: Collection[str] | None = None) -> list[str]:
+        """Adds the tables ``read(first=...)`` left for later (those in ``keys``, or all) to the
+        WorkbookData it returned; returns the warnings that adds (a table missing, a column missing)."""
+        if self._pkg is None or self._data is None:
+            raise WorkbookError("read() the workbook before reading the rest of it")
+        with gc_paused():
+            return read_later(self._pkg, self._book, self._data, self.schema, keys, self._grids)
 
     def _open(self) -> None:
         from python_calamine import CalamineWorkbook
@@ -222,7 +234,7 @@ class WorkbookFile:
             raise WorkbookError(str(exc)) from exc
         except Exception as exc:
             raise WorkbookError(f"{self.path.name}: 无法读取 cannot be read ({exc})") from exc
-        self._grids = {}
+        self._grids = Grids()
 
     def digest(self) -> str:
         """SHA-256 of the file as :meth:`read` read it (the refresh memo's key)."""
@@ -235,9 +247,25 @@ class WorkbookFile:
         with open(self.path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
 
+    def write_early(self, changes: WorkbookChanges) -> None:
+        """Starts saving tables the job will not change again (the refresh's Collaborations and
+        ledger once scored): their cells go into the package now and the big sheets among them to
+        the second process, which patches them while the job computes the rest. Nothing touches
+        the file before :meth:`write`; without a second process this only moves work earlier."""
+        if self._pkg is None or self._data is None:
+            raise WorkbookError("read() the workbook before writing it")
+        apply_to_package(self._pkg, self._data, changes)
+        tables = changes.tables()
+        self._written_early |= tables
+        self._pkg.send_final(sorted({self._data.layouts[k].sheet for k in tables}), self._helper)
+
     def write(self, changes: WorkbookChanges, *, now: dt.datetime | None = None) -> None:
         if self._pkg is None or self._data is None:
             raise WorkbookError("read() the workbook before writing it")
+        if again := changes.tables() & self._written_early:
+            self.close()  # a job that changed a table after writing it early is a bug: saving would lose rows
+            raise WorkbookError(f"已提前写入的表又有更改，未保存 / tables written early changed again: "
+                                f"{', '.join(sorted(again))}; nothing was written")
         st = self.path.stat()
         if (st.st_mtime_ns, st.st_size) != self._stamp:
             raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; "
@@ -249,9 +277,13 @@ class WorkbookFile:
                 self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now,
                                                 helper=self._helper)
         finally:
-            if self._helper is not None:
-                self._helper.close()
-                self._helper = None
+            self.close()
+
+    def close(self) -> None:
+        """Ends the second process, if one was started (a job that stops before writing calls it)."""
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
 
     def status(self, text: str) -> None:  # the headless front shows progress itself
         pass

@@ -124,6 +124,7 @@ class XlsxPackage:
             raise PackageError(f"{source}: no xl/workbook.xml inside: not an Excel workbook / 不是 Excel 工作簿")
         self._changed: dict[str, bytes] = {}
         self._deflated: dict[str, tuple[bytes, int, int]] = {}  # parts patched in a second process, as stored
+        self._sent: dict[str, tuple[Future, SheetEdit]] = {}  # parts in a second process's hands: see send_final
         self._added: list[str] = []  # new members, saved after the ones read
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
@@ -334,21 +335,20 @@ class XlsxPackage:
     # ------------------------------------------------------------------ saving
     def _apply(self, ready: Callable[[str], None] | None = None, helper: SecondProcess | None = None) -> None:
         """Applies the collected edits; ``ready(part)`` is called as each sheet part is final. The
-        largest part may go to ``helper`` (see :mod:`.part_patch`), its result kept deflated."""
-        offloaded = self._offload(helper)
+        largest part may go to ``helper`` (see :mod:`.part_patch`), its result kept deflated, as
+        may those :meth:`send_final` sent before."""
+        for part in [p for p in self._sent if any(self.sheets[s].part == p and e for s, e in self._edits.items())]:
+            self._receive(part, ready, into_xml=True)  # edited again since it was sent: patched further here
+        busy = any(not job.done() for job, _ in self._sent.values())  # the next job would wait its turn
+        sent = {**self._sent, **({} if busy else self._offload(helper))}
+        self._sent = {}
         for sheet, edit in self._edits.items():
             part = self.sheets[sheet].part
-            if edit and part not in offloaded:
+            if edit and part not in sent:
                 self._patch(part, edit, ready)
-        for part, (job, edit) in offloaded.items():
-            try:
-                raw, crc, size, removed = job.result(timeout=OFFLOAD_WAIT)
-            except Exception:  # noqa: BLE001 - the second process failed, vanished or hangs: patched here
-                self._patch(part, edit, ready)
-                continue
-            self._deflated[part] = (raw, crc, size)
-            if removed:
-                self._drop_calc_chain()
+        for part, (job, edit) in sent.items():
+            self._sent[part] = (job, edit)
+            self._receive(part, ready)
         for table, ref in self._table_refs.items():
             t = self.tables[table]
             if ref == t.ref:
@@ -362,6 +362,49 @@ class XlsxPackage:
             self._changed[t.part] = text.encode("utf-8")
         self._edits.clear()
         self._regions.clear()
+
+    def _receive(self, part: str, ready: Callable[[str], None] | None, into_xml: bool = False) -> None:
+        """Takes a sent part's answer (deflated, or as XML when ``into_xml``), or patches the part
+        here when the second process failed, vanished or hangs."""
+        job, edit = self._sent.pop(part)
+        try:
+            raw, crc, size, removed = job.result(timeout=OFFLOAD_WAIT)
+            xml = inflate(raw, size, crc) if into_xml else b""
+            if into_xml and xml is None:
+                raise PackageError(f"{part}: the second process's part does not check out")
+        except Exception:  # noqa: BLE001 - patched here instead; the saved bytes are the same
+            self._patch(part, edit, ready)
+            return
+        if into_xml:
+            self._changed[part] = xml
+        else:
+            self._deflated[part] = (raw, crc, size)
+        if removed:
+            self._drop_calc_chain()
+
+    def send_final(self, sheets: list[str], helper: SecondProcess | None) -> list[str]:
+        """Hands the edits collected so far of the big ones of ``sheets`` to ``helper`` now, while
+        the caller goes on with other work; returns the sheets sent. For sheets a job will not
+        edit again (it may, at a cost: their answer is then patched further here at the save)."""
+        sent = []
+        for sheet in sheets:
+            edit, part = self._edits.get(sheet), self.sheets[sheet].part if sheet in self.sheets else ""
+            if edit and helper is not None and part not in self._sent and self._submit(part, edit, helper):
+                del self._edits[sheet]
+                self._regions -= {name for name, t in self.tables.items() if t.sheet == sheet}
+                sent.append(sheet)
+        return sent
+
+    def _submit(self, part: str, edit: SheetEdit, helper: SecondProcess) -> bool:
+        """Sends one sheet part's edit to ``helper`` if the part is big and as read (False if not sent)."""
+        info = self.info(part)
+        if info is None or part in self._changed or info.file_size < OFFLOAD_BYTES:
+            return False
+        raw = self.data.raw(info)  # type: ignore[attr-defined]
+        job = helper.submit(raw, info.file_size, info.CRC, edit, self.date1904) if raw is not None else None
+        if job is not None:
+            self._sent[part] = (job, edit)
+        return job is not None
 
     def _patch(self, part: str, edit: SheetEdit, ready: Callable[[str], None] | None) -> None:
         current = self._changed[part] if part in self._changed else self.data[part]
@@ -380,14 +423,9 @@ class XlsxPackage:
             return {}
         _, sheet = max(edited)
         part = self.sheets[sheet].part
-        info = self.info(part)
-        if info is None or part in self._changed or info.file_size < OFFLOAD_BYTES:
+        if not self._submit(part, self._edits[sheet], helper):
             return {}
-        raw = self.data.raw(info)  # type: ignore[attr-defined]
-        if raw is None:
-            return {}
-        job = helper.submit(raw, info.file_size, info.CRC, self._edits[sheet], self.date1904)
-        return {part: (job, self._edits[sheet])} if job is not None else {}
+        return {part: self._sent.pop(part)}
 
     def _names_follow(self, t: TablePart, new_last: int) -> None:
         """Defined names over a table's rows (its sheet's print area, a settings table's name) end

@@ -1,13 +1,14 @@
 """One sheet part's whole patch, here or in a second process.
 
-A big refresh patches a few large sheets one after the other (50 000 collaborations, the ledger,
-Creators, Scores) on one core, while a laptop has two or more. :class:`SecondProcess` is a
-process started once a big workbook has been read by a job that will write it (starting one and
-importing this code takes about 0.3 s, paid while the job matches exports on one core); at the
-save it takes the largest sheet, deflated bytes in, deflated bytes out (a tenth of the XML to
-send), while this process patches the others. Where a process cannot be started (one core,
-Pyodide, an embedded interpreter) or fails, the part is patched here, as it always was: the
-saved file holds the same bytes either way.
+A big refresh patches a few large sheets (50 000 collaborations, the ledger, Creators, Scores)
+on one core, while a laptop has two or more. :class:`SecondProcess` is a process started once a
+job that will write a big workbook has read it (starting one and importing this code takes about
+0.3 s, paid while the job works on one core). It takes sheets as they become final, deflated
+bytes in, deflated bytes out (a tenth of the XML to send), one after the other: the ledger and
+Collaborations while this process still computes scores and insight sheets, the largest of the
+rest at the save while this process patches the others. Where a process cannot be started (one
+core, Pyodide, an embedded interpreter) or fails, the part is patched here, as it always was:
+the saved file holds the same bytes either way.
 """
 from __future__ import annotations
 
@@ -63,14 +64,14 @@ _CHILD = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents
 
 
 class SecondProcess:
-    """A Python process running only this module's :func:`_serve`, fed one job through its standard
-    input and answering on its standard output. Not ``multiprocessing``: its spawn start runs the
-    caller's script again in the child, and a scheduled script without a ``__main__`` guard would
-    refresh twice."""
+    """A Python process running only this module's :func:`_serve`, fed jobs through its standard
+    input and answering each in turn on its standard output. Not ``multiprocessing``: its spawn
+    start runs the caller's script again in the child, and a scheduled script without a
+    ``__main__`` guard would refresh twice."""
 
     def __init__(self, proc: subprocess.Popen) -> None:
         self._proc: subprocess.Popen | None = proc
-        self._thread = ThreadPoolExecutor(max_workers=1)  # waits for the answer while this process works
+        self._thread = ThreadPoolExecutor(max_workers=1)  # sends each job and waits for its answer, in order
 
     @classmethod
     def start(cls) -> SecondProcess | None:
@@ -97,14 +98,15 @@ class SecondProcess:
         if proc is None or proc.stdin is None or proc.stdout is None:
             raise RuntimeError("the second process is closed")
         pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.close()
+        proc.stdin.flush()
         answer = pickle.load(proc.stdout)  # EOFError when it died: the caller patches the part itself
         if isinstance(answer, BaseException):
             raise answer
         return answer
 
     def close(self) -> None:
-        """Ends the process (an unfinished job's reader then sees the end of its output and stops)."""
+        """Ends the process (an unfinished job's reader then sees the end of its output and stops;
+        jobs not yet sent fail, and their parts are patched here)."""
         proc, self._proc = self._proc, None
         if proc is not None:
             if proc.poll() is None:
@@ -118,15 +120,17 @@ class SecondProcess:
 
 
 def _serve() -> None:
-    """The second process: one job from standard input, its answer (or its error) to standard output."""
-    try:
-        job = pickle.load(sys.stdin.buffer)
-    except EOFError:  # closed without a job: the save needed no help
-        return
-    try:
-        answer: object = patch_deflated(*job)
-    except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller, which patches it itself
-        answer = exc
-    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.flush()
+    """The second process: jobs from standard input, each answer (or error) to standard output,
+    until the input ends (the caller closed it or ended)."""
+    while True:
+        try:
+            job = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        try:
+            answer: object = patch_deflated(*job)
+        except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller, which patches it itself
+            answer = exc
+        pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
 
