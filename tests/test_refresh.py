@@ -230,3 +230,30 @@ def test_a_column_missing_from_the_workbook_is_not_counted_as_recomputed(book):
     report = refresh_workbook(book, sync=False, now=NOW + dt.timedelta(hours=1))
     assert any("missing column ROAS" in w for w in report.warnings)
     assert report.computed_cells == 0 and report.changes.cells == {}, report.changes.cells
+
+
+def test_a_refresh_with_its_sheets_patched_in_a_second_process_saves_the_same_file(template, tmp_path, monkeypatch):
+    # the refresh hands the ledger (once matched) and Collaborations (once scored) to a second
+    # process while it computes the rest, and the largest remaining sheet at the save; the saved
+    # file must hold, member for member, what a refresh patching everything itself saves
+    from workbook_addin.workbook.xlsx import package
+
+    saved, send = {}, package.XlsxPackage.send_final
+    for name, offload in (("alone", False), ("helped", True)):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(template, folder / template.name)
+        shutil.copytree(EXPORTS / "batch", folder / "exports")
+        monkeypatch.setenv("LIANXING_SECOND_PROCESS", "1" if offload else "0")
+        monkeypatch.setattr(package, "OFFLOAD_BYTES", 1 if offload else package.OFFLOAD_BYTES)
+        sent: list[str] = []
+        monkeypatch.setattr(package.XlsxPackage, "send_final",
+                            lambda self, sheets, helper: sent.extend(send(self, sheets, helper)) or sent)
+        report = refresh_workbook(folder / template.name, sync=False, now=NOW, backup=False)
+        assert report.rows_updated > 0 and report.changes.cells["collaborations"] and report.changes.cells["ledger"]
+        assert sent == ([load_schema().sheet("ledger").name, load_schema().sheet("collaborations").name]
+                        if offload else [])
+        saved[name] = folder / template.name
+    with zipfile.ZipFile(saved["alone"]) as a, zipfile.ZipFile(saved["helped"]) as b:
+        assert a.namelist() == b.namelist()
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []

@@ -527,3 +527,88 @@ def test_reading_the_largest_sheet_on_a_second_thread_reads_the_same_tables(samp
     assert wio.frames_equal_cells(threaded.tables, alone.tables) == []
     assert threaded.layouts == alone.layouts and threaded.dashboard_markets == alone.dashboard_markets
     assert list(threaded.tables) == list(alone.tables) and threaded.warnings == alone.warnings
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_sheets_sent_early_and_edited_again_save_what_one_save_of_all_edits_saves(sample_workbook, tmp_path,
+                                                                                   monkeypatch, fails):
+    # a job hands the sheets it has finished to the second process while it goes on (send_final);
+    # jobs queue there one after the other; a sheet edited again after it was sent is patched
+    # further at the save. The file must hold, member for member, what one save of all the edits
+    # holds, also when the second process died before answering
+    from workbook_addin.workbook.xlsx import package
+    from workbook_addin.workbook.xlsx.part_patch import SecondProcess
+
+    schema = load_schema()
+    collabs, creators = schema.sheet("collaborations"), schema.sheet("creators")
+    here, there = tmp_path / "here.xlsm", tmp_path / "there.xlsm"
+
+    def more(pkg):  # edits made after the sheets were sent
+        first = pkg.tables[collabs.table].first_data_row
+        pkg.set_table_rows(collabs.table, {first: {27: 77.25}, first + 1: {5: "later <text>"}})
+
+    whole = _edited_sample(sample_workbook)
+    more(whole)
+    whole.save(here)
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    helper = SecondProcess.start()
+    assert helper is not None
+    pkg = _edited_sample(sample_workbook)
+    if fails:
+        helper._proc.kill()
+        helper._proc.wait()
+    try:
+        assert pkg.send_final([collabs.name, creators.name], helper) == [collabs.name, creators.name]
+        assert not pkg._edits.get(collabs.name) and len(pkg._sent) == 2
+        more(pkg)
+        pkg.save(there, helper)
+    finally:
+        helper.close()
+    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
+        assert b.testzip() is None and a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    sent = {pkg.sheets[creators.name].part} if not fails else set()
+    assert set(pkg._deflated) == sent  # Creators came back deflated; Collaborations was patched further here
+
+
+def test_a_table_changed_after_it_was_written_early_is_never_saved(sample_workbook, tmp_path):
+    # write_early promises the job will not change those tables again: a change after it would
+    # land on rows the early write already moved, so the write refuses and the file stays as it was
+    from workbook_addin.workbook.tables_changes import WorkbookChanges
+
+    path = tmp_path / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    before = path.read_bytes()
+    book = wio.WorkbookFile(path, backup=False)
+    data = book.read()
+    row = int(data.tables["collaborations"].index[0])
+    changes = WorkbookChanges()
+    changes.set("collaborations", row, "views", 12345)
+    changes.set("creators", int(data.tables["creators"].index[0]), "notes", "x")
+    early = changes.take(["collaborations"])
+    assert set(early.cells) == {"collaborations"} and set(changes.cells) == {"creators"}
+    book.write_early(early)
+    changes.set("collaborations", row, "likes", 5)
+    with pytest.raises(wio.WorkbookError, match="written early changed again"):
+        book.write(changes)
+    assert path.read_bytes() == before
+    changes.merge(early)  # on record, the later change wins and the early one is kept
+    assert changes.cells["collaborations"][row] == {"views": 12345, "likes": 5}
+
+
+def test_reading_some_tables_first_and_the_rest_later_reads_the_same_workbook(sample_workbook, monkeypatch):
+    # read(first=...) frames a few tables and parses the other sheets on a background thread;
+    # read_later frames those (parsed behind, or here when not started yet): together the same
+    # tables, layouts, settings and warnings as one read
+    alone = wio.WorkbookFile(sample_workbook).read()
+    book = wio.WorkbookFile(sample_workbook)
+    data = book.read(first={"creators", "snapshots"})
+    assert set(data.tables) == {"creators", "snapshots"} and data.settings_tables.keys() == alone.settings_tables.keys()
+    assert book.read_later(["collaborations", "ledger"]) == []
+    assert set(data.tables) == {"creators", "snapshots", "collaborations", "ledger"}
+    book.read_later()
+    assert set(data.tables) == set(alone.tables)
+    assert wio.frames_equal_cells(data.tables, alone.tables) == []
+    assert data.layouts == alone.layouts and data.settings_values == alone.settings_values
+    assert data.dashboard_markets == alone.dashboard_markets and data.warnings == alone.warnings
+    assert not book._grids.behind  # every sheet parsed behind was taken

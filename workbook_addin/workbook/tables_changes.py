@@ -141,18 +141,21 @@ class WorkbookChanges:
     def __bool__(self) -> bool:
         return bool(self.cells or self.appends or self.keep_rows or self.names or self.sheet_values)
 
-    def tables(self) -> set[str]:
+    def tables(self) -> frozenset[str]:
         """The tables with cells to write, rows to append or rows to clear."""
-        return set(self.cells) | set(self.appends) | set(self.keep_rows)
+        return frozenset(self.cells) | frozenset(self.appends) | frozenset(self.keep_rows)
 
     def take(self, tables: Iterable[str]) -> WorkbookChanges:
         """Moves these tables' cells, appends and row counts out into changes of their own (a job
         writes them early, see ``WorkbookFile.write_early``; :meth:`merge` puts them back on record)."""
         out = WorkbookChanges()
         for table in tables:
-            for mine, theirs in ((self.cells, out.cells), (self.appends, out.appends), (self.keep_rows, out.keep_rows)):
-                if table in mine:
-                    theirs[table] = mine.pop(table)  # type: ignore[index]
+            if table in self.cells:
+                out.cells[table] = self.cells.pop(table)
+            if table in self.appends:
+                out.appends[table] = self.appends.pop(table)
+            if table in self.keep_rows:
+                out.keep_rows[table] = self.keep_rows.pop(table)
         return out
 
     def merge(self, earlier: WorkbookChanges) -> None:

@@ -6,7 +6,7 @@ Excel Table parts say where each table sits.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,19 @@ class Grids:
         self.behind: dict[str, Future] = {}  # sheet -> its rows, being parsed on the background thread
 
     def get(self, book, sheet: str) -> list[list[Any]]:
+        """The sheet's rows: parsed already, being parsed behind (waited for), or parsed here (also
+        a sheet queued behind but not started: this thread would otherwise wait for it)."""
         if sheet not in self.parsed:
             job = self.behind.pop(sheet, None)
-            self.parsed[sheet] = (job.result() if job is not None
+            self.parsed[sheet] = (job.result() if job is not None and not job.cancel()
                                   else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
         return self.parsed[sheet]
+
+    def order(self, sheet: str) -> int:
+        """When to frame a sheet's tables so that this thread waits least: parsed (or never queued)
+        first, then those queued behind, then the one being parsed behind now."""
+        job = self.behind.get(sheet)
+        return 0 if job is None else 1 if job.done() else 2 if not job.running() else 3
 
     def parse_behind(self, path: Path, sheets: list[str]) -> None:
         """Starts parsing ``sheets`` (in this order, one after the other) on a background thread,
@@ -81,7 +89,7 @@ class Grids:
 PREFETCH_BYTES = 2_000_000
 
 
-def _by_size(pkg: XlsxPackage, sheets: Collection[str]) -> list[str]:
+def _by_size(pkg: XlsxPackage, sheets: Iterable[str]) -> list[str]:
     """The sheets the package holds, the biggest (as stored) first."""
     return sorted((s for s in dict.fromkeys(sheets) if s in pkg.sheets),
                   key=lambda s: pkg.infos_size(pkg.sheets[s].part), reverse=True)
@@ -150,15 +158,11 @@ def read_later(pkg: XlsxPackage, book, data: WorkbookData, schema: Schema, keys:
 
 def _frame_tables(pkg: XlsxPackage, book, specs: list[tuple[str, str, Sequence[Column], bool]], grids: Grids,
                   data: WorkbookData) -> None:
-    """Frames ``specs`` into ``data`` (tables on sheets parsed behind last: the others are framed
-    while those are parsed), in the schema's order."""
+    """Frames ``specs`` into ``data``, in the schema's order; tables on sheets parsed behind last
+    (see :meth:`Grids.order`): the others are framed while those are parsed."""
     read: dict[int, tuple[pd.DataFrame, TableLayout, list[str]] | None] = {}
-
-    def behind(i: int) -> bool:
-        t = pkg.tables.get(specs[i][1])
-        return t is not None and t.sheet in grids.behind
-
-    for i in sorted(range(len(specs)), key=behind):
+    sheets = [pkg.tables[spec[1]].sheet if spec[1] in pkg.tables else "" for spec in specs]
+    for i in sorted(range(len(specs)), key=lambda i: grids.order(sheets[i])):
         read[i] = _read_table(pkg, book, specs[i], grids)
     for i, (key, table_name, _columns, is_setting) in enumerate(specs):
         found = read[i]

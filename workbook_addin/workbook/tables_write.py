@@ -280,7 +280,10 @@ class WorkbookFile:
             self.close()
 
     def close(self) -> None:
-        """Ends the second process, if one was started (a job that stops before writing calls it)."""
+        """Ends the second process, if one was started, and the background parse of sheets not yet
+        started (a job that stops before writing calls it)."""
+        for job in self._grids.behind.values():
+            job.cancel()
         if self._helper is not None:
             self._helper.close()
             self._helper = None

@@ -369,13 +369,13 @@ class XlsxPackage:
         job, edit = self._sent.pop(part)
         try:
             raw, crc, size, removed = job.result(timeout=OFFLOAD_WAIT)
-            xml = inflate(raw, size, crc) if into_xml else b""
+            xml = inflate(raw, size, crc) if into_xml else None
             if into_xml and xml is None:
                 raise PackageError(f"{part}: the second process's part does not check out")
         except Exception:  # noqa: BLE001 - patched here instead; the saved bytes are the same
             self._patch(part, edit, ready)
             return
-        if into_xml:
+        if xml is not None:
             self._changed[part] = xml
         else:
             self._deflated[part] = (raw, crc, size)
