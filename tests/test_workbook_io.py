@@ -387,6 +387,28 @@ def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
             assert repr(v).encode() in got.xml
 
 
+def test_the_number_pass_writes_every_copy_of_a_cell_it_finds():
+    # write_numbers looks each number up once, by the cell's usual reference; a second copy of a
+    # cell, a reference written "A03", a cell in another form (t="str") and a column of a row not
+    # written are finished apart. Each copy gets the number, a row found twice is left to the row
+    # patch like a row with a cell missing, and the cell not written keeps its old number
+    from workbook_addin.workbook.xlsx.numbers_pass import write_numbers
+
+    body = (b'<row r="2"><c r="A2" s="1"><v>1</v></c><c r="A2" s="1"><v>1</v></c></row>'
+            b'<row r="3"><c r="A03" s="1"><v>3</v></c><c r="B3" s="1" t="str"><f>x</f><v>y</v></c></row>'
+            b'<row r="4"><c r="A4" s="1"><v>4</v></c></row>')
+    pieces, rest = write_numbers(b"<sheetData>" + body + b"</sheetData>", {2: {1: 5.0}, 3: {1: 6.5, 2: 7.0}, 4: {2: 1.0}},
+                                 len(b"<sheetData>"), len(b"<sheetData>") + len(body))
+    assert b"".join(pieces) == (b'<row r="2"><c r="A2" s="1"><v>5</v></c><c r="A2" s="1"><v>5</v></c></row>'
+                                b'<row r="3"><c r="A03" s="1"><v>6.5</v></c><c r="B3" s="1"><f>x</f><v>7</v></c></row>'
+                                b'<row r="4"><c r="A4" s="1"><v>4</v></c></row>')
+    assert rest == {2: {1: 5.0}, 4: {2: 1.0}}
+    # a cell the old pattern does not take (its <v> is not closed) is not taken apart either
+    broken = b'<row r="2"><c r="A2" s="1"><v>"/></c></row>'
+    pieces, rest = write_numbers(broken, {2: {1: 5.0}})
+    assert (b"".join(pieces), rest) == (broken, {2: {1: 5.0}})
+
+
 def _edited_sample(path):
     """The sample workbook with numbers, text and a grown table on three sheets (a save's usual mix)."""
     pkg = XlsxPackage(path)
