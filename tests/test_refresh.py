@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.test_workbook_io_fixtures import make_workbook, typed, zip_members
+from tests.test_workbook_io_fixtures import assert_same_members, make_workbook, typed, zip_members
 from workbook_addin.engine import evaluation as engine
 from workbook_addin.workbook import tables_io as wio
 from workbook_addin.cli import main
@@ -254,6 +254,4 @@ def test_a_refresh_with_its_sheets_patched_in_a_second_process_saves_the_same_fi
         assert sent == ([load_schema().sheet("ledger").name, load_schema().sheet("collaborations").name]
                         if offload else [])
         saved[name] = folder / template.name
-    with zipfile.ZipFile(saved["alone"]) as a, zipfile.ZipFile(saved["helped"]) as b:
-        assert a.namelist() == b.namelist()
-        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+    assert_same_members(saved["alone"], saved["helped"])

@@ -15,7 +15,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings, strategies as st
 from python_calamine import CalamineWorkbook
 
-from tests.test_workbook_io_fixtures import USER_SHEET, make_workbook, sample_rows, zip_members
+from tests.test_workbook_io_fixtures import USER_SHEET, assert_same_members, make_workbook, sample_rows, zip_members
 from workbook_addin.workbook import tables_io as wio
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.xlsx import XlsxPackage
@@ -447,9 +447,7 @@ def test_a_sheet_patched_in_the_second_process_saves_the_same_members(sample_wor
         pkg.save(there, helper)
     finally:
         helper.close()
-    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
-        assert b.testzip() is None and a.namelist() == b.namelist()
-        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert_same_members(here, there)
     assert bool(pkg._deflated) is not fails  # it did go to the other process (or was patched here)
 
 
@@ -586,9 +584,7 @@ def test_sheets_sent_early_and_edited_again_save_what_one_save_of_all_edits_save
         pkg.save(there, helper)
     finally:
         helper.close()
-    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
-        assert b.testzip() is None and a.namelist() == b.namelist()
-        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert_same_members(here, there)
     sent = {pkg.sheets[creators.name].part} if not fails else set()
     assert set(pkg._deflated) == sent  # Creators came back deflated; Collaborations was patched further here
 

@@ -134,3 +134,10 @@ def make_workbook(path: Path, tables: dict[str, list[dict]] | None = None, *, ex
 def zip_members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist()}
+
+
+def assert_same_members(here: Path, there: Path) -> None:
+    """Both files are valid zips holding the same members, byte for byte, in the same order."""
+    with zipfile.ZipFile(here) as a, zipfile.ZipFile(there) as b:
+        assert b.testzip() is None and a.namelist() == b.namelist()
+        assert [name for name in a.namelist() if a.read(name) != b.read(name)] == []
