@@ -293,7 +293,7 @@ def _recompute(steps: _Steps, report: RefreshReport, run: _Run, book: WorkbookAd
         from ..importers import read_exports
 
         batch = read_exports(report.exports_dir or (), run.data.settings_tables.get("import_map"))
-    with steps.step("read", "读取工作簿 Reading the workbook", 0.2):
+    with steps.step("read", "读取工作簿其余部分 Reading the rest of the workbook", 0.2):
         _read_later(report, run, book, _READ_FOR_IMPORT)
     with steps.step("match", "匹配导出行 Matching exports", 0.25):
         _import_exports(report, run, batch)
@@ -307,7 +307,7 @@ def _recompute(steps: _Steps, report: RefreshReport, run: _Run, book: WorkbookAd
         _write_early(run, book, _FINAL_AFTER_SCORING)
     with steps.step("insights", "更新分析表 Updating the insight sheets", 0.6):
         run.insights = _insights(report, evaluation, inputs, run.settings, report.run_at)
-    with steps.step("read", "读取工作簿 Reading the workbook", 0.62):
+    with steps.step("read", "读取工作簿其余部分 Reading the rest of the workbook", 0.62):
         _read_later(report, run, book, None)
     with steps.step("write", "比较单元格 Comparing cells", 0.65):
         _diff_computed_sheets(run)

@@ -125,6 +125,7 @@ class XlsxPackage:
         self._changed: dict[str, bytes] = {}
         self._deflated: dict[str, tuple[bytes, int, int]] = {}  # parts patched in a second process, as stored
         self._sent: dict[str, tuple[Future, SheetEdit]] = {}  # parts in a second process's hands: see send_final
+        self._helper_failed = False  # an answer failed or never came: nothing more is sent or waited for
         self._added: list[str] = []  # new members, saved after the ones read
         self._removed: set[str] = set()
         self._edits: dict[str, SheetEdit] = {}
@@ -367,12 +368,13 @@ class XlsxPackage:
         """Takes a sent part's answer (deflated, or as XML when ``into_xml``), or patches the part
         here when the second process failed, vanished or hangs."""
         job, edit = self._sent.pop(part)
-        try:
-            raw, crc, size, removed = job.result(timeout=OFFLOAD_WAIT)
+        try:  # once one answer failed or never came, the others are not waited for
+            raw, crc, size, removed = job.result(timeout=0 if self._helper_failed else OFFLOAD_WAIT)
             xml = inflate(raw, size, crc) if into_xml else None
             if into_xml and xml is None:
                 raise PackageError(f"{part}: the second process's part does not check out")
         except Exception:  # noqa: BLE001 - patched here instead; the saved bytes are the same
+            self._helper_failed = True
             self._patch(part, edit, ready)
             return
         if xml is not None:
@@ -398,7 +400,7 @@ class XlsxPackage:
     def _submit(self, part: str, edit: SheetEdit, helper: SecondProcess) -> bool:
         """Sends one sheet part's edit to ``helper`` if the part is big and as read (False if not sent)."""
         info = self.info(part)
-        if info is None or part in self._changed or info.file_size < OFFLOAD_BYTES:
+        if info is None or part in self._changed or info.file_size < OFFLOAD_BYTES or self._helper_failed:
             return False
         raw = self.data.raw(info)  # type: ignore[attr-defined]
         job = helper.submit(raw, info.file_size, info.CRC, edit, self.date1904) if raw is not None else None
