@@ -1,7 +1,8 @@
 """Calculated columns are stored the way Excel stores a calculated column typed with A1 references:
-one shared formula per column where Excel allows one (no reference to another sheet), else each
-row's own formula with its row references moved; never the same-row structured reference that
-Excel writes out in full in every cell (4.5 KB a Collaborations row with bilingual headers).
+one shared formula per column where Excel allows one (no reference to another sheet: the hidden
+_calc sheet is read through defined names), else each row's own formula with its row references
+moved; never the same-row structured reference that Excel writes out in full in every cell (4.5 KB
+a Collaborations row with bilingual headers).
 
 A table that grows past a shared column gets working formulas in its new rows: LibreOffice
 recalculates copies of existing collaborations to the values of the rows they copy."""
@@ -63,6 +64,21 @@ def test_the_collaborations_row_no_longer_spells_out_its_headers(sample_workbook
     table = pkg.tables[sheet.table]
     row = re.search(rf'<row r="{table.last_data_row}".*?</row>', pkg.sheet_xml(sheet.name), re.S).group(0)
     assert "tblCollabs" not in row and len(row.encode()) < 2500  # was 5 900 bytes a row
+
+
+@pytest.mark.parametrize("key", ["creators", "scores"])
+def test_the_columns_that_read_calc_are_shared_through_its_names(sample_workbook, key):
+    # the key, score and tier (Creators) and the six subscores (Scores) read the hidden _calc sheet:
+    # through its defined names they are one shared formula each, not 3.5 KB of text in every row
+    pkg = XlsxPackage(sample_workbook)
+    sheet = SCHEMA.sheet(key)
+    table = pkg.tables[sheet.table]
+    body = pkg.sheet_xml(sheet.name).split(f'<row r="{table.first_data_row}"', 1)[1]  # the Table's rows
+    assert "_calc!" not in body and "INDEX(calc_" in body
+    row = re.search(rf'<row r="{table.last_data_row}".*?</row>', body, re.S).group(0)
+    assert "<f>" not in row and len(row.encode()) < 2500  # a Creators row was about 3 800 bytes
+    assert {n: pkg.defined_names[n] for n in ("calc_creator_key", "calc_audience_fit")} == {
+        "calc_creator_key": "_calc!$A:$A", "calc_audience_fit": "_calc!$G:$G"}
 
 
 def test_rows_added_below_shared_columns_compute_their_own_row(office, sample_workbook, tmp_path):

@@ -169,7 +169,10 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
     formulas = {c.key: wb[sheet.name].cell(first, j + 1).value for j, c in enumerate(sheet.columns)}
     assert not any("KOL_" in f for f in formulas.values() if isinstance(f, str))  # no Table cell calls Python
     assert "Weights" in formulas["score"] and "TierCutoffs" in formulas["tier"] and "set_gross_margin" in formulas["roi"]
-    assert formulas["content_quality"].startswith(f"=IFERROR(INDEX(_calc!$C:$C,MATCH(A{first},")  # A: the key column
+    assert formulas["content_quality"].startswith(f"=IFERROR(INDEX(calc_content_quality,MATCH(A{first},")  # A: the key
+    # _calc's columns are read through names, so no calculated column refers to another sheet (see calc_column)
+    assert {n: wb.defined_names[n].attr_text for n in ("calc_creator_key", "calc_content_quality")} == {
+        "calc_creator_key": "_calc!$A:$A", "calc_content_quality": "_calc!$C:$C"}
     calc = wb[CALC_SHEET]
     spills = {calc.cell(1, j + 1).value: calc.cell(2, j + 1).value.text for j in range(7)}
     table_args = {  # the pooled subscores: function, then each argument after the key column
@@ -214,7 +217,7 @@ def test_formula_cells_call_the_functions_and_cache_the_engine_values(built, eva
             assert _same(values[i + 1][j], expected), (key, i)
     cr_sheet = schema.sheet("creators")
     j = cr_sheet.keys.index("creator_key")
-    assert wb[cr_sheet.name].cell(2, j + 1).value.startswith('=IFERROR(IF(INDEX(_calc!$A:$A,ROW()-ROW(tblCreators[#Headers])+1)')
+    assert wb[cr_sheet.name].cell(2, j + 1).value.startswith('=IFERROR(IF(INDEX(calc_creator_key,ROW()-ROW(tblCreators[#Headers])+1)')
     assert spills["达人键 Creator key"].startswith("=KOL_KEY(tblCreators[平台 Platform],")
 
 

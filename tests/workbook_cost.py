@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _TABLE = re.compile(r'<table\b[^>]*\bname="([^"]+)"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_FORMULA = re.compile(r"<f\b[^>]*?>(.*?)</f>", re.S)
+#: a formula's text; not a shared formula's other cells (``<f t="shared" si="0"/>``, no text of their own)
+_FORMULA = re.compile(r"<f\b[^>]*?(?<!/)>(.*?)</f>", re.S)
 _CALL = re.compile(r"\b(KOL_[A-Z_]+)\(")
 _REF = re.compile(r"\b(tbl\w+)(\[(?:[^\[\]]|\[[^\]]*\])*\])?")
 

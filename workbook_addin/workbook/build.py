@@ -29,7 +29,7 @@ from .settings_sheet import SettingsLayout, build_settings_sheet
 from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet, display_value
 from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from ..engine.evaluation import evaluate
-from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, last_refresh_frame, live_line_formula,
+from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, calc_names, last_refresh_frame, live_line_formula,
                          live_line_text)
 from .formulas import column_formulas
 from .structured_refs import first_data_row
@@ -247,6 +247,8 @@ def _write(filename: str, schema: Schema, plan, frames: Mapping[str, pd.DataFram
     build_guide_sheet(sheets[GUIDE_SHEET], fmt, schema, purposes)
     build_conf_sheet(sheets[CONF_SHEET], fmt)
     build_calc_sheet(sheets[CALC_SHEET], fmt, schema, frames)
+    for name, ref in calc_names().items():
+        book.define_name(name, ref)
     _live_lines(sheets[DASHBOARD_SHEET], sheets[schema.sheet("scores").name], fmt, status)
     sheets[LISTS_SHEET].hide()
     sheets[CALC_SHEET].hide()

@@ -47,9 +47,18 @@ LAST = "last_refresh"
 
 
 def calc_column(key: str) -> str:
-    """The whole _calc column of ``key`` (``_calc!$B:$B``): INDEX into it costs one cell."""
-    letter = chr(ord("A") + CALC_COLUMNS.index(key))  # seven columns: A to G
-    return f"{CALC_SHEET}!${letter}:${letter}"
+    """The defined name of the whole _calc column of ``key`` (``calc_responsiveness``, which is
+    ``_calc!$B:$B``: INDEX into it costs one cell). The calculated columns that read _calc go
+    through these names, so they hold no reference to another sheet and can be stored as one
+    shared formula (Excel does not share a formula that refers to another sheet): the Creators
+    sheet's per-row text was 3.5 KB a row."""
+    return f"calc_{key}"
+
+
+def calc_names() -> dict[str, str]:
+    """The defined names :func:`calc_column` uses -> what each refers to (``=_calc!$B:$B``)."""
+    return {calc_column(key): f"={CALC_SHEET}!${chr(ord('A') + i)}:${chr(ord('A') + i)}"  # seven columns: A to G
+            for i, key in enumerate(CALC_COLUMNS)}
 
 
 def spill_formulas(schema: Schema) -> dict[str, str]:
