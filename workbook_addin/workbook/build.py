@@ -29,8 +29,8 @@ from .settings_sheet import SettingsLayout, build_settings_sheet
 from .sheets import LISTS_SHEET, build_lists_sheet, build_table_sheet, display_value
 from .dashboard import DASHBOARD_SHEET, DashboardLayout, build_dashboard
 from ..engine.evaluation import evaluate
-from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, calc_names, last_refresh_frame, live_line_formula,
-                         live_line_text)
+from .calc_sheet import (CALC_SHEET, LIVE_LINE_CELLS, build_calc_sheet, calc_names, last_refresh_frame,
+                         live_line_formula, live_line_text)
 from .formulas import column_formulas
 from .structured_refs import first_data_row
 from .table_worksheet import TableWorksheet
