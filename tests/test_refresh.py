@@ -183,6 +183,26 @@ def test_cli_reports_a_damaged_workbook(tmp_path, capsys):
     assert main(["refresh", str(tmp_path / "nope.xlsm"), "--quiet"]) == 3
 
 
+def test_cli_names_a_damaged_sheet_and_changes_nothing(book, capsys):
+    # a sheet whose XML breaks off mid-cell (a copy cut short, a disk error) is named in a clear
+    # message, whether it is parsed first or in the background; the file stays as it was
+    sheet = load_schema().sheet("collaborations")
+    part = XlsxPackage(book).sheets[sheet.name].part
+    with zipfile.ZipFile(book) as z:
+        members = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            if info.filename == part:
+                cut = data.index(b'<row r="5"')
+                data = data[:cut] + b'<row r="5"><c r="A5" t="s"><v>1'  # the rest is gone
+            z.writestr(info, data)
+    before = book.read_bytes()
+    assert main(["refresh", str(book), "--quiet", "--no-sync"]) == 3
+    err = capsys.readouterr().err
+    assert f"the sheet {sheet.name} cannot be read" in err and "Traceback" not in err
+    assert book.read_bytes() == before
+
+
 def test_demo_builds_refreshes_and_syncs_the_sample(tmp_path, capsys):
     from workbook_addin.cli.score import run_demo
 

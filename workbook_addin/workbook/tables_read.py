@@ -53,8 +53,13 @@ class Grids:
         a sheet queued behind but not started: this thread would otherwise wait for it)."""
         if sheet not in self.parsed:
             job = self.behind.pop(sheet, None)
-            self.parsed[sheet] = (job.result() if job is not None and not job.cancel()
-                                  else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            try:
+                self.parsed[sheet] = (job.result() if job is not None and not job.cancel()
+                                      else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+            except Exception as exc:  # calamine raises its own error types for a damaged sheet
+                raise WorkbookError(f"工作表 {sheet} 无法读取，文件可能已损坏；未更改任何内容 / the sheet {sheet} "
+                                    f"cannot be read, the file may be damaged ({type(exc).__name__}: {exc}); "
+                                    "nothing was changed") from exc
         return self.parsed[sheet]
 
     def order(self, sheet: str) -> int:
