@@ -641,3 +641,27 @@ def test_reading_some_tables_first_and_the_rest_later_reads_the_same_workbook(sa
     assert data.layouts == alone.layouts and data.settings_values == alone.settings_values
     assert data.dashboard_markets == alone.dashboard_markets and data.warnings == alone.warnings
     assert not book._grids.behind  # every sheet parsed behind was taken
+
+
+def test_what_a_job_hands_over_is_freed_by_the_end_of_the_write(sample_workbook, tmp_path):
+    # a job gives the writer its frames to drop while the save waits (free_during_write): by the
+    # time write() returns they are gone, with the cells it parsed, and the file is written
+    import weakref
+
+    path = tmp_path / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    book = wio.WorkbookFile(path, backup=False)
+    data = book.read()
+
+    class Frames(dict):  # a dict a weak reference can follow
+        pass
+
+    frames = Frames(data.tables)
+    gone, cells = weakref.ref(frames), weakref.ref(book._grids)
+    book.free_during_write([frames])
+    del frames
+    changes = wio.WorkbookChanges()
+    changes.set("creators", int(data.tables["creators"].index[0]), "notes", "写入 written")
+    book.write(changes)
+    assert gone() is None and cells() is None
+    assert "写入 written" in set(wio.read_tables(path)["creators"]["notes"].dropna())

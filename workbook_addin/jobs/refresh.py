@@ -510,10 +510,31 @@ def _finish(report: RefreshReport, run: _Run, book: WorkbookAdapter, user: str) 
             changes.sheet_values.setdefault(sheet, {})[ref] = live_line_text(report.status_line)
     if "run_log" in data.layouts:
         changes.appends.setdefault("run_log", []).append(run_log_row(report, user))
+    _hand_over_frames(run, book)
     book.write(changes)
     for early in run.written_early:
         changes.merge(early)
     report.changes = changes  # everything written, the early tables too
+
+
+#: what the job still reads once its cells are written: the sync base it certifies (.refresh_base)
+_KEPT_AFTER_WRITE = frozenset({"sync_base"})
+
+
+def _hand_over_frames(run: _Run, book: WorkbookAdapter) -> None:
+    """Gives a file's writer the job's frames to drop while it saves (millions of objects at 50 000
+    collaborations: freeing them after the job cost as long as the save waits for the second
+    process and the disk). Live Excel and xlwings Lite free them when the job ends, as before."""
+    free = getattr(book, "free_during_write", None)
+    if free is None:
+        return
+    frames = [{k: v for k, v in run.tables.items() if k not in _KEPT_AFTER_WRITE}, dict(run.data.tables),
+              run.computed, run.insights]
+    for key in [k for k in run.tables if k not in _KEPT_AFTER_WRITE]:
+        del run.tables[key]
+    run.data.tables.clear()
+    run.computed, run.insights = {}, {}
+    free(frames)
 
 
 def _insights(report: RefreshReport, evaluation: Evaluation, inputs: dict[str, pd.DataFrame], settings: Settings,

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -181,6 +182,7 @@ class WorkbookFile:
         self.second_process = second_process
         self._helper: SecondProcess | None = None
         self._written_early: set[str] = set()  # tables write_early took: the job may not change them again
+        self._garbage: list[Any] = []  # see free_during_write
 
     @property
     def folder(self) -> Path:
@@ -271,6 +273,7 @@ class WorkbookFile:
             raise WorkbookError(f"{self.path.name} 在刷新期间被修改，未保存 / changed on disk while the job ran; "
                                 "nothing was "
                                 "written")
+        freeing = self._free_on_a_thread()
         try:
             with gc_paused():
                 apply_to_package(self._pkg, self._data, changes)
@@ -278,6 +281,23 @@ class WorkbookFile:
                                                 helper=self._helper)
         finally:
             self.close()
+            freeing.join()
+
+    def _free_on_a_thread(self) -> threading.Thread:
+        """Starts dropping what :meth:`free_during_write` was given and the parsed cells (a read
+        after the write parses the saved file again)."""
+        for job in self._grids.behind.values():
+            job.cancel()
+        garbage, self._garbage = [*self._garbage, self._grids], []
+        self._grids = Grids()
+        thread = threading.Thread(target=garbage.clear, name="lianxing-free", daemon=True)
+        thread.start()
+        return thread
+
+    def free_during_write(self, objects: list[Any]) -> None:
+        """Objects the job no longer needs (its frames): :meth:`write` drops them, with the cells it
+        parsed, on a thread while it waits for the second process and the disk."""
+        self._garbage = objects
 
     def close(self) -> None:
         """Ends the second process, if one was started, and the background parse of sheets not yet
