@@ -600,6 +600,35 @@ def test_sheets_sent_early_and_edited_again_save_what_one_save_of_all_edits_save
     assert set(pkg._deflated) == sent  # Creators came back deflated; Collaborations was patched further here
 
 
+def test_a_sheet_sent_ahead_is_patched_from_what_the_second_process_inflated(sample_workbook, tmp_path,
+                                                                              monkeypatch):
+    # preload sends a sheet as stored before its edit exists, to be inflated while the second
+    # process waits; the edit then goes alone, and the saved file is the same
+    from workbook_addin.workbook.xlsx import package
+    from workbook_addin.workbook.xlsx.part_patch import SecondProcess
+
+    collabs = load_schema().sheet("collaborations")
+    here, there = tmp_path / "here.xlsm", tmp_path / "there.xlsm"
+    _edited_sample(sample_workbook).save(here)
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    pkg = _edited_sample(sample_workbook)
+    info = pkg.info(pkg.sheets[collabs.name].part)
+    helper = SecondProcess.start()
+    assert helper is not None and info is not None
+    try:
+        helper.preload(pkg.data.raw(info), info.file_size, info.CRC)  # type: ignore[attr-defined]
+        sent: list[tuple] = []
+        run = helper._run
+        helper._run = lambda job: sent.append(job) or run(job)  # type: ignore[method-assign]
+        assert pkg.send_final([collabs.name], helper) == [collabs.name]
+        pkg.save(there, helper)
+    finally:
+        helper.close()
+    assert_same_members(here, there)
+    assert [job[1] for job in sent if job[0] == "patch" and job[3] == info.CRC] == [None]  # the edit went alone
+    assert info.filename in pkg._deflated  # and the second process patched it
+
+
 def test_a_table_changed_after_it_was_written_early_is_never_saved(sample_workbook, tmp_path):
     # write_early promises the job will not change those tables again: a change after it would
     # land on rows the early write already moved, so the write refuses and the file stays as it was

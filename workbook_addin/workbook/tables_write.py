@@ -214,6 +214,8 @@ class WorkbookFile:
         if (self.second_process and keys is None and self._helper is None and self._pkg is not None
                 and self._pkg.worth_a_second_process()):
             self._helper = SecondProcess.start()  # starts while the job works on one core, not during the read
+            if self._helper is not None:
+                self._pkg.preload(self._helper)
         self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
                                 "this workbook was built before it existed" for name in added]
         return self._data

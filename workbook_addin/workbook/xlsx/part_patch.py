@@ -43,12 +43,12 @@ def patch_part(xml: bytes, edit: SheetEdit, date1904: bool) -> tuple[bytes, bool
     return xml, result.removed_formula
 
 
-def patch_deflated(raw: bytes, size: int, crc: int, edit: SheetEdit,
-                   date1904: bool) -> tuple[bytes, int, int, bool]:
+def patch_deflated(raw: bytes | None, size: int, crc: int, edit: SheetEdit, date1904: bool,
+                   xml: bytes | None = None) -> tuple[bytes, int, int, bool]:
     """:func:`patch_part` of a part given and returned as stored: (deflated bytes, CRC-32, size,
     whether a formula cell was removed). Runs in the second process: a stored sheet is a tenth
-    of its XML to send across."""
-    xml = inflate(raw, size, crc)
+    of its XML to send across. ``xml``: the part, inflated before (see :meth:`SecondProcess.preload`)."""
+    xml = xml if xml is not None else inflate(raw, size, crc) if raw is not None else None
     if xml is None:
         raise ValueError("the part does not inflate to what the zip directory says")
     new, removed = patch_part(xml, edit, date1904)
@@ -72,6 +72,7 @@ class SecondProcess:
     def __init__(self, proc: subprocess.Popen) -> None:
         self._proc: subprocess.Popen | None = proc
         self._thread = ThreadPoolExecutor(max_workers=1)  # sends each job and waits for its answer, in order
+        self._preloaded: set[tuple[int, int]] = set()  # (CRC-32, size) of the parts sent ahead
 
     @classmethod
     def start(cls) -> SecondProcess | None:
@@ -87,13 +88,22 @@ class SecondProcess:
             return None
         return cls(proc)
 
+    def preload(self, raw: bytes, size: int, crc: int) -> None:
+        """Sends a part as stored ahead of its edit, to be inflated while the process has nothing
+        else to do: the job's later :meth:`submit` of it sends only the edit."""
+        if self._proc is not None:
+            self._preloaded.add((crc, size))
+            self._thread.submit(self._run, ("load", raw, size, crc))
+
     def submit(self, raw: bytes, size: int, crc: int, edit: SheetEdit, date1904: bool) -> Future | None:
         """The job's future (:func:`patch_deflated`'s answer), or None when the process is gone."""
         if self._proc is None:
             return None
-        return self._thread.submit(self._run, (raw, size, crc, edit, date1904))
+        ahead = (crc, size) in self._preloaded
+        self._preloaded.discard((crc, size))
+        return self._thread.submit(self._run, ("patch", None if ahead else raw, size, crc, edit, date1904))
 
-    def _run(self, job: tuple) -> tuple[bytes, int, int, bool]:
+    def _run(self, job: tuple) -> tuple[bytes, int, int, bool] | None:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdout is None:
             raise RuntimeError("the second process is closed")
@@ -122,13 +132,19 @@ class SecondProcess:
 def _serve() -> None:
     """The second process: jobs from standard input, each answer (or error) to standard output,
     until the input ends (the caller closed it or ended)."""
+    loaded: dict[tuple[int, int], bytes | None] = {}  # parts sent ahead, inflated, by (CRC-32, size)
     while True:
         try:
-            job = pickle.load(sys.stdin.buffer)
+            kind, raw, size, crc, *rest = pickle.load(sys.stdin.buffer)
         except EOFError:
             return
         try:
-            answer: object = patch_deflated(*job)
+            answer: object = None
+            if kind == "load":
+                loaded[crc, size] = inflate(raw, size, crc)
+            else:
+                edit, date1904 = rest
+                answer = patch_deflated(raw, size, crc, edit, date1904, xml=loaded.pop((crc, size), None))
         except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller, which patches it itself
             answer = exc
         pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
