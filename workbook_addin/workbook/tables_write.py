@@ -261,10 +261,11 @@ class WorkbookFile:
             return hashlib.file_digest(fh, "sha256").hexdigest()
 
     def write_early(self, changes: WorkbookChanges) -> None:
-        """Starts saving tables the job will not change again (the refresh's Collaborations and
-        ledger once scored): their cells go into the package now and the big sheets among them to
-        the second process, which patches them while the job computes the rest. Nothing touches
-        the file before :meth:`write`; without a second process this only moves work earlier."""
+        """Starts saving tables the job will not change again (the refresh's ledger once the
+        exports are matched, Collaborations once scored): their cells go into the package now and
+        the big sheets among them to the second process, which patches them while the job computes
+        the rest. Nothing touches the file before :meth:`write`; without a second process this
+        only moves work earlier."""
         if self._pkg is None or self._data is None:
             raise WorkbookError("read() the workbook before writing it")
         apply_to_package(self._pkg, self._data, changes)
