@@ -22,7 +22,6 @@ from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.core.schema import load_schema
 from workbook_addin.workbook.xlsx import XlsxPackage
 from workbook_addin.workbook.xlsx.cells import parse_cells
-from workbook_addin.workbook.xlsx.sheetxml import ROW_RE
 
 NOW = dt.datetime(2026, 11, 25, 9, 0)
 
@@ -35,6 +34,8 @@ class FakeBook(FakeWorkbook):
         super().__init__(str(path))
         self.load_state(xlsm_state(path))
 
+_ROW = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)  # a <row>, its attributes and its cells
+
 
 def xlsm_state(path: Path) -> dict[str, Any]:
     """A workbook file's sheets (cell values, formulas, tables) and single-cell names, as the fake holds them."""
@@ -45,7 +46,7 @@ def xlsm_state(path: Path) -> dict[str, Any]:
         grid = cal.get_sheet_by_name(name).to_python(skip_empty_area=False)
         cells = [[r, c, v] for r, row in enumerate(grid, start=1) for c, v in enumerate(row, start=1) if v != ""]
         formulas = [[cell.row, cell.col, "=" + cell.formula_text.replace("&gt;", ">").replace("&quot;", '"')]
-                    for m in ROW_RE.finditer(pkg.sheet_xml(name)) for cell in parse_cells(m.group(3) or "")
+                    for m in _ROW.finditer(pkg.sheet_xml(name)) for cell in parse_cells(m.group(3) or "")
                     if cell.formula_text]
         tables = [[t.name, *t.ref] for t in pkg.tables.values() if t.sheet == name]
         sheets.append({"name": name, "cells": cells, "formulas": formulas, "tables": tables, "print_area": None})

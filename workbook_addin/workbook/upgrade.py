@@ -66,7 +66,7 @@ def borrowed_styles(pkg: XlsxPackage, schema: Schema) -> tuple[str | None, dict[
             if column is not None and table.first_col + i in cols:
                 styles.setdefault(column.type, cols[table.first_col + i])
         if header is None:
-            row = find_row(xml[xml.find("<sheetData"):], table.header_row)
+            row = find_row(xml[xml.find("<sheetData"):].encode("utf-8"), table.header_row)
             header = next((c.style for c in row[1] if c.style is not None), None) if row else None
     return header, styles
 

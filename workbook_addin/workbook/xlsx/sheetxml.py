@@ -33,14 +33,13 @@ from .numbers_pass import write_numbers
 from .refs import col_letter
 from ...core.errors import LianxingError
 
-ROW_RE = re.compile(r"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _ROW_RE_B = re.compile(rb"<row\b([^>]*?)(/>|>(.*?)</row>)", re.S)
 _ROW_NUM = re.compile(rb'\br="(\d+)"')
 
 
 def _scan_rows(body: bytes, pos: int = 0):
     """``(start, end, attribute bytes, inner start, inner end)`` of each ``<row>`` from ``pos``
-    (inner end -1 for ``<row .../>``). What :data:`ROW_RE` finds, by ``bytes.find``: a lazy regex
+    (inner end -1 for ``<row .../>``). What :data:`_ROW_RE_B` finds, by ``bytes.find``: a lazy regex
     over a 190 MB sheet costs seconds, these finds a tenth of that."""
     find = body.find
     while True:
@@ -118,18 +117,9 @@ def _row_attrs(attr_text: str) -> dict[str, str]:
     return dict(ATTR_RE.findall(attr_text))
 
 
-def find_row(body: str, row: int) -> tuple[dict[str, str], list[Cell]] | None:
-    m = re.search(rf'<row\b[^>]*?\br="{row}"', body)
-    if not m:
-        return None
-    rm = ROW_RE.match(body, m.start())
-    if not rm:
-        return None
-    return _row_attrs(rm.group(1).rstrip("/")), parse_cells(rm.group(3) or "")
-
-
-def _find_row_bytes(body: bytes, row: int) -> tuple[dict[str, str], list[Cell]] | None:
-    """:func:`find_row` in an undecoded ``<sheetData>`` body: only that row is decoded."""
+def find_row(body: bytes, row: int) -> tuple[dict[str, str], list[Cell]] | None:
+    """(attributes, cells) of row ``row`` of an undecoded ``<sheetData>`` body (None when it has
+    no such row): only that row is decoded."""
     m = re.search(rb'<row\b[^>]*?\br="%d"' % row, body)
     rm = _ROW_RE_B.match(body, m.start()) if m else None
     if rm is None:
@@ -198,7 +188,7 @@ class _SheetPatcher:
         # Templates: the rows whose styles/formulas new or missing cells copy.
         self.template_rows: dict[int, tuple[dict[str, str], dict[int, Cell]]] = {}
         for r in {g.template_row for g in edit.growths} | {reg.style_row for reg in edit.regions}:
-            found = _find_row_bytes(body, r)
+            found = find_row(body, r)
             if found:
                 self.template_rows[r] = (found[0], {c.col: c for c in found[1]})
         self.col_styles = col_styles(head)
