@@ -8,8 +8,9 @@ Sheets API, not with the rules of the register or with how the creators tab is r
   range); then the two tabs are read one at a time, and a missing register reads as empty.
 * Appended to (``values.append``, ``RAW``, one row per event), never rewritten, so two workbooks
   syncing at once both keep their events; a repeated event changes nothing, so the append is retried.
-* The tab is hidden and named for what it is ("do not edit" by convention: people see it only under
-  View › Hidden sheets); it holds key hashes and dates, no personal data.
+* The tab is hidden, named for what it is and protected with a warning (people see it only under
+  View › Hidden sheets, and are asked before they edit it); it holds key hashes and dates, no
+  personal data.
 """
 from __future__ import annotations
 
@@ -72,7 +73,23 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
                 raise
     add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
         "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
-    backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
+    made = backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
     backend.register_missing = False
+    _protect(backend, ((made or {}).get("replies") or [{}])[0].get("addSheet", {}).get("properties", {}).get("sheetId"))
     backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": [HEADER, *rows]}),
                   "writing the register")
+
+
+#: what a person who edits the register tab anyway is told first (Sheets shows it as a warning)
+PROTECTION_NOTE = "由同步维护，请勿编辑 Kept by the archive sync: do not edit"
+
+
+def _protect(backend: Any, sheet_id: int | None) -> None:
+    """Protects the new register tab with a warning: a person who opens the hidden tab and edits it
+    is asked first (an edit there could bring deleted creators back). A warning, not a lock: the
+    workbooks' own accounts keep appending, and no editor list has to be kept."""
+    if sheet_id is None:
+        return
+    protect = {"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": sheet_id}, "description": PROTECTION_NOTE, "warningOnly": True}}}
+    backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [protect]}), "protecting the register")

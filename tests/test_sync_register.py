@@ -8,6 +8,7 @@ import pandas as pd
 from tests.sync_support import (TAB, canon, creators, fast_policy, new_archive, settings_for,
                                 sheet_rows)
 
+from sheets_sync.google_register import PROTECTION_NOTE
 from sheets_sync.register import REGISTER_TAB, Register, key_hash
 from sheets_sync.sqlite_archive import SqliteArchive
 from sheets_sync.sync import sync_table, sync_workbook_tables
@@ -45,7 +46,7 @@ def test_a_row_deleted_in_the_sheet_is_not_pushed_back_by_a_workbook_that_never_
     assert "tiktok:c1" in a2.log["message"]
 
 
-def test_the_register_is_a_hidden_tab_of_key_hashes_without_handles(srv, tmp_path):
+def test_the_register_is_a_hidden_protected_tab_of_key_hashes_without_handles(srv, tmp_path):
     sid = new_archive(srv)
     _sync(srv, tmp_path, sid, {"creators": creators(3, prefix="mia")})
     _delete_in_sheet(srv, sid, "tiktok:mia1")
@@ -53,6 +54,9 @@ def test_the_register_is_a_hidden_tab_of_key_hashes_without_handles(srv, tmp_pat
     book = srv.gspread_client().open_by_key(sid)
     tab = next(ws for ws in book.worksheets(exclude_hidden=False) if ws.title == REGISTER_TAB)
     assert tab.isSheetHidden
+    meta = book.fetch_sheet_metadata({"fields": "sheets(properties(title),protectedRanges)"})
+    protected = next(s.get("protectedRanges", []) for s in meta["sheets"] if s["properties"]["title"] == REGISTER_TAB)
+    assert [(p["warningOnly"], p["description"]) for p in protected] == [(True, PROTECTION_NOTE)]
     values = srv.values(sid, REGISTER_TAB)
     assert "mia" not in json.dumps(values)
     state = Register.from_rows(values)
