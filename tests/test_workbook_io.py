@@ -694,3 +694,23 @@ def test_what_a_job_hands_over_is_freed_by_the_end_of_the_write(sample_workbook,
     book.write(changes)
     assert gone() is None and cells() is None
     assert "写入 written" in set(wio.read_tables(path)["creators"]["notes"].dropna())
+
+
+def test_cells_are_mapped_to_their_columns_and_a_column_outside_the_table_is_refused(sample_workbook):
+    # rows setting the same keys share one mapping (a refresh's 50 000 rows); a key the table lacks
+    # is left out; a sheet column outside the Table stops the write before anything is recorded
+    from workbook_addin.workbook.tables_write import _by_column
+
+    columns = {"views": 26, "likes": 27}
+    rows = {5: {"views": 1.5, "likes": 2}, 6: {"views": 3.0, "likes": 4}, 7: {"likes": 9, "nope": "x"}}
+    assert _by_column(rows, columns) == {5: {26: 1.5, 27: 2}, 6: {26: 3.0, 27: 4}, 7: {27: 9}}
+    pkg = XlsxPackage(sample_workbook)
+    table = pkg.tables[load_schema().sheet("collaborations").table]
+    first, last_col = table.first_data_row, table.last_col
+    with pytest.raises(PackageError, match=f"column {last_col + 1} is outside table"):
+        pkg.set_table_rows(table.name, {first: {2: "ok"}, first + 1: {last_col + 1: "too far"}})
+    assert not pkg._edits.get(table.sheet)
+    given = {first: {2: "mine"}}
+    pkg.set_table_rows(table.name, given)
+    given[first][2] = "changed later"  # the package keeps its own copy
+    assert pkg._edits[table.sheet].values[first] == {2: "mine"}

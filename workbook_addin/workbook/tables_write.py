@@ -38,8 +38,7 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
     """Turns schema-keyed changes into cell writes and table resizes on a package."""
     for key, rows in changes.cells.items():
         layout = data.layouts[key]
-        pkg.set_table_rows(layout.table, {row: {layout.columns[k]: v for k, v in values.items() if k in layout.columns}
-                                          for row, values in rows.items()})
+        pkg.set_table_rows(layout.table, _by_column(rows, layout.columns))
     for key, keep in changes.keep_rows.items():
         layout = data.layouts[key]
         pkg.resize_table(layout.table, layout.first_data_row + keep - 1)
@@ -74,6 +73,20 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
         for ref, value in values.items():
             row, col = split_ref(ref)
             pkg.set_cell(sheet, row, col, value)
+
+
+def _by_column(rows: dict[int, dict[str, Any]], columns: dict[str, int]) -> dict[int, dict[int, Any]]:
+    """Row -> schema key -> value as row -> sheet column -> value (keys the table lacks left out):
+    rows that set the same keys (a refresh's 50 000 rows of metrics) map their keys once."""
+    out: dict[int, dict[int, Any]] = {}
+    seen: dict[tuple[str, ...], list[int | None]] = {}
+    for row, values in rows.items():
+        keys = tuple(values)
+        cols = seen.get(keys)
+        if cols is None:
+            cols = seen[keys] = [columns.get(k) for k in keys]
+        out[row] = {c: v for c, v in zip(cols, values.values()) if c is not None}
+    return out
 
 
 def backup_file(path: Path, *, keep: int = KEEP_BACKUPS, now: dt.datetime | None = None) -> Path:

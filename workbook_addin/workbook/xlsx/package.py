@@ -322,11 +322,16 @@ class XlsxPackage:
         if table not in self._regions:
             self._regions.add(table)
             edit.regions.append(Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row))
+        bad = sorted(c for c in set().union(*rows.values()) if not c1 <= c <= c2)  # checked once, not a row at a time
+        if bad:
+            raise PackageError(f"column {bad[0]} is outside table {table}")
+        have = edit.values
         for row, values in rows.items():
-            bad = [c for c in values if not c1 <= c <= c2]
-            if bad:
-                raise PackageError(f"column {bad[0]} is outside table {table}")
-            edit.values.setdefault(row, {}).update(values)
+            found = have.get(row)
+            if found is None:
+                have[row] = dict(values)  # the caller's dict stays the caller's
+            else:
+                found.update(values)
 
     def resize_table(self, table: str, last_data_row: int) -> None:
         """Grows (copying the last row's styles and formulas) or shrinks a table to end at a row."""
