@@ -528,12 +528,10 @@ def _hand_over_frames(run: _Run, book: WorkbookAdapter) -> None:
     free = getattr(book, "free_during_write", None)
     if free is None:
         return
-    frames = [{k: v for k, v in run.tables.items() if k not in _KEPT_AFTER_WRITE}, dict(run.data.tables),
-              run.computed, run.insights]
-    for key in [k for k in run.tables if k not in _KEPT_AFTER_WRITE]:
-        del run.tables[key]
-    run.data.tables.clear()
+    frames = [run.tables, dict(run.data.tables), run.computed, run.insights]
+    run.tables = {k: v for k, v in run.tables.items() if k in _KEPT_AFTER_WRITE}
     run.computed, run.insights = {}, {}
+    run.data.tables.clear()
     free(frames)
 
 

@@ -62,6 +62,11 @@ class Grids:
                                     "nothing was changed") from exc
         return self.parsed[sheet]
 
+    def cancel(self) -> None:
+        """Drops the background parses not yet started (a job that stops, or has read all it needs)."""
+        for job in self.behind.values():
+            job.cancel()
+
     def order(self, sheet: str) -> int:
         """When to frame a sheet's tables so that this thread waits least: parsed (or never queued)
         first, then those queued behind, then the one being parsed behind now."""

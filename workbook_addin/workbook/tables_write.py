@@ -311,8 +311,7 @@ class WorkbookFile:
     def _free_on_a_thread(self) -> threading.Thread:
         """Starts dropping what :meth:`free_during_write` was given and the parsed cells (a read
         after the write parses the saved file again)."""
-        for job in self._grids.behind.values():
-            job.cancel()
+        self._grids.cancel()
         garbage, self._garbage = [*self._garbage, self._grids], []
         self._grids = Grids()
         thread = threading.Thread(target=garbage.clear, name="lianxing-free", daemon=True)
@@ -327,8 +326,7 @@ class WorkbookFile:
     def close(self) -> None:
         """Ends the second process, if one was started, and the background parse of sheets not yet
         started (a job that stops before writing calls it)."""
-        for job in self._grids.behind.values():
-            job.cancel()
+        self._grids.cancel()
         if self._helper is not None:
             self._helper.close()
             self._helper = None

@@ -354,7 +354,8 @@ class XlsxPackage:
         """Applies the collected edits; ``ready(part)`` is called as each sheet part is final. The
         largest part may go to ``helper`` (see :mod:`.part_patch`), its result kept deflated, as
         may those :meth:`send_final` sent before."""
-        for part in [p for p in self._sent if any(self.sheets[s].part == p and e for s, e in self._edits.items())]:
+        edited = {self.sheets[s].part for s, e in self._edits.items() if e}
+        for part in [p for p in self._sent if p in edited]:
             self._receive(part, ready, into_xml=True)  # edited again since it was sent: patched further here
         busy = any(not job.done() for job, _ in self._sent.values())  # the next job would wait its turn
         sent = {**self._sent, **({} if busy else self._offload(helper))}
