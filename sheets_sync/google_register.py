@@ -10,7 +10,8 @@ Sheets API, not with the rules of the register or with how the creators tab is r
   syncing at once both keep their events; a repeated event changes nothing, so the append is retried.
 * The tab is hidden, named for what it is and protected with a warning (people see it only under
   View › Hidden sheets, and are asked before they edit it); it holds key hashes and dates, no
-  personal data.
+  personal data. A tab made before versions that protect it gets the warning with the next sync
+  that writes (its protections come with the guard read the writes make anyway).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def read_with_register(backend: Any, title: str, params: dict[str, Any]) -> tupl
                                f"reading {title}")
         return answer, read_register(backend)
     parts = answer.get("valueRanges") or [{}, {}]
+    backend.register_found = True
     return {"valueRanges": parts[:1]}, Register.from_rows(parts[1].get("values", []) if len(parts) > 1 else [])
 
 
@@ -56,6 +58,7 @@ def read_register(backend: Any) -> Register:
             raise
         backend.register_missing = True
         return Register()
+    backend.register_found = True
     return Register.from_rows((got.get("valueRanges") or [{}])[0].get("values", []))
 
 
@@ -74,8 +77,11 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
     add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
         "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
     made = backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
-    backend.register_missing = False
-    _protect(backend, ((made or {}).get("replies") or [{}])[0].get("addSheet", {}).get("properties", {}).get("sheetId"))
+    backend.register_missing, backend.register_found = False, True
+    sheet_id = ((made or {}).get("replies") or [{}])[0].get("addSheet", {}).get("properties", {}).get("sheetId")
+    if sheet_id is not None:
+        backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [_protection(sheet_id)]}),
+                      "protecting the register")
     backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": [HEADER, *rows]}),
                   "writing the register")
 
@@ -84,12 +90,26 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
 PROTECTION_NOTE = "由同步维护，请勿编辑 Kept by the archive sync: do not edit"
 
 
-def _protect(backend: Any, sheet_id: int | None) -> None:
-    """Protects the new register tab with a warning: a person who opens the hidden tab and edits it
-    is asked first (an edit there could bring deleted creators back). A warning, not a lock: the
-    workbooks' own accounts keep appending, and no editor list has to be kept."""
-    if sheet_id is None:
-        return
-    protect = {"addProtectedRange": {"protectedRange": {
+def _protection(sheet_id: int) -> dict[str, Any]:
+    """The request protecting the register tab with a warning: a person who opens the hidden tab
+    and edits it is asked first (an edit there could bring deleted creators back). A warning, not a
+    lock: the workbooks' own accounts keep appending, and no editor list has to be kept."""
+    return {"addProtectedRange": {"protectedRange": {
         "range": {"sheetId": sheet_id}, "description": PROTECTION_NOTE, "warningOnly": True}}}
-    backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [protect]}), "protecting the register")
+
+
+def guard_filters(backend: Any) -> list[dict[str, Any]]:
+    """The register tab's header row, asked for in the read that guards a sync's writes when the
+    register is known to exist: the answer then carries the tab's protections."""
+    return [{"a1Range": absolute_range_name(REGISTER_TAB, "1:1")}] if getattr(backend, "register_found", False) else []
+
+
+def protection_requests(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The protection a register tab in the guard's answer lacks: one made before versions that
+    protect it gets it with the sync's next writes (a no-op sync still sends one request)."""
+    for sheet in meta.get("sheets", []):
+        props = sheet.get("properties", {})
+        if props.get("title") == REGISTER_TAB and props.get("sheetId") is not None:
+            have = [p for p in sheet.get("protectedRanges", []) if p.get("description") == PROTECTION_NOTE]
+            return [] if have else [_protection(props["sheetId"])]
+    return []

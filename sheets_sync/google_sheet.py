@@ -6,8 +6,9 @@ Requests per sync, steady state (``srv.stats`` in the tests and ``benchmarks/syn
    (:mod:`.google_register`): the only request of a no-op sync.
    The header row and columns are found by their text wherever they are (:mod:`.google_table`).
 2. ``spreadsheets.getByDataFilter``: the guard read, right before writing. The tab's properties
-   and protected ranges, and the row of each creator about to be written, found by its row tag
-   (developer metadata, :mod:`.google_rows`) with its cells, to check the tag is on that creator.
+   and protected ranges (and the register tab's, when it exists), and the row of each creator about
+   to be written, found by its row tag (developer metadata, :mod:`.google_rows`) with its cells, to
+   check the tag is on that creator.
 3. ``values:batchUpdateByDataFilter`` with every changed cell, each row addressed by its tag's
    metadata id, ``valueInputOption=RAW``: one request per ~1 MB chunk, so one in practice. RAW
    keeps ``=``, ``+``, ``-``, ``@`` text as text.
@@ -17,7 +18,8 @@ Requests per sync, steady state (``srv.stats`` in the tests and ``benchmarks/syn
    "table detection" guesses (with a blank column A or a title row it guesses above the header),
    and two workbooks appending at once each insert their own rows.
 5. ``values.append`` of one row to the sync-log tab (retried: a lost log line is worse than a double).
-(+1 ``spreadsheets.batchUpdate`` on the first sync, when a protection is missing or moved, or when a
+(+1 ``spreadsheets.batchUpdate`` on the first sync, when a protection is missing or moved (the
+register tab made by a version before its protection gets it here), or when a
 synced column new in this release is added: ``appendDimension`` first, so the grid is wide enough.
 +2 when rows about to be written have no tag yet - typed in by a person, or from a version before
 tags: one ``spreadsheets.batchUpdate`` tagging them, one ``getByDataFilter`` reading them back.)
@@ -55,7 +57,8 @@ from workbook_addin.core.schema import Column, Sheet
 
 from .backend import LOG_COLUMNS, Backend, CellWrite, RaceDetected, RemoteTable, SyncError, WritePlan
 from .google_auth import explain, load_credentials
-from .google_register import append_register, read_register, read_with_register
+from .google_register import (append_register, guard_filters, protection_requests, read_register,
+                              read_with_register)
 from .google_rows import (GUARD_FIELDS, RowTags, append_batches, chunks, guard_request, read_tags, tag_requests,
                           write_ranges)
 from .google_table import TabState, read_table
@@ -91,6 +94,8 @@ class GoogleSheetBackend(Backend):
         self.user = ""
         self.log_problems: list[str] = []
         self.withheld: list[CellWrite] = []  # planned writes a strict protected range does not allow
+        self.register_missing = False  # the register tab was found missing (made before the first append)
+        self.register_found = False  # the register tab was there at the last read (see guard_filters)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
@@ -205,12 +210,21 @@ class GoogleSheetBackend(Backend):
                                  headers={"Content-Type": "application/json; charset=UTF-8"}).json()
 
     # -- the guard read -----------------------------------------------------------------------
-    def _guard(self, state: TabState, keys: list[str]) -> RowTags:
+    def _guard(self, state: TabState, keys: list[str], register: bool = False) -> RowTags:
         """Sheet metadata, protections and the tagged rows of ``keys`` as they are now, in one
-        ``spreadsheets.getByDataFilter`` (see :mod:`.google_rows`)."""
+        ``spreadsheets.getByDataFilter`` (see :mod:`.google_rows`); ``register``: the register tab's
+        protections too, when the tab exists (read again without it if the tab went meanwhile)."""
         url = SPREADSHEET_URL % self.key + ":getByDataFilter"
         body = guard_request(state, keys)
-        meta = self._call(partial(self._post, url, body, {"fields": GUARD_FIELDS}), f"checking {state.title}")
+        extra = guard_filters(self) if register else []
+        try:
+            meta = self._call(partial(self._post, url, {**body, "dataFilters": body["dataFilters"] + extra},
+                                      {"fields": GUARD_FIELDS}), f"checking {state.title}")
+        except APIError as error:
+            if not extra or status_of(error) != 400:
+                raise
+            self.register_found = False  # deleted or renamed since the read: the register reads as missing next time
+            return self._guard(state, keys)
         return read_tags(meta, state, keys)
 
     def _tag_untagged(self, state: TabState, remote: RemoteTable, tags: RowTags, keys: list[str]) -> bool:
@@ -240,7 +254,7 @@ class GoogleSheetBackend(Backend):
         state: TabState = remote.state
         cols = {c.key: c for c in sheet.columns}
         written = sorted({c.key for c in plan.cells})
-        tags = self._guard(state, written + [r["creator_key"] for r in plan.appends])
+        tags = self._guard(state, written + [r["creator_key"] for r in plan.appends], register=True)
         if plan.columns or getattr(state, "recorded", None) is False:
             self._add_columns(state, tags, plan, cols, remote)
         if self.before_write is not None:
@@ -341,7 +355,8 @@ class GoogleSheetBackend(Backend):
 
     def _protect(self, sheet: Sheet, state: TabState, meta: dict[str, Any]) -> None:
         """One spreadsheets.batchUpdate, only when a protection is missing or moved: warning-only
-        protection of computed columns (team mates get a warning, not a lock)."""
+        protection of computed columns (team mates get a warning, not a lock), and of the register
+        tab when it has none (made by an earlier version)."""
         tab = next((s for s in meta.get("sheets", []) if s["properties"]["title"] == state.title), None)
         requests: list[dict[str, Any]] = []
         if tab is not None:
@@ -361,6 +376,7 @@ class GoogleSheetBackend(Backend):
                 elif old.get("range", {}).get("startColumnIndex") != i:
                     requests.append({"updateProtectedRange": {"protectedRange": {
                         "protectedRangeId": old["protectedRangeId"], "range": rng}, "fields": "range"}})
+        requests += protection_requests(meta)
         if requests:
             self._call(lambda: self.http.batch_update(self.key, {"requests": requests}), "protecting computed columns")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from tests.sync_support import (TAB, canon, creators, fast_policy, new_archive, settings_for,
+from tests.sync_support import (TAB, backend_for, canon, creators, fast_policy, new_archive, settings_for,
                                 sheet_rows)
 
 from sheets_sync.google_register import PROTECTION_NOTE
@@ -130,3 +130,59 @@ def test_an_emptied_tab_is_not_recorded_as_every_creator_deleted(srv, tmp_path):
     _sync(srv, tmp_path, sid, {"creators": creators(3)})
     assert Register.from_rows(srv.values(sid, REGISTER_TAB)).deleted == {}
     assert set(sheet_rows(srv, sid)) == {"tiktok:c0", "tiktok:c1", "tiktok:c2"}
+
+
+def _register_protections(srv, sid):
+    meta = srv.gspread_client().open_by_key(sid).fetch_sheet_metadata(
+        {"fields": "sheets(properties(title),protectedRanges)"})
+    tab = next(s for s in meta["sheets"] if s["properties"]["title"] == REGISTER_TAB)
+    return tab.get("protectedRanges", [])
+
+
+def _unprotect_register(srv, sid):
+    """The register as a version before its protection left it: the same tab, no protected range."""
+    book = srv.gspread_client().open_by_key(sid)
+    book.batch_update({"requests": [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}}
+                                    for p in _register_protections(srv, sid)]})
+    assert _register_protections(srv, sid) == []
+
+
+def test_a_register_made_before_its_protection_is_protected_by_the_next_sync_that_writes(srv, tmp_path):
+    sid = new_archive(srv)
+    a = _sync(srv, tmp_path, sid, {"creators": creators(3)})
+    _delete_in_sheet(srv, sid, "tiktok:c1")
+    a = _sync(srv, tmp_path, sid, _tables(a))  # the deletion is registered: the tab exists
+    _unprotect_register(srv, sid)
+    srv.stats.reset()
+    a = _sync(srv, tmp_path, sid, _tables(a))  # nothing to write: a no-op sync stays one read
+    assert srv.stats.writes == 0 and _register_protections(srv, sid) == []
+    tables = _tables(a)
+    tables["creators"] = pd.concat([tables["creators"], creators(1, prefix="new")], ignore_index=True)
+    a = _sync(srv, tmp_path, sid, tables)  # writes: the register gets its warning with them
+    assert [(p["warningOnly"], p["description"]) for p in _register_protections(srv, sid)] == [(True, PROTECTION_NOTE)]
+    tables = _tables(a)
+    tables["creators"] = pd.concat([tables["creators"], creators(1, prefix="newer")], ignore_index=True)
+    _sync(srv, tmp_path, sid, tables)  # protected already: not protected twice
+    assert len(_register_protections(srv, sid)) == 1
+    assert Register.from_rows(srv.values(sid, REGISTER_TAB)).deleted.keys() == {key_hash("tiktok:c1")}
+
+
+def test_a_register_tab_deleted_while_a_sync_writes_does_not_stop_the_sync(srv, tmp_path):
+    sid = new_archive(srv)
+    a = _sync(srv, tmp_path, sid, {"creators": creators(2)})
+    _delete_in_sheet(srv, sid, "tiktok:c1")
+    a = _sync(srv, tmp_path, sid, _tables(a))
+    be = backend_for(srv, tmp_path, sid, fast_policy())
+    book = srv.gspread_client().open_by_key(sid)
+    register = next(ws for ws in book.worksheets(exclude_hidden=False) if ws.title == REGISTER_TAB)
+    be.after_read = lambda: book.del_worksheet(register) if register.id in [w.id for w in book.worksheets(
+        exclude_hidden=False)] else None  # a person deletes the hidden tab between the read and the writes
+    local = pd.concat([a.local, creators(1, prefix="late")], ignore_index=True)
+    srv.stats.reset()
+    out = sync_table(local, a.base, a.conflicts, be)
+    assert out.ok, out.log["message"]
+    guards = [status for _, path, status in srv.stats.log if path.endswith(":getByDataFilter")]
+    assert guards[:2] == [400, 200]  # the guard asked for the vanished tab, then read again without it
+    assert "tiktok:late0" in sheet_rows(srv, sid)
+    # the new creator's register event made the tab again, protected as a new one is
+    assert [p["description"] for p in _register_protections(srv, sid)] == [PROTECTION_NOTE]
