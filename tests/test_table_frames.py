@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from workbook_addin.core.schema import load_schema
-from workbook_addin.workbook.tables_layout import TEXT_TYPES, frame_from_rows
+from workbook_addin.workbook.tables_layout import COMPACT_ROWS, TEXT_TYPES, frame_from_rows
 
 _CELLS = ["", None, "x", " y ", 1001.0, 1001.5, 7, True, False, 0.0, float("inf"), dt.date(2026, 11, 28),
           dt.datetime(2026, 11, 28, 9, 30), dt.time(9, 30), "C-001", -3.0, 1e20]
@@ -87,3 +87,24 @@ def test_columns_of_one_kind_follow_the_per_cell_rule(seed):
     assert frame.index.tolist() == [2 + i for i in kept] and len(kept) < len(rows)
     for c in columns:
         assert [(type(v), v) for v in frame[c.key]] == [(type(expected[c.key][i]), expected[c.key][i]) for i in kept]
+
+
+def test_long_columns_are_made_anew_with_equal_values():
+    # a sheet reader makes cells row after row; a long column's text and numbers come out equal,
+    # made anew column by column (a text the column repeats is one object), blanks still None
+    columns = load_schema().sheet("collaborations").columns
+    keys = ["collab_id", "platform", "views", "fee", "post_url", "campaign"]
+    headers = [next(c.header for c in columns if c.key == k) for k in keys]
+    n = COMPACT_ROWS + 7
+    rows = [[f"C-{i:05d}", ["tiktok", "youtube"][i % 2], float(i * 3), None if i % 5 == 0 else i + 0.25,
+             "", "a\x00b" if i == 3 else f"camp {i % 4}"] for i in range(n)]
+    frame, _, _ = frame_from_rows(columns, headers, rows, 2, "w")
+    expected = _by_hand(columns, headers, rows)
+    for k in keys:
+        assert [(type(v), v) for v in frame[k]] == [(type(v), v) for v in expected[k]], k
+    ids, platforms, views, fees = (frame[k].tolist() for k in ("collab_id", "platform", "views", "fee"))
+    assert not any(a is b[0] for a, b in zip(ids, rows)) and not any(a is b[2] for a, b in zip(views, rows))
+    assert len({id(p) for p in platforms}) == 2  # "tiktok" 504 times: one object
+    assert not any(a is b[3] for a, b in zip(fees, rows) if b[3] is not None)
+    assert frame["campaign"].tolist()[3] is rows[3][5]  # a text holding NUL: its column is left as it was
+    assert frame["post_url"].isna().all()
