@@ -42,6 +42,7 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -131,7 +132,7 @@ def _children_cpu() -> float:
 
 def _one_pass(template: Path, tables: dict[str, pd.DataFrame], sync: bool) -> list[tuple[float, float, float, object]]:
     """The three scenarios, in order, on a fresh copy of ``template``: (wall s, CPU s, second
-    process CPU s, report) each."""
+    process CPU s, what is printed of the run) each."""
     out = []
     with tempfile.TemporaryDirectory(prefix="lianxing-bench-") as tmp:
         folder = Path(tmp)
@@ -143,8 +144,19 @@ def _one_pass(template: Path, tables: dict[str, pd.DataFrame], sync: bool) -> li
                 write_export(folder / "exports", tables["collaborations"], seed=seed)
             t, c, k = time.perf_counter(), time.process_time(), _children_cpu()
             report = refresh_workbook(book, sync=sync)
-            out.append((time.perf_counter() - t, time.process_time() - c, _children_cpu() - k, report))
+            out.append((time.perf_counter() - t, time.process_time() - c, _children_cpu() - k, _summary(report)))
+            del report  # not kept: the next runs would share the process with every run's cell changes
     return out
+
+
+def _summary(report: Any) -> SimpleNamespace:
+    """What is printed of a run: holding whole reports (435 000 cell changes each) made every later
+    run work in a larger process and the peak memory a sum of runs."""
+    changes = report.changes
+    return SimpleNamespace(timings=dict(report.timings), rows_updated=report.rows_updated,
+                           cells_updated=report.cells_updated, computed_cells=report.computed_cells,
+                           cells=changes.cell_count() if changes else 0,
+                           appended=sum(len(v) for v in changes.appends.values()) if changes else 0)
 
 
 def _print(label: str, runs: list[tuple[float, float, float, object]], rows: int) -> None:
@@ -154,8 +166,7 @@ def _print(label: str, runs: list[tuple[float, float, float, object]], rows: int
     total = statistics.median(walls)
     report: Any = runs[walls.index(sorted(walls)[(len(walls) - 1) // 2])][3]  # the median run's split
     split = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
-    cells = report.changes.cell_count() if report.changes else 0
-    appended = sum(len(v) for v in report.changes.appends.values()) if report.changes else 0
+    cells, appended = report.cells, report.appended
     write = report.timings.get("write", 0.0)
     print(f"{label}")
     print(f"    {total:.2f}s median, {min(walls):.2f}s best of {len(walls)}; CPU {statistics.median(cpus):.2f}s"
