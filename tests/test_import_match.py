@@ -230,3 +230,12 @@ def test_duplicate_collab_ids_are_reported_and_get_no_export_metrics(collabs, cr
     assert len(dup) == 1 and "rows 4, 12" in str(dup[0])  # Excel rows of both copies
     assert "T-03" not in set(res.changes["collab_id"])
     assert "T-01" in set(res.changes["collab_id"])  # the rest is still applied
+
+
+def test_the_ledger_is_handed_over_once_it_is_final(collabs, creators, guessed, result):
+    # ledger_ready sees the ledger the result carries, once; the matching is the same with it
+    seen: list[pd.DataFrame] = []
+    again = match_exports(read_exports(DATA / "batch"), collabs, creators,
+                          decisions=guessed.proposals.assign(decision="接受 Accept"), ledger_ready=seen.append)
+    assert len(seen) == 1 and seen[0] is again.ledger and len(again.ledger) > 0
+    pd.testing.assert_frame_equal(again.ledger, result.ledger)

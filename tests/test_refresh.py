@@ -275,3 +275,24 @@ def test_a_refresh_with_its_sheets_patched_in_a_second_process_saves_the_same_fi
                         if offload else [])
         saved[name] = folder / template.name
     assert_same_members(saved["alone"], saved["helped"])
+
+
+def test_the_ledger_goes_to_the_second_process_before_the_import_works_out_its_totals(template, tmp_path,
+                                                                                        monkeypatch):
+    # the ledger is final once the exports are folded in: it is handed over then, so the second
+    # process patches it while this one works out the collaborations' totals and changes
+    from workbook_addin.importers import match
+    from workbook_addin.workbook.xlsx import package
+
+    events: list[str] = []
+    send, totals = package.XlsxPackage.send_final, match.totals
+    monkeypatch.setattr(package.XlsxPackage, "send_final",
+                        lambda self, sheets, helper: events.extend(f"sent {s}" for s in sheets) or send(self, sheets,
+                                                                                                      helper))
+    monkeypatch.setattr(match, "totals", lambda *a, **k: events.append("totals") or totals(*a, **k))
+    monkeypatch.setattr(package, "OFFLOAD_BYTES", 1)
+    shutil.copy(template, tmp_path / template.name)
+    shutil.copytree(EXPORTS / "batch", tmp_path / "exports")
+    report = refresh_workbook(tmp_path / template.name, sync=False, now=NOW, backup=False)
+    ledger = load_schema().sheet("ledger").name
+    assert report.changes.cells["ledger"] and events.index(f"sent {ledger}") < events.index("totals"), events

@@ -20,6 +20,7 @@ order file (each order once). Only cells whose value changes are returned (:mod:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -118,13 +119,16 @@ def _native(v: Any) -> Any:
 
 
 def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.DataFrame | None = None, *,
-                  ledger: pd.DataFrame | None = None, decisions: Any = None) -> MatchResult:
+                  ledger: pd.DataFrame | None = None, decisions: Any = None,
+                  ledger_ready: Callable[[pd.DataFrame], None] | None = None) -> MatchResult:
     """Matches ``batch.rows`` (from :func:`read_exports`) to collaborations; returns the changes.
 
     ``ledger``: the workbook's import ledger (:mod:`.ledger`); the matched rows are folded into it and
     the metrics written are its totals. ``decisions``: a person's answers to guessed matches (the
     Matches to confirm sheet, or ``{(item_id, collab_id): "accept" | "reject"}``); a match by handle
-    and date alone is only proposed until accepted.
+    and date alone is only proposed until accepted. ``ledger_ready``: called with the new ledger as
+    soon as it is final, before the totals and cell changes are worked out (a refresh hands the
+    ledger's sheet to its writer then, whose second process patches it meanwhile).
     """
     rows = _newest_first_once(batch.rows if hasattr(batch, "rows") else batch)
     c = index_collabs(collaborations_df)
@@ -133,7 +137,7 @@ def match_exports(batch: Any, collaborations_df: pd.DataFrame, creators_df: pd.D
     _match_rows(view, c, None if creators_df is None else _KnownCreators(creators_df), out)
     proposals = settle_guesses(out.by_handle, view, collaborations_df, decisions_of(decisions), out.assigned,
                                out.unmatched)
-    result = _result(rows, collaborations_df, out, ledger)
+    result = _result(rows, collaborations_df, out, ledger, ledger_ready)
     result.unattributed = rows.iloc[out.unattributed].reset_index(drop=True)
     result.proposals = proposal_frame(proposals, view, collaborations_df, c)
     return result
@@ -293,13 +297,16 @@ def _match_creator(pos: int, rows: ExportRows, when: Any, allowed: set[str] | No
     out.unmatched.append((pos, reason))
 
 
-def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd.DataFrame | None) -> MatchResult:
+def _result(rows: pd.DataFrame, collabs: pd.DataFrame, out: _Outcome, ledger: pd.DataFrame | None,
+            ledger_ready: Callable[[pd.DataFrame], None] | None) -> MatchResult:
     ids = collab_ids(collabs)
     assigned = out.assigned
     matched_rows = rows.iloc[[p for p, _, _ in assigned]].assign(collab=[k for _, k, _ in assigned],
                                                                  matched_by=[h for _, _, h in assigned])
     matched_rows, rejected = checked_values(matched_rows.reset_index(drop=True), collabs)
     new_ledger, order_changes = merge_ledger(ledger, entries_from(matched_rows, ids))
+    if ledger_ready is not None:
+        ledger_ready(new_ledger)
     sums = totals(new_ledger, normalised=True)
     dups, problems = duplicate_ids(collabs, ids)
     problems += sums.problems

@@ -296,8 +296,7 @@ def _recompute(steps: _Steps, report: RefreshReport, run: _Run, book: WorkbookAd
     with steps.step("read", "读取工作簿其余部分 Reading the rest of the workbook", 0.2):
         _read_later(report, run, book, _READ_FOR_IMPORT)
     with steps.step("match", "匹配导出行 Matching exports", 0.25):
-        _import_exports(report, run, batch)
-        _write_early(run, book, _FINAL_AFTER_IMPORT)
+        _import_exports(report, run, batch, book)
     with steps.step("compute", "重新计算 Recomputing scores", 0.5):
         inputs = _inputs(run.tables)
         evaluation = _evaluate(inputs, run.settings, report.run_at.date())
@@ -401,9 +400,10 @@ def _evaluate(inputs: dict[str, pd.DataFrame], settings: Settings, today: dt.dat
     return engine.evaluate(inputs, settings, today=today)
 
 
-def _import_exports(report: RefreshReport, run: _Run, batch: ImportBatch) -> None:
+def _import_exports(report: RefreshReport, run: _Run, batch: ImportBatch, book: WorkbookAdapter) -> None:
     """Matches the exports read, folds them into the ledger and applies the ledger's totals;
-    rewrites the Matches to confirm, Unmatched exports and ledger sheets."""
+    rewrites the Matches to confirm, Unmatched exports and ledger sheets. The ledger is written
+    early, the moment it is final (see _ledger_ready)."""
     from ..importers import match_exports
 
     data, tables, changes = run.data, run.tables, run.changes
@@ -413,8 +413,9 @@ def _import_exports(report: RefreshReport, run: _Run, batch: ImportBatch) -> Non
     if "ledger" not in data.layouts:
         report.warnings.append("工作簿没有台账表 the workbook has no import ledger (_ledger): totals count only the "
                                "files in the folder now; 用 lianxing new 重建 rebuild it with lianxing new --from")
-    matched = match_exports(batch, tables["collaborations"], tables.get("creators"),
-                            ledger=tables.get("ledger"), decisions=tables.get("confirm"))
+    matched = match_exports(batch, tables["collaborations"], tables.get("creators"), ledger=tables.get("ledger"),
+                            decisions=tables.get("confirm"),
+                            ledger_ready=lambda ledger: _ledger_ready(run, book, ledger))
     report.unmatched, report.ambiguous = matched.unmatched, matched.ambiguous
     report.proposals, report.rejected = matched.proposals, matched.rejected
     report.order_changes = matched.ledger_changes
@@ -423,13 +424,23 @@ def _import_exports(report: RefreshReport, run: _Run, batch: ImportBatch) -> Non
         changes, tables["collaborations"], matched.updates)
     _add_snapshots(report, run, getattr(matched, "followers", None))
     report.unmatched_sheet = unmatched_rows(report, batch.problems)
-    sheets = {"ledger": matched.ledger, "confirm": confirm_rows(tables.get("confirm"), matched.proposals),
-              "unmatched": report.unmatched_sheet}
+    sheets = {"confirm": confirm_rows(tables.get("confirm"), matched.proposals), "unmatched": report.unmatched_sheet}
     for key, frame in sheets.items():
         if key in data.layouts:
             frame = as_read(frame)
             replace_rows(changes, key, data.tables[key], frame, data.layouts[key])
             tables[key] = frame
+
+
+def _ledger_ready(run: _Run, book: WorkbookAdapter, ledger: pd.DataFrame) -> None:
+    """The ledger's cells, and the ledger to its writer, as soon as the exports are folded in: the
+    second process patches the hidden sheet while the import works out totals and changes (the
+    ledger is what it patches first, and Collaborations waits for it)."""
+    if "ledger" in run.data.layouts:
+        frame = as_read(ledger)
+        replace_rows(run.changes, "ledger", run.data.tables["ledger"], frame, run.data.layouts["ledger"])
+        run.tables["ledger"] = frame
+    _write_early(run, book, _FINAL_AFTER_IMPORT)
 
 
 def _add_snapshots(report: RefreshReport, run: _Run, followers: pd.DataFrame | None) -> None:
