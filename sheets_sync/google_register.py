@@ -41,14 +41,14 @@ def read_with_register(backend: Any, title: str, params: dict[str, Any]) -> tupl
                                f"reading {title}")
         return answer, read_register(backend)
     parts = answer.get("valueRanges") or [{}, {}]
-    backend.register_found = True
+    backend.register_tab = True
     return {"valueRanges": parts[:1]}, Register.from_rows(parts[1].get("values", []) if len(parts) > 1 else [])
 
 
 def read_register(backend: Any) -> Register:
     """The register alone (empty while the tab does not exist; the backend then remembers to make
     it before its first append, instead of learning it from a refused append)."""
-    backend.register_missing = False
+    backend.register_tab = None
     try:
         got = backend._call(lambda: backend.http.values_batch_get(
             backend.key, [absolute_range_name(REGISTER_TAB)], {"valueRenderOption": "UNFORMATTED_VALUE"}),
@@ -56,9 +56,9 @@ def read_register(backend: Any) -> Register:
     except APIError as error:
         if status_of(error) != 400:
             raise
-        backend.register_missing = True
+        backend.register_tab = False
         return Register()
-    backend.register_found = True
+    backend.register_tab = True
     return Register.from_rows((got.get("valueRanges") or [{}])[0].get("values", []))
 
 
@@ -66,7 +66,7 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
     """Append event rows; the hidden tab (with its header) is made on first use."""
     params: dict[str, Any] = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
     target = absolute_range_name(REGISTER_TAB, "A1")
-    if not getattr(backend, "register_missing", False):
+    if getattr(backend, "register_tab", None) is not False:
         try:
             backend._call(lambda: backend.http.values_append(backend.key, target, params, {"values": rows}),
                           "writing the register")
@@ -77,7 +77,7 @@ def append_register(backend: Any, rows: list[list[str]]) -> None:
     add = {"addSheet": {"properties": {"title": REGISTER_TAB, "hidden": True, "gridProperties": {
         "rowCount": 10, "columnCount": WIDTH, "frozenRowCount": 1}}}}
     made = backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [add]}), "creating the register")
-    backend.register_missing, backend.register_found = False, True
+    backend.register_tab = True
     sheet_id = ((made or {}).get("replies") or [{}])[0].get("addSheet", {}).get("properties", {}).get("sheetId")
     if sheet_id is not None:
         backend._call(lambda: backend.http.batch_update(backend.key, {"requests": [_protection(sheet_id)]}),
@@ -101,7 +101,7 @@ def _protection(sheet_id: int) -> dict[str, Any]:
 def guard_filters(backend: Any) -> list[dict[str, Any]]:
     """The register tab's header row, asked for in the read that guards a sync's writes when the
     register is known to exist: the answer then carries the tab's protections."""
-    return [{"a1Range": absolute_range_name(REGISTER_TAB, "1:1")}] if getattr(backend, "register_found", False) else []
+    return [{"a1Range": absolute_range_name(REGISTER_TAB, "1:1")}] if getattr(backend, "register_tab", None) else []
 
 
 def protection_requests(meta: dict[str, Any]) -> list[dict[str, Any]]:

@@ -94,8 +94,9 @@ class GoogleSheetBackend(Backend):
         self.user = ""
         self.log_problems: list[str] = []
         self.withheld: list[CellWrite] = []  # planned writes a strict protected range does not allow
-        self.register_missing = False  # the register tab was found missing (made before the first append)
-        self.register_found = False  # the register tab was there at the last read (see guard_filters)
+        #: the register tab at the last read: there (True), missing (False: made before the first
+        #: append, see google_register), or not known (None)
+        self.register_tab: bool | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], workbook_dir: str | Path | None = None,
@@ -223,7 +224,7 @@ class GoogleSheetBackend(Backend):
         except APIError as error:
             if not extra or status_of(error) != 400:
                 raise
-            self.register_found = False  # deleted or renamed since the read: the register reads as missing next time
+            self.register_tab = None  # deleted or renamed since the read: not known until read or appended to
             return self._guard(state, keys)
         return read_tags(meta, state, keys)
 
