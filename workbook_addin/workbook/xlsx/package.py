@@ -222,13 +222,18 @@ class XlsxPackage:
         info = self.info(part)
         return info.compress_size if info is not None else 0
 
+    def _offloadable(self) -> list[zipfile.ZipInfo]:
+        """The sheet parts as big as :data:`OFFLOAD_BYTES` (what a second process may patch), the
+        biggest first."""
+        parts = {s.part for s in self.sheets.values()}
+        return sorted((i for i in self.infos if i.filename in parts and i.file_size >= OFFLOAD_BYTES),
+                      key=lambda i: i.file_size, reverse=True)
+
     def preload(self, helper: SecondProcess, parts: int = 2) -> None:
         """Sends the ``parts`` biggest sheet parts as big as :data:`OFFLOAD_BYTES` to ``helper`` as
         stored, to be inflated while it waits for work: those a job sends early (Collaborations, the
         ledger) then cost it only their patch."""
-        infos = sorted((i for i in self.infos if i.filename in {s.part for s in self.sheets.values()}
-                        and i.file_size >= OFFLOAD_BYTES), key=lambda i: i.file_size, reverse=True)
-        for info in infos[:parts]:
+        for info in self._offloadable()[:parts]:
             raw = self.data.raw(info)  # type: ignore[attr-defined]
             if raw is not None:
                 helper.preload(raw, info.file_size, info.CRC)
@@ -236,8 +241,7 @@ class XlsxPackage:
     def worth_a_second_process(self) -> bool:
         """Whether a save of this package may hand a sheet to a second process (a sheet part as big
         as :data:`OFFLOAD_BYTES`): the caller starts one early, before the save."""
-        parts = {s.part for s in self.sheets.values()}
-        return any(i.file_size >= OFFLOAD_BYTES for i in self.infos if i.filename in parts)
+        return bool(self._offloadable())
 
     def has_part(self, part: str) -> bool:
         return part in self.data or part in self._added
