@@ -69,25 +69,47 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
     cell ("") is None; in a text column a whole number is its digits (an ID typed as 1001 reads
     back from the file as 1001.0).
     """
+    offsets, warnings = _offsets(columns, headers, where)
+    if not rows:
+        return _framed(columns, np.empty((len(columns), 0), dtype=object), first_row), offsets, warnings
+    return _framed(columns, _cell_block(columns, offsets, rows), first_row), offsets, warnings
+
+
+def frame_from_columns(columns: Sequence[Column], headers: Sequence[Any], cells: Sequence[np.ndarray],
+                       first_row: int, where: str) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+    """:func:`frame_from_rows` of a table read column by column (``cells``: one object array per
+    table column, each as long as the table, made together in memory already)."""
+    offsets, warnings = _offsets(columns, headers, where)
+    out = np.full((len(columns), len(cells[0]) if cells else 0), None, dtype=object)
+    for j, c in enumerate(columns):
+        if c.key in offsets:
+            out[j] = cells[offsets[c.key]]
+    _tidy(columns, offsets, out, compact=False)
+    return _framed(columns, out, first_row), offsets, warnings
+
+
+def _offsets(columns: Sequence[Column], headers: Sequence[Any], where: str) -> tuple[dict[str, int], list[str]]:
+    """Schema key -> offset of its header in the table (the first, where a header repeats), and a
+    warning for each schema column the table lacks."""
     lookup = header_map(columns)
     offsets: dict[str, int] = {}
-    warnings = []
     for i, h in enumerate(headers):
         key = lookup.get(normalise_header(h))
         if key is not None and key not in offsets:
             offsets[key] = i
-    for c in columns:
-        if c.key not in offsets:
-            warnings.append(f"{where}: 缺少列 missing column {c.header}")
+    return offsets, [f"{where}: 缺少列 missing column {c.header}" for c in columns if c.key not in offsets]
+
+
+def _framed(columns: Sequence[Column], cells: np.ndarray, first_row: int) -> pd.DataFrame:
+    """The frame of a table's cells (one row of ``cells`` per schema column), blank rows left out."""
     keys = [c.key for c in columns]
-    if not rows:
+    if not cells.shape[1]:
         return pd.DataFrame({k: pd.Series([], dtype=object) for k in keys},
-                            index=pd.Index([], name="excel_row", dtype="int64")), offsets, warnings
-    cells = _cell_block(columns, offsets, rows)
-    frame = pd.DataFrame(cells.T, index=pd.RangeIndex(first_row, first_row + len(rows), name="excel_row"),
+                            index=pd.Index([], name="excel_row", dtype="int64"))
+    frame = pd.DataFrame(cells.T, index=pd.RangeIndex(first_row, first_row + cells.shape[1], name="excel_row"),
                          columns=keys, dtype=object, copy=False)
     keep = _kept_rows(cells)
-    return (frame if keep.all() else frame[keep]), offsets, warnings
+    return frame if keep.all() else frame[keep]
 
 
 def _cell_block(columns: Sequence[Column], offsets: dict[str, int], rows: Sequence[Sequence[Any]]) -> np.ndarray:
@@ -108,18 +130,26 @@ def _cell_block(columns: Sequence[Column], offsets: dict[str, int], rows: Sequen
     else:
         out = np.full((len(columns), len(rows)), None, dtype=object)
         out[present] = picked
-    for j in present:
-        column = out[j]  # a view: changed in place
+    _tidy(columns, offsets, out, compact=True)
+    return out
+
+
+def _tidy(columns: Sequence[Column], offsets: dict[str, int], cells: np.ndarray, *, compact: bool) -> None:
+    """In place, per schema column the table has: empty text is None, a whole number in a text
+    column is its digits, and (``compact``) a long column is made anew (see :func:`_compact`)."""
+    for j, c in enumerate(columns):
+        if c.key not in offsets:
+            continue
+        column = cells[j]  # a view: changed in place
         kind = infer_dtype(column, skipna=True)
         if kind not in _WITHOUT_TEXT and (empty := column == "").any():
             column[empty] = None
             kind = infer_dtype(column, skipna=True)
-        if columns[j].type in TEXT_TYPES and kind not in ("string", "empty"):
-            out[j] = [str(int(v)) if type(v) is float and v.is_integer() else v for v in column]
+        if c.type in TEXT_TYPES and kind not in ("string", "empty"):
+            cells[j] = [str(int(v)) if type(v) is float and v.is_integer() else v for v in column]
             kind = infer_dtype(column, skipna=True)
-        if len(column) >= COMPACT_ROWS:
+        if compact and len(column) >= COMPACT_ROWS:
             _compact(column, kind)
-    return out
 
 
 #: a column this long is built anew, its values together in memory (see _compact)

@@ -6,6 +6,7 @@ Excel Table parts say where each table sits.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +19,8 @@ from .dashboard_cells import MARKETS_NAME, markets_from_labels
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range
-from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_rows, table_specs
+from .table_columns import Loaded, blank_like_shared, fast_table, read_table
+from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_columns, frame_from_rows, table_specs
 from ..core.gc_pause import gc_paused
 from .tables_locks import WorkbookError
 
@@ -41,26 +43,50 @@ class Grids:
     """Cell rows by sheet, each sheet parsed once: here when first needed, or ahead of need on a
     background thread (calamine releases the GIL while it parses, so where a core is free the
     50 000-row Collaborations sheet is parsed while this thread frames the other sheets, and the
-    sheets a refresh needs last while it matches exports). Kept by the file adapter, so a second
-    read of the same file parses no sheet twice."""
+    sheets a refresh needs last while it matches exports). A sheet holding one long table is read
+    column by column instead (:mod:`.table_columns`), the cell rows only where that cannot be.
+    Kept by the file adapter, so a second read of the same file parses no sheet twice."""
 
     def __init__(self) -> None:
         self.parsed: dict[str, list[list[Any]]] = {}
-        self.behind: dict[str, Future] = {}  # sheet -> its rows, being parsed on the background thread
+        self.columns: dict[str, Any] = {}  # table -> its columns (a Loaded until framed), if read so
+        self.behind: dict[str, Future] = {}  # sheet -> the job reading it behind (into parsed or columns)
+        self._blank_like: list[int] | None = None
+        self._lock = threading.Lock()
 
     def get(self, book, sheet: str) -> list[list[Any]]:
         """The sheet's rows: parsed already, being parsed behind (waited for), or parsed here (also
         a sheet queued behind but not started: this thread would otherwise wait for it)."""
         if sheet not in self.parsed:
-            job = self.behind.pop(sheet, None)
-            try:
-                self.parsed[sheet] = (job.result() if job is not None and not job.cancel()
-                                      else book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
-            except Exception as exc:  # calamine raises its own error types for a damaged sheet
-                raise WorkbookError(f"工作表 {sheet} 无法读取，文件可能已损坏；未更改任何内容 / the sheet {sheet} "
-                                    f"cannot be read, the file may be damaged ({type(exc).__name__}: {exc}); "
-                                    "nothing was changed") from exc
+            self._wait(sheet)
+        if sheet not in self.parsed:
+            self.parsed[sheet] = _parsed(lambda: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), sheet)
         return self.parsed[sheet]
+
+    def table(self, pkg: XlsxPackage, table: str) -> list[Any] | None:
+        """A long table's columns, when the background thread read its sheet that way, or None:
+        the sheet's rows are then what :meth:`get` gives."""
+        self._wait(pkg.tables[table].sheet)
+        found = self.columns.get(table)
+        if isinstance(found, Loaded):  # made into columns here, where the frame is made
+            found = self.columns[table] = found.columns()
+            if found is None:
+                del self.columns[table]
+        return found
+
+    def _wait(self, sheet: str) -> None:
+        """Takes what the background thread read of ``sheet`` (a job not started is dropped)."""
+        job = self.behind.pop(sheet, None)
+        if job is not None and not job.cancel():
+            _parsed(job.result, sheet)
+
+    def blank_like(self, pkg: XlsxPackage) -> list[int]:
+        """The shared strings fastexcel would read as blanks (looked for once per file)."""
+        with self._lock:
+            if self._blank_like is None:
+                text = pkg.stored_bytes(pkg.shared_strings) if pkg.shared_strings else None
+                self._blank_like = blank_like_shared(text) if text else []
+            return self._blank_like
 
     def cancel(self) -> None:
         """Drops the background parses not yet started (a job that stops, or has read all it needs)."""
@@ -73,9 +99,10 @@ class Grids:
         job = self.behind.get(sheet)
         return 0 if job is None else 1 if job.done() else 2 if not job.running() else 3
 
-    def parse_behind(self, path: Path, sheets: list[str]) -> None:
-        """Starts parsing ``sheets`` (in this order, one after the other) on a background thread,
-        with a workbook handle of its own (one handle is not shared across threads)."""
+    def parse_behind(self, pkg: XlsxPackage, path: Path, sheets: list[str]) -> None:
+        """Starts reading ``sheets`` (in this order, one after the other) on a background thread,
+        with a workbook handle of its own (one handle is not shared across threads): a sheet that
+        holds one long table column by column, the others (and that one where it cannot be) cell by cell."""
         sheets = [s for s in dict.fromkeys(sheets) if s not in self.parsed and s not in self.behind]
         if not sheets:
             return
@@ -83,16 +110,38 @@ class Grids:
 
         pool = ThreadPoolExecutor(max_workers=1)
         handle: list[Any] = []
+        alone = {t.sheet: name for name, t in pkg.tables.items() if _alone(pkg, name)}
 
-        def parse(sheet: str) -> list[list[Any]]:
+        def parse(sheet: str) -> None:
+            if sheet in alone:
+                found = read_table(pkg, path, alone[sheet], self.blank_like(pkg))
+                if found is not None:
+                    self.columns[alone[sheet]] = found
+                    return
             if not handle:
                 handle.append(CalamineWorkbook.from_path(str(path)))
-            return handle[0].get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            self.parsed[sheet] = handle[0].get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
         try:
             self.behind.update({sheet: pool.submit(parse, sheet) for sheet in sheets})
         finally:
             pool.shutdown(wait=False)  # the thread ends with its last sheet
+
+
+def _alone(pkg: XlsxPackage, table: str) -> bool:
+    """Whether ``table`` is long (:func:`fast_table`) and the only table on its sheet."""
+    sheet = pkg.tables[table].sheet
+    return fast_table(pkg, table) and sum(t.sheet == sheet for t in pkg.tables.values()) == 1
+
+
+def _parsed(read, sheet: str):
+    """``read()``, a damaged sheet's error said in the product's words."""
+    try:
+        return read()
+    except Exception as exc:  # calamine raises its own error types for a damaged sheet
+        raise WorkbookError(f"工作表 {sheet} 无法读取，文件可能已损坏；未更改任何内容 / the sheet {sheet} "
+                            f"cannot be read, the file may be damaged ({type(exc).__name__}: {exc}); "
+                            "nothing was changed") from exc
 
 
 #: a sheet part this large (as stored) is parsed on a second thread while the others are parsed
@@ -143,11 +192,11 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
     wanted = [sheet_of[spec[0]] for spec in now if spec[0] in sheet_of]
     later = {sheet_of[spec[0]] for spec in specs if spec not in now and spec[0] in sheet_of} - set(wanted)
     if later:
-        grids.parse_behind(path, _by_size(pkg, later))
+        grids.parse_behind(pkg, path, _by_size(pkg, later))
     else:
         biggest = _by_size(pkg, (s for s in wanted if s not in grids.parsed))
         if len(biggest) > 1 and pkg.infos_size(pkg.sheets[biggest[0]].part) >= PREFETCH_BYTES:
-            grids.parse_behind(path, biggest[:1])
+            grids.parse_behind(pkg, path, biggest[:1])
     data = WorkbookData({}, {}, {}, {}, _single_cell_names(pkg), path.parent, [])
     _frame_tables(pkg, book, now, grids, data)
     data.settings_values = _settings_values(book, schema, grids, data.names, data.warnings)
@@ -215,15 +264,20 @@ def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], 
     t = pkg.tables.get(table_name)
     if t is None:
         return None
-    grid = grids.get(book, t.sheet)
     r1, c1, r2, c2 = t.ref
-    headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
-    width = c2 - c1 + 1
-    body = grid[t.first_data_row - 1:t.last_data_row]
-    if c1 > 1:  # a table from column A takes its rows as parsed: cells right of it are never looked at
-        body = [cells[c1 - 1:c2] for cells in body]
-    body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]  # below the used area
-    frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, f"{t.sheet} [{table_name}]")
+    where = f"{t.sheet} [{table_name}]"
+    cells = grids.table(pkg, table_name)
+    if cells is not None:  # a long table read column by column; its headers as the table part names them
+        frame, offsets, warn = frame_from_columns(columns, t.columns, cells, t.first_data_row, where)
+    else:
+        grid = grids.get(book, t.sheet)
+        headers = [_cell(grid, t.header_row, c) for c in range(c1, c2 + 1)]
+        width = c2 - c1 + 1
+        body = grid[t.first_data_row - 1:t.last_data_row]
+        if c1 > 1:  # a table from column A takes its rows as parsed: cells right of it are never looked at
+            body = [row[c1 - 1:c2] for row in body]
+        body += [[None] * width for _ in range(t.last_data_row - t.first_data_row + 1 - len(body))]  # below used area
+        frame, offsets, warn = frame_from_rows(columns, headers, body, t.first_data_row, where)
     layout = TableLayout(
         key=key, table=table_name, sheet=t.sheet, header_row=t.header_row, first_data_row=t.first_data_row,
         last_row=t.last_data_row, next_row=(int(frame.index.max()) + 1) if len(frame) else t.first_data_row,

@@ -161,6 +161,8 @@ class XlsxPackage:
         pr = wb.find("m:workbookPr", NS)
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         rels = self._rels("xl/workbook.xml")
+        #: the shared strings part (None without one)
+        self.shared_strings = next((target for kind, target in rels.values() if kind == "sharedStrings"), None)
         self.sheets: dict[str, SheetPart] = {}
         for s in wb.findall("m:sheets/m:sheet", NS):
             kind, target = rels.get(s.get(_R_ID, ""), ("", ""))
@@ -212,6 +214,16 @@ class XlsxPackage:
     def part_text(self, part: str) -> str:
         """A member's text as it stands (edited, added or as read)."""
         return (self._changed[part] if part in self._changed else self.data[part]).decode("utf-8")
+
+    def stored_bytes(self, part: str) -> bytes | None:
+        """A member's bytes as read, inflated for a look and not kept (None where it is not there):
+        a big sheet another reader parses is looked at once, and should not stay in memory."""
+        info = self.info(part)
+        if info is None:
+            return None
+        raw = self.data.raw(info) if info.file_size > BIG_PART else None  # type: ignore[attr-defined]
+        data = inflate(raw, info.file_size, info.CRC) if raw is not None else None
+        return data if data is not None else self.data[part]
 
     def info(self, part: str) -> zipfile.ZipInfo | None:
         """A member's zip entry as read (None for a new one)."""

@@ -1,0 +1,164 @@
+"""Long tables read column by column (fastexcel) give exactly what the cell reader gives, or are
+left to the cell reader: text fastexcel would take for a blank, mixed columns, times of day."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import workbook_addin.workbook.table_columns as table_columns
+import workbook_addin.workbook.tables_read as tables_read
+from workbook_addin.workbook.tables_changes import WorkbookChanges
+from workbook_addin.workbook.tables_write import WorkbookFile, write_changes
+from workbook_addin.workbook.xlsx import XlsxPackage
+from workbook_addin.workbook.xlsx.refs import col_letter
+
+ROWS = 150  # the sample's collaborations and these: over the FAST_ROWS the tests set
+
+
+@pytest.fixture(scope="module")
+def long_book(sample_workbook, tmp_path_factory) -> Path:
+    """The sample with 150 more collaborations of every kind of value, written by this product."""
+    path = tmp_path_factory.mktemp("long") / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    changes = WorkbookChanges()
+    changes.appends["collaborations"] = [
+        {"collab_id": f"L-{i:04d}", "creator_key": f"tiktok:long_{i % 7}", "campaign": ["夏季 Summer", "Q4"][i % 2],
+         "platform": "TikTok", "post_url": f"https://www.tiktok.com/@long_{i % 7}/video/{7400 + i}",
+         "publish_date": dt.date(2026, 1, 1) + dt.timedelta(days=i), "currency": "USD",
+         "fee": None if i % 9 == 0 else 100.5 + i, "views": float(i * 1000), "likes": None if i % 4 else i,
+         "promo_code": "2024" if i % 10 == 0 else None, "kpi_er": 0.05}
+        for i in range(ROWS)]
+    write_changes(path, changes, backup=False)
+    return path
+
+
+def _read(path: Path, fast_rows: int, monkeypatch) -> tuple[dict, list[str]]:
+    """Every table as a refresh reads it (Collaborations on the background thread), and which
+    tables were framed from columns."""
+    monkeypatch.setattr(table_columns, "FAST_ROWS", fast_rows)
+    framed: list[str] = []
+    real = tables_read.frame_from_columns
+
+    def spy(columns, headers, cells, first_row, where):
+        framed.append(where)
+        return real(columns, headers, cells, first_row, where)
+
+    monkeypatch.setattr(tables_read, "frame_from_columns", spy)
+    book = WorkbookFile(path)
+    try:
+        data = book.read(first={"creators"})
+        book.read_later()
+    finally:
+        book.close()
+    return data.tables, framed
+
+
+def _cells(frame) -> dict:
+    return {c: [(type(v), v) for v in frame[c]] for c in frame.columns}
+
+
+def _same_both_ways(path: Path, monkeypatch) -> tuple[dict, list[str]]:
+    fast, framed = _read(path, 100, monkeypatch)
+    slow, none = _read(path, 10**9, monkeypatch)
+    assert not none
+    assert fast.keys() == slow.keys()
+    for key in slow:
+        assert fast[key].index.equals(slow[key].index), key
+        assert _cells(fast[key]) == _cells(slow[key]), key
+    return fast, framed
+
+
+def _copy(path: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "book.xlsm"
+    shutil.copy(path, out)
+    return out
+
+
+def test_a_long_table_is_read_by_columns_with_the_cell_readers_values(long_book, monkeypatch):
+    tables, framed = _same_both_ways(long_book, monkeypatch)
+    assert any("tblCollabs" in w for w in framed)  # the fast read was taken, and agreed cell for cell
+    c = tables["collaborations"].set_index("collab_id")
+    assert c.at["L-0003", "publish_date"] == dt.date(2026, 1, 4) and c.at["L-0003", "fee"] == 103.5
+    assert c.at["L-0000", "fee"] is None and c.at["L-0010", "promo_code"] == "2024"
+
+
+def _typed_in_excel(path: Path, row: int, col: int, text: str) -> None:
+    """Puts ``text`` into a cell of Collaborations as Excel saves typed text: a shared string."""
+    sheet = XlsxPackage(path).sheets["合作 Collaborations"].part
+    ref = f"{col_letter(col)}{row}"
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    shared = parts["xl/sharedStrings.xml"]
+    index = len(re.findall(rb"<si>|<si/>", shared))
+    parts["xl/sharedStrings.xml"] = shared.replace(b"</sst>", b"<si><t>" + text.encode() + b"</t></si></sst>")
+    cell = re.compile(rb'<c r="%s"(?: [^>]*)?(?:/>|>.*?</c>)' % ref.encode())
+    assert cell.search(parts[sheet])
+    parts[sheet] = cell.sub(b'<c r="%s" t="s"><v>%d</v></c>' % (ref.encode(), index), parts[sheet], count=1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_blank_like_text_a_person_typed_is_kept(long_book, tmp_path, monkeypatch):
+    # typed in Excel (a shared string) into a number column: fastexcel would read "N/A" as a blank
+    path = _copy(long_book, tmp_path)
+    book = WorkbookFile(path)
+    data = book.read()
+    book.close()
+    row = int(data.tables["collaborations"].index[data.tables["collaborations"]["collab_id"] == "L-0005"][0])
+    _typed_in_excel(path, row, data.layouts["collaborations"].columns["views"], "N/A")
+    tables, framed = _same_both_ways(path, monkeypatch)
+    assert not any("tblCollabs" in w for w in framed)
+    assert tables["collaborations"].at[row, "views"] == "N/A"
+
+
+@pytest.mark.parametrize("key, text", [("views", "NULL"), ("er", "N/A")])
+def test_blank_like_text_this_product_wrote_is_kept(long_book, tmp_path, monkeypatch, key, text):
+    # an inline string in a number column, and a formula's cached text result (t="str")
+    path = _copy(long_book, tmp_path)
+    tables, _ = _read(path, 10**9, monkeypatch)
+    row = int(tables["collaborations"].index[tables["collaborations"]["collab_id"] == "L-0007"][0])
+    changes = WorkbookChanges()
+    changes.set("collaborations", row, key, text)
+    write_changes(path, changes, backup=False)
+    tables, framed = _same_both_ways(path, monkeypatch)
+    assert not any("tblCollabs" in w for w in framed)
+    assert tables["collaborations"].at[row, key] == text
+
+
+def test_a_column_of_text_and_numbers_is_left_to_the_cell_reader(long_book, tmp_path, monkeypatch):
+    path = _copy(long_book, tmp_path)
+    tables, _ = _read(path, 10**9, monkeypatch)
+    row = int(tables["collaborations"].index[tables["collaborations"]["collab_id"] == "L-0011"][0])
+    changes = WorkbookChanges()
+    changes.set("collaborations", row, "views", "12万")
+    write_changes(path, changes, backup=False)
+    tables, framed = _same_both_ways(path, monkeypatch)
+    assert not any("tblCollabs" in w for w in framed)
+    assert tables["collaborations"].at[row, "views"] == "12万"
+
+
+def test_dates_with_a_time_of_day_are_left_to_the_cell_reader(long_book, tmp_path, monkeypatch):
+    path = _copy(long_book, tmp_path)
+    tables, _ = _read(path, 10**9, monkeypatch)
+    row = int(tables["collaborations"].index[tables["collaborations"]["collab_id"] == "L-0020"][0])
+    changes = WorkbookChanges()
+    changes.set("collaborations", row, "publish_date", dt.datetime(2026, 3, 1, 9, 30))
+    write_changes(path, changes, backup=False)
+    tables, framed = _same_both_ways(path, monkeypatch)
+    assert not any("tblCollabs" in w for w in framed)
+    assert tables["collaborations"].at[row, "publish_date"] == dt.datetime(2026, 3, 1, 9, 30)
+
+
+def test_blank_like_shared_strings_are_found_by_index():
+    xml = (b'<sst><si><t>views</t></si><si><t xml:space="preserve">N/A</t></si><si/><si><t>NAME</t></si>'
+           b"<si><r><t>N</t></r><r><t>A</t></r></si><si><t>null</t></si></sst>")
+    assert table_columns.blank_like_shared(xml) == [1, 4, 5]  # rich text counted in, "NAME" not
+    sheet = b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>14</v></c></row>'
+    assert not table_columns.holds_blank_like(sheet, [1, 4, 5])
+    assert table_columns.holds_blank_like(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5])

@@ -1,0 +1,185 @@
+"""A big table's cells column by column: fastexcel's Arrow columns, turned into the very values the
+cell reader (python-calamine, :mod:`.tables_read`) gives, or nothing where they might differ.
+
+Both read the sheet with the same calamine, but python-calamine makes a Python object of every
+cell of the sheet, row after row, before the table is framed, while fastexcel hands over typed
+columns it borrowed from the sheet's shared strings: the 50 000-row Collaborations sheet takes
+0.6 s of CPU this way and 1.3 s the other (parse, frame, columns made anew). fastexcel releases the
+GIL while it parses, so the refresh's background thread runs it as it ran the cell reader.
+
+fastexcel decides each column's type; the table is read here only where that type says exactly what
+the cell reader would have said (``None`` otherwise, and the cell reader reads it):
+
+- a column of text, numbers or true/false values, blank cells and error cells (blank both ways);
+- dates without a time of day in years 1900 to 9999 (the cell reader's ``datetime.date``);
+- never text fastexcel takes for a blank (``"N/A"``, ``"NULL"``, ...) in a column it typed as
+  numbers, dates or booleans: the cell reader keeps that text, and the refresh reports it. Any such
+  text in the sheet (typed, shared, or a formula's result) sends the table to the cell reader;
+- never a column that mixes types, a time of day, a duration, or a table of another size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: tables this long are read column by column: the 50 000 collaborations and the archive's sync
+#: base (at 10 000 rows the look for blank-like text and the conversion cost what they save)
+FAST_ROWS = 20_000
+
+#: text fastexcel reads as a blank when it sizes up a column (its NULL_STRING_VALUES, but "",
+#: which is a blank to the cell reader too)
+_BLANK_LIKE = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+               "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+_ALT = b"|".join(re.escape(t.encode()) for t in sorted(_BLANK_LIKE, key=len, reverse=True))
+#: an inline string, or a formula's text result, that is one of them (the sheet's own text)
+_TYPED = re.compile(rb'<is><t(?: [^>]*)?>(?:' + _ALT + rb')</t></is>')
+_RESULT = re.compile(rb't="str"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(?:' + _ALT + rb')</v>')
+#: a shared string that is one of them, and a cell that points at shared string ``%s``
+_SHARED = re.compile(rb'<si>(?:<t(?: [^>]*)?>(' + _ALT + rb')</t>|<r>.*?</si>)', re.S)
+_SHARED_CELL = rb't="s"[^>]*><v>(?:%s)</v>'
+
+#: days from 0001-01-01 to 1970-01-01 (fastexcel's timestamps count from the latter); 1900-03-01
+#: (before it Excel's serial numbers count a day that never was) and 9999-12-31, as such days
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 3, 1).toordinal() - _EPOCH, dt.date(9999, 12, 31).toordinal() - _EPOCH
+_MS_A_DAY = 86_400_000
+
+
+def blank_like_shared(shared_strings: bytes) -> list[int]:
+    """Indices of the shared strings that are text fastexcel reads as a blank (rich-text items,
+    whose text is split in runs, are counted in: rare, and then the cell reader decides)."""
+    found = []
+    index = 0
+    for m in re.finditer(rb'<si>|<si/>', shared_strings):
+        if m.group() == b"<si>" and _SHARED.match(shared_strings, m.start()):
+            found.append(index)
+        index += 1
+    return found
+
+
+def holds_blank_like(sheet_xml: bytes, shared: list[int]) -> bool:
+    """Whether the sheet holds text fastexcel would take for a blank: its own, or a shared one."""
+    if _TYPED.search(sheet_xml) or _RESULT.search(sheet_xml):
+        return True
+    if not shared:
+        return False
+    return re.search(_SHARED_CELL % b"|".join(b"%d" % i for i in shared), sheet_xml) is not None
+
+
+class Loaded:
+    """A table fastexcel has read (on the background thread), to be made into columns where it is framed."""
+
+    def __init__(self, array: Any, width: int, rows: int):
+        self.array, self.width, self.rows = array, width, rows
+
+    def columns(self) -> list[np.ndarray] | None:
+        """The table's data cells as one object array per column (blanks None), or None where a
+        column holds what the cell reader may read otherwise (see the module)."""
+        out = []
+        for i in range(self.width):
+            child = self.array.child(i)
+            column = _column(next(child.iter_chunk_views()), child.schema.type, self.rows)
+            if column is None:
+                return None
+            out.append(column)
+        return out
+
+
+def load_table(path: Path, table: str, width: int, rows: int) -> Loaded | None:
+    """fastexcel's read of ``table`` (``width`` columns, ``rows`` data rows), or None when it finds
+    a column of mixed types, an odd cell or another size (then the cell reader reads it)."""
+    try:
+        import fastexcel
+        import nanoarrow
+    except ImportError:  # an install without them: the cell reader reads every table
+        return None
+    logging.getLogger("fastexcel").setLevel(logging.ERROR)  # not "falling back to string" for each blank column
+    try:
+        read = fastexcel.read_excel(str(path)).load_table(table, dtype_coercion="strict", schema_sample_rows=None)
+        array = nanoarrow.Array(read)
+    except Exception:  # noqa: BLE001 - a mixed column, an odd cell: fastexcel's own error types
+        return None
+    if array.n_children != width or len(array) > rows or array.n_chunks != 1:
+        return None
+    return Loaded(array, width, rows)
+
+
+def _column(view: Any, kind: Any, rows: int) -> np.ndarray | None:
+    """One Arrow column as the cell reader's values, padded with blanks to ``rows``; None if it cannot be."""
+    from nanoarrow import Type
+
+    n, offset = view.length, view.offset
+    buffers = list(view.buffers)
+    out = np.full(rows, None, dtype=object)
+    if kind == Type.NULL:
+        return out
+    valid = None
+    if view.null_count:
+        valid = np.unpackbits(np.frombuffer(buffers[0], dtype=np.uint8), bitorder="little")[offset:offset + n]
+        valid = valid.astype(bool)
+    if kind == Type.DOUBLE:
+        values: Any = np.frombuffer(buffers[1], dtype=np.float64)[offset:offset + n].astype(object)
+    elif kind == Type.INT64:
+        values = np.array(np.frombuffer(buffers[1], dtype=np.int64)[offset:offset + n].tolist(), dtype=object)
+    elif kind == Type.BOOL:
+        bits = np.unpackbits(np.frombuffer(buffers[1], dtype=np.uint8), bitorder="little")[offset:offset + n]
+        values = np.array(bits.astype(bool).tolist(), dtype=object)
+    elif kind in (Type.STRING, Type.LARGE_STRING):
+        values = _texts(buffers, offset, n, np.int32 if kind == Type.STRING else np.int64)
+    elif kind == Type.TIMESTAMP:
+        ms = np.frombuffer(buffers[1], dtype=np.int64)[offset:offset + n]
+        values = _dates(np.where(valid, ms, _FIRST_DAY * _MS_A_DAY) if valid is not None else ms)
+        if values is None:
+            return None
+    else:
+        return None
+    if valid is not None:
+        values[~valid] = None
+    out[:n] = values
+    return out
+
+
+def _texts(buffers: list[Any], offset: int, n: int, width: type) -> np.ndarray:
+    """An Arrow text column as str objects, a text the column repeats made once."""
+    ends = np.frombuffer(buffers[1], dtype=width)[offset:offset + n + 1].tolist()
+    data = bytes(buffers[2])
+    if data.isascii():  # byte offsets are character offsets: one decode
+        whole = data.decode("ascii")
+        texts = [whole[a:b] for a, b in zip(ends, ends[1:])]
+    else:
+        texts = [data[a:b].decode("utf-8") for a, b in zip(ends, ends[1:])]
+    once: dict[str, str] = {}
+    return np.fromiter(map(once.setdefault, texts, texts), dtype=object, count=n)
+
+
+def _dates(ms: np.ndarray) -> np.ndarray | None:
+    """Timestamps (ms since 1970) as ``datetime.date`` when each is a whole day from 1900-03-01 to
+    9999-12-31 (what the cell reader makes of such a date cell), else None."""
+    days, rest = np.divmod(ms, _MS_A_DAY)
+    if rest.any() or ((days < _FIRST_DAY) | (days > _LAST_DAY)).any():
+        return None  # a time of day, or a day the cell reader may read otherwise: it reads the table
+    return np.fromiter(map(dt.date.fromordinal, (days + _EPOCH).tolist()), dtype=object, count=len(ms))
+
+
+def fast_table(pkg: Any, table: str) -> bool:
+    """Whether a table is read column by column: long enough, one header row, no totals row."""
+    t = pkg.tables.get(table)
+    return (t is not None and t.header_rows == 1 and not t.totals_rows
+            and t.last_data_row - t.first_data_row + 1 >= FAST_ROWS)
+
+
+def read_table(pkg: Any, path: Path, table: str, blank_like: list[int]) -> Loaded | None:
+    """:func:`load_table` of a long table of ``pkg`` (read from ``path``), unless its sheet holds
+    text fastexcel would take for a blank (``blank_like``: such shared strings, see
+    :func:`blank_like_shared`); None when the cell reader must read it."""
+    t = pkg.tables[table]
+    xml = pkg.stored_bytes(pkg.sheets[t.sheet].part)
+    if xml is None or holds_blank_like(xml, blank_like):
+        return None
+    del xml
+    return load_table(path, table, t.last_col - t.first_col + 1, t.last_data_row - t.first_data_row + 1)
