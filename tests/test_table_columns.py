@@ -162,3 +162,16 @@ def test_blank_like_shared_strings_are_found_by_index():
     sheet = b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>14</v></c></row>'
     assert not table_columns.holds_blank_like(sheet, [1, 4, 5])
     assert table_columns.holds_blank_like(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5])
+
+
+@pytest.mark.parametrize("broken", ["read_table", "_column"])
+def test_a_fast_read_that_fails_leaves_the_table_to_the_cell_reader(long_book, monkeypatch, broken):
+    slow, _ = _read(long_book, 10**9, monkeypatch)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("an Arrow layout not met before")
+
+    monkeypatch.setattr(tables_read if broken == "read_table" else table_columns, broken, fail)
+    tables, framed = _read(long_book, 100, monkeypatch)
+    assert not framed
+    assert _cells(tables["collaborations"]) == _cells(slow["collaborations"])

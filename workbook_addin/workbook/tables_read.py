@@ -114,7 +114,10 @@ class Grids:
 
         def parse(sheet: str) -> None:
             if sheet in alone:
-                found = read_table(pkg, path, alone[sheet], self.blank_like(pkg))
+                try:
+                    found = read_table(pkg, path, alone[sheet], self.blank_like(pkg))
+                except Exception:  # noqa: BLE001 - an odd part: the cell reader reads it, and says what is wrong
+                    found = None
                 if found is not None:
                     self.columns[alone[sheet]] = found
                     return
