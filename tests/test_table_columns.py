@@ -157,11 +157,19 @@ def test_dates_with_a_time_of_day_are_left_to_the_cell_reader(long_book, tmp_pat
 
 def test_blank_like_shared_strings_are_found_by_index():
     xml = (b'<sst><si><t>views</t></si><si><t xml:space="preserve">N/A</t></si><si/><si><t>NAME</t></si>'
-           b"<si><r><t>N</t></r><r><t>A</t></r></si><si><t>null</t></si></sst>")
-    assert table_columns.blank_like_shared(xml) == [1, 4, 5]  # rich text counted in, "NAME" not
+           b"<si><r><t>N</t></r><r><t>A</t></r></si><si><t>null</t></si><si><t>NA</t><rPh><t>x</t></rPh></si>"
+           b"<si><t>US</t></si></sst>")
+    assert table_columns.blank_like_shared(xml) == [1, 4, 5, 6]  # rich text counted in, "NAME" not
     sheet = b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>14</v></c></row>'
-    assert not table_columns.holds_blank_like(sheet, [1, 4, 5])
-    assert table_columns.holds_blank_like(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5])
+    assert not table_columns.holds_blank_like(sheet, [1, 4, 5, 6])
+    assert table_columns.holds_blank_like(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5, 6])
+    inline = b'<c r="C2" t="inlineStr"><is><t>%s</t></is></c>'
+    assert not table_columns.holds_blank_like(inline % b"NAME", [])
+    assert table_columns.holds_blank_like(inline % b"NA", [])
+    assert table_columns.holds_blank_like(b'<c r="C2" t="inlineStr"><is><t>NA</t><rPh><t>x</t></rPh></is></c>', [])
+    assert table_columns.holds_blank_like(b'<c r="C2" t="inlineStr"><is><r><t>N/</t></r><r><t>A</t></r></is></c>', [])
+    assert table_columns.holds_blank_like(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/A</v></c>', [])
+    assert not table_columns.holds_blank_like(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/Ax</v></c>', [])
 
 
 @pytest.mark.parametrize("broken", ["read_table", "_column"])

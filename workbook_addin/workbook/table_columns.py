@@ -39,11 +39,13 @@ FAST_ROWS = 20_000
 _BLANK_LIKE = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
                "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 _ALT = b"|".join(re.escape(t.encode()) for t in sorted(_BLANK_LIKE, key=len, reverse=True))
-#: an inline string, or a formula's text result, that is one of them (the sheet's own text)
-_TYPED = re.compile(rb'<is><t(?: [^>]*)?>(?:' + _ALT + rb')</t></is>')
+#: an inline string that is one of them (or rich text, in runs: counted in), or a formula's text
+#: result that is (the sheet's own text)
+_TYPED = re.compile(rb'<is><(?:t(?: [^>]*)?>(?:' + _ALT + rb')</t>|r>)')
 _RESULT = re.compile(rb't="str"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(?:' + _ALT + rb')</v>')
 #: a shared string that is one of them, and a cell that points at shared string ``%s``
-_SHARED = re.compile(rb'<si>(?:<t(?: [^>]*)?>(' + _ALT + rb')</t>|<r>.*?</si>)', re.S)
+_SHARED = re.compile(rb'<si(?:\s[^>]*)?>(?:<t(?: [^>]*)?>(?:' + _ALT + rb')</t>|<r>)')
+_ITEM = re.compile(rb'<si(?:\s[^>]*?)?(/?)>')
 _SHARED_CELL = rb't="s"[^>]*><v>(?:%s)</v>'
 
 #: days from 0001-01-01 to 1970-01-01 (fastexcel's timestamps count from the latter); 1900-03-01
@@ -56,13 +58,10 @@ _MS_A_DAY = 86_400_000
 def blank_like_shared(shared_strings: bytes) -> list[int]:
     """Indices of the shared strings that are text fastexcel reads as a blank (rich-text items,
     whose text is split in runs, are counted in: rare, and then the cell reader decides)."""
-    found = []
-    index = 0
-    for m in re.finditer(rb'<si>|<si/>', shared_strings):
-        if m.group() == b"<si>" and _SHARED.match(shared_strings, m.start()):
-            found.append(index)
-        index += 1
-    return found
+    at = {m.start() for m in _SHARED.finditer(shared_strings)}  # in C: most files have none
+    if not at:
+        return []
+    return [i for i, m in enumerate(_ITEM.finditer(shared_strings)) if m.start() in at]
 
 
 def holds_blank_like(sheet_xml: bytes, shared: list[int]) -> bool:
