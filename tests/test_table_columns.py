@@ -160,16 +160,31 @@ def test_blank_like_shared_strings_are_found_by_index():
            b"<si><r><t>N</t></r><r><t>A</t></r></si><si><t>null</t></si><si><t>NA</t><rPh><t>x</t></rPh></si>"
            b"<si><t>US</t></si></sst>")
     assert table_columns.blank_like_shared(xml) == [1, 4, 5, 6]  # rich text counted in, "NAME" not
-    sheet = b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>14</v></c></row>'
-    assert not table_columns.holds_blank_like(sheet, [1, 4, 5, 6])
-    assert table_columns.holds_blank_like(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5, 6])
+    sheet = b'<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" s="4" t="s"><v>14</v></c></row>'
+    columns = table_columns.blank_like_columns
+    assert columns(sheet, [1, 4, 5, 6]) == set()
+    assert columns(sheet.replace(b"<v>14</v>", b"<v>4</v>"), [1, 4, 5, 6]) == {2}  # column B
     inline = b'<c r="C2" t="inlineStr"><is><t>%s</t></is></c>'
-    assert not table_columns.holds_blank_like(inline % b"NAME", [])
-    assert table_columns.holds_blank_like(inline % b"NA", [])
-    assert table_columns.holds_blank_like(b'<c r="C2" t="inlineStr"><is><t>NA</t><rPh><t>x</t></rPh></is></c>', [])
-    assert table_columns.holds_blank_like(b'<c r="C2" t="inlineStr"><is><r><t>N/</t></r><r><t>A</t></r></is></c>', [])
-    assert table_columns.holds_blank_like(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/A</v></c>', [])
-    assert not table_columns.holds_blank_like(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/Ax</v></c>', [])
+    assert columns(inline % b"NAME", []) == set()
+    assert columns(inline % b"NA", []) == {3}
+    assert columns(b'<c r="C2" t="inlineStr"><is><t>NA</t><rPh><t>x</t></rPh></is></c>', []) == {3}
+    assert columns(b'<c r="AB2" t="inlineStr"><is><r><t>N/</t></r><r><t>A</t></r></is></c>', []) == {28}
+    assert columns(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/A</v></c>', []) == {4}
+    assert columns(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/Ax</v></c>', []) == set()
+    assert columns(b'<c t="inlineStr"><is><t>NA</t></is></c>', []) is None  # no reference: not told
+
+
+def test_blank_like_text_in_a_text_column_keeps_the_fast_read(long_book, tmp_path, monkeypatch):
+    # "N/A" as a promo code, typed in Excel: fastexcel keeps text in a text column, so it reads on
+    path = _copy(long_book, tmp_path)
+    book = WorkbookFile(path)
+    data = book.read()
+    book.close()
+    row = int(data.tables["collaborations"].index[data.tables["collaborations"]["collab_id"] == "L-0012"][0])
+    _typed_in_excel(path, row, data.layouts["collaborations"].columns["promo_code"], "N/A")
+    tables, framed = _same_both_ways(path, monkeypatch)
+    assert any("tblCollabs" in w for w in framed)
+    assert tables["collaborations"].at[row, "promo_code"] == "N/A"
 
 
 @pytest.mark.parametrize("broken", ["read_table", "_column"])

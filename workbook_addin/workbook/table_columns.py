@@ -16,8 +16,9 @@ the cell reader would have said (``None`` otherwise, and the cell reader reads i
 - a column of text, numbers or true/false values, blank cells and error cells (blank both ways);
 - dates without a time of day in years 1900 to 9999 (the cell reader's ``datetime.date``);
 - never text fastexcel takes for a blank (``"N/A"``, ``"NULL"``, ...) in a column it typed as
-  numbers, dates or booleans: the cell reader keeps that text, and the refresh reports it. Any such
-  text in the sheet (typed, shared, or a formula's result) sends the table to the cell reader;
+  numbers, dates or booleans: the cell reader keeps that text, and the refresh reports it. Such
+  text (typed, shared, or a formula's result) is looked for in the sheet's XML first; a column
+  holding it must come out as text, or the cell reader reads the table;
 - never a column that mixes types, a time of day, a duration, or a table of another size.
 """
 from __future__ import annotations
@@ -25,10 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .xlsx.refs import col_index
 
 #: tables this long are read column by column: the 50 000 collaborations and the archive's sync
 #: base (at 10 000 rows the look for blank-like text and the conversion cost what they save)
@@ -47,6 +51,8 @@ _RESULT = re.compile(rb't="str"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(?:' + _
 _SHARED = re.compile(rb'<si(?:\s[^>]*)?>(?:<t(?: [^>]*)?>(?:' + _ALT + rb')</t>|<r>)')
 _ITEM = re.compile(rb'<si(?:\s[^>]*?)?(/?)>')
 _SHARED_CELL = rb't="s"[^>]*><v>(?:%s)</v>'
+#: the column of the cell whose tag starts here
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d+"')
 
 #: days from 0001-01-01 to 1970-01-01 (fastexcel's timestamps count from the latter); 1900-03-01
 #: (before it Excel's serial numbers count a day that never was) and 9999-12-31, as such days
@@ -64,13 +70,19 @@ def blank_like_shared(shared_strings: bytes) -> list[int]:
     return [i for i, m in enumerate(_ITEM.finditer(shared_strings)) if m.start() in at]
 
 
-def holds_blank_like(sheet_xml: bytes, shared: list[int]) -> bool:
-    """Whether the sheet holds text fastexcel would take for a blank: its own, or a shared one."""
-    if _TYPED.search(sheet_xml) or _RESULT.search(sheet_xml):
-        return True
-    if not shared:
-        return False
-    return re.search(_SHARED_CELL % b"|".join(b"%d" % i for i in shared), sheet_xml) is not None
+def blank_like_columns(sheet_xml: bytes, shared: list[int]) -> set[int] | None:
+    """The sheet columns (numbers) whose cells hold text fastexcel would take for a blank: their
+    own, or a shared one; None when such a cell's column cannot be told (then the cell reader reads)."""
+    found = [m.start() for m in _TYPED.finditer(sheet_xml)] + [m.start() for m in _RESULT.finditer(sheet_xml)]
+    if shared:
+        found += [m.start() for m in re.finditer(_SHARED_CELL % b"|".join(b"%d" % i for i in shared), sheet_xml)]
+    columns = set()
+    for at in found:
+        ref = _CELL_REF.match(sheet_xml, max(sheet_xml.rfind(b"<c ", 0, at), 0))
+        if ref is None:
+            return None
+        columns.add(col_index(ref.group(1).decode()))
+    return columns
 
 
 class Loaded:
@@ -95,9 +107,10 @@ class Loaded:
         return out
 
 
-def load_table(path: Path, table: str, width: int, rows: int) -> Loaded | None:
+def load_table(path: Path, table: str, width: int, rows: int, text: Collection[int] = ()) -> Loaded | None:
     """fastexcel's read of ``table`` (``width`` columns, ``rows`` data rows), or None when it finds
-    a column of mixed types, an odd cell or another size (then the cell reader reads it)."""
+    a column of mixed types, an odd cell or another size, or types one of the columns ``text``
+    (offsets in the table: they hold blank-like text) other than text (then the cell reader reads it)."""
     try:
         import fastexcel
         import nanoarrow
@@ -111,6 +124,8 @@ def load_table(path: Path, table: str, width: int, rows: int) -> Loaded | None:
         return None
     if array.n_children != width or len(array) > rows or array.n_chunks != 1:
         return None
+    if any(array.child(i).schema.type not in (nanoarrow.Type.STRING, nanoarrow.Type.LARGE_STRING) for i in text):
+        return None  # fastexcel read blank-like text there as a blank
     return Loaded(array, width, rows)
 
 
@@ -179,12 +194,15 @@ def fast_table(pkg: Any, table: str) -> bool:
 
 
 def read_table(pkg: Any, path: Path, table: str, blank_like: list[int]) -> Loaded | None:
-    """:func:`load_table` of a long table of ``pkg`` (read from ``path``), unless its sheet holds
-    text fastexcel would take for a blank (``blank_like``: such shared strings, see
-    :func:`blank_like_shared`); None when the cell reader must read it."""
+    """:func:`load_table` of a long table of ``pkg`` (read from ``path``), unless a column of it
+    holding text fastexcel would take for a blank is not read as text (``blank_like``: such shared
+    strings, see :func:`blank_like_shared`); None when the cell reader must read it."""
     t = pkg.tables[table]
     xml = pkg.stored_bytes(pkg.sheets[t.sheet].part)
-    if xml is None or holds_blank_like(xml, blank_like):
-        return None
+    columns = blank_like_columns(xml, blank_like) if xml is not None else None
     del xml
-    return load_table(path, table, t.last_col - t.first_col + 1, t.last_data_row - t.first_data_row + 1)
+    width = t.last_col - t.first_col + 1
+    if columns is None:
+        return None
+    text = sorted(c - t.first_col for c in columns if 0 <= c - t.first_col < width)
+    return load_table(path, table, width, t.last_data_row - t.first_data_row + 1, text)
