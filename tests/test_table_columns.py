@@ -180,6 +180,7 @@ def test_blank_like_shared_strings_are_found_by_index():
     assert columns(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/A</v></c>', []) == {4}
     assert columns(b'<c r="D2" t="str"><f>IF(A2,"N/A",1)</f><v>N/Ax</v></c>', []) == set()
     assert columns(b'<c t="inlineStr"><is><t>NA</t></is></c>', []) is None  # no reference: not told
+    assert columns(b'<c r="A2"><v>1</v></c><c\nr="B2" t="inlineStr"><is><t>NA</t></is></c>', []) is None
 
 
 @pytest.mark.parametrize("broken", ["read_table", "_column"])

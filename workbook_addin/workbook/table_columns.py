@@ -78,8 +78,10 @@ def blank_like_columns(sheet_xml: bytes, shared: list[int]) -> set[int] | None:
         found += [m.start() for m in re.finditer(_SHARED_CELL % b"|".join(b"%d" % i for i in shared), sheet_xml)]
     columns = set()
     for at in found:
-        ref = _CELL_REF.match(sheet_xml, max(sheet_xml.rfind(b"<c ", 0, at), 0))
-        if ref is None:
+        start = sheet_xml.rfind(b"<c ", 0, at)
+        ref = _CELL_REF.match(sheet_xml, start) if start >= 0 else None
+        between = sheet_xml[start:at]
+        if ref is None or b"</c>" in between or b"/>" in between:  # not this cell's own tag
             return None
         columns.add(col_index(ref.group(1).decode()))
     return columns
