@@ -34,8 +34,8 @@ import numpy as np
 
 from .xlsx.refs import col_index
 
-#: tables this long are read column by column: the 50 000 collaborations and the archive's sync
-#: base (at 10 000 rows the look for blank-like text and the conversion cost what they save)
+#: tables this long are read column by column when the background thread reads them: the 50 000
+#: collaborations (at 10 000 rows the look for blank-like text and the conversion cost what they save)
 FAST_ROWS = 20_000
 
 #: text fastexcel reads as a blank when it sizes up a column (its NULL_STRING_VALUES, but "",
