@@ -81,19 +81,26 @@ class Members(Mapping):
     def __getitem__(self, name: str) -> bytes:
         data = self._cache.get(name)
         if data is None:
-            if name not in self._infos:
-                raise KeyError(name)
-            info = self._infos[name]
-            raw = self.raw(info) if info.file_size > BIG_PART else None
-            data = inflate(raw, info.file_size, info.CRC) if raw is not None else None
-            if data is not None:
-                self._cache[name] = data
-                return data
-            try:
-                data = self._cache[name] = self._zf.read(name)
-            except (zipfile.BadZipFile, zlib.error, OSError) as exc:
-                raise PackageError(f"{self._source}: part {name} is damaged ({exc}) / 工作簿文件已损坏") from exc
+            data = self._cache[name] = self.uncached(name)
         return data
+
+    def uncached(self, name: str) -> bytes:
+        """A member's bytes, inflated here and not kept (unless kept already): a big sheet another
+        reader parses is looked at once, and should not stay in memory."""
+        data = self._cache.get(name)
+        if data is not None:
+            return data
+        if name not in self._infos:
+            raise KeyError(name)
+        info = self._infos[name]
+        raw = self.raw(info) if info.file_size > BIG_PART else None
+        data = inflate(raw, info.file_size, info.CRC) if raw is not None else None
+        if data is not None:
+            return data
+        try:
+            return self._zf.read(name)
+        except (zipfile.BadZipFile, zlib.error, OSError) as exc:
+            raise PackageError(f"{self._source}: part {name} is damaged ({exc}) / 工作簿文件已损坏") from exc
 
     def __contains__(self, name: object) -> bool:
         return name in self._infos

@@ -216,14 +216,8 @@ class XlsxPackage:
         return (self._changed[part] if part in self._changed else self.data[part]).decode("utf-8")
 
     def stored_bytes(self, part: str) -> bytes | None:
-        """A member's bytes as read, inflated for a look and not kept (None where it is not there):
-        a big sheet another reader parses is looked at once, and should not stay in memory."""
-        info = self.info(part)
-        if info is None:
-            return None
-        raw = self.data.raw(info) if info.file_size > BIG_PART else None  # type: ignore[attr-defined]
-        data = inflate(raw, info.file_size, info.CRC) if raw is not None else None
-        return data if data is not None else self.data[part]
+        """A member's bytes as read, not kept (None where it is not there): see ``Members.uncached``."""
+        return self.data.uncached(part) if part in self.data else None  # type: ignore[attr-defined]
 
     def info(self, part: str) -> zipfile.ZipInfo | None:
         """A member's zip entry as read (None for a new one)."""
