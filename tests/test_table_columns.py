@@ -183,14 +183,14 @@ def test_blank_like_shared_strings_are_found_by_index():
     assert columns(b'<c r="A2"><v>1</v></c><c\nr="B2" t="inlineStr"><is><t>NA</t></is></c>', []) is None
 
 
-@pytest.mark.parametrize("broken", ["read_table", "_column"])
+@pytest.mark.parametrize("broken", ["read", "_column"])
 def test_a_fast_read_that_fails_leaves_the_table_to_the_cell_reader(long_book, monkeypatch, broken):
     slow, _ = _read(long_book, 10**9, monkeypatch)
 
     def fail(*args, **kwargs):
         raise RuntimeError("an Arrow layout not met before")
 
-    monkeypatch.setattr(tables_read if broken == "read_table" else table_columns, broken, fail)
+    monkeypatch.setattr(table_columns.FastReader if broken == "read" else table_columns, broken, fail)
     tables, framed = _read(long_book, 100, monkeypatch)
     assert not framed
     assert _cells(tables["collaborations"]) == _cells(slow["collaborations"])

@@ -6,7 +6,6 @@ Excel Table parts say where each table sits.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +18,7 @@ from .dashboard_cells import MARKETS_NAME, markets_from_labels
 from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range
-from .table_columns import Loaded, blank_like_shared, fast_table, read_table
+from .table_columns import FastReader, Loaded, fast_table
 from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_columns, frame_from_rows, table_specs
 from ..core.gc_pause import gc_paused
 from .tables_locks import WorkbookError
@@ -51,8 +50,6 @@ class Grids:
         self.parsed: dict[str, list[list[Any]]] = {}
         self.columns: dict[str, Any] = {}  # table -> its columns (a Loaded until framed), if read so
         self.behind: dict[str, Future] = {}  # sheet -> the job reading it behind (into parsed or columns)
-        self._blank_like: list[int] | None = None
-        self._lock = threading.Lock()
 
     def get(self, book, sheet: str) -> list[list[Any]]:
         """The sheet's rows: parsed already, being parsed behind (waited for), or parsed here (also
@@ -80,14 +77,6 @@ class Grids:
         if job is not None and not job.cancel():
             _parsed(job.result, sheet)
 
-    def blank_like(self, pkg: XlsxPackage) -> list[int]:
-        """The shared strings fastexcel would read as blanks (looked for once per file)."""
-        with self._lock:
-            if self._blank_like is None:
-                text = pkg.stored_bytes(pkg.shared_strings) if pkg.shared_strings else None
-                self._blank_like = blank_like_shared(text) if text else []
-            return self._blank_like
-
     def cancel(self) -> None:
         """Drops the background parses not yet started (a job that stops, or has read all it needs)."""
         for job in self.behind.values():
@@ -111,11 +100,12 @@ class Grids:
         pool = ThreadPoolExecutor(max_workers=1)
         handle: list[Any] = []
         alone = {t.sheet: name for name, t in pkg.tables.items() if _alone(pkg, name)}
+        fast = FastReader(pkg, path)
 
         def parse(sheet: str) -> None:
             if sheet in alone:
                 try:
-                    found = read_table(pkg, path, alone[sheet], self.blank_like(pkg))
+                    found = fast.read(alone[sheet])
                 except Exception:  # noqa: BLE001 - an odd part: the cell reader reads it, and says what is wrong
                     found = None
                 if found is not None:
