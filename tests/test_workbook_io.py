@@ -518,6 +518,20 @@ def test_the_second_process_runs_only_its_own_module(tmp_path):
     assert marker.read_text() == "x"
 
 
+def test_the_second_process_starts_without_pandas_and_still_writes_dates_and_blanks():
+    # the child imports only the patching code (pandas would cost it 0.25 s of CPU at each start);
+    # a value that is neither a number nor text brings the cell rules in when first written
+    code = ("import sys\n"
+            "from workbook_addin.workbook.xlsx.part_patch import _serve\n"
+            "from workbook_addin.workbook.xlsx.cells import value_xml\n"
+            "before = sorted(m for m in ('pandas', 'numpy', 'urllib.request') if m in sys.modules)\n"
+            "import datetime as dt, fractions\n"
+            "print(before, value_xml(dt.date(2026, 11, 28), False), value_xml(None, False),\n"
+            "      value_xml(fractions.Fraction(3, 2), False))\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, timeout=60, capture_output=True, text=True).stdout
+    assert out.strip() == "[] (None, '<v>46354</v>') (None, '') (None, '<v>1.5</v>')"
+
+
 def test_a_big_sheet_part_round_trips_through_the_fast_deflate_and_inflate(tmp_path):
     # parts over BIG_PART are deflated and inflated with ISA-L (zlib where isal is missing): the saved
     # file must be a valid zip whose every member checks out, and read back to what was written

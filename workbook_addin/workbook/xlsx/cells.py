@@ -13,7 +13,6 @@ from functools import lru_cache
 from numbers import Integral, Real
 from typing import Any
 
-from ...core.cells import excel_serial, is_blank
 from .refs import col_index
 
 ATTR_RE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -128,6 +127,15 @@ def number_bytes(value: Any) -> bytes | None:
     return None
 
 
+def _cell_rules() -> Any:
+    """:mod:`core.cells`, imported when a value is neither a number nor text: the second process
+    (:mod:`.part_patch`) patches the numbers of a refresh without it, and it imports pandas, which
+    cost that process 0.25 s of CPU at its start."""
+    from ...core import cells
+
+    return cells
+
+
 def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[str | None, str]:
     """(t attribute or None, inner XML after any formula) for a Python value."""
     kind = type(value)
@@ -144,7 +152,7 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
         return "str", "<v></v>"
     elif kind is int:
         return None, f"<v>{value}</v>"
-    if is_blank(value):
+    if _cell_rules().is_blank(value):
         return None, ""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
         try:
@@ -163,7 +171,7 @@ def value_xml(value: Any, has_formula: bool, date1904: bool = False) -> tuple[st
     if isinstance(value, (dt.datetime, dt.date)):
         if hasattr(value, "to_pydatetime"):
             value = value.to_pydatetime()
-        return None, f"<v>{number_text(excel_serial(value, date1904))}</v>"
+        return None, f"<v>{number_text(_cell_rules().excel_serial(value, date1904))}</v>"
     if isinstance(value, dt.timedelta):
         return None, f"<v>{number_text(value.total_seconds() / 86400)}</v>"
     text = escape_text(str(value))

@@ -36,7 +36,7 @@ def deflate(data: bytes) -> tuple[bytes, int]:
     is about ten times faster than zlib's at level 1 and compresses these sheets a little better;
     zlib (exactly what ``ZipFile.writestr(compresslevel=1)`` stores) where it is not installed."""
     z = _FAST_ZLIB.compressobj(1, zlib.DEFLATED, -15)
-    return z.compress(data) + z.flush(), zlib.crc32(data)
+    return z.compress(data) + z.flush(), _FAST_ZLIB.crc32(data)
 
 
 def inflate(raw: bytes, size: int, crc: int) -> bytes | None:
@@ -46,7 +46,7 @@ def inflate(raw: bytes, size: int, crc: int) -> bytes | None:
         data = _FAST_ZLIB.decompressobj(-15).decompress(raw)
     except Exception:  # noqa: BLE001 - isal and zlib raise their own error types; zipfile reports it
         return None
-    return data if len(data) == size and zlib.crc32(data) == crc else None
+    return data if len(data) == size and _FAST_ZLIB.crc32(data) == crc else None
 
 
 def write_raw(z: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, crc: int, size: int) -> bool:
