@@ -354,6 +354,7 @@ _ODD_ROWS = (
     '<row r="3"><c r="A3" s="3"><v>3</v></c><c r="D3" s="4"><f t="shared" si="0"/><v>6</v></c></row>'
     '<row r="4"><c r="A4" s="3"><v>4</v></c><c r="D4" s="4"><f t="shared" si="0"/><v>8</v></c></row>'
     '<row spans="1:8" r="5"><c r="A5" s="3"><v>5</v></c></row>'
+    '<row r="6"><c r="A06" s="3"><v>6</v></c></row>'  # a reference with a leading zero
 )
 _ODD_EDITS = [
     {(2, 1): 10.5, (2, 2): 3, (2, 3): 0.25, (2, 4): 21.0, (2, 5): 1e20},  # numbers into every form
@@ -362,6 +363,7 @@ _ODD_EDITS = [
     {(3, 4): "text", (4, 4): 8.5, (4, 1): True},  # text and a boolean: the row patch
     {(3, 1): float("nan"), (4, 1): None},  # blanks: the row patch
     {(5, 1): 50.0, (2, 1): 1.0},  # a row tag in another order: the row-by-row scan
+    {(6, 1): 60.0, (2, 1): 2.0},  # "A06": the row patch
 ]
 
 
@@ -371,7 +373,7 @@ def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
     # sheet they write must be byte for byte what the full row-by-row patch writes
     from workbook_addin.workbook.xlsx.sheetxml import SheetEdit, _SheetPatcher, patch_sheet_xml
 
-    xml = f'<worksheet><dimension ref="A1:H5"/><sheetData>{_ODD_ROWS}</sheetData></worksheet>'.encode()
+    xml = f'<worksheet><dimension ref="A1:H6"/><sheetData>{_ODD_ROWS}</sheetData></worksheet>'.encode()
     edit = SheetEdit()
     for (r, c), v in cells.items():
         edit.set(r, c, v)
@@ -381,7 +383,7 @@ def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
     full = _SheetPatcher(head.decode(), body, edit, False)
     expected = head + b"<sheetData>" + b"".join(full.patched_rows()) + b"</sheetData></worksheet>"
     assert got.xml == expected
-    assert (got.max_row, got.removed_formula) == (full.max_row, full.removed_formula) == (5, False)
+    assert (got.max_row, got.removed_formula) == (full.max_row, full.removed_formula) == (6, False)
     for (r, c), v in cells.items():  # and every value is there
         if isinstance(v, float) and v == v and not v.is_integer():
             assert repr(v).encode() in got.xml
@@ -389,9 +391,10 @@ def test_numbers_written_in_one_pass_equal_the_row_by_row_patch(cells):
 
 def test_the_number_pass_writes_every_copy_of_a_cell_it_finds():
     # write_numbers looks each number up once, by the cell's usual reference; a second copy of a
-    # cell, a reference written "A03", a cell in another form (t="str") and a column of a row not
-    # written are finished apart. Each copy gets the number, a row found twice is left to the row
-    # patch like a row with a cell missing, and the cell not written keeps its old number
+    # cell and a cell in another form (t="str") are finished apart, a reference written "A03" is
+    # not taken (its row goes to the row patch, like a row with a cell missing). Each copy gets
+    # the number, a row found twice is left to the row patch too, and a cell not written keeps
+    # its old number
     from workbook_addin.workbook.xlsx.numbers_pass import write_numbers
 
     body = (b'<row r="2"><c r="A2" s="1"><v>1</v></c><c r="A2" s="1"><v>1</v></c></row>'
@@ -400,9 +403,9 @@ def test_the_number_pass_writes_every_copy_of_a_cell_it_finds():
     pieces, rest = write_numbers(b"<sheetData>" + body + b"</sheetData>", {2: {1: 5.0}, 3: {1: 6.5, 2: 7.0}, 4: {2: 1.0}},
                                  len(b"<sheetData>"), len(b"<sheetData>") + len(body))
     assert b"".join(pieces) == (b'<row r="2"><c r="A2" s="1"><v>5</v></c><c r="A2" s="1"><v>5</v></c></row>'
-                                b'<row r="3"><c r="A03" s="1"><v>6.5</v></c><c r="B3" s="1"><f>x</f><v>7</v></c></row>'
+                                b'<row r="3"><c r="A03" s="1"><v>3</v></c><c r="B3" s="1"><f>x</f><v>7</v></c></row>'
                                 b'<row r="4"><c r="A4" s="1"><v>4</v></c></row>')
-    assert rest == {2: {1: 5.0}, 4: {2: 1.0}}
+    assert rest == {2: {1: 5.0}, 3: {1: 6.5, 2: 7.0}, 4: {2: 1.0}}
     # a cell the old pattern does not take (its <v> is not closed) is not taken apart either
     broken = b'<row r="2"><c r="A2" s="1"><v>"/></c></row>'
     pieces, rest = write_numbers(broken, {2: {1: 5.0}})

@@ -5,16 +5,17 @@ calculated columns that depend on them) into cells that are already there. Findi
 then each cell by hand cost about 3 microseconds a cell; one regular expression over the columns
 being written finds them all in C. A Python loop over the cells it found still cost more than the
 search, so the cells are handled as columns of a list instead: ``re.split`` cuts the sheet at each
-cell, one ``map`` of ``dict.pop`` puts each new number in place of the old one, and Python looks
-only at the few cells that are not in the usual form. Anything else (text, blanks, dates, a cell
-that is missing or holds an inline string) is left to the row-by-row patch in :mod:`.sheetxml`,
-which also takes every cell of a row this pass could not finish.
+cell, one ``map`` of ``dict.pop`` puts each new number in place of the old one (a cell not written
+keeps its old one), and Python looks only at the few cells that are not in the usual form.
+Anything else (text, blanks, dates, a cell that is missing, holds an inline string or is written
+"B07") is left to the row-by-row patch in :mod:`.sheetxml`, which also takes every cell of a row
+this pass could not finish.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain, compress, count, repeat
+from itertools import chain, compress, count
 from typing import Any, cast
 
 from .cells import kept_attrs, number_bytes
@@ -29,10 +30,10 @@ _ANY_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(' + _FORMULA + rb'
 #: ``<c r="B7`` again, to look it up; the old number, which alone changes (its ``</v></c>`` is left
 #: to the text that follows); or, for any other form, the rest of the cell (right after the row
 #: number). The usual form's formula is :data:`_FORMULA` without its lazy ``*?``: it matches the
-#: same text.
+#: same text. A row number is taken only as written without leading zeros ("B07" is left alone).
 _USUAL = rb'"(?: s="[^">]*+")?(?: cm="[^">]*+")?>(?:<f\b[^>]*+(?<=/)>|<f\b[^>]*+>[^<]*+</f>)?<v>'
 _OTHER = rb'(?<=\d)"[^>]*?(?:/>|>' + _FORMULA + rb'?(?:<v>[^<]*</v>)?</c>)'
-_CELLS = rb'((<c r="(?:%s)\d++)(?:' + _USUAL + rb')?)(?:(?<=<v>)([^<]*+)(?=</v></c>)|(' + _OTHER + rb'))'
+_CELLS = rb'((<c r="(?:%s)[1-9]\d*+)(?:' + _USUAL + rb')?)(?:(?<=<v>)([^<]*+)(?=</v></c>)|(' + _OTHER + rb'))'
 _REF = re.compile(rb'<c r="([A-Z]+)(-?\d+)')  # -: a row number no sheet has, never found
 
 
@@ -42,22 +43,27 @@ def write_numbers(body: bytes, values: dict[int, dict[int, Any]], start: int = 0
     left to patch).
 
     A row is left whole, with all its values, when any of them is not a plain number or any of
-    its cells was not found in a form rewritten here; the row patch writes it then (again, for
-    the cells written here: the same value twice is the same cell)."""
+    its cells was not found in a form rewritten here (or found twice); the row patch writes it
+    then (again, for the cells written here: the same value twice is the same cell)."""
     letters = {c: col_letter(c).encode() for c in set(chain.from_iterable(values.values()))}
     numbers, rest = _plain_numbers(values, letters)
     end = len(body) if end is None else end
     if not numbers:
         return [body[start:end]], rest
-    written = {c for r, row in values.items() if r not in rest for c in row} if rest else letters
+    written = {c for r, row in values.items() if r not in rest for c in row} if rest else set(letters)
     columns: list[bytes] = sorted((letters[c] for c in written), key=len, reverse=True)  # AB before A
-    pattern = re.compile(_CELLS % b"|".join(columns))
-    parts = pattern.split(memoryview(body)[start:end])  # text, then a cell's four pieces, text, ...
-    # each number is popped where its cell is found: the ones left are cells that were not
-    news = list(map(numbers.pop, parts[2::5], repeat(None)))
-    olds, others = parts[3::5], parts[4::5]
+    parts = re.compile(_CELLS % b"|".join(columns)).split(memoryview(body)[start:end])  # text, a cell's 4 pieces, ...
+    refs, olds, others = parts[2::5], parts[3::5], parts[4::5]
+    # each number is popped where its cell is found (a cell not written keeps its number; None:
+    # a cell in another form): the numbers left are cells that were not found
+    wanted = len(numbers)
+    news = list(map(numbers.pop, refs, olds))
     parts[3::5] = news
-    extra = _finish_other_cells(parts, news, olds, others, values, rest)
+    extra = _finish_other_cells(parts, news, others, values, rest)
+    # a cell found twice (a damaged sheet) gets the number in each copy; when each cell found
+    # took a number, none was
+    if wanted - len(numbers) < len(refs) and len(set(refs)) < len(refs):
+        extra += _second_copies(parts, refs, others, values, rest)
     del parts[4::5], parts[2::4]  # a cell is now its first piece and its number: fewer to join
     left = Counter(_row_col(key)[0] for key in numbers)
     if left or extra:
@@ -84,32 +90,42 @@ def _plain_numbers(values: dict[int, dict[int, Any]],
     return cast("dict[bytes, bytes]", numbers), rest  # the rows with a None went to rest
 
 
-def _finish_other_cells(parts: list[Any], news: list[bytes | None], olds: list[bytes],
-                        others: list[bytes | None], values: dict[int, dict[int, Any]],
-                        rest: dict[int, dict[int, Any]]) -> Counter[int]:
-    """Finish, in ``parts``, the cells the one lookup did not: a cell in another form is rebuilt
-    as the pass has always rebuilt it (or kept), a cell of a row not written gets its old number
-    back, and a second copy of a cell (or one written "B07") gets the number too.
+def _finish_other_cells(parts: list[Any], news: list[Any], others: list[bytes | None],
+                        values: dict[int, dict[int, Any]], rest: dict[int, dict[int, Any]]) -> Counter[int]:
+    """Finish, in ``parts``, the cells found in another form than the usual one: rebuilt as the
+    pass has always rebuilt them when written here, else kept.
 
-    Returns the count of such extra copies a row: with the cells never found, they decide whether
-    the row patch must take the row (a row is finished when it had each of its cells once)."""
+    Returns the count a row of such cells written that were found before (second copies): with
+    the cells never found, they decide whether the row patch must take the row (a row is
+    finished when it had each of its cells once)."""
     extra: Counter[int] = Counter()
-    misses = [i for i, new in enumerate(news) if new is None]
-    for i in sorted(set(misses).union(compress(count(), others))):  # others: None but in the other form
+    for i in compress(count(), others):
         j = 5 * i + 1
-        if others[i] is None:  # the usual form
-            r, c = _row_col(parts[j + 1])
-            text = _number(values, rest, r, c)
-            parts[j + 2] = olds[i] if text is None else text
-        else:
-            cell = parts[j] + others[i]
-            m = _ANY_CELL.match(cell)
-            assert m is not None  # the same text the split matched
-            r, c = int(m[2]), col_index(m[1].decode())
-            text = _number(values, rest, r, c)
-            parts[j], parts[j + 2] = cell if text is None else _rewritten(cell, m, text), b""
+        cell = parts[j] + others[i]
+        m = _ANY_CELL.match(cell)
+        assert m is not None  # the same text the split matched
+        r, c = int(m[2]), col_index(m[1].decode())
+        text = _number(values, rest, r, c)
+        parts[j], parts[j + 2] = cell if text is None else _rewritten(cell, m, text), b""
         if text is not None and news[i] is None:
             extra[r] += 1
+    return extra
+
+
+def _second_copies(parts: list[Any], refs: list[bytes], others: list[bytes | None],
+                   values: dict[int, dict[int, Any]], rest: dict[int, dict[int, Any]]) -> Counter[int]:
+    """Writes the number into each later copy, in the usual form, of a cell written here (the
+    first copy took it); returns the count of such copies a row."""
+    extra: Counter[int] = Counter()
+    seen: set[bytes] = set()
+    for i, ref in enumerate(refs):
+        if ref in seen and others[i] is None:
+            r, c = _row_col(ref)
+            text = _number(values, rest, r, c)
+            if text is not None:
+                parts[5 * i + 3] = text
+                extra[r] += 1
+        seen.add(ref)
     return extra
 
 
