@@ -95,9 +95,9 @@ def _finish_other_cells(parts: list[Any], news: list[Any], others: list[bytes | 
     """Finish, in ``parts``, the cells found in another form than the usual one: rebuilt as the
     pass has always rebuilt them when written here, else kept.
 
-    Returns the count a row of such cells written that were found before (second copies): with
-    the cells never found, they decide whether the row patch must take the row (a row is
-    finished when it had each of its cells once)."""
+    Returns, per row, how many such cells got a number that an earlier copy of the cell had
+    taken (second copies): with the cells never found, they decide whether the row patch must
+    take the row (a row is finished when it had each of its cells once)."""
     extra: Counter[int] = Counter()
     for i in compress(count(), others):
         j = 5 * i + 1
