@@ -217,17 +217,17 @@ class FastReader:
     def read(self, table: str) -> Loaded | None:
         """:func:`load_table` of a long table, unless a column of it holding text fastexcel would
         take for a blank is not read as text; None when the cell reader must read it."""
+        if self._reader is None:
+            self._reader = open_reader(self.path) or False
+        if self._reader is False:
+            return None  # before the look below: it inflates the whole sheet
         t = self.pkg.tables[table]
         xml = self.pkg.stored_bytes(self.pkg.sheets[t.sheet].part)
         columns = blank_like_columns(xml, self.blank_like()) if xml is not None else None
         del xml
-        width = t.last_col - t.first_col + 1
         if columns is None:
             return None
-        if self._reader is None:
-            self._reader = open_reader(self.path) or False
-        if self._reader is False:
-            return None
+        width = t.last_col - t.first_col + 1
         text = sorted(c - t.first_col for c in columns if 0 <= c - t.first_col < width)
         return load_table(self._reader, table, width, t.last_data_row - t.first_data_row + 1, text)
 
