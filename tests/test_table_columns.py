@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -212,3 +214,38 @@ def test_rows_the_sheet_does_not_hold_are_blank_both_ways(long_book, tmp_path, m
     tables, framed = _same_both_ways(path, monkeypatch)
     assert any("tblCollabs" in w for w in framed)
     assert not {2, 3, 40, 41} & set(tables["collaborations"].index) and 4 in tables["collaborations"].index
+
+
+@pytest.mark.parametrize("typed", [None, "N/A"])
+def test_the_framing_thread_looks_for_blank_like_text_while_fastexcel_parses(long_book, tmp_path, monkeypatch, typed):
+    # the thread that frames Collaborations arrives while fastexcel parses it on the background
+    # thread: it takes the look itself (once, for both), and what the look finds still decides
+    path = _typed_in_a_copy(long_book, tmp_path, "L-0005", "views", typed)[0] if typed else long_book
+    slow, _ = _read(path, 10**9, monkeypatch)
+    looked: list[str] = []
+    real_look, real_load = table_columns.FastReader._look, table_columns.load_table
+    framing = threading.Event()
+
+    def look(self, table):
+        looked.append(threading.current_thread().name)
+        return real_look(self, table)
+
+    def load(*args, **kwargs):
+        assert framing.wait(10)  # parses on only once the framing thread has come for the table
+        time.sleep(0.2)
+        return real_load(*args, **kwargs)
+
+    real_table = tables_read.Grids.table
+
+    def table(self, pkg, name):
+        if name == "tblCollabs":
+            framing.set()
+        return real_table(self, pkg, name)
+
+    monkeypatch.setattr(table_columns.FastReader, "_look", look)
+    monkeypatch.setattr(table_columns, "load_table", load)
+    monkeypatch.setattr(tables_read.Grids, "table", table)
+    tables, framed = _read(path, 100, monkeypatch)
+    assert looked == [threading.main_thread().name]
+    assert any("tblCollabs" in w for w in framed) is (typed is None)  # "N/A" in a number column: cell reader
+    assert _cells(tables["collaborations"]) == _cells(slow["collaborations"])

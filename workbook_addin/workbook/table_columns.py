@@ -26,7 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from collections.abc import Collection
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,13 @@ class Loaded:
     def __init__(self, array: Any, width: int, rows: int):
         self.array, self.width, self.rows = array, width, rows
 
+    def text_at(self, offsets: Collection[int]) -> bool:
+        """Whether fastexcel typed each column at ``offsets`` (they hold blank-like text) as text:
+        elsewhere it read that text as a blank."""
+        from nanoarrow import Type
+
+        return all(self.array.child(i).schema.type in (Type.STRING, Type.LARGE_STRING) for i in offsets)
+
     def columns(self) -> list[np.ndarray] | None:
         """The table's data cells as one object array per column (blanks None), or None where a
         column holds what the cell reader may read otherwise (see the module)."""
@@ -124,10 +133,9 @@ def open_reader(path: Path) -> Any:
         return None
 
 
-def load_table(reader: Any, table: str, width: int, rows: int, text: Collection[int] = ()) -> Loaded | None:
+def load_table(reader: Any, table: str, width: int, rows: int) -> Loaded | None:
     """fastexcel's read of ``table`` (``width`` columns, ``rows`` data rows), or None when it finds
-    a column of mixed types, an odd cell or another size, or types one of the columns ``text``
-    (offsets in the table: they hold blank-like text) other than text (then the cell reader reads it)."""
+    a column of mixed types, an odd cell or another size (then the cell reader reads it)."""
     import nanoarrow
 
     try:
@@ -136,8 +144,6 @@ def load_table(reader: Any, table: str, width: int, rows: int, text: Collection[
         return None
     if array.n_children != width or len(array) > rows or array.n_chunks != 1:
         return None
-    if any(array.child(i).schema.type not in (nanoarrow.Type.STRING, nanoarrow.Type.LARGE_STRING) for i in text):
-        return None  # fastexcel read blank-like text there as a blank
     return Loaded(array, width, rows)
 
 
@@ -206,21 +212,55 @@ def fast_table(pkg: Any, table: str) -> bool:
 
 
 class FastReader:
-    """The fast read of one workbook file, on the one thread that reads its long tables: fastexcel's
-    workbook and the blank-like shared strings, each found once for all its tables."""
+    """The fast read of one workbook file: fastexcel's workbook (used on the one thread that reads
+    the long tables) and the blank-like shared strings, each found once for all its tables, and
+    each long table's look for blank-like text, taken by whichever thread comes for it first."""
 
     def __init__(self, pkg: Any, path: Path):
         self.pkg, self.path = pkg, path
         self._reader: Any = None
         self._blank_like: list[int] | None = None
+        self._looks: dict[str, Future] = {}
+        self._lock = threading.Lock()
 
     def read(self, table: str) -> Loaded | None:
         """:func:`load_table` of a long table, unless a column of it holding text fastexcel would
-        take for a blank is not read as text; None when the cell reader must read it."""
+        take for a blank is not read as text; None when the cell reader must read it. fastexcel
+        parses first: the thread that will frame the table, arriving meanwhile, takes the look
+        (:meth:`look`) while the sheet is parsed, instead of waiting for both one after the other."""
         if self._reader is None:
             self._reader = open_reader(self.path) or False
         if self._reader is False:
-            return None  # before the look below: it inflates the whole sheet
+            return None  # before the look: it inflates the whole sheet
+        t = self.pkg.tables[table]
+        width = t.last_col - t.first_col + 1
+        loaded = load_table(self._reader, table, width, t.last_data_row - t.first_data_row + 1)
+        if loaded is None:
+            return None
+        text = self.look(table)
+        return None if text is None or not loaded.text_at(text) else loaded
+
+    def reading(self) -> bool:
+        """Whether fastexcel may read here (opened, or not yet tried)."""
+        return self._reader is not False
+
+    def look(self, table: str) -> list[int] | None:
+        """Offsets of ``table``'s columns holding text fastexcel would take for a blank, found once
+        (the thread asking second waits for the first's answer); None when that cannot be told."""
+        with self._lock:
+            job = self._looks.get(table)
+            mine = job is None
+            if mine:
+                job = self._looks[table] = Future()
+        if mine:
+            try:
+                job.set_result(self._look(table))
+            except BaseException as exc:  # the other thread must not wait forever
+                job.set_exception(exc)
+                raise
+        return job.result()
+
+    def _look(self, table: str) -> list[int] | None:
         t = self.pkg.tables[table]
         xml = self.pkg.stored_bytes(self.pkg.sheets[t.sheet].part)
         columns = blank_like_columns(xml, self.blank_like()) if xml is not None else None
@@ -228,8 +268,7 @@ class FastReader:
         if columns is None:
             return None
         width = t.last_col - t.first_col + 1
-        text = sorted(c - t.first_col for c in columns if 0 <= c - t.first_col < width)
-        return load_table(self._reader, table, width, t.last_data_row - t.first_data_row + 1, text)
+        return sorted(c - t.first_col for c in columns if 0 <= c - t.first_col < width)
 
     def blank_like(self) -> list[int]:
         """The shared strings fastexcel reads as blanks (:func:`blank_like_shared`)."""

@@ -50,6 +50,7 @@ class Grids:
         self.parsed: dict[str, list[list[Any]]] = {}
         self.columns: dict[str, Any] = {}  # table -> its columns (a Loaded until framed), if read so
         self.behind: dict[str, Future] = {}  # sheet -> the job reading it behind (into parsed or columns)
+        self.fast: FastReader | None = None  # the background thread's fast reader, once started
 
     def get(self, book, sheet: str) -> list[list[Any]]:
         """The sheet's rows: parsed already, being parsed behind (waited for), or parsed here (also
@@ -63,7 +64,14 @@ class Grids:
     def table(self, pkg: XlsxPackage, table: str) -> list[Any] | None:
         """A long table's columns, when the background thread read its sheet that way, or None:
         the sheet's rows are then what :meth:`get` gives."""
-        self._wait(pkg.tables[table].sheet)
+        sheet = pkg.tables[table].sheet
+        job = self.behind.get(sheet)
+        if job is not None and job.running() and self.fast is not None and self.fast.reading() and _alone(pkg, table):
+            try:
+                self.fast.look(table)  # this thread's share while fastexcel parses the sheet
+            except Exception:  # noqa: BLE001 - a damaged part: the background thread meets it too, and says so
+                pass
+        self._wait(sheet)
         found = self.columns.get(table)
         if isinstance(found, Loaded):  # made into columns here, where the frame is made
             found = self.columns[table] = found.columns()
@@ -100,7 +108,7 @@ class Grids:
         pool = ThreadPoolExecutor(max_workers=1)
         handle: list[Any] = []
         alone = {t.sheet: name for name, t in pkg.tables.items() if _alone(pkg, name)}
-        fast = FastReader(pkg, path)
+        fast = self.fast = FastReader(pkg, path)
 
         def parse(sheet: str) -> None:
             if sheet in alone:
