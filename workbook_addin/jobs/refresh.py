@@ -438,8 +438,10 @@ def _ledger_ready(run: _Run, book: WorkbookAdapter, ledger: pd.DataFrame) -> Non
     ledger is what it patches first, and Collaborations waits for it)."""
     if "ledger" in run.data.layouts:
         frame = as_read(ledger)
-        replace_rows(run.changes, "ledger", run.data.tables["ledger"], frame, run.data.layouts["ledger"])
+        held = replace_rows(run.changes, "ledger", run.data.tables["ledger"], frame, run.data.layouts["ledger"])
         run.tables["ledger"] = frame
+        if (remember := getattr(book, "remember", None)) is not None:  # a file: the next refresh need not parse it
+            remember("ledger", held, len(frame))
     _write_early(run, book, _FINAL_AFTER_IMPORT)
 
 
@@ -622,9 +624,10 @@ def refresh_workbook(path: str | Path, exports_dir: str | Path | None = None, *,
     LibreOffice and :class:`workbook_addin.workbook.tables_io.WorkbookError` when it cannot be read.
     """
     from ..workbook.tables_io import WorkbookFile
+    from . import refresh_memo
 
     book = WorkbookFile(path, backup=backup, upgrade=True,  # a workbook built before the ledger gains its sheets
-                        second_process=True)
+                        second_process=True, memo=refresh_memo.table_memo())
     try:
         return run_refresh(book, exports_dir, sync=sync, progress=progress, now=now)
     finally:

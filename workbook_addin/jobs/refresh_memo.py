@@ -76,6 +76,20 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def table_memo() -> Any:
+    """Where a refresh keeps the ledger as it saved it (:mod:`..workbook.table_memo`), keyed also by
+    the product's code and the version of the reader whose reading it stands for."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..workbook.table_memo import TableMemo
+
+    try:
+        reader = version("python-calamine") + "/" + version("fastexcel")
+    except PackageNotFoundError:
+        reader = "?"
+    return TableMemo(cache_dir() / "tables", f"{code_digest()}\0{reader}")
+
+
 def inputs_key(workbook: str, exports: str, today: dt.date) -> str:
     """The memo's key: the workbook's and the export folder's digests (:func:`folder_digest`,
     taken once before the exports are read, so a file arriving mid-refresh is not counted as

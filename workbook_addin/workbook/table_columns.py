@@ -248,11 +248,9 @@ class FastReader:
         """Offsets of ``table``'s columns holding text fastexcel would take for a blank, found once
         (the thread asking second waits for the first's answer); None when that cannot be told."""
         with self._lock:
-            job = self._looks.get(table)
-            mine = job is None
-            if mine:
-                job = self._looks[table] = Future()
-        if mine:
+            found = self._looks.get(table)
+            job = self._looks.setdefault(table, Future()) if found is None else found
+        if found is None:
             try:
                 job.set_result(self._look(table))
             except BaseException as exc:  # the other thread must not wait forever

@@ -193,28 +193,41 @@ def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
 
 
 def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, new: pd.DataFrame,
-                 layout: TableLayout) -> None:
+                 layout: TableLayout) -> dict[str, list[Any]]:
     """Makes a table hold exactly ``new``'s rows (in order) with the fewest cell writes: row i of
-    ``new`` lands on the table's i-th row; extra rows are appended, surplus rows cleared."""
+    ``new`` lands on the table's i-th row; extra rows are appended, surplus rows cleared. Returns
+    each of ``new``'s columns as the table holds it afterwards: a cell left alone keeps the value
+    it was read with (a number equal within :func:`same_value`'s tolerance is not rewritten)."""
     rows = list(range(layout.first_data_row, layout.last_row + 1))
     keys = [k for k in new.columns if k in layout.columns]
     full = current.reindex(rows)
     columns = [new[k].tolist() for k in keys]
     count = len(new)
     n = min(count, len(rows))
+    held: dict[str, list[Any]] = {}
     for k, values in zip(keys, columns):  # column by column: plain lists, no per-cell pandas lookups
         old = full[k].tolist()[:n] if k in full.columns else [None] * n
+        held[k] = old
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
         at = np.flatnonzero(changed_cells(old, values[:n])).tolist()
-        changes.set_column(table, k, [rows[i] for i in at], plain_values([values[i] for i in at]))
+        if not at:
+            continue  # equal as cells (a blank read as NaN, numbers within the tolerance)
+        written = plain_values([values[i] for i in at])
+        changes.set_column(table, k, [rows[i] for i in at], written)
+        held[k] = list(old)
+        for i, v in zip(at, written):
+            held[k][i] = v
     if count > len(rows):
         extra = [values[len(rows):] for values in columns]
         changes.appends.setdefault(table, []).extend(
             ({k: plain_value(v) for k, v in zip(keys, values)} for values in zip(*extra)) if keys
             else ({} for _ in range(count - len(rows))))
+        for k, values in zip(keys, extra):
+            held[k] = held[k] + [plain_value(v) for v in values]
     elif count < len(rows) and (current.index > layout.first_data_row + count - 1).any():
         changes.keep_rows[table] = count
+    return held
 
 
 def plain_values(values: list[Any]) -> list[Any]:

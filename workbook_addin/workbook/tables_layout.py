@@ -58,6 +58,8 @@ class WorkbookData:
 
 
 TEXT_TYPES = {"text", "url", "enum"}
+#: column types whose cells are formatted (and read back) as dates
+DATE_COLUMN_TYPES = {"date", "datetime"}
 
 
 def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Sequence[Sequence[Any]],
@@ -69,26 +71,26 @@ def frame_from_rows(columns: Sequence[Column], headers: Sequence[Any], rows: Seq
     cell ("") is None; in a text column a whole number is its digits (an ID typed as 1001 reads
     back from the file as 1001.0).
     """
-    offsets, warnings = _offsets(columns, headers, where)
+    offsets, warnings = header_offsets(columns, headers, where)
     if not rows:
-        return _framed(columns, np.empty((len(columns), 0), dtype=object), first_row), offsets, warnings
-    return _framed(columns, _cell_block(columns, offsets, rows), first_row), offsets, warnings
+        return framed(columns, np.empty((len(columns), 0), dtype=object), first_row), offsets, warnings
+    return framed(columns, _cell_block(columns, offsets, rows), first_row), offsets, warnings
 
 
 def frame_from_columns(columns: Sequence[Column], headers: Sequence[Any], cells: Sequence[np.ndarray],
                        first_row: int, where: str) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
     """:func:`frame_from_rows` of a table read column by column (``cells``: one object array per
     table column, each as long as the table, made together in memory already)."""
-    offsets, warnings = _offsets(columns, headers, where)
+    offsets, warnings = header_offsets(columns, headers, where)
     out = np.full((len(columns), len(cells[0]) if cells else 0), None, dtype=object)
     for j, c in enumerate(columns):
         if c.key in offsets:
             out[j] = cells[offsets[c.key]]
-    _tidy(columns, offsets, out, compact=False)
-    return _framed(columns, out, first_row), offsets, warnings
+    tidy(columns, offsets, out, compact=False)
+    return framed(columns, out, first_row), offsets, warnings
 
 
-def _offsets(columns: Sequence[Column], headers: Sequence[Any], where: str) -> tuple[dict[str, int], list[str]]:
+def header_offsets(columns: Sequence[Column], headers: Sequence[Any], where: str) -> tuple[dict[str, int], list[str]]:
     """Schema key -> offset of its header in the table (the first, where a header repeats), and a
     warning for each schema column the table lacks."""
     lookup = header_map(columns)
@@ -100,7 +102,7 @@ def _offsets(columns: Sequence[Column], headers: Sequence[Any], where: str) -> t
     return offsets, [f"{where}: 缺少列 missing column {c.header}" for c in columns if c.key not in offsets]
 
 
-def _framed(columns: Sequence[Column], cells: np.ndarray, first_row: int) -> pd.DataFrame:
+def framed(columns: Sequence[Column], cells: np.ndarray, first_row: int) -> pd.DataFrame:
     """The frame of a table's cells (one row of ``cells`` per schema column), blank rows left out."""
     keys = [c.key for c in columns]
     if not cells.shape[1]:
@@ -108,7 +110,7 @@ def _framed(columns: Sequence[Column], cells: np.ndarray, first_row: int) -> pd.
                             index=pd.Index([], name="excel_row", dtype="int64"))
     frame = pd.DataFrame(cells.T, index=pd.RangeIndex(first_row, first_row + cells.shape[1], name="excel_row"),
                          columns=keys, dtype=object, copy=False)
-    keep = _kept_rows(cells)
+    keep = kept_rows(cells)
     return frame if keep.all() else frame[keep]
 
 
@@ -130,11 +132,11 @@ def _cell_block(columns: Sequence[Column], offsets: dict[str, int], rows: Sequen
     else:
         out = np.full((len(columns), len(rows)), None, dtype=object)
         out[present] = picked
-    _tidy(columns, offsets, out, compact=True)
+    tidy(columns, offsets, out, compact=True)
     return out
 
 
-def _tidy(columns: Sequence[Column], offsets: dict[str, int], cells: np.ndarray, *, compact: bool) -> None:
+def tidy(columns: Sequence[Column], offsets: dict[str, int], cells: np.ndarray, *, compact: bool) -> None:
     """In place, per schema column the table has: empty text is None, a whole number in a text
     column is its digits, and (``compact``) a long column is made anew (see :func:`_compact`)."""
     for j, c in enumerate(columns):
@@ -189,7 +191,7 @@ _WITHOUT_TEXT = frozenset({"empty", "floating", "integer", "mixed-integer-float"
                            "time", "timedelta", "datetime64", "timedelta64", "decimal"})
 
 
-def _kept_rows(cells: np.ndarray) -> np.ndarray:
+def kept_rows(cells: np.ndarray) -> np.ndarray:
     """Rows holding a value in any column (``~pd.isna(cells).all(axis=0)``), found column by column
     over the rows still blank: after the first filled column there are few or none left to look at."""
     blank = np.arange(cells.shape[1])

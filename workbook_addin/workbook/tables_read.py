@@ -19,7 +19,8 @@ from .xlsx import XlsxPackage
 from .xlsx.package import PackageError
 from .xlsx.refs import parse_range
 from .table_columns import FastReader, Loaded, fast_table
-from .tables_layout import TEXT_TYPES, TableLayout, WorkbookData, frame_from_columns, frame_from_rows, table_specs
+from .tables_layout import (TEXT_TYPES, TableLayout, WorkbookData, frame_from_columns, frame_from_rows, header_offsets,
+                            table_specs)
 from ..core.gc_pause import gc_paused
 from .tables_locks import WorkbookError
 
@@ -51,6 +52,7 @@ class Grids:
         self.columns: dict[str, Any] = {}  # table -> its columns (a Loaded until framed), if read so
         self.behind: dict[str, Future] = {}  # sheet -> the job reading it behind (into parsed or columns)
         self.fast: FastReader | None = None  # the background thread's fast reader, once started
+        self.known: dict[str, pd.DataFrame] = {}  # table -> its frame, remembered (.table_memo): not parsed
 
     def get(self, book, sheet: str) -> list[list[Any]]:
         """The sheet's rows: parsed already, being parsed behind (waited for), or parsed here (also
@@ -189,7 +191,8 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
     grids = Grids() if grids is None else grids
     specs = [spec for spec in table_specs(schema) if keys is None or spec[3] or spec[0] in keys]
     now = [spec for spec in specs if first is None or spec[3] or spec[0] in first]
-    sheet_of = {spec[0]: pkg.tables[spec[1]].sheet for spec in specs if spec[1] in pkg.tables}
+    sheet_of = {spec[0]: pkg.tables[spec[1]].sheet for spec in specs
+                if spec[1] in pkg.tables and not (spec[1] in grids.known and _alone(pkg, spec[1]))}
     wanted = [sheet_of[spec[0]] for spec in now if spec[0] in sheet_of]
     later = {sheet_of[spec[0]] for spec in specs if spec not in now and spec[0] in sheet_of} - set(wanted)
     if later:
@@ -267,8 +270,12 @@ def _read_table(pkg: XlsxPackage, book, spec: tuple[str, str, Sequence[Column], 
         return None
     r1, c1, r2, c2 = t.ref
     where = f"{t.sheet} [{table_name}]"
-    cells = grids.table(pkg, table_name)
-    if cells is not None:  # a long table read column by column; its headers as the table part names them
+    known = grids.known.pop(table_name, None)
+    cells = grids.table(pkg, table_name) if known is None else None
+    if known is not None:  # remembered as this file holds it (.table_memo); its headers as the table part names them
+        frame = known
+        offsets, warn = header_offsets(columns, t.columns, where)
+    elif cells is not None:  # a long table read column by column; its headers as the table part names them
         frame, offsets, warn = frame_from_columns(columns, t.columns, cells, t.first_data_row, where)
     else:
         grid = grids.get(book, t.sheet)

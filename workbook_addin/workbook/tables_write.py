@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.schema import Schema, load_schema
 from .xlsx import XlsxPackage
@@ -25,10 +25,16 @@ from .xlsx.part_patch import SecondProcess
 from .xlsx.refs import split_ref
 from .tables_changes import WorkbookChanges
 from ..core.gc_pause import gc_paused
-from .tables_layout import WorkbookData
+from . import table_memo
+from .tables_layout import WorkbookData, table_specs
 from .tables_locks import WorkbookError, check_not_open
 from .tables_read import Grids, read_later, read_package
 from .upgrade import add_missing_sheets
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .table_memo import TableMemo
 
 BACKUP_DIR = "backups"
 KEEP_BACKUPS = 10
@@ -50,7 +56,7 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
             continue
         layout = data.layouts[key]
         start = layout.next_row
-        if key in changes.cells:  # rows written above may extend past the last non-empty row
+        if changes.cells.get(key):  # rows written above may extend past the last non-empty row
             start = max(start, max(changes.cells[key]) + 1)
         if key in changes.keep_rows:
             start = layout.first_data_row + changes.keep_rows[key]
@@ -179,8 +185,10 @@ class WorkbookFile:
     """The headless adapter: a workbook file read with calamine, written by zip/XML patching."""
 
     def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True,
-                 upgrade: bool = False, second_process: bool = False):
+                 upgrade: bool = False, second_process: bool = False, memo: TableMemo | None = None):
         self.path = Path(path)
+        self.memo = memo  # where tables this product alone writes are remembered as saved (.table_memo)
+        self._remembered: dict[str, tuple[pd.DataFrame, dict[str, list[Any]], int]] = {}
         self.schema = schema or load_schema()
         self.backup = backup
         self.upgrade = upgrade  # add the sheets an older build lacks (workbook.upgrade) to what write() saves
@@ -222,6 +230,7 @@ class WorkbookFile:
         added = add_missing_sheets(self._pkg, self.schema) if self.upgrade and keys is None else {}
         self.upgraded += list(added)
         self._grids.parsed.update({name: [headers] for name, headers in added.items()})
+        self._recall(keys)
         with gc_paused():
             self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids, first)
         if keys is None and first is None:
@@ -229,6 +238,48 @@ class WorkbookFile:
         self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
                                 "this workbook was built before it existed" for name in added]
         return self._data
+
+    def _recall(self, keys: Collection[str] | None) -> None:
+        """The memo's frames of the tables this read frames, for the grids to give instead of parsing."""
+        if self.memo is None or self._pkg is None:
+            return
+        for key, table, columns, _is_setting in table_specs(self.schema):
+            if key in self.memo.tables and (keys is None or key in keys) and table in self._pkg.tables:
+                parts = table_memo.stored(self._pkg, table_memo.key_parts(self._pkg, table))
+                frame = self.memo.recall(self.memo.key(parts), columns) if parts is not None else None
+                if frame is not None:
+                    self._grids.known[table] = frame
+
+    def remember(self, key: str, held: dict[str, list[Any]], count: int) -> None:
+        """After :meth:`write` saves, the memo keeps table ``key`` as it then reads: ``held`` (what
+        :func:`~.tables_changes.replace_rows` returned) in its first ``count`` rows."""
+        if self.memo is not None and self._data is not None and key in self.memo.tables and key in self._data.tables:
+            self._remembered[key] = (self._data.tables[key], held, count)
+
+    def _memos_on_a_thread(self) -> tuple[threading.Thread, dict[str, Any]]:
+        """Starts making the memos of the tables :meth:`remember` was given (by table), on a thread
+        that runs while the save waits for the second process and the disk."""
+        made: dict[str, Any] = {}
+        specs = {spec[0]: spec for spec in table_specs(self.schema)}
+        jobs = [(specs[key][1], specs[key][2], current, held, self._data.layouts[key].first_data_row, count)
+                for key, (current, held, count) in self._remembered.items()] if self._data is not None else []
+        self._remembered = {}
+
+        def make() -> None:
+            for table, columns, current, held, first_row, count in jobs:
+                made[table] = table_memo.stored_form(columns, current, held, first_row, count)
+
+        thread = threading.Thread(target=make, name="lianxing-memo", daemon=True)
+        thread.start()
+        return thread, made
+
+    def _memorise(self, thread: threading.Thread, made: dict[str, Any]) -> None:
+        """Keeps the memos made, each keyed by the parts just saved."""
+        thread.join()
+        for table, arrays in made.items():
+            parts = table_memo.stored_in_file(self.path, table_memo.key_parts(self._pkg, table)) if arrays else None
+            if parts is not None and self.memo is not None:
+                self.memo.remember(self.memo.key(parts), arrays)
 
     def read_later(self, keys: Collection[str] | None = None) -> list[str]:
         """Adds the tables ``read(first=...)`` left for later (those in ``keys``, or all) to the
@@ -299,11 +350,13 @@ class WorkbookFile:
                                 "nothing was "
                                 "written")
         freeing = self._free_on_a_thread()
+        memos = self._memos_on_a_thread()
         try:
             with gc_paused():
                 apply_to_package(self._pkg, self._data, changes)
                 self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now,
                                                 helper=self._helper)
+                self._memorise(*memos)
         finally:
             self.close()
             freeing.join()

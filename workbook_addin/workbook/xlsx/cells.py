@@ -97,6 +97,13 @@ def new_cell(row: int, col: int, xml: str) -> Cell:
 NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>\r]|_x")
 
 
+def kept_text(texts: list[str]) -> list[str]:
+    """``texts`` as cells keep them: characters XML cannot hold are left out (see :func:`escape_text`)."""
+    if _ILLEGAL.search("".join(texts)) is None:
+        return texts
+    return [_ILLEGAL.sub("", t) for t in texts]
+
+
 def escape_text(text: str) -> str:
     if text.isalnum() or NEEDS_ESCAPE.search(text) is None:
         return text  # most text needs no escaping: one scan instead of five
