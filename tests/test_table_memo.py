@@ -47,11 +47,19 @@ def read_ledger(path: Path) -> pd.DataFrame:
         book.close()
 
 
-def assert_same_as_read(path: Path, memo: table_memo.TableMemo, written: pd.DataFrame | None = None) -> None:
-    """The memo gives what the reader gives (a ledger ``written`` with a row left blank in the
-    file, which the reader skips, is not remembered)."""
+def _early(*frames: pd.DataFrame) -> bool:
+    """Whether a day before 1 March 1900 (Excel's serial numbers count a 29 February 1900) was written."""
+    return any(isinstance(v, dt.date) and dt.date(v.year, v.month, v.day) < dt.date(1900, 3, 1)
+               for frame in frames for v in frame.to_numpy().ravel())
+
+
+def assert_same_as_read(path: Path, memo: table_memo.TableMemo, written: pd.DataFrame | None = None,
+                        early: bool = False) -> None:
+    """The memo gives what the reader gives; it may only be missing for a ledger ``written`` with a
+    row left blank in the file (the reader skips it) or after an ``early`` day was written."""
     mine, read = remembered(path, memo), read_ledger(path)
-    if mine is None and written is not None and len(read) < len(written):
+    if mine is None and written is not None:
+        assert len(read) < len(written) or early
         return
     assert mine is not None
     assert mine.index.equals(read.index) and list(mine.columns) == list(read.columns)
@@ -163,7 +171,7 @@ TEXT = st.one_of(st.none(), st.sampled_from(["", " lead", "trail ", "N/A", "1001
                  st.text(st.characters(blacklist_categories=("Cs",)), max_size=12))
 NUMBER = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False),
                    st.integers(-10**15, 10**15))
-DAY = st.one_of(st.none(), st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)),
+DAY = st.one_of(st.none(), st.dates(dt.date(1899, 12, 1), dt.date(9999, 12, 31)),
                 st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)).map(lambda d: dt.datetime(d.year, d.month, d.day)))
 _KIND = {"text": TEXT, "integer": NUMBER, "number": NUMBER, "datetime": DAY}
 
@@ -193,14 +201,14 @@ def test_the_memo_is_what_the_real_writer_and_reader_make_of_any_ledger(sample_w
     memo = table_memo.TableMemo(folder / "memo", "test")
     first, second = pair
     _write(path, memo, first)
-    assert_same_as_read(path, memo, first)
+    assert_same_as_read(path, memo, first, _early(first))
     nudge = data.draw(st.booleans())  # numbers rewritten within the writer's tolerance stay as read
     again = second.copy()
     if nudge:
         for key in ("views", "gmv"):
             again.loc[:len(first) - 1, key] = [v * (1 + 1e-14) if isinstance(v, float) else v for v in first[key]]
     _write(path, memo, again)
-    assert_same_as_read(path, memo, again)
+    assert_same_as_read(path, memo, again, _early(first, again))
 
 
 def test_rows_appended_after_a_blank_row_that_writes_nothing_are_saved(sample_workbook, tmp_path):

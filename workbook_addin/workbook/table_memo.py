@@ -16,7 +16,8 @@ What is remembered is what the reader would give, or nothing:
   tolerance of the new one is not rewritten);
 - a written number reads back as a float, a written date or midnight time as its day, text as
   itself less the characters XML cannot hold, true/false as itself, an infinite number or NaN as
-  a blank; the read's own rules (``tables_layout.tidy``: empty text is blank, a whole number in a
+  a blank (a day before 1 March 1900, counted otherwise by Excel's serial numbers, is not
+  remembered); the read's own rules (``tables_layout.tidy``: empty text is blank, a whole number in a
   text column its digits) then apply as on any read;
 - the product's styles decide whether a number cell is read as a date: a date column holds dates
   and the other columns no dates. A column read with a value of the other kind (a format a person
@@ -55,6 +56,7 @@ _VERSION = 1
 _DAY = dt.date.fromordinal
 _INFINITE = [np.inf, -np.inf]
 _DAYS = {dt.date, dt.datetime}
+_FIRST_DAY = dt.date(1900, 3, 1)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,9 @@ def _read_back(values: list[Any], dates: bool) -> np.ndarray | None:
             if any(cells[i].time() != dt.time() or cells[i].tzinfo is not None for i in at):
                 return None
             cells[at] = [cells[i].date() for i in at]
+        days = cells[~blank].tolist()
+        if days and (min(days) < _FIRST_DAY):  # Excel's serial numbers count a 29 February 1900
+            return None
         return cells
     if not kinds <= {str, float, int, bool}:
         return None

@@ -262,7 +262,8 @@ class WorkbookFile:
         made: dict[str, Any] = {}
         specs = {spec[0]: spec for spec in table_specs(self.schema)}
         jobs = [(specs[key][1], specs[key][2], current, held, self._data.layouts[key].first_data_row, count)
-                for key, (current, held, count) in self._remembered.items()] if self._data is not None else []
+                for key, (current, held, count) in self._remembered.items()
+                ] if self._data is not None and self._pkg is not None and not self._pkg.date1904 else []
         self._remembered = {}
 
         def make() -> None:
