@@ -148,8 +148,8 @@ def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str
 
 def as_saved(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
              count: int) -> pd.DataFrame | None:
-    """The frame a read of the table will give after a save that left it holding ``held`` (each
-    column rewritten, as :func:`~.tables_changes.replace_rows` returns it) in its first ``count``
+    """The frame a read of the table will give after a save that left it holding ``held`` (the
+    columns it wrote, as :func:`~.tables_changes.replace_rows` returns them) in its first ``count``
     rows from ``first_row``, its other columns as ``current`` (the table as read); None where that
     cannot be told (see the module)."""
     cells = _saved_cells(columns, current, held, first_row, count)
@@ -166,14 +166,15 @@ def _saved_cells(columns: Sequence[Column], current: pd.DataFrame, held: dict[st
         dates = c.type in DATE_COLUMN_TYPES
         if c.key in current.columns and not _fits(current[c.key].tolist(), dates):
             return None  # read with a value of the other kind: a format set by hand decides
-        values = held.get(c.key)
-        if values is None and c.key in current.columns:
-            values = old[c.key].tolist()
-        if values is None:
+        if c.key in held:
+            read = _read_back(held[c.key], dates)
+            if read is None:
+                return None
+        elif c.key in current.columns:  # not written: as read (a row the table did not hold, blank)
+            read = old[c.key].to_numpy(dtype=object, copy=True)
+            read[pd.isna(read)] = None
+        else:
             continue
-        read = _read_back(values, dates)
-        if read is None:
-            return None
         cells[j] = read
         offsets[c.key] = j
     tidy(columns, offsets, cells, compact=False)

@@ -196,8 +196,8 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
                  layout: TableLayout) -> dict[str, list[Any]]:
     """Makes a table hold exactly ``new``'s rows (in order) with the fewest cell writes: row i of
     ``new`` lands on the table's i-th row; extra rows are appended, surplus rows cleared. Returns
-    each of ``new``'s columns as the table holds it afterwards: a cell left alone keeps the value
-    it was read with (a number equal within :func:`same_value`'s tolerance is not rewritten)."""
+    each column it writes as the table holds it afterwards: a cell left alone keeps the value it
+    was read with (a number equal within :func:`same_value`'s tolerance is not rewritten)."""
     rows = list(range(layout.first_data_row, layout.last_row + 1))
     keys = [k for k in new.columns if k in layout.columns]
     full = current.reindex(rows)
@@ -207,7 +207,6 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
     held: dict[str, list[Any]] = {}
     for k, values in zip(keys, columns):  # column by column: plain lists, no per-cell pandas lookups
         old = full[k].tolist()[:n] if k in full.columns else [None] * n
-        held[k] = old
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
         at = np.flatnonzero(changed_cells(old, values[:n])).tolist()
@@ -215,16 +214,17 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
             continue  # equal as cells (a blank read as NaN, numbers within the tolerance)
         written = plain_values([values[i] for i in at])
         changes.set_column(table, k, [rows[i] for i in at], written)
-        held[k] = list(old)
+        held[k] = old
         for i, v in zip(at, written):
-            held[k][i] = v
+            old[i] = v
     if count > len(rows):
         extra = [values[len(rows):] for values in columns]
         changes.appends.setdefault(table, []).extend(
             ({k: plain_value(v) for k, v in zip(keys, values)} for values in zip(*extra)) if keys
             else ({} for _ in range(count - len(rows))))
         for k, values in zip(keys, extra):
-            held[k] = held[k] + [plain_value(v) for v in values]
+            before = held[k] if k in held else full[k].tolist()[:n] if k in full.columns else [None] * n
+            held[k] = before + [plain_value(v) for v in values]
     elif count < len(rows) and (current.index > layout.first_data_row + count - 1).any():
         changes.keep_rows[table] = count
     return held
