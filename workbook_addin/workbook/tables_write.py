@@ -44,7 +44,7 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
     """Turns schema-keyed changes into cell writes and table resizes on a package."""
     for key, rows in changes.cells.items():
         layout = data.layouts[key]
-        pkg.set_table_rows(layout.table, _by_column(rows, layout.columns))
+        pkg.set_table_rows(layout.table, _by_column(rows, layout.columns), owned=True)
     for key, keep in changes.keep_rows.items():
         layout = data.layouts[key]
         pkg.resize_table(layout.table, layout.first_data_row + keep - 1)
@@ -65,7 +65,7 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
             pkg.resize_table(layout.table, last)
         pkg.set_table_rows(layout.table, {start + i: {layout.columns[k]: v for k,
                                                       v in rec.items() if k in layout.columns}
-                                          for i, rec in enumerate(records)})
+                                          for i, rec in enumerate(records)}, owned=True)
     for name, value in changes.names.items():
         where = data.names.get(name)
         if where is None:
@@ -83,15 +83,19 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
 
 def _by_column(rows: dict[int, dict[str, Any]], columns: dict[str, int]) -> dict[int, dict[int, Any]]:
     """Row -> schema key -> value as row -> sheet column -> value (keys the table lacks left out):
-    rows that set the same keys (a refresh's 50 000 rows of metrics) map their keys once."""
+    rows that set the same keys (a refresh's 50 000 rows of metrics) map their keys once, and a row
+    whose keys the table all has is made by one ``dict(zip(...))``."""
     out: dict[int, dict[int, Any]] = {}
-    seen: dict[tuple[str, ...], list[int | None]] = {}
+    seen: dict[tuple[str, ...], tuple[list[int | None], bool]] = {}
     for row, values in rows.items():
         keys = tuple(values)
-        cols = seen.get(keys)
-        if cols is None:
-            cols = seen[keys] = [columns.get(k) for k in keys]
-        out[row] = {c: v for c, v in zip(cols, values.values()) if c is not None}
+        found = seen.get(keys)
+        if found is None:
+            cols = [columns.get(k) for k in keys]
+            found = seen[keys] = (cols, None not in cols)
+        cols, whole = found
+        out[row] = dict(zip(cols, values.values())) if whole else {  # type: ignore[arg-type]
+            c: v for c, v in zip(cols, values.values()) if c is not None}
     return out
 
 

@@ -322,8 +322,9 @@ class XlsxPackage:
             edit.regions.append(Region(t.first_data_row, c1, 1_048_576, c2, t.first_data_row))
         edit.values.setdefault(row, {})[col] = value
 
-    def set_table_rows(self, table: str, rows: dict[int, dict[int, Any]]) -> None:
-        """Many :meth:`set_table_value` calls at once (row -> sheet column -> value)."""
+    def set_table_rows(self, table: str, rows: dict[int, dict[int, Any]], *, owned: bool = False) -> None:
+        """Many :meth:`set_table_value` calls at once (row -> sheet column -> value); ``owned``: the
+        caller made the row dicts for this call, so they are kept as they are, not copied."""
         if not rows:
             return
         t = self.tables[table]
@@ -339,7 +340,7 @@ class XlsxPackage:
         for row, values in rows.items():
             found = have.get(row)
             if found is None:
-                have[row] = dict(values)  # the caller's dict stays the caller's
+                have[row] = values if owned else dict(values)  # else the caller's dict stays the caller's
             else:
                 found.update(values)
 
