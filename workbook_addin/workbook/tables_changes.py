@@ -205,8 +205,9 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
     count = len(new)
     n = min(count, len(rows))
     held: dict[str, list[Any]] = {}
+    olds = {k: full[k].tolist()[:n] if k in full.columns else [None] * n for k in keys}
     for k, values in zip(keys, columns):  # column by column: plain lists, no per-cell pandas lookups
-        old = full[k].tolist()[:n] if k in full.columns else [None] * n
+        old = olds[k]
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
         at = np.flatnonzero(changed_cells(old, values[:n])).tolist()
@@ -218,13 +219,11 @@ def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, ne
         for i, v in zip(at, written):
             old[i] = v
     if count > len(rows):
-        extra = [values[len(rows):] for values in columns]
+        extra = [[plain_value(v) for v in values[len(rows):]] for values in columns]
         changes.appends.setdefault(table, []).extend(
-            ({k: plain_value(v) for k, v in zip(keys, values)} for values in zip(*extra)) if keys
-            else ({} for _ in range(count - len(rows))))
+            (dict(zip(keys, values)) for values in zip(*extra)) if keys else ({} for _ in range(count - len(rows))))
         for k, values in zip(keys, extra):
-            before = held[k] if k in held else full[k].tolist()[:n] if k in full.columns else [None] * n
-            held[k] = before + [plain_value(v) for v in values]
+            held[k] = olds[k] + values  # the cells written above are in olds[k] already
     elif count < len(rows) and (current.index > layout.first_data_row + count - 1).any():
         changes.keep_rows[table] = count
     return held
