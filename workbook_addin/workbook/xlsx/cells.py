@@ -104,6 +104,12 @@ def kept_text(texts: list[str]) -> list[str]:
     return [_ILLEGAL.sub("", t) for t in texts]
 
 
+def xml_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML text holds them (``xml.sax.saxutils.escape``, without importing
+    it, and urllib with it, into the second process)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def escape_text(text: str) -> str:
     if text.isalnum() or NEEDS_ESCAPE.search(text) is None:
         return text  # most text needs no escaping: one scan instead of five
@@ -111,7 +117,7 @@ def escape_text(text: str) -> str:
     # A literal "_x0041_" would be read back as "A": escape the underscore itself (ECMA-376 22.9.2.19).
     if "_x" in text:
         text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = xml_escape(text)
     # XML readers turn a bare carriage return into a line feed; Excel's own escape keeps it.
     return text.replace("\r", "_x000D_") if "\r" in text else text
 

@@ -27,6 +27,7 @@ from .cells import (
     parse_cells,
     shift_formula,
     value_xml,
+    xml_escape,
 )
 from .numbers_pass import write_numbers
 from .refs import col_letter
@@ -231,7 +232,7 @@ class _SheetPatcher:
             tpl = self.template_rows.get(growth.template_row, ({}, {}))[1].get(c)
             text, base = (tpl.formula_text if tpl else None), growth.template_row
             if text is None and c in growth.column_formulas:
-                text, base = _xml_escape(growth.column_formulas[c]), growth.first_row
+                text, base = xml_escape(growth.column_formulas[c]), growth.first_row
             moves = text is not None and shift_formula(text, 1) != text
             a = {"s": tpl.style} if tpl is not None and tpl.style is not None else self.region_style(r, c)
             self._growth_templates[key] = (a, text, base if moves else None)
@@ -478,11 +479,6 @@ def _patch_existing_cells(start_tag: bytes, inner: bytes, r: int, values: dict[i
     parts.append(inner[pos:])
     parts.append(b"</row>")
     return parts  # joined once with the whole sheet, not row by row
-
-
-def _xml_escape(text: str) -> str:
-    """``xml.sax.saxutils.escape``, without importing it (and urllib with it) into the second process."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=4096)
