@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import zipfile
@@ -48,6 +47,7 @@ import pandas as pd
 
 from ..core.schema import Column
 from .xlsx.cells import kept_text
+from .xlsx.members import data_start
 from .tables_layout import DATE_COLUMN_TYPES, framed, kept_rows, tidy
 
 #: memos kept in the folder (the oldest go first): one per workbook a person refreshes, and spare
@@ -126,13 +126,11 @@ def stored_in_file(path: Path, names: list[str]) -> list[tuple[str, int, int, by
             out = []
             for name in names:
                 info = z.getinfo(name)
-                if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
-                    return None
                 fh.seek(info.header_offset)
-                head = fh.read(30)
-                if head[:4] != b"PK\x03\x04":
+                start = data_start(info, fh.read(30))
+                if start is None:
                     return None
-                fh.seek(int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"), io.SEEK_CUR)
+                fh.seek(start)
                 out.append((name, info.CRC, info.file_size, fh.read(info.compress_size)))
             return out
     except (OSError, KeyError, zipfile.BadZipFile):

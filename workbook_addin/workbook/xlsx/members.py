@@ -113,12 +113,19 @@ class Members(Mapping):
 
     def raw(self, info: zipfile.ZipInfo) -> bytes | None:
         """The member's deflated bytes as stored, or None when they cannot be copied as they are."""
-        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+        start = data_start(info, self._raw[info.header_offset:info.header_offset + 30])
+        if start is None:
             return None
-        head = self._raw[info.header_offset:info.header_offset + 30]
-        if len(head) < 30 or head[:4] != b"PK\x03\x04":
-            return None
-        name_len, extra_len = struct.unpack("<HH", head[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
         data = self._raw[start:start + info.compress_size]
         return data if len(data) == info.compress_size else None
+
+
+def data_start(info: zipfile.ZipInfo, head: bytes) -> int | None:
+    """Where a member's deflated bytes start in the archive, from the 30 bytes of its local header
+    (``head``); None when it is not stored as plain deflate or that is not its header."""
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+        return None
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    return info.header_offset + 30 + name_len + extra_len
