@@ -129,7 +129,7 @@ def test_a_ledger_changed_by_anyone_else_is_read_not_recalled(case_book, monkeyp
 
 
 def test_a_memo_that_is_damaged_or_holds_objects_is_not_used(tmp_path):
-    memo = table_memo.TableMemo(tmp_path, "salt")
+    memo = table_memo.TableMemo(tmp_path, lambda: "salt")
     frame = pd.DataFrame({c.key: [None] for c in LEDGER.columns}, index=pd.RangeIndex(2, 3, name="excel_row"),
                          dtype=object)
     frame["source"] = ["tiktok"]
@@ -198,7 +198,7 @@ def test_the_memo_is_what_the_real_writer_and_reader_make_of_any_ledger(sample_w
     folder = tmp_path_factory.mktemp("memo")
     path = folder / "book.xlsm"
     shutil.copy(sample_workbook, path)
-    memo = table_memo.TableMemo(folder / "memo", "test")
+    memo = table_memo.TableMemo(folder / "memo", lambda: "test")
     first, second = pair
     _write(path, memo, first)
     assert_same_as_read(path, memo, first, _early(first))

@@ -79,15 +79,21 @@ def code_digest() -> str:
 def table_memo() -> Any:
     """Where a refresh keeps the ledger as it saved it (:mod:`..workbook.table_memo`), keyed also by
     the product's code and the version of the reader whose reading it stands for."""
-    from importlib.metadata import PackageNotFoundError, version
-
     from ..workbook.table_memo import TableMemo
+
+    return TableMemo(cache_dir() / "tables", _memo_salt)
+
+
+@functools.cache
+def _memo_salt() -> str:
+    """The code and the readers' versions (15 ms to look up: only when a ledger memo is keyed)."""
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
         reader = version("python-calamine") + "/" + version("fastexcel")
     except PackageNotFoundError:
         reader = "?"
-    return TableMemo(cache_dir() / "tables", f"{code_digest()}\0{reader}")
+    return f"{code_digest()}\0{reader}"
 
 
 def inputs_key(workbook: str, exports: str, today: dt.date) -> str:

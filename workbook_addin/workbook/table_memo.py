@@ -37,7 +37,7 @@ import hashlib
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,15 +61,16 @@ _FIRST_DAY = dt.date(1900, 3, 1)
 
 @dataclass(frozen=True)
 class TableMemo:
-    """Where memos are kept, and what else their key holds (the product's code and reader)."""
+    """Where memos are kept, and what else their key holds (the product's code and reader:
+    ``salt``, asked for only when a key is made, so a refresh that reads no ledger pays nothing)."""
 
     folder: Path
-    salt: str
+    salt: Callable[[], str]
     tables: frozenset[str] = frozenset({"ledger"})  # schema keys of the tables remembered
 
     def key(self, parts: list[tuple[str, int, int, bytes]]) -> str:
         """The key of a table whose reading depends on ``parts`` (name, CRC, size, stored bytes)."""
-        h = hashlib.sha256(f"{_VERSION}\0{self.salt}".encode())
+        h = hashlib.sha256(f"{_VERSION}\0{self.salt()}".encode())
         for name, crc, size, raw in parts:
             h.update(f"\0{name}\0{crc}\0{size}\0{len(raw)}\0".encode())
             h.update(raw)
