@@ -120,11 +120,11 @@ def template_fingerprint() -> str:
 
 
 #: (label, export seed or None for the same exports, on another computer: a copy of the workbook
-#: as the scenario before left it, refreshed with an empty cache folder, so no memo of its ledger)
+#: as the scenario before left it, refreshed with an empty cache folder, so no memo of its tables)
 SCENARIOS = (
     ("1. first refresh (every post changed; first archive sync of all creators)", 8, False),
     ("2. next day's exports (every post changed again; archive already synced)", 9, False),
-    ("2b. the same next day on another computer (nothing in its cache folder: the ledger is read)", 9, True),
+    ("2b. the same next day on another computer (nothing in its cache folder: every table is read)", 9, True),
     ("3. same exports again (nothing changes: status line + run-log row only)", None, False),
 )
 

@@ -1,9 +1,11 @@
-"""The ledger remembered as saved (workbook/table_memo.py): what the memo gives is what reading the
+"""Long tables remembered as saved (workbook/table_memo.py): what the memo gives is what reading the
 file gives, value for value and type for type, or the file is read. Real files, the real writer and
 readers, the real refresh."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tests.test_refresh import EXPORTS
 from tests.test_workbook_io_fixtures import make_workbook
 from tests.test_refresh import export_case_rows
 from workbook_addin.core.schema import load_schema
+from workbook_addin.importers import sample_exports_folder
 from workbook_addin.jobs import refresh_memo
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.workbook import table_columns, table_memo, tables_io as wio, tables_read
@@ -32,17 +35,19 @@ def _types(frame: pd.DataFrame) -> dict[str, list[tuple[type, object]]]:
     return {c: [(type(v), v) for v in frame[c]] for c in frame.columns}
 
 
-def remembered(path: Path, memo: table_memo.TableMemo) -> pd.DataFrame | None:
-    """The memo's ledger for the file as it is now (None: a read would parse it)."""
+def remembered(path: Path, memo: table_memo.TableMemo, key: str = "ledger") -> pd.DataFrame | None:
+    """The memo's table ``key`` for the file as it is now (None: a read would parse it)."""
     pkg = XlsxPackage(path)
-    parts = table_memo.stored(pkg, table_memo.key_parts(pkg, LEDGER.table))
-    return memo.recall(memo.key(parts), LEDGER.columns) if parts else None
+    sheet = load_schema().sheet(key)
+    parts = [(name, table_memo.stored(pkg, name)) for name in table_memo.key_parts(pkg, sheet.table)]
+    found = memo.recall(key, memo.key(key, parts), sheet.columns)  # type: ignore[arg-type]
+    return None if found is None else found.frame
 
 
-def read_ledger(path: Path) -> pd.DataFrame:
-    book = WorkbookFile(path)  # no memo: the cell reader parses the sheet
+def read_table(path: Path, key: str = "ledger") -> pd.DataFrame:
+    book = WorkbookFile(path)  # no memo: the readers parse the sheet
     try:
-        return book.read(keys={"ledger"}).tables["ledger"]
+        return book.read(keys={key}).tables[key]
     finally:
         book.close()
 
@@ -54,10 +59,10 @@ def _early(*frames: pd.DataFrame) -> bool:
 
 
 def assert_same_as_read(path: Path, memo: table_memo.TableMemo, written: pd.DataFrame | None = None,
-                        early: bool = False) -> None:
-    """The memo gives what the reader gives; it may only be missing for a ledger ``written`` with a
+                        early: bool = False, key: str = "ledger") -> None:
+    """The memo gives what the reader gives; it may only be missing for a table ``written`` with a
     row left blank in the file (the reader skips it) or after an ``early`` day was written."""
-    mine, read = remembered(path, memo), read_ledger(path)
+    mine, read = remembered(path, memo, key), read_table(path, key)
     if mine is None and written is not None:
         assert len(read) < len(written) or early
         return
@@ -82,37 +87,92 @@ def parsed_sheets(monkeypatch) -> list[str]:
     return seen
 
 
-def test_a_refresh_remembers_the_ledger_as_the_file_reads_it_and_the_next_one_uses_it(case_book, tmp_path,
-                                                                                       monkeypatch):
-    folder = case_book.parent / "exports"
-    shutil.copy(EXPORTS / "batch" / "shopify_orders_2026-11-15.csv", folder)
-    refresh_workbook(case_book, sync=False, now=NOW)
-    memo = refresh_memo.table_memo()
-    assert_same_as_read(case_book, memo)  # orders: net GMV, currencies, statuses, first and last seen
+@pytest.fixture
+def sample_book(sample_workbook, tmp_path) -> Path:
+    """The built sample workbook (its computed columns are formulas) with the bundled exports."""
+    book = tmp_path / sample_workbook.name
+    shutil.copy(sample_workbook, book)
+    shutil.copytree(sample_exports_folder(), tmp_path / "exports")
+    return book
 
-    # the next day: a newer export refunds an order; the same refresh without the memo, on a copy
-    (folder / "shopify_orders_2026-11-15.csv").unlink()
-    shutil.copy(EXPORTS / "batch" / "shopify_orders_2026-11-20.csv", folder)
+
+@pytest.fixture
+def every_table(monkeypatch) -> table_memo.TableMemo:
+    """The refresh's memo, remembering tables of any length (the test workbooks are short)."""
+    usual = refresh_memo.table_memo
+    monkeypatch.setattr(refresh_memo, "table_memo", lambda: dataclasses.replace(usual(), min_rows=1))
+    return refresh_memo.table_memo()
+
+
+TABLES = [s.key for s in load_schema().sheets]
+
+
+def assert_every_memo_is_the_read(path: Path, memo: table_memo.TableMemo, must: set[str]) -> set[str]:
+    """Every table remembered for the file as it is now is what reading it gives; those in ``must``
+    are remembered. Returns the tables remembered."""
+    found = {key for key in TABLES if remembered(path, memo, key) is not None}
+    assert must <= found
+    for key in found:
+        assert_same_as_read(path, memo, key=key)
+    return found
+
+
+def _next_day_against_a_cold_copy(book: Path, memo: table_memo.TableMemo, must: set[str], now: dt.datetime,
+                                  tmp_path: Path, monkeypatch) -> None:
+    """Refreshes ``book`` with its memos, and a copy with none; both give the same report and cells,
+    the first without parsing a remembered table, and what it remembers is the read again."""
+    remembered_before = {key for key in TABLES if remembered(book, memo, key) is not None}
     other = tmp_path / "other"
-    shutil.copytree(case_book.parent, other)
+    shutil.copytree(book.parent, other)
     seen = parsed_sheets(monkeypatch)
-    report = refresh_workbook(case_book, sync=False, now=NOW + dt.timedelta(days=5))
-    assert "_ledger" not in seen and "tblLedger" not in seen  # taken from the memo
+    report = refresh_workbook(book, sync=False, now=now)
+    schema = load_schema()
+    parsed = {s.key for s in schema.sheets if s.name in seen or s.table in seen}
+    assert remembered_before and not parsed & remembered_before  # taken from the memo
     monkeypatch.setenv(refresh_memo.CACHE_ENV, str(tmp_path / "empty-cache"))
     seen.clear()
-    cold = refresh_workbook(other / case_book.name, sync=False, now=NOW + dt.timedelta(days=5))
-    assert "_ledger" in seen or "tblLedger" in seen  # read from the file
+    cold = refresh_workbook(other / book.name, sync=False, now=now)
+    assert {s.key for s in schema.sheets if s.name in seen or s.table in seen} >= {"ledger", "collaborations"}
     assert report.summary() == cold.summary() and report.order_lines() == cold.order_lines()
-    mine, theirs = wio.read_tables(case_book), wio.read_tables(other / case_book.name)
+    mine, theirs = wio.read_tables(book), wio.read_tables(other / book.name)
     assert wio.frames_equal_cells(mine, theirs) == []
-    assert _types(mine["ledger"]) == _types(theirs["ledger"])
+    assert all(_types(mine[key]) == _types(theirs[key]) for key in TABLES)
+    monkeypatch.delenv(refresh_memo.CACHE_ENV)
+    assert_every_memo_is_the_read(book, memo, must)
 
 
-def test_a_ledger_changed_by_anyone_else_is_read_not_recalled(case_book, monkeypatch):
+def test_a_refresh_remembers_its_tables_as_the_file_reads_them_and_the_next_one_uses_them(case_book, tmp_path,
+                                                                                          every_table, monkeypatch):
     folder = case_book.parent / "exports"
     shutil.copy(EXPORTS / "batch" / "shopify_orders_2026-11-15.csv", folder)
     refresh_workbook(case_book, sync=False, now=NOW)
-    memo = refresh_memo.table_memo()
+    # orders: net GMV, currencies, statuses, first and last seen; metrics; scores
+    must = {"ledger", "collaborations", "creators", "scores"}
+    assert_every_memo_is_the_read(case_book, every_table, must)
+
+    # the next day: a newer export refunds an order
+    (folder / "shopify_orders_2026-11-15.csv").unlink()
+    shutil.copy(EXPORTS / "batch" / "shopify_orders_2026-11-20.csv", folder)
+    _next_day_against_a_cold_copy(case_book, every_table, must, NOW + dt.timedelta(days=5), tmp_path, monkeypatch)
+
+
+def test_formula_columns_of_the_built_workbook_are_remembered_with_the_values_written(sample_book, tmp_path,
+                                                                                     every_table, monkeypatch):
+    refresh_workbook(sample_book, sync=False, now=NOW)
+    must = {"ledger", "collaborations", "creators", "outreach", "snapshots", "scores"}
+    assert_every_memo_is_the_read(sample_book, every_table, must)
+    tiktok = sample_book.parent / "exports" / "tiktok_campaign_videos_2026-11-24.csv"
+    text = tiktok.read_text(encoding="utf-8")
+    tiktok.write_text(text.replace('"251,300"', '"263,800"').replace('"271,900"', '"290,050"'), encoding="utf-8")
+    _next_day_against_a_cold_copy(sample_book, every_table, must, NOW + dt.timedelta(days=1), tmp_path, monkeypatch)
+
+
+def test_a_ledger_changed_by_anyone_else_is_read_not_recalled(case_book, every_table, monkeypatch):
+    folder = case_book.parent / "exports"
+    shutil.copy(EXPORTS / "batch" / "shopify_orders_2026-11-15.csv", folder)
+    refresh_workbook(case_book, sync=False, now=NOW)
+    memo = every_table
+    assert remembered(case_book, memo) is not None
     ledger = wio.read_tables(case_book)["ledger"]
     row = int(ledger.index[ledger["item_id"] == "#1004"][0])
     assert ledger.at[row, "gmv"] == 65.0
@@ -133,13 +193,32 @@ def test_a_memo_that_is_damaged_or_holds_objects_is_not_used(tmp_path):
     frame = pd.DataFrame({c.key: [None] for c in LEDGER.columns}, index=pd.RangeIndex(2, 3, name="excel_row"),
                          dtype=object)
     frame["source"] = ["tiktok"]
-    memo.remember("k", table_memo._arrays(frame.to_numpy().T, list(frame.columns), 2))
-    assert _types(memo.recall("k", LEDGER.columns)) == _types(frame)
-    assert memo.recall("k", LEDGER.columns[:-1]) is None  # another schema: not this table's memo
-    (tmp_path / "k.npz").write_bytes(b"PK\x03\x04 not a memo")
-    assert memo.recall("k", LEDGER.columns) is None
-    np.savez(tmp_path / "k.npz", head=np.array([{"columns": []}], dtype=object))  # a pickle inside
-    assert memo.recall("k", LEDGER.columns) is None
+    memo.remember("ledger", "k", table_memo.stored_form(LEDGER.columns, frame, {}, 2, 1))
+    found = memo.recall("ledger", "k", LEDGER.columns)
+    assert found is not None and _types(found.frame) == _types(frame)
+    assert memo.recall("ledger", "k", LEDGER.columns[:-1]) is None  # another schema: not this table's memo
+    assert memo.recall("collaborations", "k", LEDGER.columns) is None  # kept by table
+    (tmp_path / "ledger.k.npz").write_bytes(b"PK\x03\x04 not a memo")
+    assert memo.recall("ledger", "k", LEDGER.columns) is None
+    np.savez(tmp_path / "ledger.k.npz", head=np.array([{"columns": []}], dtype=object))  # a pickle inside
+    assert memo.recall("ledger", "k", LEDGER.columns) is None
+
+
+def test_each_table_keeps_its_newest_memos(tmp_path):
+    memo = table_memo.TableMemo(tmp_path, lambda: "salt")
+    frame = pd.DataFrame({c.key: [None] for c in LEDGER.columns}, index=pd.RangeIndex(2, 3, name="excel_row"),
+                         dtype=object)
+    frame["source"] = ["x"]
+    arrays = table_memo.stored_form(LEDGER.columns, frame, {}, 2, 1)
+    memo.remember("creators", "other", arrays)  # type: ignore[arg-type]
+    for n in range(table_memo.KEEP):
+        memo.remember("ledger", f"k{n}", arrays)  # type: ignore[arg-type]
+        os.utime(tmp_path / f"ledger.k{n}.npz", ns=((n + 1) * 10**9, (n + 1) * 10**9))
+    assert memo.recall("ledger", "k0", LEDGER.columns) is not None  # used again: the newest
+    memo.remember("ledger", "last", arrays)  # type: ignore[arg-type]
+    kept = sorted(p.name for p in tmp_path.glob("*.npz"))
+    assert kept == sorted(["creators.other.npz", "ledger.last.npz", "ledger.k0.npz",
+                           *(f"ledger.k{n}.npz" for n in range(2, table_memo.KEEP))])
 
 
 def _saved(values: dict[str, list], current: dict[str, list] | None = None) -> pd.DataFrame | None:
@@ -186,27 +265,28 @@ def _write(path: Path, memo: table_memo.TableMemo, new: pd.DataFrame) -> None:
     book = WorkbookFile(path, memo=memo)
     data = book.read(keys={"ledger"})
     changes = WorkbookChanges()
-    held = replace_rows(changes, "ledger", data.tables["ledger"], new, data.layouts["ledger"])
-    book.remember("ledger", held, len(new))
+    replace_rows(changes, "ledger", data.tables["ledger"], new, data.layouts["ledger"])
     book.write(changes)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.integers(1, 6).flatmap(lambda n: st.tuples(ledgers(n), ledgers(n + 1))), st.data())
+@given(st.tuples(st.integers(1, 6), st.integers(1, 6)).flatmap(lambda n: st.tuples(ledgers(n[0]), ledgers(n[1]))),
+       st.data())
 def test_the_memo_is_what_the_real_writer_and_reader_make_of_any_ledger(sample_workbook, tmp_path_factory, pair,
                                                                        data):
     folder = tmp_path_factory.mktemp("memo")
     path = folder / "book.xlsm"
     shutil.copy(sample_workbook, path)
-    memo = table_memo.TableMemo(folder / "memo", lambda: "test")
+    memo = table_memo.TableMemo(folder / "memo", lambda: "test", min_rows=1)
     first, second = pair
     _write(path, memo, first)
     assert_same_as_read(path, memo, first, _early(first))
     nudge = data.draw(st.booleans())  # numbers rewritten within the writer's tolerance stay as read
     again = second.copy()
     if nudge:
+        both = min(len(first), len(again))
         for key in ("views", "gmv"):
-            again.loc[:len(first) - 1, key] = [v * (1 + 1e-14) if isinstance(v, float) else v for v in first[key]]
+            again.loc[:both - 1, key] = [v * (1 + 1e-14) if isinstance(v, float) else v for v in first[key][:both]]
     _write(path, memo, again)
     assert_same_as_read(path, memo, again, _early(first, again))
 
@@ -224,5 +304,5 @@ def test_rows_appended_after_a_blank_row_that_writes_nothing_are_saved(sample_wo
     replace_rows(changes, "ledger", data.tables["ledger"], new, data.layouts["ledger"])
     assert "ledger" not in changes.cells and len(changes.appends["ledger"]) == 1
     book.write(changes)
-    ledger = read_ledger(path)
+    ledger = read_table(path)
     assert len(ledger) == 1 and ledger.iloc[0]["source"] == "x" and ledger.iloc[0]["views"] is None

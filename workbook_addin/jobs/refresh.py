@@ -438,10 +438,8 @@ def _ledger_ready(run: _Run, book: WorkbookAdapter, ledger: pd.DataFrame) -> Non
     ledger is what it patches first, and Collaborations waits for it)."""
     if "ledger" in run.data.layouts:
         frame = as_read(ledger)
-        held = replace_rows(run.changes, "ledger", run.data.tables["ledger"], frame, run.data.layouts["ledger"])
+        replace_rows(run.changes, "ledger", run.data.tables["ledger"], frame, run.data.layouts["ledger"])
         run.tables["ledger"] = frame
-        if (remember := getattr(book, "remember", None)) is not None:  # a file: the next refresh need not parse it
-            remember("ledger", held, len(frame))
     _write_early(run, book, _FINAL_AFTER_IMPORT)
 
 

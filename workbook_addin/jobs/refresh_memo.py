@@ -77,8 +77,8 @@ def code_digest() -> str:
 
 
 def table_memo() -> Any:
-    """Where a refresh keeps the ledger as it saved it (:mod:`..workbook.table_memo`), keyed also by
-    the product's code and the version of the reader whose reading it stands for."""
+    """Where a refresh keeps the long tables as it saved them (:mod:`..workbook.table_memo`), keyed
+    also by the product's code and the version of the readers whose reading they stand for."""
     from ..workbook.table_memo import TableMemo
 
     return TableMemo(cache_dir() / "tables", _memo_salt)
@@ -86,7 +86,7 @@ def table_memo() -> Any:
 
 @functools.cache
 def _memo_salt() -> str:
-    """The code and the readers' versions (15 ms to look up: only when a ledger memo is keyed)."""
+    """The code and the readers' versions (15 ms to look up: only when a table's memo is keyed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -1,14 +1,15 @@
-"""A long table this product alone writes, remembered as the next read of the file will give it
-back, so that the next job on the same file does not parse it again.
+"""Long tables remembered as the next read of the file will give them back, so that the next job
+on the same file does not parse them again.
 
-The refresh reads the whole import ledger (hidden; one row per order and post reading: 50 000 rows
-and growing) to fold the new exports into it: half a second of a core, on the path every later
-step waits for. Nobody types into it; each refresh writes it and the next one reads back what the
-last one wrote. So, after a save, the writer keeps the table's values (as the reader will give
-them: :func:`as_saved`) in the user's cache folder, under a key made of the stored bytes of every
-part the reading depends on (the table's sheet and table parts, the shared strings, the styles,
-workbook.xml) and of the product's code and reader. A file changed in any of those parts, by
-Excel or by anyone, misses the memo and is read; so does a file refreshed on another computer.
+Before a refresh can match anything it reads 50 000 collaborations, the import ledger (hidden; one
+row per order and post reading, and growing) and the other long tables: more than a second of
+a core, parsing and framing, on the path every later step waits for. Between two refreshes of the
+same file the refresh itself is what wrote them last. So, after a save, the writer keeps each long
+table's values, as the reader will give them (:func:`stored_form`), in the user's cache folder,
+under a key made of the stored bytes of every part the reading depends on (the table's sheet and
+table parts, the shared strings, the styles) and of the product's code and readers (a workbook
+counting days from 1904 is not remembered). A file changed in any of those parts, by Excel or by anyone,
+misses the memo and is read; so does a file refreshed on another computer.
 
 What is remembered is what the reader would give, or nothing:
 
@@ -23,12 +24,14 @@ What is remembered is what the reader would give, or nothing:
   and the other columns no dates. A column read with a value of the other kind (a format a person
   set by hand), a written value whose reading depends on more (a time of day, a duration, a
   column of mixed kinds) or a row left blank (the writer may put the rows it appends there) is
-  not remembered, and the next refresh reads the table. A format set by hand on cells that have
-  never held a value is not seen: the hidden ledger's cells are the product's own.
+  not remembered, and the next refresh reads the table. A format set by hand on cells that held
+  no value when read, and then were written, is not seen (see the README).
 
-A test writes random ledgers with the real writer and reads them with the real reader against
-the memo. Memos are numpy arrays read without pickle (nothing in a cache folder can run code),
-each distinct text or day once (7 MB at 50 000 rows); the newest few are kept.
+A table the save left alone is remembered as read, under the key it was read with; a table
+recalled and written keeps the stored arrays of the columns the save did not write. Tests write
+random tables with the real writer and read them with the real reader against the memo. Memos are
+numpy arrays read without pickle (nothing in a cache folder can run code), each distinct text or
+day once (19 MB for 50 000 collaborations); the newest few of each table are kept.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,138 +52,268 @@ import pandas as pd
 from ..core.schema import Column
 from .xlsx.cells import kept_text
 from .xlsx.members import data_start
-from .tables_layout import DATE_COLUMN_TYPES, framed, kept_rows, tidy
+from .tables_layout import DATE_COLUMN_TYPES, TEXT_TYPES, tidy
 
-#: memos kept in the folder (the oldest go first): one per workbook a person refreshes, and spare
-KEEP = 4
-_VERSION = 1
+#: a table this long is remembered (a shorter one is parsed in a few milliseconds)
+MIN_ROWS = 1000
+#: memos kept per table (the oldest go first): one per workbook a person refreshes, and spare
+KEEP = 3
+#: a staged memo this old belongs to a job that was killed (a job stages and places within seconds)
+STALE_SECONDS = 3600
+_VERSION = 2
 _DAY = dt.date.fromordinal
 _INFINITE = [np.inf, -np.inf]
 _DAYS = {dt.date, dt.datetime}
 _FIRST_DAY = dt.date(1900, 3, 1)
+_EPOCH = dt.datetime(1, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """A table's frame as remembered, and the arrays it was made of (a save that rewrites some of
+    its columns keeps the others' arrays)."""
+
+    frame: pd.DataFrame
+    arrays: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
 class TableMemo:
-    """Where memos are kept, and what else their key holds (the product's code and reader:
-    ``salt``, asked for only when a key is made, so a refresh that reads no ledger pays nothing)."""
+    """Where memos are kept, what else their key holds (the product's code and reader: ``salt``,
+    asked for only when a key is made, so a job that reads no long table pays nothing) and from
+    how many rows a table is remembered."""
 
     folder: Path
     salt: Callable[[], str]
-    tables: frozenset[str] = frozenset({"ledger"})  # schema keys of the tables remembered
+    min_rows: int = MIN_ROWS
 
-    def key(self, parts: list[tuple[str, int, int, bytes]]) -> str:
-        """The key of a table whose reading depends on ``parts`` (name, CRC, size, stored bytes)."""
-        h = hashlib.sha256(f"{_VERSION}\0{self.salt()}".encode())
-        for name, crc, size, raw in parts:
-            h.update(f"\0{name}\0{crc}\0{size}\0{len(raw)}\0".encode())
-            h.update(raw)
+    def key(self, table: str, parts: list[tuple[str, bytes]]) -> str:
+        """The key of schema table ``table`` read from ``parts`` (name, :func:`part_digest`)."""
+        h = hashlib.sha256(f"{_VERSION}\0{self.salt()}\0{table}".encode())
+        for name, digest in parts:
+            h.update(f"\0{name}\0".encode())
+            h.update(digest)
         return h.hexdigest()
 
-    def recall(self, key: str, columns: Sequence[Column]) -> pd.DataFrame | None:
-        """The frame remembered under ``key`` (its columns ``columns``), or None: never seen,
-        or unreadable (then the table is read)."""
-        try:
-            with np.load(self.folder / f"{key}.npz", allow_pickle=False) as z:
-                return _frame(z, columns)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            return None
+    def _path(self, table: str, key: str) -> Path:
+        return self.folder / f"{table}.{key}.npz"
 
-    def remember(self, key: str, arrays: dict[str, np.ndarray]) -> None:
-        """Keeps a table's :func:`stored_form` under ``key`` (atomically), dropping the oldest
-        memos; a folder that cannot be written only means the next read reads."""
+    def recall(self, table: str, key: str, columns: Sequence[Column]) -> Recalled | None:
+        """What is remembered of ``table`` under ``key`` (its columns ``columns``), or None: never
+        seen, or unreadable (then the table is read)."""
+        path = self._path(table, key)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+            frame = _frame(arrays, columns)
+            if frame is not None:
+                os.utime(path)  # recently used: kept before memos of files long since changed
+        except _ERRORS:
+            return None
+        return None if frame is None else Recalled(frame, arrays)
+
+    def remember(self, table: str, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Keeps a table's :func:`stored_form` under ``key``."""
+        self.place(table, key, self.stage(table, arrays))
+
+    def stage(self, table: str, arrays: dict[str, np.ndarray]) -> Path | None:
+        """Writes a table's :func:`stored_form` to a file of its own in the folder, before its key
+        is known (the memo thread writes while the save runs); None if it cannot be written."""
+        tmp = self.folder / f".{table}.{os.getpid()}.{id(arrays)}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
             with open(tmp, "wb") as fh:
                 np.savez(fh, allow_pickle=False, **arrays)
-            os.replace(tmp, self.folder / f"{key}.npz")
-            old = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns)
+            return tmp
+        except (OSError, ValueError):  # a full disk, a folder not ours: the next read reads
+            tmp.unlink(missing_ok=True)
+            return None
+
+    def place(self, table: str, key: str, staged: Path | None) -> None:
+        """Keeps a staged memo under ``key`` (atomically), dropping the table's oldest memos."""
+        if staged is None:
+            return
+        try:
+            os.replace(staged, self._path(table, key))
+            old = sorted(self.folder.glob(f"{table}.*.npz"), key=lambda p: p.stat().st_mtime_ns)
             for p in old[:max(0, len(old) - KEEP)]:
                 p.unlink(missing_ok=True)
-        except (OSError, ValueError):  # a full disk, a folder not ours
-            pass
+            for p in self.folder.glob(".*.tmp"):  # a job killed while it staged
+                if time.time() - p.stat().st_mtime > STALE_SECONDS:
+                    p.unlink(missing_ok=True)
+        except OSError:
+            staged.unlink(missing_ok=True)
 
 
 def key_parts(pkg: Any, table: str) -> list[str]:
-    """The parts whose stored bytes decide what reading ``table`` gives."""
+    """The parts whose stored bytes decide what reading Excel table ``table`` gives."""
     t = pkg.tables[table]
-    parts = [pkg.sheets[t.sheet].part, t.part, "xl/workbook.xml", "xl/styles.xml", pkg.shared_strings]
+    parts = [pkg.sheets[t.sheet].part, t.part, "xl/styles.xml", pkg.shared_strings]
     return [p for p in parts if p]
 
 
-def stored(pkg: Any, names: list[str]) -> list[tuple[str, int, int, bytes]] | None:
-    """(name, CRC, size, stored bytes) of each part of a package as read; None if one cannot be had."""
-    out = []
-    for name in names:
-        info = pkg.info(name)
-        raw = pkg.data.raw(info) if info is not None else None
-        if raw is None:
-            return None
-        out.append((name, info.CRC, info.file_size, raw))
-    return out
+def part_digest(crc: int, size: int, raw: bytes) -> bytes:
+    """A part's digest, from its stored (deflated) bytes and the CRC and size of what they inflate to."""
+    h = hashlib.sha256(f"{crc}\0{size}\0{len(raw)}\0".encode())
+    h.update(raw)
+    return h.digest()
 
 
-def stored_in_file(path: Path, names: list[str]) -> list[tuple[str, int, int, bytes]] | None:
-    """:func:`stored` of a file on disk, reading only those parts."""
+def stored(pkg: Any, name: str) -> bytes | None:
+    """:func:`part_digest` of a part of a package as read; None if it cannot be had."""
+    info = pkg.info(name)
+    raw = pkg.data.raw(info) if info is not None else None
+    return None if raw is None else part_digest(info.CRC, info.file_size, raw)
+
+
+def stored_in_file(path: Path, names: list[str]) -> dict[str, bytes]:
+    """:func:`part_digest` of each part of a file on disk that can be had, reading only those parts."""
+    out: dict[str, bytes] = {}
     try:
         with open(path, "rb") as fh, zipfile.ZipFile(fh) as z:
-            out = []
             for name in names:
                 info = z.getinfo(name)
                 fh.seek(info.header_offset)
                 start = data_start(info, fh.read(30))
-                if start is None:
-                    return None
-                fh.seek(start)
-                out.append((name, info.CRC, info.file_size, fh.read(info.compress_size)))
-            return out
+                if start is not None:
+                    fh.seek(start)
+                    out[name] = part_digest(info.CRC, info.file_size, fh.read(info.compress_size))
     except (OSError, KeyError, zipfile.BadZipFile):
-        return None
+        pass
+    return out
+
+
+# ---------------------------------------------------------------------------- what a save leaves
+@dataclass(frozen=True)
+class Written:
+    """What one save wrote into a table, in schema terms (``WorkbookChanges`` of one table)."""
+
+    cells: dict[int, dict[str, Any]]  # row -> key -> value
+    appended: list[dict[str, Any]]  # rows appended from ``start``
+    start: int
+    keep: int | None  # the data rows kept, the rest cleared (None: no row cleared)
+
+
+def saved_columns(current: pd.DataFrame, columns: set[str], first_row: int, count: int,
+                  writes: list[Written]) -> tuple[pd.DataFrame, dict[str, list[Any]]] | None:
+    """The table as read less the rows the saves cleared, and each column of ``columns`` they wrote
+    as the table holds it afterwards in its ``count`` rows from ``first_row`` (a cell left alone
+    as read); None where the saves did what a save of this product does not (a cell written
+    outside the table, or in a row it clears)."""
+    held: dict[str, list[Any]] = {}
+    ignored: list[Any] = [None] * count  # where keys the table has no column for go
+    aligned: list[pd.DataFrame] = []
+
+    def column(key: str) -> list[Any]:
+        if key not in columns:
+            return ignored
+        if key not in held:
+            held[key] = _as_read(key, current, first_row, count, aligned).tolist()
+        return held[key]
+
+    for w in writes:
+        if w.keep is not None:
+            if w.cells and max(w.cells) >= first_row + w.keep:
+                return None
+            current = current[current.index < first_row + w.keep]
+            aligned.clear()
+            for column_values in held.values():
+                column_values[w.keep:] = [None] * (count - w.keep)
+        ends = [*((min(w.cells), max(w.cells)) if w.cells else ()), *((w.start, w.start + len(w.appended) - 1)
+                                                                      if w.appended else ())]
+        if ends and (min(ends) < first_row or max(ends) >= first_row + count):
+            return None
+        _overlay(column, first_row, [*w.cells.items(), *((w.start + i, rec) for i, rec in enumerate(w.appended))])
+    return current, held
+
+
+def _overlay(column: Callable[[str], list[Any]], first_row: int, written: list[tuple[int, dict[str, Any]]]) -> None:
+    """Sets each written value in its column's list: rows that write the same keys (a refresh's
+    50 000 rows of metrics) find their columns once."""
+    seen: dict[tuple[str, ...], list[list[Any]]] = {}
+    for row, values in written:
+        keys = tuple(values)
+        lists = seen.get(keys)
+        if lists is None:
+            lists = seen[keys] = [column(k) for k in keys]
+        i = row - first_row
+        for values_of, value in zip(lists, values.values()):
+            values_of[i] = value
 
 
 def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
-                count: int) -> dict[str, np.ndarray] | None:
-    """What the memo keeps of a table a save leaves as :func:`as_saved` says (None: nothing)."""
-    cells = _saved_cells(columns, current, held, first_row, count)
-    return None if cells is None else _arrays(cells, [c.key for c in columns], first_row)
+                count: int, recalled: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray] | None:
+    """What the memo keeps of a table a save leaves holding ``held`` (:func:`saved_columns`) in its
+    first ``count`` rows from ``first_row``, its other columns as ``current`` (the table as read),
+    or as ``recalled`` (the arrays it was read from, when it was recalled); None where what a read
+    will give cannot be told (see the module)."""
+    keys = [c.key for c in columns]
+    reuse = recalled if recalled is not None and _extends(recalled, keys, first_row, count) else None
+    old: list[pd.DataFrame] = []
+    out: dict[str, np.ndarray] = {"index": np.arange(first_row, first_row + count, dtype=np.int64)}
+    kinds, blank_rows = [], np.ones(count, dtype=bool)
+    for j, c in enumerate(columns):
+        kind: str | None
+        dates = c.type in DATE_COLUMN_TYPES
+        if reuse is not None and c.key not in held:
+            kind = _extended(reuse, j, count, out)
+        elif c.key in held:
+            if reuse is None and c.key in current.columns and not _fits(current[c.key].tolist(), dates):
+                return None  # read with a value of the other kind: a format set by hand decides
+            kind = _written_column(c, held[c.key], j, out)
+        else:  # not written: as read (its values tidied by the read; a row the table did not hold, blank)
+            kind = _column_arrays(_as_read(c.key, current, first_row, count, old), j, out)
+            if kind is not None and (kind in ("day", "time")) != dates and kind != "empty":
+                return None  # read with a value of the other kind: a format set by hand decides
+        if kind is None:
+            return None
+        kinds.append(kind)
+        blank_rows &= out[f"blank{j}"]
+    if blank_rows.any():
+        return None  # a blank row: the writer may start the rows it appends on it
+    out["head"] = np.frombuffer(json.dumps({"columns": keys, "kinds": kinds}).encode(), dtype=np.uint8)
+    return out
 
 
 def as_saved(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
              count: int) -> pd.DataFrame | None:
-    """The frame a read of the table will give after a save that left it holding ``held`` (the
-    columns it wrote, as :func:`~.tables_changes.replace_rows` returns them) in its first ``count``
-    rows from ``first_row``, its other columns as ``current`` (the table as read); None where that
-    cannot be told (see the module)."""
-    cells = _saved_cells(columns, current, held, first_row, count)
-    return None if cells is None else framed(columns, cells, first_row)
+    """The frame a read will give of a table a save left as :func:`stored_form` says (None where
+    that cannot be told)."""
+    arrays = stored_form(columns, current, held, first_row, count)
+    return None if arrays is None else _frame(arrays, columns)
 
 
-def _saved_cells(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
-                 count: int) -> np.ndarray | None:
-    """:func:`as_saved`'s cells, one row per schema column."""
-    old = current.reindex(range(first_row, first_row + count))
-    cells = np.full((len(columns), count), None, dtype=object)
-    offsets = {}
-    for j, c in enumerate(columns):
-        dates = c.type in DATE_COLUMN_TYPES
-        if c.key in current.columns and not _fits(current[c.key].tolist(), dates):
-            return None  # read with a value of the other kind: a format set by hand decides
-        if c.key in held:
-            read = _read_back(held[c.key], dates)
-            if read is None:
-                return None
-        elif c.key in current.columns:  # not written: as read (a row the table did not hold, blank)
-            read = old[c.key].to_numpy(dtype=object, copy=True)
-            read[pd.isna(read)] = None
-        else:
-            continue
-        cells[j] = read
-        offsets[c.key] = j
-    tidy(columns, offsets, cells, compact=False)
-    if not kept_rows(cells).all():
-        return None  # a blank row: the writer may start the rows it appends on it
-    return cells
+def _as_read(key: str, current: pd.DataFrame, first_row: int, count: int, old: list[pd.DataFrame]) -> np.ndarray:
+    """A column the save did not write, as read (blank in rows the read did not give)."""
+    if key not in current.columns:
+        return np.full(count, None, dtype=object)
+    if not old:
+        old.append(current if current.index.equals(pd.RangeIndex(first_row, first_row + count))
+                   else current.reindex(range(first_row, first_row + count)))
+    return old[0][key].to_numpy(dtype=object)  # a blank may be NaN here: the stored form keeps no blank's value
+
+
+def _written_column(c: Column, values: list[Any], j: int, out: dict[str, np.ndarray]) -> str | None:
+    """Puts a written column into ``out`` as a read will give it back (:func:`_read_back`); its kind."""
+    dates = c.type in DATE_COLUMN_TYPES
+    if not dates and c.type not in TEXT_TYPES:
+        cells = np.array(values, dtype=object)
+        blank = pd.isna(cells)
+        if set(map(type, cells[~blank].tolist())) <= {int, float}:  # numbers: read back as floats
+            data = cells[~blank].astype(np.float64)
+            finite = np.isfinite(data)
+            if not finite.all():  # the writer leaves infinite numbers blank
+                blank[np.flatnonzero(~blank)[~finite]] = True
+                data = data[finite]
+            out[f"blank{j}"], out[f"data{j}"] = blank, data
+            return "float" if len(data) else "empty"
+    read = _read_back(values, dates)
+    if read is None:
+        return None
+    tidy([c], {c.key: 0}, read[None, :], compact=False)
+    return _column_arrays(read, j, out)
 
 
 def _fits(values: list[Any], dates: bool) -> bool:
@@ -227,37 +361,55 @@ def _read_back(values: list[Any], dates: bool) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------- stored form
-_KINDS = {"text": str, "float": float, "bool": bool, "day": dt.date}
+_KINDS = {"text": str, "float": float, "bool": bool, "day": dt.date, "time": dt.datetime}
 
 
-def _arrays(cells: np.ndarray, keys: list[str], first_row: int) -> dict[str, np.ndarray] | None:
-    """A table's cells (one row per column, none blank throughout) as plain arrays: per column its
-    kind, blanks and values; None for a column of mixed kinds (not remembered)."""
-    out: dict[str, np.ndarray] = {"index": np.arange(first_row, first_row + cells.shape[1], dtype=np.int64)}
-    kinds = []
-    for i, column in enumerate(cells):
-        blank = pd.isna(column)
-        present = column[~blank].tolist()
-        found = set(map(type, present))
-        kind = next((k for k, t in _KINDS.items() if found == {t}), "empty" if not found else None)
-        if kind is None:
-            return None
-        kinds.append(kind)
-        out[f"blank{i}"] = blank
-        if kind in ("text", "day"):  # each distinct value once: most of a ledger's repeat
-            codes, distinct = pd.factorize(column[~blank])
-            out[f"codes{i}"] = codes.astype(np.int32)
-            present = distinct.tolist()
-        if kind == "text":
-            out[f"ends{i}"], out[f"data{i}"] = _text_arrays(present)
-        elif kind == "float":
-            out[f"data{i}"] = np.array(present, dtype=np.float64)
-        elif kind == "bool":
-            out[f"data{i}"] = np.array(present, dtype=bool)
-        elif kind == "day":
-            out[f"data{i}"] = np.array([d.toordinal() for d in present], dtype=np.int64)
-    out["head"] = np.frombuffer(json.dumps({"columns": keys, "kinds": kinds}).encode(), dtype=np.uint8)
-    return out
+def _column_arrays(cells: np.ndarray, j: int, out: dict[str, np.ndarray]) -> str | None:
+    """Puts column ``j``'s cells into ``out`` as plain arrays (its blanks and values) and returns
+    its kind; None for a column of mixed kinds, or of times with a time zone (not remembered)."""
+    blank = pd.isna(cells)
+    present = cells[~blank].tolist()
+    found = set(map(type, present))
+    kind = next((k for k, t in _KINDS.items() if found == {t}), "empty" if not found else None)
+    if kind is None or (kind == "time" and any(v.tzinfo is not None for v in present)):
+        return None
+    out[f"blank{j}"] = blank
+    if kind in ("text", "day", "time"):  # each distinct value once: most of a long table's repeat
+        codes, distinct = pd.factorize(cells[~blank])
+        out[f"codes{j}"] = codes.astype(np.int32)
+        present = distinct.tolist()
+    if kind == "text":
+        out[f"ends{j}"], out[f"data{j}"] = _text_arrays(present)
+    elif kind == "float":
+        out[f"data{j}"] = np.array(present, dtype=np.float64)
+    elif kind == "bool":
+        out[f"data{j}"] = np.array(present, dtype=bool)
+    elif kind == "day":
+        out[f"data{j}"] = np.array([d.toordinal() for d in present], dtype=np.int64)
+    elif kind == "time":
+        out[f"data{j}"] = np.array([(t - _EPOCH) // _MICROSECOND for t in present], dtype=np.int64)
+    return kind
+
+
+def _extends(recalled: dict[str, np.ndarray], keys: list[str], first_row: int, count: int) -> bool:
+    """Whether ``recalled`` holds these columns' first rows, from ``first_row``, no more than ``count``."""
+    try:
+        head = json.loads(recalled["head"].tobytes())
+    except (KeyError, ValueError):
+        return False
+    index = recalled["index"]
+    return (head.get("columns") == keys and len(index) <= count
+            and (not len(index) or (index[0] == first_row and index[-1] == first_row + len(index) - 1)))
+
+
+def _extended(recalled: dict[str, np.ndarray], j: int, count: int, out: dict[str, np.ndarray]) -> str:
+    """Puts column ``j``'s recalled arrays into ``out``, blank in the rows appended since; its kind."""
+    for name in ("codes", "ends", "data"):
+        if f"{name}{j}" in recalled:
+            out[f"{name}{j}"] = recalled[f"{name}{j}"]
+    blank = recalled[f"blank{j}"]
+    out[f"blank{j}"] = blank if len(blank) == count else np.concatenate([blank, np.ones(count - len(blank), bool)])
+    return json.loads(recalled["head"].tobytes())["kinds"][j]
 
 
 def _text_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -271,39 +423,145 @@ def _text_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(sizes), np.frombuffer(data, dtype=np.uint8)
 
 
-def _frame(z: Any, columns: Sequence[Column]) -> pd.DataFrame | None:
-    """The frame :func:`_arrays` stored, if it has the schema's columns."""
-    head = json.loads(z["head"].tobytes())
+def _frame(arrays: dict[str, np.ndarray], columns: Sequence[Column]) -> pd.DataFrame | None:
+    """The frame :func:`stored_form` stored, if it has the schema's columns."""
+    head = json.loads(arrays["head"].tobytes())
     keys = [c.key for c in columns]
     if head["columns"] != keys:
         return None
-    index = z["index"]
+    index = arrays["index"]
     data = {}
     for i, (key, kind) in enumerate(zip(keys, head["kinds"])):
-        blank = z[f"blank{i}"]
+        blank = arrays[f"blank{i}"]
         column = np.full(len(index), None, dtype=object)
         if kind != "empty":
-            column[~blank] = _values(z, i, kind)
+            column[~blank] = _values(arrays, i, kind)
         data[key] = column
     at = pd.RangeIndex(int(index[0]), int(index[-1]) + 1, name="excel_row") if len(index) and (
         np.diff(index) == 1).all() else pd.Index(index, name="excel_row")
     return pd.DataFrame(data, index=at, columns=keys, dtype=object)
 
 
-def _values(z: Any, i: int, kind: str) -> np.ndarray:
-    values = z[f"data{i}"]
+def _values(arrays: dict[str, np.ndarray], i: int, kind: str) -> np.ndarray:
+    values = arrays[f"data{i}"]
     if kind == "float":
         return values.astype(object)
     if kind == "bool":
         return np.array(values.tolist(), dtype=object)
     if kind == "day":
-        distinct = [_DAY(d) for d in values.tolist()]
+        distinct: list[Any] = [_DAY(d) for d in values.tolist()]
+    elif kind == "time":
+        distinct = [_EPOCH + dt.timedelta(microseconds=t) for t in values.tolist()]
     else:
-        data, ends = values.tobytes(), z[f"ends{i}"].tolist()
+        data, ends = values.tobytes(), arrays[f"ends{i}"].tolist()
         starts = [0, *ends[:-1]]
         if data.isascii():
             whole = data.decode("ascii")
             distinct = [whole[a:b] for a, b in zip(starts, ends)]
         else:
             distinct = [data[a:b].decode("utf-8", "surrogatepass") for a, b in zip(starts, ends)]
-    return np.array(distinct + [None], dtype=object)[:-1][z[f"codes{i}"]]
+    return np.array(distinct + [None], dtype=object)[:-1][arrays[f"codes{i}"]]
+
+
+# ---------------------------------------------------------------------------- one file, one job
+class FileMemos:
+    """The memos of one workbook file through one job: its long tables recalled when it is read,
+    and remembered as they read after it is saved (by :class:`~.tables_write.WorkbookFile`)."""
+
+    def __init__(self, memo: TableMemo, pkg: Any, specs: list[tuple[str, str, Sequence[Column], bool]]):
+        self.memo, self.pkg = memo, pkg
+        self.specs = {key: (table, columns) for key, table, columns, setting in specs if not setting}
+        self.read_as: dict[str, str] = {}  # schema key -> the memo key it was read under
+        self.frames: dict[str, pd.DataFrame] = {}  # the long tables as read (the job may drop its own)
+        self.recalled: dict[str, dict[str, np.ndarray]] = {}
+        self.written: dict[str, list[Written]] = {}
+        self._digests: dict[str, bytes | None] = {}
+
+    def recall(self, keys: Any, known: dict[str, pd.DataFrame]) -> None:
+        """Puts the remembered frames of the long tables in ``keys`` (None: all) into ``known``."""
+        if self.pkg.date1904:
+            return
+        for key, (table, columns) in self.specs.items():
+            if (keys is not None and key not in keys) or table not in self.pkg.tables:
+                continue
+            digests = [(name, self._digest(name)) for name in key_parts(self.pkg, table)]
+            if any(d is None for _, d in digests):
+                continue
+            self.read_as[key] = self.memo.key(key, digests)  # type: ignore[arg-type]
+            if not self._long(table):
+                continue  # parsed, and remembered if the save makes it long
+            found = self.memo.recall(key, self.read_as[key], columns)
+            if found is not None:
+                known[table] = found.frame
+                self.recalled[key] = found.arrays
+
+    def _long(self, table: str) -> bool:
+        t = self.pkg.tables.get(table)
+        if t is None or t.totals_rows:
+            return False
+        r1, _c1, r2, _c2 = self.pkg.table_ref(table)
+        return r2 - t.first_data_row + 1 >= self.memo.min_rows
+
+    def _digest(self, name: str) -> bytes | None:
+        if name not in self._digests:
+            self._digests[name] = stored(self.pkg, name)
+        return self._digests[name]
+
+    def framed(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Notes the long tables a read framed, as it framed them."""
+        self.frames.update((key, tables[key]) for key in self.read_as if key in tables)
+
+    def making(self, first_rows: dict[str, int], layouts: dict[str, set[str]]) -> Callable[[], dict[str, Made]]:
+        """What to remember after the save of each long table the job read, made (and written to a
+        file of its own) by the returned function, on a thread while the save waits for the
+        second process and the disk (which also drops the frames as read); a table recalled and
+        left alone is what was recalled."""
+        jobs = []
+        for key, current in self.frames.items():
+            table, columns = self.specs[key]
+            if self._long(table):
+                count = self.pkg.table_ref(table)[2] - first_rows[key] + 1
+                jobs.append((key, columns, current, first_rows[key], count, layouts[key]))
+        self.frames = {}
+
+        def make() -> dict[str, Made]:
+            made: dict[str, Made] = {}
+            while jobs:
+                key, columns, current, first_row, count, present = jobs.pop(0)
+                if key in self.recalled and key not in self.written:
+                    made[key] = Made(self.recalled[key], None)
+                    continue
+                writes = self.written.get(key, [])
+                saved = saved_columns(current, present, first_row, count, writes)
+                cut = any(w.keep is not None for w in writes)  # rows cleared: no recalled column holds
+                arrays = None if saved is None else stored_form(columns, saved[0], saved[1], first_row, count,
+                                                                None if cut else self.recalled.get(key))
+                del current, saved
+                if arrays is not None:
+                    made[key] = Made(arrays, self.memo.stage(key, arrays))
+            return made
+        return make
+
+    def keep(self, path: Path, made: dict[str, Made]) -> None:
+        """Keeps the memos made, each keyed by its parts as saved in ``path``."""
+        names = {key: key_parts(self.pkg, self.specs[key][0]) for key in made}
+        digests = stored_in_file(path, sorted({n for parts in names.values() for n in parts}))
+        for key, parts in names.items():
+            found = made[key]
+            now = self.memo.key(key, [(n, digests[n]) for n in parts]) if all(n in digests for n in parts) else None
+            if now is None:
+                if found.staged is not None:
+                    found.staged.unlink(missing_ok=True)
+            elif found.staged is not None:
+                self.memo.place(key, now, found.staged)
+            elif now != self.read_as[key]:  # recalled, left alone, its key changed (the styles did)
+                self.memo.remember(key, now, found.arrays)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A table's memo made after a save: its arrays, and the file they were written to (None for
+    a table recalled and left alone)."""
+
+    arrays: dict[str, np.ndarray]
+    staged: Path | None

@@ -133,8 +133,13 @@ class Grids:
 
 def _alone(pkg: XlsxPackage, table: str) -> bool:
     """Whether ``table`` is long (:func:`fast_table`) and the only table on its sheet."""
+    return fast_table(pkg, table) and _sole(pkg, table)
+
+
+def _sole(pkg: XlsxPackage, table: str) -> bool:
+    """Whether ``table`` is the only table on its sheet (a sheet nothing else is read from)."""
     sheet = pkg.tables[table].sheet
-    return fast_table(pkg, table) and sum(t.sheet == sheet for t in pkg.tables.values()) == 1
+    return sum(t.sheet == sheet for t in pkg.tables.values()) == 1
 
 
 def _parsed(read, sheet: str):
@@ -192,7 +197,7 @@ def read_package(pkg: XlsxPackage, book, path: Path, schema: Schema, keys: Colle
     specs = [spec for spec in table_specs(schema) if keys is None or spec[3] or spec[0] in keys]
     now = [spec for spec in specs if first is None or spec[3] or spec[0] in first]
     sheet_of = {spec[0]: pkg.tables[spec[1]].sheet for spec in specs
-                if spec[1] in pkg.tables and not (spec[1] in grids.known and _alone(pkg, spec[1]))}
+                if spec[1] in pkg.tables and not (spec[1] in grids.known and _sole(pkg, spec[1]))}
     wanted = [sheet_of[spec[0]] for spec in now if spec[0] in sheet_of]
     later = {sheet_of[spec[0]] for spec in specs if spec not in now and spec[0] in sheet_of} - set(wanted)
     if later:

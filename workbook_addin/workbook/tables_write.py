@@ -26,13 +26,12 @@ from .xlsx.refs import split_ref
 from .tables_changes import WorkbookChanges
 from ..core.gc_pause import gc_paused
 from . import table_memo
-from .tables_layout import WorkbookData, table_specs
+from .tables_layout import TableLayout, WorkbookData, table_specs
 from .tables_locks import WorkbookError, check_not_open
 from .tables_read import Grids, read_later, read_package
 from .upgrade import add_missing_sheets
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from .table_memo import TableMemo
 
@@ -55,11 +54,7 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
         if not records:
             continue
         layout = data.layouts[key]
-        start = layout.next_row
-        if changes.cells.get(key):  # rows written above may extend past the last non-empty row
-            start = max(start, max(changes.cells[key]) + 1)
-        if key in changes.keep_rows:
-            start = layout.first_data_row + changes.keep_rows[key]
+        start = append_start(changes, key, layout)
         last = start + len(records) - 1
         if last > layout.last_row:
             pkg.resize_table(layout.table, last)
@@ -79,6 +74,16 @@ def apply_to_package(pkg: XlsxPackage, data: WorkbookData, changes: WorkbookChan
         for ref, value in values.items():
             row, col = split_ref(ref)
             pkg.set_cell(sheet, row, col, value)
+
+
+def append_start(changes: WorkbookChanges, key: str, layout: TableLayout) -> int:
+    """The row where the rows ``changes`` append to table ``key`` start."""
+    if key in changes.keep_rows:
+        return layout.first_data_row + changes.keep_rows[key]
+    start = layout.next_row
+    if changes.cells.get(key):  # rows written above may extend past the last non-empty row
+        start = max(start, max(changes.cells[key]) + 1)
+    return start
 
 
 def _by_column(rows: dict[int, dict[str, Any]], columns: dict[str, int]) -> dict[int, dict[int, Any]]:
@@ -191,8 +196,8 @@ class WorkbookFile:
     def __init__(self, path: str | Path, *, schema: Schema | None = None, backup: bool = True,
                  upgrade: bool = False, second_process: bool = False, memo: TableMemo | None = None):
         self.path = Path(path)
-        self.memo = memo  # where tables this product alone writes are remembered as saved (.table_memo)
-        self._remembered: dict[str, tuple[pd.DataFrame, dict[str, list[Any]], int]] = {}
+        self.memo = memo  # where long tables are remembered as saved (.table_memo)
+        self._memos: table_memo.FileMemos | None = None  # this file's, through this job
         self.schema = schema or load_schema()
         self.backup = backup
         self.upgrade = upgrade  # add the sheets an older build lacks (workbook.upgrade) to what write() saves
@@ -237,6 +242,8 @@ class WorkbookFile:
         self._recall(keys)
         with gc_paused():
             self._data = read_package(self._pkg, self._book, self.path, self.schema, keys, self._grids, first)
+        if self._memos is not None:
+            self._memos.framed(self._data.tables)
         if keys is None and first is None:
             self._start_helper()
         self._data.warnings += [f"已添加工作表 added the sheet {name}: 此工作簿建于该表之前 "
@@ -245,46 +252,40 @@ class WorkbookFile:
 
     def _recall(self, keys: Collection[str] | None) -> None:
         """The memo's frames of the tables this read frames, for the grids to give instead of parsing."""
-        if self.memo is None or self._pkg is None:
-            return
-        for key, table, columns, _is_setting in table_specs(self.schema):
-            if key in self.memo.tables and (keys is None or key in keys) and table in self._pkg.tables:
-                parts = table_memo.stored(self._pkg, table_memo.key_parts(self._pkg, table))
-                frame = self.memo.recall(self.memo.key(parts), columns) if parts is not None else None
-                if frame is not None:
-                    self._grids.known[table] = frame
+        if self._memos is not None:
+            self._memos.recall(keys, self._grids.known)
 
-    def remember(self, key: str, held: dict[str, list[Any]], count: int) -> None:
-        """After :meth:`write` saves, the memo keeps table ``key`` as it then reads: ``held`` (what
-        :func:`~.tables_changes.replace_rows` returned) in its first ``count`` rows."""
-        if self.memo is not None and self._data is not None and key in self.memo.tables and key in self._data.tables:
-            self._remembered[key] = (self._data.tables[key], held, count)
+    def _apply(self, changes: WorkbookChanges) -> None:
+        """Applies ``changes`` to the package, and notes what they write for the memo."""
+        apply_to_package(self._pkg, self._data, changes)  # type: ignore[arg-type]
+        if self._memos is None or self._data is None:
+            return
+        for key in changes.tables():
+            layout = self._data.layouts[key]
+            self._memos.written.setdefault(key, []).append(table_memo.Written(
+                changes.cells.get(key, {}), changes.appends.get(key, []), append_start(changes, key, layout),
+                changes.keep_rows.get(key)))
 
     def _memos_on_a_thread(self) -> tuple[threading.Thread, dict[str, Any]]:
-        """Starts making the memos of the tables :meth:`remember` was given (by table), on a thread
-        that runs while the save waits for the second process and the disk."""
+        """Starts making the memos of the long tables read, on a thread that runs while the save
+        waits for the second process and the disk."""
         made: dict[str, Any] = {}
-        specs = {spec[0]: spec for spec in table_specs(self.schema)}
-        jobs = [(specs[key][1], specs[key][2], current, held, self._data.layouts[key].first_data_row, count)
-                for key, (current, held, count) in self._remembered.items()
-                ] if self._data is not None and self._pkg is not None and not self._pkg.date1904 else []
-        self._remembered = {}
+        if self._memos is not None and self._data is not None:
+            layouts = self._data.layouts
+            make = self._memos.making({k: v.first_data_row for k, v in layouts.items()},
+                                      {k: set(v.columns) for k, v in layouts.items()})
+        else:
+            make = dict
 
-        def make() -> None:
-            for table, columns, current, held, first_row, count in jobs:
-                made[table] = table_memo.stored_form(columns, current, held, first_row, count)
-
-        thread = threading.Thread(target=make, name="lianxing-memo", daemon=True)
+        thread = threading.Thread(target=lambda: made.update(make()), name="lianxing-memo", daemon=True)
         thread.start()
         return thread, made
 
     def _memorise(self, thread: threading.Thread, made: dict[str, Any]) -> None:
         """Keeps the memos made, each keyed by the parts just saved."""
         thread.join()
-        for table, arrays in made.items():
-            parts = table_memo.stored_in_file(self.path, table_memo.key_parts(self._pkg, table)) if arrays else None
-            if parts is not None and self.memo is not None:
-                self.memo.remember(self.memo.key(parts), arrays)
+        if self._memos is not None and made:
+            self._memos.keep(self.path, made)
 
     def read_later(self, keys: Collection[str] | None = None) -> list[str]:
         """Adds the tables ``read(first=...)`` left for later (those in ``keys``, or all) to the
@@ -293,6 +294,8 @@ class WorkbookFile:
             raise WorkbookError("read() the workbook before reading the rest of it")
         with gc_paused():
             warnings = read_later(self._pkg, self._book, self._data, self.schema, keys, self._grids)
+        if self._memos is not None:
+            self._memos.framed(self._data.tables)
         self._start_helper()
         return warnings
 
@@ -312,6 +315,7 @@ class WorkbookFile:
         try:
             self._pkg = XlsxPackage(self.path)
             self._book = CalamineWorkbook.from_path(str(self.path))
+            self._memos = table_memo.FileMemos(self.memo, self._pkg, table_specs(self.schema)) if self.memo else None
         except PackageError as exc:
             raise WorkbookError(str(exc)) from exc
         except Exception as exc:
@@ -337,7 +341,7 @@ class WorkbookFile:
         only moves work earlier."""
         if self._pkg is None or self._data is None:
             raise WorkbookError("read() the workbook before writing it")
-        apply_to_package(self._pkg, self._data, changes)
+        self._apply(changes)
         tables = changes.tables()
         self._written_early |= tables
         self._pkg.send_final(sorted({self._data.layouts[k].sheet for k in tables}), self._helper)
@@ -355,10 +359,10 @@ class WorkbookFile:
                                 "nothing was "
                                 "written")
         freeing = self._free_on_a_thread()
-        memos = self._memos_on_a_thread()
         try:
             with gc_paused():
-                apply_to_package(self._pkg, self._data, changes)
+                self._apply(changes)
+                memos = self._memos_on_a_thread()  # what the tables hold once all is applied
                 self.last_backup = save_package(self._pkg, self.path, backup=self.backup, now=now,
                                                 helper=self._helper)
                 self._memorise(*memos)
