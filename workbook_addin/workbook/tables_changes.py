@@ -193,40 +193,28 @@ def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
 
 
 def replace_rows(changes: WorkbookChanges, table: str, current: pd.DataFrame, new: pd.DataFrame,
-                 layout: TableLayout) -> dict[str, list[Any]]:
+                 layout: TableLayout) -> None:
     """Makes a table hold exactly ``new``'s rows (in order) with the fewest cell writes: row i of
-    ``new`` lands on the table's i-th row; extra rows are appended, surplus rows cleared. Returns
-    each column it writes as the table holds it afterwards: a cell left alone keeps the value it
-    was read with (a number equal within :func:`same_value`'s tolerance is not rewritten)."""
+    ``new`` lands on the table's i-th row; extra rows are appended, surplus rows cleared."""
     rows = list(range(layout.first_data_row, layout.last_row + 1))
     keys = [k for k in new.columns if k in layout.columns]
     full = current.reindex(rows)
     columns = [new[k].tolist() for k in keys]
     count = len(new)
     n = min(count, len(rows))
-    held: dict[str, list[Any]] = {}
-    olds = {k: full[k].tolist()[:n] if k in full.columns else [None] * n for k in keys}
     for k, values in zip(keys, columns):  # column by column: plain lists, no per-cell pandas lookups
-        old = olds[k]
+        old = full[k].tolist()[:n] if k in full.columns else [None] * n
         if old == values[:n]:
             continue  # an unchanged column decided in one comparison (a rewritten 50 000-row table)
         at = np.flatnonzero(changed_cells(old, values[:n])).tolist()
-        if not at:
-            continue  # equal as cells (a blank read as NaN, numbers within the tolerance)
-        written = plain_values([values[i] for i in at])
-        changes.set_column(table, k, [rows[i] for i in at], written)
-        held[k] = old
-        for i, v in zip(at, written):
-            old[i] = v
+        if at:  # else equal as cells (a blank read as NaN, numbers within the tolerance)
+            changes.set_column(table, k, [rows[i] for i in at], plain_values([values[i] for i in at]))
     if count > len(rows):
         extra = [[plain_value(v) for v in values[len(rows):]] for values in columns]
         changes.appends.setdefault(table, []).extend(
             (dict(zip(keys, values)) for values in zip(*extra)) if keys else ({} for _ in range(count - len(rows))))
-        for k, values in zip(keys, extra):
-            held[k] = olds[k] + values  # the cells written above are in olds[k] already
     elif count < len(rows) and (current.index > layout.first_data_row + count - 1).any():
         changes.keep_rows[table] = count
-    return held
 
 
 def plain_values(values: list[Any]) -> list[Any]:
