@@ -306,3 +306,20 @@ def test_rows_appended_after_a_blank_row_that_writes_nothing_are_saved(sample_wo
     book.write(changes)
     ledger = read_table(path)
     assert len(ledger) == 1 and ledger.iloc[0]["source"] == "x" and ledger.iloc[0]["views"] is None
+
+
+def test_a_table_cell_written_as_a_sheet_cell_keeps_the_table_out_of_the_memo(sample_workbook, tmp_path):
+    path = tmp_path / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    memo = table_memo.TableMemo(tmp_path / "memo", lambda: "test", min_rows=1)
+    rows = pd.DataFrame({c.key: ["x" if c.type == "text" else None] * 2 for c in LEDGER.columns}, dtype=object)
+    _write(path, memo, rows)
+    assert remembered(path, memo) is not None
+    book = WorkbookFile(path, memo=memo)
+    data = book.read(keys={"ledger"})
+    changes = WorkbookChanges()
+    replace_rows(changes, "ledger", data.tables["ledger"], rows.assign(source="y"), data.layouts["ledger"])
+    changes.sheet_values[data.layouts["ledger"].sheet] = {"A3": "z"}  # a sheet cell: not in the memo's model
+    book.write(changes)
+    assert remembered(path, memo) is None
+    assert read_table(path)["source"].tolist() == ["y", "z"]

@@ -41,7 +41,8 @@ import json
 import os
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from operator import itemgetter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,20 +198,17 @@ class Written:
 
 
 def saved_columns(current: pd.DataFrame, columns: set[str], first_row: int, count: int,
-                  writes: list[Written]) -> tuple[pd.DataFrame, dict[str, list[Any]]] | None:
+                  writes: list[Written]) -> tuple[pd.DataFrame, dict[str, np.ndarray]] | None:
     """The table as read less the rows the saves cleared, and each column of ``columns`` they wrote
     as the table holds it afterwards in its ``count`` rows from ``first_row`` (a cell left alone
     as read); None where the saves did what a save of this product does not (a cell written
     outside the table, or in a row it clears)."""
-    held: dict[str, list[Any]] = {}
-    ignored: list[Any] = [None] * count  # where keys the table has no column for go
+    held: dict[str, np.ndarray] = {}
     aligned: list[pd.DataFrame] = []
 
-    def column(key: str) -> list[Any]:
-        if key not in columns:
-            return ignored
+    def column(key: str) -> np.ndarray:
         if key not in held:
-            held[key] = _as_read(key, current, first_row, count, aligned).tolist()
+            held[key] = _as_read(key, current, first_row, count, aligned).copy()
         return held[key]
 
     for w in writes:
@@ -219,31 +217,36 @@ def saved_columns(current: pd.DataFrame, columns: set[str], first_row: int, coun
                 return None
             current = current[current.index < first_row + w.keep]
             aligned.clear()
-            for column_values in held.values():
-                column_values[w.keep:] = [None] * (count - w.keep)
+            for values in held.values():
+                values[w.keep:] = None
         ends = [*((min(w.cells), max(w.cells)) if w.cells else ()), *((w.start, w.start + len(w.appended) - 1)
                                                                       if w.appended else ())]
         if ends and (min(ends) < first_row or max(ends) >= first_row + count):
             return None
-        _overlay(column, first_row, [*w.cells.items(), *((w.start + i, rec) for i, rec in enumerate(w.appended))])
+        _overlay(column, columns, first_row, w.cells.items())
+        _overlay(column, columns, first_row, ((w.start + i, rec) for i, rec in enumerate(w.appended)))
     return current, held
 
 
-def _overlay(column: Callable[[str], list[Any]], first_row: int, written: list[tuple[int, dict[str, Any]]]) -> None:
-    """Sets each written value in its column's list: rows that write the same keys (a refresh's
-    50 000 rows of metrics) find their columns once."""
-    seen: dict[tuple[str, ...], list[list[Any]]] = {}
+def _overlay(column: Callable[[str], np.ndarray], columns: set[str], first_row: int,
+             written: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Sets each written value in its column: the rows that write the same keys (a refresh's 50 000
+    rows of metrics) together, a column at a time."""
+    groups: dict[tuple[str, ...], tuple[list[int], list[dict[str, Any]]]] = {}
     for row, values in written:
-        keys = tuple(values)
-        lists = seen.get(keys)
-        if lists is None:
-            lists = seen[keys] = [column(k) for k in keys]
-        i = row - first_row
-        for values_of, value in zip(lists, values.values()):
-            values_of[i] = value
+        group = groups.get(keys := tuple(values))
+        if group is None:
+            group = groups[keys] = ([], [])
+        group[0].append(row - first_row)
+        group[1].append(values)
+    for keys, (rows, rows_values) in groups.items():
+        at = np.array(rows, dtype=np.int64)
+        for key in keys:
+            if key in columns:
+                column(key)[at] = np.fromiter(map(itemgetter(key), rows_values), dtype=object, count=len(rows))
 
 
-def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
+def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, Any], first_row: int,
                 count: int, recalled: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray] | None:
     """What the memo keeps of a table a save leaves holding ``held`` (:func:`saved_columns`) in its
     first ``count`` rows from ``first_row``, its other columns as ``current`` (the table as read),
@@ -277,7 +280,7 @@ def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str
     return out
 
 
-def as_saved(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, list[Any]], first_row: int,
+def as_saved(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, Any], first_row: int,
              count: int) -> pd.DataFrame | None:
     """The frame a read will give of a table a save left as :func:`stored_form` says (None where
     that cannot be told)."""
@@ -295,7 +298,7 @@ def _as_read(key: str, current: pd.DataFrame, first_row: int, count: int, old: l
     return old[0][key].to_numpy(dtype=object)  # a blank may be NaN here: the stored form keeps no blank's value
 
 
-def _written_column(c: Column, values: list[Any], j: int, out: dict[str, np.ndarray]) -> str | None:
+def _written_column(c: Column, values: Sequence[Any], j: int, out: dict[str, np.ndarray]) -> str | None:
     """Puts a written column into ``out`` as a read will give it back (:func:`_read_back`); its kind."""
     dates = c.type in DATE_COLUMN_TYPES
     if not dates and c.type not in TEXT_TYPES:
@@ -323,7 +326,7 @@ def _fits(values: list[Any], dates: bool) -> bool:
     return kinds <= _DAYS | {type(None)} if dates else not kinds & _DAYS
 
 
-def _read_back(values: list[Any], dates: bool) -> np.ndarray | None:
+def _read_back(values: Sequence[Any], dates: bool) -> np.ndarray | None:
     """What the cell reader gives for cells holding ``values`` (a date column's style is a date
     format, another column's not; NaN, a row the table did not hold, is a blank), or None where
     that cannot be told."""
@@ -475,6 +478,7 @@ class FileMemos:
         self.frames: dict[str, pd.DataFrame] = {}  # the long tables as read (the job may drop its own)
         self.recalled: dict[str, dict[str, np.ndarray]] = {}
         self.written: dict[str, list[Written]] = {}
+        self.touched: list[tuple[str, int, int]] = []  # cells written as sheet cells, not table cells
         self._digests: dict[str, bytes | None] = {}
 
     def recall(self, keys: Any, known: dict[str, pd.DataFrame]) -> None:
@@ -502,6 +506,12 @@ class FileMemos:
         r1, _c1, r2, _c2 = self.pkg.table_ref(table)
         return r2 - t.first_data_row + 1 >= self.memo.min_rows
 
+    def _touched(self, table: str) -> bool:
+        """Whether a cell written as a sheet cell lies in the table (the memo's model has table cells only)."""
+        sheet = self.pkg.tables[table].sheet
+        r1, c1, r2, c2 = self.pkg.table_ref(table)
+        return any(s == sheet and r1 <= r <= r2 and c1 <= c <= c2 for s, r, c in self.touched)
+
     def _digest(self, name: str) -> bytes | None:
         if name not in self._digests:
             self._digests[name] = stored(self.pkg, name)
@@ -519,13 +529,23 @@ class FileMemos:
         jobs = []
         for key, current in self.frames.items():
             table, columns = self.specs[key]
-            if self._long(table):
+            if self._long(table) and not self._touched(table):
                 count = self.pkg.table_ref(table)[2] - first_rows[key] + 1
                 jobs.append((key, columns, current, first_rows[key], count, layouts[key]))
         self.frames = {}
 
         def make() -> dict[str, Made]:
             made: dict[str, Made] = {}
+            try:
+                _make(made)
+            except Exception:  # noqa: BLE001 - a memo not made costs the next read its parse, nothing else
+                for found in made.values():
+                    if found.staged is not None:
+                        found.staged.unlink(missing_ok=True)
+                made.clear()
+            return made
+
+        def _make(made: dict[str, Made]) -> None:
             while jobs:
                 key, columns, current, first_row, count, present = jobs.pop(0)
                 if key in self.recalled and key not in self.written:
@@ -539,7 +559,6 @@ class FileMemos:
                 del current, saved
                 if arrays is not None:
                     made[key] = Made(arrays, self.memo.stage(key, arrays))
-            return made
         return make
 
     def keep(self, path: Path, made: dict[str, Made]) -> None:

@@ -32,7 +32,6 @@ from .tables_read import Grids, read_later, read_package
 from .upgrade import add_missing_sheets
 
 if TYPE_CHECKING:
-
     from .table_memo import TableMemo
 
 BACKUP_DIR = "backups"
@@ -265,6 +264,10 @@ class WorkbookFile:
             self._memos.written.setdefault(key, []).append(table_memo.Written(
                 changes.cells.get(key, {}), changes.appends.get(key, []), append_start(changes, key, layout),
                 changes.keep_rows.get(key)))
+        self._memos.touched += [(sheet, *split_ref(ref)) for sheet, cells in changes.sheet_values.items()
+                                for ref in cells]
+        self._memos.touched += [tuple(where) for name in changes.names  # type: ignore[misc]
+                                if (where := self._data.names.get(name)) is not None]
 
     def _memos_on_a_thread(self) -> tuple[threading.Thread, dict[str, Any]]:
         """Starts making the memos of the long tables read, on a thread that runs while the save
