@@ -323,3 +323,27 @@ def test_a_table_cell_written_as_a_sheet_cell_keeps_the_table_out_of_the_memo(sa
     book.write(changes)
     assert remembered(path, memo) is None
     assert read_table(path)["source"].tolist() == ["y", "z"]
+
+
+def test_a_memo_that_fails_to_be_made_leaves_the_save_and_nothing_else(sample_workbook, tmp_path, monkeypatch):
+    path = tmp_path / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    memo = table_memo.TableMemo(tmp_path / "memo", lambda: "test", min_rows=1)
+    rows = pd.DataFrame({c.key: ["x" if c.type == "text" else None] * 3 for c in LEDGER.columns}, dtype=object)
+    real, calls = table_memo.stored_form, []
+
+    def second_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("a bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(table_memo, "stored_form", second_fails)
+    book = WorkbookFile(path, memo=memo)
+    data = book.read()  # every table: one is made (and staged), then one fails
+    changes = WorkbookChanges()
+    replace_rows(changes, "ledger", data.tables["ledger"], rows, data.layouts["ledger"])
+    book.write(changes)
+    assert len(calls) == 2
+    assert read_table(path)["source"].tolist() == ["x"] * 3
+    assert not list((tmp_path / "memo").glob("*"))  # nothing placed, nothing staged left behind
