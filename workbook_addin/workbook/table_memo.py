@@ -8,8 +8,8 @@ same file the refresh itself is what wrote them last. So, after a save, the writ
 table's values, as the reader will give them (:func:`stored_form`), in the user's cache folder,
 under a key made of the stored bytes of every part the reading depends on (the table's sheet and
 table parts, the shared strings, the styles) and of the product's code and readers (a workbook
-counting days from 1904 is not remembered). A file changed in any of those parts, by Excel or by anyone,
-misses the memo and is read; so does a file refreshed on another computer.
+counting days from 1904 is not remembered). A file changed in any of those parts, by Excel or by
+anyone, misses the memo and is read; so does a file refreshed on another computer.
 
 What is remembered is what the reader would give, or nothing:
 
@@ -27,9 +27,10 @@ What is remembered is what the reader would give, or nothing:
   not remembered, and the next refresh reads the table. A format set by hand on cells that held
   no value when read, and then were written, is not seen (see the README).
 
-A table the save left alone is remembered as read, under the key it was read with; a table
-recalled and written keeps the stored arrays of the columns the save did not write. Tests write
-random tables with the real writer and read them with the real reader against the memo. Memos are
+The writer notes what each save writes into each table (:class:`Written`); a table the saves left
+alone is remembered as read, under the key it was read with, and a table recalled and written
+keeps the stored arrays of the columns they did not write. Tests refresh real workbooks and write
+random ledgers with the real writer, and read them with the real reader against the memo. Memos are
 numpy arrays read without pickle (nothing in a cache folder can run code), each distinct text or
 day once (19 MB for 50 000 collaborations); the newest few of each table are kept.
 """
@@ -41,8 +42,8 @@ import json
 import os
 import time
 import zipfile
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
