@@ -16,10 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_refresh import EXPORTS
-from tests.test_workbook_io_fixtures import make_workbook
-from tests.test_refresh import export_case_rows
+from tests.test_refresh_ledger import case_book, sample_book  # noqa: F401 - fixtures (sample_book: formulas)
 from workbook_addin.core.schema import load_schema
-from workbook_addin.importers import sample_exports_folder
 from workbook_addin.jobs import refresh_memo
 from workbook_addin.jobs.refresh import refresh_workbook
 from workbook_addin.workbook import table_columns, table_memo, tables_io as wio, tables_read
@@ -71,13 +69,6 @@ def assert_same_as_read(path: Path, memo: table_memo.TableMemo, written: pd.Data
     assert _types(mine) == _types(read)
 
 
-@pytest.fixture
-def case_book(tmp_path) -> Path:
-    book = make_workbook(tmp_path / "Lianxing_Evaluation.xlsm", export_case_rows())
-    (tmp_path / "exports").mkdir()
-    return book
-
-
 def parsed_sheets(monkeypatch) -> list[str]:
     """The sheets and long tables the readers parse from now on."""
     seen: list[str] = []
@@ -85,15 +76,6 @@ def parsed_sheets(monkeypatch) -> list[str]:
     monkeypatch.setattr(tables_read.Grids, "get", lambda self, book, sheet: seen.append(sheet) or get(self, book, sheet))
     monkeypatch.setattr(table_columns.FastReader, "read", lambda self, table: seen.append(table) or fast(self, table))
     return seen
-
-
-@pytest.fixture
-def sample_book(sample_workbook, tmp_path) -> Path:
-    """The built sample workbook (its computed columns are formulas) with the bundled exports."""
-    book = tmp_path / sample_workbook.name
-    shutil.copy(sample_workbook, book)
-    shutil.copytree(sample_exports_folder(), tmp_path / "exports")
-    return book
 
 
 @pytest.fixture
