@@ -184,6 +184,15 @@ def test_a_memo_that_is_damaged_or_holds_objects_is_not_used(tmp_path):
     assert memo.recall("ledger", "k", LEDGER.columns) is None
     np.savez(tmp_path / "ledger.k.npz", head=np.array([{"columns": []}], dtype=object))  # a pickle inside
     assert memo.recall("ledger", "k", LEDGER.columns) is None
+    arrays = table_memo.stored_form(LEDGER.columns, frame, {}, 2, 1)
+    assert arrays is not None
+    source = [c.key for c in LEDGER.columns].index("source")
+    np.savez(tmp_path / "ledger.k.npz", **{**arrays, f"codes{source}": np.array([7], dtype=np.int32)})
+    assert memo.recall("ledger", "k", LEDGER.columns) is None  # a code past the texts kept
+    memo.remember("ledger", "k", arrays)
+    whole = (tmp_path / "ledger.k.npz").read_bytes()
+    (tmp_path / "ledger.k.npz").write_bytes(whole[:len(whole) // 2])
+    assert memo.recall("ledger", "k", LEDGER.columns) is None  # cut short
 
 
 def test_each_table_keeps_its_newest_memos(tmp_path):

@@ -69,7 +69,6 @@ _DAYS = {dt.date, dt.datetime}
 _FIRST_DAY = dt.date(1900, 3, 1)
 _EPOCH = dt.datetime(1, 1, 1)
 _MICROSECOND = dt.timedelta(microseconds=1)
-_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ class TableMemo:
             frame = _frame(arrays, columns)
             if frame is not None:
                 os.utime(path)  # recently used: kept before memos of files long since changed
-        except _ERRORS:
+        except Exception:  # noqa: BLE001 - a memo that cannot be read (damaged, another layout) is as if missing
             return None
         return None if frame is None else Recalled(frame, arrays)
 
