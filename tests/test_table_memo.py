@@ -119,7 +119,6 @@ def _next_day_against_a_cold_copy(book: Path, memo: table_memo.TableMemo, must: 
     mine, theirs = wio.read_tables(book), wio.read_tables(other / book.name)
     assert wio.frames_equal_cells(mine, theirs) == []
     assert all(_types(mine[key]) == _types(theirs[key]) for key in TABLES)
-    monkeypatch.delenv(refresh_memo.CACHE_ENV)
     assert_every_memo_is_the_read(book, memo, must)
 
 
