@@ -337,3 +337,49 @@ def test_a_memo_that_fails_to_be_made_leaves_the_save_and_nothing_else(sample_wo
     assert len(calls) == 2
     assert read_table(path)["source"].tolist() == ["x"] * 3
     assert not list((tmp_path / "memo").glob("*"))  # nothing placed, nothing staged left behind
+
+
+def _restyle(path: Path, part: str, ref: str, style: int) -> None:
+    """Gives cell ``ref`` of sheet ``part`` the style ``style`` (as a person's format would), blank."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            if info.filename == part:
+                cell = f'<c r="{ref}" s="{style}"/>'.encode()
+                data, n = re.subn(rb'<c r="' + ref.encode() + rb'"(?:[^>]*/>|[^>]*>.*?</c>)', cell, data)
+                assert n == 1
+            z.writestr(info, data)
+
+
+def test_a_number_written_into_a_cell_a_person_gave_a_date_format_is_not_remembered(sample_workbook, tmp_path):
+    path = tmp_path / "book.xlsm"
+    shutil.copy(sample_workbook, path)
+    memo = table_memo.TableMemo(tmp_path / "memo", lambda: "test", min_rows=1)
+    rows = pd.DataFrame({c.key: ["x" if c.type == "text" else None] * 2 for c in LEDGER.columns}, dtype=object)
+    rows["views"], rows["first_seen"] = [5.0, None], [dt.date(2026, 11, 20)] * 2
+    _write(path, memo, rows)
+    pkg = XlsxPackage(path)
+    part = pkg.sheets[pkg.tables[LEDGER.table].sheet].part
+    book = WorkbookFile(path)
+    layout = book.read(keys={"ledger"}).layouts["ledger"]
+    book.close()
+    views, first_seen = layout.columns["views"], layout.columns["first_seen"]
+    from workbook_addin.workbook.xlsx.refs import col_letter
+
+    xml = pkg.data[part]
+    day = table_memo.cell_styles(xml, [(3, first_seen)])[(3, first_seen)]  # type: ignore[index]
+    assert table_memo.day_styles(pkg.data["xl/styles.xml"], {day}) == {day: True}
+    _restyle(path, part, f"{col_letter(views)}3", day)  # in Excel: a date format on the blank cell
+    _write(path, memo, rows.assign(views=[5.0, 7.0]))
+    read = read_table(path)
+    assert isinstance(read.at[3, "views"], dt.date)  # what a person then sees, and the next read gives
+    assert remembered(path, memo) is None  # so the next refresh reads the table
+    # a number written into a blank cell of a number format is remembered as read
+    _write(path, memo, rows.assign(views=[None, None]))
+    _write(path, memo, rows.assign(views=[8.0, None]))
+    assert remembered(path, memo) is not None
+    assert_same_as_read(path, memo)

@@ -20,12 +20,14 @@ What is remembered is what the reader would give, or nothing:
   a blank (a day before 1 March 1900, counted otherwise by Excel's serial numbers, is not
   remembered); the read's own rules (``tables_layout.tidy``: empty text is blank, a whole number in a
   text column its digits) then apply as on any read;
-- the product's styles decide whether a number cell is read as a date: a date column holds dates
-  and the other columns no dates. A column read with a value of the other kind (a format a person
+- a cell's style decides whether a number in it is read as a date: a date column holds dates and
+  the other columns no dates. A column read with a value of the other kind (a format a person
   set by hand), a written value whose reading depends on more (a time of day, a duration, a
   column of mixed kinds) or a row left blank (the writer may put the rows it appends there) is
-  not remembered, and the next refresh reads the table. A format set by hand on cells that held
-  no value when read, and then were written, is not seen (see the README).
+  not remembered, and the next refresh reads the table. A cell that gets a number or a day where
+  the read gave none (a blank, text) shows its style by no value: after the save its style is
+  looked up in the sheet and put to the reader itself (:func:`day_styles`), and a table with a
+  cell that would read otherwise (a date format set by hand on a blank cell) is not remembered.
 
 The writer notes what each save writes into each table (:class:`Written`); a table the saves left
 alone is remembered as read, under the key it was read with, and a table recalled and written
@@ -38,10 +40,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import re
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from dataclasses import dataclass
@@ -50,10 +55,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..core.schema import Column
 from .xlsx.cells import kept_text
 from .xlsx.members import data_start
+from .xlsx.refs import col_letter
 from .tables_layout import DATE_COLUMN_TYPES, TEXT_TYPES, tidy
 
 #: a table this long is remembered (a shorter one is parsed in a few milliseconds)
@@ -197,41 +204,52 @@ class Written:
     keep: int | None  # the data rows kept, the rest cleared (None: no row cleared)
 
 
+@dataclass
+class Saved:
+    """A table as a save leaves it (:func:`saved_columns`)."""
+
+    current: pd.DataFrame  # the table as read, less the rows the saves cleared
+    held: dict[str, np.ndarray]  # each column written, as the table holds it afterwards
+    unproven: dict[str, list[int]]  # per column written, the rows whose reading rests on a style no value showed
+
+
 def saved_columns(current: pd.DataFrame, columns: set[str], first_row: int, count: int,
-                  writes: list[Written]) -> tuple[pd.DataFrame, dict[str, np.ndarray]] | None:
-    """The table as read less the rows the saves cleared, and each column of ``columns`` they wrote
-    as the table holds it afterwards in its ``count`` rows from ``first_row`` (a cell left alone
-    as read); None where the saves did what a save of this product does not (a cell written
-    outside the table, or in a row it clears)."""
-    held: dict[str, np.ndarray] = {}
+                  writes: list[Written]) -> Saved | None:
+    """The table as a save leaves it in its ``count`` rows from ``first_row``: each column of
+    ``columns`` the saves wrote (a cell left alone as read), and the cells given a number or a
+    day where a read gave none (their style decides what the next read gives; see
+    :meth:`FileMemos.keep`). None where the saves did what a save of this product does not (a cell
+    written outside the table, or in a row it clears)."""
+    saved = Saved(current, {}, {})
     aligned: list[pd.DataFrame] = []
 
     def column(key: str) -> np.ndarray:
-        if key not in held:
-            held[key] = _as_read(key, current, first_row, count, aligned).copy()
-        return held[key]
+        if key not in saved.held:
+            saved.held[key] = _as_read(key, saved.current, first_row, count, aligned).copy()
+        return saved.held[key]
 
     for w in writes:
         if w.keep is not None:
             if w.cells and max(w.cells) >= first_row + w.keep:
                 return None
-            current = current[current.index < first_row + w.keep]
+            saved.current = saved.current[saved.current.index < first_row + w.keep]
             aligned.clear()
-            for values in held.values():
+            for values in saved.held.values():
                 values[w.keep:] = None
         ends = [*((min(w.cells), max(w.cells)) if w.cells else ()), *((w.start, w.start + len(w.appended) - 1)
                                                                       if w.appended else ())]
         if ends and (min(ends) < first_row or max(ends) >= first_row + count):
             return None
-        _overlay(column, columns, first_row, w.cells.items())
-        _overlay(column, columns, first_row, ((w.start + i, rec) for i, rec in enumerate(w.appended)))
-    return current, held
+        _overlay(column, columns, first_row, w.cells.items(), saved.unproven)
+        _overlay(column, columns, first_row, ((w.start + i, rec) for i, rec in enumerate(w.appended)), saved.unproven)
+    return saved
 
 
 def _overlay(column: Callable[[str], np.ndarray], columns: set[str], first_row: int,
-             written: Iterable[tuple[int, dict[str, Any]]]) -> None:
-    """Sets each written value in its column: the rows that write the same keys (a refresh's 50 000
-    rows of metrics) together, a column at a time."""
+             written: Iterable[tuple[int, dict[str, Any]]], unproven: dict[str, list[int]]) -> None:
+    """Sets each written value in its column (the rows that write the same keys, a refresh's 50 000
+    rows of metrics, together, a column at a time), noting in ``unproven`` the rows whose cell
+    gets a number or a day where it was read as something else."""
     groups: dict[tuple[str, ...], tuple[list[int], list[dict[str, Any]]]] = {}
     for row, values in written:
         group = groups.get(keys := tuple(values))
@@ -243,7 +261,44 @@ def _overlay(column: Callable[[str], np.ndarray], columns: set[str], first_row: 
         at = np.array(rows, dtype=np.int64)
         for key in keys:
             if key in columns:
-                column(key)[at] = np.fromiter(map(itemgetter(key), rows_values), dtype=object, count=len(rows))
+                held, new = column(key), np.fromiter(map(itemgetter(key), rows_values), dtype=object, count=len(rows))
+                if len(fresh := _unproven(held[at], new)):
+                    unproven.setdefault(key, []).extend((at[fresh] + first_row).tolist())
+                held[at] = new
+
+
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float"})
+_DAY_KINDS = frozenset({"date", "datetime"})
+
+
+def _unproven(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Where ``new`` puts a number or a day over a cell ``old`` says held no such value (a blank,
+    text, true/false): what a read gives there rests on the cell's style alone. Decided a column
+    at a time where the values are all of a kind, one by one where not."""
+    wrote, numbers = _of_kind(new)
+    if wrote is None:
+        return np.flatnonzero(np.zeros(len(new), dtype=bool))
+    was = _of_kind(old, numbers)[0]
+    return np.flatnonzero(wrote & ~was) if was is not None else np.flatnonzero(wrote)
+
+
+def _of_kind(values: np.ndarray, numbers: bool | None = None) -> tuple[np.ndarray | None, bool]:
+    """(which values are numbers, or days when ``numbers`` is False; None where none can be:
+    text, true/false, blanks only) and whether numbers were looked for."""
+    kind = infer_dtype(values, skipna=True)
+    if numbers is None:
+        if kind in _NUMBER_KINDS or kind in _DAY_KINDS:
+            numbers = kind in _NUMBER_KINDS
+        elif kind in ("string", "boolean", "empty"):
+            return None, False
+        else:  # mixed: numbers if any, else days
+            numbers = any(type(v) in (int, float) for v in values.tolist())
+    if kind in (_NUMBER_KINDS if numbers else _DAY_KINDS):
+        return ~pd.isna(values), numbers
+    if kind in ("string", "boolean", "empty"):
+        return np.zeros(len(values), dtype=bool), numbers
+    types = (int, float) if numbers else (dt.date, dt.datetime)
+    return np.fromiter((type(v) in types and v == v for v in values.tolist()), dtype=bool, count=len(values)), numbers
 
 
 def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str, Any], first_row: int,
@@ -521,7 +576,8 @@ class FileMemos:
         """Notes the long tables a read framed, as it framed them."""
         self.frames.update((key, tables[key]) for key in self.read_as if key in tables)
 
-    def making(self, first_rows: dict[str, int], layouts: dict[str, set[str]]) -> Callable[[], dict[str, Made]]:
+    def making(self, first_rows: dict[str, int],
+               layouts: dict[str, dict[str, int]]) -> Callable[[], dict[str, Made]]:
         """What to remember after the save of each long table the job read, made (and written to a
         file of its own) by the returned function, on a thread while the save waits for the
         second process and the disk (which also drops the frames as read); a table recalled and
@@ -547,27 +603,46 @@ class FileMemos:
 
         def _make(made: dict[str, Made]) -> None:
             while jobs:
-                key, columns, current, first_row, count, present = jobs.pop(0)
+                key, columns, current, first_row, count, sheet_columns = jobs.pop(0)
                 if key in self.recalled and key not in self.written:
-                    made[key] = Made(self.recalled[key], None)
+                    made[key] = Made(self.recalled[key], None, [])
                     continue
                 writes = self.written.get(key, [])
-                saved = saved_columns(current, present, first_row, count, writes)
+                saved = saved_columns(current, set(sheet_columns), first_row, count, writes)
                 cut = any(w.keep is not None for w in writes)  # rows cleared: no recalled column holds
-                arrays = None if saved is None else stored_form(columns, saved[0], saved[1], first_row, count,
+                arrays = None if saved is None else stored_form(columns, saved.current, saved.held, first_row, count,
                                                                 None if cut else self.recalled.get(key))
+                if arrays is not None and saved is not None:
+                    cells = self._cells_to_prove(key, columns, sheet_columns, saved.unproven)
+                    made[key] = Made(arrays, self.memo.stage(key, arrays), cells)
                 del current, saved
-                if arrays is not None:
-                    made[key] = Made(arrays, self.memo.stage(key, arrays))
         return make
 
+    def _cells_to_prove(self, key: str, columns: Sequence[Column], sheet_columns: dict[str, int],
+                        unproven: dict[str, list[int]]) -> list[tuple[int, int, bool]]:
+        """(row, sheet column, a day expected) of each cell whose style must be looked at: those of
+        rows the table had, and of the rows it grew by only the first and last (they take their
+        styles from the same row)."""
+        last_read = self.pkg.tables[self.specs[key][0]].last_data_row
+        dates = {c.key: c.type in DATE_COLUMN_TYPES for c in columns}
+        cells = []
+        for name, rows in unproven.items():
+            old = [r for r in rows if r <= last_read]
+            grown = [r for r in rows if r > last_read]
+            for r in [*old, *({min(grown), max(grown)} if grown else ())]:
+                cells.append((r, sheet_columns[name], dates.get(name, False)))
+        return cells
+
     def keep(self, path: Path, made: dict[str, Made]) -> None:
-        """Keeps the memos made, each keyed by its parts as saved in ``path``."""
+        """Keeps the memos made, each keyed by its parts as saved in ``path``, where the cells whose
+        reading rests on their style alone read as the memo says."""
         names = {key: key_parts(self.pkg, self.specs[key][0]) for key in made}
         digests = stored_in_file(path, sorted({n for parts in names.values() for n in parts}))
         for key, parts in names.items():
             found = made[key]
             now = self.memo.key(key, [(n, digests[n]) for n in parts]) if all(n in digests for n in parts) else None
+            if now is not None and found.cells and not styles_read_as(path, parts[0], found.cells):
+                now = None  # a format set by hand on a cell that held no such value: the next read tells
             if now is None:
                 if found.staged is not None:
                     found.staged.unlink(missing_ok=True)
@@ -579,8 +654,100 @@ class FileMemos:
 
 @dataclass(frozen=True)
 class Made:
-    """A table's memo made after a save: its arrays, and the file they were written to (None for
-    a table recalled and left alone)."""
+    """A table's memo made after a save: its arrays, the file they were written to (None for a
+    table recalled and left alone) and the cells whose style must be looked at (row, sheet
+    column, a day expected)."""
 
     arrays: dict[str, np.ndarray]
     staged: Path | None
+    cells: list[tuple[int, int, bool]]
+
+
+# ---------------------------------------------------------------------------- styles, as the reader takes them
+def styles_read_as(path: Path, part: str, cells: list[tuple[int, int, bool]]) -> bool:
+    """Whether each cell (row, column, a day expected) of sheet ``part`` of the saved file has a
+    style the reader takes a number in for a day exactly where a day is expected."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml, styles = z.read(part), z.read("xl/styles.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, zlib.error):
+        return False
+    found = cell_styles(xml, [(r, c) for r, c, _day in cells])
+    if found is None:
+        return False
+    days = day_styles(styles, set(found.values()))
+    return days is not None and all(days[found[(r, c)]] == day for r, c, day in cells)
+
+
+def cell_styles(xml: bytes, cells: list[tuple[int, int]]) -> dict[tuple[int, int], int] | None:
+    """Each cell's style index in a sheet's XML (0 where it names none); None if one is not there.
+    The cells are looked for in the order the sheet holds them, each search going on from the last."""
+    out: dict[tuple[int, int], int] = {}
+    at = 0
+    for r, c in sorted(set(cells)):
+        head = b'<c r="' + col_letter(c).encode() + str(r).encode() + b'"'
+        i = xml.find(head, at)
+        if i < 0:
+            i = xml.find(head)
+            if i < 0:
+                return None
+        end = xml.find(b">", i)
+        m = _STYLE.search(xml, i + len(head), end)
+        out[(r, c)] = int(m.group(1)) if m else 0
+        at = end
+    return out
+
+
+_STYLE = re.compile(rb'\ss="(\d+)"')
+
+
+def day_styles(styles: bytes, indexes: set[int]) -> dict[int, bool] | None:
+    """Whether the reader takes a number in a cell of each style for a day, as it says itself: a
+    workbook of one number per style, with these styles, read by python-calamine (fastexcel reads
+    with the same rules). None if it cannot be told."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # a Python without it (Pyodide) keeps no memo anyway
+        return None
+    order = sorted(indexes)
+    rows = "".join(f'<row r="{i + 1}"><c r="A{i + 1}" s="{s}"><v>45000</v></c></row>' for i, s in enumerate(order))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, text in _PROBE_PARTS.items():
+            z.writestr(name, text)
+        z.writestr("xl/styles.xml", styles)
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{_MAIN}"><sheetData>{rows}</sheetData></worksheet>')
+    try:
+        values = CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue())).get_sheet_by_name("S").to_python()
+    except Exception:  # noqa: BLE001 - styles the reader cannot take: the table is read next time
+        return None
+    if len(values) != len(order):
+        return None
+    return {s: isinstance(row[0], (dt.date, dt.time, dt.timedelta)) for s, row in zip(order, values)}
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_PROBE_PARTS = {
+    "[Content_Types].xml": (
+        f'<Types xmlns="{_PKG}/content-types"><Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_PKG}/relationships"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+        '</sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_PKG}/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+}

@@ -276,7 +276,7 @@ class WorkbookFile:
         if self._memos is not None and self._data is not None:
             layouts = self._data.layouts
             make = self._memos.making({k: v.first_data_row for k, v in layouts.items()},
-                                      {k: set(v.columns) for k, v in layouts.items()})
+                                      {k: v.columns for k, v in layouts.items()})
         else:
             make = dict
 
