@@ -118,3 +118,26 @@ def test_a_script_that_dies_without_a_word_gets_one_fresh_soffice(workbook, monk
         monkeypatch.setattr(lo, "_script", lambda args, timeout: subprocess.CompletedProcess(args, -9, "", ""))
         with pytest.raises(RuntimeError, match=r"exit -9"):
             lo.probe(workbook)
+
+
+def test_an_answer_printed_whole_before_a_crash_at_exit_is_taken(monkeypatch):
+    """CI saw the UNO script print its whole answer and then die by SIGSEGV as the bridge closed:
+    the answer is taken, and no fresh soffice started. Half an answer, or a word on stderr, is
+    still a failure."""
+    import subprocess
+
+    lo = LibreOffice()  # no soffice started: every script run below is given
+    restarts: list[int] = []
+    monkeypatch.setattr(lo, "_restart", lambda: restarts.append(1))
+    monkeypatch.setattr(lo, "_script", lambda args, timeout: subprocess.CompletedProcess(
+        args, -11, 'progress\n{"sheets": ["A"]}\n', ""))
+    assert lo._run("probe", str(lo.port), "book.xlsm") == {"sheets": ["A"]} and restarts == []
+    monkeypatch.setattr(lo, "_script", lambda args, timeout: subprocess.CompletedProcess(args, -11, '{"sheets": [', ""))
+    with pytest.raises(RuntimeError, match=r"exit -11"):
+        lo._run("probe", str(lo.port), "book.xlsm")
+    assert restarts == [1]  # died without a whole answer: one fresh soffice, then the error
+    monkeypatch.setattr(lo, "_script", lambda args, timeout: subprocess.CompletedProcess(
+        args, -11, '{"sheets": ["A"]}\n', "Fatal Python error"))
+    with pytest.raises(RuntimeError, match=r"Fatal Python error"):
+        lo._run("probe", str(lo.port), "book.xlsm")
+    lo.profile.rmdir()

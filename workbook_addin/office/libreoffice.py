@@ -67,12 +67,16 @@ class LibreOffice:
     def _run(self, *args: str, timeout: float = 180) -> dict[str, Any]:
         """Runs one UNO script command. When the script dies without a word (soffice or its UNO
         bridge went away, seen on an overloaded machine), a fresh soffice gets one more try; any
-        failure the script itself reports is raised at once, with what it printed."""
+        failure the script itself reports is raised at once, with what it printed. A script killed
+        by a signal after it printed its whole answer (the UNO bridge crashing as it closes, seen
+        in CI) has done its work: the answer is taken."""
         done = self._script(args, timeout)
-        if done.returncode != 0 and not done.stderr.strip():
+        if done.returncode != 0 and not done.stderr.strip() and _answer(done) is None:
             self._restart()
             done = self._script((args[0], str(self.port), *args[2:]), timeout)  # args[1] is the port
         if done.returncode != 0:
+            if (answer := _answer(done)) is not None:
+                return answer
             said = (done.stderr.strip() or done.stdout.strip())[-2000:]
             raise OfficeError(f"LibreOffice 无法完成 could not finish (exit {done.returncode}): {said}")
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -114,6 +118,19 @@ class LibreOffice:
     def sheet_pdf(self, workbook: str | Path, sheet: str, out_pdf: str | Path) -> Path:
         self._on_copy("pdf", workbook, str(Path(out_pdf).resolve()), sheet)
         return Path(out_pdf)
+
+
+def _answer(done: subprocess.CompletedProcess[str]) -> dict[str, Any] | None:
+    """The whole answer a script killed by a signal printed before it died, with nothing on
+    stderr (its last line, a JSON object), or None."""
+    lines = done.stdout.strip().splitlines()
+    if done.returncode >= 0 or done.stderr.strip() or not lines:
+        return None
+    try:
+        answer = json.loads(lines[-1])
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110) -> list[Path]:
