@@ -43,7 +43,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import time
 import zipfile
 import zlib
@@ -58,7 +57,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from ..core.schema import Column
-from .xlsx.cells import kept_text
+from .xlsx.cells import ATTR_RE, kept_text
 from .xlsx.members import data_start
 from .xlsx.refs import col_letter
 from .tables_layout import DATE_COLUMN_TYPES, TEXT_TYPES, tidy
@@ -308,17 +307,17 @@ def stored_form(columns: Sequence[Column], current: pd.DataFrame, held: dict[str
     or as ``recalled`` (the arrays it was read from, when it was recalled); None where what a read
     will give cannot be told (see the module)."""
     keys = [c.key for c in columns]
-    reuse = recalled if recalled is not None and _extends(recalled, keys, first_row, count) else None
+    reused = _reused_kinds(recalled, keys, first_row, count) if recalled is not None else None
     old: list[pd.DataFrame] = []
     out: dict[str, np.ndarray] = {"index": np.arange(first_row, first_row + count, dtype=np.int64)}
     kinds, blank_rows = [], np.ones(count, dtype=bool)
     for j, c in enumerate(columns):
         kind: str | None
         dates = c.type in DATE_COLUMN_TYPES
-        if reuse is not None and c.key not in held:
-            kind = _extended(reuse, j, count, out)
+        if reused is not None and c.key not in held:
+            kind = _extended(recalled, j, count, out, reused[j])  # type: ignore[arg-type]
         elif c.key in held:
-            if reuse is None and c.key in current.columns and not _fits(current[c.key].tolist(), dates):
+            if reused is None and c.key in current.columns and not _fits(current[c.key].tolist(), dates):
                 return None  # read with a value of the other kind: a format set by hand decides
             kind = _written_column(c, held[c.key], j, out)
         else:  # not written: as read (its values tidied by the read; a row the table did not hold, blank)
@@ -449,25 +448,27 @@ def _column_arrays(cells: np.ndarray, j: int, out: dict[str, np.ndarray]) -> str
     return kind
 
 
-def _extends(recalled: dict[str, np.ndarray], keys: list[str], first_row: int, count: int) -> bool:
-    """Whether ``recalled`` holds these columns' first rows, from ``first_row``, no more than ``count``."""
+def _reused_kinds(recalled: dict[str, np.ndarray], keys: list[str], first_row: int, count: int) -> list[str] | None:
+    """The kinds of ``recalled``'s columns, when it holds these columns' first rows, from
+    ``first_row``, no more than ``count`` (so a column not written keeps its arrays); else None."""
     try:
         head = json.loads(recalled["head"].tobytes())
     except (KeyError, ValueError):
-        return False
+        return None
     index = recalled["index"]
-    return (head.get("columns") == keys and len(index) <= count
-            and (not len(index) or (index[0] == first_row and index[-1] == first_row + len(index) - 1)))
+    holds = (head.get("columns") == keys and len(index) <= count
+             and (not len(index) or (index[0] == first_row and index[-1] == first_row + len(index) - 1)))
+    return head["kinds"] if holds else None
 
 
-def _extended(recalled: dict[str, np.ndarray], j: int, count: int, out: dict[str, np.ndarray]) -> str:
+def _extended(recalled: dict[str, np.ndarray], j: int, count: int, out: dict[str, np.ndarray], kind: str) -> str:
     """Puts column ``j``'s recalled arrays into ``out``, blank in the rows appended since; its kind."""
     for name in ("codes", "ends", "data"):
         if f"{name}{j}" in recalled:
             out[f"{name}{j}"] = recalled[f"{name}{j}"]
     blank = recalled[f"blank{j}"]
     out[f"blank{j}"] = blank if len(blank) == count else np.concatenate([blank, np.ones(count - len(blank), bool)])
-    return json.loads(recalled["head"].tobytes())["kinds"][j]
+    return kind
 
 
 def _text_arrays(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -692,13 +693,9 @@ def cell_styles(xml: bytes, cells: list[tuple[int, int]]) -> dict[tuple[int, int
             if i < 0:
                 return None
         end = xml.find(b">", i)
-        m = _STYLE.search(xml, i + len(head), end)
-        out[(r, c)] = int(m.group(1)) if m else 0
+        out[(r, c)] = int(dict(ATTR_RE.findall(xml[i + len(head):end].decode("utf-8"))).get("s", 0))
         at = end
     return out
-
-
-_STYLE = re.compile(rb'\ss="(\d+)"')
 
 
 def day_styles(styles: bytes, indexes: set[int]) -> dict[int, bool] | None:
