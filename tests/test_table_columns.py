@@ -54,12 +54,6 @@ def _read(path: Path, fast_rows: int, monkeypatch) -> tuple[dict, list[str]]:
     book = WorkbookFile(path)
     try:
         data = book.read(first={"creators"})
-        # the background thread has taken its first sheet (Collaborations, the biggest) before it
-        # is framed (else, not yet started, the framing thread parses it itself: seen under
-        # strace, where the thread starts late)
-        first = next(iter(book._grids.behind.values()), None)
-        while first is not None and not (first.running() or first.done()):
-            time.sleep(0.001)
         book.read_later()
     finally:
         book.close()
